@@ -1,0 +1,3 @@
+from tradecli.cli import main
+
+main()

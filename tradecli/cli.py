@@ -1,0 +1,221 @@
+"""The `tradecli` command line: parse, call the core, render. Nothing else.
+
+Domain errors are turned into ``Error: ...`` + hint on stderr and an exit code
+in exactly one place, ``_ErrorBoundary.invoke``. Heavy modules (polars, the
+renderers) are imported inside commands so that ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from tradecli import __version__
+from tradecli.config import ColorMode, Config, OutputFormat, load_config
+from tradecli.errors import ExitCode, TradecliError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+EPILOG_BALANCE = """\
+Examples:
+
+  tradecli balance PAK JPN --from 2024-08          # Aug 2024 vs the latest month (Aug 2025)
+
+  tradecli balance pakistan japan --from 2019-12 --to 2020-12
+
+  tradecli balance CHL ARG --from 2002 --to 2004 --format json
+"""
+
+
+class _ErrorBoundary(TyperGroup):
+    """Turns TradecliError into a message and exit code; the only place that does."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TradecliError as exc:
+            _print_error(exc.message, exc.hint)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            _print_error("interrupted", None)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _print_error(message: str, hint: str | None) -> None:
+    # Plain writes: an error must reach stderr even if rich is what failed.
+    sys.stderr.write(f"Error: {message}\n")
+    if hint:
+        sys.stderr.write(f"Hint: {hint}\n")
+
+
+app = typer.Typer(
+    cls=_ErrorBoundary,
+    name="tradecli",
+    help="Bilateral trade balances from OEC-style data: growth, deficits and where every "
+    "figure comes from.\n\nRun `tradecli balance PAK JPN --from 2024-08` to see Pakistan's "
+    "trade with Japan in August 2025 against August 2024 (works offline, from the embedded "
+    "sample).",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,  # locals can hold the API token
+    add_completion=True,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tradecli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", metavar="PATH", help="Config file (default: $TRADECLI_CONFIG, then the "
+            "platform config directory).", dir_okay=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """tradecli: trade balances between any two countries, offline-first."""
+    ctx.obj = {"config_path": config}
+
+
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", help="Output format [default: from config, else table]."),
+]
+
+
+def _settings(ctx: typer.Context, **flags: Any) -> Config:
+    return load_config(ctx.obj.get("config_path"), env=os.environ, flags=flags)
+
+
+def _console(config: Config) -> Console:
+    from rich.console import Console
+
+    force = {ColorMode.ALWAYS: True, ColorMode.NEVER: False}.get(config.color)
+    width = config.width
+    if width is None and not sys.stdout.isatty():
+        width = 100  # stable output for cron and pipes
+    return Console(
+        file=sys.stdout,
+        force_terminal=force if config.color is ColorMode.ALWAYS else None,
+        no_color=config.color is ColorMode.NEVER,
+        color_system="auto" if force is not False else None,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+@app.command(epilog=EPILOG_BALANCE)
+def balance(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(help="Reporting country: ISO3 (PAK), ISO2, M49, "
+                                            "OEC id (aspak) or English name.")],  # fmt: skip
+    partner: Annotated[str, typer.Argument(help="Partner country, in any of the same forms.")],
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", metavar="PERIOD", help="Base period, YYYY-MM or YYYY "
+                     "[default: a year before --to]."),  # fmt: skip
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="PERIOD", help="Period compared with --from, same frequency "
+                     "[default: the latest in the data for the pair]."),  # fmt: skip
+    ] = None,
+    output_format: FormatOption = None,
+) -> None:
+    """Exports, imports and trade balance of REPORTER with PARTNER in two periods.
+
+    Balance is exports minus imports from REPORTER's side; growth is
+    (to - from) / from x 100, left empty (with a note) when a figure is missing
+    or the base is zero. Every figure names its source.
+    """
+    from tradecli import compute, render
+    from tradecli.codes import resolve_country
+    from tradecli.periods import parse_period
+    from tradecli.sources import load_sample
+
+    settings = _settings(ctx, format=output_format)
+    today = dt.date.today()
+    rep = resolve_country(reporter)
+    par = resolve_country(partner)
+    start = parse_period(from_, today) if from_ else None
+    end = parse_period(to, today) if to else None
+    dataset = load_sample()
+    result = compute.balance(dataset.flows, rep, par, start, end)
+    if settings.format is OutputFormat.JSON:
+        json.dump(render.balance_json(result, dataset), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        render.print_balance(result, dataset, _console(settings))
+
+
+@app.command()
+def countries(
+    ctx: typer.Context,
+    query: Annotated[str | None, typer.Argument(help="Part of a name or code; all when omitted.")] = None,
+    output_format: FormatOption = None,
+) -> None:
+    """List country codes tradecli understands, optionally filtered by QUERY.
+
+    Example: tradecli countries korea
+    """
+    from tradecli.codes import load_countries, normalise
+
+    settings = _settings(ctx, format=output_format)
+    table = load_countries()
+    wanted = normalise(query) if query else ""
+    rows = []
+    for country in table.by_iso3.values():
+        names = [country.iso3, country.iso2, country.m49, country.oec_id, country.name,
+                 country.official_name, *country.aliases]  # fmt: skip
+        if not wanted or any(wanted in normalise(n) for n in names if n):
+            rows.append(country)
+    if not rows:
+        raise TradecliError.__subclasses__()[0](  # UsageError, without another import
+            f"no country matches {query!r}", hint="try a shorter part of the name, or an ISO3 code"
+        )
+    if settings.format is OutputFormat.JSON:
+        out = [{"iso3": c.iso3, "iso2": c.iso2 or None, "m49": c.m49 or None, "oec_id": c.oec_id,
+                "name": c.name, "current": c.current} for c in rows]  # fmt: skip
+        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    from rich.table import Table
+
+    grid = Table("ISO3", "ISO2", "M49", "OEC id", "Name", box=None)
+    for c in rows:
+        grid.add_row(c.iso3, c.iso2, c.m49, c.oec_id, c.name + ("" if c.current else " (former)"))
+    _console(settings).print(grid)
+
+
+@app.command("config-path")
+def config_path(ctx: typer.Context) -> None:
+    """Print the config file tradecli reads, and whether it exists."""
+    from tradecli.config import config_file
+
+    path, _ = config_file(ctx.obj.get("config_path"), os.environ)
+    typer.echo(str(path))
+    if not path.exists():
+        sys.stderr.write("(the file does not exist; built-in defaults apply)\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

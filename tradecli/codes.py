@@ -1,0 +1,124 @@
+"""Country codes: resolve whatever a user types to one ISO3 code.
+
+The table is ``data/countries.csv``, built by ``scripts/build_sample.py`` from
+the public-domain ``datasets/country-codes`` table (ISO 3166, UN M49, UN and
+CLDR English names), plus the OEC's continent-prefixed ids and a few former
+countries that trade data still use. A shipped table was chosen over a library
+such as pycountry because trade data need things ISO does not carry (World,
+Yugoslavia, OEC ids, legacy codes like ROM) and one CSV of 255 rows loads in
+about a millisecond with the standard library, keeping start-up fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from tradecli.errors import UnknownCountry
+
+WORLD = "WLD"
+
+
+@dataclass(frozen=True)
+class Country:
+    iso3: str
+    iso2: str
+    m49: str
+    oec_id: str
+    name: str
+    official_name: str
+    continent: str
+    current: bool
+    aliases: tuple[str, ...]
+
+
+def normalise(text: str) -> str:
+    """Fold case, accents and punctuation: "Côte d’Ivoire" -> "cote d ivoire"."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"^the ", "", text)
+
+
+@dataclass(frozen=True)
+class CountryTable:
+    by_iso3: dict[str, Country]
+    by_key: dict[str, str]  # normalised name, code or id -> iso3
+
+    def resolve(self, text: str) -> Country:
+        """Return the country ``text`` names: ISO3, ISO2, M49, OEC id or an English name."""
+        raw = text.strip()
+        if raw.upper() in self.by_iso3:
+            return self.by_iso3[raw.upper()]
+        if raw.isdigit():
+            # M49 codes are written with or without leading zeros (032, 32); 0 is
+            # how UN Comtrade writes World.
+            iso3 = self.by_key.get(f"m49:{int(raw)}") or (WORLD if int(raw) == 0 else None)
+            if iso3:
+                return self.by_iso3[iso3]
+            raise UnknownCountry(
+                f"no country has the numeric code {raw!r}",
+                hint="numeric codes are UN M49 / ISO 3166 numeric, e.g. 586 for Pakistan; "
+                "try `tradecli countries` to search",
+            )
+        key = normalise(raw)
+        iso3 = self.by_key.get(key)
+        if iso3 is None and len(raw) == 2:
+            iso3 = self.by_key.get(f"iso2:{raw.upper()}")
+        if iso3 is None:
+            iso3 = self.by_key.get(f"oec:{raw.lower()}")
+        if iso3 is not None:
+            return self.by_iso3[iso3]
+        raise UnknownCountry(f"unknown country {text!r}", hint=self._suggest(key))
+
+    def _suggest(self, key: str) -> str:
+        candidates: dict[str, str] = {}
+        for name_key, iso3 in self.by_key.items():
+            if ":" not in name_key:
+                candidates.setdefault(name_key, iso3)
+        for iso3 in self.by_iso3:
+            candidates.setdefault(iso3.lower(), iso3)
+        close = difflib.get_close_matches(key, list(candidates), n=6, cutoff=0.6)
+        seen: list[str] = []
+        for match in close:
+            if candidates[match] not in seen:
+                seen.append(candidates[match])
+        if not seen:
+            return "use an ISO3 code such as PAK or JPN, or search with `tradecli countries`"
+        options = ", ".join(f"{self.by_iso3[c].name} ({c})" for c in seen[:3])
+        return f"did you mean {options}?"
+
+
+@cache
+def load_countries() -> CountryTable:
+    """Load the shipped country table (cached: the file never changes at run time)."""
+    by_iso3: dict[str, Country] = {}
+    by_key: dict[str, str] = {}
+    text = resources.files("tradecli.data").joinpath("countries.csv").read_text("utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        aliases = tuple(a for a in row["aliases"].split("|") if a)
+        country = Country(
+            iso3=row["iso3"], iso2=row["iso2"], m49=row["m49"], oec_id=row["oec_id"],
+            name=row["name"], official_name=row["official_name"],
+            continent=row["continent"], current=row["current"] == "1", aliases=aliases,
+        )  # fmt: skip
+        by_iso3[country.iso3] = country
+        if country.iso2:
+            by_key[f"iso2:{country.iso2}"] = country.iso3
+        if country.m49:
+            by_key.setdefault(f"m49:{int(country.m49)}", country.iso3)
+        by_key[f"oec:{country.oec_id}"] = country.iso3
+        for name in (country.name, country.official_name, *aliases):
+            # A current country wins a name it shares with a former one.
+            if country.current or normalise(name) not in by_key:
+                by_key[normalise(name)] = country.iso3
+    return CountryTable(by_iso3=by_iso3, by_key=by_key)
+
+
+def resolve_country(text: str) -> Country:
+    return load_countries().resolve(text)

@@ -1,0 +1,62 @@
+"""Domain exceptions and the exit codes they map to.
+
+This module is the one place exit codes are defined; the README's table mirrors
+it (a test checks that they agree). Add codes, never renumber them: scripts and
+cron jobs depend on the numbers.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the `tradecli` command."""
+
+    OK = 0
+    INTERNAL = 1  # a bug in tradecli: a traceback is printed (without local variables)
+    USAGE = 2  # bad arguments, unknown country, malformed or reversed period, bad config
+    NO_DATA = 3  # the data has nothing for the requested pair and period
+    SOURCE_UNAVAILABLE = 4  # the data source cannot be reached or read, and nothing is cached
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
+
+class TradecliError(Exception):
+    """Base of every error a user can cause or fix; carries a hint and an exit code."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class UsageError(TradecliError):
+    """The command line asks for something that cannot be answered as asked."""
+
+    exit_code = ExitCode.USAGE
+
+
+class UnknownCountry(UsageError):
+    """A country code or name that matches nothing in the code table."""
+
+
+class PeriodError(UsageError):
+    """A malformed, reversed or mismatched period."""
+
+
+class ConfigError(UsageError):
+    """A config file that is missing, unreadable, or has unknown keys or bad values."""
+
+
+class NoData(TradecliError):
+    """The data holds nothing for the requested pair and period."""
+
+    exit_code = ExitCode.NO_DATA
+
+
+class SourceUnavailable(TradecliError):
+    """A data source cannot be reached or read and there is nothing to fall back on."""
+
+    exit_code = ExitCode.SOURCE_UNAVAILABLE

@@ -1,0 +1,62 @@
+"""Numbers the way the OEC prints them: three significant digits, half-up.
+
+"$" + 3 significant digits + a suffix k, M, B, T (127,412,345 -> $127M,
+15,130,000 -> $15.1M, 1,234 -> $1.23k); percentages likewise (28.04 -> 28%,
+28.34 -> 28.3%). Rounding is half-up like d3's ``.3r``, not Python's
+round-half-even, and trailing zeros are dropped.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+_SUFFIXES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"),
+             (Decimal(10) ** 3, "k"))  # fmt: skip
+MISSING = "n/a"
+
+
+def round_significant(value: float, digits: int = 3) -> Decimal:
+    """Round to ``digits`` significant digits, half away from zero.
+
+    The float goes through ``repr`` (its shortest round-tripping form), so
+    0.125 is treated as the 0.125 a person typed, not 0.12499999...
+    """
+    number = Decimal(repr(float(value)))
+    if number.is_zero():
+        return Decimal(0)
+    exponent = number.adjusted() - digits + 1
+    return number.quantize(Decimal(1).scaleb(exponent), rounding=ROUND_HALF_UP)
+
+
+def _plain(number: Decimal) -> str:
+    """Decimal without exponent or trailing zeros: 17.0 -> '17', 1.230 -> '1.23'."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_amount(value: float | None, currency_symbol: str = "$") -> str:
+    """OEC-style amount: ``-$127M``, ``$15.1M``, ``$1.23k``, ``$950``."""
+    if value is None:
+        return MISSING
+    rounded = round_significant(abs(value))
+    sign = "-" if value < 0 and not rounded.is_zero() else ""
+    for scale, suffix in _SUFFIXES:
+        if rounded >= scale:
+            # Rounding first means 999,950 becomes 1,000,000 and prints as $1M, not $1000k.
+            return f"{sign}{currency_symbol}{_plain(rounded / scale)}{suffix}"
+    return f"{sign}{currency_symbol}{_plain(rounded)}"
+
+
+def format_percent(value: float | None, signed: bool = False) -> str:
+    """OEC-style percentage: ``28%``, ``28.3%``; ``+28%`` / ``-11%`` when ``signed``."""
+    if value is None:
+        return MISSING
+    rounded = round_significant(abs(value))
+    text = _plain(rounded) + "%"
+    if rounded.is_zero():
+        return text
+    if value < 0:
+        return "-" + text
+    return ("+" + text) if signed else text

@@ -1,0 +1,179 @@
+"""Turn results into what people and programs read: rich tables, sentences, JSON.
+
+Renderers take results and a rich Console; they never compute figures and
+never decide exit codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tradecli.compute import BalanceResult
+from tradecli.numfmt import MISSING, format_amount, format_percent
+from tradecli.sources import Dataset
+
+JSON_SCHEMA_VERSION = "tradecli.balance/1"
+
+_MEASURE_LABELS = {
+    "exports": "Exports to {partner}",
+    "imports": "Imports from {partner}",
+    "balance": "Balance",
+}
+
+
+def _money(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def sentence(result: BalanceResult) -> str:
+    """The OEC's own phrasing of a bilateral balance, with the comparison after it."""
+    rep, par = result.reporter.name, result.partner.name
+    exports, imports, bal = (result.row(m) for m in ("exports", "imports", "balance"))
+    parts: list[str] = []
+    x1, m1, b1 = exports["value_to"], imports["value_to"], bal["value_to"]
+    when = result.end.label
+    if isinstance(x1, float) and isinstance(m1, float) and isinstance(b1, float):
+        sign = "positive" if b1 >= 0 else "negative"
+        parts.append(
+            f"In {when}, {rep} exported {format_amount(x1)} to {par} and imported "
+            f"{format_amount(m1)} from {par}, resulting in a {sign} trade balance of "
+            f"{format_amount(abs(b1))}."
+        )
+    else:
+        parts.append(f"In {when}, the data do not hold both flows of {rep} with {par}.")
+    if result.start != result.end:
+        clauses = []
+        for measure, row, direction in (("exports", exports, "to"), ("imports", imports, "from")):
+            growth, start, end = row["growth_pct"], row["value_from"], row["value_to"]
+            subject = f"{measure} {direction} {par}" if not clauses else measure
+            if isinstance(growth, float) and isinstance(start, float) and isinstance(end, float):
+                verb = "increased" if growth > 0 else "decreased" if growth < 0 else "did not change"
+                amount = f" by {format_percent(abs(growth))}" if growth != 0 else ""
+                clauses.append(
+                    f"{subject} {verb}{amount}, from {format_amount(start)} to {format_amount(end)}"
+                )
+            else:
+                clauses.append(f"{subject} cannot be compared ({row['note']})")
+        parts.append(
+            f"Between {result.start.label} and {result.end.label}, "
+            + f"{clauses[0]}, and {clauses[1]}."
+        )
+    return " ".join(parts)
+
+
+def _source_cell(row: dict[str, Any], single: bool) -> str:
+    start, end = row["source_to"] if single else row["source_from"], row["source_to"]
+    if not start and not end:
+        return MISSING
+    if start == end or single:
+        return str(end)
+    return f"{start or MISSING} -> {end or MISSING}"
+
+
+def balance_table(result: BalanceResult) -> Table:
+    single = result.start == result.end
+    title = f"{result.reporter.name} ({result.reporter.iso3}) with {result.partner.name} " \
+            f"({result.partner.iso3}), {result.currency}"  # fmt: skip
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
+    table.add_column("")
+    if not single:
+        table.add_column(result.start.short_label, justify="right")
+    table.add_column(result.end.short_label, justify="right")
+    if not single:
+        table.add_column("Change", justify="right")
+        table.add_column("Growth", justify="right")
+    table.add_column("Source", overflow="fold")
+    for row in result.figures.iter_rows(named=True):
+        label = _MEASURE_LABELS[row["measure"]].format(partner=result.partner.name)
+        cells = [label]
+        if not single:
+            cells.append(format_amount(row["value_from"]))
+        cells.append(format_amount(row["value_to"]))
+        if not single:
+            cells.append(format_amount(row["change"]))
+            growth = row["growth_pct"]
+            cells.append("" if row["measure"] == "balance" else format_percent(growth, signed=True))
+        cells.append(_source_cell(row, single))
+        style = "bold" if row["measure"] == "balance" else None
+        table.add_row(*cells, style=style)
+    return table
+
+
+def print_balance(result: BalanceResult, dataset: Dataset, console: Console) -> None:
+    """Table, OEC-style sentence, notes and sources, all on ``console`` (stdout)."""
+    console.print(balance_table(result))
+    # Prose is soft-wrapped: one line per paragraph in files, wrapped by the terminal on screen.
+    console.print(sentence(result), soft_wrap=True)
+    for note in result.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
+    console.print()
+    console.print(Text("Sources", style="bold"))
+    for source_id in result.source_ids:
+        info = dataset.sources.get(source_id)
+        if info is None:
+            console.print(f"  {source_id}: (no description)")
+            continue
+        line = f"  {source_id}: {info.title}. {info.publisher}"
+        if info.url:
+            line += f", {info.url}"
+        console.print(Text(line + "."), soft_wrap=True)
+        if info.reconstructed:
+            console.print(
+                Text(f"    Reconstructed, not published as such: {info.note}", style="yellow"),
+                soft_wrap=True,
+            )
+        elif info.note:
+            console.print(Text(f"    {info.note}"), soft_wrap=True)
+    fetched = f", fetched {dataset.fetched_at}" if dataset.fetched_at else ""
+    console.print(Text(f"Data: {dataset.description}{fetched}.", style="dim"), soft_wrap=True)
+
+
+def balance_json(result: BalanceResult, dataset: Dataset) -> dict[str, Any]:
+    """The ``--format json`` document; its schema is documented in the README."""
+    figures = {}
+    for row in result.figures.iter_rows(named=True):
+        figures[row["measure"]] = {
+            "from": _money(row["value_from"]),
+            "to": _money(row["value_to"]),
+            "change": _money(row["change"]),
+            "growth_pct": _pct(row["growth_pct"]),
+            "source_from": row["source_from"],
+            "source_to": row["source_to"],
+            "note": row["note"],
+        }
+
+    def country(c: Any) -> dict[str, str]:
+        return {"iso3": c.iso3, "name": c.name, "oec_id": c.oec_id}
+
+    return {
+        "schema": JSON_SCHEMA_VERSION,
+        "query": {
+            "reporter": country(result.reporter),
+            "partner": country(result.partner),
+            "from": str(result.start),
+            "to": str(result.end),
+            "frequency": result.end.frequency.value,
+        },
+        "currency": result.currency,
+        "figures": figures,
+        "sentence": sentence(result),
+        "notes": result.notes,
+        "provenance": {
+            "origin": dataset.origin,
+            "description": dataset.description,
+            "fetched_at": dataset.fetched_at,
+            "sources": [
+                dataset.sources[s].as_dict() if s in dataset.sources else {"id": s}
+                for s in result.source_ids
+            ],
+        },
+    }
