@@ -98,17 +98,19 @@ def build_countries(shared: Path) -> list[dict[str, str]]:
             aliases.update(old for old, new in LEGACY_CODES.items() if new == iso3)
             aliases.discard(name)
             aliases.discard("")
-            rows.append({
-                "iso3": iso3,
-                "iso2": src["ISO3166-1-Alpha-2"].strip(),
-                "m49": str(int(src["M49"])) if src["M49"].strip() else "",
-                "oec_id": OEC_CONTINENT_OVERRIDES.get(iso3, continent) + iso3.lower(),
-                "name": name,
-                "official_name": official,
-                "continent": continent,
-                "current": "1",
-                "aliases": "|".join(sorted(aliases)),
-            })
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "iso2": src["ISO3166-1-Alpha-2"].strip(),
+                    "m49": str(int(src["M49"])) if src["M49"].strip() else "",
+                    "oec_id": OEC_CONTINENT_OVERRIDES.get(iso3, continent) + iso3.lower(),
+                    "name": name,
+                    "official_name": official,
+                    "continent": continent,
+                    "current": "1",
+                    "aliases": "|".join(sorted(aliases)),
+                }
+            )
     for iso3, m49, continent, name in HISTORIC:
         rows.append({"iso3": iso3, "iso2": "", "m49": m49, "oec_id": continent + iso3.lower(),
                      "name": name, "official_name": name, "continent": continent,
@@ -196,7 +198,9 @@ def sbp_monthly(shared: Path) -> tuple[list[Flow], dict[str, object]]:
     with open(shared / "published" / "pak_jpn_monthly.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             reporter, partner = row["reporter"], row["partner"]
-            exporter, importer = (reporter, partner) if row["flow"] == "export" else (partner, reporter)
+            exporter, importer = (
+                (reporter, partner) if row["flow"] == "export" else (partner, reporter)
+            )
             flows.append(Flow(exporter, importer, reporter, row["period"] + "-01", "month",
                               "TOTAL", Decimal(row["value_usd"]), "sbp-2021"))  # fmt: skip
             url = row["source_url"]
@@ -264,7 +268,9 @@ def open_trade_statistics(shared: Path, known: set[str]) -> tuple[list[Flow], di
     return flows, meta
 
 
-def open_trade_statistics_hs6(shared: Path) -> tuple[list[Flow], dict[str, object], dict[str, object]]:
+def open_trade_statistics_hs6(
+    shared: Path,
+) -> tuple[list[Flow], dict[str, object], dict[str, object]]:
     flows: list[Flow] = []
     totals: dict[tuple[str, str, str], Decimal] = {}
     for row in _ots_rows(shared / "real" / "ots_chl_arg_2004_hs6.csv"):
@@ -321,8 +327,10 @@ def build(shared: Path) -> dict[str, str]:
         if seen is not None and seen.value != flow.value:
             raise SystemExit(f"conflicting values for {flow.key}: {seen.value} vs {flow.value}")
         unique[flow.key] = flow
-    ordered = sorted(unique.values(), key=lambda f: (f.source, f.frequency, f.period,
-                                                     f.exporter, f.importer, f.product))  # fmt: skip
+    ordered = sorted(
+        unique.values(),
+        key=lambda f: (f.source, f.frequency, f.period, f.exporter, f.importer, f.product),
+    )
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -367,11 +375,12 @@ def main(argv: list[str] | None = None) -> int:
         tmp.replace(target)
         print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
     if stale:
-        print("out of date: " + ", ".join(stale) + " (run scripts/build_sample.py)", file=sys.stderr)
+        print(
+            "out of date: " + ", ".join(stale) + " (run scripts/build_sample.py)", file=sys.stderr
+        )
         return 1
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from tradecli import __version__
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
-from tradecli.errors import ExitCode, TradecliError
+from tradecli.errors import ExitCode, TradecliError, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -82,8 +82,10 @@ def main_callback(
     config: Annotated[
         Path | None,
         typer.Option(
-            "--config", metavar="PATH", help="Config file (default: $TRADECLI_CONFIG, then the "
-            "platform config directory).", dir_okay=False,
+            "--config",
+            metavar="PATH",
+            help="Config file (default: $TRADECLI_CONFIG, then the platform config directory).",
+            dir_okay=False,
         ),
     ] = None,
     version: Annotated[
@@ -125,18 +127,32 @@ def _console(config: Config) -> Console:
 @app.command(epilog=EPILOG_BALANCE)
 def balance(
     ctx: typer.Context,
-    reporter: Annotated[str, typer.Argument(help="Reporting country: ISO3 (PAK), ISO2, M49, "
-                                            "OEC id (aspak) or English name.")],  # fmt: skip
-    partner: Annotated[str, typer.Argument(help="Partner country, in any of the same forms.")],
+    reporter: Annotated[
+        str,
+        typer.Argument(
+            metavar="REPORTER",
+            help="Reporting country: ISO3 (PAK), ISO2, M49, OEC id (aspak) or English name.",
+        ),
+    ],  # fmt: skip
+    partner: Annotated[
+        str, typer.Argument(metavar="PARTNER", help="Partner country, in any of the same forms.")
+    ],
     from_: Annotated[
         str | None,
-        typer.Option("--from", metavar="PERIOD", help="Base period, YYYY-MM or YYYY "
-                     "[default: a year before --to]."),  # fmt: skip
+        typer.Option(
+            "--from",
+            metavar="PERIOD",
+            help="Base period, YYYY-MM or YYYY [default: a year before --to].",
+        ),  # fmt: skip
     ] = None,
     to: Annotated[
         str | None,
-        typer.Option("--to", metavar="PERIOD", help="Period compared with --from, same frequency "
-                     "[default: the latest in the data for the pair]."),  # fmt: skip
+        typer.Option(
+            "--to",
+            metavar="PERIOD",
+            help="Period compared with --from, same frequency "
+            "[default: the latest in the data for the pair].",
+        ),  # fmt: skip
     ] = None,
     output_format: FormatOption = None,
 ) -> None:
@@ -169,7 +185,9 @@ def balance(
 @app.command()
 def countries(
     ctx: typer.Context,
-    query: Annotated[str | None, typer.Argument(help="Part of a name or code; all when omitted.")] = None,
+    query: Annotated[
+        str | None, typer.Argument(help="Part of a name or code; all when omitted.")
+    ] = None,
     output_format: FormatOption = None,
 ) -> None:
     """List country codes tradecli understands, optionally filtered by QUERY.
@@ -188,7 +206,7 @@ def countries(
         if not wanted or any(wanted in normalise(n) for n in names if n):
             rows.append(country)
     if not rows:
-        raise TradecliError.__subclasses__()[0](  # UsageError, without another import
+        raise UsageError(
             f"no country matches {query!r}", hint="try a shorter part of the name, or an ISO3 code"
         )
     if settings.format is OutputFormat.JSON:

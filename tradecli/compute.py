@@ -140,7 +140,7 @@ def latest_period(cov: Coverage, frequency: Frequency | None) -> Period | None:
 
 
 def resolve_periods(
-    cov: Coverage, start: Period | None, end: Period | None
+    cov: Coverage, start: Period | None, end: Period | None, what: str = "this pair"
 ) -> tuple[Period, Period]:
     """Fill in missing ends of the range from what the data cover.
 
@@ -151,7 +151,12 @@ def resolve_periods(
         latest = latest_period(cov, start.frequency if start else None)
         if latest is None:
             raise NoData(
-                f"no {start.frequency if start else ''} data at all for this pair".replace("  ", " "),
+                f"no {start.frequency if start else ''} data at all for {what}".replace("  ", " "),
+                hint=f"the data cover {cov.describe()}",
+            )
+        if start is not None and start.frequency is latest.frequency and start > latest:
+            raise NoData(
+                f"no data for {what} in {start.label} or later (latest: {latest.label})",
                 hint=f"the data cover {cov.describe()}",
             )
         end = latest
@@ -183,7 +188,7 @@ def balance(
             "Chile with its partners in 2002; other pairs need `tradecli fetch` or imported data",
         )
     cov = coverage(pair)
-    start, end = resolve_periods(cov, start, end)
+    start, end = resolve_periods(cov, start, end, pair_name)
     for period in (start, end):
         if period not in cov.of(period.frequency):
             raise NoData(

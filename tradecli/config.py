@@ -10,7 +10,7 @@ repository root documents every key with its default.
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -18,11 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from tradecli.errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - the package requires 3.11, tomli covers stripped builds
-    import tomli as tomllib
 
 APP_NAME = "tradecli"
 
@@ -132,7 +127,9 @@ def load_config(
     for section, table in data.items():
         if section not in KEYS:
             known = ", ".join(f"[{s}]" for s in KEYS)
-            raise ConfigError(f"{path}: unknown section [{section}]", hint=f"known sections: {known}")
+            raise ConfigError(
+                f"{path}: unknown section [{section}]", hint=f"known sections: {known}"
+            )
         if not isinstance(table, dict):
             raise ConfigError(f"{path}: {section} must be a table ([{section}])")
         for key, raw in table.items():

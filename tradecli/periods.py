@@ -50,9 +50,7 @@ class Period:
                 hint=f"use a year between {MIN_YEAR} and {MAX_YEAR}",
             )
         if self.month is not None and not 1 <= self.month <= 12:
-            raise PeriodError(
-                f"month {self.month} does not exist", hint="months run from 01 to 12"
-            )
+            raise PeriodError(f"month {self.month} does not exist", hint="months run from 01 to 12")
 
     @property
     def frequency(self) -> Frequency:

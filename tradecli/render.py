@@ -51,12 +51,14 @@ def sentence(result: BalanceResult) -> str:
     else:
         parts.append(f"In {when}, the data do not hold both flows of {rep} with {par}.")
     if result.start != result.end:
-        clauses = []
+        clauses: list[str] = []
         for measure, row, direction in (("exports", exports, "to"), ("imports", imports, "from")):
             growth, start, end = row["growth_pct"], row["value_from"], row["value_to"]
             subject = f"{measure} {direction} {par}" if not clauses else measure
             if isinstance(growth, float) and isinstance(start, float) and isinstance(end, float):
-                verb = "increased" if growth > 0 else "decreased" if growth < 0 else "did not change"
+                verb = (
+                    "increased" if growth > 0 else "decreased" if growth < 0 else "did not change"
+                )
                 amount = f" by {format_percent(abs(growth))}" if growth != 0 else ""
                 clauses.append(
                     f"{subject} {verb}{amount}, from {format_amount(start)} to {format_amount(end)}"

@@ -58,7 +58,9 @@ def validate(frame: pl.DataFrame | pl.LazyFrame) -> None:
     if dict(actual) != dict(FLOWS_SCHEMA):
         expected = ", ".join(f"{k}:{v}" for k, v in FLOWS_SCHEMA.items())
         got = ", ".join(f"{k}:{v}" for k, v in actual.items())
-        raise SchemaError(f"flows frame does not match the schema\n  expected {expected}\n  got      {got}")
+        raise SchemaError(
+            f"flows frame does not match the schema\n  expected {expected}\n  got      {got}"
+        )
 
 
 def empty() -> pl.DataFrame:

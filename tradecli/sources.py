@@ -63,16 +63,20 @@ def load_sample() -> Dataset:
         # milliseconds and frees the frame from the lifetime of ``as_file``.
         frame = pl.read_csv(
             path,
-            schema_overrides={name: dtype for name, dtype in schema.FLOWS_SCHEMA.items()},
+            schema_overrides=dict(schema.FLOWS_SCHEMA.items()),
         )
     frame = frame.select(schema.FLOWS_SCHEMA.names())
     schema.validate(frame)
     raw = json.loads(_data_path("sources.json").read_text("utf-8"))
     catalogue = {
         source_id: SourceInfo(
-            id=source_id, title=meta["title"], publisher=meta["publisher"],
-            licence=meta.get("licence", ""), url=meta.get("url", ""),
-            citation=meta.get("citation", ""), note=meta.get("note", ""),
+            id=source_id,
+            title=meta["title"],
+            publisher=meta["publisher"],
+            licence=meta.get("licence", ""),
+            url=meta.get("url", ""),
+            citation=meta.get("citation", ""),
+            note=meta.get("note", ""),
             reconstructed=bool(meta.get("reconstructed", False)),
         )  # fmt: skip
         for source_id, meta in raw.items()

@@ -1,0 +1,246 @@
+"""Every command through the real Typer app: stdout, stderr and exit code."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tradecli.cli import app
+from tradecli.errors import ExitCode
+
+
+def test_headline_table(runner) -> None:
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08"])
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert result.stderr == ""
+    assert "Aug 2024" in out and "Aug 2025" in out
+    exports = next(line for line in out.splitlines() if "Exports to Japan" in line)
+    imports = next(line for line in out.splitlines() if "Imports from Japan" in line)
+    balance = next(line for line in out.splitlines() if line.strip().startswith("Balance"))
+    assert "$17M" in exports and "$15.1M" in exports and "-11%" in exports
+    assert "$111M" in imports and "$142M" in imports and "+28%" in imports
+    assert "-$127M" in balance
+    assert (
+        "In August 2025, Pakistan exported $15.1M to Japan and imported $142M from Japan, "
+        "resulting in a negative trade balance of $127M." in out
+    )
+    assert "decreased by 11%" in out and "increased by 28%" in out
+    assert "Reconstructed, not published as such" in out
+    assert "embedded sample" in out
+    assert "\x1b[" not in out  # no colour codes when not a terminal
+
+
+def test_headline_json(runner) -> None:
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["schema"] == "tradecli.balance/1"
+    assert doc["query"]["from"] == "2024-08" and doc["query"]["to"] == "2025-08"
+    assert doc["query"]["reporter"]["iso3"] == "PAK"
+    figures = doc["figures"]
+    assert figures["imports"]["growth_pct"] == pytest.approx(28.0)
+    assert figures["exports"]["growth_pct"] == pytest.approx(-11.0)
+    assert figures["balance"]["to"] == pytest.approx(-127_000_000)
+    assert figures["balance"]["growth_pct"] is None
+    assert doc["provenance"]["origin"] == "sample"
+    assert doc["provenance"]["sources"][0]["reconstructed"] is True
+    assert "negative trade balance of $127M" in doc["sentence"]
+
+
+def test_names_in_any_form_give_the_same_answer(runner) -> None:
+    base = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "-f", "json"])
+    other = runner.invoke(app, ["balance", "pakistan", "392", "--from", "202408", "-f", "json"])
+    assert other.exit_code == 0, other.stderr
+    assert json.loads(other.stdout)["figures"] == json.loads(base.stdout)["figures"]
+
+
+def test_single_year_and_missing_growth_rendering(runner) -> None:
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2006"])
+    assert result.exit_code == 0, result.stderr
+    assert "In 2006, Pakistan exported $206M to Japan and imported $1.94B" in result.stdout
+    assert "Growth" not in result.stdout
+    assert "gravity-2006" in result.stdout
+
+
+def test_no_color_env_and_width(runner) -> None:
+    result = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2004"],
+                           env={"NO_COLOR": "1"})  # fmt: skip
+    assert result.exit_code == 0
+    assert "\x1b[" not in result.stdout
+    assert (
+        max(len(line) for line in result.stdout.splitlines() if "│" in line or "─" in line) <= 100
+    )
+
+
+def test_color_always_from_config(runner, tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[output]\ncolor = "always"\n')
+    result = runner.invoke(app, ["--config", str(cfg), "balance", "PAK", "JPN"])
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b[" in result.stdout
+    result = runner.invoke(
+        app, ["--config", str(cfg), "balance", "PAK", "JPN"], env={"NO_COLOR": "1"}
+    )
+    assert "\x1b[" not in result.stdout  # environment beats the file
+
+
+def test_format_from_config_and_flag_precedence(runner, tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[output]\nformat = "json"\n')
+    result = runner.invoke(app, ["balance", "PAK", "JPN"], env={"TRADECLI_CONFIG": str(cfg)})
+    assert json.loads(result.stdout)["query"]["to"] == "2025-08"
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "-f", "table"],
+                           env={"TRADECLI_CONFIG": str(cfg)})  # fmt: skip
+    assert result.stdout.lstrip().startswith("Pakistan (PAK) with Japan (JPN)")
+
+
+def _bad_config(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    return str(path)
+
+
+BAD_INPUTS = [
+    # (id, args, exit code, fragment of stderr)
+    ("unknown-country", ["balance", "PAK", "XYZ"], ExitCode.USAGE, "unknown country 'XYZ'"),
+    ("typo-suggests", ["balance", "Pakistn", "JPN"], ExitCode.USAGE, "did you mean Pakistan (PAK)"),
+    ("typo-iso3", ["balance", "PAK", "JPNN"], ExitCode.USAGE, "did you mean Japan (JPN)"),
+    ("bad-numeric", ["balance", "PAK", "99999"], ExitCode.USAGE, "numeric code"),
+    ("same-country", ["balance", "PAK", "PAK"], ExitCode.USAGE, "both Pakistan"),
+    ("same-country-forms", ["balance", "PAK", "aspak"], ExitCode.USAGE, "both Pakistan"),
+    ("bad-month", ["balance", "PAK", "JPN", "--from", "2024-13"], ExitCode.USAGE, "month 13"),
+    ("month-zero", ["balance", "PAK", "JPN", "--from", "2024-00"], ExitCode.USAGE, "month 0"),
+    ("bad-format", ["balance", "PAK", "JPN", "--from", "Aug-2024"], ExitCode.USAGE, "cannot read"),
+    ("slash-date", ["balance", "PAK", "JPN", "--from", "2024/08"], ExitCode.USAGE, "YYYY-MM"),
+    ("future", ["balance", "PAK", "JPN", "--from", "2999-01"], ExitCode.USAGE, "future"),
+    ("ancient", ["balance", "PAK", "JPN", "--from", "1066"], ExitCode.USAGE, "out of range"),
+    (
+        "reversed",
+        ["balance", "PAK", "JPN", "--from", "2025-08", "--to", "2024-08"],
+        ExitCode.USAGE,
+        "comes after",
+    ),
+    (
+        "mixed-frequency",
+        ["balance", "PAK", "JPN", "--from", "2006", "--to", "2025-08"],
+        ExitCode.USAGE,
+        "is a year",
+    ),
+    (
+        "uncovered-month",
+        ["balance", "PAK", "JPN", "--from", "2023-08", "--to", "2025-08"],
+        ExitCode.NO_DATA,
+        "no data for Pakistan (PAK) with Japan (JPN) in August 2023",
+    ),
+    (
+        "uncovered-to",
+        ["balance", "PAK", "JPN", "--from", "2024-08", "--to", "2025-01"],
+        ExitCode.NO_DATA,
+        "2019-12, 2020-11..2020-12, 2024-08, 2025-08",
+    ),
+    (
+        "uncovered-year",
+        ["balance", "PAK", "JPN", "--from", "2010"],
+        ExitCode.NO_DATA,
+        "no data for Pakistan (PAK) with Japan (JPN) in 2010 or later (latest: 2006)",
+    ),
+    ("pair-not-in-sample", ["balance", "AND", "TUV"], ExitCode.NO_DATA, "no trade data"),
+    ("missing-partner", ["balance", "PAK"], ExitCode.USAGE, "Missing argument"),
+    ("unknown-option", ["balance", "PAK", "JPN", "--frm", "2024-08"], ExitCode.USAGE, "--from"),
+    ("bad-format-choice", ["balance", "PAK", "JPN", "-f", "xml"], ExitCode.USAGE, "xml"),
+    ("unknown-command", ["balanse", "PAK", "JPN"], ExitCode.USAGE, "balance"),
+    (
+        "missing-config",
+        ["--config", "/nonexistent/tradecli.toml", "balance", "PAK", "JPN"],
+        ExitCode.USAGE,
+        "does not exist",
+    ),
+    ("countries-no-match", ["countries", "zzzzqq"], ExitCode.USAGE, "no country matches"),
+]
+
+BAD_CONFIGS = [
+    ("config-unknown-key", '[output]\nfromat = "json"\n', "unknown key output.fromat"),
+    ("config-unknown-section", "[ouput]\n", "unknown section [ouput]"),
+    ("config-bad-value", '[output]\nformat = "xml"\n', "output.format must be one of"),
+    ("config-bad-type", '[output]\nwidth = "wide"\n', "output.width must be an integer"),
+    ("config-not-toml", "[output\nformat=", "not valid TOML"),
+    ("config-not-table", 'output = "json"\n', "must be a table"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "fragment"), [c[1:] for c in BAD_INPUTS],
+                         ids=[c[0] for c in BAD_INPUTS])  # fmt: skip
+def test_bad_input(runner, args: list[str], code: ExitCode, fragment: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert fragment in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(("text", "fragment"), [c[1:] for c in BAD_CONFIGS],
+                         ids=[c[0] for c in BAD_CONFIGS])  # fmt: skip
+def test_bad_config(runner, tmp_path: Path, text: str, fragment: str) -> None:
+    path = _bad_config(tmp_path, text)
+    for invoke in (
+        lambda: runner.invoke(app, ["--config", path, "balance", "PAK", "JPN"]),
+        lambda: runner.invoke(app, ["balance", "PAK", "JPN"], env={"TRADECLI_CONFIG": path}),
+    ):
+        result = invoke()
+        assert result.exit_code == ExitCode.USAGE
+        assert fragment in result.stderr and path in result.stderr
+        assert result.stderr.startswith("Error: ")
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+
+
+def test_at_least_25_bad_inputs() -> None:
+    assert len(BAD_INPUTS) + len(BAD_CONFIGS) >= 25
+
+
+def test_user_config_in_platform_dir_is_read(runner, isolated: Path) -> None:
+    cfg = isolated / "config" / "tradecli" / "config.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('[output]\nformat = "json"\n')
+    result = runner.invoke(app, ["balance", "PAK", "JPN"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["schema"] == "tradecli.balance/1"
+    path = runner.invoke(app, ["config-path"])
+    assert path.stdout.strip() == str(cfg)
+
+
+@pytest.mark.parametrize("command", [[], ["balance"], ["countries"], ["config-path"]])
+def test_help_explains_itself(runner, command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout
+    if command == ["balance"]:
+        assert "tradecli balance PAK JPN --from 2024-08" in result.stdout
+        assert "exports minus imports" in result.stdout
+    if command == ["countries"]:
+        assert "tradecli countries korea" in result.stdout
+    if not command:
+        assert "tradecli balance PAK JPN --from 2024-08" in result.stdout
+
+
+def test_no_args_shows_help(runner) -> None:
+    result = runner.invoke(app, [])
+    assert "balance" in result.output and "Usage:" in result.output
+
+
+def test_version(runner) -> None:
+    from tradecli import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.stdout.strip() == f"tradecli {__version__}"
+
+
+def test_countries_search(runner) -> None:
+    result = runner.invoke(app, ["countries", "korea", "-f", "json"])
+    assert result.exit_code == 0
+    found = {c["iso3"] for c in json.loads(result.stdout)}
+    assert found == {"KOR", "PRK"}
+    table = runner.invoke(app, ["countries", "yugo"])
+    assert "euyug" in table.stdout and "(former)" in table.stdout

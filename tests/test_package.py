@@ -1,0 +1,108 @@
+"""The package as a user gets it: the committed sample, the wheel, the README's promises."""
+
+import os
+import re
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tradecli.errors import ExitCode
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_committed_sample_is_what_the_build_script_makes(shared_data) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "build_sample.py"), "--shared", str(shared_data),
+         "--check"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_build_script_detects_a_stale_sample(shared_data, tmp_path: Path) -> None:
+    out = tmp_path / "data"
+    script = str(REPO / "scripts" / "build_sample.py")
+    subprocess.run([sys.executable, script, "--shared", str(shared_data), "--out", str(out)],
+                   check=True, capture_output=True)  # fmt: skip
+    sample = out / "sample_flows.csv"
+    sample.write_text(sample.read_text().replace("15130000", "15130001"))
+    proc = subprocess.run(
+        [sys.executable, script, "--shared", str(shared_data), "--out", str(out), "--check"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1 and "sample_flows.csv" in proc.stderr
+
+
+def test_readme_exit_code_table_matches_the_module() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\|\s*(\d+)\s*\|\s*`([A-Z_]+)`", section, flags=re.M))
+    assert rows == {str(int(code)): code.name for code in ExitCode}
+
+
+def test_readme_starts_with_the_two_setup_commands() -> None:
+    readme = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", readme, flags=re.S)
+    assert blocks[0].strip() == "pip install . && tradecli balance PAK JPN --from 2024-08"
+    assert blocks[1].strip() == "pip install -e '.[test]' && pytest"
+
+
+def test_example_config_is_valid_and_complete() -> None:
+    import tomllib
+
+    from tradecli.config import KEYS, Config, load_config
+
+    config = load_config(REPO / "config.toml")
+    defaults = Config()
+    for section, keys in KEYS.items():
+        for key, (attribute, _parse) in keys.items():
+            assert getattr(config, attribute) == getattr(defaults, attribute), (section, key)
+    documented = tomllib.loads((REPO / "config.toml").read_text())
+    assert {s: set(t) for s, t in documented.items()} == {s: set(k) for s, k in KEYS.items()}
+
+
+@pytest.mark.slow
+def test_wheel_contains_the_sample_and_runs_from_a_fresh_venv(tmp_path: Path) -> None:
+    """Build the wheel, install it (no deps, offline) into a new venv, run the headline."""
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(dist), str(REPO)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (wheel,) = dist.glob("tradecli-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for required in ("sample_flows.csv", "countries.csv", "sources.json", "README.md"):
+        assert f"tradecli/data/{required}" in names
+
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    target = next((env_dir / "lib").glob("python3*/site-packages"))
+    # Install the wheel's files only; dependencies come from this environment's
+    # site-packages via a .pth file placed *after* the wheel, so no network is needed.
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(target)
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    (target / "zz_deps.pth").write_text("\n".join(deps) + "\n")
+    python = bindir / "python"
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TRADECLI_CONFIG")}
+    code = "import tradecli.data, pathlib; print(pathlib.Path(tradecli.data.__file__).parent)"
+    where = subprocess.run(
+        [str(python), "-c", code],
+        cwd=workdir, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert Path(where.stdout.strip()).is_relative_to(target), "ran the source tree, not the wheel"
+    run = subprocess.run(
+        [str(python), "-m", "tradecli", "balance", "PAK", "JPN", "--from", "2024-08"],
+        cwd=workdir, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "-$127M" in run.stdout and "+28%" in run.stdout and "-11%" in run.stdout
