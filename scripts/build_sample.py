@@ -32,10 +32,28 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA_OUT = ROOT / "tradecli" / "data"
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 
-FLOW_COLUMNS = ["exporter", "importer", "reporter", "period", "frequency", "product",
-                "value", "currency", "source"]  # fmt: skip
-COUNTRY_COLUMNS = ["iso3", "iso2", "m49", "oec_id", "name", "official_name", "continent",
-                   "current", "aliases"]  # fmt: skip
+FLOW_COLUMNS = [
+    "exporter",
+    "importer",
+    "reporter",
+    "period",
+    "frequency",
+    "product",
+    "value",
+    "currency",
+    "source",
+]
+COUNTRY_COLUMNS = [
+    "iso3",
+    "iso2",
+    "m49",
+    "oec_id",
+    "name",
+    "official_name",
+    "continent",
+    "current",
+    "aliases",
+]
 
 # The OEC files three places under a different continent than the UN table does
 # (checked against shared/data/codes/oec-country-members.json by the tests).
@@ -112,12 +130,32 @@ def build_countries(shared: Path) -> list[dict[str, str]]:
                 }
             )
     for iso3, m49, continent, name in HISTORIC:
-        rows.append({"iso3": iso3, "iso2": "", "m49": m49, "oec_id": continent + iso3.lower(),
-                     "name": name, "official_name": name, "continent": continent,
-                     "current": "0", "aliases": ""})  # fmt: skip
-    rows.append({"iso3": "WLD", "iso2": "", "m49": "1", "oec_id": "xxwld", "name": "World",
-                 "official_name": "World", "continent": "xx", "current": "1",
-                 "aliases": "All countries|Total"})  # fmt: skip
+        rows.append(
+            {
+                "iso3": iso3,
+                "iso2": "",
+                "m49": m49,
+                "oec_id": continent + iso3.lower(),
+                "name": name,
+                "official_name": name,
+                "continent": continent,
+                "current": "0",
+                "aliases": "",
+            }
+        )
+    rows.append(
+        {
+            "iso3": "WLD",
+            "iso2": "",
+            "m49": "1",
+            "oec_id": "xxwld",
+            "name": "World",
+            "official_name": "World",
+            "continent": "xx",
+            "current": "1",
+            "aliases": "All countries|Total",
+        }
+    )
     rows.sort(key=lambda r: r["iso3"])
     return rows
 
@@ -201,8 +239,18 @@ def sbp_monthly(shared: Path) -> tuple[list[Flow], dict[str, object]]:
             exporter, importer = (
                 (reporter, partner) if row["flow"] == "export" else (partner, reporter)
             )
-            flows.append(Flow(exporter, importer, reporter, row["period"] + "-01", "month",
-                              "TOTAL", Decimal(row["value_usd"]), "sbp-2021"))  # fmt: skip
+            flows.append(
+                Flow(
+                    exporter,
+                    importer,
+                    reporter,
+                    row["period"] + "-01",
+                    "month",
+                    "TOTAL",
+                    Decimal(row["value_usd"]),
+                    "sbp-2021",
+                )
+            )
             url = row["source_url"]
     meta = {
         "title": "Pakistan's monthly exports to and imports from Japan",
@@ -225,8 +273,18 @@ def gravity_2006(shared: Path, known: set[str]) -> tuple[list[Flow], dict[str, o
                     raise SystemExit(f"gravity table: unknown country code {code}")
             # Decimal keeps million-USD figures exact when scaled to USD.
             value = Decimal(row["flow_musd"]) * 1_000_000
-            flows.append(Flow(exporter, importer, "", f"{row['year']}-01-01", "year", "TOTAL",
-                              value, "gravity-2006"))  # fmt: skip
+            flows.append(
+                Flow(
+                    exporter,
+                    importer,
+                    "",
+                    f"{row['year']}-01-01",
+                    "year",
+                    "TOTAL",
+                    value,
+                    "gravity-2006",
+                )
+            )
     meta = {
         "title": "Bilateral goods trade among 166 countries, 2006 (million USD, scaled to USD)",
         "publisher": "Head, Mayer & Ries (2010), via the R package gravity",
@@ -255,10 +313,30 @@ def open_trade_statistics(shared: Path, known: set[str]) -> tuple[list[Flow], di
                 if code not in known:
                     raise SystemExit(f"{path.name}: unknown country code {code}")
             period = row["year"] + "-01-01"
-            flows.append(Flow(reporter, partner, reporter, period, "year", "TOTAL",
-                              Decimal(row["trade_value_usd_exp"]), "ots-2002"))  # fmt: skip
-            flows.append(Flow(partner, reporter, reporter, period, "year", "TOTAL",
-                              Decimal(row["trade_value_usd_imp"]), "ots-2002"))  # fmt: skip
+            flows.append(
+                Flow(
+                    reporter,
+                    partner,
+                    reporter,
+                    period,
+                    "year",
+                    "TOTAL",
+                    Decimal(row["trade_value_usd_exp"]),
+                    "ots-2002",
+                )
+            )
+            flows.append(
+                Flow(
+                    partner,
+                    reporter,
+                    reporter,
+                    period,
+                    "year",
+                    "TOTAL",
+                    Decimal(row["trade_value_usd_imp"]),
+                    "ots-2002",
+                )
+            )
     meta = {
         "title": "Open Trade Statistics, reporter-partner totals, 2002 (USD)",
         "publisher": "Open Trade Statistics API, via rOpenSci tradestatistics test data",
@@ -276,26 +354,42 @@ def open_trade_statistics_hs6(
     for row in _ots_rows(shared / "real" / "ots_chl_arg_2004_hs6.csv"):
         reporter, partner = row["reporter_iso"].upper(), row["partner_iso"].upper()
         period = row["year"] + "-01-01"
-        for exporter, importer, column in ((reporter, partner, "trade_value_usd_exp"),
-                                           (partner, reporter, "trade_value_usd_imp")):  # fmt: skip
+        for exporter, importer, column in (
+            (reporter, partner, "trade_value_usd_exp"),
+            (partner, reporter, "trade_value_usd_imp"),
+        ):
             value = Decimal(row[column])
-            flows.append(Flow(exporter, importer, reporter, period, "year",
-                              row["commodity_code"], value, "ots-2004-hs6"))  # fmt: skip
+            flows.append(
+                Flow(
+                    exporter,
+                    importer,
+                    reporter,
+                    period,
+                    "year",
+                    row["commodity_code"],
+                    value,
+                    "ots-2004-hs6",
+                )
+            )
             key = (exporter, importer, period)
             totals[key] = totals.get(key, Decimal(0)) + value
     for (exporter, importer, period), value in sorted(totals.items()):
-        flows.append(Flow(exporter, importer, reporter, period, "year", "TOTAL", value,
-                          "ots-2004-hs6-sum"))  # fmt: skip
+        flows.append(
+            Flow(exporter, importer, reporter, period, "year", "TOTAL", value, "ots-2004-hs6-sum")
+        )
     meta = {
         "title": "Open Trade Statistics, Chile-Argentina by HS6 product, 2004 (USD)",
         "publisher": "Open Trade Statistics API, via rOpenSci tradestatistics test data",
         "licence": "Apache-2.0 (ropensci/tradestatistics)",
         "reconstructed": False,
     }
-    sum_meta = dict(meta, title="Chile-Argentina 2004 totals: sum of the HS6 rows of "
-                    "Open Trade Statistics", reconstructed=False,
-                    note="Derived in scripts/build_sample.py by summing every HS6 row; "
-                    "the source table has no total row.")  # fmt: skip
+    sum_meta = dict(
+        meta,
+        title="Chile-Argentina 2004 totals: sum of the HS6 rows of Open Trade Statistics",
+        reconstructed=False,
+        note="Derived in scripts/build_sample.py by summing every HS6 row; "
+        "the source table has no total row.",
+    )
     return flows, meta, sum_meta
 
 
@@ -310,8 +404,12 @@ def build(shared: Path) -> dict[str, str]:
 
     sources: dict[str, dict[str, object]] = {}
     flows: list[Flow] = []
-    for part in (reconstruct_oec_headline(shared), sbp_monthly(shared),
-                 gravity_2006(shared, known), open_trade_statistics(shared, known)):  # fmt: skip
+    for part in (
+        reconstruct_oec_headline(shared),
+        sbp_monthly(shared),
+        gravity_2006(shared, known),
+        open_trade_statistics(shared, known),
+    ):
         part_flows, meta = part
         flows.extend(part_flows)
         sources[part_flows[0].source] = meta
@@ -336,8 +434,19 @@ def build(shared: Path) -> dict[str, str]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FLOW_COLUMNS)
     for f in ordered:
-        writer.writerow([f.exporter, f.importer, f.reporter, f.period, f.frequency, f.product,
-                         _number(f.value), "USD", f.source])  # fmt: skip
+        writer.writerow(
+            [
+                f.exporter,
+                f.importer,
+                f.reporter,
+                f.period,
+                f.frequency,
+                f.product,
+                _number(f.value),
+                "USD",
+                f.source,
+            ]
+        )
 
     cout = io.StringIO()
     cwriter = csv.DictWriter(cout, fieldnames=COUNTRY_COLUMNS, lineterminator="\n")
@@ -355,11 +464,16 @@ def build(shared: Path) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED,
-                        help="the shared data folder (default: ../shared/data)")  # fmt: skip
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=DEFAULT_SHARED,
+        help="the shared data folder (default: ../shared/data)",
+    )
     parser.add_argument("--out", type=Path, default=DATA_OUT, help="where to write")
-    parser.add_argument("--check", action="store_true",
-                        help="fail if the files in --out differ from a fresh build")  # fmt: skip
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the files in --out differ from a fresh build"
+    )
     args = parser.parse_args(argv)
     files = build(args.shared)
     stale = []

@@ -64,8 +64,9 @@ def test_single_year_and_missing_growth_rendering(runner) -> None:
 
 
 def test_no_color_env_and_width(runner) -> None:
-    result = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2004"],
-                           env={"NO_COLOR": "1"})  # fmt: skip
+    result = runner.invoke(
+        app, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2004"], env={"NO_COLOR": "1"}
+    )
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout
     assert (
@@ -90,8 +91,9 @@ def test_format_from_config_and_flag_precedence(runner, tmp_path: Path) -> None:
     cfg.write_text('[output]\nformat = "json"\n')
     result = runner.invoke(app, ["balance", "PAK", "JPN"], env={"TRADECLI_CONFIG": str(cfg)})
     assert json.loads(result.stdout)["query"]["to"] == "2025-08"
-    result = runner.invoke(app, ["balance", "PAK", "JPN", "-f", "table"],
-                           env={"TRADECLI_CONFIG": str(cfg)})  # fmt: skip
+    result = runner.invoke(
+        app, ["balance", "PAK", "JPN", "-f", "table"], env={"TRADECLI_CONFIG": str(cfg)}
+    )
     assert result.stdout.lstrip().startswith("Pakistan (PAK) with Japan (JPN)")
 
 
@@ -169,8 +171,9 @@ BAD_CONFIGS = [
 ]
 
 
-@pytest.mark.parametrize(("args", "code", "fragment"), [c[1:] for c in BAD_INPUTS],
-                         ids=[c[0] for c in BAD_INPUTS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS]
+)
 def test_bad_input(runner, args: list[str], code: ExitCode, fragment: str) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == code, (result.stdout, result.stderr)
@@ -180,8 +183,9 @@ def test_bad_input(runner, args: list[str], code: ExitCode, fragment: str) -> No
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-@pytest.mark.parametrize(("text", "fragment"), [c[1:] for c in BAD_CONFIGS],
-                         ids=[c[0] for c in BAD_CONFIGS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "fragment"), [c[1:] for c in BAD_CONFIGS], ids=[c[0] for c in BAD_CONFIGS]
+)
 def test_bad_config(runner, tmp_path: Path, text: str, fragment: str) -> None:
     path = _bad_config(tmp_path, text)
     for invoke in (

@@ -9,30 +9,61 @@ from tradecli.errors import ExitCode, UnknownCountry
 @pytest.mark.parametrize(
     ("text", "iso3"),
     [
-        ("PAK", "PAK"), ("pak", "PAK"), ("Pakistan", "PAK"), ("pakistan", "PAK"),
-        ("PK", "PAK"), ("586", "PAK"), ("aspak", "PAK"), ("ASPAK", "PAK"),
-        ("JPN", "JPN"), ("Japan", "JPN"), ("JP", "JPN"), ("392", "JPN"), ("asjpn", "JPN"),
-        ("032", "ARG"), ("32", "ARG"), ("saarg", "ARG"),
-        ("WLD", "WLD"), ("World", "WLD"), ("xxwld", "WLD"), ("0", "WLD"), ("001", "WLD"),
-        ("united states", "USA"), ("US", "USA"), ("nausa", "USA"),
-        ("UK", "GBR"), ("United Kingdom", "GBR"),
-        ("Côte d’Ivoire", "CIV"), ("cote d'ivoire", "CIV"), ("Ivory Coast", "CIV"),
-        ("Turkey", "TUR"), ("Türkiye", "TUR"), ("south korea", "KOR"), ("Viet Nam", "VNM"),
-        ("ROM", "ROU"), ("ZAR", "COD"),  # legacy codes in older trade tables
-        ("euyug", "YUG"), ("Serbia and Montenegro", "SCG"),
+        ("PAK", "PAK"),
+        ("pak", "PAK"),
+        ("Pakistan", "PAK"),
+        ("pakistan", "PAK"),
+        ("PK", "PAK"),
+        ("586", "PAK"),
+        ("aspak", "PAK"),
+        ("ASPAK", "PAK"),
+        ("JPN", "JPN"),
+        ("Japan", "JPN"),
+        ("JP", "JPN"),
+        ("392", "JPN"),
+        ("asjpn", "JPN"),
+        ("032", "ARG"),
+        ("32", "ARG"),
+        ("saarg", "ARG"),
+        ("WLD", "WLD"),
+        ("World", "WLD"),
+        ("xxwld", "WLD"),
+        ("0", "WLD"),
+        ("001", "WLD"),
+        ("united states", "USA"),
+        ("US", "USA"),
+        ("nausa", "USA"),
+        ("UK", "GBR"),
+        ("United Kingdom", "GBR"),
+        ("Côte d’Ivoire", "CIV"),
+        ("cote d'ivoire", "CIV"),
+        ("Ivory Coast", "CIV"),
+        ("Turkey", "TUR"),
+        ("Türkiye", "TUR"),
+        ("south korea", "KOR"),
+        ("Viet Nam", "VNM"),
+        ("ROM", "ROU"),
+        ("ZAR", "COD"),  # legacy codes in older trade tables
+        ("euyug", "YUG"),
+        ("Serbia and Montenegro", "SCG"),
         ("ascyp", "CYP"),  # the OEC files Cyprus under Asia
         ("NA", "NAM"),  # Namibia's ISO2 is not a missing value
     ],
-)  # fmt: skip
+)
 def test_resolve(text: str, iso3: str) -> None:
     assert resolve_country(text).iso3 == iso3
 
 
 @pytest.mark.parametrize(
     ("text", "suggestion"),
-    [("Pakistn", "Pakistan (PAK)"), ("Japna", "Japan (JPN)"), ("JPNN", "Japan (JPN)"),
-     ("Argentin", "Argentina (ARG)"), ("Germny", "Germany (DEU)")],
-)  # fmt: skip
+    [
+        ("Pakistn", "Pakistan (PAK)"),
+        ("Japna", "Japan (JPN)"),
+        ("JPNN", "Japan (JPN)"),
+        ("Argentin", "Argentina (ARG)"),
+        ("Germny", "Germany (DEU)"),
+    ],
+)
 def test_unknown_suggests(text: str, suggestion: str) -> None:
     with pytest.raises(UnknownCountry) as err:
         resolve_country(text)

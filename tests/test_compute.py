@@ -34,8 +34,9 @@ def test_chile_argentina_2002_equals_the_ots_table(sample, shared_data) -> None:
     with open(shared_data / "real" / "ots_chl_arg_2002.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))
     exports, imports = float(row["trade_value_usd_exp"]), float(row["trade_value_usd_imp"])
-    result = balance(sample.flows, resolve_country("CHL"), resolve_country("ARG"), Period(2002),
-                     Period(2002))  # fmt: skip
+    result = balance(
+        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Period(2002), Period(2002)
+    )
     assert result.row("exports")["value_to"] == exports
     assert result.row("imports")["value_to"] == imports
     assert result.row("balance")["value_to"] == exports - imports
@@ -47,8 +48,9 @@ def test_chile_argentina_2002_equals_the_ots_table(sample, shared_data) -> None:
 def test_argentina_chile_2002_uses_argentinas_own_report(sample, shared_data) -> None:
     with open(shared_data / "real" / "ots_yrp_y-2002_r-all_p-chl.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["reporter_iso"] == "arg")
-    result = balance(sample.flows, resolve_country("ARG"), resolve_country("CHL"), Period(2002),
-                     Period(2002))  # fmt: skip
+    result = balance(
+        sample.flows, resolve_country("ARG"), resolve_country("CHL"), Period(2002), Period(2002)
+    )
     assert result.row("exports")["value_to"] == float(row["trade_value_usd_exp"])
     assert result.row("imports")["value_to"] == float(row["trade_value_usd_imp"])
 
@@ -68,8 +70,9 @@ def test_pakistan_japan_2006_from_gravity_table(sample, shared_data) -> None:
 
 def test_chile_argentina_2004_total_is_the_sum_of_hs6(sample, shared_data) -> None:
     hs6 = pl.read_csv(shared_data / "real" / "ots_chl_arg_2004_hs6.csv")
-    result = balance(sample.flows, resolve_country("CHL"), resolve_country("ARG"), Period(2002),
-                     Period(2004))  # fmt: skip
+    result = balance(
+        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Period(2002), Period(2004)
+    )
     assert result.row("exports")["value_to"] == hs6["trade_value_usd_exp"].sum()
     assert result.row("imports")["value_to"] == hs6["trade_value_usd_imp"].sum()
     assert result.row("exports")["source_to"] == "ots-2004-hs6-sum"
@@ -97,8 +100,13 @@ PAK, JPN = resolve_country("PAK"), resolve_country("JPN")
 
 
 def test_missing_flow_gives_null_growth_and_a_note() -> None:
-    flows = _flows([("PAK", "JPN", "2024-08", 10.0), ("JPN", "PAK", "2024-08", 50.0),
-                    ("JPN", "PAK", "2025-08", 60.0)])  # fmt: skip
+    flows = _flows(
+        [
+            ("PAK", "JPN", "2024-08", 10.0),
+            ("JPN", "PAK", "2024-08", 50.0),
+            ("JPN", "PAK", "2025-08", 60.0),
+        ]
+    )
     result = balance(flows, PAK, JPN, Period(2024, 8), Period(2025, 8))
     exports = result.row("exports")
     assert exports["value_to"] is None and exports["growth_pct"] is None
@@ -109,8 +117,14 @@ def test_missing_flow_gives_null_growth_and_a_note() -> None:
 
 
 def test_zero_base_gives_null_growth_not_infinity() -> None:
-    flows = _flows([("PAK", "JPN", "2024-08", 0.0), ("PAK", "JPN", "2025-08", 5.0),
-                    ("JPN", "PAK", "2024-08", 1.0), ("JPN", "PAK", "2025-08", 1.0)])  # fmt: skip
+    flows = _flows(
+        [
+            ("PAK", "JPN", "2024-08", 0.0),
+            ("PAK", "JPN", "2025-08", 5.0),
+            ("JPN", "PAK", "2024-08", 1.0),
+            ("JPN", "PAK", "2025-08", 1.0),
+        ]
+    )
     result = balance(flows, PAK, JPN, Period(2024, 8), Period(2025, 8))
     assert result.row("exports")["growth_pct"] is None
     assert result.row("exports")["change"] == 5.0
@@ -120,8 +134,14 @@ def test_zero_base_gives_null_growth_not_infinity() -> None:
 
 def test_gap_never_borrows_a_neighbouring_month() -> None:
     # July 2025 exists, August 2025 does not: a shift-based comparison could pick July.
-    flows = _flows([("PAK", "JPN", "2024-08", 10.0), ("PAK", "JPN", "2025-07", 99.0),
-                    ("JPN", "PAK", "2024-08", 5.0), ("JPN", "PAK", "2025-07", 5.0)])  # fmt: skip
+    flows = _flows(
+        [
+            ("PAK", "JPN", "2024-08", 10.0),
+            ("PAK", "JPN", "2025-07", 99.0),
+            ("JPN", "PAK", "2024-08", 5.0),
+            ("JPN", "PAK", "2025-07", 5.0),
+        ]
+    )
     with pytest.raises(NoData) as err:
         balance(flows, PAK, JPN, Period(2024, 8), Period(2025, 8))
     assert "August 2025" in err.value.message

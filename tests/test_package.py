@@ -17,24 +17,36 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_committed_sample_is_what_the_build_script_makes(shared_data) -> None:
     proc = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "build_sample.py"), "--shared", str(shared_data),
-         "--check"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(REPO / "scripts" / "build_sample.py"),
+            "--shared",
+            str(shared_data),
+            "--check",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 def test_build_script_detects_a_stale_sample(shared_data, tmp_path: Path) -> None:
     out = tmp_path / "data"
     script = str(REPO / "scripts" / "build_sample.py")
-    subprocess.run([sys.executable, script, "--shared", str(shared_data), "--out", str(out)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, script, "--shared", str(shared_data), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
     sample = out / "sample_flows.csv"
     sample.write_text(sample.read_text().replace("15130000", "15130001"))
     proc = subprocess.run(
         [sys.executable, script, "--shared", str(shared_data), "--out", str(out), "--check"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1 and "sample_flows.csv" in proc.stderr
 
 
@@ -71,10 +83,21 @@ def test_wheel_contains_the_sample_and_runs_from_a_fresh_venv(tmp_path: Path) ->
     """Build the wheel, install it (no deps, offline) into a new venv, run the headline."""
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(dist), str(REPO)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = dist.glob("tradecli-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for required in ("sample_flows.csv", "countries.csv", "sources.json", "README.md"):
@@ -97,12 +120,20 @@ def test_wheel_contains_the_sample_and_runs_from_a_fresh_venv(tmp_path: Path) ->
     code = "import tradecli.data, pathlib; print(pathlib.Path(tradecli.data.__file__).parent)"
     where = subprocess.run(
         [str(python), "-c", code],
-        cwd=workdir, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert Path(where.stdout.strip()).is_relative_to(target), "ran the source tree, not the wheel"
     run = subprocess.run(
         [str(python), "-m", "tradecli", "balance", "PAK", "JPN", "--from", "2024-08"],
-        cwd=workdir, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     assert "-$127M" in run.stdout and "+28%" in run.stdout and "-11%" in run.stdout

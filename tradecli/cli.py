@@ -11,6 +11,8 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -93,13 +95,61 @@ def main_callback(
     ] = False,
 ) -> None:
     """tradecli: trade balances between any two countries, offline-first."""
-    ctx.obj = {"config_path": config}
+    # Tests may pass {"transport": httpx transport} as obj; the CLI itself never does.
+    obj = ctx.obj if isinstance(ctx.obj, dict) else {}
+    ctx.obj = {**obj, "config_path": config}
 
 
 FormatOption = Annotated[
     OutputFormat | None,
     typer.Option("--format", "-f", help="Output format [default: from config, else table]."),
 ]
+
+
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="Never use the network: cache, then the embedded sample.")
+]
+RefreshOption = Annotated[
+    bool, typer.Option("--refresh", help="Fetch from the OEC even if the cache is fresh.")
+]
+CubeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cube",
+        metavar="CUBE",
+        help="OEC cube to query [default: api.annual_cube for "
+        "years; the reporter's, else the partner's, national monthly cube for months].",
+    ),
+]
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"Warning: {message}\n")
+
+
+@contextmanager
+def _progress(config: Config) -> Iterator[Callable[[int, int | None], None]]:
+    """A rich progress bar on stderr (only on a terminal), fed with rows fetched / total."""
+    if not sys.stderr.isatty():
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True, no_color=config.color is ColorMode.NEVER)
+    with Progress(
+        TextColumn("fetching rows"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("fetch", total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _settings(ctx: typer.Context, **flags: Any) -> Config:
@@ -133,7 +183,7 @@ def balance(
             metavar="REPORTER",
             help="Reporting country: ISO3 (PAK), ISO2, M49, OEC id (aspak) or English name.",
         ),
-    ],  # fmt: skip
+    ],
     partner: Annotated[
         str, typer.Argument(metavar="PARTNER", help="Partner country, in any of the same forms.")
     ],
@@ -143,7 +193,7 @@ def balance(
             "--from",
             metavar="PERIOD",
             help="Base period, YYYY-MM or YYYY [default: a year before --to].",
-        ),  # fmt: skip
+        ),
     ] = None,
     to: Annotated[
         str | None,
@@ -152,9 +202,12 @@ def balance(
             metavar="PERIOD",
             help="Period compared with --from, same frequency "
             "[default: the latest in the data for the pair].",
-        ),  # fmt: skip
+        ),
     ] = None,
     output_format: FormatOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
 ) -> None:
     """Exports, imports and trade balance of REPORTER with PARTNER in two periods.
 
@@ -164,8 +217,8 @@ def balance(
     """
     from tradecli import compute, render
     from tradecli.codes import resolve_country
-    from tradecli.periods import parse_period
-    from tradecli.sources import load_sample
+    from tradecli.periods import check_range, parse_period
+    from tradecli.sources import PairRequest, load_pair
 
     settings = _settings(ctx, format=output_format)
     today = dt.date.today()
@@ -173,7 +226,19 @@ def balance(
     par = resolve_country(partner)
     start = parse_period(from_, today) if from_ else None
     end = parse_period(to, today) if to else None
-    dataset = load_sample()
+    if start and end:
+        check_range(start, end)
+    request = PairRequest(rep.iso3, par.iso3, start, end, cube)
+    with _progress(settings) as progress:
+        dataset = load_pair(
+            settings,
+            request,
+            offline=offline,
+            refresh=refresh,
+            warn=_warn,
+            progress=progress,
+            transport=ctx.obj.get("transport"),
+        )
     result = compute.balance(dataset.flows, rep, par, start, end)
     if settings.format is OutputFormat.JSON:
         json.dump(render.balance_json(result, dataset), sys.stdout, indent=2, ensure_ascii=False)
@@ -201,8 +266,15 @@ def countries(
     wanted = normalise(query) if query else ""
     rows = []
     for country in table.by_iso3.values():
-        names = [country.iso3, country.iso2, country.m49, country.oec_id, country.name,
-                 country.official_name, *country.aliases]  # fmt: skip
+        names = [
+            country.iso3,
+            country.iso2,
+            country.m49,
+            country.oec_id,
+            country.name,
+            country.official_name,
+            *country.aliases,
+        ]
         if not wanted or any(wanted in normalise(n) for n in names if n):
             rows.append(country)
     if not rows:
@@ -210,8 +282,17 @@ def countries(
             f"no country matches {query!r}", hint="try a shorter part of the name, or an ISO3 code"
         )
     if settings.format is OutputFormat.JSON:
-        out = [{"iso3": c.iso3, "iso2": c.iso2 or None, "m49": c.m49 or None, "oec_id": c.oec_id,
-                "name": c.name, "current": c.current} for c in rows]  # fmt: skip
+        out = [
+            {
+                "iso3": c.iso3,
+                "iso2": c.iso2 or None,
+                "m49": c.m49 or None,
+                "oec_id": c.oec_id,
+                "name": c.name,
+                "current": c.current,
+            }
+            for c in rows
+        ]
         json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return
@@ -232,6 +313,157 @@ def config_path(ctx: typer.Context) -> None:
     typer.echo(str(path))
     if not path.exists():
         sys.stderr.write("(the file does not exist; built-in defaults apply)\n")
+
+
+EPILOG_FETCH = """\
+Examples:
+
+  tradecli fetch PAK JPN --from 2023-01                 # months, from Japan's customs cube
+
+  tradecli fetch CHL ARG --from 2019 --to 2022 --cube trade_i_baci_a_92
+"""
+
+
+@app.command(epilog=EPILOG_FETCH)
+def fetch(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    from_: Annotated[
+        str, typer.Option("--from", metavar="PERIOD", help="First period, YYYY-MM or YYYY.")
+    ],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="PERIOD", help="Last period [default: the cube's latest]."),
+    ] = None,
+    cube: CubeOption = None,
+) -> None:
+    """Fetch both flows between REPORTER and PARTNER from the OEC API into the cache.
+
+    Needs the network; OEC_TOKEN (or api.token) is sent when set. Shows progress
+    on stderr and prints a summary of what was stored; exits non-zero on failure
+    and leaves the cache as it was.
+    """
+    from tradecli.codes import resolve_country
+    from tradecli.numfmt import format_amount
+    from tradecli.periods import check_range, parse_period
+    from tradecli.sources import PairRequest, fetch_into_cache, open_cache
+
+    settings = _settings(ctx)
+    today = dt.date.today()
+    rep, par = resolve_country(reporter), resolve_country(partner)
+    if rep.iso3 == par.iso3:
+        raise UsageError(f"reporter and partner are both {rep.name} ({rep.iso3})")
+    start = parse_period(from_, today)
+    end = parse_period(to, today) if to else None
+    if end:
+        check_range(start, end)
+    cache = open_cache(settings, _warn)
+    request = PairRequest(rep.iso3, par.iso3, start, end, cube)
+    with _progress(settings) as progress:
+        entry, rows = fetch_into_cache(
+            settings, cache, request, progress=progress, transport=ctx.obj.get("transport")
+        )
+    if entry is None:  # pragma: no cover - put() just wrote it
+        raise TradecliError("the cache entry just written cannot be read back")
+    typer.echo(
+        f"Stored {rows} rows for {rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), "
+        f"{entry.start}..{entry.end}, from cube {entry.cube} (values in {entry.currency})."
+    )
+    typer.echo(f"Source: {entry.url}")
+    typer.echo(f"Cache entry: {entry.path} ({format_amount(entry.size, '')}B)")
+
+
+cache_app = typer.Typer(
+    help="Inspect or empty the cache of fetched OEC data.", no_args_is_help=True
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("path")
+def cache_path(ctx: typer.Context) -> None:
+    """Print the cache directory (TRADECLI_CACHE_DIR, cache.dir, or the platform's)."""
+    from tradecli.config import cache_dir
+
+    typer.echo(str(cache_dir(_settings(ctx))))
+
+
+@cache_app.command("info")
+def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
+    """List cached entries: pair, periods, cube, rows, fetch time and freshness.
+
+    Example: tradecli cache info --format json
+    """
+    from tradecli.sources import open_cache
+
+    settings = _settings(ctx, format=output_format)
+    cache = open_cache(settings, _warn)
+    entries = cache.entries()
+    rows = [
+        {
+            "pair": f"{e.reporter}-{e.partner}",
+            "from": str(e.start),
+            "to": str(e.end),
+            "cube": e.cube,
+            "currency": e.currency,
+            "rows": e.rows,
+            "bytes": e.size,
+            "fetched_at": e.fetched_at.isoformat(timespec="seconds"),
+            "fresh": cache.fresh(e),
+            "url": e.url,
+        }
+        for e in entries
+    ]
+    if settings.format is OutputFormat.JSON:
+        json.dump({"cache_dir": str(cache.root), "entries": rows}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    from rich.table import Table
+
+    console = _console(settings)
+    console.print(f"Cache: {cache.root}", soft_wrap=True)
+    if not rows:
+        console.print("No cached entries. Fetch some with `tradecli fetch PAK JPN --from 2024-01`.")
+        return
+    table = Table("Pair", "From", "To", "Cube", "Rows", "Fetched", "Fresh", box=None)
+    for r in rows:
+        table.add_row(
+            str(r["pair"]),
+            str(r["from"]),
+            str(r["to"]),
+            str(r["cube"]),
+            str(r["rows"]),
+            str(r["fetched_at"]),
+            "yes" if r["fresh"] else "stale",
+        )
+    console.print(table)
+
+
+@cache_app.command("clear")
+def cache_clear(
+    ctx: typer.Context,
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than",
+            metavar="AGE",
+            help="Only entries fetched more than AGE ago (e.g. 30d, 12h).",
+        ),
+    ] = None,
+) -> None:
+    """Delete cached entries (all of them, or those older than --older-than).
+
+    Example: tradecli cache clear --older-than 30d
+    """
+    from tradecli.config import parse_duration
+    from tradecli.sources import open_cache
+
+    try:
+        seconds = parse_duration(older_than) if older_than else None
+    except ValueError as exc:
+        raise UsageError(f"--older-than {exc}") from None
+    removed = open_cache(_settings(ctx), _warn).clear(seconds)
+    typer.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
 
 
 def main() -> None:

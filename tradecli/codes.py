@@ -103,10 +103,16 @@ def load_countries() -> CountryTable:
     for row in csv.DictReader(text.splitlines()):
         aliases = tuple(a for a in row["aliases"].split("|") if a)
         country = Country(
-            iso3=row["iso3"], iso2=row["iso2"], m49=row["m49"], oec_id=row["oec_id"],
-            name=row["name"], official_name=row["official_name"],
-            continent=row["continent"], current=row["current"] == "1", aliases=aliases,
-        )  # fmt: skip
+            iso3=row["iso3"],
+            iso2=row["iso2"],
+            m49=row["m49"],
+            oec_id=row["oec_id"],
+            name=row["name"],
+            official_name=row["official_name"],
+            continent=row["continent"],
+            current=row["current"] == "1",
+            aliases=aliases,
+        )
         by_iso3[country.iso3] = country
         if country.iso2:
             by_key[f"iso2:{country.iso2}"] = country.iso3

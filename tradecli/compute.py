@@ -101,11 +101,14 @@ def pair_flows(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame
     exports = (pl.col("exporter") == reporter) & (pl.col("importer") == partner)
     imports = (pl.col("exporter") == partner) & (pl.col("importer") == reporter)
     preference = (
-        pl.when(pl.col("reporter") == reporter).then(0)
-        .when(pl.col("reporter").is_null()).then(1)
-        .when(pl.col("reporter") == partner).then(2)
+        pl.when(pl.col("reporter") == reporter)
+        .then(0)
+        .when(pl.col("reporter").is_null())
+        .then(1)
+        .when(pl.col("reporter") == partner)
+        .then(2)
         .otherwise(3)
-    )  # fmt: skip
+    )
     return (
         flows.filter((pl.col("product") == TOTAL) & (exports | imports))
         .with_columns(
@@ -203,9 +206,13 @@ def balance(
         )
     figures = _compare(pair, start, end)
     return BalanceResult(
-        reporter=reporter, partner=partner, start=start, end=end,
-        currency=currencies[0], figures=figures,
-    )  # fmt: skip
+        reporter=reporter,
+        partner=partner,
+        start=start,
+        end=end,
+        currency=currencies[0],
+        figures=figures,
+    )
 
 
 def _compare(pair: pl.DataFrame, start: Period, end: Period) -> pl.DataFrame:
@@ -232,10 +239,11 @@ def _compare(pair: pl.DataFrame, start: Period, end: Period) -> pl.DataFrame:
     # gives nulls here, which the growth expression below keeps as nulls.
     wanted = pl.LazyFrame({"period_from": [start.start], "period_to": [end.start]})
     joined = wanted.join(
-        wide.rename(lambda c: f"{c}_from"), left_on="period_from", right_on="period_from",
+        wide.rename(lambda c: f"{c}_from"),
+        left_on="period_from",
+        right_on="period_from",
         how="left",
-    ).join(wide.rename(lambda c: f"{c}_to"), left_on="period_to", right_on="period_to",
-           how="left")  # fmt: skip
+    ).join(wide.rename(lambda c: f"{c}_to"), left_on="period_to", right_on="period_to", how="left")
     rows = []
     for measure in MEASURES:
         source_from = f"{measure}_source_from"
@@ -260,10 +268,13 @@ def _compare(pair: pl.DataFrame, start: Period, end: Period) -> pl.DataFrame:
     base_zero = pl.col("value_from") == 0
     is_balance = pl.col("measure") == "balance"
     missing_in = (
-        pl.when(base_missing & end_missing).then(pl.lit(f"{start.label} or {end.label}"))
-        .when(base_missing).then(pl.lit(start.label))
-        .when(end_missing).then(pl.lit(end.label))
-    )  # fmt: skip
+        pl.when(base_missing & end_missing)
+        .then(pl.lit(f"{start.label} or {end.label}"))
+        .when(base_missing)
+        .then(pl.lit(start.label))
+        .when(end_missing)
+        .then(pl.lit(end.label))
+    )
     consequence = pl.lit("" if single else ": growth not computed")
     long = long.with_columns(
         growth_pct=pl.when(is_flow & ~base_missing & ~end_missing & ~base_zero)
@@ -278,6 +289,12 @@ def _compare(pair: pl.DataFrame, start: Period, end: Period) -> pl.DataFrame:
         .otherwise(None),
     )
     return long.select(
-        "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
+        "measure",
+        "value_from",
+        "value_to",
+        "change",
+        "growth_pct",
+        "source_from",
+        "source_to",
         "note",
-    ).collect()  # fmt: skip
+    ).collect()

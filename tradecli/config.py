@@ -33,6 +33,17 @@ class ColorMode(StrEnum):
     NEVER = "never"
 
 
+class NetworkMode(StrEnum):
+    AUTO = "auto"  # use the API when a token is configured
+    ALWAYS = "always"  # try the API even without a token (BACI annual cubes may answer)
+    NEVER = "never"  # offline: cache, then the embedded sample
+
+
+class ApiStyle(StrEnum):
+    V2 = "api-v2"  # include=Level:key,key;Level:key
+    LEGACY = "legacy"  # site proxy / logic layer: Level=key,key as plain parameters
+
+
 @dataclass(frozen=True)
 class Config:
     """Every setting tradecli reads, after precedence has been applied."""
@@ -40,6 +51,19 @@ class Config:
     format: OutputFormat = OutputFormat.TABLE
     color: ColorMode = ColorMode.AUTO
     width: int | None = None  # table width in columns; None: the terminal's, or 100 off a TTY
+    network: NetworkMode = NetworkMode.AUTO
+    base_url: str = "https://api-v2.oec.world/tesseract"
+    api_style: ApiStyle = ApiStyle.V2
+    token: str | None = field(default=None, repr=False)  # never printed, logged or cached
+    timeout: float = 30.0
+    retries: int = 3
+    retry_budget: float = 60.0  # seconds spent waiting between retries, at most
+    page_size: int = 10_000
+    annual_cube: str = "trade_i_baci_a_92"
+    monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
+    cache_dir: Path | None = None  # None: the platform cache directory
+    recent_ttl: float = 86_400.0  # seconds an entry with recent months stays fresh
+    closed_ttl: float = 90 * 86_400.0  # seconds an entry of closed years stays fresh
     path: Path | None = None  # the file these settings were read from, if any
     origins: Mapping[str, str] = field(default_factory=dict)  # key -> "default"/"file"/"env"/"flag"
 
@@ -62,12 +86,69 @@ def _width(value: Any) -> int | None:
     return value
 
 
+def _string(value: Any) -> str | None:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {value!r}")
+    return value or None
+
+
+def _url(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
+    return value.rstrip("/")
+
+
+def _number(low: float, high: float, integer: bool = False) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        kinds = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+            kind = "an integer" if integer else "a number"
+            raise ValueError(f"must be {kind} from {low:g} to {high:g}, not {value!r}")
+        return value
+
+    return parse
+
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def parse_duration(value: Any) -> float:
+    """'90s', '30m', '12h', '1d', '2w' -> seconds."""
+    text = str(value).strip().lower() if isinstance(value, str) else ""
+    if len(text) >= 2 and text[-1] in _DURATION_UNITS and text[:-1].replace(".", "", 1).isdigit():
+        return float(text[:-1]) * _DURATION_UNITS[text[-1]]
+    raise ValueError(f"must be a duration such as '1d', '12h', '30m', '90s' or '2w', not {value!r}")
+
+
+def _path(value: Any) -> Path | None:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a path string, not {value!r}")
+    return Path(value).expanduser() if value else None
+
+
 # section -> key -> (Config attribute, parser). The example config.toml lists the same keys.
 KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "output": {
         "format": ("format", _choice(OutputFormat)),
         "color": ("color", _choice(ColorMode)),
         "width": ("width", _width),
+    },
+    "api": {
+        "network": ("network", _choice(NetworkMode)),
+        "base_url": ("base_url", _url),
+        "style": ("api_style", _choice(ApiStyle)),
+        "token": ("token", _string),
+        "timeout": ("timeout", _number(0.1, 600)),
+        "retries": ("retries", _number(0, 10, integer=True)),
+        "retry_budget": ("retry_budget", _number(0, 3600)),
+        "page_size": ("page_size", _number(1, 1_000_000, integer=True)),
+        "annual_cube": ("annual_cube", _string),
+        "monthly_cube": ("monthly_cube", _string),
+    },
+    "cache": {
+        "dir": ("cache_dir", _path),
+        "recent_ttl": ("recent_ttl", parse_duration),
+        "closed_ttl": ("closed_ttl", parse_duration),
     },
 }
 
@@ -145,6 +226,10 @@ def load_config(
                 raise ConfigError(f"{path}: {section}.{key} {exc}") from None
             origins[attribute] = "file"
 
+    if env.get("OEC_TOKEN"):
+        values["token"], origins["token"] = env["OEC_TOKEN"], "env"
+    if env.get("TRADECLI_CACHE_DIR"):
+        values["cache_dir"], origins["cache_dir"] = Path(env["TRADECLI_CACHE_DIR"]), "env"
     # https://no-color.org: any non-empty value disables colour.
     if env.get("NO_COLOR"):
         values["color"], origins["color"] = ColorMode.NEVER, "env"
@@ -154,4 +239,15 @@ def load_config(
             values[attribute], origins[attribute] = value, "flag"
 
     config = replace(Config(), **values)
+    if config.annual_cube is None:
+        raise ConfigError(f"{path}: api.annual_cube must name a cube")
     return replace(config, path=path if data or required else None, origins=origins)
+
+
+def cache_dir(config: Config) -> Path:
+    """Where cached data live: config/env, else the platform cache directory."""
+    if config.cache_dir is not None:
+        return config.cache_dir
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)

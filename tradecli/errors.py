@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     USAGE = 2  # bad arguments, unknown country, malformed or reversed period, bad config
     NO_DATA = 3  # the data has nothing for the requested pair and period
     SOURCE_UNAVAILABLE = 4  # the data source cannot be reached or read, and nothing is cached
+    AUTH_REQUIRED = 5  # the OEC refused the request: a token or a higher plan is needed
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
@@ -60,3 +61,13 @@ class SourceUnavailable(TradecliError):
     """A data source cannot be reached or read and there is nothing to fall back on."""
 
     exit_code = ExitCode.SOURCE_UNAVAILABLE
+
+
+class BadResponse(SourceUnavailable):
+    """The source answered, but not with what the protocol promises (HTML, truncated JSON...)."""
+
+
+class AuthRequired(TradecliError):
+    """The API refused the request (401/403): a token, or a higher plan, is needed."""
+
+    exit_code = ExitCode.AUTH_REQUIRED

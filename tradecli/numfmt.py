@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-_SUFFIXES = ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"),
-             (Decimal(10) ** 3, "k"))  # fmt: skip
+_SUFFIXES = (
+    (Decimal(10) ** 12, "T"),
+    (Decimal(10) ** 9, "B"),
+    (Decimal(10) ** 6, "M"),
+    (Decimal(10) ** 3, "k"),
+)
 MISSING = "n/a"
 
 

@@ -15,9 +15,19 @@ from enum import StrEnum
 from tradecli.errors import PeriodError
 
 MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _COMPACT_MONTH_RE = re.compile(r"^(\d{4})(\d{2})$")

@@ -83,8 +83,10 @@ def _source_cell(row: dict[str, Any], single: bool) -> str:
 
 def balance_table(result: BalanceResult) -> Table:
     single = result.start == result.end
-    title = f"{result.reporter.name} ({result.reporter.iso3}) with {result.partner.name} " \
-            f"({result.partner.iso3}), {result.currency}"  # fmt: skip
+    title = (
+        f"{result.reporter.name} ({result.reporter.iso3}) with {result.partner.name} "
+        f"({result.partner.iso3}), {result.currency}"
+    )
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("")
     if not single:

@@ -8,13 +8,20 @@ that every figure printed can be traced back to who published it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from tradecli import schema
+from tradecli.config import Config, NetworkMode
+from tradecli.errors import AuthRequired, SourceUnavailable, TradecliError
+from tradecli.periods import Frequency, Period
+
+if TYPE_CHECKING:
+    from tradecli.cache import Cache, Entry
 
 
 @dataclass(frozen=True)
@@ -32,10 +39,15 @@ class SourceInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "id": self.id, "title": self.title, "publisher": self.publisher,
-            "licence": self.licence, "url": self.url or None, "citation": self.citation or None,
-            "note": self.note or None, "reconstructed": self.reconstructed,
-        }  # fmt: skip
+            "id": self.id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "licence": self.licence,
+            "url": self.url or None,
+            "citation": self.citation or None,
+            "note": self.note or None,
+            "reconstructed": self.reconstructed,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,7 @@ def load_sample() -> Dataset:
             citation=meta.get("citation", ""),
             note=meta.get("note", ""),
             reconstructed=bool(meta.get("reconstructed", False)),
-        )  # fmt: skip
+        )
         for source_id, meta in raw.items()
     }
     return Dataset(
@@ -87,3 +99,191 @@ def load_sample() -> Dataset:
         origin="sample",
         description=f"embedded sample shipped with tradecli {__version__} (not live data)",
     )
+
+
+# -- the resolution order for data commands ------------------------------------------
+
+META_MAX_AGE = 7 * 86_400.0  # cube lists and metadata change rarely
+
+
+@dataclass(frozen=True)
+class PairRequest:
+    """What a data command needs: a pair, a frequency and (optionally) the two periods."""
+
+    reporter: str
+    partner: str
+    start: Period | None
+    end: Period | None
+    cube: str | None = None
+
+    @property
+    def frequency(self) -> Frequency | None:
+        known = self.start or self.end
+        return known.frequency if known else None
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.reporter, self.partner)
+
+
+def network_allowed(config: Config, offline: bool) -> bool:
+    if offline or config.network is NetworkMode.NEVER:
+        return False
+    return config.network is NetworkMode.ALWAYS or bool(config.token)
+
+
+def open_cache(config: Config, warn: Callable[[str], None]) -> Cache:
+    from tradecli.cache import Cache
+    from tradecli.config import cache_dir
+
+    return Cache(cache_dir(config), config.recent_ttl, config.closed_ttl, warn=warn)
+
+
+def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
+    """A Dataset over cached entries, with one SourceInfo per cube."""
+    catalogue: dict[str, SourceInfo] = {}
+    for entry in entries:
+        source_id = f"oec:{entry.cube}"
+        dataset_name = str(entry.annotations.get("dataset_name") or entry.cube)
+        source_name = entry.annotations.get("source_name")
+        publisher = "Observatory of Economic Complexity (OEC)" + (
+            f", from {source_name}" if source_name else ""
+        )
+        catalogue[source_id] = SourceInfo(
+            id=source_id,
+            title=f"{dataset_name} (cube {entry.cube}, values in {entry.currency})",
+            publisher=publisher,
+            url=entry.url,
+            note=f"fetched {entry.fetched_at.isoformat(timespec='seconds')}",
+        )
+    fetched = min(e.fetched_at for e in entries).isoformat(timespec="seconds")
+    description = {
+        "live": "OEC API, fetched now and stored in the cache",
+        "cache": f"OEC API data from the local cache ({cache.root})",
+        "stale": f"OEC API data from the local cache ({cache.root}), past its expiry",
+    }[origin]
+    return Dataset(
+        flows=cache.read(entries).lazy(),
+        sources=catalogue,
+        origin="live" if origin == "live" else "cache",
+        description=description,
+        fetched_at=fetched,
+    )
+
+
+def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
+    """Entries for the pair; empty unless every period the request names is inside one."""
+    wanted = [p for p in (request.start, request.end) if p is not None]
+    if not entries or not all(any(e.includes(p) for e in entries) for p in wanted):
+        return []
+    return entries
+
+
+def _sample_covers(sample: Dataset, request: PairRequest) -> bool:
+    import polars as pl
+
+    a, b = request.pair
+    frame = sample.flows.filter(
+        ((pl.col("exporter") == a) & (pl.col("importer") == b))
+        | ((pl.col("exporter") == b) & (pl.col("importer") == a))
+    ).collect()
+    if request.frequency is not None:
+        frame = frame.filter(pl.col("frequency") == request.frequency.value)
+    wanted = [p.start for p in (request.start, request.end) if p is not None]
+    return frame.height > 0 and all(day in frame["period"].to_list() for day in wanted)
+
+
+def load_pair(
+    config: Config,
+    request: PairRequest,
+    *,
+    offline: bool = False,
+    refresh: bool = False,
+    warn: Callable[[str], None] = lambda message: None,
+    progress: Callable[[int, int | None], None] | None = None,
+    transport: Any = None,
+) -> Dataset:
+    """Fresh cache -> network (unless offline) -> stale cache (warned) -> embedded sample."""
+    cache = open_cache(config, warn)
+    frequencies = [request.frequency] if request.frequency else [Frequency.MONTH, Frequency.YEAR]
+    candidates: list[Entry] = []
+    for frequency in frequencies:
+        candidates = _usable(cache.matching(request.pair, frequency), request)
+        if candidates:
+            break
+    if candidates and not refresh and all(cache.fresh(e) for e in candidates):
+        return cache_dataset(cache, candidates, "cache")
+
+    failure: TradecliError | None = None
+    if network_allowed(config, offline):
+        try:
+            fetch_into_cache(config, cache, request, progress=progress, transport=transport)
+        except (SourceUnavailable, AuthRequired) as exc:
+            failure = exc
+            warn(f"{exc.message}")
+        else:
+            entries = _usable(cache.matching(request.pair, _fetched_frequency(request)), request)
+            if entries:
+                return cache_dataset(cache, entries, "live")
+    elif refresh:
+        warn("--refresh needs the network; it was ignored (offline, or no OEC token)")
+
+    if candidates:
+        oldest = min(e.fetched_at for e in candidates).isoformat(timespec="seconds")
+        warn(f"using cached data fetched {oldest}, past its expiry")
+        return cache_dataset(cache, candidates, "stale")
+
+    sample = load_sample()
+    if failure is not None:
+        if not _sample_covers(sample, request):
+            raise failure
+        warn("falling back to the embedded sample")
+    return sample
+
+
+def _fetched_frequency(request: PairRequest) -> Frequency:
+    return request.frequency or Frequency.MONTH
+
+
+def fetch_into_cache(
+    config: Config,
+    cache: Cache,
+    request: PairRequest,
+    *,
+    progress: Callable[[int, int | None], None] | None = None,
+    transport: Any = None,
+) -> tuple[Entry | None, int]:
+    """Fetch the pair from the OEC and store it; returns the new entry and its row count."""
+    from tradecli.client import OECClient
+    from tradecli.oec import CubeCatalog, fetch_pair
+
+    with OECClient(config, transport=transport) as client:
+        catalog = CubeCatalog(
+            client,
+            load=lambda name: cache.get_meta(name, META_MAX_AGE),
+            store=cache.put_meta,
+        )
+        result = fetch_pair(
+            client,
+            catalog,
+            request.reporter,
+            request.partner,
+            request.start,
+            request.end,
+            request.cube,
+            on_page=progress,
+        )
+    path = cache.put(
+        result.query.key(),
+        result.frame,
+        reporter=request.reporter,
+        partner=request.partner,
+        cube=result.cube.name,
+        start=result.query.start,
+        end=result.query.end,
+        url=result.url,
+        currency=result.cube.currency,
+        annotations=dict(result.annotations),
+    )
+    entry = next((e for e in cache.entries() if e.path == path), None)
+    return entry, result.frame.height
