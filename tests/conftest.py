@@ -47,3 +47,39 @@ def shared_data() -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def oec_server(shared_data):
+    """A real HTTP server on 127.0.0.1 speaking the OEC's Tesseract protocol."""
+    from tests.oec_server import OECServer
+
+    with OECServer(shared_data) as server:
+        yield server
+
+
+@pytest.fixture
+def live_config(tmp_path: Path, oec_server, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A config file pointing tradecli at the local server, with quick retries."""
+    path = tmp_path / "live.toml"
+    path.write_text(
+        "[api]\n"
+        'network = "always"\n'
+        f'base_url = "{oec_server.url}"\n'
+        "timeout = 2\n"
+        "retries = 2\n"
+        "retry_budget = 3\n"
+        "page_size = 4\n"
+    )
+    monkeypatch.setenv("TRADECLI_CONFIG", str(path))
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    return path
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port with nothing listening (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -388,7 +388,18 @@ class CubeCatalog:
         return parse_cube(self._get(f"cube-{name}", f"cubes/{name}"), name)
 
     def time_members(self, cube: CubeInfo) -> list[int]:
+        """Time keys of the cube: years, or months as YYYYMM.
+
+        On cubes whose Month ids are 1-12 the months only exist within a Year, so
+        every month of every listed year is returned; the data trim the rest.
+        """
         level = cube.time_level
+        if level == "Month" and "Year" in cube.levels:
+            years = self._members(cube, "Year")
+            return [year * 100 + month for year in years for month in range(1, 13)]
+        return self._members(cube, level)
+
+    def _members(self, cube: CubeInfo, level: str) -> list[int]:
         body = self._get(
             f"members-{cube.name}-{level}", "members", {"cube": cube.name, "level": level}
         )

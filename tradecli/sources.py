@@ -17,7 +17,7 @@ import polars as pl
 
 from tradecli import schema
 from tradecli.config import Config, NetworkMode
-from tradecli.errors import AuthRequired, SourceUnavailable, TradecliError
+from tradecli.errors import AuthRequired, NoData, SourceUnavailable, TradecliError
 from tradecli.periods import Frequency, Period
 
 if TYPE_CHECKING:
@@ -149,12 +149,22 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
         publisher = "Observatory of Economic Complexity (OEC)" + (
             f", from {source_name}" if source_name else ""
         )
+        note = f"fetched {entry.fetched_at.isoformat(timespec='seconds')}"
+        own = national_cube_country(entry.cube)
+        if own is not None:
+            other = entry.partner if own == entry.reporter else entry.reporter
+            note += f"; customs data of {own}: " + (
+                f"{other}'s figures here are mirror flows as {own} reported them "
+                "(imports usually CIF, exports FOB)"
+                if own != entry.reporter
+                else "own report"
+            )
         catalogue[source_id] = SourceInfo(
             id=source_id,
             title=f"{dataset_name} (cube {entry.cube}, values in {entry.currency})",
             publisher=publisher,
             url=entry.url,
-            note=f"fetched {entry.fetched_at.isoformat(timespec='seconds')}",
+            note=note,
         )
     fetched = min(e.fetched_at for e in entries).isoformat(timespec="seconds")
     description = {
@@ -169,6 +179,14 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
         description=description,
         fetched_at=fetched,
     )
+
+
+def national_cube_country(cube: str) -> str | None:
+    """ISO3 of a national cube's country (trade_s_jpn_m_hs -> JPN), else None."""
+    import re
+
+    match = re.match(r"^trade_[sn]_([a-z]{3})_", cube)
+    return match.group(1).upper() if match else None
 
 
 def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
@@ -218,7 +236,7 @@ def load_pair(
     if network_allowed(config, offline):
         try:
             fetch_into_cache(config, cache, request, progress=progress, transport=transport)
-        except (SourceUnavailable, AuthRequired) as exc:
+        except (SourceUnavailable, AuthRequired, NoData) as exc:
             failure = exc
             warn(f"{exc.message}")
         else:
