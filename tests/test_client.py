@@ -191,7 +191,8 @@ def test_token_is_sent_but_never_shown(shared_data) -> None:
         (b'{"rows": []}', "no data list"),
         (b'{"error": "Query failed"}', "reported an error"),
         (
-            b'{"data": [{"Year": 2006, "Exporter Country ID": "aspak", "Importer Country ID": "asjpn", "Trade Value": "lots"}]}',
+            b'{"data": [{"Year": 2006, "Exporter Country ID": "aspak", '
+            b'"Importer Country ID": "asjpn", "Trade Value": "lots"}]}',
             "not a number",
         ),
     ],
