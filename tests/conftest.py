@@ -66,7 +66,7 @@ def live_config(tmp_path: Path, oec_server, monkeypatch: pytest.MonkeyPatch) -> 
         "[api]\n"
         'network = "always"\n'
         f'base_url = "{oec_server.url}"\n'
-        "timeout = 2\n"
+        "timeout = 1\n"
         "retries = 2\n"
         "retry_budget = 3\n"
         "page_size = 4\n"
