@@ -215,18 +215,27 @@ def test_user_config_in_platform_dir_is_read(runner, isolated: Path) -> None:
     assert path.stdout.strip() == str(cfg)
 
 
-@pytest.mark.parametrize("command", [[], ["balance"], ["countries"], ["config-path"]])
-def test_help_explains_itself(runner, command: list[str]) -> None:
+HELP_EXAMPLES = {
+    (): "tradecli balance PAK JPN --from 2024-08",
+    ("balance",): "tradecli balance PAK JPN --from 2024-08",
+    ("fetch",): "tradecli fetch PAK JPN --from 2023-01",
+    ("countries",): "tradecli countries korea",
+    ("config-path",): "Example: cp config.toml",
+    ("cache",): "Example: tradecli cache info",
+    ("cache", "info"): "tradecli cache info --format json",
+    ("cache", "path"): "Example: ls",
+    ("cache", "clear"): "tradecli cache clear --older-than 30d",
+}
+
+
+@pytest.mark.parametrize("command", list(HELP_EXAMPLES), ids=lambda c: " ".join(c) or "top")
+def test_help_explains_itself_with_an_example(runner, command: tuple[str, ...]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
     assert "Usage:" in result.stdout
-    if command == ["balance"]:
-        assert "tradecli balance PAK JPN --from 2024-08" in result.stdout
+    assert HELP_EXAMPLES[command] in result.stdout
+    if command == ("balance",):
         assert "exports minus imports" in result.stdout
-    if command == ["countries"]:
-        assert "tradecli countries korea" in result.stdout
-    if not command:
-        assert "tradecli balance PAK JPN --from 2024-08" in result.stdout
 
 
 def test_no_args_shows_help(runner) -> None:

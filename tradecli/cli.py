@@ -26,14 +26,14 @@ from tradecli.errors import ExitCode, TradecliError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
+# "\b" keeps click from re-wrapping the example lines.
 EPILOG_BALANCE = """\
+\b
 Examples:
-
-  tradecli balance PAK JPN --from 2024-08          # Aug 2024 vs the latest month (Aug 2025)
-
+  tradecli balance PAK JPN --from 2024-08     # Aug 2024 vs the latest month
   tradecli balance pakistan japan --from 2019-12 --to 2020-12
-
   tradecli balance CHL ARG --from 2002 --to 2004 --format json
+  tradecli balance PAK JPN --offline          # cache or embedded sample only
 """
 
 
@@ -306,7 +306,10 @@ def countries(
 
 @app.command("config-path")
 def config_path(ctx: typer.Context) -> None:
-    """Print the config file tradecli reads, and whether it exists."""
+    """Print the config file tradecli reads, and whether it exists.
+
+    Example: cp config.toml "$(tradecli config-path)"
+    """
     from tradecli.config import config_file
 
     path, _ = config_file(ctx.obj.get("config_path"), os.environ)
@@ -316,10 +319,9 @@ def config_path(ctx: typer.Context) -> None:
 
 
 EPILOG_FETCH = """\
+\b
 Examples:
-
-  tradecli fetch PAK JPN --from 2023-01                 # months, from Japan's customs cube
-
+  tradecli fetch PAK JPN --from 2023-01       # months, from Japan's customs cube
   tradecli fetch CHL ARG --from 2019 --to 2022 --cube trade_i_baci_a_92
 """
 
@@ -375,14 +377,18 @@ def fetch(
 
 
 cache_app = typer.Typer(
-    help="Inspect or empty the cache of fetched OEC data.", no_args_is_help=True
+    help="Inspect or empty the cache of fetched OEC data.\n\nExample: tradecli cache info",
+    no_args_is_help=True,
 )
 app.add_typer(cache_app, name="cache")
 
 
 @cache_app.command("path")
 def cache_path(ctx: typer.Context) -> None:
-    """Print the cache directory (TRADECLI_CACHE_DIR, cache.dir, or the platform's)."""
+    """Print the cache directory (TRADECLI_CACHE_DIR, cache.dir, or the platform's).
+
+    Example: ls "$(tradecli cache path)"
+    """
     from tradecli.config import cache_dir
 
     typer.echo(str(cache_dir(_settings(ctx))))
