@@ -158,12 +158,12 @@ class OECServer:
         shared: Path,
         month_ids: str = "yyyymm",
         token: str | None = None,
-        omit_currency: bool = False,
+        currency: dict[str, str | None] | None = None,
     ) -> None:
         self.cubes = copy.deepcopy(build_cubes(shared, month_ids))
-        if omit_currency:
-            for cube in self.cubes.values():
-                cube.currency = None
+        # Relabel a cube's currency annotation (protocol tests of currency handling).
+        for name, code in (currency or {}).items():
+            self.cubes[name].currency = code
         self.token = token
         self.faults: list[Fault] = []
         self.requests: list[str] = []  # raw request paths with query, as received

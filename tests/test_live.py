@@ -389,3 +389,64 @@ def test_sigkill_mid_write_keeps_the_previous_entry(live_config, tmp_path) -> No
         check=True,
     )
     assert json.loads(offline.stdout)["provenance"]["origin"] == "cache"
+
+
+def test_non_usd_cube_is_labelled_and_never_mixed(
+    runner, shared_data, tmp_path, monkeypatch, isolated
+) -> None:
+    with OECServer(shared_data, currency={"trade_s_jpn_m_hs": "JPY"}) as server:
+        cfg = tmp_path / "c.toml"
+        cfg.write_text(f'[api]\nnetwork = "always"\nbase_url = "{server.url}"\n')
+        monkeypatch.setenv("TRADECLI_CONFIG", str(cfg))
+        fetched = runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2019-12"])
+        assert "(values in JPY)" in fetched.stdout
+        table = runner.invoke(
+            app, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"]
+        )
+        assert table.exit_code == 0, table.stderr
+        assert "with Japan (JPN), JPY" in table.stdout
+        assert "JPY 14.8M" in table.stdout and "$" not in table.stdout.split("Sources")[0]
+        doc = _json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"])
+        assert doc["currency"] == "JPY"
+    # A USD entry for the same pair and frequency next to the JPY one must not be blended.
+    from tradecli.cache import Cache
+    from tradecli.periods import Period
+
+    cache = Cache(isolated / "tradecli-cache")
+    (entry,) = cache.entries()
+    usd = pl.read_parquet(entry.path).with_columns(currency=pl.lit("USD"), source=pl.lit("oec:x"))
+    usd = usd.filter(pl.col("period").dt.year() == 2020)
+    cache.put(
+        "other",
+        usd,
+        reporter="PAK",
+        partner="JPN",
+        cube="trade_x_m",
+        start=Period(2020, 12),
+        end=Period(2020, 12),
+        url="http://x",
+        currency="USD",
+        annotations={},
+    )
+    mixed = runner.invoke(
+        app, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", "--offline"]
+    )
+    assert mixed.exit_code == ExitCode.USAGE
+    assert "several currencies (JPY, USD)" in mixed.stderr
+
+
+def test_refused_connection_leaves_the_cache_intact(
+    runner, live_config, isolated, unused_port
+) -> None:
+    assert runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2006"]).exit_code == 0
+    root = isolated / "tradecli-cache"
+    before = _cache_snapshot(root)
+    text = live_config.read_text()
+    port = text.split("127.0.0.1:")[1].split("/")[0]
+    live_config.write_text(text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{unused_port}"))
+    result = runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2006"])
+    assert result.exit_code == ExitCode.SOURCE_UNAVAILABLE
+    assert "cannot connect" in result.stderr and result.stdout == ""
+    assert _cache_snapshot(root) == before
+    offline = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2006", "--offline"])
+    assert offline.exit_code == 0 and "oec:trade_i_baci_a_92" in offline.stdout

@@ -91,6 +91,27 @@ class BalanceResult:
         return ids
 
 
+def _directions(reporter: str, partner: str) -> tuple[pl.Expr, pl.Expr]:
+    exports = (pl.col("exporter") == reporter) & (pl.col("importer") == partner)
+    imports = (pl.col("exporter") == partner) & (pl.col("importer") == reporter)
+    return exports, imports
+
+
+def pair_currencies(
+    flows: pl.LazyFrame, reporter: str, partner: str, days: list[object]
+) -> list[str]:
+    """Every currency any source gives for the pair's totals on ``days``, before choosing."""
+    exports, imports = _directions(reporter, partner)
+    found = (
+        flows.filter(
+            (pl.col("product") == TOTAL) & (exports | imports) & pl.col("period").is_in(days)
+        )
+        .select(pl.col("currency").unique().sort())
+        .collect()
+    )
+    return list(found["currency"])
+
+
 def pair_flows(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame:
     """Total-goods flows between the two countries, labelled from the reporter's side.
 
@@ -98,8 +119,7 @@ def pair_flows(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame
     statistics win, then figures of unknown reporter, then the partner's mirror
     figures: one figure per flow and period, never a sum of two.
     """
-    exports = (pl.col("exporter") == reporter) & (pl.col("importer") == partner)
-    imports = (pl.col("exporter") == partner) & (pl.col("importer") == reporter)
+    exports, imports = _directions(reporter, partner)
     preference = (
         pl.when(pl.col("reporter") == reporter)
         .then(0)
@@ -198,11 +218,14 @@ def balance(
                 f"no data for {pair_name} in {period.label}",
                 hint=f"the data cover {cov.describe()}",
             )
-    currencies = pair.filter(pl.col("period").is_in([start.start, end.start]))["currency"].unique()
-    if currencies.len() > 1:
+    # Checked over every candidate row, not only the chosen ones: a figure in
+    # another currency must not be dropped or blended without a word.
+    currencies = pair_currencies(flows, reporter.iso3, partner.iso3, [start.start, end.start])
+    if len(currencies) > 1:
         raise UsageError(
-            f"figures for {pair_name} are in several currencies ({', '.join(currencies.sort())})",
-            hint="tradecli never mixes currencies; narrow the data to one source",
+            f"figures for {pair_name} are in several currencies ({', '.join(currencies)})",
+            hint="tradecli never mixes currencies; clear or narrow the cache "
+            "(`tradecli cache clear`) or choose one cube with --cube",
         )
     figures = _compare(pair, start, end)
     return BalanceResult(

@@ -26,6 +26,11 @@ _MEASURE_LABELS = {
 }
 
 
+def currency_symbol(currency: str) -> str:
+    """'$' for USD, the way the OEC writes it; any other currency by its code: 'JPY 1.2B'."""
+    return "$" if currency == "USD" else f"{currency} "
+
+
 def _money(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -37,6 +42,11 @@ def _pct(value: float | None) -> float | None:
 def sentence(result: BalanceResult) -> str:
     """The OEC's own phrasing of a bilateral balance, with the comparison after it."""
     rep, par = result.reporter.name, result.partner.name
+    symbol = currency_symbol(result.currency)
+
+    def amount(value: float | None) -> str:
+        return format_amount(value, symbol)
+
     exports, imports, bal = (result.row(m) for m in ("exports", "imports", "balance"))
     parts: list[str] = []
     x1, m1, b1 = exports["value_to"], imports["value_to"], bal["value_to"]
@@ -44,9 +54,9 @@ def sentence(result: BalanceResult) -> str:
     if isinstance(x1, float) and isinstance(m1, float) and isinstance(b1, float):
         sign = "positive" if b1 >= 0 else "negative"
         parts.append(
-            f"In {when}, {rep} exported {format_amount(x1)} to {par} and imported "
-            f"{format_amount(m1)} from {par}, resulting in a {sign} trade balance of "
-            f"{format_amount(abs(b1))}."
+            f"In {when}, {rep} exported {amount(x1)} to {par} and imported "
+            f"{amount(m1)} from {par}, resulting in a {sign} trade balance of "
+            f"{amount(abs(b1))}."
         )
     else:
         parts.append(f"In {when}, the data do not hold both flows of {rep} with {par}.")
@@ -59,10 +69,8 @@ def sentence(result: BalanceResult) -> str:
                 verb = (
                     "increased" if growth > 0 else "decreased" if growth < 0 else "did not change"
                 )
-                amount = f" by {format_percent(abs(growth))}" if growth != 0 else ""
-                clauses.append(
-                    f"{subject} {verb}{amount}, from {format_amount(start)} to {format_amount(end)}"
-                )
+                by = f" by {format_percent(abs(growth))}" if growth != 0 else ""
+                clauses.append(f"{subject} {verb}{by}, from {amount(start)} to {amount(end)}")
             else:
                 clauses.append(f"{subject} cannot be compared ({row['note']})")
         parts.append(
@@ -96,14 +104,15 @@ def balance_table(result: BalanceResult) -> Table:
         table.add_column("Change", justify="right")
         table.add_column("Growth", justify="right")
     table.add_column("Source", overflow="fold")
+    symbol = currency_symbol(result.currency)
     for row in result.figures.iter_rows(named=True):
         label = _MEASURE_LABELS[row["measure"]].format(partner=result.partner.name)
         cells = [label]
         if not single:
-            cells.append(format_amount(row["value_from"]))
-        cells.append(format_amount(row["value_to"]))
+            cells.append(format_amount(row["value_from"], symbol))
+        cells.append(format_amount(row["value_to"], symbol))
         if not single:
-            cells.append(format_amount(row["change"]))
+            cells.append(format_amount(row["change"], symbol))
             growth = row["growth_pct"]
             cells.append("" if row["measure"] == "balance" else format_percent(growth, signed=True))
         cells.append(_source_cell(row, single))

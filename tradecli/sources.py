@@ -191,6 +191,8 @@ def national_cube_country(cube: str) -> str | None:
 
 def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
     """Entries for the pair; empty unless every period the request names is inside one."""
+    if request.cube:
+        entries = [e for e in entries if e.cube == request.cube]
     wanted = [p for p in (request.start, request.end) if p is not None]
     if not entries or not all(any(e.includes(p) for e in entries) for p in wanted):
         return []
