@@ -9,8 +9,16 @@ from tradecli import schema
 from tradecli.codes import resolve_country
 from tradecli.compute import balance
 from tradecli.errors import NoData, PeriodError, UsageError
-from tradecli.periods import Period
+from tradecli.periods import Period, Window, month_window, year_window
 from tradecli.sources import load_sample
+
+
+def M(year: int, month: int) -> Window:
+    return month_window(Period(year, month))
+
+
+def Y(year: int) -> Window:
+    return year_window(year)
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +29,8 @@ def sample():
 def test_headline_from_sample_matches_published_figures(sample, shared_data) -> None:
     with open(shared_data / "published" / "oec_headline_2025.toml", "rb") as f:
         published = tomllib.load(f)["published"]
-    result = balance(sample.flows, resolve_country("PAK"), resolve_country("JPN"), Period(2024, 8))
-    assert (result.start, result.end) == (Period(2024, 8), Period(2025, 8))
+    result = balance(sample.flows, resolve_country("PAK"), resolve_country("JPN"), M(2024, 8))
+    assert (result.start, result.end) == (M(2024, 8), M(2025, 8))
     assert result.row("imports")["growth_pct"] == pytest.approx(published["imports_growth_pct"])
     assert result.row("exports")["growth_pct"] == pytest.approx(published["exports_growth_pct"])
     assert result.row("balance")["value_to"] == pytest.approx(published["balance_usd_to_period"])
@@ -35,7 +43,7 @@ def test_chile_argentina_2002_equals_the_ots_table(sample, shared_data) -> None:
         (row,) = list(csv.DictReader(f))
     exports, imports = float(row["trade_value_usd_exp"]), float(row["trade_value_usd_imp"])
     result = balance(
-        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Period(2002), Period(2002)
+        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2002)
     )
     assert result.row("exports")["value_to"] == exports
     assert result.row("imports")["value_to"] == imports
@@ -49,7 +57,7 @@ def test_argentina_chile_2002_uses_argentinas_own_report(sample, shared_data) ->
     with open(shared_data / "real" / "ots_yrp_y-2002_r-all_p-chl.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["reporter_iso"] == "arg")
     result = balance(
-        sample.flows, resolve_country("ARG"), resolve_country("CHL"), Period(2002), Period(2002)
+        sample.flows, resolve_country("ARG"), resolve_country("CHL"), Y(2002), Y(2002)
     )
     assert result.row("exports")["value_to"] == float(row["trade_value_usd_exp"])
     assert result.row("imports")["value_to"] == float(row["trade_value_usd_imp"])
@@ -60,7 +68,7 @@ def test_pakistan_japan_2006_from_gravity_table(sample, shared_data) -> None:
     with open(shared_data / "real" / "gravity_2006_flows_musd.csv", newline="") as f:
         for r in csv.DictReader(f):
             flows[(r["iso_o"], r["iso_d"])] = float(r["flow_musd"]) * 1e6
-    result = balance(sample.flows, resolve_country("PAK"), resolve_country("JPN"), Period(2006))
+    result = balance(sample.flows, resolve_country("PAK"), resolve_country("JPN"), Y(2006))
     exports, imports = flows[("PAK", "JPN")], flows[("JPN", "PAK")]
     assert result.row("exports")["value_to"] == pytest.approx(exports)
     assert result.row("balance")["value_to"] == pytest.approx(exports - imports)
@@ -71,7 +79,7 @@ def test_pakistan_japan_2006_from_gravity_table(sample, shared_data) -> None:
 def test_chile_argentina_2004_total_is_the_sum_of_hs6(sample, shared_data) -> None:
     hs6 = pl.read_csv(shared_data / "real" / "ots_chl_arg_2004_hs6.csv")
     result = balance(
-        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Period(2002), Period(2004)
+        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2004)
     )
     assert result.row("exports")["value_to"] == hs6["trade_value_usd_exp"].sum()
     assert result.row("imports")["value_to"] == hs6["trade_value_usd_imp"].sum()
@@ -107,7 +115,7 @@ def test_missing_flow_gives_null_growth_and_a_note() -> None:
             ("JPN", "PAK", "2025-08", 60.0),
         ]
     )
-    result = balance(flows, PAK, JPN, Period(2024, 8), Period(2025, 8))
+    result = balance(flows, PAK, JPN, M(2024, 8), M(2025, 8))
     exports = result.row("exports")
     assert exports["value_to"] is None and exports["growth_pct"] is None
     assert exports["note"] == "no exports figure for August 2025: growth not computed"
@@ -125,7 +133,7 @@ def test_zero_base_gives_null_growth_not_infinity() -> None:
             ("JPN", "PAK", "2025-08", 1.0),
         ]
     )
-    result = balance(flows, PAK, JPN, Period(2024, 8), Period(2025, 8))
+    result = balance(flows, PAK, JPN, M(2024, 8), M(2025, 8))
     assert result.row("exports")["growth_pct"] is None
     assert result.row("exports")["change"] == 5.0
     assert "zero" in str(result.row("exports")["note"])
@@ -143,7 +151,7 @@ def test_gap_never_borrows_a_neighbouring_month() -> None:
         ]
     )
     with pytest.raises(NoData) as err:
-        balance(flows, PAK, JPN, Period(2024, 8), Period(2025, 8))
+        balance(flows, PAK, JPN, M(2024, 8), M(2025, 8))
     assert "August 2025" in err.value.message
     assert "2024-08" in str(err.value.hint) and "2025-07" in str(err.value.hint)
 
@@ -151,7 +159,7 @@ def test_gap_never_borrows_a_neighbouring_month() -> None:
 def test_default_periods_are_latest_and_a_year_before() -> None:
     flows = _flows([("PAK", "JPN", m, 1.0) for m in ("2024-06", "2025-05", "2025-06")])
     result = balance(flows, PAK, JPN)
-    assert (result.start, result.end) == (Period(2024, 6), Period(2025, 6))
+    assert (result.start, result.end) == (M(2024, 6), M(2025, 6))
 
 
 def test_errors() -> None:
@@ -161,9 +169,13 @@ def test_errors() -> None:
     with pytest.raises(NoData, match="no trade data"):
         balance(flows, PAK, resolve_country("CHL"))
     with pytest.raises(PeriodError):
-        balance(flows, PAK, JPN, Period(2024, 8), Period(2023, 8))
-    with pytest.raises(NoData, match="no year data at all for Pakistan"):
-        balance(flows, PAK, JPN, Period(2024))
+        balance(flows, PAK, JPN, M(2024, 8), M(2023, 8))
+    # A calendar year from monthly data needs all twelve months: never a smaller sum.
+    partial = balance(flows, PAK, JPN, Y(2024))
+    assert partial.row("exports")["value_to"] is None
+    assert "no complete exports figure for 2024 (missing 2024-01, 2024-02" in str(
+        partial.row("exports")["note"]
+    )
 
 
 def test_currencies_are_never_mixed() -> None:
@@ -174,7 +186,7 @@ def test_currencies_are_never_mixed() -> None:
         .otherwise(pl.lit("USD"))
     )
     with pytest.raises(UsageError, match="several currencies"):
-        balance(frame.lazy(), PAK, JPN, Period(2024, 8), Period(2025, 8))
+        balance(frame.lazy(), PAK, JPN, M(2024, 8), M(2025, 8))
 
 
 def test_sample_has_the_canonical_schema(sample) -> None:

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,9 +23,14 @@ from typer.core import TyperGroup
 from tradecli import __version__
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
 from tradecli.errors import ExitCode, TradecliError, UsageError
+from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from tradecli.codes import Country
+    from tradecli.periods import Window
+    from tradecli.sources import Dataset
 
 # "\b" keeps click from re-wrapping the example lines.
 EPILOG_BALANCE = """\
@@ -123,6 +129,92 @@ CubeOption = Annotated[
 ]
 
 
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        metavar="PERIOD",
+        help="Base period: YYYY-MM, YYYY, YYYY-Qn or FYYYYY [default: per --compare, from --to].",
+    ),
+]
+ToOption = Annotated[
+    str | None,
+    typer.Option(
+        "--to",
+        metavar="PERIOD",
+        help="Period compared with --from, of the same kind "
+        "[default: the latest in the data for the pair].",
+    ),
+]
+PeriodOption = Annotated[
+    Convention,
+    typer.Option(
+        "--period",
+        help="point: --from against --to; ytd: year to date; fiscal-ytd; "
+        "ttm: trailing twelve months; window: --from..--to summed. The last four "
+        "compare with the same months a year earlier.",
+    ),
+]
+CompareOption = Annotated[
+    Compare,
+    typer.Option("--compare", help="Base when --from is not given: the same period a year "
+                 "earlier, or the previous one."),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _PairQuery:
+    reporter: Country
+    partner: Country
+    start: Window | None
+    end: Window | None
+    dataset: Dataset
+
+
+def _pair_query(
+    ctx: typer.Context,
+    settings: Config,
+    reporter: str,
+    partner: str,
+    from_: str | None,
+    to: str | None,
+    period: Convention,
+    compare: Compare,
+    offline: bool,
+    refresh: bool,
+    cube: str | None,
+) -> _PairQuery:
+    """Resolve countries and periods, then load the data for the pair (cache, API, sample)."""
+    from tradecli.codes import resolve_country
+    from tradecli.periods import check_windows, parse_window, request_span
+    from tradecli.sources import PairRequest, load_pair
+
+    today = dt.date.today()
+    rep = resolve_country(reporter)
+    par = resolve_country(partner)
+    if rep.iso3 == par.iso3:
+        raise UsageError(
+            f"reporter and partner are both {rep.name} ({rep.iso3})",
+            hint="a balance needs two different countries, e.g. `tradecli balance PAK JPN`",
+        )
+    fiscal = settings.fiscal_year_start
+    start = parse_window(from_, today, fiscal) if from_ else None
+    end = parse_window(to, today, fiscal) if to else None
+    if start and end and period is Convention.POINT:
+        check_windows(start, end)
+    first, last, frequency = request_span(start, end, period, compare)
+    request = PairRequest(rep.iso3, par.iso3, first, last, cube, frequency)
+    with _progress(settings) as progress:
+        dataset = load_pair(settings, request, offline=offline, refresh=refresh, warn=_warn,
+                            progress=progress, transport=ctx.obj.get("transport"))  # fmt: skip
+    return _PairQuery(rep, par, start, end, dataset)
+
+
+def _dump_json(doc: object) -> None:
+    json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def _warn(message: str) -> None:
     sys.stderr.write(f"Warning: {message}\n")
 
@@ -187,64 +279,48 @@ def balance(
     partner: Annotated[
         str, typer.Argument(metavar="PARTNER", help="Partner country, in any of the same forms.")
     ],
-    from_: Annotated[
-        str | None,
-        typer.Option(
-            "--from",
-            metavar="PERIOD",
-            help="Base period, YYYY-MM or YYYY [default: a year before --to].",
-        ),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option(
-            "--to",
-            metavar="PERIOD",
-            help="Period compared with --from, same frequency "
-            "[default: the latest in the data for the pair].",
-        ),
-    ] = None,
+    from_: FromOption = None,
+    to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
+    mirror: Annotated[
+        bool,
+        typer.Option("--mirror", help="Also show the partner's reported figures and the gap."),
+    ] = False,
     output_format: FormatOption = None,
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
 ) -> None:
-    """Exports, imports and trade balance of REPORTER with PARTNER in two periods.
+    """Exports, imports and trade balance of REPORTER with PARTNER over two periods.
 
     Balance is exports minus imports from REPORTER's side; growth is
-    (to - from) / from x 100, left empty (with a note) when a figure is missing
-    or the base is zero. Every figure names its source.
+    (to - from) / from x 100, left empty (with a note) when a figure is missing,
+    a month of a window is missing, or the base is zero. Every figure names its
+    source. Periods: months (2024-08), years (2024), quarters (2025-Q2), fiscal
+    years (FY2025, see periods.fiscal_year_start).
     """
     from tradecli import compute, render
-    from tradecli.codes import resolve_country
-    from tradecli.periods import check_range, parse_period
-    from tradecli.sources import PairRequest, load_pair
 
     settings = _settings(ctx, format=output_format)
-    today = dt.date.today()
-    rep = resolve_country(reporter)
-    par = resolve_country(partner)
-    start = parse_period(from_, today) if from_ else None
-    end = parse_period(to, today) if to else None
-    if start and end:
-        check_range(start, end)
-    request = PairRequest(rep.iso3, par.iso3, start, end, cube)
-    with _progress(settings) as progress:
-        dataset = load_pair(
-            settings,
-            request,
-            offline=offline,
-            refresh=refresh,
-            warn=_warn,
-            progress=progress,
-            transport=ctx.obj.get("transport"),
-        )
-    result = compute.balance(dataset.flows, rep, par, start, end)
+    query = _pair_query(ctx, settings, reporter, partner, from_, to, period, compare, offline,
+                        refresh, cube)  # fmt: skip
+    result = compute.balance(query.dataset.flows, query.reporter, query.partner, query.start,
+                             query.end, period, compare, settings.fiscal_year_start)  # fmt: skip
+    mirror_result = None
+    if mirror:
+        mirror_result = compute.mirror(query.dataset.flows, query.reporter, query.partner,
+                                       result.end)  # fmt: skip
     if settings.format is OutputFormat.JSON:
-        json.dump(render.balance_json(result, dataset), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        doc = render.balance_json(result, query.dataset)
+        if mirror_result is not None:
+            doc["mirror"] = render.mirror_json(mirror_result)
+        _dump_json(doc)
     else:
-        render.print_balance(result, dataset, _console(settings))
+        console = _console(settings)
+        render.print_balance(result, query.dataset, console)
+        if mirror_result is not None:
+            render.print_mirror(mirror_result, console)
 
 
 @app.command()

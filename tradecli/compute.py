@@ -15,7 +15,14 @@ import polars as pl
 
 from tradecli.codes import Country
 from tradecli.errors import NoData, UsageError
-from tradecli.periods import Frequency, Period, check_range
+from tradecli.periods import (
+    Compare,
+    Convention,
+    Frequency,
+    Period,
+    Window,
+    comparison,
+)
 from tradecli.schema import TOTAL
 
 MEASURES = ("exports", "imports", "balance")
@@ -68,10 +75,11 @@ class BalanceResult:
 
     reporter: Country
     partner: Country
-    start: Period
-    end: Period
+    start: Window
+    end: Window
     currency: str
     figures: pl.DataFrame
+    convention: Convention = Convention.POINT
 
     def row(self, measure: str) -> dict[str, object]:
         return self.figures.filter(pl.col("measure") == measure).row(0, named=True)
@@ -153,50 +161,56 @@ def coverage(pair: pl.DataFrame) -> Coverage:
     return Coverage(months=tuple(months), years=tuple(years))
 
 
-def latest_period(cov: Coverage, frequency: Frequency | None) -> Period | None:
-    """Latest covered period of ``frequency``; months first when it is None."""
-    for freq in (frequency,) if frequency else (Frequency.MONTH, Frequency.YEAR):
-        periods = cov.of(freq)
-        if periods:
-            return periods[-1]
-    return None
-
-
-def resolve_periods(
-    cov: Coverage, start: Period | None, end: Period | None, what: str = "this pair"
-) -> tuple[Period, Period]:
-    """Fill in missing ends of the range from what the data cover.
-
-    ``--to`` defaults to the latest covered period of ``--from``'s frequency;
-    ``--from`` defaults to the same period a year before ``--to``.
-    """
-    if end is None:
-        latest = latest_period(cov, start.frequency if start else None)
-        if latest is None:
+def resolve_windows(
+    cov: Coverage,
+    start: Window | None,
+    end: Window | None,
+    convention: Convention,
+    compare: Compare,
+    fiscal_start: int,
+    what: str,
+) -> tuple[Window, Window]:
+    """The two windows to compare, with the data's latest periods standing in for --to."""
+    latest_month = cov.months[-1] if cov.months else None
+    latest_year = cov.years[-1].year if cov.years else None
+    if end is None and start is not None and convention is Convention.POINT:
+        newest = latest_year if start.annual else None
+        if start.annual and newest is None and latest_month is not None:
+            newest = latest_month.year
+        if start.annual and newest is not None and start.first.year > newest:
             raise NoData(
-                f"no {start.frequency if start else ''} data at all for {what}".replace("  ", " "),
+                f"no data for {what} in {start.label} or later (latest: {newest})",
                 hint=f"the data cover {cov.describe()}",
             )
-        if start is not None and start.frequency is latest.frequency and start > latest:
+        if not start.annual and latest_month is not None and start.first > latest_month:
             raise NoData(
-                f"no data for {what} in {start.label} or later (latest: {latest.label})",
+                f"no data for {what} in {start.label} or later (latest: {latest_month.label})",
                 hint=f"the data cover {cov.describe()}",
             )
-        end = latest
-    if start is None:
-        start = end.shift_years(-1)
-    check_range(start, end)
-    return start, end
+    try:
+        return comparison(convention, compare, start, end, latest_month, latest_year, fiscal_start)
+    except Exception as exc:
+        from tradecli.errors import PeriodError
+
+        if isinstance(exc, PeriodError) and "the data hold" in exc.message:
+            raise NoData(
+                f"{exc.message.replace('this pair', what)}",
+                hint=exc.hint or f"the data cover {cov.describe()}",
+            ) from None
+        raise
 
 
 def balance(
     flows: pl.LazyFrame,
     reporter: Country,
     partner: Country,
-    start: Period | None = None,
-    end: Period | None = None,
+    start: Window | None = None,
+    end: Window | None = None,
+    convention: Convention = Convention.POINT,
+    compare: Compare = Compare.YEAR,
+    fiscal_start: int = 1,
 ) -> BalanceResult:
-    """Compare the reporter's trade with the partner in ``start`` and ``end``."""
+    """Compare the reporter's trade with the partner over two windows of time."""
     if reporter.iso3 == partner.iso3:
         raise UsageError(
             f"reporter and partner are both {reporter.name} ({reporter.iso3})",
@@ -208,116 +222,235 @@ def balance(
         raise NoData(
             f"no trade data for {pair_name}",
             hint="the embedded sample covers Pakistan-Japan, 166 countries in 2006 and "
-            "Chile with its partners in 2002; other pairs need `tradecli fetch` or imported data",
+            "Chile with its partners in 2002; other pairs need `tradecli fetch` or "
+            "`tradecli import`",
         )
     cov = coverage(pair)
-    start, end = resolve_periods(cov, start, end, pair_name)
-    for period in (start, end):
-        if period not in cov.of(period.frequency):
+    base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
+    values = window_values(pair, {"from": base, "to": target})
+    for name, window in (("from", base), ("to", target)):
+        got = values.filter((pl.col("window") == name) & (pl.col("present") > 0))
+        if got.is_empty():
             raise NoData(
-                f"no data for {pair_name} in {period.label}",
+                f"no data for {pair_name} in {window.label}",
                 hint=f"the data cover {cov.describe()}",
             )
+    days = values["periods"].explode().unique().to_list()
     # Checked over every candidate row, not only the chosen ones: a figure in
     # another currency must not be dropped or blended without a word.
-    currencies = pair_currencies(flows, reporter.iso3, partner.iso3, [start.start, end.start])
+    currencies = pair_currencies(flows, reporter.iso3, partner.iso3, days)
     if len(currencies) > 1:
         raise UsageError(
             f"figures for {pair_name} are in several currencies ({', '.join(currencies)})",
             hint="tradecli never mixes currencies; clear or narrow the cache "
             "(`tradecli cache clear`) or choose one cube with --cube",
         )
-    figures = _compare(pair, start, end)
+    figures = _compare(values, base, target)
     return BalanceResult(
         reporter=reporter,
         partner=partner,
-        start=start,
-        end=end,
-        currency=currencies[0],
+        start=base,
+        end=target,
+        currency=currencies[0] if currencies else "USD",
         figures=figures,
+        convention=convention,
     )
 
 
-def _compare(pair: pl.DataFrame, start: Period, end: Period) -> pl.DataFrame:
-    """One row per measure with both periods' values, change and growth."""
-    frequency = start.frequency.value
-    wide = (
-        pair.lazy()
-        .filter(pl.col("frequency") == frequency)
-        .group_by("period")
-        .agg(
-            exports=pl.col("value").filter(pl.col("flow") == "exports").first(),
-            imports=pl.col("value").filter(pl.col("flow") == "imports").first(),
-            exports_source=pl.col("source").filter(pl.col("flow") == "exports").first(),
-            imports_source=pl.col("source").filter(pl.col("flow") == "imports").first(),
-        )
-        .with_columns(
-            balance=pl.col("exports") - pl.col("imports"),
-            balance_source=pl.when(pl.col("exports_source") == pl.col("imports_source"))
-            .then(pl.col("exports_source"))
-            .otherwise(pl.concat_str("exports_source", "imports_source", separator="+")),
-        )
-    )
-    # The comparison is a join on the two periods: a period absent from the data
-    # gives nulls here, which the growth expression below keeps as nulls.
-    wanted = pl.LazyFrame({"period_from": [start.start], "period_to": [end.start]})
-    joined = wanted.join(
-        wide.rename(lambda c: f"{c}_from"),
-        left_on="period_from",
-        right_on="period_from",
-        how="left",
-    ).join(wide.rename(lambda c: f"{c}_to"), left_on="period_to", right_on="period_to", how="left")
+def window_units(pair: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFrame:
+    """(window, period, frequency) for every unit each window is summed over.
+
+    A calendar year uses the annual figure when the data have one for that year,
+    else its twelve months.
+    """
+    annual_days = set(pair.filter(pl.col("frequency") == "year")["period"].to_list())
     rows = []
-    for measure in MEASURES:
-        source_from = f"{measure}_source_from"
-        source_to = f"{measure}_source_to"
-        rows.append(
-            joined.select(
-                measure=pl.lit(measure),
-                value_from=pl.col(f"{measure}_from"),
-                value_to=pl.col(f"{measure}_to"),
-                source_from=pl.col(source_from),
-                source_to=pl.col(source_to),
-            )
+    for name, window in windows.items():
+        if window.annual and window.first.start in annual_days:
+            rows.append((name, window.first.start, "year"))
+        else:
+            rows.extend((name, month.start, "month") for month in window.months)
+    return pl.DataFrame(
+        rows, schema={"window": pl.String, "period": pl.Date, "frequency": pl.String}, orient="row"
+    )
+
+
+def window_values(pair: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFrame:
+    """Per window and flow: the sum over its units, or null when any unit is missing.
+
+    Columns: window, flow, value, units, present, missing (dates of the units
+    without a figure), periods (every unit), sources (sorted source ids).
+    """
+    grid = window_units(pair, windows).join(
+        pl.DataFrame({"flow": ["exports", "imports"]}), how="cross"
+    )
+    joined = grid.join(
+        pair.select("flow", "period", "frequency", "value", "source"),
+        on=["flow", "period", "frequency"],
+        how="left",
+    )
+    return (
+        joined.group_by("window", "flow", maintain_order=True)
+        .agg(
+            # Never a silently smaller sum: one missing unit makes the total unknown.
+            value=pl.when(pl.col("value").null_count() == 0).then(pl.col("value").sum()),
+            units=pl.len(),
+            present=pl.col("value").is_not_null().sum(),
+            missing=pl.col("period").filter(pl.col("value").is_null()),
+            periods=pl.col("period"),
+            sources=pl.col("source").drop_nulls().unique().sort(),
         )
-    # A single period (--from equal to --to) is a snapshot: nothing to compare.
+        .sort("window", "flow")
+    )
+
+
+def _missing_text(row: dict[str, object], window: Window) -> str:
+    if row["units"] == 1:
+        return window.label
+    months = [Period.from_date(d, Frequency.MONTH) for d in row["missing"]]  # type: ignore[attr-defined]
+    listed = ", ".join(str(m) for m in months[:6]) + (" ..." if len(months) > 6 else "")
+    return f"{window.label} (missing {listed})"
+
+
+def _compare(values: pl.DataFrame, start: Window, end: Window) -> pl.DataFrame:
+    """One row per measure with both windows' values, change, growth, sources and a note."""
     single = start == end
-    long = pl.concat(rows).with_columns(
-        change=pl.lit(None, pl.Float64) if single else pl.col("value_to") - pl.col("value_from")
-    )
+    by_key = {(r["window"], r["flow"]): r for r in values.iter_rows(named=True)}
+    rows = []
+    for measure in ("exports", "imports"):
+        base, now = by_key[("from", measure)], by_key[("to", measure)]
+        rows.append(
+            {
+                "measure": measure,
+                "value_from": base["value"],
+                "value_to": now["value"],
+                "source_from": "+".join(base["sources"]) or None,
+                "source_to": "+".join(now["sources"]) or None,
+                "note": _flow_note(measure, base, now, start, end, single),
+            }
+        )
+    exports, imports = rows
+    balance_note = None
+    gaps = [w.label for w, key in ((start, "value_from"), (end, "value_to"))
+            if exports[key] is None or imports[key] is None]  # fmt: skip
+    if gaps:
+        balance_note = (
+            f"no balance for {' or '.join(dict.fromkeys(gaps))}: it needs both exports and imports"
+        )
+    rows.append(
+        {
+            "measure": "balance",
+            "value_from": None if exports["value_from"] is None or imports["value_from"] is None
+            else exports["value_from"] - imports["value_from"],
+            "value_to": None if exports["value_to"] is None or imports["value_to"] is None
+            else exports["value_to"] - imports["value_to"],
+            "source_from": _join_sources(exports["source_from"], imports["source_from"]),
+            "source_to": _join_sources(exports["source_to"], imports["source_to"]),
+            "note": balance_note,
+        }
+    )  # fmt: skip
+    frame = pl.DataFrame(
+        rows,
+        schema={"measure": pl.String, "value_from": pl.Float64, "value_to": pl.Float64,
+                "source_from": pl.String, "source_to": pl.String, "note": pl.String},
+    )  # fmt: skip
     is_flow = (pl.col("measure") != "balance") & pl.lit(not single)
-    base_missing = pl.col("value_from").is_null()
-    end_missing = pl.col("value_to").is_null()
-    base_zero = pl.col("value_from") == 0
-    is_balance = pl.col("measure") == "balance"
-    missing_in = (
-        pl.when(base_missing & end_missing)
-        .then(pl.lit(f"{start.label} or {end.label}"))
-        .when(base_missing)
-        .then(pl.lit(start.label))
-        .when(end_missing)
-        .then(pl.lit(end.label))
-    )
-    consequence = pl.lit("" if single else ": growth not computed")
-    long = long.with_columns(
-        growth_pct=pl.when(is_flow & ~base_missing & ~end_missing & ~base_zero)
-        .then(pl.col("change") / pl.col("value_from") * 100)
-        .otherwise(None),
-        note=pl.when(is_balance & (base_missing | end_missing))
-        .then(pl.format("no balance for {}: it needs both exports and imports", missing_in))
-        .when(base_missing | end_missing)
-        .then(pl.format("no {} figure for {}{}", "measure", missing_in, consequence))
-        .when(is_flow & base_zero)
-        .then(pl.format("{} were zero in {}: growth is undefined", "measure", pl.lit(start.label)))
-        .otherwise(None),
-    )
-    return long.select(
-        "measure",
-        "value_from",
-        "value_to",
-        "change",
-        "growth_pct",
-        "source_from",
-        "source_to",
+    computable = is_flow & pl.col("value_from").is_not_null() & pl.col("value_to").is_not_null()
+    return frame.with_columns(
+        change=pl.lit(None, pl.Float64) if single else pl.col("value_to") - pl.col("value_from"),
+        growth_pct=pl.when(computable & (pl.col("value_from") != 0)).then(
+            (pl.col("value_to") - pl.col("value_from")) / pl.col("value_from") * 100
+        ),
+    ).select(
+        "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
         "note",
-    ).collect()
+    )  # fmt: skip
+
+
+def _join_sources(a: str | None, b: str | None) -> str | None:
+    ids = [x for part in (a, b) if part for x in part.split("+")]
+    return "+".join(dict.fromkeys(ids)) or None
+
+
+def _flow_note(
+    measure: str,
+    base: dict[str, object],
+    now: dict[str, object],
+    start: Window,
+    end: Window,
+    single: bool,
+) -> str | None:
+    consequence = "" if single else ": growth not computed"
+    gaps = []
+    for row, window in ((base, start), (now, end)):
+        if row["value"] is None and not (single and window is start):
+            gaps.append(_missing_text(row, window))
+    if gaps:
+        partial = any(r["present"] for r in (base, now) if r["value"] is None)
+        what = f"no complete {measure} figure" if partial else f"no {measure} figure"
+        return f"{what} for {' or '.join(dict.fromkeys(gaps))}{consequence}"
+    if not single and base["value"] == 0:
+        return f"{measure} were zero in {start.label}: growth is undefined"
+    return None
+
+
+@dataclass(frozen=True)
+class MirrorResult:
+    """Each flow as the reporter reported it and as the partner did, in one window.
+
+    ``figures`` columns: flow (exports/imports), reported (by the reporter),
+    mirror (by the partner), gap_pct ((mirror - reported) / reported x 100),
+    source_reported, source_mirror, note.
+    """
+
+    reporter: Country
+    partner: Country
+    window: Window
+    figures: pl.DataFrame
+
+
+def mirror(
+    flows: pl.LazyFrame, reporter: Country, partner: Country, window: Window
+) -> MirrorResult:
+    """The reporter's figures beside the partner's mirror figures for the same flows."""
+    r, p = reporter.iso3, partner.iso3
+    exports, imports = _directions(r, p)
+    rows = (
+        flows.filter((pl.col("product") == TOTAL) & (exports | imports))
+        .filter(pl.col("reporter").is_in([r, p]))
+        .with_columns(
+            flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports")),
+            side=pl.when(pl.col("reporter") == r)
+            .then(pl.lit("reported"))
+            .otherwise(pl.lit("mirror")),
+        )
+        .collect()
+    )
+    units = window_units(rows, {"w": window})
+    out = []
+    for flow in ("exports", "imports"):
+        entry: dict[str, object] = {"flow": flow}
+        notes = []
+        for side, who in (("reported", reporter), ("mirror", partner)):
+            got = units.join(
+                rows.filter((pl.col("flow") == flow) & (pl.col("side") == side)),
+                on=["period", "frequency"],
+                how="left",
+            )
+            complete = got["value"].null_count() == 0
+            entry[side] = got["value"].sum() if complete else None
+            entry[f"source_{side}"] = "+".join(sorted(set(got["source"].drop_nulls()))) or None
+            if not complete:
+                notes.append(f"{who.name} reported no complete figure for {window.label}")
+        entry["note"] = "; ".join(notes) or None
+        out.append(entry)
+    frame = pl.DataFrame(
+        out,
+        schema={"flow": pl.String, "reported": pl.Float64, "mirror": pl.Float64,
+                "source_reported": pl.String, "source_mirror": pl.String, "note": pl.String},
+    ).with_columns(
+        gap_pct=pl.when(pl.col("reported") != 0).then(
+            (pl.col("mirror") - pl.col("reported")) / pl.col("reported") * 100
+        )
+    )  # fmt: skip
+    return MirrorResult(reporter=reporter, partner=partner, window=window, figures=frame)

@@ -61,6 +61,7 @@ class Config:
     page_size: int = 10_000
     annual_cube: str = "trade_i_baci_a_92"
     monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
+    fiscal_year_start: int = 1  # first month of the fiscal year (Pakistan: 7, July-June)
     cache_dir: Path | None = None  # None: the platform cache directory
     recent_ttl: float = 86_400.0  # seconds an entry with recent months stays fresh
     closed_ttl: float = 90 * 86_400.0  # seconds an entry of closed years stays fresh
@@ -144,6 +145,9 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "page_size": ("page_size", _number(1, 1_000_000, integer=True)),
         "annual_cube": ("annual_cube", _string),
         "monthly_cube": ("monthly_cube", _string),
+    },
+    "periods": {
+        "fiscal_year_start": ("fiscal_year_start", _number(1, 12, integer=True)),
     },
     "cache": {
         "dir": ("cache_dir", _path),

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tradecli.compute import BalanceResult
+from tradecli.compute import BalanceResult, MirrorResult
 from tradecli.numfmt import MISSING, format_amount, format_percent
 from tradecli.sources import Dataset
 
@@ -80,17 +80,27 @@ def sentence(result: BalanceResult) -> str:
     return " ".join(parts)
 
 
-def _source_cell(row: dict[str, Any], single: bool) -> str:
-    start, end = row["source_to"] if single else row["source_from"], row["source_to"]
-    if not start and not end:
+def _refs(value: str | None, numbers: dict[str, int]) -> str:
+    if not value:
         return MISSING
+    return ",".join(f"[{numbers[s]}]" for s in value.split("+"))
+
+
+def _source_cell(row: dict[str, Any], single: bool, numbers: dict[str, int]) -> str:
+    """Footnote numbers of the sources behind a row: '[1]', or '[2] -> [1]' when they differ."""
+    start, end = row["source_to"] if single else row["source_from"], row["source_to"]
     if start == end or single:
-        return str(end)
-    return f"{start or MISSING} -> {end or MISSING}"
+        return _refs(end, numbers)
+    return f"{_refs(start, numbers)} -> {_refs(end, numbers)}"
+
+
+def source_numbers(result: BalanceResult) -> dict[str, int]:
+    return {source_id: i for i, source_id in enumerate(result.source_ids, start=1)}
 
 
 def balance_table(result: BalanceResult) -> Table:
     single = result.start == result.end
+    numbers = source_numbers(result)
     title = (
         f"{result.reporter.name} ({result.reporter.iso3}) with {result.partner.name} "
         f"({result.partner.iso3}), {result.currency}"
@@ -115,9 +125,10 @@ def balance_table(result: BalanceResult) -> Table:
             cells.append(format_amount(row["change"], symbol))
             growth = row["growth_pct"]
             cells.append("" if row["measure"] == "balance" else format_percent(growth, signed=True))
-        cells.append(_source_cell(row, single))
+        cells.append(_source_cell(row, single, numbers))
         style = "bold" if row["measure"] == "balance" else None
-        table.add_row(*cells, style=style)
+        # Text, not str: nothing from the data is ever read as rich markup.
+        table.add_row(*(Text(cell) for cell in cells), style=style)
     return table
 
 
@@ -130,12 +141,12 @@ def print_balance(result: BalanceResult, dataset: Dataset, console: Console) -> 
         console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
     console.print()
     console.print(Text("Sources", style="bold"))
-    for source_id in result.source_ids:
+    for source_id, number in source_numbers(result).items():
         info = dataset.sources.get(source_id)
         if info is None:
-            console.print(f"  {source_id}: (no description)")
+            console.print(f"  [{number}] {source_id}: (no description)", markup=False)
             continue
-        line = f"  {source_id}: {info.title}. {info.publisher}"
+        line = f"  [{number}] {source_id}: {info.title}. {info.publisher}"
         if info.url:
             line += f", {info.url}"
         console.print(Text(line + "."), soft_wrap=True)
@@ -174,7 +185,10 @@ def balance_json(result: BalanceResult, dataset: Dataset) -> dict[str, Any]:
             "partner": country(result.partner),
             "from": str(result.start),
             "to": str(result.end),
-            "frequency": result.end.frequency.value,
+            "period_kind": "year" if result.end.annual else result.end.kind.value,
+            "convention": result.convention.value,
+            "from_months": None if result.start.annual else [str(m) for m in result.start.months],
+            "to_months": None if result.end.annual else [str(m) for m in result.end.months],
         },
         "currency": result.currency,
         "figures": figures,
@@ -189,4 +203,57 @@ def balance_json(result: BalanceResult, dataset: Dataset) -> dict[str, Any]:
                 for s in result.source_ids
             ],
         },
+    }
+
+
+MIRROR_NOTE = (
+    "Mirror figures differ for ordinary reasons: imports are usually valued CIF (with "
+    "freight and insurance) and exports FOB, goods in transit cross a year end, and "
+    "partners classify and date shipments differently."
+)
+
+
+def print_mirror(result: MirrorResult, console: Console) -> None:
+    rep, par = result.reporter.name, result.partner.name
+    table = Table(
+        title=f"Mirror check, {result.window.label}: {rep}'s figures and {par}'s",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    for column, justify in (("", "left"), (f"Reported by {rep}", "right"),
+                            (f"Reported by {par}", "right"), ("Gap", "right")):  # fmt: skip
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    labels = {
+        "exports": f"{rep}'s exports to {par} (vs {par}'s imports)",
+        "imports": f"{rep}'s imports from {par} (vs {par}'s exports)",
+    }
+    for row in result.figures.iter_rows(named=True):
+        table.add_row(
+            labels[row["flow"]],
+            format_amount(row["reported"]),
+            format_amount(row["mirror"]),
+            format_percent(row["gap_pct"], signed=True),
+        )
+    console.print(table)
+    for row in result.figures.iter_rows(named=True):
+        if row["note"]:
+            console.print(Text(f"Note: {row['note']}.", style="yellow"), soft_wrap=True)
+    console.print(MIRROR_NOTE, soft_wrap=True)
+
+
+def mirror_json(result: MirrorResult) -> dict[str, Any]:
+    return {
+        "period": str(result.window),
+        "flows": {
+            row["flow"]: {
+                "reported": _money(row["reported"]),
+                "mirror": _money(row["mirror"]),
+                "gap_pct": _pct(row["gap_pct"]),
+                "source_reported": row["source_reported"],
+                "source_mirror": row["source_mirror"],
+                "note": row["note"],
+            }
+            for row in result.figures.iter_rows(named=True)
+        },
+        "note": MIRROR_NOTE,
     }

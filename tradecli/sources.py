@@ -115,11 +115,12 @@ class PairRequest:
     start: Period | None
     end: Period | None
     cube: str | None = None
+    wanted_frequency: Frequency | None = None
 
     @property
     def frequency(self) -> Frequency | None:
         known = self.start or self.end
-        return known.frequency if known else None
+        return known.frequency if known else self.wanted_frequency
 
     @property
     def pair(self) -> tuple[str, str]:
