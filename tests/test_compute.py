@@ -42,9 +42,7 @@ def test_chile_argentina_2002_equals_the_ots_table(sample, shared_data) -> None:
     with open(shared_data / "real" / "ots_chl_arg_2002.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))
     exports, imports = float(row["trade_value_usd_exp"]), float(row["trade_value_usd_imp"])
-    result = balance(
-        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2002)
-    )
+    result = balance(sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2002))
     assert result.row("exports")["value_to"] == exports
     assert result.row("imports")["value_to"] == imports
     assert result.row("balance")["value_to"] == exports - imports
@@ -56,9 +54,7 @@ def test_chile_argentina_2002_equals_the_ots_table(sample, shared_data) -> None:
 def test_argentina_chile_2002_uses_argentinas_own_report(sample, shared_data) -> None:
     with open(shared_data / "real" / "ots_yrp_y-2002_r-all_p-chl.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["reporter_iso"] == "arg")
-    result = balance(
-        sample.flows, resolve_country("ARG"), resolve_country("CHL"), Y(2002), Y(2002)
-    )
+    result = balance(sample.flows, resolve_country("ARG"), resolve_country("CHL"), Y(2002), Y(2002))
     assert result.row("exports")["value_to"] == float(row["trade_value_usd_exp"])
     assert result.row("imports")["value_to"] == float(row["trade_value_usd_imp"])
 
@@ -78,9 +74,7 @@ def test_pakistan_japan_2006_from_gravity_table(sample, shared_data) -> None:
 
 def test_chile_argentina_2004_total_is_the_sum_of_hs6(sample, shared_data) -> None:
     hs6 = pl.read_csv(shared_data / "real" / "ots_chl_arg_2004_hs6.csv")
-    result = balance(
-        sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2004)
-    )
+    result = balance(sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2004))
     assert result.row("exports")["value_to"] == hs6["trade_value_usd_exp"].sum()
     assert result.row("imports")["value_to"] == hs6["trade_value_usd_imp"].sum()
     assert result.row("exports")["source_to"] == "ots-2004-hs6-sum"

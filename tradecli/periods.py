@@ -226,6 +226,8 @@ class Window:
             return f"{self.first.year}-Q{(self.first.month - 1) // 3 + 1}"
         if self.kind is WindowKind.FISCAL_YEAR:
             return f"FY{self.last.year}"
+        if self.first == self.last:
+            return str(self.first)
         return f"{self.first}..{self.last}"
 
     @property
@@ -252,6 +254,8 @@ class Window:
 
 def _span_label(first: Period, last: Period) -> str:
     a, b = first.short_label.split(), last.short_label.split()
+    if first == last:
+        return first.short_label
     if first.year == last.year:
         return f"{a[0]}-{b[0]} {last.year}"
     return f"{first.short_label}-{last.short_label}"
