@@ -160,6 +160,53 @@ def build_countries(shared: Path) -> list[dict[str, str]]:
     return rows
 
 
+ROMAN = [
+    "I",
+    "II",
+    "III",
+    "IV",
+    "V",
+    "VI",
+    "VII",
+    "VIII",
+    "IX",
+    "X",
+    "XI",
+    "XII",
+    "XIII",
+    "XIV",
+    "XV",
+    "XVI",
+    "XVII",
+    "XVIII",
+    "XIX",
+    "XX",
+    "XXI",
+]
+
+
+def build_hs(shared: Path) -> str:
+    """HS 2022 codes at 2, 4 and 6 digits plus the 21 sections (as S01..S21)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["code", "level", "section", "description"])
+    with open(shared / "codes" / "hs-sections.csv", encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["section"] not in ROMAN:
+                continue  # a TOTAL row
+            number = ROMAN.index(row["section"]) + 1
+            name = row["name"][:1].upper() + row["name"][1:]
+            writer.writerow([f"S{number:02d}", "section", f"S{number:02d}", name])
+    with open(shared / "codes" / "harmonized-system.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["level"] not in ("2", "4", "6"):
+                continue  # the table's TOTAL row (level 5) is not an HS level
+            # Chapter 99 ("not specified according to kind") belongs to no section.
+            section = f"S{ROMAN.index(row['section']) + 1:02d}" if row["section"] in ROMAN else ""
+            writer.writerow([row["hscode"], f"hs{row['level']}", section, row["description"]])
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class Flow:
     exporter: str
@@ -459,6 +506,7 @@ def build(shared: Path) -> dict[str, str]:
         "sample_flows.csv": out.getvalue(),
         "countries.csv": cout.getvalue(),
         "sources.json": json.dumps(sources, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+        "hs_codes.csv": build_hs(shared),
     }
 
 

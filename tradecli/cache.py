@@ -58,19 +58,35 @@ class Entry:
     annotations: dict[str, Any]
     rows: int
     size: int
+    kind: str = "fetch"  # "fetch": one pair from the API; "import": a file, any countries
+    countries: tuple[str, ...] = ()  # for imports: every country in the file
 
     @property
     def frequency(self) -> Frequency:
         return self.start.frequency
 
     def covers(self, pair: tuple[str, str], frequency: Frequency) -> bool:
-        return {self.reporter, self.partner} == set(pair) and self.frequency is frequency
+        if self.frequency is not frequency:
+            return False
+        if self.kind == "import":
+            return set(pair) <= set(self.countries)
+        return {self.reporter, self.partner} == set(pair)
+
+    def involves(self, country: str) -> bool:
+        return country in (
+            self.countries if self.kind == "import" else (self.reporter, self.partner)
+        )
 
     def includes(self, period: Period) -> bool:
         return period.frequency is self.frequency and self.start <= period <= self.end
 
     def is_fresh(self, now: dt.datetime, recent_ttl: float, closed_ttl: float) -> bool:
-        """Recent data (this year or last) may still be revised; closed years rarely are."""
+        """Recent data (this year or last) may still be revised; closed years rarely are.
+
+        Imported files never expire: only their owner knows when they change.
+        """
+        if self.kind == "import":
+            return True
         ttl = recent_ttl if self.end.year >= now.year - 1 else closed_ttl
         return (now - self.fetched_at).total_seconds() < ttl
 
@@ -162,6 +178,8 @@ class Cache:
         currency: str,
         annotations: dict[str, Any],
         fetched_at: dt.datetime | None = None,
+        kind: str = "fetch",
+        countries: tuple[str, ...] = (),
     ) -> Path:
         """Store one query's flows, replacing any previous entry for the same key."""
         schema.validate(frame)
@@ -178,6 +196,8 @@ class Cache:
             "currency": currency,
             "annotations": annotations,
             "rows": frame.height,
+            "kind": kind,
+            "countries": list(countries),
         }
         target = self.flows_dir / f"{_safe(key)}.parquet"
         with self.locked():
@@ -239,6 +259,8 @@ class Cache:
                 annotations=dict(meta.get("annotations") or {}),
                 rows=int(meta["rows"]),
                 size=path.stat().st_size,
+                kind=str(meta.get("kind", "fetch")),
+                countries=tuple(meta.get("countries") or ()),
             )
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             self.warn(f"cache entry {path.name} is unreadable ({type(exc).__name__}); ignoring it")
@@ -265,6 +287,9 @@ class Cache:
 
     def matching(self, pair: tuple[str, str], frequency: Frequency) -> list[Entry]:
         return [e for e in self.entries() if e.covers(pair, frequency)]
+
+    def involving(self, country: str) -> list[Entry]:
+        return [e for e in self.entries() if e.involves(country)]
 
     def fresh(self, entry: Entry, now: dt.datetime | None = None) -> bool:
         return entry.is_fresh(now or _now(), self.recent_ttl, self.closed_ttl)

@@ -21,6 +21,12 @@ import typer
 from typer.core import TyperGroup
 
 from tradecli import __version__
+from tradecli.analysis_options import (
+    FlowChoice,
+    PartnerMeasure,
+    PartnerSort,
+    ProductLevel,
+)
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
 from tradecli.errors import ExitCode, TradecliError, UsageError
 from tradecli.periods import Compare, Convention
@@ -321,6 +327,213 @@ def balance(
         render.print_balance(result, query.dataset, console)
         if mirror_result is not None:
             render.print_mirror(mirror_result, console)
+
+
+TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many rows to show.")]
+
+
+@app.command(
+    epilog="""\
+\b
+Examples:
+  tradecli products CHL ARG --from 2004 --level hs2
+  tradecli products CHL ARG --from 2004 --flow imports --level hs4 --top 5
+"""
+)
+def products(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    flow: Annotated[
+        FlowChoice, typer.Option("--flow", help="Which flow to break down.")
+    ] = FlowChoice.EXPORTS,
+    level: Annotated[
+        ProductLevel, typer.Option("--level", help="Product level.")
+    ] = ProductLevel.HS4,
+    top: TopOption = 10,
+    from_: FromOption = None,
+    to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
+    output_format: FormatOption = None,
+    offline: OfflineOption = False,
+) -> None:
+    """Top products of REPORTER's exports to (or imports from) PARTNER.
+
+    Shows HS names, value, share of the flow and growth, with an "All other"
+    row so that shares add up to 100 %. Products come from product-level data
+    (the embedded sample has Chile-Argentina 2004 at HS6; add more with
+    `tradecli import`).
+    """
+    from tradecli import analysis, render
+
+    settings = _settings(ctx, format=output_format)
+    query = _pair_query(
+        ctx, settings, reporter, partner, from_, to, period, compare, True, False, None
+    )
+    result = analysis.products(
+        query.dataset.flows,
+        query.reporter,
+        query.partner,
+        flow,
+        level.value,
+        top,
+        query.start,
+        query.end,
+        period,
+        compare,
+        settings.fiscal_year_start,
+    )
+    if settings.format is OutputFormat.JSON:
+        _dump_json(render.products_json(result, query.dataset))
+    else:
+        render.print_products(result, query.dataset, _console(settings))
+
+
+@app.command(
+    epilog="""\
+\b
+Examples:
+  tradecli partners PAK --from 2006 --sort deficit
+  tradecli partners CHL --from 2002 --to 2006 --flow exports --top 5
+"""
+)
+def partners(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    flow: Annotated[
+        PartnerMeasure,
+        typer.Option(
+            "--flow", help="What value and growth measure: exports, imports or both (trade)."
+        ),
+    ] = PartnerMeasure.TRADE,
+    sort: Annotated[
+        PartnerSort,
+        typer.Option(
+            "--sort",
+            help="value: biggest first; deficit / surplus: largest first; growth: fastest first.",
+        ),
+    ] = PartnerSort.VALUE,
+    top: TopOption = 10,
+    from_: FromOption = None,
+    to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
+    output_format: FormatOption = None,
+) -> None:
+    """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
+
+    Reads cached and imported data involving REPORTER, else the embedded sample
+    (all pairs of 166 countries in 2006; Chile's partners in 2002).
+    """
+    from tradecli import analysis, render
+    from tradecli.codes import resolve_country
+    from tradecli.periods import parse_window
+    from tradecli.sources import load_country
+
+    settings = _settings(ctx, format=output_format)
+    today = dt.date.today()
+    rep = resolve_country(reporter)
+    fiscal = settings.fiscal_year_start
+    start = parse_window(from_, today, fiscal) if from_ else None
+    end = parse_window(to, today, fiscal) if to else None
+    dataset = load_country(settings, rep.iso3, _warn)
+    result = analysis.partners(
+        dataset.flows, rep, flow, sort, top, start, end, period, compare, fiscal
+    )
+    if settings.format is OutputFormat.JSON:
+        _dump_json(render.partners_json(result, dataset))
+    else:
+        render.print_partners(result, dataset, _console(settings))
+
+
+@app.command(
+    epilog="""\
+\b
+Examples:
+  tradecli series PAK JPN --from 2019-11 --to 2021-01
+  tradecli series PAK JPN --from 2023-01 --to 2025-08 --format json
+"""
+)
+def series(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    from_: FromOption = None,
+    to: ToOption = None,
+    output_format: FormatOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
+) -> None:
+    """One row per month (or year) of exports, imports and balance, with a chart.
+
+    Periods without data are shown as n/a, never as zero, and the chart leaves
+    a gap for them.
+    """
+    from tradecli import analysis, render
+
+    settings = _settings(ctx, format=output_format)
+    query = _pair_query(
+        ctx,
+        settings,
+        reporter,
+        partner,
+        from_,
+        to,
+        Convention.POINT,
+        Compare.YEAR,
+        offline,
+        refresh,
+        cube,
+    )
+    result = analysis.series(
+        query.dataset.flows, query.reporter, query.partner, query.start, query.end
+    )
+    if settings.format is OutputFormat.JSON:
+        _dump_json(render.series_json(result, query.dataset))
+    else:
+        render.print_series(result, query.dataset, _console(settings))
+
+
+@app.command("products-codes")
+def products_codes(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Code prefix (8703, 03) or words of the name.")],
+    output_format: FormatOption = None,
+) -> None:
+    """Search the HS 2022 product codes (sections, HS2, HS4, HS6).
+
+    Example: tradecli products-codes "shrimps frozen"
+    """
+    from tradecli.codes import search_hs
+
+    settings = _settings(ctx, format=output_format)
+    found = search_hs(query)
+    if not found:
+        raise UsageError(
+            f"no HS code matches {query!r}", hint="try fewer words, or a code prefix such as 0306"
+        )
+    if settings.format is OutputFormat.JSON:
+        _dump_json(
+            [
+                {
+                    "code": c.code,
+                    "level": c.level,
+                    "section": c.section or None,
+                    "description": c.description,
+                }
+                for c in found
+            ]
+        )
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table("Code", "Level", "Section", "Description", box=None)
+    for c in found:
+        grid.add_row(c.code, c.level, c.section, Text(c.description))
+    _console(settings).print(grid)
 
 
 @app.command()

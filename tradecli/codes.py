@@ -128,3 +128,53 @@ def load_countries() -> CountryTable:
 
 def resolve_country(text: str) -> Country:
     return load_countries().resolve(text)
+
+
+# -- HS product codes ---------------------------------------------------------------
+
+PRODUCT_LEVELS = ("section", "hs2", "hs4", "hs6")
+
+
+@dataclass(frozen=True)
+class HsCode:
+    code: str  # S01..S21 for sections, else 2, 4 or 6 digits
+    level: str  # section, hs2, hs4, hs6
+    section: str
+    description: str
+
+
+@cache
+def load_hs() -> dict[str, HsCode]:
+    """HS 2022 names at every level, from the shipped ``data/hs_codes.csv``."""
+    text = resources.files("tradecli.data").joinpath("hs_codes.csv").read_text("utf-8")
+    table = {}
+    for row in csv.DictReader(text.splitlines()):
+        table[row["code"]] = HsCode(row["code"], row["level"], row["section"], row["description"])
+    return table
+
+
+def product_level(code: str) -> str | None:
+    """The level an HS code or section id is at; None for TOTAL or anything else."""
+    if code.startswith("S") and len(code) == 3:
+        return "section"
+    if code.isdigit() and len(code) in (2, 4, 6):
+        return f"hs{len(code)}"
+    return None
+
+
+def product_name(code: str) -> str:
+    entry = load_hs().get(code)
+    return entry.description if entry else "(not in the HS 2022 table)"
+
+
+def search_hs(query: str) -> list[HsCode]:
+    """Codes starting with ``query`` (digits), or whose name contains every word of it."""
+    table = load_hs()
+    raw = query.strip()
+    if raw.replace(".", "").isdigit():
+        digits = raw.replace(".", "")
+        return [c for code, c in table.items() if code.startswith(digits)]
+    if raw.upper() in table:
+        return [table[raw.upper()]]
+    words = normalise(raw).split()
+    return [c for c in table.values() if all(w in normalise(c.description) for w in words)]

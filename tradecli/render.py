@@ -6,6 +6,7 @@ never decide exit codes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich import box
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tradecli.analysis import PartnersResult, ProductsResult, SeriesResult
 from tradecli.compute import BalanceResult, MirrorResult
 from tradecli.numfmt import MISSING, format_amount, format_percent
 from tradecli.sources import Dataset
@@ -220,8 +222,12 @@ def print_mirror(result: MirrorResult, console: Console) -> None:
         box=box.SIMPLE_HEAD,
         title_justify="left",
     )
-    for column, justify in (("", "left"), (f"Reported by {rep}", "right"),
-                            (f"Reported by {par}", "right"), ("Gap", "right")):  # fmt: skip
+    for column, justify in (
+        ("", "left"),
+        (f"Reported by {rep}", "right"),
+        (f"Reported by {par}", "right"),
+        ("Gap", "right"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     labels = {
         "exports": f"{rep}'s exports to {par} (vs {par}'s imports)",
@@ -256,4 +262,284 @@ def mirror_json(result: MirrorResult) -> dict[str, Any]:
             for row in result.figures.iter_rows(named=True)
         },
         "note": MIRROR_NOTE,
+    }
+
+
+# -- products, partners, series -----------------------------------------------------
+
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float | None], low: float, high: float) -> str:
+    """One character per value on a shared scale; a gap is a blank, never a zero."""
+    if high <= low:
+        high = low + 1.0
+    out = []
+    for value in values:
+        if value is None:
+            out.append(" ")
+        else:
+            index = round((value - low) / (high - low) * (len(_BLOCKS) - 1))
+            out.append(_BLOCKS[max(0, min(len(_BLOCKS) - 1, index))])
+    return "".join(out)
+
+
+def _sources_block(source_ids: Iterable[str], dataset: Dataset, console: Console) -> None:
+    console.print(Text("Sources", style="bold"))
+    for number, source_id in enumerate(source_ids, start=1):
+        info = dataset.sources.get(source_id)
+        title = f"{info.title}. {info.publisher}" if info else "(no description)"
+        console.print(Text(f"  [{number}] {source_id}: {title}."), soft_wrap=True)
+        if info and info.reconstructed:
+            console.print(
+                Text(f"    Reconstructed, not published as such: {info.note}", style="yellow"),
+                soft_wrap=True,
+            )
+    fetched = f", fetched {dataset.fetched_at}" if dataset.fetched_at else ""
+    console.print(Text(f"Data: {dataset.description}{fetched}.", style="dim"), soft_wrap=True)
+
+
+def _provenance(source_ids: Iterable[str], dataset: Dataset) -> dict[str, Any]:
+    return {
+        "origin": dataset.origin,
+        "description": dataset.description,
+        "fetched_at": dataset.fetched_at,
+        "sources": [
+            dataset.sources[s].as_dict() if s in dataset.sources else {"id": s} for s in source_ids
+        ],
+    }
+
+
+def print_products(result: ProductsResult, dataset: Dataset, console: Console) -> None:
+    symbol = currency_symbol(result.currency)
+    single = result.start == result.end
+    direction = "to" if result.flow.value == "exports" else "from"
+    table = Table(
+        title=f"{result.reporter.name}'s {result.flow.value} {direction} {result.partner.name} "
+        f"by {result.level.upper()}, {result.end.label} ({result.currency})",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    table.add_column("Code")
+    table.add_column("Product", overflow="fold", max_width=48)
+    if not single:
+        table.add_column(result.start.short_label, justify="right")
+    table.add_column(result.end.short_label, justify="right")
+    table.add_column("Share", justify="right")
+    if not single:
+        table.add_column("Growth", justify="right")
+    for row in result.rows.iter_rows(named=True):
+        code = "" if row["code"].startswith("OTHER(") else row["code"]
+        cells = [code, row["name"]]
+        if not single:
+            cells.append(format_amount(row["value_from"], symbol))
+        cells += [format_amount(row["value_to"], symbol), format_percent(row["share_pct"])]
+        if not single:
+            cells.append(format_percent(row["growth_pct"], signed=True))
+        table.add_row(*(Text(c) for c in cells))
+    total = ["", f"Total ({result.products} products)"]
+    if not single:
+        total.append(format_amount(result.total_from, symbol))
+    total += [format_amount(result.total_to, symbol), "100%" if result.total_to else MISSING]
+    if not single:
+        growth = None
+        if result.total_from and result.total_to is not None:
+            growth = (result.total_to - result.total_from) / result.total_from * 100
+        total.append(format_percent(growth, signed=True))
+    table.add_row(*(Text(c) for c in total), style="bold")
+    console.print(table)
+    if result.data_level != result.level:
+        console.print(f"Products summed from {result.data_level.upper()} rows.", soft_wrap=True)
+    for note in result.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
+    console.print()
+    _sources_block(result.source_ids, dataset, console)
+
+
+def products_json(result: ProductsResult, dataset: Dataset) -> dict[str, Any]:
+    return {
+        "schema": "tradecli.products/1",
+        "query": {
+            "reporter": result.reporter.iso3,
+            "partner": result.partner.iso3,
+            "flow": result.flow.value,
+            "level": result.level,
+            "from": str(result.start),
+            "to": str(result.end),
+        },
+        "currency": result.currency,
+        "data_level": result.data_level,
+        "total": {
+            "from": _money(result.total_from),
+            "to": _money(result.total_to),
+            "products": result.products,
+        },
+        "rows": [
+            {
+                "code": None if r["code"].startswith("OTHER(") else r["code"],
+                "name": r["name"],
+                "other": r["code"].startswith("OTHER("),
+                "from": _money(r["value_from"]),
+                "to": _money(r["value_to"]),
+                "share_pct": _pct(r["share_pct"]),
+                "growth_pct": _pct(r["growth_pct"]),
+            }
+            for r in result.rows.iter_rows(named=True)
+        ],
+        "notes": list(result.notes),
+        "provenance": _provenance(result.source_ids, dataset),
+    }
+
+
+def print_partners(result: PartnersResult, dataset: Dataset, console: Console) -> None:
+    symbol = currency_symbol(result.currency)
+    single = result.start == result.end
+    table = Table(
+        title=f"{result.reporter.name}'s partners, {result.end.label}, by {result.sort.value} "
+        f"({result.currency}; {result.partners} partners in the data)",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    for column, justify in (
+        ("#", "right"),
+        ("Partner", "left"),
+        ("Exports", "right"),
+        ("Imports", "right"),
+        ("Balance", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    if not single:
+        table.add_column(f"Growth ({result.measure.value})", justify="right")
+    for rank, row in enumerate(result.rows.iter_rows(named=True), start=1):
+        cells = [
+            str(rank),
+            f"{row['name']} ({row['partner']})",
+            format_amount(row["exports"], symbol),
+            format_amount(row["imports"], symbol),
+            format_amount(row["balance"], symbol),
+        ]
+        if not single:
+            cells.append(format_percent(row["growth_pct"], signed=True))
+        table.add_row(*(Text(c) for c in cells))
+    console.print(table)
+    for note in result.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
+    console.print()
+    _sources_block(result.source_ids, dataset, console)
+
+
+def partners_json(result: PartnersResult, dataset: Dataset) -> dict[str, Any]:
+    return {
+        "schema": "tradecli.partners/1",
+        "query": {
+            "reporter": result.reporter.iso3,
+            "measure": result.measure.value,
+            "sort": result.sort.value,
+            "from": str(result.start),
+            "to": str(result.end),
+        },
+        "currency": result.currency,
+        "partners_in_data": result.partners,
+        "rows": [
+            {
+                "partner": r["partner"],
+                "name": r["name"],
+                "exports": _money(r["exports"]),
+                "imports": _money(r["imports"]),
+                "balance": _money(r["balance"]),
+                "value": _money(r["value"]),
+                "value_from": _money(r["value_from"]),
+                "growth_pct": _pct(r["growth_pct"]),
+            }
+            for r in result.rows.iter_rows(named=True)
+        ],
+        "notes": list(result.notes),
+        "provenance": _provenance(result.source_ids, dataset),
+    }
+
+
+def print_series(result: SeriesResult, dataset: Dataset, console: Console) -> None:
+    symbol = currency_symbol(result.currency)
+    table = Table(
+        title=f"{result.reporter.name} with {result.partner.name}, {result.first}..{result.last} "
+        f"({result.currency})",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    for column, justify in (
+        ("Period", "left"),
+        ("Exports", "right"),
+        ("Imports", "right"),
+        ("Balance", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for row in result.rows.iter_rows(named=True):
+        table.add_row(
+            row["period"],
+            format_amount(row["exports"], symbol),
+            format_amount(row["imports"], symbol),
+            format_amount(row["balance"], symbol),
+        )
+    console.print(table)
+    exports, imports, balances = (
+        result.rows[c].to_list() for c in ("exports", "imports", "balance")
+    )
+    flows = [v for v in exports + imports if v is not None]
+    if flows:
+        low, high = min(0.0, *flows), max(flows)
+        chart = Table(
+            title="Chart (blank = no data)", box=None, title_justify="left", show_header=False
+        )
+        chart.add_column(style="bold")
+        chart.add_column()
+        chart.add_column(justify="right")
+        chart.add_row(
+            "Exports",
+            Text(sparkline(exports, low, high), style="green"),
+            f"{format_amount(low, symbol)}..{format_amount(high, symbol)}",
+        )
+        chart.add_row("Imports", Text(sparkline(imports, low, high), style="red"), "same scale")
+        known = [b for b in balances if b is not None]
+        if known:
+            chart.add_row(
+                "Balance",
+                Text(sparkline(balances, min(known), max(known)), style="blue"),
+                f"{format_amount(min(known), symbol)}..{format_amount(max(known), symbol)}",
+            )
+        console.print(chart)
+    if result.missing:
+        shown = ", ".join(result.missing[:8]) + (" ..." if len(result.missing) > 8 else "")
+        console.print(
+            Text(
+                f"Note: no data for {len(result.missing)} of {result.rows.height} "
+                f"periods ({shown}); they are shown as n/a, not as zero.",
+                style="yellow",
+            ),
+            soft_wrap=True,
+        )
+    console.print()
+    _sources_block(result.source_ids, dataset, console)
+
+
+def series_json(result: SeriesResult, dataset: Dataset) -> dict[str, Any]:
+    return {
+        "schema": "tradecli.series/1",
+        "query": {
+            "reporter": result.reporter.iso3,
+            "partner": result.partner.iso3,
+            "from": str(result.first),
+            "to": str(result.last),
+        },
+        "currency": result.currency,
+        "rows": [
+            {
+                "period": r["period"],
+                "exports": _money(r["exports"]),
+                "imports": _money(r["imports"]),
+                "balance": _money(r["balance"]),
+            }
+            for r in result.rows.iter_rows(named=True)
+        ],
+        "missing": list(result.missing),
+        "provenance": _provenance(result.source_ids, dataset),
     }

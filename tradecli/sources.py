@@ -144,7 +144,17 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
     """A Dataset over cached entries, with one SourceInfo per cube."""
     catalogue: dict[str, SourceInfo] = {}
     for entry in entries:
-        source_id = f"oec:{entry.cube}"
+        source_id = str(entry.annotations.get("source_id") or f"oec:{entry.cube}")
+        if entry.kind == "import":
+            catalogue[source_id] = SourceInfo(
+                id=source_id,
+                title=str(entry.annotations.get("title") or entry.cube),
+                publisher=str(entry.annotations.get("publisher") or "imported file"),
+                licence=str(entry.annotations.get("licence") or ""),
+                note=f"imported {entry.fetched_at.isoformat(timespec='seconds')} from "
+                f"{entry.url} ({entry.annotations.get('format', '?')} format)",
+            )
+            continue
         dataset_name = str(entry.annotations.get("dataset_name") or entry.cube)
         source_name = entry.annotations.get("source_name")
         publisher = "Observatory of Economic Complexity (OEC)" + (
@@ -308,3 +318,20 @@ def fetch_into_cache(
     )
     entry = next((e for e in cache.entries() if e.path == path), None)
     return entry, result.frame.height
+
+
+def load_country(config: Config, country: str, warn: Callable[[str], None]) -> Dataset:
+    """Everything cached that involves ``country`` (fetched pairs, imported files), else the sample.
+
+    Partner rankings need many pairs at once, which the API client does not fetch
+    (yet): they come from imported files, earlier fetches or the embedded sample.
+    """
+    cache = open_cache(config, warn)
+    entries = cache.involving(country)
+    if entries:
+        stale = [e for e in entries if not cache.fresh(e)]
+        if stale:
+            oldest = min(e.fetched_at for e in stale).isoformat(timespec="seconds")
+            warn(f"some cached data were fetched {oldest}, past their expiry")
+        return cache_dataset(cache, entries, "stale" if stale else "cache")
+    return load_sample()
