@@ -306,9 +306,9 @@ def partners(
     what = f"{reporter.name} ({r})"
     if rows.is_empty():
         raise NoData(
-            f"no partner data for {what}",
-            hint="the embedded sample has all partners of 166 countries in 2006 and of Chile "
-            "in 2002; import more with `tradecli import`",
+            f"no total-goods partner data for {what}",
+            hint="partner rankings need TOTAL flows; the embedded sample has all partners of "
+            "166 countries in 2006 and of Chile in 2002; import more with `tradecli import`",
         )
     cov = coverage(rows)
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, what)

@@ -29,6 +29,7 @@ from tradecli.analysis_options import (
 )
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
 from tradecli.errors import ExitCode, TradecliError, UsageError
+from tradecli.importer_options import ImportFormat
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
@@ -163,9 +164,11 @@ PeriodOption = Annotated[
 ]
 CompareOption = Annotated[
     Compare,
-    typer.Option("--compare", help="Base when --from is not given: the same period a year "
-                 "earlier, or the previous one."),
-]  # fmt: skip
+    typer.Option(
+        "--compare",
+        help="Base when --from is not given: the same period a year earlier, or the previous one.",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -211,8 +214,15 @@ def _pair_query(
     first, last, frequency = request_span(start, end, period, compare)
     request = PairRequest(rep.iso3, par.iso3, first, last, cube, frequency)
     with _progress(settings) as progress:
-        dataset = load_pair(settings, request, offline=offline, refresh=refresh, warn=_warn,
-                            progress=progress, transport=ctx.obj.get("transport"))  # fmt: skip
+        dataset = load_pair(
+            settings,
+            request,
+            offline=offline,
+            refresh=refresh,
+            warn=_warn,
+            progress=progress,
+            transport=ctx.obj.get("transport"),
+        )
     return _PairQuery(rep, par, start, end, dataset)
 
 
@@ -309,14 +319,24 @@ def balance(
     from tradecli import compute, render
 
     settings = _settings(ctx, format=output_format)
-    query = _pair_query(ctx, settings, reporter, partner, from_, to, period, compare, offline,
-                        refresh, cube)  # fmt: skip
-    result = compute.balance(query.dataset.flows, query.reporter, query.partner, query.start,
-                             query.end, period, compare, settings.fiscal_year_start)  # fmt: skip
+    query = _pair_query(
+        ctx, settings, reporter, partner, from_, to, period, compare, offline, refresh, cube
+    )
+    result = compute.balance(
+        query.dataset.flows,
+        query.reporter,
+        query.partner,
+        query.start,
+        query.end,
+        period,
+        compare,
+        settings.fiscal_year_start,
+    )
     mirror_result = None
     if mirror:
-        mirror_result = compute.mirror(query.dataset.flows, query.reporter, query.partner,
-                                       result.end)  # fmt: skip
+        mirror_result = compute.mirror(
+            query.dataset.flows, query.reporter, query.partner, result.end
+        )
     if settings.format is OutputFormat.JSON:
         doc = render.balance_json(result, query.dataset)
         if mirror_result is not None:
@@ -494,6 +514,127 @@ def series(
         _dump_json(render.series_json(result, query.dataset))
     else:
         render.print_series(result, query.dataset, _console(settings))
+
+
+@app.command(
+    "import",
+    epilog="""\
+\b
+Examples:
+  tradecli import comtrade_extract.csv
+  tradecli import BACI_HS92_Y2022_V202401.csv --baci-codes country_codes_V202401.csv
+  tradecli import oec_output.json --format oec-json
+""",
+)
+def import_file(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="The file to import.", exists=True, dir_okay=False, readable=True
+        ),
+    ],
+    file_format: Annotated[
+        ImportFormat | None,
+        typer.Option("--format", help="File format [default: detected from the content]."),
+    ] = None,
+    baci_codes: Annotated[
+        Path | None,
+        typer.Option(
+            "--baci-codes",
+            metavar="FILE",
+            help="BACI's country_codes file (default: UN M49 codes with BACI's known exceptions).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            min=1900,
+            max=2999,
+            help="The year of a file that has no time column and covers exactly one year.",
+        ),
+    ] = None,
+    currency: Annotated[
+        str, typer.Option("--currency", help="Currency of the file's values (ISO 4217).")
+    ] = "USD",
+) -> None:
+    """Load a downloaded trade file into the cache, in the canonical schema.
+
+    Reads OEC API output (JSON or CSV), UN Comtrade (API JSON or CSV export),
+    CEPII BACI (values in thousands of USD) and the tidy CSV
+    reporter,partner,flow,period,value_usd[,product]. A bad row is reported with
+    its line number and nothing is imported; re-importing a file replaces it.
+    """
+    import hashlib
+
+    import polars as pl
+
+    from tradecli.importers import PUBLISHERS, read
+    from tradecli.periods import Frequency, Period
+    from tradecli.sources import open_cache
+
+    settings = _settings(ctx)
+    source_id = f"import:{path.stem}"
+    if not (len(currency) == 3 and currency.isalpha()):
+        raise UsageError(f"--currency {currency!r} is not an ISO 4217 code", hint="e.g. USD, EUR")
+    imported = read(
+        path,
+        file_format,
+        baci_codes=baci_codes,
+        year=year,
+        currency=currency.upper(),
+        source_id=source_id,
+    )
+    frame = imported.frame
+    if frame.is_empty():
+        raise UsageError(f"{path}: nothing to import after skipping non-country rows")
+    frequency = Frequency(frame["frequency"][0])
+    first, last = frame["period"].min(), frame["period"].max()
+    start = Period.from_date(first, frequency)  # type: ignore[arg-type]
+    end = Period.from_date(last, frequency)  # type: ignore[arg-type]
+    countries = tuple(sorted(set(frame["exporter"]) | set(frame["importer"])))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    cache = open_cache(settings, _warn)
+    entry_path = cache.put(
+        f"import-{path.stem}-{digest}",
+        frame,
+        reporter="",
+        partner="",
+        cube=path.name,
+        start=start,
+        end=end,
+        url=str(path.resolve()),
+        currency=currency.upper(),
+        annotations={
+            "source_id": source_id,
+            "title": f"{path.name} (imported file)",
+            "publisher": PUBLISHERS[imported.format],
+            "format": imported.format.value,
+            "rows_read": imported.rows_read,
+            "skipped": imported.skipped,
+        },
+        kind="import",
+        countries=countries,
+    )
+    products = frame.filter(pl.col("product") != "TOTAL").height
+    typer.echo(
+        f"Imported {frame.height} flows from {path.name} ({imported.format.value}): "
+        f"{len(countries)} countries, {start}..{end}, "
+        f"{_content(products, frame.height)}, "
+        f"values in {currency.upper()}."
+    )
+    for reason, count in imported.skipped.items():
+        typer.echo(f"Skipped {count} rows: {reason}.")
+    typer.echo(f"Source id: {source_id}; cache entry: {entry_path}")
+
+
+def _content(products: int, rows: int) -> str:
+    if not products:
+        return "totals"
+    return "products" if products == rows else "products and totals"
 
 
 @app.command("products-codes")

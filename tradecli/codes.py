@@ -163,8 +163,15 @@ def product_level(code: str) -> str | None:
 
 
 def product_name(code: str) -> str:
-    entry = load_hs().get(code)
-    return entry.description if entry else "(not in the HS 2022 table)"
+    """The HS 2022 name; for codes of older HS editions, the nearest parent's name."""
+    table = load_hs()
+    if code in table:
+        return table[code].description
+    for digits in (4, 2):
+        parent = table.get(code[:digits]) if len(code) > digits else None
+        if parent is not None:
+            return f"(not in HS 2022; within {parent.code}: {parent.description})"
+    return "(not in the HS 2022 table)"
 
 
 def search_hs(query: str) -> list[HsCode]:

@@ -204,10 +204,20 @@ def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
     """Entries for the pair; empty unless every period the request names is inside one."""
     if request.cube:
         entries = [e for e in entries if e.cube == request.cube]
-    wanted = [p for p in (request.start, request.end) if p is not None]
-    if not entries or not all(any(e.includes(p) for e in entries) for p in wanted):
+    # The newest period asked for must be inside the cached data; older ones may be
+    # missing (the comparison then says which months are), but a cache that stops
+    # before the period asked for is not an answer.
+    anchor = request.end or request.start
+    if not entries or (anchor is not None and not any(_reaches(e, anchor) for e in entries)):
         return []
     return entries
+
+
+def _reaches(entry: Entry, period: Period) -> bool:
+    """Whether the entry holds ``period``; a year is held by monthly entries spanning it."""
+    if period.month is None and entry.frequency is Frequency.MONTH:
+        return entry.start.year <= period.year <= entry.end.year
+    return entry.includes(period)
 
 
 def _sample_covers(sample: Dataset, request: PairRequest) -> bool:
@@ -236,7 +246,12 @@ def load_pair(
 ) -> Dataset:
     """Fresh cache -> network (unless offline) -> stale cache (warned) -> embedded sample."""
     cache = open_cache(config, warn)
-    frequencies = [request.frequency] if request.frequency else [Frequency.MONTH, Frequency.YEAR]
+    # A calendar year can also be summed from twelve cached months.
+    frequencies = {
+        None: [Frequency.MONTH, Frequency.YEAR],
+        Frequency.YEAR: [Frequency.YEAR, Frequency.MONTH],
+        Frequency.MONTH: [Frequency.MONTH],
+    }[request.frequency]
     candidates: list[Entry] = []
     for frequency in frequencies:
         candidates = _usable(cache.matching(request.pair, frequency), request)

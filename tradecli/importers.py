@@ -1,0 +1,475 @@
+"""Read the trade files people actually download into the canonical flows schema.
+
+Formats: OEC API output (``jsonrecords`` JSON and CSV), UN Comtrade (API JSON
+and CSV exports, camelCase or snake_case columns), CEPII BACI (``t,i,j,k,v,q``,
+values in thousands of USD) and a tidy CSV
+(``reporter,partner,flow,period,value_usd[,product]``). The format is detected
+from the content when not given. A bad row stops the import with its line
+number; nothing reaches the cache unless the whole file is good.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from tradecli import schema
+from tradecli.codes import WORLD, load_countries
+from tradecli.errors import UsageError
+from tradecli.importer_options import ImportFormat
+
+# Where BACI's numeric country codes differ from UN M49 (BACI follows the UN
+# Comtrade reporter codes; documented in BACI's country_codes file).
+BACI_CODE_EXCEPTIONS = {
+    "251": "FRA",
+    "579": "NOR",
+    "699": "IND",
+    "757": "CHE",
+    "842": "USA",
+    "490": "XXB",
+    "58": "BLX",
+    "891": "SCG",
+    "530": "ANT",
+    "711": "ZAF",
+}
+
+PUBLISHERS = {
+    ImportFormat.OEC_JSON: "Observatory of Economic Complexity (OEC) API output",
+    ImportFormat.OEC_CSV: "Observatory of Economic Complexity (OEC) API output",
+    ImportFormat.COMTRADE_JSON: "UN Comtrade",
+    ImportFormat.COMTRADE_CSV: "UN Comtrade",
+    ImportFormat.BACI: "CEPII BACI",
+    ImportFormat.TIDY: "tidy CSV supplied by the user",
+}
+
+
+class BadFile(UsageError):
+    """A file that cannot be imported as asked; the message names the line."""
+
+
+@dataclass(frozen=True)
+class Imported:
+    frame: pl.DataFrame
+    format: ImportFormat
+    rows_read: int
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
+
+
+def detect(path: Path) -> ImportFormat:
+    """Guess the format from the first bytes of the file."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError as exc:
+        raise BadFile(f"cannot read {path}: {exc.strerror}") from None
+    text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if text.startswith(("{", "[")):
+        lowered = text.lower()
+        if "reporteriso" in lowered or "flowcode" in lowered or "primaryvalue" in lowered:
+            return ImportFormat.COMTRADE_JSON
+        if "trade value" in lowered:
+            return ImportFormat.OEC_JSON
+        raise BadFile(
+            f"{path}: a JSON file, but neither OEC nor UN Comtrade output",
+            hint="pass --format, or convert it to the tidy CSV (see the README)",
+        )
+    header = [_norm(c) for c in next(csv.reader(io.StringIO(text)), [])]
+    if header[:6] == ["t", "i", "j", "k", "v", "q"]:
+        return ImportFormat.BACI
+    if {"reporteriso", "flowcode", "primaryvalue"} <= set(header):
+        return ImportFormat.COMTRADE_CSV
+    if "tradevalue" in header:
+        return ImportFormat.OEC_CSV
+    if {"reporter", "partner", "flow", "period", "valueusd"} <= set(header):
+        return ImportFormat.TIDY
+    raise BadFile(
+        f"{path}: cannot tell the file's format from its header {header[:8]}",
+        hint="pass --format oec-json|oec-csv|comtrade-json|comtrade-csv|baci|tidy",
+    )
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("_", "").replace(" ", "")
+
+
+def read(
+    path: Path,
+    fmt: ImportFormat | None = None,
+    *,
+    baci_codes: Path | None = None,
+    year: int | None = None,
+    currency: str = "USD",
+    source_id: str = "import",
+) -> Imported:
+    """Parse ``path`` into canonical flows; raise BadFile naming the first bad line."""
+    fmt = fmt or detect(path)
+    if fmt in (ImportFormat.OEC_JSON, ImportFormat.COMTRADE_JSON):
+        try:
+            body = json.loads(path.read_text("utf-8-sig"))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise BadFile(f"{path}: not valid JSON ({exc})") from None
+        records = body.get("data") if isinstance(body, dict) else body
+        if not isinstance(records, list):
+            raise BadFile(f"{path}: no list of records under 'data'")
+        raw = (
+            pl.DataFrame([_stringify(r) for r in records], infer_schema_length=None)
+            if records
+            else pl.DataFrame()
+        )
+        label = "record"
+        offset = 1  # records are numbered from 1
+    else:
+        try:
+            raw = pl.read_csv(
+                path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
+            )
+        except Exception as exc:  # polars raises several types for malformed CSV
+            raise BadFile(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
+        label = "line"
+        offset = 2  # line 1 is the header
+    if raw.is_empty():
+        raise BadFile(f"{path}: no rows")
+    raw = raw.rename({c: _norm(c) for c in raw.columns}).with_row_index("_row")
+    parse = {
+        ImportFormat.OEC_JSON: _oec,
+        ImportFormat.OEC_CSV: _oec,
+        ImportFormat.COMTRADE_JSON: _comtrade,
+        ImportFormat.COMTRADE_CSV: _comtrade,
+        ImportFormat.BACI: _baci,
+        ImportFormat.TIDY: _tidy,
+    }[fmt]
+    ctx = _Context(path=path, label=label, offset=offset, year=year, baci_codes=baci_codes)
+    frame, skipped = parse(raw, ctx)
+    frame = frame.with_columns(currency=pl.lit(currency), source=pl.lit(source_id)).select(
+        schema.FLOWS_SCHEMA.names()
+    )
+    frame = frame.cast(dict(schema.FLOWS_SCHEMA))  # type: ignore[arg-type]
+    schema.validate(frame)
+    keys = ["exporter", "importer", "reporter", "period", "frequency", "product"]
+    dupes = frame.with_row_index("_i").filter(pl.struct(keys).is_duplicated())
+    if dupes.height:
+        raise BadFile(
+            f"{path}: the same flow appears twice (e.g. {dict(dupes.row(0, named=True))})",
+            hint="the file may hold overlapping breakdowns; keep one row per flow",
+        )
+    if frame["frequency"].n_unique() > 1:
+        raise BadFile(
+            f"{path}: mixes annual and monthly rows",
+            hint="import the annual and the monthly rows as two files",
+        )
+    return Imported(frame=frame, format=fmt, rows_read=raw.height, skipped=skipped)
+
+
+def _stringify(record: Any) -> dict[str, str | None]:
+    if not isinstance(record, dict):
+        return {"_bad": "not an object"}
+    return {k: None if v is None else str(v) for k, v in record.items()}
+
+
+@dataclass(frozen=True)
+class _Context:
+    path: Path
+    label: str
+    offset: int
+    year: int | None
+    baci_codes: Path | None
+
+    def fail(
+        self, raw: pl.DataFrame, mask: pl.Series, what: str, column: str | None = None
+    ) -> None:
+        """Raise for the first row where ``mask`` is true, naming its line or record."""
+        bad = raw.filter(mask)
+        if bad.is_empty():
+            return
+        row = bad.row(0, named=True)
+        where = f"{self.label} {row['_row'] + self.offset}"
+        shown = f" ({column}={row.get(column)!r})" if column else ""
+        more = f"; {bad.height - 1} more bad row(s)" if bad.height > 1 else ""
+        raise BadFile(
+            f"{self.path}, {where}: {what}{shown}{more}",
+            hint="fix or remove the row; nothing was imported",
+        )
+
+    def need(self, raw: pl.DataFrame, *columns: str) -> None:
+        missing = [c for c in columns if c not in raw.columns]
+        if missing:
+            raise BadFile(
+                f"{self.path}: missing column(s) {', '.join(missing)}",
+                hint=f"the file has {', '.join(c for c in raw.columns if c != '_row')}",
+            )
+
+
+def _country_map() -> dict[str, str]:
+    """Every code form the importers meet -> ISO3 (ISO3, OEC id, M49 numeric)."""
+    table = load_countries()
+    out: dict[str, str] = {}
+    for iso3, country in table.by_iso3.items():
+        out[iso3] = iso3
+        out[country.oec_id] = iso3
+        if country.m49:
+            out.setdefault(str(int(country.m49)), iso3)
+    out.update({"W00": WORLD, "WLD": WORLD, "0": WORLD})
+    return out
+
+
+def _iso3(expr: pl.Expr) -> pl.Expr:
+    mapping = _country_map()
+    return expr.str.strip_chars().replace_strict(
+        {**mapping, **{k.lower(): v for k, v in mapping.items()}}, default=None
+    )
+
+
+def _value(raw: pl.DataFrame, ctx: _Context, column: str, scale: float = 1.0) -> pl.Series:
+    values = raw[column].str.strip_chars().cast(pl.Float64, strict=False)
+    ctx.fail(
+        raw,
+        values.is_null() & raw[column].is_not_null() & (raw[column].str.strip_chars() != ""),
+        "value is not a number",
+        column,
+    )
+    ctx.fail(raw, values < 0, "negative trade value", column)
+    return values * scale
+
+
+def _periods(raw: pl.DataFrame, ctx: _Context, column: str) -> tuple[pl.Series, pl.Series]:
+    """'2018' -> (2018-01-01, year); '2018-03' or '201803' -> (2018-03-01, month)."""
+    text = raw[column].str.strip_chars().str.replace("-", "")
+    is_year = text.str.contains(r"^\d{4}$")
+    is_month = text.str.contains(r"^\d{4}(0[1-9]|1[0-2])$")
+    ctx.fail(raw, ~(is_year | is_month).fill_null(False), "period must be YYYY or YYYY-MM", column)
+    day = (
+        pl.DataFrame({"t": text, "y": is_year})
+        .select(
+            pl.when(pl.col("y"))
+            .then(pl.col("t") + "0101")
+            .otherwise(pl.col("t") + "01")
+            .str.to_date("%Y%m%d")
+        )
+        .to_series()
+    )
+    return day, pl.Series(["year" if y else "month" for y in is_year], dtype=pl.String)
+
+
+def _product(raw: pl.DataFrame, ctx: _Context, column: str | None) -> pl.Series:
+    if column is None or column not in raw.columns:
+        return pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
+    code = raw[column].str.strip_chars().fill_null("TOTAL")
+    code = pl.Series(["TOTAL" if c.upper() in ("TOTAL", "ALL", "") else c for c in code])
+    ok = code.str.contains(r"^(TOTAL|\d{2}|\d{4}|\d{6})$")
+    ctx.fail(raw, ~ok, "product must be TOTAL or an HS code of 2, 4 or 6 digits", column)
+    return code
+
+
+def _finish(
+    raw: pl.DataFrame,
+    ctx: _Context,
+    exporter: pl.Series,
+    importer: pl.Series,
+    reporter: pl.Series | None,
+    period: pl.Series,
+    frequency: pl.Series,
+    product: pl.Series,
+    value: pl.Series,
+) -> pl.DataFrame:
+    ctx.fail(raw, exporter.is_null(), "unknown exporter country code")
+    ctx.fail(raw, importer.is_null(), "unknown importer country code")
+    return pl.DataFrame(
+        {
+            "exporter": exporter,
+            "importer": importer,
+            "reporter": reporter
+            if reporter is not None
+            else pl.Series([None] * raw.height, dtype=pl.String),
+            "period": period,
+            "frequency": frequency,
+            "product": product,
+            "value": value,
+        }
+    ).filter(pl.col("value").is_not_null() & (pl.col("exporter") != pl.col("importer")))
+
+
+# -- formats ------------------------------------------------------------------------
+
+
+def _tidy(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+    ctx.need(raw, "reporter", "partner", "flow", "period", "valueusd")
+    from tradecli.codes import resolve_country
+    from tradecli.errors import UnknownCountry
+
+    names: dict[str, str | None] = {}
+    for text in set(raw["reporter"].drop_nulls()) | set(raw["partner"].drop_nulls()):
+        try:
+            names[text] = resolve_country(text).iso3
+        except UnknownCountry:
+            names[text] = None
+    reporter = raw["reporter"].replace_strict(names, default=None, return_dtype=pl.String)
+    partner = raw["partner"].replace_strict(names, default=None, return_dtype=pl.String)
+    ctx.fail(raw, reporter.is_null(), "unknown reporter", "reporter")
+    ctx.fail(raw, partner.is_null(), "unknown partner", "partner")
+    flow = raw["flow"].str.strip_chars().str.to_lowercase()
+    exports = flow.is_in(["exports", "export", "x"])
+    imports = flow.is_in(["imports", "import", "m"])
+    ctx.fail(raw, ~(exports | imports).fill_null(False), "flow must be exports or imports", "flow")
+    period, frequency = _periods(raw, ctx, "period")
+    value = _value(raw, ctx, "valueusd")
+    ctx.fail(raw, value.is_null(), "value_usd is empty", "valueusd")
+    exporter = pl.select(pl.when(exports).then(reporter).otherwise(partner)).to_series()
+    importer = pl.select(pl.when(exports).then(partner).otherwise(reporter)).to_series()
+    product = _product(raw, ctx, "product")
+    return _finish(raw, ctx, exporter, importer, reporter, period, frequency, product, value), {}
+
+
+def _comtrade(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+    ctx.need(raw, "reporteriso", "partneriso", "flowcode", "period", "primaryvalue")
+    skipped: dict[str, int] = {}
+    keep = pl.lit(True)
+    # Breakdowns by second partner, mode of transport or customs procedure would
+    # double count: only the totals of each are kept.
+    for column, total in (("partner2code", ["0"]), ("motcode", ["0"]), ("customscode", ["C00"])):
+        if column in raw.columns:
+            keep = keep & (pl.col(column).is_null() | pl.col(column).is_in(total))
+    flow = pl.col("flowcode").str.strip_chars().str.to_uppercase()
+    breakdown = raw.filter(~keep).height
+    if breakdown:
+        skipped["breakdowns by second partner, transport mode or customs procedure"] = breakdown
+    raw = raw.filter(keep)
+    other_flow = raw.filter(~flow.is_in(["X", "M"])).height
+    if other_flow:
+        skipped["flows other than exports (X) and imports (M), e.g. re-exports"] = other_flow
+    raw = raw.filter(flow.is_in(["X", "M"]))
+    reporter = raw.select(_iso3(pl.col("reporteriso"))).to_series()
+    partner = raw.select(_iso3(pl.col("partneriso"))).to_series()
+    areas = raw.filter(reporter.is_null() | partner.is_null())
+    if areas.height:
+        skipped["rows for areas that are not countries (e.g. 'Areas, nes')"] = areas.height
+        mask = reporter.is_not_null() & partner.is_not_null()
+        raw, reporter, partner = raw.filter(mask), reporter.filter(mask), partner.filter(mask)
+    if raw.is_empty():
+        raise BadFile(f"{ctx.path}: no country-level export or import rows to import")
+    exports = raw["flowcode"].str.strip_chars().str.to_uppercase() == "X"
+    period, frequency = _periods(raw, ctx, "period")
+    value = _value(raw, ctx, "primaryvalue")
+    exporter = pl.select(pl.when(exports).then(reporter).otherwise(partner)).to_series()
+    importer = pl.select(pl.when(exports).then(partner).otherwise(reporter)).to_series()
+    product = _product(raw, ctx, "cmdcode")
+    frame = _finish(raw, ctx, exporter, importer, reporter, period, frequency, product, value)
+    return frame, skipped
+
+
+def _baci(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+    ctx.need(raw, "t", "i", "j", "k", "v")
+    codes = _baci_mapping(ctx)
+    exporter = (
+        raw["i"].str.strip_chars().replace_strict(codes, default=None, return_dtype=pl.String)
+    )
+    importer = (
+        raw["j"].str.strip_chars().replace_strict(codes, default=None, return_dtype=pl.String)
+    )
+    ctx.fail(raw, exporter.is_null(), "unknown BACI country code", "i")
+    ctx.fail(raw, importer.is_null(), "unknown BACI country code", "j")
+    year = raw["t"].str.strip_chars()
+    ctx.fail(raw, ~year.str.contains(r"^\d{4}$").fill_null(False), "year must be YYYY", "t")
+    period = (year + "0101").str.to_date("%Y%m%d")
+    product = raw["k"].str.strip_chars().str.zfill(6)
+    ctx.fail(raw, ~product.str.contains(r"^\d{6}$").fill_null(False), "k must be an HS6 code", "k")
+    value = _value(raw, ctx, "v", scale=1000.0)  # BACI values are thousands of USD
+    frequency = pl.Series(["year"] * raw.height, dtype=pl.String)
+    return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
+
+
+def _baci_mapping(ctx: _Context) -> dict[str, str]:
+    if ctx.baci_codes is None:
+        table = {k: v for k, v in _country_map().items() if k.isdigit()}
+        table.update(BACI_CODE_EXCEPTIONS)
+        return table
+    try:
+        codes = pl.read_csv(ctx.baci_codes, infer_schema=False)
+    except Exception as exc:
+        raise BadFile(f"cannot read the BACI country codes file {ctx.baci_codes}: {exc}") from None
+    codes = codes.rename({c: _norm(c) for c in codes.columns})
+    if not {"countrycode", "countryiso3"} <= set(codes.columns):
+        raise BadFile(f"{ctx.baci_codes}: needs columns country_code and country_iso3")
+    return dict(
+        zip(
+            codes["countrycode"].str.strip_chars(),
+            codes["countryiso3"].str.strip_chars(),
+            strict=True,
+        )
+    )
+
+
+def _oec(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+    from tradecli.oec import hs_code_from_id
+
+    ctx.need(raw, "tradevalue")
+    columns = set(raw.columns)
+    exporter_col = next(
+        (
+            c
+            for c in ("exportercountryid", "exportercountryofficialid", "countryid")
+            if c in columns
+        ),
+        None,
+    )
+    importer_col = next(
+        (
+            c
+            for c in ("importercountryid", "importercountryofficialid", "partnercountryid")
+            if c in columns
+        ),
+        None,
+    )
+    if exporter_col is None:
+        if "subnatgeographyid" in columns:
+            raise BadFile(
+                f"{ctx.path}: subnational data (regions of one country), not trade "
+                "between countries",
+                hint="tradecli imports country-level flows only",
+            )
+        raise BadFile(f"{ctx.path}: no exporter country column (Exporter Country ID or Country ID)")
+    exporter = raw.select(_iso3(pl.col(exporter_col))).to_series()
+    if importer_col is None:
+        # OEC "Country" x product tables are exports to the whole world.
+        importer = pl.Series([WORLD] * raw.height, dtype=pl.String)
+    else:
+        importer = raw.select(_iso3(pl.col(importer_col))).to_series()
+    time_col = next((c for c in ("timeid", "monthid", "time", "month") if c in columns), None)
+    if time_col in ("monthid", "month") and "year" in columns:
+        text = raw["year"] + raw[time_col].str.zfill(2)
+        raw = raw.with_columns(_period=text)
+        period, frequency = _periods(raw, ctx, "_period")
+    elif time_col is not None:
+        period, frequency = _periods(raw, ctx, time_col)
+    elif "yearid" in columns or "year" in columns:
+        period, frequency = _periods(raw, ctx, "yearid" if "yearid" in columns else "year")
+    elif ctx.year is not None:
+        period = pl.Series([f"{ctx.year}-01-01"] * raw.height).str.to_date()
+        frequency = pl.Series(["year"] * raw.height, dtype=pl.String)
+    else:
+        raise BadFile(
+            f"{ctx.path}: no Year or Time column, so the figures cannot be placed in time",
+            hint="if the file covers exactly one year, say which with --year; files that sum "
+            "several years cannot be imported",
+        )
+    product = pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
+    for column, digits in (("hs6id", 6), ("hs4id", 4), ("hs2id", 2)):
+        if column in columns:
+            ids = raw[column].str.strip_chars().cast(pl.Int64, strict=False)
+            ctx.fail(raw, ids.is_null(), "product id is not a number", column)
+            product = pl.Series([hs_code_from_id(i, digits) for i in ids], dtype=pl.String)
+            break
+    else:
+        if "sectionid" in columns:
+            ids = raw["sectionid"].str.strip_chars().cast(pl.Int64, strict=False)
+            ctx.fail(
+                raw, ids.is_null() | (ids < 1) | (ids > 21), "section id must be 1-21", "sectionid"
+            )
+            product = pl.Series([f"S{i:02d}" for i in ids], dtype=pl.String)
+    value = _value(raw, ctx, "tradevalue")
+    return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
