@@ -74,7 +74,7 @@ def sentence(result: BalanceResult) -> str:
                 by = f" by {format_percent(abs(growth))}" if growth != 0 else ""
                 clauses.append(f"{subject} {verb}{by}, from {amount(start)} to {amount(end)}")
             else:
-                clauses.append(f"{subject} cannot be compared ({row['note']})")
+                clauses.append(f"{subject} cannot be compared (see the notes)")
         parts.append(
             f"Between {result.start.label} and {result.end.label}, "
             + f"{clauses[0]}, and {clauses[1]}."

@@ -178,10 +178,15 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
             note=note,
         )
     fetched = min(e.fetched_at for e in entries).isoformat(timespec="seconds")
+    kinds = {e.kind for e in entries}
+    what = {
+        frozenset({"fetch"}): "OEC API data",
+        frozenset({"import"}): "imported files",
+    }.get(frozenset(kinds), "OEC API data and imported files")
     description = {
         "live": "OEC API, fetched now and stored in the cache",
-        "cache": f"OEC API data from the local cache ({cache.root})",
-        "stale": f"OEC API data from the local cache ({cache.root}), past its expiry",
+        "cache": f"{what} from the local cache ({cache.root})",
+        "stale": f"{what} from the local cache ({cache.root}), past its expiry",
     }[origin]
     return Dataset(
         flows=cache.read(entries).lazy(),
