@@ -231,6 +231,104 @@ def _dump_json(doc: object) -> None:
     sys.stdout.write("\n")
 
 
+OutputOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="PATH",
+        dir_okay=False,
+        help="Write to PATH (atomically: "
+        "a temp file renamed into place; parent directories are created) instead of stdout.",
+    ),
+]
+
+
+def render_document(
+    settings: Config, doc: dict[str, Any], print_table: Callable[[Console], None]
+) -> str:
+    """The document in the configured format, as text (deterministic for the same inputs)."""
+    from tradecli import outputs
+
+    fmt = settings.format
+    if fmt is OutputFormat.JSON:
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    if fmt is OutputFormat.CSV:
+        return outputs.to_csv(doc)
+    if fmt is OutputFormat.MARKDOWN:
+        return outputs.to_markdown(doc)
+    if fmt is OutputFormat.HTML:
+        return outputs.to_html(doc)
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    print_table(
+        Console(
+            file=buffer,
+            width=settings.width or 100,
+            no_color=True,
+            color_system=None,
+            highlight=False,
+            soft_wrap=False,
+        )
+    )
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _emit(
+    settings: Config,
+    output: Path | None,
+    doc: dict[str, Any],
+    print_table: Callable[[Console], None],
+) -> None:
+    """Send a command's result to stdout or, atomically, to --output."""
+    if output is None and settings.format is OutputFormat.TABLE:
+        print_table(_console(settings))
+        return
+    text = render_document(settings, doc, print_table)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from tradecli.outputs import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {output}: {exc.strerror}",
+            hint="check the directory exists or can be created, and is writable",
+        ) from None
+    sys.stderr.write(f"Wrote {output}\n")
+
+
+def _chart_series(query: _PairQuery, result: Any) -> dict[str, Any] | None:
+    """Monthly (or yearly) figures across the compared span, for the HTML chart."""
+    from tradecli import analysis, render
+    from tradecli.errors import NoData
+
+    try:
+        span = analysis.series(
+            query.dataset.flows,
+            query.reporter,
+            query.partner,
+            _unit_window(result.start, first=True),
+            _unit_window(result.end, first=False),
+        )
+    except NoData:
+        return None
+    return render.series_json(span, query.dataset)
+
+
+def _unit_window(window: Window, first: bool) -> Window:
+    from tradecli.periods import month_window, year_window
+
+    if window.annual:
+        return year_window(window.first.year if first else window.last.year)
+    return month_window(window.first if first else window.last)
+
+
 def _warn(message: str) -> None:
     sys.stderr.write(f"Warning: {message}\n")
 
@@ -303,6 +401,7 @@ def balance(
         bool,
         typer.Option("--mirror", help="Also show the partner's reported figures and the gap."),
     ] = False,
+    output: OutputOption = None,
     output_format: FormatOption = None,
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
@@ -337,16 +436,18 @@ def balance(
         mirror_result = compute.mirror(
             query.dataset.flows, query.reporter, query.partner, result.end
         )
-    if settings.format is OutputFormat.JSON:
-        doc = render.balance_json(result, query.dataset)
-        if mirror_result is not None:
-            doc["mirror"] = render.mirror_json(mirror_result)
-        _dump_json(doc)
-    else:
-        console = _console(settings)
+    doc = render.balance_json(result, query.dataset)
+    if mirror_result is not None:
+        doc["mirror"] = render.mirror_json(mirror_result)
+    if settings.format is OutputFormat.HTML:
+        doc["series"] = _chart_series(query, result)
+
+    def table(console: Console) -> None:
         render.print_balance(result, query.dataset, console)
         if mirror_result is not None:
             render.print_mirror(mirror_result, console)
+
+    _emit(settings, output, doc, table)
 
 
 TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many rows to show.")]
@@ -376,6 +477,7 @@ def products(
     period: PeriodOption = Convention.POINT,
     compare: CompareOption = Compare.YEAR,
     output_format: FormatOption = None,
+    output: OutputOption = None,
     offline: OfflineOption = False,
 ) -> None:
     """Top products of REPORTER's exports to (or imports from) PARTNER.
@@ -404,10 +506,12 @@ def products(
         compare,
         settings.fiscal_year_start,
     )
-    if settings.format is OutputFormat.JSON:
-        _dump_json(render.products_json(result, query.dataset))
-    else:
-        render.print_products(result, query.dataset, _console(settings))
+    _emit(
+        settings,
+        output,
+        render.products_json(result, query.dataset),
+        lambda console: render.print_products(result, query.dataset, console),
+    )
 
 
 @app.command(
@@ -440,6 +544,7 @@ def partners(
     period: PeriodOption = Convention.POINT,
     compare: CompareOption = Compare.YEAR,
     output_format: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
 
@@ -461,10 +566,12 @@ def partners(
     result = analysis.partners(
         dataset.flows, rep, flow, sort, top, start, end, period, compare, fiscal
     )
-    if settings.format is OutputFormat.JSON:
-        _dump_json(render.partners_json(result, dataset))
-    else:
-        render.print_partners(result, dataset, _console(settings))
+    _emit(
+        settings,
+        output,
+        render.partners_json(result, dataset),
+        lambda console: render.print_partners(result, dataset, console),
+    )
 
 
 @app.command(
@@ -482,6 +589,7 @@ def series(
     from_: FromOption = None,
     to: ToOption = None,
     output_format: FormatOption = None,
+    output: OutputOption = None,
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
@@ -510,10 +618,12 @@ def series(
     result = analysis.series(
         query.dataset.flows, query.reporter, query.partner, query.start, query.end
     )
-    if settings.format is OutputFormat.JSON:
-        _dump_json(render.series_json(result, query.dataset))
-    else:
-        render.print_series(result, query.dataset, _console(settings))
+    _emit(
+        settings,
+        output,
+        render.series_json(result, query.dataset),
+        lambda console: render.print_series(result, query.dataset, console),
+    )
 
 
 @app.command(

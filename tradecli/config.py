@@ -24,7 +24,10 @@ APP_NAME = "tradecli"
 
 class OutputFormat(StrEnum):
     TABLE = "table"
+    CSV = "csv"
     JSON = "json"
+    MARKDOWN = "markdown"
+    HTML = "html"
 
 
 class ColorMode(StrEnum):

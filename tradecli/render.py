@@ -187,6 +187,8 @@ def balance_json(result: BalanceResult, dataset: Dataset) -> dict[str, Any]:
             "partner": country(result.partner),
             "from": str(result.start),
             "to": str(result.end),
+            "from_label": result.start.short_label,
+            "to_label": result.end.short_label,
             "period_kind": "year" if result.end.annual else result.end.kind.value,
             "convention": result.convention.value,
             "from_months": None if result.start.annual else [str(m) for m in result.start.months],
