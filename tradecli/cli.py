@@ -13,7 +13,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,6 +27,7 @@ from tradecli.analysis_options import (
     ProductLevel,
 )
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
+from tradecli.documents import Request
 from tradecli.errors import ExitCode, TradecliError, UsageError
 from tradecli.importer_options import ImportFormat
 from tradecli.periods import Compare, Convention
@@ -35,9 +35,6 @@ from tradecli.periods import Compare, Convention
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from tradecli.codes import Country
-    from tradecli.periods import Window
-    from tradecli.sources import Dataset
 
 # "\b" keeps click from re-wrapping the example lines.
 EPILOG_BALANCE = """\
@@ -171,61 +168,6 @@ CompareOption = Annotated[
 ]
 
 
-@dataclass(frozen=True)
-class _PairQuery:
-    reporter: Country
-    partner: Country
-    start: Window | None
-    end: Window | None
-    dataset: Dataset
-
-
-def _pair_query(
-    ctx: typer.Context,
-    settings: Config,
-    reporter: str,
-    partner: str,
-    from_: str | None,
-    to: str | None,
-    period: Convention,
-    compare: Compare,
-    offline: bool,
-    refresh: bool,
-    cube: str | None,
-) -> _PairQuery:
-    """Resolve countries and periods, then load the data for the pair (cache, API, sample)."""
-    from tradecli.codes import resolve_country
-    from tradecli.periods import check_windows, parse_window, request_span
-    from tradecli.sources import PairRequest, load_pair
-
-    today = dt.date.today()
-    rep = resolve_country(reporter)
-    par = resolve_country(partner)
-    if rep.iso3 == par.iso3:
-        raise UsageError(
-            f"reporter and partner are both {rep.name} ({rep.iso3})",
-            hint="a balance needs two different countries, e.g. `tradecli balance PAK JPN`",
-        )
-    fiscal = settings.fiscal_year_start
-    start = parse_window(from_, today, fiscal) if from_ else None
-    end = parse_window(to, today, fiscal) if to else None
-    if start and end and period is Convention.POINT:
-        check_windows(start, end)
-    first, last, frequency = request_span(start, end, period, compare)
-    request = PairRequest(rep.iso3, par.iso3, first, last, cube, frequency)
-    with _progress(settings) as progress:
-        dataset = load_pair(
-            settings,
-            request,
-            offline=offline,
-            refresh=refresh,
-            warn=_warn,
-            progress=progress,
-            transport=ctx.obj.get("transport"),
-        )
-    return _PairQuery(rep, par, start, end, dataset)
-
-
 def _dump_json(doc: object) -> None:
     json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
@@ -303,30 +245,14 @@ def _emit(
     sys.stderr.write(f"Wrote {output}\n")
 
 
-def _chart_series(query: _PairQuery, result: Any) -> dict[str, Any] | None:
-    """Monthly (or yearly) figures across the compared span, for the HTML chart."""
-    from tradecli import analysis, render
-    from tradecli.errors import NoData
+def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | None) -> None:
+    from tradecli.documents import build
 
-    try:
-        span = analysis.series(
-            query.dataset.flows,
-            query.reporter,
-            query.partner,
-            _unit_window(result.start, first=True),
-            _unit_window(result.end, first=False),
+    with _progress(settings) as progress:
+        document = build(
+            settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
         )
-    except NoData:
-        return None
-    return render.series_json(span, query.dataset)
-
-
-def _unit_window(window: Window, first: bool) -> Window:
-    from tradecli.periods import month_window, year_window
-
-    if window.annual:
-        return year_window(window.first.year if first else window.last.year)
-    return month_window(window.first if first else window.last)
+    _emit(settings, output, document.doc, document.print_table)
 
 
 def _warn(message: str) -> None:
@@ -415,39 +341,22 @@ def balance(
     source. Periods: months (2024-08), years (2024), quarters (2025-Q2), fiscal
     years (FY2025, see periods.fiscal_year_start).
     """
-    from tradecli import compute, render
-
     settings = _settings(ctx, format=output_format)
-    query = _pair_query(
-        ctx, settings, reporter, partner, from_, to, period, compare, offline, refresh, cube
-    )
-    result = compute.balance(
-        query.dataset.flows,
-        query.reporter,
-        query.partner,
-        query.start,
-        query.end,
+    request = Request(
+        "balance",
+        reporter,
+        partner,
+        from_,
+        to,
         period,
         compare,
-        settings.fiscal_year_start,
+        mirror=mirror,
+        offline=offline,
+        refresh=refresh,
+        cube=cube,
+        chart=settings.format is OutputFormat.HTML,
     )
-    mirror_result = None
-    if mirror:
-        mirror_result = compute.mirror(
-            query.dataset.flows, query.reporter, query.partner, result.end
-        )
-    doc = render.balance_json(result, query.dataset)
-    if mirror_result is not None:
-        doc["mirror"] = render.mirror_json(mirror_result)
-    if settings.format is OutputFormat.HTML:
-        doc["series"] = _chart_series(query, result)
-
-    def table(console: Console) -> None:
-        render.print_balance(result, query.dataset, console)
-        if mirror_result is not None:
-            render.print_mirror(mirror_result, console)
-
-    _emit(settings, output, doc, table)
+    _run(ctx, settings, request, output)
 
 
 TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many rows to show.")]
@@ -487,31 +396,21 @@ def products(
     (the embedded sample has Chile-Argentina 2004 at HS6; add more with
     `tradecli import`).
     """
-    from tradecli import analysis, render
-
     settings = _settings(ctx, format=output_format)
-    query = _pair_query(
-        ctx, settings, reporter, partner, from_, to, period, compare, True, False, None
-    )
-    result = analysis.products(
-        query.dataset.flows,
-        query.reporter,
-        query.partner,
-        flow,
-        level.value,
-        top,
-        query.start,
-        query.end,
+    request = Request(
+        "products",
+        reporter,
+        partner,
+        from_,
+        to,
         period,
         compare,
-        settings.fiscal_year_start,
+        flow=flow.value,
+        level=level.value,
+        top=top,
+        offline=offline,
     )
-    _emit(
-        settings,
-        output,
-        render.products_json(result, query.dataset),
-        lambda console: render.print_products(result, query.dataset, console),
-    )
+    _run(ctx, settings, request, output)
 
 
 @app.command(
@@ -551,27 +450,20 @@ def partners(
     Reads cached and imported data involving REPORTER, else the embedded sample
     (all pairs of 166 countries in 2006; Chile's partners in 2002).
     """
-    from tradecli import analysis, render
-    from tradecli.codes import resolve_country
-    from tradecli.periods import parse_window
-    from tradecli.sources import load_country
-
     settings = _settings(ctx, format=output_format)
-    today = dt.date.today()
-    rep = resolve_country(reporter)
-    fiscal = settings.fiscal_year_start
-    start = parse_window(from_, today, fiscal) if from_ else None
-    end = parse_window(to, today, fiscal) if to else None
-    dataset = load_country(settings, rep.iso3, _warn)
-    result = analysis.partners(
-        dataset.flows, rep, flow, sort, top, start, end, period, compare, fiscal
+    request = Request(
+        "partners",
+        reporter,
+        None,
+        from_,
+        to,
+        period,
+        compare,
+        flow=flow.value,
+        top=top,
+        sort=sort.value,
     )
-    _emit(
-        settings,
-        output,
-        render.partners_json(result, dataset),
-        lambda console: render.print_partners(result, dataset, console),
-    )
+    _run(ctx, settings, request, output)
 
 
 @app.command(
@@ -599,31 +491,11 @@ def series(
     Periods without data are shown as n/a, never as zero, and the chart leaves
     a gap for them.
     """
-    from tradecli import analysis, render
-
     settings = _settings(ctx, format=output_format)
-    query = _pair_query(
-        ctx,
-        settings,
-        reporter,
-        partner,
-        from_,
-        to,
-        Convention.POINT,
-        Compare.YEAR,
-        offline,
-        refresh,
-        cube,
+    request = Request(
+        "series", reporter, partner, from_, to, offline=offline, refresh=refresh, cube=cube
     )
-    result = analysis.series(
-        query.dataset.flows, query.reporter, query.partner, query.start, query.end
-    )
-    _emit(
-        settings,
-        output,
-        render.series_json(result, query.dataset),
-        lambda console: render.print_series(result, query.dataset, console),
-    )
+    _run(ctx, settings, request, output)
 
 
 @app.command(
