@@ -884,6 +884,135 @@ def cache_clear(
     typer.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
 
 
+EPILOG_REPORT = """\
+\b
+Examples:
+  tradecli report                      # every [[report]] in the config
+  tradecli report --name pak-jpn-monthly --dry-run
+\b
+Crontab (08:00 on the 20th of each month):
+  0 8 20 * * TRADECLI_CONFIG=$HOME/tradecli.toml tradecli report 2>>$HOME/tradecli.log
+"""
+
+
+@app.command(epilog=EPILOG_REPORT)
+def report(
+    ctx: typer.Context,
+    name: Annotated[
+        list[str] | None,
+        typer.Option("--name", metavar="NAME", help="Run only this report (repeatable)."),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Say what would be fetched and written; write nothing and use no network.",
+        ),
+    ] = False,
+) -> None:
+    """Run the [[report]] entries of the config file: files, manifest, alerts, revisions.
+
+    Each report is written atomically in each of its formats, then a manifest.json
+    lists what was produced. One failing report does not stop the others. Exit
+    codes: 0 all written, 6 all written with alerts (one line each on stderr),
+    7 some reports failed.
+    """
+    from dataclasses import replace
+
+    from tradecli import reports
+    from tradecli.documents import build
+
+    settings = _settings(ctx)
+    specs = list(settings.reports)
+    if not specs:
+        raise UsageError(
+            f"no [[report]] entries in {settings.path or 'the config file'}",
+            hint='add some: see the README\'s "Scheduled reports" section and config.toml',
+        )
+    if name:
+        known = {s.name for s in specs}
+        unknown = [n for n in name if n not in known]
+        if unknown:
+            raise UsageError(
+                f"no report named {unknown[0]!r}",
+                hint=f"reports in the config: {', '.join(sorted(known))}",
+            )
+        specs = [s for s in specs if s.name in name]
+
+    def build_spec(spec: Any) -> Any:
+        request = reports.request_for(spec)
+        if dry_run:
+            request = replace(request, offline=True)
+        return build(settings, request, warn=_warn, transport=ctx.obj.get("transport"))
+
+    def render(fmt: str, doc: dict[str, Any], document: Any) -> str:
+        return render_document(
+            replace(settings, format=OutputFormat(fmt)), doc, document.print_table
+        )
+
+    if dry_run:
+        for spec in specs:
+            outcome = reports.run_one(spec, build_spec, render, dry_run=True)
+            source = "cache, then the OEC API" if settings.network.value != "never" else "cache"
+            typer.echo(
+                f"{spec.name}: {spec.command} {spec.reporter}"
+                f"{' ' + spec.partner if spec.partner else ''}, period {spec.period}; "
+                f"would read {source}, else the embedded sample"
+            )
+            if outcome.status == "failed":
+                typer.echo(f"  (offline, it cannot be built yet: {outcome.error})")
+                plan = [
+                    str(
+                        spec.output_dir
+                        / spec.filename.format(
+                            name=spec.name,
+                            period="{period}",
+                            command=spec.command,
+                            ext=reports.EXTENSIONS[f],
+                        )
+                    )
+                    for f in spec.formats
+                ]
+            else:
+                plan = outcome.plan
+            for path in plan:
+                typer.echo(f"  would write {path}")
+        return
+
+    def run_all() -> list[Any]:
+        outcomes = [reports.run_one(spec, build_spec, render) for spec in specs]
+        by_dir: dict[Path, list[Any]] = {}
+        for spec, outcome in zip(specs, outcomes, strict=True):
+            by_dir.setdefault(spec.output_dir, []).append(outcome)
+        from tradecli.outputs import write_atomic
+
+        for directory, group in by_dir.items():
+            path = directory / reports.MANIFEST
+            write_atomic(path, json.dumps(reports.manifest(group), indent=2) + "\n")
+        return outcomes
+
+    outcomes = reports.locked_run([s.output_dir for s in specs], run_all)
+    for spec, outcome in zip(specs, outcomes, strict=True):
+        if outcome.status == "ok":
+            files = ", ".join(str(spec.output_dir / f["path"]) for f in outcome.files)
+            typer.echo(f"ok      {spec.name} ({outcome.period}): {files}")
+            for change in outcome.revisions:
+                typer.echo(
+                    f"        revised {change['period']} {change['measure']}: "
+                    f"{change['old']} -> {change['new']}"
+                )
+        else:
+            typer.echo(f"FAILED  {spec.name}: {outcome.error}")
+            sys.stderr.write(f"Error: report {spec.name}: {outcome.error}\n")
+    for outcome in outcomes:
+        for message in outcome.alerts:
+            sys.stderr.write(f"ALERT {message}\n")
+    if any(o.status != "ok" for o in outcomes):
+        raise typer.Exit(int(ExitCode.PARTIAL))
+    if any(o.alerts for o in outcomes):
+        raise typer.Exit(int(ExitCode.ALERT))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -68,6 +68,7 @@ class Config:
     cache_dir: Path | None = None  # None: the platform cache directory
     recent_ttl: float = 86_400.0  # seconds an entry with recent months stays fresh
     closed_ttl: float = 90 * 86_400.0  # seconds an entry of closed years stays fresh
+    reports: tuple[Any, ...] = ()  # ReportSpec entries from [[report]]
     path: Path | None = None  # the file these settings were read from, if any
     origins: Mapping[str, str] = field(default_factory=dict)  # key -> "default"/"file"/"env"/"flag"
 
@@ -213,8 +214,13 @@ def load_config(
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for section, table in data.items():
+        if section == "report":
+            from tradecli.reports import parse_specs
+
+            values["reports"], origins["reports"] = parse_specs(table, path), "file"
+            continue
         if section not in KEYS:
-            known = ", ".join(f"[{s}]" for s in KEYS)
+            known = ", ".join([*(f"[{s}]" for s in KEYS), "[[report]]"])
             raise ConfigError(
                 f"{path}: unknown section [{section}]", hint=f"known sections: {known}"
             )

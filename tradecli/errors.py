@@ -19,6 +19,8 @@ class ExitCode(IntEnum):
     NO_DATA = 3  # the data has nothing for the requested pair and period
     SOURCE_UNAVAILABLE = 4  # the data source cannot be reached or read, and nothing is cached
     AUTH_REQUIRED = 5  # the OEC refused the request: a token or a higher plan is needed
+    ALERT = 6  # `report`: every report was written and at least one alert was triggered
+    PARTIAL = 7  # `report`: at least one report failed; the others were written
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 

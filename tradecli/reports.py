@@ -1,0 +1,393 @@
+"""Scheduled reports: the ``[[report]]`` entries of config.toml, run by ``tradecli report``.
+
+A run takes the output directory's lock (a second run waits for it, so cron
+overlapping itself never has two writers on one file), writes every file
+atomically, compares the figures with the previous run's (revisions), checks
+alert thresholds, and finally writes ``manifest.json``. One failing report does
+not stop the others. Nothing here prints: the CLI reports what comes back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tradecli.errors import ConfigError, SourceUnavailable, TradecliError
+
+PERIOD_RULES = {
+    # rule -> (--period convention, --compare)
+    "latest-month-yoy": ("point", "year"),
+    "latest-month-mom": ("point", "previous"),
+    "ytd": ("ytd", "year"),
+    "fiscal-ytd": ("fiscal-ytd", "year"),
+    "ttm": ("ttm", "year"),
+}
+FORMATS = ("table", "csv", "json", "markdown", "html")
+EXTENSIONS = {"table": "txt", "csv": "csv", "json": "json", "markdown": "md", "html": "html"}
+MANIFEST = "manifest.json"
+HISTORY_DIR = ".tradecli-history"
+LOCK_NAME = ".tradecli-report.lock"
+LOCK_TIMEOUT = 300.0
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Alerts:
+    deficit_beyond: float | None = None  # alert when the balance is below -X
+    growth_below: float | None = None  # alert when exports or imports growth is below Y %
+    sign_change: bool = False  # alert when the balance changes sign between the two periods
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    name: str
+    command: str
+    reporter: str
+    partner: str | None
+    period: str
+    formats: tuple[str, ...]
+    output_dir: Path
+    filename: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    alerts: Alerts = Alerts()
+
+
+_SPEC_KEYS = {
+    "name",
+    "command",
+    "reporter",
+    "partner",
+    "period",
+    "from",
+    "to",
+    "formats",
+    "output_dir",
+    "filename",
+    "flow",
+    "level",
+    "top",
+    "sort",
+    "offline",
+    "alerts",
+}
+_ALERT_KEYS = {"deficit_beyond", "growth_below", "sign_change"}
+
+
+def parse_specs(raw: Any, path: Path) -> tuple[ReportSpec, ...]:
+    """Validate ``[[report]]`` tables; errors name the file, the entry and the key."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{path}: report must be an array of tables ([[report]])")
+    specs: list[ReportSpec] = []
+    for index, entry in enumerate(raw, start=1):
+        where = f"{path}: report #{index}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a table")
+        unknown = sorted(set(entry) - _SPEC_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key report.{unknown[0]}",
+                hint=f"keys: {', '.join(sorted(_SPEC_KEYS))}",
+            )
+        name = entry.get("name")
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ConfigError(f"{where}: report.name must be letters, digits, '-', '_' or '.'")
+        where = f"{path}: report {name!r}"
+        if any(s.name == name for s in specs):
+            raise ConfigError(f"{where} is defined twice")
+        command = entry.get("command", "balance")
+        if command not in ("balance", "products", "partners", "series"):
+            raise ConfigError(
+                f"{where}: report.command must be balance, products, partners or "
+                f"series, not {command!r}"
+            )
+        reporter, partner = entry.get("reporter"), entry.get("partner")
+        if not isinstance(reporter, str):
+            raise ConfigError(f"{where}: report.reporter is required")
+        if command != "partners" and not isinstance(partner, str):
+            raise ConfigError(f"{where}: report.partner is required for {command}")
+        period = entry.get("period", "latest-month-yoy")
+        if period not in PERIOD_RULES and period != "fixed":
+            raise ConfigError(
+                f"{where}: report.period must be one of "
+                f"{', '.join([*PERIOD_RULES, 'fixed'])}, not {period!r}"
+            )
+        if period == "fixed" and "from" not in entry:
+            raise ConfigError(f"{where}: report.period = 'fixed' needs report.from")
+        formats = entry.get("formats", ["markdown", "json"])
+        if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
+            raise ConfigError(f"{where}: report.formats must list some of {', '.join(FORMATS)}")
+        filename = entry.get("filename", "{name}-{period}.{ext}")
+        if not isinstance(filename, str) or "{ext}" not in filename or "/" in filename:
+            raise ConfigError(f"{where}: report.filename must contain {{ext}} and no '/'")
+        try:
+            filename.format(name="n", period="p", ext="e", command="c")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(
+                f"{where}: report.filename may use {{name}}, {{period}}, "
+                "{command} and {ext} only"
+            ) from None
+        output_dir = Path(str(entry.get("output_dir", "reports"))).expanduser()
+        if not output_dir.is_absolute():
+            output_dir = path.parent / output_dir  # relative to the config file, not the cwd
+        alerts_raw = entry.get("alerts", {})
+        if not isinstance(alerts_raw, dict) or set(alerts_raw) - _ALERT_KEYS:
+            bad = sorted(set(alerts_raw) - _ALERT_KEYS) if isinstance(alerts_raw, dict) else ["?"]
+            raise ConfigError(
+                f"{where}: unknown key report.alerts.{bad[0]}",
+                hint=f"keys: {', '.join(sorted(_ALERT_KEYS))}",
+            )
+        for key in ("deficit_beyond", "growth_below"):
+            value = alerts_raw.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                raise ConfigError(f"{where}: report.alerts.{key} must be a number")
+        if not isinstance(alerts_raw.get("sign_change", False), bool):
+            raise ConfigError(f"{where}: report.alerts.sign_change must be true or false")
+        options = {
+            k: entry[k]
+            for k in ("from", "to", "flow", "level", "top", "sort", "offline")
+            if k in entry
+        }
+        specs.append(
+            ReportSpec(
+                name=name,
+                command=command,
+                reporter=reporter,
+                partner=partner,
+                period=period,
+                formats=tuple(formats),
+                output_dir=output_dir,
+                filename=filename,
+                options=options,
+                alerts=Alerts(
+                    alerts_raw.get("deficit_beyond"),
+                    alerts_raw.get("growth_below"),
+                    bool(alerts_raw.get("sign_change", False)),
+                ),
+            )
+        )
+    return tuple(specs)
+
+
+def request_for(spec: ReportSpec) -> Any:
+    from tradecli.documents import Request
+    from tradecli.periods import Compare, Convention
+
+    convention, compare = PERIOD_RULES.get(spec.period, ("point", "year"))
+    o = spec.options
+    return Request(
+        command=spec.command,
+        reporter=spec.reporter,
+        partner=spec.partner,
+        from_=o.get("from"),
+        to=o.get("to"),
+        period=Convention(convention),
+        compare=Compare(compare),
+        flow=o.get("flow"),
+        level=o.get("level", "hs4"),
+        top=int(o.get("top", 10)),
+        sort=o.get("sort", "value"),
+        offline=bool(o.get("offline")),
+        chart="html" in spec.formats,
+    )
+
+
+# -- alerts and revisions ---------------------------------------------------------------
+
+
+def check_alerts(spec: ReportSpec, doc: Mapping[str, Any]) -> list[str]:
+    """One message per triggered threshold (balance reports only)."""
+    if not doc.get("schema", "").startswith("tradecli.balance") or spec.alerts == Alerts():
+        return []
+    from tradecli.numfmt import format_amount, format_percent
+
+    q, figures = doc["query"], doc["figures"]
+    pair = f"{q['reporter']['iso3']}-{q['partner']['iso3']}"
+    period = q.get("to_label", q["to"])
+    messages = []
+    balance_to, balance_from = figures["balance"]["to"], figures["balance"]["from"]
+    limit = spec.alerts.deficit_beyond
+    if limit is not None and balance_to is not None and balance_to < -abs(limit):
+        messages.append(
+            f"{spec.name}: {pair} deficit of {format_amount(-balance_to)} in {period} "
+            f"is beyond {format_amount(abs(limit))}"
+        )
+    floor = spec.alerts.growth_below
+    if floor is not None:
+        for flow in ("exports", "imports"):
+            growth = figures[flow]["growth_pct"]
+            if growth is not None and growth < floor:
+                messages.append(
+                    f"{spec.name}: {pair} {flow} growth {format_percent(growth, True)} "
+                    f"in {period} is below {format_percent(floor, True)}"
+                )
+    if spec.alerts.sign_change and balance_to is not None and balance_from is not None:
+        if (balance_to >= 0) != (balance_from >= 0):
+            now = "surplus" if balance_to >= 0 else "deficit"
+            messages.append(
+                f"{spec.name}: {pair} balance turned to a {now} in {period} "
+                f"({format_amount(balance_from)} -> {format_amount(balance_to)})"
+            )
+    return messages
+
+
+def figures_by_period(doc: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
+    """The figures a revision check compares: {period: {measure: value}}."""
+    schema = doc.get("schema", "")
+    if schema.startswith("tradecli.balance"):
+        q, f = doc["query"], doc["figures"]
+        out: dict[str, dict[str, float | None]] = {}
+        for side in ("from", "to"):
+            out[q[side]] = {m: f[m][side] for m in ("exports", "imports", "balance")}
+        return out
+    if schema.startswith("tradecli.series"):
+        return {
+            r["period"]: {m: r[m] for m in ("exports", "imports", "balance")} for r in doc["rows"]
+        }
+    return {}
+
+
+def revisions(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every figure of a period in both runs whose value changed."""
+    changed = []
+    for period in sorted(set(old) & set(new)):
+        for measure, value in new[period].items():
+            before = old[period].get(measure)
+            if before is None or value is None:
+                continue
+            if abs(before - value) > max(0.005, abs(before) * 1e-12):
+                changed.append({"period": period, "measure": measure, "old": before, "new": value})
+    return changed
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    name: str
+    status: str  # ok, failed, dry-run
+    files: list[dict[str, str]] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    revisions: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    exit_code: int = 0
+    period: str | None = None
+    plan: list[str] = field(default_factory=list)
+
+
+def _period_label(doc: Mapping[str, Any]) -> str:
+    q = doc.get("query", {})
+    text = str(q.get("to", "latest"))
+    return text.replace("..", "_")
+
+
+def run_one(
+    spec: ReportSpec,
+    build: Callable[[ReportSpec], Any],
+    render: Callable[[str, dict[str, Any], Any], str],
+    dry_run: bool = False,
+) -> Outcome:
+    """Build one report and write its files (the caller holds the directory lock)."""
+    from tradecli.outputs import write_atomic
+
+    outcome = Outcome(name=spec.name, status="ok")
+    try:
+        document = build(spec)
+        doc = document.doc
+        outcome.period = _period_label(doc)
+        history = spec.output_dir / HISTORY_DIR / f"{spec.name}.json"
+        previous: dict[str, Any] = {}
+        if history.exists():
+            try:
+                previous = json.loads(history.read_text("utf-8"))
+            except (OSError, ValueError):
+                previous = {}  # an unreadable history only loses the revision check
+        current = figures_by_period(doc)
+        outcome.revisions = revisions(previous, current)
+        outcome.alerts = check_alerts(spec, doc)
+        if outcome.revisions:
+            doc = {**doc, "revisions": outcome.revisions}
+        if outcome.alerts:
+            doc = {**doc, "alerts": [{"message": m} for m in outcome.alerts]}
+        names = {
+            fmt: spec.filename.format(
+                name=spec.name, period=outcome.period, command=spec.command, ext=EXTENSIONS[fmt]
+            )
+            for fmt in spec.formats
+        }
+        if dry_run:
+            outcome.status = "dry-run"
+            outcome.plan = [str(spec.output_dir / n) for n in names.values()]
+            return outcome
+        for fmt, name in names.items():
+            text = render(fmt, doc, document)
+            target = spec.output_dir / name
+            write_atomic(target, text)
+            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            outcome.files.append({"format": fmt, "path": name, "sha256": digest})
+        merged = {**previous, **current}
+        write_atomic(history, json.dumps(merged, indent=2, sort_keys=True) + "\n")
+    except TradecliError as exc:
+        outcome.status, outcome.error, outcome.exit_code = "failed", exc.message, int(exc.exit_code)
+    except OSError as exc:
+        outcome.status, outcome.error, outcome.exit_code = "failed", f"cannot write: {exc}", 4
+    return outcome
+
+
+def manifest(outcomes: list[Outcome]) -> dict[str, Any]:
+    """What a run produced; deterministic for the same inputs (no run timestamp)."""
+    return {
+        "schema": "tradecli.manifest/1",
+        "reports": [
+            {
+                "name": o.name,
+                "status": o.status,
+                "period": o.period,
+                "files": o.files,
+                "alerts": o.alerts,
+                "revisions": o.revisions,
+                "error": o.error,
+            }
+            for o in outcomes
+        ],
+        "ok": all(o.status == "ok" for o in outcomes),
+    }
+
+
+def locked_run(directories: list[Path], body: Callable[[], Any]) -> Any:
+    """Run ``body`` holding every output directory's lock, sweeping debris first."""
+    from filelock import FileLock, Timeout
+
+    from tradecli.outputs import sweep
+
+    locks = []
+    try:
+        for directory in sorted(set(directories)):
+            directory.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(str(directory / LOCK_NAME), timeout=LOCK_TIMEOUT)
+            try:
+                lock.acquire()
+            except Timeout:
+                raise SourceUnavailable(
+                    f"another tradecli report has held {directory} for {LOCK_TIMEOUT:g}s",
+                    hint="cron runs overlap; make the schedule less frequent, or remove a "
+                    f"stale {LOCK_NAME} if no tradecli is running",
+                ) from None
+            locks.append(lock)
+            sweep(directory)
+            sweep(directory / HISTORY_DIR)
+        return body()
+    except PermissionError as exc:
+        raise SourceUnavailable(
+            f"cannot write reports: {exc}", hint="check report.output_dir is writable"
+        ) from None
+    finally:
+        for lock in reversed(locks):
+            lock.release()
