@@ -226,8 +226,9 @@ def _emit(
     print_table: Callable[[Console], None],
 ) -> None:
     """Send a command's result to stdout or, atomically, to --output."""
-    if output is None and settings.format is OutputFormat.TABLE:
-        print_table(_console(settings))
+    live = sys.stdout.isatty() or settings.color is ColorMode.ALWAYS
+    if output is None and settings.format is OutputFormat.TABLE and live:
+        print_table(_console(settings))  # a terminal: colour, the terminal's width
         return
     text = render_document(settings, doc, print_table)
     if output is None:

@@ -1,0 +1,436 @@
+"""Output formats, golden files and `tradecli report` as cron runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tradecli.cli import app
+from tradecli.errors import ExitCode
+
+REPO = Path(__file__).resolve().parents[1]
+GOLDEN = Path(__file__).parent / "golden"
+FORMATS = {"table": "txt", "csv": "csv", "json": "json", "markdown": "md", "html": "html"}
+SVG = re.compile(r"<svg.*?</svg>", re.S)
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("TRADECLI_UPDATE_GOLDEN"):
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with TRADECLI_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_golden_balance(runner, tmp_path, fmt) -> None:
+    target = tmp_path / "sub" / f"balance.{FORMATS[fmt]}"
+    result = runner.invoke(
+        app, ["balance", "PAK", "JPN", "--from", "2024-08", "-f", fmt, "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and f"Wrote {target}" in result.stderr  # data only in the file
+    text = target.read_text(encoding="utf-8")
+    if fmt == "html":
+        assert len(SVG.findall(text)) == 1  # the chart, compared apart: matplotlib versions vary
+        text = SVG.sub("<svg/>", text)
+    _golden(f"balance.{FORMATS[fmt]}", text)
+    again = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "-f", fmt])
+    stdout = SVG.sub("<svg/>", again.stdout) if fmt == "html" else again.stdout
+    assert stdout == text  # stdout and --output carry the same bytes
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["products", "CHL", "ARG", "--from", "2004", "--level", "hs2", "--top", "5"], "products"),
+        (["partners", "PAK", "--from", "2006", "--sort", "deficit", "--top", "5"], "partners"),
+        (["series", "PAK", "JPN", "--from", "2019-11", "--to", "2021-01"], "series"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "markdown"])
+def test_golden_other_commands(runner, args, name, fmt) -> None:
+    result = runner.invoke(app, [*args, "-f", fmt])
+    assert result.exit_code == 0, result.stderr
+    _golden(f"{name}.{FORMATS[fmt]}", result.stdout)
+
+
+def test_html_escapes_text_from_data(runner, tmp_path) -> None:
+    tidy = tmp_path / "<img src=x onerror=alert(1)> & co.csv"
+    tidy.write_text(
+        "reporter,partner,flow,period,value_usd\nPAK,JPN,exports,2019,1\nPAK,JPN,imports,2019,2\n"
+    )
+    assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
+    page = runner.invoke(
+        app, ["balance", "PAK", "JPN", "--from", "2019", "--offline", "-f", "html"]
+    )
+    assert page.exit_code == 0, page.stderr
+    assert "<img" not in page.stdout
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; co.csv" in page.stdout
+
+
+def test_html_without_the_plotting_extra_says_so(runner, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    page = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "-f", "html"])
+    assert page.exit_code == 0
+    assert "Chart not drawn" in page.stdout and "tradecli[html]" in page.stdout
+    assert "<svg" not in page.stdout
+
+
+def test_output_to_an_unwritable_place(runner, tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "-o", str(blocker / "out.txt")])
+    assert result.exit_code == ExitCode.USAGE and "cannot write" in result.stderr
+
+
+# -- report -----------------------------------------------------------------------------
+
+CONFIG = """
+[api]
+network = "never"
+
+[[report]]
+name = "pak-jpn"
+reporter = "PAK"
+partner = "JPN"
+period = "latest-month-yoy"
+formats = ["table", "csv", "json", "markdown", "html"]
+output_dir = "out"
+{alerts}
+
+[[report]]
+name = "chl-partners"
+command = "partners"
+reporter = "CHL"
+period = "fixed"
+from = "2002"
+sort = "surplus"
+top = 5
+formats = ["markdown", "json"]
+output_dir = "out"
+"""
+
+
+@pytest.fixture
+def report_config(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "tradecli.toml"
+    path.write_text(CONFIG.format(alerts=""))
+    monkeypatch.setenv("TRADECLI_CONFIG", str(path))
+    return path
+
+
+def _tradecli(env: dict[str, str], *args: str, **kwargs) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tradecli", *args],
+        env=env,
+        cwd="/",
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        **kwargs,
+    )
+
+
+def _cron_env(config: Path, cache: Path) -> dict[str, str]:
+    # What cron gives a job: a bare PATH, no HOME, no terminal, only our config.
+    return {
+        "PATH": "/usr/bin:/bin",
+        "TRADECLI_CONFIG": str(config),
+        "TRADECLI_CACHE_DIR": str(cache),
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+
+
+def test_report_writes_files_and_manifest(runner, report_config) -> None:
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 0, result.stderr
+    out = report_config.parent / "out"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["ok"] is True
+    first = manifest["reports"][0]
+    assert first["name"] == "pak-jpn" and first["period"] == "2025-08"
+    assert [f["path"] for f in first["files"]] == [
+        f"pak-jpn-2025-08.{ext}" for ext in ("txt", "csv", "json", "md", "html")
+    ]
+    for entry in first["files"]:
+        import hashlib
+
+        assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert (out / "chl-partners-2006.md").exists()
+    assert "ok      pak-jpn (2025-08)" in result.stdout
+
+
+def test_same_inputs_same_bytes(runner, report_config) -> None:
+    out = report_config.parent / "out"
+    assert runner.invoke(app, ["report"]).exit_code == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name}
+    assert runner.invoke(app, ["report"]).exit_code == 0
+    second = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name}
+    assert first == second
+
+
+def test_dry_run_writes_nothing(runner, report_config) -> None:
+    result = runner.invoke(app, ["report", "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    assert "would write" in result.stdout and "pak-jpn-2025-08.html" in result.stdout
+    assert not (report_config.parent / "out").exists()
+
+
+def test_name_selects_and_unknown_name_fails(runner, report_config) -> None:
+    one = runner.invoke(app, ["report", "--name", "chl-partners"])
+    assert one.exit_code == 0
+    assert not list((report_config.parent / "out").glob("pak-jpn*"))
+    bad = runner.invoke(app, ["report", "--name", "nope"])
+    assert bad.exit_code == ExitCode.USAGE and "chl-partners, pak-jpn" in bad.stderr
+
+
+def test_a_failing_report_does_not_stop_the_others(runner, report_config) -> None:
+    report_config.write_text(
+        report_config.read_text() + '\n[[report]]\nname = "bad"\n'
+        'reporter = "PAK"\npartner = "ATL"\noutput_dir = "out"\n'
+    )
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.PARTIAL
+    assert "Error: report bad: unknown country 'ATL'" in result.stderr
+    manifest = json.loads((report_config.parent / "out" / "manifest.json").read_text())
+    assert [r["status"] for r in manifest["reports"]] == ["ok", "ok", "failed"]
+    assert manifest["ok"] is False
+
+
+@pytest.mark.parametrize(
+    ("alerts", "expected"),
+    [
+        (
+            "[report.alerts]\ndeficit_beyond = 100_000_000",
+            ["deficit of $127M in Aug 2025 is beyond $100M"],
+        ),
+        ("[report.alerts]\ngrowth_below = 0", ["exports growth -11% in Aug 2025 is below 0%"]),
+        ("[report.alerts]\ndeficit_beyond = 200_000_000\ngrowth_below = -20", []),
+    ],
+)
+def test_alerts(runner, report_config, alerts, expected) -> None:
+    report_config.write_text(CONFIG.format(alerts=alerts))
+    result = runner.invoke(app, ["report"])
+    lines = [line for line in result.stderr.splitlines() if line.startswith("ALERT ")]
+    assert len(lines) == len(expected)
+    for line, fragment in zip(lines, expected, strict=True):
+        assert fragment in line
+    assert result.exit_code == (ExitCode.ALERT if expected else ExitCode.OK)
+    md = (report_config.parent / "out" / "pak-jpn-2025-08.md").read_text()
+    assert ("### Alerts" in md) == bool(expected)
+
+
+def test_sign_change_alert(runner, tmp_path, monkeypatch) -> None:
+    tidy = tmp_path / "flip.csv"
+    tidy.write_text(
+        "reporter,partner,flow,period,value_usd\nPAK,CHN,exports,2023,10\n"
+        "PAK,CHN,imports,2023,5\nPAK,CHN,exports,2024,10\nPAK,CHN,imports,2024,15\n"
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[api]\nnetwork = "never"\n[[report]]\nname = "flip"\nreporter = "PAK"\n'
+        'partner = "CHN"\nperiod = "fixed"\nfrom = "2023"\noutput_dir = "o"\n'
+        "[report.alerts]\nsign_change = true\n"
+    )
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.ALERT
+    assert "balance turned to a deficit in 2024 ($5 -> -$5)" in result.stderr
+
+
+def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
+    data = tmp_path / "monthly.csv"
+    rows = "reporter,partner,flow,period,value_usd\n"
+    for period, x, m in (("2024-08", 10, 50), ("2025-08", 12, 40)):
+        rows += f"PAK,CHN,exports,{period},{x}\nPAK,CHN,imports,{period},{m}\n"
+    data.write_text(rows)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[api]\nnetwork = "never"\n[[report]]\nname = "rev"\nreporter = "PAK"\n'
+        'partner = "CHN"\nformats = ["markdown", "json"]\noutput_dir = "o"\n'
+    )
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    assert runner.invoke(app, ["import", str(data)]).exit_code == 0
+    first = runner.invoke(app, ["report"])
+    assert first.exit_code == 0 and "revised" not in first.stdout
+    data.write_text(rows.replace("PAK,CHN,exports,2024-08,10", "PAK,CHN,exports,2024-08,11"))
+    assert runner.invoke(app, ["import", str(data)]).exit_code == 0
+    second = runner.invoke(app, ["report"])
+    assert second.exit_code == 0
+    assert "revised 2024-08 exports: 10.0 -> 11.0" in second.stdout
+    assert "revised 2024-08 balance: -40.0 -> -39.0" in second.stdout
+    out = tmp_path / "o"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {(r["period"], r["measure"]) for r in manifest["reports"][0]["revisions"]} == {
+        ("2024-08", "exports"),
+        ("2024-08", "balance"),
+    }
+    assert "Revisions since the previous run" in (out / "rev-2025-08.md").read_text()
+    third = runner.invoke(app, ["report"])
+    assert "revised" not in third.stdout  # a revision is reported once
+
+
+def test_cron_like_run(report_config, tmp_path) -> None:
+    env = _cron_env(report_config, tmp_path / "cache")
+    result = _tradecli(env, "report")
+    assert result.returncode == 0, result.stderr
+    out = report_config.parent / "out"
+    assert (out / "pak-jpn-2025-08.html").exists()
+    assert "\x1b[" not in (out / "pak-jpn-2025-08.txt").read_text()
+    assert result.stderr == ""
+
+
+def test_two_runs_at_once_are_serialised(report_config, tmp_path) -> None:
+    env = _cron_env(report_config, tmp_path / "cache")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tradecli", "report"],
+            env=env,
+            cwd="/",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    out = report_config.parent / "out"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["ok"]
+    assert not list(out.glob(".tradecli-tmp-*"))
+    json.loads((out / "pak-jpn-2025-08.json").read_text())
+
+
+KILL_MID_WRITE = """
+import os, sys, time
+real_fsync = os.fsync
+calls = []
+def slow_fsync(fd):
+    calls.append(fd)
+    if len(calls) == 2:  # the second file of the run: the first is already in place
+        print("WRITING", flush=True)
+        time.sleep(60)
+    return real_fsync(fd)
+os.fsync = slow_fsync
+from tradecli.cli import main
+sys.argv = ["tradecli", "report", "--name", "pak-jpn"]
+main()
+"""
+
+
+def test_killed_mid_write_keeps_previous_files(report_config, tmp_path) -> None:
+    env = _cron_env(report_config, tmp_path / "cache")
+    assert _tradecli(env, "report").returncode == 0
+    out = report_config.parent / "out"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILL_MID_WRITE],
+        env=env,
+        cwd="/",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "WRITING"
+    assert list(out.glob(".tradecli-tmp-*"))  # caught mid-write
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    after = {
+        p.name: p.read_bytes()
+        for p in out.iterdir()
+        if p.is_file() and not p.name.startswith(".tradecli-tmp-")
+    }
+    assert after == before  # every finished file is whole: old or new, never half
+    again = _tradecli(env, "report")
+    assert again.returncode == 0
+    assert not list(out.glob(".tradecli-tmp-*"))  # the next run swept the debris
+
+
+def test_report_config_errors(runner, tmp_path, monkeypatch) -> None:
+    cases = [
+        (
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\nperiod = "weekly"\n',
+            "report.period must be one of",
+        ),
+        (
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\nformats = ["pdf"]\n',
+            "report.formats must list",
+        ),
+        (
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\ncolour = "red"\n',
+            "unknown key report.colour",
+        ),
+        ('[[report]]\nname = "x"\nreporter = "PAK"\n', "report.partner is required"),
+        (
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\nfilename = "{oops}.{ext}"\n',
+            "report.filename may use",
+        ),
+        (
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\n[report.alerts]\nloud = 1\n',
+            "unknown key report.alerts.loud",
+        ),
+    ]
+    for text, fragment in cases:
+        path = tmp_path / "c.toml"
+        path.write_text(text)
+        monkeypatch.setenv("TRADECLI_CONFIG", str(path))
+        result = runner.invoke(app, ["report"])
+        assert result.exit_code == ExitCode.USAGE, text
+        assert fragment in result.stderr and str(path) in result.stderr
+    path.write_text("[api]\n")
+    empty = runner.invoke(app, ["report"])
+    assert empty.exit_code == ExitCode.USAGE and "no [[report]] entries" in empty.stderr
+
+
+# -- the HTML report in a real browser ------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+def test_html_report_renders_its_chart_in_chromium(runner, report_config, tmp_path) -> None:
+    assert runner.invoke(app, ["report", "--name", "pak-jpn"]).exit_code == 0
+    page = report_config.parent / "out" / "pak-jpn-2025-08.html"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=1100,1400",
+    ]
+    dom = subprocess.run(
+        [CHROMIUM, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    figure = re.search(r'<figure id="chart">(.*?)</figure>', dom.stdout, re.S)
+    assert figure is not None, "the chart element is missing from the rendered page"
+    assert len(re.findall(r"<path", figure.group(1))) >= 3  # lines, markers and axes drawn
+    shot = tmp_path / "report.png"
+    taken = subprocess.run(
+        [CHROMIUM, *flags, f"--screenshot={shot}", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert taken.returncode == 0 and shot.exists(), taken.stderr[-2000:]
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(shot)
+    chart_band = pixels[300:700, 100:900]  # where the chart sits below the table and sentence
+    assert chart_band.std() > 0.05  # not a blank area: something was drawn there
