@@ -373,11 +373,13 @@ def test_report_config_errors(runner, tmp_path, monkeypatch) -> None:
         ),
         ('[[report]]\nname = "x"\nreporter = "PAK"\n', "report.partner is required"),
         (
-            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\nfilename = "{oops}.{ext}"\n',
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\n'
+            'filename = "{oops}.{ext}"\n',
             "report.filename may use",
         ),
         (
-            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\n[report.alerts]\nloud = 1\n',
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\n'
+            "[report.alerts]\nloud = 1\n",
             "unknown key report.alerts.loud",
         ),
     ]
