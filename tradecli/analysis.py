@@ -15,6 +15,7 @@ from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort
 from tradecli.codes import Country, load_hs, product_level
 from tradecli.compute import (
     coverage,
+    one_currency,
     pair_currencies,
     resolve_windows,
     window_units,
@@ -155,9 +156,9 @@ def products(
             f"no product data for {pair_name} in {target.label}",
             hint=f"the data cover {cov.describe()}",
         )
-    currencies = rows.join(units, on=["period", "frequency"])["currency"].unique().sort().to_list()
-    if len(currencies) > 1:
-        raise UsageError(f"product figures are in several currencies ({', '.join(currencies)})")
+    currency = one_currency(
+        rows.join(units, on=["period", "frequency"])["currency"].unique().to_list(), pair_name
+    )
     per_window = (
         units.join(rows, on=["period", "frequency"], how="inner")
         .group_by("window", "code")
@@ -229,7 +230,7 @@ def products(
         data_level=data_level,
         start=base,
         end=target,
-        currency=currencies[0] if currencies else "USD",
+        currency=currency,
         rows=result,
         total_from=total_from,
         total_to=total_to,
@@ -313,9 +314,9 @@ def partners(
     cov = coverage(rows)
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, what)
     units = window_units(rows, {"from": base, "to": target})
-    currencies = rows.join(units, on=["period", "frequency"])["currency"].unique().sort().to_list()
-    if len(currencies) > 1:
-        raise UsageError(f"figures for {what} are in several currencies ({', '.join(currencies)})")
+    currency = one_currency(
+        rows.join(units, on=["period", "frequency"])["currency"].unique().to_list(), what
+    )
     n_units = units.group_by("window").agg(n=pl.len())
     sums = (
         units.join(rows, on=["period", "frequency"], how="inner")
@@ -391,7 +392,7 @@ def partners(
         sort=sort,
         start=base,
         end=target,
-        currency=currencies[0] if currencies else "USD",
+        currency=currency,
         rows=shown.select(
             "partner", "name", "exports", "imports", "balance", "value", "value_from", "growth_pct"
         ),
@@ -471,15 +472,15 @@ def series(
     in_range = pair.filter(
         (pl.col("frequency") == frequency) & pl.col("period").is_between(first.start, last.start)
     )
-    currencies = pair_currencies(flows, r, p, in_range["period"].unique().to_list())
-    if len(currencies) > 1:
-        raise UsageError(f"figures for {what} are in several currencies ({', '.join(currencies)})")
+    currency = one_currency(
+        pair_currencies(flows, r, p, in_range["period"].unique().to_list()), what
+    )
     return SeriesResult(
         reporter=reporter,
         partner=partner,
         first=first,
         last=last,
-        currency=currencies[0] if currencies else "USD",
+        currency=currency,
         rows=rows,
         missing=missing,
         source_ids=tuple(sorted(set(in_range["source"]))),

@@ -120,6 +120,17 @@ def pair_currencies(
     return list(found["currency"])
 
 
+def one_currency(currencies: list[str], what: str) -> str:
+    """The one currency of a set of figures; several is an error, none means USD."""
+    if len(currencies) > 1:
+        raise UsageError(
+            f"figures for {what} are in several currencies ({', '.join(sorted(currencies))})",
+            hint="tradecli never mixes currencies; clear or narrow the cache "
+            "(`tradecli cache clear`) or choose one cube with --cube",
+        )
+    return currencies[0] if currencies else "USD"
+
+
 def pair_flows(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame:
     """Total-goods flows between the two countries, labelled from the reporter's side.
 
@@ -238,20 +249,14 @@ def balance(
     days = values["periods"].explode().unique().to_list()
     # Checked over every candidate row, not only the chosen ones: a figure in
     # another currency must not be dropped or blended without a word.
-    currencies = pair_currencies(flows, reporter.iso3, partner.iso3, days)
-    if len(currencies) > 1:
-        raise UsageError(
-            f"figures for {pair_name} are in several currencies ({', '.join(currencies)})",
-            hint="tradecli never mixes currencies; clear or narrow the cache "
-            "(`tradecli cache clear`) or choose one cube with --cube",
-        )
+    currency = one_currency(pair_currencies(flows, reporter.iso3, partner.iso3, days), pair_name)
     figures = _compare(values, base, target)
     return BalanceResult(
         reporter=reporter,
         partner=partner,
         start=base,
         end=target,
-        currency=currencies[0] if currencies else "USD",
+        currency=currency,
         figures=figures,
         convention=convention,
     )
