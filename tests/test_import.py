@@ -22,7 +22,11 @@ def _json(runner, args: list[str]) -> dict:
 
 def _entries(isolated: Path) -> dict[str, bytes]:
     flows = isolated / "tradecli-cache" / "flows"
-    return {p.name: p.read_bytes() for p in flows.glob("*")} if flows.is_dir() else {}
+    return (
+        {str(p.relative_to(flows)): p.read_bytes() for p in flows.rglob("*") if p.is_file()}
+        if flows.is_dir()
+        else {}
+    )
 
 
 @pytest.fixture

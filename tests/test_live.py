@@ -23,7 +23,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _cache_snapshot(root: Path) -> dict[str, bytes]:
     flows = root / "flows"
-    return {p.name: p.read_bytes() for p in sorted(flows.glob("*"))} if flows.is_dir() else {}
+    if not flows.is_dir():
+        return {}
+    return {
+        str(p.relative_to(flows)): p.read_bytes() for p in sorted(flows.rglob("*")) if p.is_file()
+    }
 
 
 def _json(runner, args: list[str]) -> dict:

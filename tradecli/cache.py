@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,9 @@ from tradecli.periods import Frequency, Period, parse_period
 
 FORMAT_VERSION = 1
 META_KEY = "tradecli"
+DATASET_SUFFIX = ".dataset"  # a directory: one parquet file per exporter + DATASET_META
+DATASET_META = "_entry.json"
+DATASET_ROW_GROUP = 4096  # small row groups: statistics then prune to what a query needs
 LOCK_TIMEOUT = 120.0  # seconds a writer waits for another one before giving up
 
 
@@ -60,6 +64,7 @@ class Entry:
     size: int
     kind: str = "fetch"  # "fetch": one pair from the API; "import": a file, any countries
     countries: tuple[str, ...] = ()  # for imports: every country in the file
+    files: tuple[Path, ...] = ()  # the parquet files holding the flows
 
     @property
     def frequency(self) -> Frequency:
@@ -147,7 +152,12 @@ class Cache:
     def _sweep(self) -> None:
         if self.tmp_dir.is_dir():
             for debris in self.tmp_dir.iterdir():
-                debris.unlink(missing_ok=True)
+                if _building_by_live_process(debris.name):
+                    continue  # a dataset still being built, outside the lock, by a live writer
+                if debris.is_dir():
+                    shutil.rmtree(debris, ignore_errors=True)
+                else:
+                    debris.unlink(missing_ok=True)
 
     def _atomic(self, target: Path, write: Callable[[Path], object]) -> None:
         """Write via a temp file in tmp/ and rename over ``target`` (same filesystem)."""
@@ -207,6 +217,80 @@ class Cache:
             )
         return target
 
+    def put_dataset(
+        self,
+        key: str,
+        partitions: Iterable[pl.DataFrame],
+        *,
+        start: Period,
+        end: Period,
+        url: str,
+        currency: str,
+        annotations: dict[str, Any],
+        kind: str = "import",
+        cube: str = "",
+    ) -> Path:
+        """Store a large, many-country dataset as one parquet file per exporter.
+
+        Each file is sorted by importer, period and product and written in small
+        row groups, so a query for one exporter opens one file and a query for
+        one importer reads one or two row groups per file: parquet statistics do
+        the pruning and memory stays small however big the dataset is. The
+        directory is built in tmp/ and renamed into place; a reader sees the old
+        dataset or the new one, never a mixture.
+        """
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        # Built outside the lock (it can take minutes); the name carries our pid so a
+        # sweep by another writer leaves it alone while we live.
+        build = Path(tempfile.mkdtemp(dir=self.tmp_dir, prefix=f"build-{os.getpid()}-"))
+        rows, countries = 0, set()
+        try:
+            for part in partitions:
+                if part.is_empty():
+                    continue
+                schema.validate(part)
+                exporters = part["exporter"].unique().to_list()
+                if len(exporters) != 1:
+                    raise ValueError("each partition must hold one exporter")
+                ordered = part.sort("importer", "period", "product", "reporter", "source")
+                ordered.write_parquet(
+                    build / f"part-{_safe(exporters[0])}.parquet",
+                    row_group_size=DATASET_ROW_GROUP,
+                    statistics=True,
+                )
+                rows += part.height
+                countries.update(exporters)
+                countries.update(part["importer"].unique().to_list())
+            meta = {
+                "version": FORMAT_VERSION,
+                "key": key,
+                "reporter": "",
+                "partner": "",
+                "cube": cube,
+                "start": str(start),
+                "end": str(end),
+                "fetched_at": _now().isoformat(),
+                "url": url,
+                "currency": currency,
+                "annotations": annotations,
+                "rows": rows,
+                "kind": kind,
+                "countries": sorted(countries),
+            }
+            (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
+            target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
+            with self.locked():
+                self.flows_dir.mkdir(parents=True, exist_ok=True)
+                if target.exists():
+                    # Directories cannot be renamed over one another: move the old one
+                    # aside into tmp/ (swept by the next writer), then move the new in.
+                    os.replace(target, self.tmp_dir / f"old-{build.name}")
+                os.replace(build, target)
+        finally:
+            if build.exists():
+                shutil.rmtree(build, ignore_errors=True)
+        return target
+
     def put_meta(self, name: str, body: Any) -> None:
         document = {"fetched_at": _now().isoformat(), "body": body}
         target = self.meta_dir / f"{_safe(name)}.json"
@@ -234,15 +318,22 @@ class Cache:
         if not self.flows_dir.is_dir():
             return []
         out = []
-        for path in sorted(self.flows_dir.glob("*.parquet")):
-            entry = self._read_entry(path)
-            if entry is not None:
-                out.append(entry)
+        for path in sorted(self.flows_dir.iterdir()):
+            if path.suffix == ".parquet" or path.name.endswith(DATASET_SUFFIX):
+                entry = self._read_entry(path)
+                if entry is not None:
+                    out.append(entry)
         return out
 
     def _read_entry(self, path: Path) -> Entry | None:
         try:
-            meta = json.loads(pl.read_parquet_metadata(path)[META_KEY])
+            if path.is_dir():
+                meta = json.loads((path / DATASET_META).read_text("utf-8"))
+                files = tuple(sorted(path.glob("part-*.parquet")))
+                size = sum(f.stat().st_size for f in files)
+            else:
+                meta = json.loads(pl.read_parquet_metadata(path)[META_KEY])
+                files, size = (path,), path.stat().st_size
             if meta.get("version") != FORMAT_VERSION:
                 raise ValueError(f"format version {meta.get('version')}")
             return Entry(
@@ -258,32 +349,46 @@ class Cache:
                 currency=meta["currency"],
                 annotations=dict(meta.get("annotations") or {}),
                 rows=int(meta["rows"]),
-                size=path.stat().st_size,
+                size=size,
                 kind=str(meta.get("kind", "fetch")),
                 countries=tuple(meta.get("countries") or ()),
+                files=files,
             )
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             self.warn(f"cache entry {path.name} is unreadable ({type(exc).__name__}); ignoring it")
             return None
 
-    def read(self, entries: list[Entry]) -> pl.DataFrame:
-        """Flows of ``entries``; where two hold the same flow, the newest fetch wins."""
-        frames = []
+    def scan(self, entries: list[Entry]) -> pl.LazyFrame:
+        """Flows of ``entries``, lazily: filters applied later reach the parquet readers.
+
+        Where two entries hold the same flow the newest fetch wins; with a single
+        entry nothing needs merging, so nothing stops predicate pushdown.
+        """
+        scans = []
         for entry in sorted(entries, key=lambda e: e.fetched_at, reverse=True):
             try:
-                frame = pl.read_parquet(entry.path)
-                schema.validate(frame)
+                for path in entry.files:
+                    # Reading the footer catches truncated or foreign files now,
+                    # instead of in the middle of a computation.
+                    if dict(pl.read_parquet_schema(path)) != dict(schema.FLOWS_SCHEMA):
+                        raise ValueError("not in the flows schema")
             except Exception as exc:
                 self.warn(
                     f"cache entry {entry.path.name} is unreadable ({type(exc).__name__}); "
                     "ignoring it"
                 )
                 continue
-            frames.append(frame)
-        if not frames:
-            return schema.empty()
+            if entry.files:
+                scans.append(pl.scan_parquet(list(entry.files)))
+        if not scans:
+            return schema.empty().lazy()
+        if len(scans) == 1:
+            return scans[0]
         keys = ["exporter", "importer", "reporter", "period", "frequency", "product", "source"]
-        return pl.concat(frames).unique(subset=keys, keep="first", maintain_order=True)
+        return pl.concat(scans).unique(subset=keys, keep="first", maintain_order=True)
+
+    def read(self, entries: list[Entry]) -> pl.DataFrame:
+        return self.scan(entries).collect()
 
     def matching(self, pair: tuple[str, str], frequency: Frequency) -> list[Entry]:
         return [e for e in self.entries() if e.covers(pair, frequency)]
@@ -301,16 +406,37 @@ class Cache:
         now = now or _now()
         removed = 0
         with self.locked():
-            for path in sorted(self.flows_dir.glob("*.parquet")) if self.flows_dir.is_dir() else []:
+            paths = sorted(self.flows_dir.iterdir()) if self.flows_dir.is_dir() else []
+            for path in paths:
+                if not (path.suffix == ".parquet" or path.name.endswith(DATASET_SUFFIX)):
+                    continue
                 entry = self._read_entry(path)
                 age = (now - entry.fetched_at).total_seconds() if entry else None
                 if older_than is None or age is None or age > older_than:
-                    path.unlink(missing_ok=True)
+                    if path.is_dir():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
                     removed += 1
             if older_than is None and self.meta_dir.is_dir():
                 for path in self.meta_dir.glob("*.json"):
                     path.unlink(missing_ok=True)
         return removed
+
+
+def _building_by_live_process(name: str) -> bool:
+    if not name.startswith("build-"):
+        return False
+    pid = name.split("-")[1]
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _safe(key: str) -> str:

@@ -578,15 +578,12 @@ def import_file(
     first, last = frame["period"].min(), frame["period"].max()
     start = Period.from_date(first, frequency)  # type: ignore[arg-type]
     end = Period.from_date(last, frequency)  # type: ignore[arg-type]
-    countries = tuple(sorted(set(frame["exporter"]) | set(frame["importer"])))
+    countries = sorted(set(frame["exporter"]) | set(frame["importer"]))
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     cache = open_cache(settings, _warn)
-    entry_path = cache.put(
+    entry_path = cache.put_dataset(
         f"import-{path.stem}-{digest}",
-        frame,
-        reporter="",
-        partner="",
-        cube=path.name,
+        frame.partition_by("exporter"),
         start=start,
         end=end,
         url=str(path.resolve()),
@@ -599,8 +596,7 @@ def import_file(
             "rows_read": imported.rows_read,
             "skipped": imported.skipped,
         },
-        kind="import",
-        countries=countries,
+        cube=path.name,
     )
     products = frame.filter(pl.col("product") != "TOTAL").height
     typer.echo(

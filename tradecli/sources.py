@@ -189,7 +189,7 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
         "stale": f"{what} from the local cache ({cache.root}), past its expiry",
     }[origin]
     return Dataset(
-        flows=cache.read(entries).lazy(),
+        flows=cache.scan(entries),
         sources=catalogue,
         origin="live" if origin == "live" else "cache",
         description=description,
