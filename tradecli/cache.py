@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from filelock import FileLock, Timeout
 
 from tradecli import schema
 from tradecli.errors import SourceUnavailable
@@ -132,6 +131,8 @@ class Cache:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the writers' lock; sweep debris that killed writers left in tmp/."""
+        from filelock import FileLock, Timeout  # only writers pay for the import
+
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             lock = FileLock(str(self.root / "cache.lock"), timeout=LOCK_TIMEOUT)
@@ -367,11 +368,7 @@ class Cache:
         scans = []
         for entry in sorted(entries, key=lambda e: e.fetched_at, reverse=True):
             try:
-                for path in entry.files:
-                    # Reading the footer catches truncated or foreign files now,
-                    # instead of in the middle of a computation.
-                    if dict(pl.read_parquet_schema(path)) != dict(schema.FLOWS_SCHEMA):
-                        raise ValueError("not in the flows schema")
+                _check_parquet(entry.files)
             except Exception as exc:
                 self.warn(
                     f"cache entry {entry.path.name} is unreadable ({type(exc).__name__}); "
@@ -422,6 +419,18 @@ class Cache:
                 for path in self.meta_dir.glob("*.json"):
                     path.unlink(missing_ok=True)
         return removed
+
+
+def _check_parquet(files: tuple[Path, ...]) -> None:
+    """Cheap checks before a lazy scan: every file ends in parquet's magic, and the
+    first file has the flows schema. A truncated file fails here, not mid-query."""
+    for path in files:
+        with open(path, "rb") as f:
+            f.seek(-4, os.SEEK_END)
+            if f.read(4) != b"PAR1":
+                raise ValueError(f"{path.name} is truncated")
+    if files and dict(pl.read_parquet_schema(files[0])) != dict(schema.FLOWS_SCHEMA):
+        raise ValueError("not in the flows schema")
 
 
 def _building_by_live_process(name: str) -> bool:

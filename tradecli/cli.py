@@ -214,6 +214,7 @@ def render_document(
             color_system=None,
             highlight=False,
             soft_wrap=False,
+            emoji=False,
         )
     )
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
@@ -304,6 +305,7 @@ def _console(config: Config) -> Console:
         width=width,
         highlight=False,
         soft_wrap=False,
+        emoji=False,  # data never contains :emoji: codes; skip loading the table
     )
 
 
@@ -551,69 +553,29 @@ def import_file(
     reporter,partner,flow,period,value_usd[,product]. A bad row is reported with
     its line number and nothing is imported; re-importing a file replaces it.
     """
-    import hashlib
-
-    import polars as pl
-
-    from tradecli.importers import PUBLISHERS, read
-    from tradecli.periods import Frequency, Period
+    from tradecli.importers import import_into_cache
     from tradecli.sources import open_cache
 
     settings = _settings(ctx)
-    source_id = f"import:{path.stem}"
     if not (len(currency) == 3 and currency.isalpha()):
         raise UsageError(f"--currency {currency!r} is not an ISO 4217 code", hint="e.g. USD, EUR")
-    imported = read(
-        path,
-        file_format,
-        baci_codes=baci_codes,
-        year=year,
-        currency=currency.upper(),
-        source_id=source_id,
-    )
-    frame = imported.frame
-    if frame.is_empty():
-        raise UsageError(f"{path}: nothing to import after skipping non-country rows")
-    frequency = Frequency(frame["frequency"][0])
-    first, last = frame["period"].min(), frame["period"].max()
-    start = Period.from_date(first, frequency)  # type: ignore[arg-type]
-    end = Period.from_date(last, frequency)  # type: ignore[arg-type]
-    countries = sorted(set(frame["exporter"]) | set(frame["importer"]))
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     cache = open_cache(settings, _warn)
-    entry_path = cache.put_dataset(
-        f"import-{path.stem}-{digest}",
-        frame.partition_by("exporter"),
-        start=start,
-        end=end,
-        url=str(path.resolve()),
-        currency=currency.upper(),
-        annotations={
-            "source_id": source_id,
-            "title": f"{path.name} (imported file)",
-            "publisher": PUBLISHERS[imported.format],
-            "format": imported.format.value,
-            "rows_read": imported.rows_read,
-            "skipped": imported.skipped,
-        },
-        cube=path.name,
+    done = import_into_cache(
+        cache, path, file_format, baci_codes=baci_codes, year=year, currency=currency.upper()
     )
-    products = frame.filter(pl.col("product") != "TOTAL").height
     typer.echo(
-        f"Imported {frame.height} flows from {path.name} ({imported.format.value}): "
-        f"{len(countries)} countries, {start}..{end}, "
-        f"{_content(products, frame.height)}, "
+        f"Imported {done.flows} flows from {path.name} ({done.format.value}): "
+        f"{done.countries} countries, {done.start}..{done.end}, {done.content}, "
         f"values in {currency.upper()}."
     )
-    for reason, count in imported.skipped.items():
+    if done.derived_totals:
+        typer.echo(
+            f"Derived {done.derived_totals} total-goods rows as the sum of each flow's "
+            "products (the file has none)."
+        )
+    for reason, count in done.skipped.items():
         typer.echo(f"Skipped {count} rows: {reason}.")
-    typer.echo(f"Source id: {source_id}; cache entry: {entry_path}")
-
-
-def _content(products: int, rows: int) -> str:
-    if not products:
-        return "totals"
-    return "products" if products == rows else "products and totals"
+    typer.echo(f"Source id: {done.source_id}; cache entry: {done.entry}")
 
 
 @app.command("products-codes")

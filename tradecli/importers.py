@@ -473,3 +473,224 @@ def _oec(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]
             product = pl.Series([f"S{i:02d}" for i in ids], dtype=pl.String)
     value = _value(raw, ctx, "tradevalue")
     return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
+
+
+# -- totals and the fast BACI path ----------------------------------------------------
+
+
+def add_derived_totals(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Add TOTAL rows (the sum of the products) where a flow has products but no total.
+
+    Product-level files such as BACI carry no totals; balances need them. The
+    derived rows keep the file's source id, and the import summary says they
+    were derived.
+    """
+    keys = ["exporter", "importer", "reporter", "period", "frequency", "currency", "source"]
+    has_total = frame.filter(pl.col("product") == schema.TOTAL).select(keys).unique()
+    derived = (
+        frame.filter(pl.col("product") != schema.TOTAL)
+        .group_by(keys)
+        .agg(pl.col("value").sum())
+        .join(has_total, on=keys, how="anti", nulls_equal=True)
+        .with_columns(product=pl.lit(schema.TOTAL))
+        .select(schema.FLOWS_SCHEMA.names())
+    )
+    if derived.is_empty():
+        return frame, 0
+    return pl.concat([frame, derived]), derived.height
+
+
+BACI_SCHEMA = {
+    "t": pl.Int32,
+    "i": pl.Int32,
+    "j": pl.Int32,
+    "k": pl.Int64,
+    "v": pl.Float64,
+    "q": pl.String,
+}
+
+
+def baci_partitions(
+    path: Path, *, baci_codes: Path | None, currency: str, source_id: str, workdir: Path
+) -> tuple[list[Path], int] | None:
+    """Stream a clean BACI file into one typed parquet file per exporter, in bounded memory.
+
+    Returns the partition files and the row count, or None when the file has any
+    row the fast path cannot take (a parse error, an unknown code, a bad value):
+    the caller then uses ``read``, which names the line.
+    """
+    ctx = _Context(path=path, label="line", offset=2, year=None, baci_codes=baci_codes)
+    mapping = _baci_mapping(ctx)
+    codes = pl.LazyFrame(
+        {
+            "code": [int(c) for c in mapping if c.isdigit()],
+            "iso3": [v for c, v in mapping.items() if c.isdigit()],
+        },
+        schema={"code": pl.Int32, "iso3": pl.String},
+    )
+    with open(path, encoding="utf-8") as f:
+        if [_norm(c) for c in f.readline().strip().split(",")][:6] != list(BACI_SCHEMA):
+            return None
+    plan = (
+        pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"])
+        .join(codes.rename({"code": "i", "iso3": "exporter"}), on="i", how="left")
+        .join(codes.rename({"code": "j", "iso3": "importer"}), on="j", how="left")
+        .with_columns(
+            bad=pl.col("exporter").is_null()
+            | pl.col("importer").is_null()
+            | pl.col("v").is_null()
+            | (pl.col("v") < 0)
+            | (pl.col("k") < 0)
+            | (pl.col("k") > 999_999)
+            | ~pl.col("t").is_between(1900, 2999)
+        )
+        .filter(pl.col("i") != pl.col("j"))
+        .select("i", "exporter", "importer", "t", "k", "v", "bad")
+    )
+    try:
+        plan.sink_parquet(pl.PartitionBy(workdir, key="i", include_key=False), mkdir=True)
+    except Exception:  # a value that does not parse: let the careful path find the line
+        return None
+    files = sorted(workdir.rglob("*.parquet"))
+    if not files:
+        return None
+    summary = pl.scan_parquet(files).select(pl.len(), pl.col("bad").any()).collect()
+    if summary["bad"][0]:
+        return None
+    return files, int(summary["len"][0])
+
+
+def baci_frame(part: Path, *, currency: str, source_id: str) -> pl.DataFrame:
+    """One exporter's typed BACI rows in the canonical schema, plus derived totals."""
+    raw = pl.read_parquet(part)
+    frame = raw.select(
+        exporter=pl.col("exporter"),
+        importer=pl.col("importer"),
+        reporter=pl.lit(None, pl.String),
+        period=pl.date(pl.col("t"), 1, 1),
+        frequency=pl.lit("year"),
+        product=pl.col("k").cast(pl.String).str.zfill(6),
+        value=pl.col("v") * 1000.0,  # BACI values are thousands of USD
+        currency=pl.lit(currency),
+        source=pl.lit(source_id),
+    )
+    keys = ["importer", "period", "product"]
+    frame = frame.sort(keys)
+    # Sorted, a repeated flow sits next to its twin: a cheap check on 10M rows.
+    repeated = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in keys)
+    if frame.select(repeated.any()).item():
+        dupe = frame.filter(repeated).row(0, named=True)
+        raise BadFile(
+            f"{part.name}: the same flow appears twice (e.g. {dupe})",
+            hint="the file may hold overlapping rows; keep one row per flow",
+        )
+    return add_derived_totals(frame)[0]
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    source_id: str
+    format: ImportFormat
+    flows: int  # rows stored, derived totals included
+    derived_totals: int
+    countries: int
+    start: str
+    end: str
+    content: str  # "totals", "products" or "products and totals"
+    skipped: dict[str, int]
+    entry: Path
+
+
+def import_into_cache(
+    cache: Any,
+    path: Path,
+    fmt: ImportFormat | None = None,
+    *,
+    baci_codes: Path | None = None,
+    year: int | None = None,
+    currency: str = "USD",
+) -> ImportSummary:
+    """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing."""
+    import hashlib
+    import tempfile
+
+    from tradecli.periods import Frequency, Period
+
+    fmt = fmt or detect(path)
+    source_id = f"import:{path.stem}"
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    key = f"import-{path.stem}-{digest.hexdigest()[:16]}"
+    annotations: dict[str, Any] = {
+        "source_id": source_id,
+        "title": f"{path.name} (imported file)",
+        "publisher": PUBLISHERS[fmt],
+        "format": fmt.value,
+    }
+    with tempfile.TemporaryDirectory(prefix="tradecli-import-") as work:
+        fast = None
+        if fmt is ImportFormat.BACI:
+            fast = baci_partitions(
+                path,
+                baci_codes=baci_codes,
+                currency=currency,
+                source_id=source_id,
+                workdir=Path(work),
+            )
+        if fast is not None:
+            files, rows_read = fast
+            years = (
+                pl.scan_parquet(files).select(lo=pl.col("t").min(), hi=pl.col("t").max()).collect()
+            )
+            start, end = Period(int(years["lo"][0])), Period(int(years["hi"][0]))
+            skipped: dict[str, int] = {}
+            derived = -1  # every total of a BACI file is derived: counted after writing
+            partitions: Any = (baci_frame(f, currency=currency, source_id=source_id) for f in files)
+        else:
+            imported = read(
+                path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
+            )
+            frame, derived = add_derived_totals(imported.frame)
+            if frame.is_empty():
+                raise BadFile(f"{path}: nothing to import after skipping non-country rows")
+            frequency = Frequency(frame["frequency"][0])
+            start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
+            end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
+            rows_read, skipped = imported.rows_read, imported.skipped
+            partitions = frame.partition_by("exporter")
+        annotations.update(rows_read=rows_read, skipped=skipped)
+        entry = cache.put_dataset(
+            key,
+            partitions,
+            start=start,
+            end=end,
+            url=str(path.resolve()),
+            currency=currency,
+            annotations=annotations,
+            cube=path.name,
+        )
+    stored = pl.scan_parquet(sorted(entry.glob("*.parquet")))
+    stats = stored.select(
+        pl.len().alias("rows"),
+        (pl.col("product") == schema.TOTAL).sum().alias("totals"),
+        (pl.col("product") != schema.TOTAL).sum().alias("products"),
+        pl.concat_list("exporter", "importer").explode().n_unique().alias("countries"),
+    ).collect()
+    rows, totals, products = (int(stats[c][0]) for c in ("rows", "totals", "products"))
+    if derived < 0:
+        derived = totals
+    content = "totals" if not products else "products" if not totals else "products and totals"
+    return ImportSummary(
+        source_id=source_id,
+        format=fmt,
+        flows=rows,
+        derived_totals=derived,
+        countries=int(stats["countries"][0]),
+        start=str(start),
+        end=str(end),
+        content=content,
+        skipped=skipped,
+        entry=entry,
+    )

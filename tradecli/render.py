@@ -7,17 +7,19 @@ never decide exit codes.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tradecli.analysis import PartnersResult, ProductsResult, SeriesResult
 from tradecli.compute import BalanceResult, MirrorResult
 from tradecli.numfmt import MISSING, format_amount, format_percent
 from tradecli.sources import Dataset
+
+if TYPE_CHECKING:
+    from tradecli.analysis import PartnersResult, ProductsResult, SeriesResult
 
 JSON_SCHEMA_VERSION = "tradecli.balance/1"
 
