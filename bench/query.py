@@ -28,11 +28,13 @@ def tradecli_query(query: str, dataset: Path) -> Any:
     config = Config(cache_dir=dataset.parent.parent)  # <cache>/flows/<entry>.dataset
     request = {
         "balance": Request("balance", REPORTER, PARTNER, "2024-08", "2025-08", offline=True),
-        "products": Request("products", REPORTER, PARTNER, "2024-08", "2025-08", level="hs4",
-                            top=10, offline=True),
-        "partners": Request("partners", REPORTER, None, "2024-08", "2025-08", sort="deficit",
-                            top=10),
-    }[query]  # fmt: skip
+        "products": Request(
+            "products", REPORTER, PARTNER, "2024-08", "2025-08", level="hs4", top=10, offline=True
+        ),
+        "partners": Request(
+            "partners", REPORTER, None, "2024-08", "2025-08", sort="deficit", top=10
+        ),
+    }[query]
     return build(config, request, warn=lambda message: None).doc
 
 
@@ -82,25 +84,40 @@ def pandas_query(query: str, dataset: Path) -> Any:
 
     months = [pd.Timestamp(BASE).date(), pd.Timestamp(TARGET).date()]
     if query == "balance":
-        df = pd.read_parquet(dataset, filters=[
-            [("exporter", "==", REPORTER), ("importer", "==", PARTNER), ("product", "==", "TOTAL")],
-            [("exporter", "==", PARTNER), ("importer", "==", REPORTER), ("product", "==", "TOTAL")],
-        ])  # fmt: skip
+        df = pd.read_parquet(
+            dataset,
+            filters=[
+                [
+                    ("exporter", "==", REPORTER),
+                    ("importer", "==", PARTNER),
+                    ("product", "==", "TOTAL"),
+                ],
+                [
+                    ("exporter", "==", PARTNER),
+                    ("importer", "==", REPORTER),
+                    ("product", "==", "TOTAL"),
+                ],
+            ],
+        )
         df = df[df["period"].isin(months)]
         exports = df[df["exporter"] == REPORTER].groupby("period")["value"].sum()
         imports = df[df["exporter"] == PARTNER].groupby("period")["value"].sum()
         return (exports - imports).to_dict()
     if query == "products":
-        df = pd.read_parquet(dataset, filters=[("exporter", "==", REPORTER),
-                                               ("importer", "==", PARTNER)])  # fmt: skip
+        df = pd.read_parquet(
+            dataset, filters=[("exporter", "==", REPORTER), ("importer", "==", PARTNER)]
+        )
         df = df[(df["product"] != "TOTAL") & df["period"].isin(months)]
         wide = df.pivot_table(index="product", columns="period", values="value", aggfunc="sum")
         wide["share"] = wide[months[1]] / wide[months[1]].sum() * 100
         return wide.sort_values(months[1], ascending=False).head(10).to_dict()
-    df = pd.read_parquet(dataset, filters=[
-        [("exporter", "==", REPORTER), ("product", "==", "TOTAL")],
-        [("importer", "==", REPORTER), ("product", "==", "TOTAL")],
-    ])  # fmt: skip
+    df = pd.read_parquet(
+        dataset,
+        filters=[
+            [("exporter", "==", REPORTER), ("product", "==", "TOTAL")],
+            [("importer", "==", REPORTER), ("product", "==", "TOTAL")],
+        ],
+    )
     df = df[df["period"] == months[1]]
     exports = df[df["exporter"] == REPORTER].groupby("importer")["value"].sum()
     imports = df[df["importer"] == REPORTER].groupby("exporter")["value"].sum()
@@ -130,8 +147,17 @@ def main() -> int:
         t = time.perf_counter()
         run()
         times.append(time.perf_counter() - t)
-    print(json.dumps({"tool": tool, "query": query, "import_s": imported, "cold_s": times[0],
-                      "warm_s": times[1:]}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "tool": tool,
+                "query": query,
+                "import_s": imported,
+                "cold_s": times[0],
+                "warm_s": times[1:],
+            }
+        )
+    )
     return 0
 
 

@@ -230,6 +230,7 @@ class Cache:
         annotations: dict[str, Any],
         kind: str = "import",
         cube: str = "",
+        presorted: bool = False,
     ) -> Path:
         """Store a large, many-country dataset as one parquet file per exporter.
 
@@ -253,7 +254,7 @@ class Cache:
                 exporters = part["exporter"].unique().to_list()
                 if len(exporters) != 1:
                     raise ValueError("each partition must hold one exporter")
-                ordered = part.sort("importer", "period", "product", "reporter", "source")
+                ordered = part if presorted else part.sort("importer", "period", "product")
                 ordered.write_parquet(
                     build / f"part-{_safe(exporters[0])}.parquet",
                     row_group_size=DATASET_ROW_GROUP,

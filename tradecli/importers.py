@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -510,81 +511,93 @@ BACI_SCHEMA = {
 }
 
 
-def baci_partitions(
-    path: Path, *, baci_codes: Path | None, currency: str, source_id: str, workdir: Path
-) -> tuple[list[Path], int] | None:
-    """Stream a clean BACI file into one typed parquet file per exporter, in bounded memory.
+@dataclass(frozen=True)
+class FastBaci:
+    partitions: Iterator[pl.DataFrame]
+    rows: int
+    first_year: int
+    last_year: int
 
-    Returns the partition files and the row count, or None when the file has any
-    row the fast path cannot take (a parse error, an unknown code, a bad value):
-    the caller then uses ``read``, which names the line.
+
+def baci_fast(
+    path: Path, *, baci_codes: Path | None, currency: str, source_id: str
+) -> FastBaci | None:
+    """Read a clean BACI file with typed columns, validating with integer arithmetic.
+
+    The file is held as five numeric columns (about 28 bytes a row, 280 MB for
+    10 million rows); country codes become ISO3 strings one exporter at a time,
+    as each partition is written. Returns None when any row is not clean (a
+    parse error, an unknown code, a bad value): the caller then uses ``read``,
+    which names the line.
     """
     ctx = _Context(path=path, label="line", offset=2, year=None, baci_codes=baci_codes)
-    mapping = _baci_mapping(ctx)
-    codes = pl.LazyFrame(
-        {
-            "code": [int(c) for c in mapping if c.isdigit()],
-            "iso3": [v for c, v in mapping.items() if c.isdigit()],
-        },
-        schema={"code": pl.Int32, "iso3": pl.String},
-    )
+    mapping = {int(c): iso3 for c, iso3 in _baci_mapping(ctx).items() if c.isdigit()}
     with open(path, encoding="utf-8") as f:
         if [_norm(c) for c in f.readline().strip().split(",")][:6] != list(BACI_SCHEMA):
             return None
-    plan = (
-        pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"])
-        .join(codes.rename({"code": "i", "iso3": "exporter"}), on="i", how="left")
-        .join(codes.rename({"code": "j", "iso3": "importer"}), on="j", how="left")
-        .with_columns(
-            bad=pl.col("exporter").is_null()
-            | pl.col("importer").is_null()
-            | pl.col("v").is_null()
-            | (pl.col("v") < 0)
-            | (pl.col("k") < 0)
-            | (pl.col("k") > 999_999)
-            | ~pl.col("t").is_between(1900, 2999)
-        )
-        .filter(pl.col("i") != pl.col("j"))
-        .select("i", "exporter", "importer", "t", "k", "v", "bad")
-    )
     try:
-        plan.sink_parquet(pl.PartitionBy(workdir, key="i", include_key=False), mkdir=True)
+        raw = (
+            pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"])
+            .select("t", "i", "j", "k", "v")
+            .filter(pl.col("i") != pl.col("j"))
+            .collect()
+        )
     except Exception:  # a value that does not parse: let the careful path find the line
         return None
-    files = sorted(workdir.rglob("*.parquet"))
-    if not files:
+    known = pl.Series(list(mapping), dtype=pl.Int32)
+    bad = raw.select(
+        (
+            ~pl.col("i").is_in(known.implode())
+            | ~pl.col("j").is_in(known.implode())
+            | pl.col("v").is_null()
+            | (pl.col("v") < 0)
+            | ~pl.col("k").is_between(0, 999_999)
+            | ~pl.col("t").is_between(1900, 2999)
+            | pl.any_horizontal(pl.all().is_null())
+        ).any()
+    ).item()
+    if bad or raw.is_empty():
         return None
-    summary = pl.scan_parquet(files).select(pl.len(), pl.col("bad").any()).collect()
-    if summary["bad"][0]:
-        return None
-    return files, int(summary["len"][0])
+    years = raw.select(lo=pl.col("t").min(), hi=pl.col("t").max()).row(0)
 
+    # Integer ranks in ISO3 order: sorting on them is several times faster than on
+    # strings and gives the order the cache wants (importer, period, product).
+    rank = {code: n for n, (code, _iso3) in enumerate(sorted(mapping.items(), key=lambda x: x[1]))}
 
-def baci_frame(part: Path, *, currency: str, source_id: str) -> pl.DataFrame:
-    """One exporter's typed BACI rows in the canonical schema, plus derived totals."""
-    raw = pl.read_parquet(part)
-    frame = raw.select(
-        exporter=pl.col("exporter"),
-        importer=pl.col("importer"),
-        reporter=pl.lit(None, pl.String),
-        period=pl.date(pl.col("t"), 1, 1),
-        frequency=pl.lit("year"),
-        product=pl.col("k").cast(pl.String).str.zfill(6),
-        value=pl.col("v") * 1000.0,  # BACI values are thousands of USD
-        currency=pl.lit(currency),
-        source=pl.lit(source_id),
-    )
-    keys = ["importer", "period", "product"]
-    frame = frame.sort(keys)
-    # Sorted, a repeated flow sits next to its twin: a cheap check on 10M rows.
-    repeated = pl.all_horizontal(pl.col(k) == pl.col(k).shift(1) for k in keys)
-    if frame.select(repeated.any()).item():
-        dupe = frame.filter(repeated).row(0, named=True)
-        raise BadFile(
-            f"{part.name}: the same flow appears twice (e.g. {dupe})",
-            hint="the file may hold overlapping rows; keep one row per flow",
-        )
-    return add_derived_totals(frame)[0]
+    def partitions() -> Iterator[pl.DataFrame]:
+        for part in raw.partition_by("i", maintain_order=False):
+            if part.select(pl.struct("j", "t", "k").is_duplicated().any()).item():
+                raise BadFile(
+                    f"{path}: the same flow (t, i, j, k) appears twice",
+                    hint="the file may hold overlapping rows; keep one row per flow",
+                )
+            totals = (
+                part.group_by("i", "j", "t")
+                .agg(pl.col("v").sum())
+                .with_columns(
+                    k=pl.lit(-1, pl.Int64)  # sorts after no product below; shown as TOTAL
+                )
+            )
+            both = pl.concat([part, totals.select(part.columns)])
+            both = both.with_columns(
+                _rank=pl.col("j").replace_strict(rank, return_dtype=pl.Int32),
+                _total=pl.col("k") < 0,
+            ).sort("_rank", "t", "_total", "k")
+            yield both.select(
+                exporter=pl.col("i").replace_strict(mapping, return_dtype=pl.String),
+                importer=pl.col("j").replace_strict(mapping, return_dtype=pl.String),
+                reporter=pl.lit(None, pl.String),
+                period=pl.date(pl.col("t"), 1, 1),
+                frequency=pl.lit("year"),
+                product=pl.when(pl.col("_total"))
+                .then(pl.lit(schema.TOTAL))
+                .otherwise(pl.col("k").cast(pl.String).str.zfill(6)),
+                value=pl.col("v") * 1000.0,  # BACI values are thousands of USD
+                currency=pl.lit(currency),
+                source=pl.lit(source_id),
+            )
+
+    return FastBaci(partitions(), raw.height, int(years[0]), int(years[1]))
 
 
 @dataclass(frozen=True)
@@ -612,7 +625,6 @@ def import_into_cache(
 ) -> ImportSummary:
     """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing."""
     import hashlib
-    import tempfile
 
     from tradecli.periods import Frequency, Period
 
@@ -629,56 +641,45 @@ def import_into_cache(
         "publisher": PUBLISHERS[fmt],
         "format": fmt.value,
     }
-    with tempfile.TemporaryDirectory(prefix="tradecli-import-") as work:
-        fast = None
-        if fmt is ImportFormat.BACI:
-            fast = baci_partitions(
-                path,
-                baci_codes=baci_codes,
-                currency=currency,
-                source_id=source_id,
-                workdir=Path(work),
-            )
-        if fast is not None:
-            files, rows_read = fast
-            years = (
-                pl.scan_parquet(files).select(lo=pl.col("t").min(), hi=pl.col("t").max()).collect()
-            )
-            start, end = Period(int(years["lo"][0])), Period(int(years["hi"][0]))
-            skipped: dict[str, int] = {}
-            derived = -1  # every total of a BACI file is derived: counted after writing
-            partitions: Any = (baci_frame(f, currency=currency, source_id=source_id) for f in files)
-        else:
-            imported = read(
-                path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
-            )
-            frame, derived = add_derived_totals(imported.frame)
-            if frame.is_empty():
-                raise BadFile(f"{path}: nothing to import after skipping non-country rows")
-            frequency = Frequency(frame["frequency"][0])
-            start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
-            end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
-            rows_read, skipped = imported.rows_read, imported.skipped
-            partitions = frame.partition_by("exporter")
-        annotations.update(rows_read=rows_read, skipped=skipped)
-        entry = cache.put_dataset(
-            key,
-            partitions,
-            start=start,
-            end=end,
-            url=str(path.resolve()),
-            currency=currency,
-            annotations=annotations,
-            cube=path.name,
+    fast = None
+    if fmt is ImportFormat.BACI:
+        fast = baci_fast(path, baci_codes=baci_codes, currency=currency, source_id=source_id)
+    if fast is not None:
+        start, end = Period(fast.first_year), Period(fast.last_year)
+        rows_read, skipped, derived = fast.rows, {}, -1  # every BACI total is derived
+        partitions: Any = fast.partitions
+        presorted = True
+    else:
+        imported = read(
+            path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
         )
+        frame, derived = add_derived_totals(imported.frame)
+        if frame.is_empty():
+            raise BadFile(f"{path}: nothing to import after skipping non-country rows")
+        frequency = Frequency(frame["frequency"][0])
+        start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
+        end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
+        rows_read, skipped = imported.rows_read, imported.skipped
+        partitions = frame.partition_by("exporter")
+        presorted = False
+    annotations.update(rows_read=rows_read, skipped=skipped)
+    entry = cache.put_dataset(
+        key,
+        partitions,
+        start=start,
+        end=end,
+        url=str(path.resolve()),
+        currency=currency,
+        annotations=annotations,
+        cube=path.name,
+        presorted=presorted,
+    )
+    meta = json.loads((entry / "_entry.json").read_text("utf-8"))
     stored = pl.scan_parquet(sorted(entry.glob("*.parquet")))
-    stats = stored.select(
-        pl.len().alias("rows"),
-        (pl.col("product") == schema.TOTAL).sum().alias("totals"),
-        (pl.col("product") != schema.TOTAL).sum().alias("products"),
-        pl.concat_list("exporter", "importer").explode().n_unique().alias("countries"),
-    ).collect()
-    rows, totals, products = (int(stats[c][0]) for c in ("rows", "totals", "products"))
+    # Only the product column is read: counting totals and products is cheap.
+    totals = int(stored.select((pl.col("product") == schema.TOTAL).sum()).collect().item())
+    rows = int(meta["rows"])
+    products = rows - totals
     if derived < 0:
         derived = totals
     content = "totals" if not products else "products" if not totals else "products and totals"
@@ -687,7 +688,7 @@ def import_into_cache(
         format=fmt,
         flows=rows,
         derived_totals=derived,
-        countries=int(stats["countries"][0]),
+        countries=len(meta["countries"]),
         start=str(start),
         end=str(end),
         content=content,
