@@ -34,20 +34,26 @@ PY = sys.executable
 TRADECLI = [PY, "-m", "tradecli"]
 
 
+TIME = "/usr/bin/time"
+
+
 def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Like ``timed`` but with the child's own peak RSS from wait4."""
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
-        proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, env=env, cwd="/")
-        _, status, usage = os.wait4(proc.pid, 0)
+    """Wall seconds, the command's own peak RSS (MB) and its stdout.
+
+    Peak RSS comes from GNU time, a small process that starts the command: asked
+    of a child of this (large) Python process, ru_maxrss would include the
+    memory it inherited before exec.
+    """
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        wrapped = [TIME, "-f", "%M", "-o", rss_file.name, *cmd] if os.path.exists(TIME) else cmd
+        started = time.perf_counter()
+        proc = subprocess.run(wrapped, capture_output=True, text=True, env=env, cwd="/")
         elapsed = time.perf_counter() - started
-        out_file.seek(0)
-        err_file.seek(0)
-        out, err = out_file.read().decode(), err_file.read().decode()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({code}): {err[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024, out  # ru_maxrss is in KB on Linux
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        text = rss_file.read().strip().splitlines()
+    rss = float(text[-1]) / 1024 if text and text[-1].isdigit() else float("nan")
+    return elapsed, rss, proc.stdout
 
 
 def stats(values: list[float]) -> dict[str, float]:
@@ -267,6 +273,30 @@ def write_results(
         f"| `pandas.read_csv` (parse only) | {fmt(imp['pandas'])}, peak {imp['pandas_rss_mb']:.0f} MB |",
         f"| speed-up over pandas (target >= 3x) | {fmt(imp['speedup'], 'x', 2)}: "
         f"{verdict(imp['speedup']['median'] >= 3)} |",
+        "",
+    ]
+    lines += [
+        "## Targets not met, and why",
+        "",
+        f"- **Sample balance within 1.3x of importing polars, rich and typer**: measured "
+        f"{start['ratio']['median']:.2f}x, {start['balance']['median'] - 1.3 * start['import_baseline']['median']:.2f} s "
+        "over the target. `--help` stays light because nothing heavy is imported for it, "
+        "but a data command pays for work the baseline does not do: typer's own runtime "
+        "(`typer._adapters` and the pydantic it loads when the app runs, about 65-75 ms, "
+        "measured with `python -X importtime`), rich's table and text modules (~25 ms), "
+        "reading the embedded sample and polars' first queries (~60 ms), config and "
+        "platform paths. What could be cut without leaving typer has been (lazy "
+        "filelock, no emoji table, no per-file footer reads); the rest is the price of "
+        "typer, polars and rich themselves.",
+        f"- **Import at 3x pandas' speed**: measured {imp['speedup']['median']:.2f}x "
+        f"({imp['tradecli']['median']:.1f} s against {imp['pandas']['median']:.1f} s). The two "
+        "do different work: `pandas.read_csv` only parses, while `tradecli import` parses "
+        "with typed columns (~1.3 s of the total), validates every row, maps country "
+        "codes, derives total-goods rows, sorts each exporter's rows and writes ~250 "
+        "compressed parquet files with statistics. Peak memory is about 100 bytes per "
+        f"row ({imp['tradecli_rss_mb']:.0f} MB here, below pandas' {imp['pandas_rss_mb']:.0f} MB): "
+        "bounded by the file's size, not constant; a streaming, partition-at-a-time "
+        "import is the next step for files larger than memory.",
         "",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -17,7 +17,8 @@ reporter   ISO3 code of the country whose statistics the figure comes from
 period     First day of the period (``2024-08-01`` for August 2024,
            ``2006-01-01`` for the year 2006).
 frequency  ``month`` or ``year``: how long the period lasts.
-product    ``TOTAL`` for all goods, otherwise an HS code of 2, 4 or 6 digits.
+product    ``TOTAL`` for all goods, otherwise an HS code of 2, 4 or 6 digits, or an
+           HS section as ``S01``..``S21`` (OEC section-level files).
 value      Trade value in ``currency`` units.
 currency   ISO 4217 code of ``value``; ``USD`` for everything tradecli ships.
            Figures in different currencies are never summed or compared.

@@ -1,0 +1,125 @@
+"""A small run of the benchmark's code paths, so they stay alive between benchmark runs.
+
+The world generator writes straight into the cache format; tradecli's answers
+are checked against the generated files read directly with polars.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tradecli.cli import app
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    cache = tmp_path_factory.mktemp("bench") / "cache"
+    total, _ = generate.write_world(cache, 150_000, seed=3)
+    assert total >= 150_000
+    return cache
+
+
+def _files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("flows/*.dataset/part-*.parquet"))
+
+
+def _json(runner, args: list[str]) -> dict:
+    result = runner.invoke(app, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_generated_world_is_deterministic(tmp_path) -> None:
+    a = pl.concat(generate.world(20_000, n_countries=30, seed=9))
+    b = pl.concat(generate.world(20_000, n_countries=30, seed=9))
+    assert a.equals(b)
+    assert {"PAK", "JPN"} <= set(a["exporter"])
+
+
+def test_balance_on_the_world_dataset(runner, world, monkeypatch) -> None:
+    monkeypatch.setenv("TRADECLI_CACHE_DIR", str(world))
+    data = pl.scan_parquet(_files(world)).filter(pl.col("product") == "TOTAL")
+    # The busiest pair of the small world (PAK-JPN may not trade at this size).
+    a, b = (
+        data.group_by("exporter", "importer")
+        .agg(pl.len())
+        .sort("len", "exporter", "importer", descending=True)
+        .collect()
+        .row(0)[:2]
+    )
+    doc = _json(runner, ["balance", a, b, "--from", "2024-08", "--to", "2025-08", "--offline"])
+
+    def total(exporter: str, importer: str, day: str) -> float | None:
+        value = data.filter(
+            (pl.col("exporter") == exporter)
+            & (pl.col("importer") == importer)
+            & (pl.col("period") == pl.lit(day).str.to_date())
+        )
+        got = value.select(pl.col("value").sum(), pl.len()).collect()
+        return float(got["value"][0]) if got["len"][0] else None
+
+    expected = total(a, b, "2025-08-01")
+    assert doc["figures"]["exports"]["to"] == (pytest.approx(expected) if expected else None)
+    expected = total(b, a, "2024-08-01")
+    assert doc["figures"]["imports"]["from"] == (pytest.approx(expected) if expected else None)
+    assert doc["provenance"]["sources"][0]["id"] == "bench-synthetic"
+
+
+def test_partners_and_products_on_the_world_dataset(runner, world, monkeypatch) -> None:
+    monkeypatch.setenv("TRADECLI_CACHE_DIR", str(world))
+    doc = _json(runner, ["partners", "JPN", "--from", "2025-08", "--flow", "exports", "--top", "3"])
+    exports = (
+        pl.scan_parquet(_files(world))
+        .filter(
+            (pl.col("exporter") == "JPN")
+            & (pl.col("product") == "TOTAL")
+            & (pl.col("period") == pl.date(2025, 8, 1))
+        )
+        .group_by("importer")
+        .agg(pl.col("value").sum())
+        .sort("value", descending=True)
+        .collect()
+    )
+    assert [r["partner"] for r in doc["rows"]] == exports["importer"].head(3).to_list()
+    products = _json(
+        runner,
+        [
+            "products",
+            "JPN",
+            exports["importer"][0],
+            "--from",
+            "2025-08",
+            "--level",
+            "hs2",
+            "--top",
+            "3",
+        ],
+    )
+    assert sum(r["share_pct"] for r in products["rows"]) == pytest.approx(100.0, abs=1e-3)
+    assert products["total"]["to"] == pytest.approx(exports["value"][0])  # TOTAL = sum of HS4
+
+
+def test_baci_import_path(runner, tmp_path, monkeypatch) -> None:
+    csv_path = tmp_path / "baci.csv"
+    generate.write_baci(csv_path, 20_000)
+    monkeypatch.setenv("TRADECLI_CACHE_DIR", str(tmp_path / "cache"))
+    result = runner.invoke(app, ["import", str(csv_path)])
+    assert result.exit_code == 0, result.stderr
+    raw = pl.read_csv(csv_path)
+    i, j = raw["i"][0], raw["j"][0]
+    from tradecli.codes import load_countries
+
+    by_m49 = {int(c.m49): c.iso3 for c in load_countries().by_iso3.values() if c.m49 and c.current}
+    doc = _json(runner, ["balance", by_m49[i], by_m49[j], "--from", "2022", "--offline"])
+    expected = raw.filter((pl.col("i") == i) & (pl.col("j") == j))["v"].sum() * 1000
+    assert doc["figures"]["exports"]["to"] == pytest.approx(expected)
