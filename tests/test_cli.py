@@ -257,3 +257,41 @@ def test_countries_search(runner) -> None:
     assert found == {"KOR", "PRK"}
     table = runner.invoke(app, ["countries", "yugo"])
     assert "euyug" in table.stdout and "(former)" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "fragment"),
+    [
+        (
+            ["balance", "PAK", "JPN", "--period", "ytd", "--to", "2025"],
+            ExitCode.USAGE,
+            "needs --to as a month",
+        ),
+        (
+            ["balance", "PAK", "JPN", "--from", "FY2025"],
+            ExitCode.NO_DATA,
+            "no complete fiscal year",
+        ),
+        (
+            ["balance", "PAK", "JPN", "--from", "2025-Q3"],
+            ExitCode.NO_DATA,
+            "from Q3 2025 on (latest: Q2 2025)",
+        ),
+        (
+            ["balance", "PAK", "JPN", "--period", "window", "--from", "2024", "--to", "2025"],
+            ExitCode.USAGE,
+            "needs --from and --to as months",
+        ),
+        (
+            ["series", "PAK", "JPN", "--from", "2025-08", "--to", "2024-08"],
+            ExitCode.USAGE,
+            "comes after",
+        ),
+        (["import", "/bin/ls"], ExitCode.USAGE, "a binary file"),
+    ],
+)
+def test_more_bad_inputs(runner, args, code, fragment) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code, result.stderr
+    assert fragment in result.stderr and result.stdout == ""
+    assert "Traceback" not in result.stderr

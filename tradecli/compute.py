@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from tradecli.codes import Country
-from tradecli.errors import NoData, UsageError
+from tradecli.errors import NoData, PeriodError, UsageError
 from tradecli.periods import (
     Compare,
     Convention,
@@ -22,6 +22,7 @@ from tradecli.periods import (
     Period,
     Window,
     comparison,
+    latest_like,
 )
 from tradecli.schema import TOTAL
 
@@ -198,11 +199,21 @@ def resolve_windows(
                 f"no data for {what} in {start.label} or later (latest: {latest_month.label})",
                 hint=f"the data cover {cov.describe()}",
             )
+    if end is None and start is not None and convention is Convention.POINT:
+        try:
+            latest = latest_like(start, latest_month, latest_year)
+        except PeriodError:
+            latest = None
+        if latest is not None and start.first > latest.first:
+            # --to would default to the latest complete period, which is before --from.
+            raise NoData(
+                f"no complete {start.kind.value.replace('-', ' ')} for {what} from "
+                f"{start.label} on (latest: {latest.label})",
+                hint=f"the data cover {cov.describe()}",
+            )
     try:
         return comparison(convention, compare, start, end, latest_month, latest_year, fiscal_start)
     except Exception as exc:
-        from tradecli.errors import PeriodError
-
         if isinstance(exc, PeriodError) and "the data hold" in exc.message:
             raise NoData(
                 f"{exc.message.replace('this pair', what)}",

@@ -80,7 +80,15 @@ def detect(path: Path) -> ImportFormat:
             f"{path}: a JSON file, but neither OEC nor UN Comtrade output",
             hint="pass --format, or convert it to the tidy CSV (see the README)",
         )
-    header = [_norm(c) for c in next(csv.reader(io.StringIO(text)), [])]
+    if "\x00" in text:
+        raise BadFile(
+            f"{path}: a binary file, not CSV or JSON",
+            hint="import OEC, UN Comtrade, BACI or tidy CSV/JSON files",
+        )
+    try:
+        header = [_norm(c) for c in next(csv.reader(io.StringIO(text)), [])]
+    except csv.Error:
+        header = []
     if header[:6] == ["t", "i", "j", "k", "v", "q"]:
         return ImportFormat.BACI
     if {"reporteriso", "flowcode", "primaryvalue"} <= set(header):

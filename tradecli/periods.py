@@ -347,7 +347,7 @@ def comparison(
     """
     if convention is Convention.POINT:
         if end is None:
-            end = _latest_like(start, latest_month, latest_year)
+            end = latest_like(start, latest_month, latest_year)
         if start is None:
             start = end.shift_years(-1) if compare is Compare.YEAR else end.previous()
         check_windows(start, end)
@@ -391,7 +391,7 @@ def comparison(
     return base, target
 
 
-def _latest_like(
+def latest_like(
     start: Window | None, latest_month: Period | None, latest_year: int | None
 ) -> Window:
     """The newest window of ``start``'s kind that the data reach."""
@@ -439,10 +439,13 @@ def request_span(
             base = end.shift_years(-1) if compare is Compare.YEAR else end.previous()
             return _unit(base, first=True), _unit(end, first=False), _freq(end)
         return None, None, None
-    if convention is Convention.WINDOW and start is not None and end is not None:
+    monthly = [w for w in (start, end) if w is not None and not w.annual]
+    if convention is Convention.WINDOW and start in monthly and end in monthly:
+        assert start is not None and end is not None
         return add_months(start.first, -12), end.last, Frequency.MONTH
-    if end is not None:
+    if end is not None and end in monthly:
         return add_months(end.last, -23), end.last, Frequency.MONTH
+    # Anything else is refused by `comparison`, with a message, once the data are in.
     return None, None, Frequency.MONTH
 
 
