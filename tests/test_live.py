@@ -66,6 +66,7 @@ def test_fetch_then_offline_balance_matches_the_served_data(
     assert doc["provenance"]["origin"] == "cache"
     assert doc["provenance"]["fetched_at"]
     assert doc["provenance"]["sources"][0]["id"] == "oec:trade_i_baci_a_92"
+    assert doc["provenance"]["cubes"] == ["trade_i_baci_a_92"]
     # The sample's 2002 figure for the same flow came from a different source id.
     assert figures["exports"]["source_from"] == "oec:trade_i_baci_a_92"
 

@@ -200,15 +200,7 @@ def balance_json(result: BalanceResult, dataset: Dataset) -> dict[str, Any]:
         "figures": figures,
         "sentence": sentence(result),
         "notes": result.notes,
-        "provenance": {
-            "origin": dataset.origin,
-            "description": dataset.description,
-            "fetched_at": dataset.fetched_at,
-            "sources": [
-                dataset.sources[s].as_dict() if s in dataset.sources else {"id": s}
-                for s in result.source_ids
-            ],
-        },
+        "provenance": _provenance(result.source_ids, dataset),
     }
 
 
@@ -308,6 +300,7 @@ def _provenance(source_ids: Iterable[str], dataset: Dataset) -> dict[str, Any]:
         "origin": dataset.origin,
         "description": dataset.description,
         "fetched_at": dataset.fetched_at,
+        "cubes": dataset.extra.get("cubes", []),
         "sources": [
             dataset.sources[s].as_dict() if s in dataset.sources else {"id": s} for s in source_ids
         ],

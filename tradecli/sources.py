@@ -194,6 +194,7 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
         origin="live" if origin == "live" else "cache",
         description=description,
         fetched_at=fetched,
+        extra={"cubes": sorted({e.cube for e in entries if e.kind == "fetch"})},
     )
 
 
