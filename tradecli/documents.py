@@ -187,11 +187,8 @@ def _products(
         request.compare,
         settings.fiscal_year_start,
     )
-    return Document(
-        render.products_json(result, query.dataset),
-        lambda console: render.print_products(result, query.dataset, console),
-        result,
-    )
+    doc = render.products_json(result, query.dataset)
+    return Document(doc, lambda console: render.print_document(doc, console), result)
 
 
 def _partners(
@@ -219,11 +216,8 @@ def _partners(
         request.compare,
         fiscal,
     )
-    return Document(
-        render.partners_json(result, dataset),
-        lambda console: render.print_partners(result, dataset, console),
-        result,
-    )
+    doc = render.partners_json(result, dataset)
+    return Document(doc, lambda console: render.print_document(doc, console), result)
 
 
 def _series(
@@ -237,11 +231,8 @@ def _series(
     result = analysis.series(
         query.dataset.flows, query.reporter, query.partner, query.start, query.end
     )
-    return Document(
-        render.series_json(result, query.dataset),
-        lambda console: render.print_series(result, query.dataset, console),
-        result,
-    )
+    doc = render.series_json(result, query.dataset)
+    return Document(doc, lambda console: render.print_document(doc, console), result)
 
 
 def _chart_series(query: PairQuery, result: Any) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ class Tabular:
     raw_columns: list[str]
     raw_rows: list[list[Any]]  # unformatted values, for CSV
     sentence: str | None = None
+    prose: list[str] = field(default_factory=list)  # extra lines after the table
     notes: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     data_line: str = ""
@@ -153,8 +154,8 @@ def _balance(doc: dict[str, Any]) -> Tabular:
 def _products(doc: dict[str, Any]) -> Tabular:
     q, s = doc["query"], _symbol(doc)
     single = q["from"] == q["to"]
-    columns = ["Code", "Product"] + ([q["from"]] if not single else []) + [q["to"], "Share"]
-    columns += ["Growth"] if not single else []
+    columns = ["Code", "Product"] + ([q.get("from_label", q["from"])] if not single else [])
+    columns += [q.get("to_label", q["to"]), "Share"] + (["Growth"] if not single else [])
     cells, raw = [], []
     for r in doc["rows"]:
         row = [r["code"] or "", r["name"]] + ([format_amount(r["from"], s)] if not single else [])
@@ -164,14 +165,29 @@ def _products(doc: dict[str, Any]) -> Tabular:
         raw.append(
             [r["code"] or "OTHER", r["name"], r["from"], r["to"], r["share_pct"], r["growth_pct"]]
         )
+    total = doc["total"]
+    row = ["", f"Total ({total['products']} products)"]
+    row += [format_amount(total["from"], s)] if not single else []
+    row += [format_amount(total["to"], s), "100%" if total["to"] else MISSING]
+    if not single:
+        growth = None
+        if total["from"] and total["to"] is not None:
+            growth = (total["to"] - total["from"]) / total["from"] * 100
+        row.append(format_percent(growth, signed=True))
+    cells.append(row)
     direction = "to" if q["flow"] == "exports" else "from"
+    reporter, partner = q.get("reporter_name", q["reporter"]), q.get("partner_name", q["partner"])
+    prose = []
+    if q.get("data_level", q["level"]) != q["level"]:
+        prose.append(f"Products summed from {q['data_level'].upper()} rows.")
     return Tabular(
-        title=f"{q['reporter']} {q['flow']} {direction} {q['partner']} by {q['level'].upper()}, "
-        f"{q['to']} ({doc['currency']})",
+        title=f"{reporter}'s {q['flow']} {direction} {partner} by {q['level'].upper()}, "
+        f"{q.get('to_long_label', q['to'])} ({doc['currency']})",
         columns=columns,
         cells=cells,
         raw_columns=["code", "name", "from", "to", "share_pct", "growth_pct"],
         raw_rows=raw,
+        prose=prose,
         notes=list(doc.get("notes", [])),
     )
 
@@ -203,8 +219,11 @@ def _partners(doc: dict[str, Any]) -> Tabular:
                 r["growth_pct"],
             ]
         )
+    reporter = q.get("reporter_name", q["reporter"])
+    count = doc.get("partners_in_data", len(doc["rows"]))
     return Tabular(
-        title=f"{q['reporter']}'s partners, {q['to']}, by {q['sort']} ({doc['currency']})",
+        title=f"{reporter}'s partners, {q.get('to_long_label', q['to'])}, by {q['sort']} "
+        f"({doc['currency']}; {count} partners in the data)",
         columns=columns,
         cells=cells,
         raw_columns=["rank", "partner", "name", "exports", "imports", "balance", "growth_pct"],
@@ -226,13 +245,14 @@ def _series(doc: dict[str, Any]) -> Tabular:
     ]
     raw = [[r["period"], r["exports"], r["imports"], r["balance"]] for r in doc["rows"]]
     notes = []
+    reporter, partner = q.get("reporter_name", q["reporter"]), q.get("partner_name", q["partner"])
     if doc.get("missing"):
         notes.append(
             f"no data for {len(doc['missing'])} of {len(doc['rows'])} periods; "
             "they are shown as n/a, not as zero"
         )
     return Tabular(
-        title=f"{q['reporter']} with {q['partner']}, {q['from']}..{q['to']} ({doc['currency']})",
+        title=f"{reporter} with {partner}, {q['from']}..{q['to']} ({doc['currency']})",
         columns=["Period", "Exports", "Imports", "Balance"],
         cells=cells,
         raw_columns=["period", "exports", "imports", "balance"],
@@ -240,6 +260,20 @@ def _series(doc: dict[str, Any]) -> Tabular:
         notes=notes,
         chart=_chart_from_series(doc),
     )
+
+
+def is_amount(cell: str) -> bool:
+    """An amount or a percentage: right-aligned. Codes, ranks and periods are not."""
+    text = cell.lstrip("+-")
+    return (
+        text.startswith("$")
+        or text.endswith("%")
+        or (len(text) > 4 and text[3] == " " and text[:3].isalpha() and text[:3].isupper())
+    )
+
+
+def numeric_columns(table: Tabular) -> list[bool]:
+    return [any(is_amount(row[i]) for row in table.cells) for i in range(len(table.columns))]
 
 
 def _chart_from_series(doc: dict[str, Any] | None) -> dict[str, list[Any]] | None:
@@ -271,13 +305,14 @@ def to_markdown(doc: dict[str, Any]) -> str:
     table = tabulate(doc)
     lines = [f"## {_md_escape(table.title)}", ""]
     lines.append("| " + " | ".join(_md_escape(c) for c in table.columns) + " |")
-    aligns = ["---"] + ["---:" if i >= 1 else "---" for i in range(1, len(table.columns))]
-    lines.append("|" + "|".join(aligns) + "|")
+    lines.append("|" + "|".join("---:" if n else "---" for n in numeric_columns(table)) + "|")
     for row in table.cells:
         lines.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
     lines.append("")
     if table.sentence:
         lines += [_md_escape(table.sentence), ""]
+    for line in table.prose:
+        lines += [_md_escape(line), ""]
     for note in table.notes:
         lines.append(f"*Note: {_md_escape(note)}.*")
     if table.notes:
@@ -346,19 +381,24 @@ def to_html(doc: dict[str, Any], page_title: str | None = None) -> str:
     ]
     if page_title:
         parts.append(f"<h2>{e(table.title)}</h2>")
+    numeric = numeric_columns(table)
     parts.append("<table><thead><tr>")
-    for i, column in enumerate(table.columns):
-        parts.append(f"<th{' class=num' if i >= 2 else ''}>{e(column)}</th>")
+    for column, num in zip(table.columns, numeric, strict=True):
+        parts.append(f"<th{' class=num' if num else ''}>{e(column)}</th>")
     parts.append("</tr></thead><tbody>")
     for row in table.cells:
         parts.append(
             "<tr>"
-            + "".join(f"<td{' class=num' if _numeric(c) else ''}>{e(c)}</td>" for c in row)
+            + "".join(
+                f"<td{' class=num' if n else ''}>{e(c)}</td>"
+                for c, n in zip(row, numeric, strict=True)
+            )
             + "</tr>"
         )
     parts.append("</tbody></table>")
     if table.sentence:
         parts.append(f"<p>{e(table.sentence)}</p>")
+    parts += [f"<p>{e(line)}</p>" for line in table.prose]
     for note in table.notes:
         parts.append(f'<p class="note">Note: {e(note)}.</p>')
     if table.chart is not None:
@@ -380,11 +420,6 @@ def to_html(doc: dict[str, Any], page_title: str | None = None) -> str:
     parts.append(f'</ul><p class="data">{e(table.data_line)}</p>')
     parts.append("</body></html>\n")
     return "\n".join(parts)
-
-
-def _numeric(cell: str) -> bool:
-    text = cell.lstrip("+-")
-    return text == MISSING or text[:1] in "$0123456789" or text.endswith("%")
 
 
 # -- files ------------------------------------------------------------------------------

@@ -280,21 +280,6 @@ def sparkline(values: list[float | None], low: float, high: float) -> str:
     return "".join(out)
 
 
-def _sources_block(source_ids: Iterable[str], dataset: Dataset, console: Console) -> None:
-    console.print(Text("Sources", style="bold"))
-    for number, source_id in enumerate(source_ids, start=1):
-        info = dataset.sources.get(source_id)
-        title = f"{info.title}. {info.publisher}" if info else "(no description)"
-        console.print(Text(f"  [{number}] {source_id}: {title}."), soft_wrap=True)
-        if info and info.reconstructed:
-            console.print(
-                Text(f"    Reconstructed, not published as such: {info.note}", style="yellow"),
-                soft_wrap=True,
-            )
-    fetched = f", fetched {dataset.fetched_at}" if dataset.fetched_at else ""
-    console.print(Text(f"Data: {dataset.description}{fetched}.", style="dim"), soft_wrap=True)
-
-
 def _provenance(source_ids: Iterable[str], dataset: Dataset) -> dict[str, Any]:
     return {
         "origin": dataset.origin,
@@ -307,62 +292,22 @@ def _provenance(source_ids: Iterable[str], dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def print_products(result: ProductsResult, dataset: Dataset, console: Console) -> None:
-    symbol = currency_symbol(result.currency)
-    single = result.start == result.end
-    direction = "to" if result.flow.value == "exports" else "from"
-    table = Table(
-        title=f"{result.reporter.name}'s {result.flow.value} {direction} {result.partner.name} "
-        f"by {result.level.upper()}, {result.end.label} ({result.currency})",
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-    )
-    table.add_column("Code")
-    table.add_column("Product", overflow="fold", max_width=48)
-    if not single:
-        table.add_column(result.start.short_label, justify="right")
-    table.add_column(result.end.short_label, justify="right")
-    table.add_column("Share", justify="right")
-    if not single:
-        table.add_column("Growth", justify="right")
-    for row in result.rows.iter_rows(named=True):
-        code = "" if row["code"].startswith("OTHER(") else row["code"]
-        cells = [code, row["name"]]
-        if not single:
-            cells.append(format_amount(row["value_from"], symbol))
-        cells += [format_amount(row["value_to"], symbol), format_percent(row["share_pct"])]
-        if not single:
-            cells.append(format_percent(row["growth_pct"], signed=True))
-        table.add_row(*(Text(c) for c in cells))
-    total = ["", f"Total ({result.products} products)"]
-    if not single:
-        total.append(format_amount(result.total_from, symbol))
-    total += [format_amount(result.total_to, symbol), "100%" if result.total_to else MISSING]
-    if not single:
-        growth = None
-        if result.total_from and result.total_to is not None:
-            growth = (result.total_to - result.total_from) / result.total_from * 100
-        total.append(format_percent(growth, signed=True))
-    table.add_row(*(Text(c) for c in total), style="bold")
-    console.print(table)
-    if result.data_level != result.level:
-        console.print(f"Products summed from {result.data_level.upper()} rows.", soft_wrap=True)
-    for note in result.notes:
-        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
-    console.print()
-    _sources_block(result.source_ids, dataset, console)
-
-
 def products_json(result: ProductsResult, dataset: Dataset) -> dict[str, Any]:
     return {
         "schema": "tradecli.products/1",
         "query": {
             "reporter": result.reporter.iso3,
             "partner": result.partner.iso3,
+            "reporter_name": result.reporter.name,
+            "partner_name": result.partner.name,
             "flow": result.flow.value,
             "level": result.level,
+            "data_level": result.data_level,
             "from": str(result.start),
             "to": str(result.end),
+            "from_label": result.start.short_label,
+            "to_label": result.end.short_label,
+            "to_long_label": result.end.label,
         },
         "currency": result.currency,
         "data_level": result.data_level,
@@ -388,48 +333,13 @@ def products_json(result: ProductsResult, dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def print_partners(result: PartnersResult, dataset: Dataset, console: Console) -> None:
-    symbol = currency_symbol(result.currency)
-    single = result.start == result.end
-    table = Table(
-        title=f"{result.reporter.name}'s partners, {result.end.label}, by {result.sort.value} "
-        f"({result.currency}; {result.partners} partners in the data)",
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-    )
-    for column, justify in (
-        ("#", "right"),
-        ("Partner", "left"),
-        ("Exports", "right"),
-        ("Imports", "right"),
-        ("Balance", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    if not single:
-        table.add_column(f"Growth ({result.measure.value})", justify="right")
-    for rank, row in enumerate(result.rows.iter_rows(named=True), start=1):
-        cells = [
-            str(rank),
-            f"{row['name']} ({row['partner']})",
-            format_amount(row["exports"], symbol),
-            format_amount(row["imports"], symbol),
-            format_amount(row["balance"], symbol),
-        ]
-        if not single:
-            cells.append(format_percent(row["growth_pct"], signed=True))
-        table.add_row(*(Text(c) for c in cells))
-    console.print(table)
-    for note in result.notes:
-        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
-    console.print()
-    _sources_block(result.source_ids, dataset, console)
-
-
 def partners_json(result: PartnersResult, dataset: Dataset) -> dict[str, Any]:
     return {
         "schema": "tradecli.partners/1",
         "query": {
             "reporter": result.reporter.iso3,
+            "reporter_name": result.reporter.name,
+            "to_long_label": result.end.label,
             "measure": result.measure.value,
             "sort": result.sort.value,
             "from": str(result.start),
@@ -455,67 +365,64 @@ def partners_json(result: PartnersResult, dataset: Dataset) -> dict[str, Any]:
     }
 
 
-def print_series(result: SeriesResult, dataset: Dataset, console: Console) -> None:
-    symbol = currency_symbol(result.currency)
-    table = Table(
-        title=f"{result.reporter.name} with {result.partner.name}, {result.first}..{result.last} "
-        f"({result.currency})",
-        box=box.SIMPLE_HEAD,
-        title_justify="left",
-    )
-    for column, justify in (
-        ("Period", "left"),
-        ("Exports", "right"),
-        ("Imports", "right"),
-        ("Balance", "right"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in result.rows.iter_rows(named=True):
-        table.add_row(
-            row["period"],
-            format_amount(row["exports"], symbol),
-            format_amount(row["imports"], symbol),
-            format_amount(row["balance"], symbol),
+def print_document(doc: dict[str, Any], console: Console) -> None:
+    """Products, partners and series tables, laid out by ``outputs.tabulate``.
+
+    The same layout feeds Markdown, HTML and CSV, so the formats cannot drift apart.
+    """
+    from tradecli.outputs import numeric_columns, tabulate
+
+    layout = tabulate(doc)
+    table = Table(title=layout.title, box=box.SIMPLE_HEAD, title_justify="left")
+    for column, numeric in zip(layout.columns, numeric_columns(layout), strict=True):
+        table.add_column(
+            column,
+            justify="right" if numeric else "left",
+            overflow="fold",
+            max_width=None if numeric else 48,
         )
+    for row in layout.cells:
+        bold = row[0] == "" and row[1].startswith("Total (")
+        table.add_row(*(Text(cell) for cell in row), style="bold" if bold else None)
     console.print(table)
-    exports, imports, balances = (
-        result.rows[c].to_list() for c in ("exports", "imports", "balance")
-    )
-    flows = [v for v in exports + imports if v is not None]
-    if flows:
-        low, high = min(0.0, *flows), max(flows)
-        chart = Table(
-            title="Chart (blank = no data)", box=None, title_justify="left", show_header=False
-        )
-        chart.add_column(style="bold")
-        chart.add_column()
-        chart.add_column(justify="right")
-        chart.add_row(
-            "Exports",
-            Text(sparkline(exports, low, high), style="green"),
-            f"{format_amount(low, symbol)}..{format_amount(high, symbol)}",
-        )
-        chart.add_row("Imports", Text(sparkline(imports, low, high), style="red"), "same scale")
-        known = [b for b in balances if b is not None]
-        if known:
-            chart.add_row(
-                "Balance",
-                Text(sparkline(balances, min(known), max(known)), style="blue"),
-                f"{format_amount(min(known), symbol)}..{format_amount(max(known), symbol)}",
-            )
-        console.print(chart)
-    if result.missing:
-        shown = ", ".join(result.missing[:8]) + (" ..." if len(result.missing) > 8 else "")
-        console.print(
-            Text(
-                f"Note: no data for {len(result.missing)} of {result.rows.height} "
-                f"periods ({shown}); they are shown as n/a, not as zero.",
-                style="yellow",
-            ),
-            soft_wrap=True,
-        )
+    if layout.chart is not None and doc["schema"].startswith("tradecli.series"):
+        _print_sparklines(layout.chart, doc.get("currency", "USD"), console)
+    for line in layout.prose:
+        console.print(Text(line), soft_wrap=True)
+    for note in layout.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
     console.print()
-    _sources_block(result.source_ids, dataset, console)
+    console.print(Text("Sources", style="bold"))
+    for line in layout.sources:
+        console.print(Text(f"  {line}"), soft_wrap=True)
+    console.print(Text(layout.data_line, style="dim"), soft_wrap=True)
+
+
+def _print_sparklines(chart: dict[str, list[Any]], currency: str, console: Console) -> None:
+    symbol = currency_symbol(currency)
+    exports, imports, balances = chart["exports"], chart["imports"], chart["balance"]
+    flows = [v for v in exports + imports if v is not None]
+    if not flows:
+        return
+    low, high = min(0.0, *flows), max(flows)
+    grid = Table(title="Chart (blank = no data)", box=None, title_justify="left", show_header=False)
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_column(justify="right")
+    grid.add_row(
+        "Exports",
+        Text(sparkline(exports, low, high), style="green"),
+        f"{format_amount(low, symbol)}..{format_amount(high, symbol)}",
+    )
+    grid.add_row("Imports", Text(sparkline(imports, low, high), style="red"), "same scale")
+    known = [b for b in balances if b is not None]
+    if known:
+        grid.add_row(
+            "Balance",
+            Text(sparkline(balances, min(known), max(known)), style="blue"),
+            f"{format_amount(min(known), symbol)}..{format_amount(max(known), symbol)}",
+        )
+    console.print(grid)
 
 
 def series_json(result: SeriesResult, dataset: Dataset) -> dict[str, Any]:
@@ -524,6 +431,8 @@ def series_json(result: SeriesResult, dataset: Dataset) -> dict[str, Any]:
         "query": {
             "reporter": result.reporter.iso3,
             "partner": result.partner.iso3,
+            "reporter_name": result.reporter.name,
+            "partner_name": result.partner.name,
             "from": str(result.first),
             "to": str(result.last),
         },
