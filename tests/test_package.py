@@ -100,7 +100,13 @@ def test_wheel_contains_the_sample_and_runs_from_a_fresh_venv(tmp_path: Path) ->
     )
     (wheel,) = dist.glob("tradecli-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for required in ("sample_flows.csv", "countries.csv", "sources.json", "README.md"):
+    for required in (
+        "sample_flows.csv",
+        "countries.csv",
+        "sources.json",
+        "hs_codes.csv",
+        "README.md",
+    ):
         assert f"tradecli/data/{required}" in names
 
     env_dir = tmp_path / "venv"
