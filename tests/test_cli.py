@@ -256,7 +256,7 @@ def test_countries_search(runner) -> None:
     found = {c["iso3"] for c in json.loads(result.stdout)}
     assert found == {"KOR", "PRK"}
     table = runner.invoke(app, ["countries", "yugo"])
-    assert "euyug" in table.stdout and "(former)" in table.stdout
+    assert "euyug" in table.stdout and "False" in table.stdout  # not a current country
 
 
 @pytest.mark.parametrize(
@@ -295,3 +295,14 @@ def test_more_bad_inputs(runner, args, code, fragment) -> None:
     assert result.exit_code == code, result.stderr
     assert fragment in result.stderr and result.stdout == ""
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown", "html", "json", "table"])
+def test_code_tables_in_every_format(runner, fmt) -> None:
+    result = runner.invoke(app, ["countries", "pakistan", "-f", fmt])
+    assert result.exit_code == 0, result.stderr
+    assert "PAK" in result.stdout and "aspak" in result.stdout
+    if fmt == "csv":
+        assert result.stdout.splitlines()[0] == "iso3,iso2,m49,oec_id,name,current"
+    codes = runner.invoke(app, ["products-codes", "8703", "-f", fmt])
+    assert codes.exit_code == 0 and "8703" in codes.stdout

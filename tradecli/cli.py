@@ -257,6 +257,27 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
     _emit(settings, output, document.doc, document.print_table)
 
 
+def _emit_list(
+    settings: Config, title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
+) -> None:
+    """Print a plain list (code tables) in the configured format."""
+    if settings.format is OutputFormat.JSON:
+        _dump_json(records)
+        return
+    if settings.format is not OutputFormat.TABLE:
+        from tradecli.outputs import list_document
+
+        sys.stdout.write(list_document(settings.format.value, title, columns, records))
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table(*(heading for _, heading in columns), box=None)
+    for record in records:
+        grid.add_row(*(Text("" if record[k] is None else str(record[k])) for k, _ in columns))
+    _console(settings).print(grid)
+
+
 def _warn(message: str) -> None:
     sys.stderr.write(f"Warning: {message}\n")
 
@@ -596,26 +617,26 @@ def products_codes(
         raise UsageError(
             f"no HS code matches {query!r}", hint="try fewer words, or a code prefix such as 0306"
         )
-    if settings.format is OutputFormat.JSON:
-        _dump_json(
-            [
-                {
-                    "code": c.code,
-                    "level": c.level,
-                    "section": c.section or None,
-                    "description": c.description,
-                }
-                for c in found
-            ]
-        )
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    grid = Table("Code", "Level", "Section", "Description", box=None)
-    for c in found:
-        grid.add_row(c.code, c.level, c.section, Text(c.description))
-    _console(settings).print(grid)
+    records = [
+        {
+            "code": c.code,
+            "level": c.level,
+            "section": c.section or None,
+            "description": c.description,
+        }
+        for c in found
+    ]
+    _emit_list(
+        settings,
+        f"HS codes matching {query!r}",
+        [
+            ("code", "Code"),
+            ("level", "Level"),
+            ("section", "Section"),
+            ("description", "Description"),
+        ],
+        records,
+    )
 
 
 @app.command()
@@ -652,27 +673,30 @@ def countries(
         raise UsageError(
             f"no country matches {query!r}", hint="try a shorter part of the name, or an ISO3 code"
         )
-    if settings.format is OutputFormat.JSON:
-        out = [
-            {
-                "iso3": c.iso3,
-                "iso2": c.iso2 or None,
-                "m49": c.m49 or None,
-                "oec_id": c.oec_id,
-                "name": c.name,
-                "current": c.current,
-            }
-            for c in rows
-        ]
-        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return
-    from rich.table import Table
-
-    grid = Table("ISO3", "ISO2", "M49", "OEC id", "Name", box=None)
-    for c in rows:
-        grid.add_row(c.iso3, c.iso2, c.m49, c.oec_id, c.name + ("" if c.current else " (former)"))
-    _console(settings).print(grid)
+    records = [
+        {
+            "iso3": c.iso3,
+            "iso2": c.iso2 or None,
+            "m49": c.m49 or None,
+            "oec_id": c.oec_id,
+            "name": c.name,
+            "current": c.current,
+        }
+        for c in rows
+    ]
+    _emit_list(
+        settings,
+        "Countries" + (f" matching {query!r}" if query else ""),
+        [
+            ("iso3", "ISO3"),
+            ("iso2", "ISO2"),
+            ("m49", "M49"),
+            ("oec_id", "OEC id"),
+            ("name", "Name"),
+            ("current", "Current"),
+        ],
+        records,
+    )
 
 
 @app.command("config-path")

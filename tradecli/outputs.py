@@ -446,3 +446,34 @@ def write_atomic(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def list_document(
+    fmt: str, title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
+) -> str:
+    """A plain list (code tables, cache entries) as csv, markdown or html."""
+    keys = [key for key, _ in columns]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(keys)
+        writer.writerows([["" if r[k] is None else r[k] for k in keys] for r in records])
+        return out.getvalue()
+    cells = [["" if r[k] is None else str(r[k]) for k in keys] for r in records]
+    if fmt == "markdown":
+        lines = [
+            f"## {_md_escape(title)}",
+            "",
+            "| " + " | ".join(h for _, h in columns) + " |",
+            "|" + "|".join("---" for _ in columns) + "|",
+        ]
+        lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in cells]
+        return "\n".join(lines) + "\n"
+    e = html.escape
+    rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in cells)
+    heads = "".join(f"<th>{e(h)}</th>" for _, h in columns)
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{e(title)}'
+        f"</title><style>{_CSS}</style></head><body><h1>{e(title)}</h1><table><thead><tr>"
+        f"{heads}</tr></thead><tbody>{rows}</tbody></table></body></html>\n"
+    )
