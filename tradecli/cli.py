@@ -802,7 +802,9 @@ def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
     entries = cache.entries()
     rows = [
         {
-            "pair": f"{e.reporter}-{e.partner}",
+            "pair": f"{e.reporter}-{e.partner}"
+            if e.kind == "fetch"
+            else f"import ({len(e.countries)} countries)",
             "from": str(e.start),
             "to": str(e.end),
             "cube": e.cube,
@@ -816,28 +818,25 @@ def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
         for e in entries
     ]
     if settings.format is OutputFormat.JSON:
-        json.dump({"cache_dir": str(cache.root), "entries": rows}, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        _dump_json({"cache_dir": str(cache.root), "entries": rows})
         return
-    from rich.table import Table
-
-    console = _console(settings)
-    console.print(f"Cache: {cache.root}", soft_wrap=True)
-    if not rows:
-        console.print("No cached entries. Fetch some with `tradecli fetch PAK JPN --from 2024-01`.")
-        return
-    table = Table("Pair", "From", "To", "Cube", "Rows", "Fetched", "Fresh", box=None)
-    for r in rows:
-        table.add_row(
-            str(r["pair"]),
-            str(r["from"]),
-            str(r["to"]),
-            str(r["cube"]),
-            str(r["rows"]),
-            str(r["fetched_at"]),
-            "yes" if r["fresh"] else "stale",
-        )
-    console.print(table)
+    if settings.format is OutputFormat.TABLE:
+        _console(settings).print(f"Cache: {cache.root}", soft_wrap=True)
+        if not rows:
+            _console(settings).print(
+                "No cached entries. Fetch some with `tradecli fetch PAK JPN --from 2024-01`."
+            )
+            return
+    columns = [
+        ("pair", "Pair"),
+        ("from", "From"),
+        ("to", "To"),
+        ("cube", "Cube"),
+        ("rows", "Rows"),
+        ("fetched_at", "Fetched"),
+        ("fresh", "Fresh"),
+    ]
+    _emit_list(settings, f"tradecli cache {cache.root}", columns, rows)
 
 
 @cache_app.command("clear")
