@@ -909,7 +909,8 @@ def report(
     if not specs:
         raise UsageError(
             f"no [[report]] entries in {settings.path or 'the config file'}",
-            hint='add some: see the README\'s "Scheduled reports" section and config.toml',
+            hint="add some: see `tradecli report` in the README and the example at the end "
+            "of config.toml",
         )
     if name:
         known = {s.name for s in specs}
