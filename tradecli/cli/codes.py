@@ -1,0 +1,131 @@
+"""Code tables and configuration: products-codes, countries, config-path."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from tradecli.cli._app import (
+    FormatOption,
+    _emit_list,
+    _settings,
+    app,
+)
+from tradecli.errors import UsageError
+
+
+@app.command("products-codes")
+def products_codes(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="Code prefix (8703, 03) or words of the name.")],
+    output_format: FormatOption = None,
+) -> None:
+    """Search the HS 2022 product codes (sections, HS2, HS4, HS6).
+
+    Example: tradecli products-codes "shrimps frozen"
+    """
+    from tradecli.codes import search_hs
+
+    settings = _settings(ctx, format=output_format)
+    found = search_hs(query)
+    if not found:
+        raise UsageError(
+            f"no HS code matches {query!r}", hint="try fewer words, or a code prefix such as 0306"
+        )
+    records = [
+        {
+            "code": c.code,
+            "level": c.level,
+            "section": c.section or None,
+            "description": c.description,
+        }
+        for c in found
+    ]
+    _emit_list(
+        settings,
+        f"HS codes matching {query!r}",
+        [
+            ("code", "Code"),
+            ("level", "Level"),
+            ("section", "Section"),
+            ("description", "Description"),
+        ],
+        records,
+    )
+
+
+@app.command()
+def countries(
+    ctx: typer.Context,
+    query: Annotated[
+        str | None, typer.Argument(help="Part of a name or code; all when omitted.")
+    ] = None,
+    output_format: FormatOption = None,
+) -> None:
+    """List country codes tradecli understands, optionally filtered by QUERY.
+
+    Example: tradecli countries korea
+    """
+    from tradecli.codes import load_countries, normalise
+
+    settings = _settings(ctx, format=output_format)
+    table = load_countries()
+    wanted = normalise(query) if query else ""
+    rows = []
+    for country in table.by_iso3.values():
+        names = [
+            country.iso3,
+            country.iso2,
+            country.m49,
+            country.oec_id,
+            country.name,
+            country.official_name,
+            *country.aliases,
+        ]
+        if not wanted or any(wanted in normalise(n) for n in names if n):
+            rows.append(country)
+    if not rows:
+        raise UsageError(
+            f"no country matches {query!r}", hint="try a shorter part of the name, or an ISO3 code"
+        )
+    records = [
+        {
+            "iso3": c.iso3,
+            "iso2": c.iso2 or None,
+            "m49": c.m49 or None,
+            "oec_id": c.oec_id,
+            "name": c.name,
+            "current": c.current,
+        }
+        for c in rows
+    ]
+    _emit_list(
+        settings,
+        "Countries" + (f" matching {query!r}" if query else ""),
+        [
+            ("iso3", "ISO3"),
+            ("iso2", "ISO2"),
+            ("m49", "M49"),
+            ("oec_id", "OEC id"),
+            ("name", "Name"),
+            ("current", "Current"),
+        ],
+        records,
+    )
+
+
+@app.command("config-path")
+def config_path(ctx: typer.Context) -> None:
+    """Print the config file tradecli reads, and whether it exists.
+
+    Example: cp config.toml "$(tradecli config-path)"
+    """
+    from tradecli.config import config_file
+
+    path, _ = config_file(ctx.obj.get("config_path"), os.environ)
+    typer.echo(str(path))
+    if not path.exists():
+        sys.stderr.write("(the file does not exist; built-in defaults apply)\n")

@@ -1,0 +1,225 @@
+"""Data commands: balance, products, partners, series."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
+from tradecli.cli._app import (
+    CompareOption,
+    CubeOption,
+    FormatOption,
+    FromOption,
+    OfflineOption,
+    OutputOption,
+    PeriodOption,
+    RefreshOption,
+    ToOption,
+    TopOption,
+    _run,
+    _settings,
+    app,
+)
+from tradecli.config import OutputFormat
+from tradecli.documents import Request
+from tradecli.periods import Compare, Convention
+
+EPILOG_BALANCE = """\
+\b
+Examples:
+  tradecli balance PAK JPN --from 2024-08     # Aug 2024 vs the latest month
+  tradecli balance pakistan japan --from 2019-12 --to 2020-12
+  tradecli balance CHL ARG --from 2002 --to 2004 --format json
+  tradecli balance PAK JPN --offline          # cache or embedded sample only
+"""
+
+
+@app.command(epilog=EPILOG_BALANCE)
+def balance(
+    ctx: typer.Context,
+    reporter: Annotated[
+        str,
+        typer.Argument(
+            metavar="REPORTER",
+            help="Reporting country: ISO3 (PAK), ISO2, M49, OEC id (aspak) or English name.",
+        ),
+    ],
+    partner: Annotated[
+        str, typer.Argument(metavar="PARTNER", help="Partner country, in any of the same forms.")
+    ],
+    from_: FromOption = None,
+    to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
+    mirror: Annotated[
+        bool,
+        typer.Option("--mirror", help="Also show the partner's reported figures and the gap."),
+    ] = False,
+    output: OutputOption = None,
+    output_format: FormatOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
+) -> None:
+    """Exports, imports and trade balance of REPORTER with PARTNER over two periods.
+
+    Balance is exports minus imports from REPORTER's side; growth is
+    (to - from) / from x 100, left empty (with a note) when a figure is missing,
+    a month of a window is missing, or the base is zero. Every figure names its
+    source. Periods: months (2024-08), years (2024), quarters (2025-Q2), fiscal
+    years (FY2025, see periods.fiscal_year_start).
+    """
+    settings = _settings(ctx, format=output_format)
+    request = Request(
+        "balance",
+        reporter,
+        partner,
+        from_,
+        to,
+        period,
+        compare,
+        mirror=mirror,
+        offline=offline,
+        refresh=refresh,
+        cube=cube,
+        chart=settings.format is OutputFormat.HTML,
+    )
+    _run(ctx, settings, request, output)
+
+
+@app.command(
+    epilog="""\
+\b
+Examples:
+  tradecli products CHL ARG --from 2004 --level hs2
+  tradecli products CHL ARG --from 2004 --flow imports --level hs4 --top 5
+"""
+)
+def products(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    flow: Annotated[
+        FlowChoice, typer.Option("--flow", help="Which flow to break down.")
+    ] = FlowChoice.EXPORTS,
+    level: Annotated[
+        ProductLevel, typer.Option("--level", help="Product level.")
+    ] = ProductLevel.HS4,
+    top: TopOption = 10,
+    from_: FromOption = None,
+    to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
+    output_format: FormatOption = None,
+    output: OutputOption = None,
+    offline: OfflineOption = False,
+) -> None:
+    """Top products of REPORTER's exports to (or imports from) PARTNER.
+
+    Shows HS names, value, share of the flow and growth, with an "All other"
+    row so that shares add up to 100 %. Products come from product-level data
+    (the embedded sample has Chile-Argentina 2004 at HS6; add more with
+    `tradecli import`).
+    """
+    settings = _settings(ctx, format=output_format)
+    request = Request(
+        "products",
+        reporter,
+        partner,
+        from_,
+        to,
+        period,
+        compare,
+        flow=flow.value,
+        level=level.value,
+        top=top,
+        offline=offline,
+    )
+    _run(ctx, settings, request, output)
+
+
+@app.command(
+    epilog="""\
+\b
+Examples:
+  tradecli partners PAK --from 2006 --sort deficit
+  tradecli partners CHL --from 2002 --to 2006 --flow exports --top 5
+"""
+)
+def partners(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    flow: Annotated[
+        PartnerMeasure,
+        typer.Option(
+            "--flow", help="What value and growth measure: exports, imports or both (trade)."
+        ),
+    ] = PartnerMeasure.TRADE,
+    sort: Annotated[
+        PartnerSort,
+        typer.Option(
+            "--sort",
+            help="value: biggest first; deficit / surplus: largest first; growth: fastest first.",
+        ),
+    ] = PartnerSort.VALUE,
+    top: TopOption = 10,
+    from_: FromOption = None,
+    to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
+    output_format: FormatOption = None,
+    output: OutputOption = None,
+) -> None:
+    """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
+
+    Reads cached and imported data involving REPORTER, else the embedded sample
+    (all pairs of 166 countries in 2006; Chile's partners in 2002).
+    """
+    settings = _settings(ctx, format=output_format)
+    request = Request(
+        "partners",
+        reporter,
+        None,
+        from_,
+        to,
+        period,
+        compare,
+        flow=flow.value,
+        top=top,
+        sort=sort.value,
+    )
+    _run(ctx, settings, request, output)
+
+
+@app.command(
+    epilog="""\
+\b
+Examples:
+  tradecli series PAK JPN --from 2019-11 --to 2021-01
+  tradecli series PAK JPN --from 2023-01 --to 2025-08 --format json
+"""
+)
+def series(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    from_: FromOption = None,
+    to: ToOption = None,
+    output_format: FormatOption = None,
+    output: OutputOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
+) -> None:
+    """One row per month (or year) of exports, imports and balance, with a chart.
+
+    Periods without data are shown as n/a, never as zero, and the chart leaves
+    a gap for them.
+    """
+    settings = _settings(ctx, format=output_format)
+    request = Request(
+        "series", reporter, partner, from_, to, offline=offline, refresh=refresh, cube=cube
+    )
+    _run(ctx, settings, request, output)

@@ -1,0 +1,174 @@
+"""The OEC API and the cache: fetch, cache path | info | clear."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from tradecli.cli._app import (
+    CubeOption,
+    FormatOption,
+    _console,
+    _dump_json,
+    _emit_list,
+    _progress,
+    _settings,
+    _warn,
+    app,
+)
+from tradecli.config import OutputFormat
+from tradecli.errors import TradecliError, UsageError
+
+EPILOG_FETCH = """\
+\b
+Examples:
+  tradecli fetch PAK JPN --from 2023-01       # months, from Japan's customs cube
+  tradecli fetch CHL ARG --from 2019 --to 2022 --cube trade_i_baci_a_92
+"""
+
+
+@app.command(epilog=EPILOG_FETCH)
+def fetch(
+    ctx: typer.Context,
+    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    from_: Annotated[
+        str, typer.Option("--from", metavar="PERIOD", help="First period, YYYY-MM or YYYY.")
+    ],
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="PERIOD", help="Last period [default: the cube's latest]."),
+    ] = None,
+    cube: CubeOption = None,
+) -> None:
+    """Fetch both flows between REPORTER and PARTNER from the OEC API into the cache.
+
+    Needs the network; OEC_TOKEN (or api.token) is sent when set. Shows progress
+    on stderr and prints a summary of what was stored; exits non-zero on failure
+    and leaves the cache as it was.
+    """
+    from tradecli.codes import resolve_country
+    from tradecli.numfmt import format_amount
+    from tradecli.periods import check_range, parse_period
+    from tradecli.sources import PairRequest, fetch_into_cache, open_cache
+
+    settings = _settings(ctx)
+    today = dt.date.today()
+    rep, par = resolve_country(reporter), resolve_country(partner)
+    if rep.iso3 == par.iso3:
+        raise UsageError(f"reporter and partner are both {rep.name} ({rep.iso3})")
+    start = parse_period(from_, today)
+    end = parse_period(to, today) if to else None
+    if end:
+        check_range(start, end)
+    cache = open_cache(settings, _warn)
+    request = PairRequest(rep.iso3, par.iso3, start, end, cube)
+    with _progress(settings) as progress:
+        entry, rows = fetch_into_cache(
+            settings, cache, request, progress=progress, transport=ctx.obj.get("transport")
+        )
+    if entry is None:  # pragma: no cover - put() just wrote it
+        raise TradecliError("the cache entry just written cannot be read back")
+    typer.echo(
+        f"Stored {rows} rows for {rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), "
+        f"{entry.start}..{entry.end}, from cube {entry.cube} (values in {entry.currency})."
+    )
+    typer.echo(f"Source: {entry.url}")
+    typer.echo(f"Cache entry: {entry.path} ({format_amount(entry.size, '')}B)")
+
+
+cache_app = typer.Typer(
+    help="Inspect or empty the cache of fetched OEC data.\n\nExample: tradecli cache info",
+    no_args_is_help=True,
+)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("path")
+def cache_path(ctx: typer.Context) -> None:
+    """Print the cache directory (TRADECLI_CACHE_DIR, cache.dir, or the platform's).
+
+    Example: ls "$(tradecli cache path)"
+    """
+    from tradecli.config import cache_dir
+
+    typer.echo(str(cache_dir(_settings(ctx))))
+
+
+@cache_app.command("info")
+def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
+    """List cached entries: pair, periods, cube, rows, fetch time and freshness.
+
+    Example: tradecli cache info --format json
+    """
+    from tradecli.sources import open_cache
+
+    settings = _settings(ctx, format=output_format)
+    cache = open_cache(settings, _warn)
+    entries = cache.entries()
+    rows = [
+        {
+            "pair": f"{e.reporter}-{e.partner}"
+            if e.kind == "fetch"
+            else f"import ({len(e.countries)} countries)",
+            "from": str(e.start),
+            "to": str(e.end),
+            "cube": e.cube,
+            "currency": e.currency,
+            "rows": e.rows,
+            "bytes": e.size,
+            "fetched_at": e.fetched_at.isoformat(timespec="seconds"),
+            "fresh": cache.fresh(e),
+            "url": e.url,
+        }
+        for e in entries
+    ]
+    if settings.format is OutputFormat.JSON:
+        _dump_json({"cache_dir": str(cache.root), "entries": rows})
+        return
+    if settings.format is OutputFormat.TABLE:
+        _console(settings).print(f"Cache: {cache.root}", soft_wrap=True)
+        if not rows:
+            _console(settings).print(
+                "No cached entries. Fetch some with `tradecli fetch PAK JPN --from 2024-01`."
+            )
+            return
+    columns = [
+        ("pair", "Pair"),
+        ("from", "From"),
+        ("to", "To"),
+        ("cube", "Cube"),
+        ("rows", "Rows"),
+        ("fetched_at", "Fetched"),
+        ("fresh", "Fresh"),
+    ]
+    _emit_list(settings, f"tradecli cache {cache.root}", columns, rows)
+
+
+@cache_app.command("clear")
+def cache_clear(
+    ctx: typer.Context,
+    older_than: Annotated[
+        str | None,
+        typer.Option(
+            "--older-than",
+            metavar="AGE",
+            help="Only entries fetched more than AGE ago (e.g. 30d, 12h).",
+        ),
+    ] = None,
+) -> None:
+    """Delete cached entries (all of them, or those older than --older-than).
+
+    Example: tradecli cache clear --older-than 30d
+    """
+    from tradecli.config import parse_duration
+    from tradecli.sources import open_cache
+
+    try:
+        seconds = parse_duration(older_than) if older_than else None
+    except ValueError as exc:
+        raise UsageError(f"--older-than {exc}") from None
+    removed = open_cache(_settings(ctx), _warn).clear(seconds)
+    typer.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
