@@ -225,6 +225,12 @@ HELP_EXAMPLES = {
     ("cache", "info"): "tradecli cache info --format json",
     ("cache", "path"): "Example: ls",
     ("cache", "clear"): "tradecli cache clear --older-than 30d",
+    ("products",): "tradecli products CHL ARG --from 2004 --level hs2",
+    ("partners",): "tradecli partners PAK --from 2006 --sort deficit",
+    ("series",): "tradecli series PAK JPN --from 2019-11 --to 2021-01",
+    ("import",): "tradecli import comtrade_extract.csv",
+    ("report",): "tradecli report --name pak-jpn-monthly --dry-run",
+    ("products-codes",): "Example: tradecli products-codes",
 }
 
 
