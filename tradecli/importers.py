@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,7 +85,7 @@ def detect(path: Path) -> ImportFormat:
             hint="import OEC, UN Comtrade, BACI or tidy CSV/JSON files",
         )
     try:
-        header = [_norm(c) for c in next(csv.reader(io.StringIO(text)), [])]
+        header = [normalise_column(c) for c in next(csv.reader(io.StringIO(text)), [])]
     except csv.Error:
         header = []
     if header[:6] == ["t", "i", "j", "k", "v", "q"]:
@@ -103,7 +102,7 @@ def detect(path: Path) -> ImportFormat:
     )
 
 
-def _norm(name: str) -> str:
+def normalise_column(name: str) -> str:
     return name.strip().lower().replace("_", "").replace(" ", "")
 
 
@@ -144,7 +143,7 @@ def read(
         offset = 2  # line 1 is the header
     if raw.is_empty():
         raise BadFile(f"{path}: no rows")
-    raw = raw.rename({c: _norm(c) for c in raw.columns}).with_row_index("_row")
+    raw = raw.rename({c: normalise_column(c) for c in raw.columns}).with_row_index("_row")
     parse = {
         ImportFormat.OEC_JSON: _oec,
         ImportFormat.OEC_CSV: _oec,
@@ -153,7 +152,7 @@ def read(
         ImportFormat.BACI: _baci,
         ImportFormat.TIDY: _tidy,
     }[fmt]
-    ctx = _Context(path=path, label=label, offset=offset, year=year, baci_codes=baci_codes)
+    ctx = FileContext(path=path, label=label, offset=offset, year=year, baci_codes=baci_codes)
     frame, skipped = parse(raw, ctx)
     frame = frame.with_columns(currency=pl.lit(currency), source=pl.lit(source_id)).select(
         schema.FLOWS_SCHEMA.names()
@@ -182,7 +181,7 @@ def _stringify(record: Any) -> dict[str, str | None]:
 
 
 @dataclass(frozen=True)
-class _Context:
+class FileContext:
     path: Path
     label: str
     offset: int
@@ -234,7 +233,7 @@ def _iso3(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _value(raw: pl.DataFrame, ctx: _Context, column: str, scale: float = 1.0) -> pl.Series:
+def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0) -> pl.Series:
     values = raw[column].str.strip_chars().cast(pl.Float64, strict=False)
     ctx.fail(
         raw,
@@ -246,7 +245,7 @@ def _value(raw: pl.DataFrame, ctx: _Context, column: str, scale: float = 1.0) ->
     return values * scale
 
 
-def _periods(raw: pl.DataFrame, ctx: _Context, column: str) -> tuple[pl.Series, pl.Series]:
+def _periods(raw: pl.DataFrame, ctx: FileContext, column: str) -> tuple[pl.Series, pl.Series]:
     """'2018' -> (2018-01-01, year); '2018-03' or '201803' -> (2018-03-01, month)."""
     text = raw[column].str.strip_chars().str.replace("-", "")
     is_year = text.str.contains(r"^\d{4}$")
@@ -265,7 +264,7 @@ def _periods(raw: pl.DataFrame, ctx: _Context, column: str) -> tuple[pl.Series, 
     return day, pl.Series(["year" if y else "month" for y in is_year], dtype=pl.String)
 
 
-def _product(raw: pl.DataFrame, ctx: _Context, column: str | None) -> pl.Series:
+def _product(raw: pl.DataFrame, ctx: FileContext, column: str | None) -> pl.Series:
     if column is None or column not in raw.columns:
         return pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
     code = raw[column].str.strip_chars().fill_null("TOTAL")
@@ -277,7 +276,7 @@ def _product(raw: pl.DataFrame, ctx: _Context, column: str | None) -> pl.Series:
 
 def _finish(
     raw: pl.DataFrame,
-    ctx: _Context,
+    ctx: FileContext,
     exporter: pl.Series,
     importer: pl.Series,
     reporter: pl.Series | None,
@@ -306,7 +305,7 @@ def _finish(
 # -- formats ------------------------------------------------------------------------
 
 
-def _tidy(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     ctx.need(raw, "reporter", "partner", "flow", "period", "valueusd")
     from tradecli.codes import resolve_country
     from tradecli.errors import UnknownCountry
@@ -334,7 +333,7 @@ def _tidy(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int
     return _finish(raw, ctx, exporter, importer, reporter, period, frequency, product, value), {}
 
 
-def _comtrade(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     ctx.need(raw, "reporteriso", "partneriso", "flowcode", "period", "primaryvalue")
     skipped: dict[str, int] = {}
     keep = pl.lit(True)
@@ -371,9 +370,9 @@ def _comtrade(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str,
     return frame, skipped
 
 
-def _baci(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+def _baci(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     ctx.need(raw, "t", "i", "j", "k", "v")
-    codes = _baci_mapping(ctx)
+    codes = baci_code_table(ctx)
     exporter = (
         raw["i"].str.strip_chars().replace_strict(codes, default=None, return_dtype=pl.String)
     )
@@ -392,7 +391,7 @@ def _baci(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int
     return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
 
 
-def _baci_mapping(ctx: _Context) -> dict[str, str]:
+def baci_code_table(ctx: FileContext) -> dict[str, str]:
     if ctx.baci_codes is None:
         table = {k: v for k, v in _country_map().items() if k.isdigit()}
         table.update(BACI_CODE_EXCEPTIONS)
@@ -401,7 +400,7 @@ def _baci_mapping(ctx: _Context) -> dict[str, str]:
         codes = pl.read_csv(ctx.baci_codes, infer_schema=False)
     except Exception as exc:
         raise BadFile(f"cannot read the BACI country codes file {ctx.baci_codes}: {exc}") from None
-    codes = codes.rename({c: _norm(c) for c in codes.columns})
+    codes = codes.rename({c: normalise_column(c) for c in codes.columns})
     if not {"countrycode", "countryiso3"} <= set(codes.columns):
         raise BadFile(f"{ctx.baci_codes}: needs columns country_code and country_iso3")
     return dict(
@@ -413,7 +412,7 @@ def _baci_mapping(ctx: _Context) -> dict[str, str]:
     )
 
 
-def _oec(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]]:
+def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     from tradecli.oec import hs_code_from_id
 
     ctx.need(raw, "tradevalue")
@@ -482,224 +481,3 @@ def _oec(raw: pl.DataFrame, ctx: _Context) -> tuple[pl.DataFrame, dict[str, int]
             product = pl.Series([f"S{i:02d}" for i in ids], dtype=pl.String)
     value = _value(raw, ctx, "tradevalue")
     return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
-
-
-# -- totals and the fast BACI path ----------------------------------------------------
-
-
-def add_derived_totals(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Add TOTAL rows (the sum of the products) where a flow has products but no total.
-
-    Product-level files such as BACI carry no totals; balances need them. The
-    derived rows keep the file's source id, and the import summary says they
-    were derived.
-    """
-    keys = ["exporter", "importer", "reporter", "period", "frequency", "currency", "source"]
-    has_total = frame.filter(pl.col("product") == schema.TOTAL).select(keys).unique()
-    derived = (
-        frame.filter(pl.col("product") != schema.TOTAL)
-        .group_by(keys)
-        .agg(pl.col("value").sum())
-        .join(has_total, on=keys, how="anti", nulls_equal=True)
-        .with_columns(product=pl.lit(schema.TOTAL))
-        .select(schema.FLOWS_SCHEMA.names())
-    )
-    if derived.is_empty():
-        return frame, 0
-    return pl.concat([frame, derived]), derived.height
-
-
-BACI_SCHEMA = {
-    "t": pl.Int32,
-    "i": pl.Int32,
-    "j": pl.Int32,
-    "k": pl.Int64,
-    "v": pl.Float64,
-    "q": pl.String,
-}
-
-
-@dataclass(frozen=True)
-class FastBaci:
-    partitions: Iterator[pl.DataFrame]
-    rows: int
-    first_year: int
-    last_year: int
-
-
-def baci_fast(
-    path: Path, *, baci_codes: Path | None, currency: str, source_id: str
-) -> FastBaci | None:
-    """Read a clean BACI file with typed columns, validating with integer arithmetic.
-
-    The file is held as five numeric columns (about 28 bytes a row, 280 MB for
-    10 million rows); country codes become ISO3 strings one exporter at a time,
-    as each partition is written. Returns None when any row is not clean (a
-    parse error, an unknown code, a bad value): the caller then uses ``read``,
-    which names the line.
-    """
-    ctx = _Context(path=path, label="line", offset=2, year=None, baci_codes=baci_codes)
-    mapping = {int(c): iso3 for c, iso3 in _baci_mapping(ctx).items() if c.isdigit()}
-    with open(path, encoding="utf-8") as f:
-        if [_norm(c) for c in f.readline().strip().split(",")][:6] != list(BACI_SCHEMA):
-            return None
-    try:
-        raw = (
-            pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"])
-            .select("t", "i", "j", "k", "v")
-            .filter(pl.col("i") != pl.col("j"))
-            .collect()
-        )
-    except Exception:  # a value that does not parse: let the careful path find the line
-        return None
-    known = pl.Series(list(mapping), dtype=pl.Int32)
-    bad = raw.select(
-        (
-            ~pl.col("i").is_in(known.implode())
-            | ~pl.col("j").is_in(known.implode())
-            | pl.col("v").is_null()
-            | (pl.col("v") < 0)
-            | ~pl.col("k").is_between(0, 999_999)
-            | ~pl.col("t").is_between(1900, 2999)
-            | pl.any_horizontal(pl.all().is_null())
-        ).any()
-    ).item()
-    if bad or raw.is_empty():
-        return None
-    years = raw.select(lo=pl.col("t").min(), hi=pl.col("t").max()).row(0)
-
-    # Integer ranks in ISO3 order: sorting on them is several times faster than on
-    # strings and gives the order the cache wants (importer, period, product).
-    rank = {code: n for n, (code, _iso3) in enumerate(sorted(mapping.items(), key=lambda x: x[1]))}
-
-    def partitions() -> Iterator[pl.DataFrame]:
-        for part in raw.partition_by("i", maintain_order=False):
-            if part.select(pl.struct("j", "t", "k").is_duplicated().any()).item():
-                raise BadFile(
-                    f"{path}: the same flow (t, i, j, k) appears twice",
-                    hint="the file may hold overlapping rows; keep one row per flow",
-                )
-            totals = (
-                part.group_by("i", "j", "t")
-                .agg(pl.col("v").sum())
-                .with_columns(
-                    k=pl.lit(-1, pl.Int64)  # sorts after no product below; shown as TOTAL
-                )
-            )
-            both = pl.concat([part, totals.select(part.columns)])
-            both = both.with_columns(
-                _rank=pl.col("j").replace_strict(rank, return_dtype=pl.Int32),
-                _total=pl.col("k") < 0,
-            ).sort("_rank", "t", "_total", "k")
-            yield both.select(
-                exporter=pl.col("i").replace_strict(mapping, return_dtype=pl.String),
-                importer=pl.col("j").replace_strict(mapping, return_dtype=pl.String),
-                reporter=pl.lit(None, pl.String),
-                period=pl.date(pl.col("t"), 1, 1),
-                frequency=pl.lit("year"),
-                product=pl.when(pl.col("_total"))
-                .then(pl.lit(schema.TOTAL))
-                .otherwise(pl.col("k").cast(pl.String).str.zfill(6)),
-                value=pl.col("v") * 1000.0,  # BACI values are thousands of USD
-                currency=pl.lit(currency),
-                source=pl.lit(source_id),
-            )
-
-    return FastBaci(partitions(), raw.height, int(years[0]), int(years[1]))
-
-
-@dataclass(frozen=True)
-class ImportSummary:
-    source_id: str
-    format: ImportFormat
-    flows: int  # rows stored, derived totals included
-    derived_totals: int
-    countries: int
-    start: str
-    end: str
-    content: str  # "totals", "products" or "products and totals"
-    skipped: dict[str, int]
-    entry: Path
-
-
-def import_into_cache(
-    cache: Any,
-    path: Path,
-    fmt: ImportFormat | None = None,
-    *,
-    baci_codes: Path | None = None,
-    year: int | None = None,
-    currency: str = "USD",
-) -> ImportSummary:
-    """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing."""
-    import hashlib
-
-    from tradecli.periods import Frequency, Period
-
-    fmt = fmt or detect(path)
-    source_id = f"import:{path.stem}"
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    key = f"import-{path.stem}-{digest.hexdigest()[:16]}"
-    annotations: dict[str, Any] = {
-        "source_id": source_id,
-        "title": f"{path.name} (imported file)",
-        "publisher": PUBLISHERS[fmt],
-        "format": fmt.value,
-    }
-    fast = None
-    if fmt is ImportFormat.BACI:
-        fast = baci_fast(path, baci_codes=baci_codes, currency=currency, source_id=source_id)
-    if fast is not None:
-        start, end = Period(fast.first_year), Period(fast.last_year)
-        rows_read, skipped, derived = fast.rows, {}, -1  # every BACI total is derived
-        partitions: Any = fast.partitions
-        presorted = True
-    else:
-        imported = read(
-            path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
-        )
-        frame, derived = add_derived_totals(imported.frame)
-        if frame.is_empty():
-            raise BadFile(f"{path}: nothing to import after skipping non-country rows")
-        frequency = Frequency(frame["frequency"][0])
-        start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
-        end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
-        rows_read, skipped = imported.rows_read, imported.skipped
-        partitions = frame.partition_by("exporter")
-        presorted = False
-    annotations.update(rows_read=rows_read, skipped=skipped)
-    entry = cache.put_dataset(
-        key,
-        partitions,
-        start=start,
-        end=end,
-        url=str(path.resolve()),
-        currency=currency,
-        annotations=annotations,
-        cube=path.name,
-        presorted=presorted,
-    )
-    meta = json.loads((entry / "_entry.json").read_text("utf-8"))
-    stored = pl.scan_parquet(sorted(entry.glob("*.parquet")))
-    # Only the product column is read: counting totals and products is cheap.
-    totals = int(stored.select((pl.col("product") == schema.TOTAL).sum()).collect().item())
-    rows = int(meta["rows"])
-    products = rows - totals
-    if derived < 0:
-        derived = totals
-    content = "totals" if not products else "products" if not totals else "products and totals"
-    return ImportSummary(
-        source_id=source_id,
-        format=fmt,
-        flows=rows,
-        derived_totals=derived,
-        countries=len(meta["countries"]),
-        start=str(start),
-        end=str(end),
-        content=content,
-        skipped=skipped,
-        entry=entry,
-    )

@@ -72,7 +72,7 @@ def import_file(
     reporter,partner,flow,period,value_usd[,product]. A bad row is reported with
     its line number and nothing is imported; re-importing a file replaces it.
     """
-    from tradecli.importers import import_into_cache
+    from tradecli.ingest import import_into_cache
     from tradecli.sources import open_cache
 
     settings = _settings(ctx)
