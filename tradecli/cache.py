@@ -385,9 +385,6 @@ class Cache:
         keys = ["exporter", "importer", "reporter", "period", "frequency", "product", "source"]
         return pl.concat(scans).unique(subset=keys, keep="first", maintain_order=True)
 
-    def read(self, entries: list[Entry]) -> pl.DataFrame:
-        return self.scan(entries).collect()
-
     def matching(self, pair: tuple[str, str], frequency: Frequency) -> list[Entry]:
         return [e for e in self.entries() if e.covers(pair, frequency)]
 
