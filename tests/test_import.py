@@ -240,3 +240,31 @@ def test_unknown_format_and_missing_file(runner, tmp_path) -> None:
     assert result.exit_code == ExitCode.USAGE and "cannot tell the file's format" in result.stderr
     missing = runner.invoke(app, ["import", str(tmp_path / "nope.csv")])
     assert missing.exit_code == ExitCode.USAGE and "does not exist" in missing.stderr
+
+
+def test_older_hs_codes_are_named_by_their_parent(runner, shared_data) -> None:
+    path = (
+        shared_data
+        / "real"
+        / "comtrade"
+        / ("vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv")
+    )
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    doc = _json(
+        runner,
+        [
+            "products",
+            "THA",
+            "VNM",
+            "--flow",
+            "imports",
+            "--level",
+            "hs6",
+            "--from",
+            "2011",
+            "--offline",
+        ],
+    )
+    names = {r["code"]: r["name"] for r in doc["rows"]}
+    # 030613 is an HS 2007 code that HS 2022 split up: its heading still names it.
+    assert names["030613"].startswith("(not in HS 2022; within 0306: Crustaceans")

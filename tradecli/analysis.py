@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort
-from tradecli.codes import Country, load_hs, product_level
+from tradecli.codes import Country, load_hs, product_level, product_name
 from tradecli.compute import (
     coverage,
     one_currency,
@@ -192,13 +192,12 @@ def products(
             schema=table.schema,
         )
         shown = pl.concat([shown, other])
-    names = load_hs()
     result = shown.with_columns(
         name=pl.col("code").map_elements(
             lambda code: (
                 f"All other products ({code[6:-1]})"
                 if code.startswith("OTHER(")
-                else (names[code].description if code in names else "(not in the HS 2022 table)")
+                else product_name(code)
             ),
             return_dtype=pl.String,
         ),
