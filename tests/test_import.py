@@ -13,6 +13,8 @@ from tradecli.errors import ExitCode
 from tradecli.importer_options import ImportFormat
 from tradecli.importers import detect
 
+SHRIMP = Path("real/comtrade/vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv")
+
 
 def _json(runner, args: list[str]) -> dict:
     result = runner.invoke(app, [*args, "--format", "json"])
@@ -99,12 +101,7 @@ def test_comtrade_csv_then_balance(runner, shared_data) -> None:
 
 
 def test_comtrade_hs6_products_and_partners(runner, shared_data) -> None:
-    path = (
-        shared_data
-        / "real"
-        / "comtrade"
-        / ("vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv")
-    )
+    path = shared_data / SHRIMP
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 0, result.stderr
     assert "Skipped" in result.stdout and "re-exports" in result.stdout
@@ -243,12 +240,7 @@ def test_unknown_format_and_missing_file(runner, tmp_path) -> None:
 
 
 def test_older_hs_codes_are_named_by_their_parent(runner, shared_data) -> None:
-    path = (
-        shared_data
-        / "real"
-        / "comtrade"
-        / ("vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv")
-    )
+    path = shared_data / SHRIMP
     assert runner.invoke(app, ["import", str(path)]).exit_code == 0
     doc = _json(
         runner,

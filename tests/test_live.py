@@ -30,6 +30,13 @@ def _cache_snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+def _point_at_port(config: Path, port: int) -> None:
+    """Pull the server away: point the config's base_url at a port where nothing listens."""
+    text = config.read_text()
+    old = text.split("127.0.0.1:")[1].split("/")[0]
+    config.write_text(text.replace(f"127.0.0.1:{old}", f"127.0.0.1:{port}"))
+
+
 def _json(runner, args: list[str]) -> dict:
     result = runner.invoke(app, [*args, "--format", "json"])
     assert result.exit_code == 0, result.stderr
@@ -93,9 +100,7 @@ def test_server_gone_stale_cache_is_used_with_a_warning(
     first = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2006", "-f", "json"])
     assert json.loads(first.stdout)["provenance"]["origin"] == "live"
     # Pull the server away: point the config at a port where nothing listens.
-    text = live_config.read_text()
-    port = text.split("127.0.0.1:")[1].split("/")[0]
-    live_config.write_text(text.replace(f"127.0.0.1:{port}", "127.0.0.1:9"))
+    _point_at_port(live_config, 9)
     time.sleep(1.1)
     result = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2006", "-f", "json"])
     assert result.exit_code == 0, result.stderr
@@ -107,9 +112,7 @@ def test_server_gone_stale_cache_is_used_with_a_warning(
 
 
 def test_no_cache_and_no_server_falls_back_to_the_sample_or_fails(runner, live_config) -> None:
-    text = live_config.read_text()
-    port = text.split("127.0.0.1:")[1].split("/")[0]
-    live_config.write_text(text.replace(f"127.0.0.1:{port}", "127.0.0.1:9"))
+    _point_at_port(live_config, 9)
     ok = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08"])
     assert ok.exit_code == 0
     assert "falling back to the embedded sample" in ok.stderr and "-$127M" in ok.stdout
@@ -446,9 +449,7 @@ def test_refused_connection_leaves_the_cache_intact(
     assert runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2006"]).exit_code == 0
     root = isolated / "tradecli-cache"
     before = _cache_snapshot(root)
-    text = live_config.read_text()
-    port = text.split("127.0.0.1:")[1].split("/")[0]
-    live_config.write_text(text.replace(f"127.0.0.1:{port}", f"127.0.0.1:{unused_port}"))
+    _point_at_port(live_config, unused_port)
     result = runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2006"])
     assert result.exit_code == ExitCode.SOURCE_UNAVAILABLE
     assert "cannot connect" in result.stderr and result.stdout == ""

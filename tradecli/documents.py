@@ -75,7 +75,7 @@ def pair_query(
 ) -> PairQuery:
     """Resolve countries and periods, then load the pair's data (cache, API, sample)."""
     from tradecli.codes import resolve_country
-    from tradecli.periods import check_windows, parse_window, request_span
+    from tradecli.periods import check_windows, request_span
     from tradecli.sources import PairRequest, load_pair
 
     if request.partner is None:
@@ -87,9 +87,7 @@ def pair_query(
             f"reporter and partner are both {rep.name} ({rep.iso3})",
             hint="a balance needs two different countries, e.g. `tradecli balance PAK JPN`",
         )
-    fiscal = settings.fiscal_year_start
-    start = parse_window(request.from_, today, fiscal) if request.from_ else None
-    end = parse_window(request.to, today, fiscal) if request.to else None
+    start, end = _windows(settings, request, today)
     if start and end and request.period is Convention.POINT:
         check_windows(start, end)
     first, last, frequency = request_span(start, end, request.period, request.compare)
@@ -104,6 +102,18 @@ def pair_query(
         transport=transport,
     )
     return PairQuery(rep, par, start, end, dataset)
+
+
+def _windows(
+    settings: Config, request: Request, today: dt.date
+) -> tuple[Window | None, Window | None]:
+    """--from and --to as windows (fiscal years per the config); None where not given."""
+    from tradecli.periods import parse_window
+
+    fiscal = settings.fiscal_year_start
+    start = parse_window(request.from_, today, fiscal) if request.from_ else None
+    end = parse_window(request.to, today, fiscal) if request.to else None
+    return start, end
 
 
 def build(
@@ -196,13 +206,10 @@ def _partners(
 ) -> Document:
     from tradecli import analysis, render
     from tradecli.codes import resolve_country
-    from tradecli.periods import parse_window
     from tradecli.sources import load_country
 
     rep = resolve_country(request.reporter)
-    fiscal = settings.fiscal_year_start
-    start = parse_window(request.from_, today, fiscal) if request.from_ else None
-    end = parse_window(request.to, today, fiscal) if request.to else None
+    start, end = _windows(settings, request, today)
     dataset = load_country(settings, rep.iso3, warn)
     result = analysis.partners(
         dataset.flows,
@@ -214,7 +221,7 @@ def _partners(
         end,
         request.period,
         request.compare,
-        fiscal,
+        settings.fiscal_year_start,
     )
     doc = render.partners_json(result, dataset)
     return Document(doc, lambda console: render.print_document(doc, console), result)

@@ -11,6 +11,7 @@ number; nothing reaches the cache unless the whole file is good.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from dataclasses import dataclass, field
@@ -213,6 +214,7 @@ class FileContext:
             )
 
 
+@functools.cache
 def _country_map() -> dict[str, str]:
     """Every code form the importers meet -> ISO3 (ISO3, OEC id, M49 numeric)."""
     table = load_countries()

@@ -40,6 +40,11 @@ def _plain(number: Decimal) -> str:
     return text
 
 
+def currency_symbol(currency: str) -> str:
+    """'$' for USD, the way the OEC writes it; any other currency by its code: 'JPY 1.2B'."""
+    return "$" if currency == "USD" else f"{currency} "
+
+
 def format_amount(value: float | None, currency_symbol: str = "$") -> str:
     """OEC-style amount: ``-$127M``, ``$15.1M``, ``$1.23k``, ``$950``."""
     if value is None:

@@ -11,12 +11,11 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from tradecli import schema
-from tradecli.client import OECClient
 from tradecli.codes import load_countries
 from tradecli.errors import BadResponse, NoData, UsageError
 from tradecli.periods import Frequency, Period
@@ -24,6 +23,17 @@ from tradecli.periods import Frequency, Period
 VALUE_MEASURE = "Trade Value"
 IMPORTS_FLOW, EXPORTS_FLOW = 1, 2
 _NATIONAL_CUBE = re.compile(r"^trade_[sn]_([a-z]{3})_")
+
+if TYPE_CHECKING:  # the client (and httpx) load only when something is fetched
+    from tradecli.client import OECClient
+
+
+def national_cube_country(cube: str) -> str | None:
+    """ISO3 of a national cube's country (trade_s_jpn_m_hs -> JPN), else None."""
+    match = _NATIONAL_CUBE.match(cube)
+    return match.group(1).upper() if match else None
+
+
 _ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
@@ -79,8 +89,7 @@ class CubeInfo:
     @property
     def reporter(self) -> str | None:
         """ISO3 of the country whose customs data a national cube holds."""
-        match = _NATIONAL_CUBE.match(self.name)
-        return match.group(1).upper() if match else None
+        return national_cube_country(self.name)
 
     @property
     def official_keys(self) -> bool:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tradecli.numfmt import MISSING, format_amount, format_percent
+from tradecli.numfmt import MISSING, currency_symbol, format_amount, format_percent
 
 TMP_PREFIX = ".tradecli-tmp-"
 
@@ -43,8 +43,7 @@ class Tabular:
 
 
 def _symbol(doc: dict[str, Any]) -> str:
-    currency = doc.get("currency", "USD")
-    return "$" if currency == "USD" else f"{currency} "
+    return currency_symbol(doc.get("currency", "USD"))
 
 
 def _sources(doc: dict[str, Any]) -> tuple[list[str], str]:

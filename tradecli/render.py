@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tradecli.compute import BalanceResult, MirrorResult
-from tradecli.numfmt import MISSING, format_amount, format_percent
+from tradecli.numfmt import MISSING, currency_symbol, format_amount, format_percent
 from tradecli.sources import Dataset
 
 if TYPE_CHECKING:
@@ -28,11 +28,6 @@ _MEASURE_LABELS = {
     "imports": "Imports from {partner}",
     "balance": "Balance",
 }
-
-
-def currency_symbol(currency: str) -> str:
-    """'$' for USD, the way the OEC writes it; any other currency by its code: 'JPY 1.2B'."""
-    return "$" if currency == "USD" else f"{currency} "
 
 
 def _money(value: float | None) -> float | None:

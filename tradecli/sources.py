@@ -142,6 +142,8 @@ def open_cache(config: Config, warn: Callable[[str], None]) -> Cache:
 
 def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
     """A Dataset over cached entries, with one SourceInfo per cube."""
+    from tradecli import oec
+
     catalogue: dict[str, SourceInfo] = {}
     for entry in entries:
         source_id = str(entry.annotations.get("source_id") or f"oec:{entry.cube}")
@@ -161,7 +163,7 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
             f", from {source_name}" if source_name else ""
         )
         note = f"fetched {entry.fetched_at.isoformat(timespec='seconds')}"
-        own = national_cube_country(entry.cube)
+        own = oec.national_cube_country(entry.cube)
         if own is not None:
             other = entry.partner if own == entry.reporter else entry.reporter
             note += f"; customs data of {own}: " + (
@@ -196,14 +198,6 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
         fetched_at=fetched,
         extra={"cubes": sorted({e.cube for e in entries if e.kind == "fetch"})},
     )
-
-
-def national_cube_country(cube: str) -> str | None:
-    """ISO3 of a national cube's country (trade_s_jpn_m_hs -> JPN), else None."""
-    import re
-
-    match = re.match(r"^trade_[sn]_([a-z]{3})_", cube)
-    return match.group(1).upper() if match else None
 
 
 def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
