@@ -27,23 +27,39 @@ if TYPE_CHECKING:
 COMMANDS = ("balance", "products", "partners", "series")
 
 
-@dataclass(frozen=True)
-class Request:
-    command: str
-    reporter: str
-    partner: str | None = None
+@dataclass(frozen=True, kw_only=True)
+class WindowSpec:
+    """Which periods to compare: --from, --to, --period and --compare as given."""
+
     from_: str | None = None
     to: str | None = None
     period: Convention = Convention.POINT
     compare: Compare = Compare.YEAR
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceSpec:
+    """Where the data may come from: --offline, --refresh and --cube as given."""
+
+    offline: bool = False
+    refresh: bool = False
+    cube: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """What one data command computes; built by the CLI from its options, or by `report`."""
+
+    command: str
+    reporter: str
+    partner: str | None = None
+    window: WindowSpec = WindowSpec()
+    source: SourceSpec = SourceSpec()
     mirror: bool = False
     flow: str | None = None
     level: str = "hs4"
     top: int = 10
     sort: str = "value"
-    offline: bool = False
-    refresh: bool = False
-    cube: str | None = None
     chart: bool = False  # add the monthly series the HTML chart draws
 
 
@@ -55,7 +71,7 @@ class Document:
 
 
 @dataclass(frozen=True)
-class PairQuery:
+class LoadedPair:
     reporter: Country
     partner: Country
     start: Window | None
@@ -72,7 +88,7 @@ def pair_query(
     progress: Callable[[int, int | None], None] | None = None,
     transport: Any = None,
     offline: bool | None = None,
-) -> PairQuery:
+) -> LoadedPair:
     """Resolve countries and periods, then load the pair's data (cache, API, sample)."""
     from tradecli.codes import resolve_country
     from tradecli.periods import check_windows, request_span
@@ -88,20 +104,20 @@ def pair_query(
             hint="a balance needs two different countries, e.g. `tradecli balance PAK JPN`",
         )
     start, end = _windows(settings, request, today)
-    if start and end and request.period is Convention.POINT:
+    if start and end and request.window.period is Convention.POINT:
         check_windows(start, end)
-    first, last, frequency = request_span(start, end, request.period, request.compare)
-    pair = PairRequest(rep.iso3, par.iso3, first, last, request.cube, frequency)
+    first, last, frequency = request_span(start, end, request.window.period, request.window.compare)
+    pair = PairRequest(rep.iso3, par.iso3, first, last, request.source.cube, frequency)
     dataset = load_pair(
         settings,
         pair,
-        offline=request.offline if offline is None else offline,
-        refresh=request.refresh,
+        offline=request.source.offline if offline is None else offline,
+        refresh=request.source.refresh,
         warn=warn,
         progress=progress,
         transport=transport,
     )
-    return PairQuery(rep, par, start, end, dataset)
+    return LoadedPair(rep, par, start, end, dataset)
 
 
 def _windows(
@@ -111,8 +127,8 @@ def _windows(
     from tradecli.periods import parse_window
 
     fiscal = settings.fiscal_year_start
-    start = parse_window(request.from_, today, fiscal) if request.from_ else None
-    end = parse_window(request.to, today, fiscal) if request.to else None
+    start = parse_window(request.window.from_, today, fiscal) if request.window.from_ else None
+    end = parse_window(request.window.to, today, fiscal) if request.window.to else None
     return start, end
 
 
@@ -154,8 +170,8 @@ def _balance(
         query.partner,
         query.start,
         query.end,
-        request.period,
-        request.compare,
+        request.window.period,
+        request.window.compare,
         settings.fiscal_year_start,
     )
     mirror_result = None
@@ -193,8 +209,8 @@ def _products(
         request.top,
         query.start,
         query.end,
-        request.period,
-        request.compare,
+        request.window.period,
+        request.window.compare,
         settings.fiscal_year_start,
     )
     doc = render.products_json(result, query.dataset)
@@ -219,8 +235,8 @@ def _partners(
         request.top,
         start,
         end,
-        request.period,
-        request.compare,
+        request.window.period,
+        request.window.compare,
         settings.fiscal_year_start,
     )
     doc = render.partners_json(result, dataset)
@@ -242,7 +258,7 @@ def _series(
     return Document(doc, lambda console: render.print_document(doc, console), result)
 
 
-def _chart_series(query: PairQuery, result: Any) -> dict[str, Any] | None:
+def _chart_series(query: LoadedPair, result: Any) -> dict[str, Any] | None:
     """Monthly (or yearly) figures across the compared span, for the HTML chart."""
     from tradecli import analysis, render
     from tradecli.errors import NoData

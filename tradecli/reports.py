@@ -176,7 +176,7 @@ def parse_specs(raw: Any, path: Path) -> tuple[ReportSpec, ...]:
 
 
 def request_for(spec: ReportSpec) -> Any:
-    from tradecli.documents import Request
+    from tradecli.documents import Request, SourceSpec, WindowSpec
     from tradecli.periods import Compare, Convention
 
     convention, compare = PERIOD_RULES.get(spec.period, ("point", "year"))
@@ -185,15 +185,17 @@ def request_for(spec: ReportSpec) -> Any:
         command=spec.command,
         reporter=spec.reporter,
         partner=spec.partner,
-        from_=o.get("from"),
-        to=o.get("to"),
-        period=Convention(convention),
-        compare=Compare(compare),
+        window=WindowSpec(
+            from_=o.get("from"),
+            to=o.get("to"),
+            period=Convention(convention),
+            compare=Compare(compare),
+        ),
+        source=SourceSpec(offline=bool(o.get("offline"))),
         flow=o.get("flow"),
         level=o.get("level", "hs4"),
         top=int(o.get("top", 10)),
         sort=o.get("sort", "value"),
-        offline=bool(o.get("offline")),
         chart="html" in spec.formats,
     )
 

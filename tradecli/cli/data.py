@@ -23,7 +23,7 @@ from tradecli.cli._app import (
     app,
 )
 from tradecli.config import OutputFormat
-from tradecli.documents import Request
+from tradecli.documents import Request, SourceSpec, WindowSpec
 from tradecli.periods import Compare, Convention
 
 EPILOG_BALANCE = """\
@@ -73,17 +73,12 @@ def balance(
     """
     settings = _settings(ctx, format=output_format)
     request = Request(
-        "balance",
-        reporter,
-        partner,
-        from_,
-        to,
-        period,
-        compare,
+        command="balance",
+        reporter=reporter,
+        partner=partner,
+        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
+        source=SourceSpec(offline=offline, refresh=refresh, cube=cube),
         mirror=mirror,
-        offline=offline,
-        refresh=refresh,
-        cube=cube,
         chart=settings.format is OutputFormat.HTML,
     )
     _run(ctx, settings, request, output)
@@ -125,17 +120,14 @@ def products(
     """
     settings = _settings(ctx, format=output_format)
     request = Request(
-        "products",
-        reporter,
-        partner,
-        from_,
-        to,
-        period,
-        compare,
+        command="products",
+        reporter=reporter,
+        partner=partner,
+        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
+        source=SourceSpec(offline=offline),
         flow=flow.value,
         level=level.value,
         top=top,
-        offline=offline,
     )
     _run(ctx, settings, request, output)
 
@@ -179,13 +171,9 @@ def partners(
     """
     settings = _settings(ctx, format=output_format)
     request = Request(
-        "partners",
-        reporter,
-        None,
-        from_,
-        to,
-        period,
-        compare,
+        command="partners",
+        reporter=reporter,
+        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
         flow=flow.value,
         top=top,
         sort=sort.value,
@@ -220,6 +208,10 @@ def series(
     """
     settings = _settings(ctx, format=output_format)
     request = Request(
-        "series", reporter, partner, from_, to, offline=offline, refresh=refresh, cube=cube
+        command="series",
+        reporter=reporter,
+        partner=partner,
+        window=WindowSpec(from_=from_, to=to),
+        source=SourceSpec(offline=offline, refresh=refresh, cube=cube),
     )
     _run(ctx, settings, request, output)

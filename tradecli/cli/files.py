@@ -156,7 +156,7 @@ def report(
     def build_spec(spec: Any) -> Any:
         request = reports.request_for(spec)
         if dry_run:
-            request = replace(request, offline=True)
+            request = replace(request, source=replace(request.source, offline=True))
         return build(settings, request, warn=_warn, transport=ctx.obj.get("transport"))
 
     def render(fmt: str, doc: dict[str, Any], document: Any) -> str:
