@@ -28,6 +28,7 @@ class OutputFormat(StrEnum):
     JSON = "json"
     MARKDOWN = "markdown"
     HTML = "html"
+    TSV = "tsv"
 
 
 class ColorMode(StrEnum):

@@ -40,6 +40,18 @@ def _plain(number: Decimal) -> str:
     return text
 
 
+def full_precision(value: float) -> float:
+    """``value`` to 15 significant digits: what the data said, without binary noise.
+
+    A double holds any 15-digit decimal exactly enough to give it back, so this
+    drops only the noise summing floats leaves (28.000000000000004 -> 28.0,
+    1007172100.0000001 -> 1007172100.0). It is not a rounding for display:
+    cents and beyond are kept (1234999.996 stays 1234999.996). JSON and CSV
+    carry these values; tables format them once, with ``format_amount``.
+    """
+    return float(f"{value:.15g}")
+
+
 def currency_symbol(currency: str) -> str:
     """'$' for USD, the way the OEC writes it; any other currency by its code: 'JPY 1.2B'."""
     return "$" if currency == "USD" else f"{currency} "
@@ -69,3 +81,19 @@ def format_percent(value: float | None, signed: bool = False) -> str:
     if value < 0:
         return "-" + text
     return ("+" + text) if signed else text
+
+
+def format_value(value: float | int | str | bool | None, kind: str, currency: str = "USD") -> str:
+    """The one place a document's raw value becomes text, by its column kind.
+
+    Amounts and percentages are formatted from the unrounded value (rounded
+    once, here); a missing figure is ``n/a``; missing text is empty.
+    """
+    if kind in ("amount", "percent", "growth"):
+        if isinstance(value, str):
+            return value
+        number = None if value is None else float(value)
+        if kind == "amount":
+            return format_amount(number, currency_symbol(currency))
+        return format_percent(number, signed=kind == "growth")
+    return "" if value is None else str(value)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tradecli import render
 from tradecli.errors import ConfigError, SourceUnavailable, TradecliError
 
 PERIOD_RULES = {
@@ -27,8 +28,8 @@ PERIOD_RULES = {
     "fiscal-ytd": ("fiscal-ytd", "year"),
     "ttm": ("ttm", "year"),
 }
-FORMATS = ("table", "csv", "json", "markdown", "html")
-EXTENSIONS = {"table": "txt", "csv": "csv", "json": "json", "markdown": "md", "html": "html"}
+FORMATS = tuple(render.FORMATS)
+EXTENSIONS = {name: f.extension for name, f in render.FORMATS.items()}
 MANIFEST = "manifest.json"
 HISTORY_DIR = ".tradecli-history"
 LOCK_NAME = ".tradecli-report.lock"

@@ -7,7 +7,6 @@ renderers) are imported inside functions so that ``--help`` stays instant.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -19,13 +18,17 @@ import typer
 from typer.core import TyperGroup
 
 from tradecli import __version__
+from tradecli.cli._output import _console as _console
+from tradecli.cli._output import _dump_json as _dump_json
+from tradecli.cli._output import _emit_list as _emit_list
+from tradecli.cli._output import emit, resolve_request
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
 from tradecli.documents import Request
-from tradecli.errors import ExitCode, TradecliError, UsageError
+from tradecli.errors import ExitCode, TradecliError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    pass
 
 
 # "\b" keeps click from re-wrapping the example lines.
@@ -150,11 +153,6 @@ CompareOption = Annotated[
 ]
 
 
-def _dump_json(doc: object) -> None:
-    json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
-
-
 OutputOption = Annotated[
     Path | None,
     typer.Option(
@@ -168,96 +166,15 @@ OutputOption = Annotated[
 ]
 
 
-def render_document(
-    settings: Config, doc: dict[str, Any], print_table: Callable[[Console], None]
-) -> str:
-    """The document in the configured format, as text (deterministic for the same inputs)."""
-    from tradecli import outputs
-
-    fmt = settings.format
-    if fmt is OutputFormat.JSON:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if fmt is OutputFormat.CSV:
-        return outputs.to_csv(doc)
-    if fmt is OutputFormat.MARKDOWN:
-        return outputs.to_markdown(doc)
-    if fmt is OutputFormat.HTML:
-        return outputs.to_html(doc)
-    import io
-
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    print_table(
-        Console(
-            file=buffer,
-            width=settings.width or 100,
-            no_color=True,
-            color_system=None,
-            highlight=False,
-            soft_wrap=False,
-            emoji=False,
-        )
-    )
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
-
-
-def _emit(
-    settings: Config,
-    output: Path | None,
-    doc: dict[str, Any],
-    print_table: Callable[[Console], None],
-) -> None:
-    """Send a command's result to stdout or, atomically, to --output."""
-    live = sys.stdout.isatty() or settings.color is ColorMode.ALWAYS
-    if output is None and settings.format is OutputFormat.TABLE and live:
-        print_table(_console(settings))  # a terminal: colour, the terminal's width
-        return
-    text = render_document(settings, doc, print_table)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from tradecli.outputs import write_atomic
-
-    try:
-        write_atomic(output, text)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {output}: {exc.strerror}",
-            hint="check the directory exists or can be created, and is writable",
-        ) from None
-    sys.stderr.write(f"Wrote {output}\n")
-
-
 def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | None) -> None:
     from tradecli.documents import build
 
+    settings, request = resolve_request(ctx, settings, request, output)
     with _progress(settings) as progress:
         document = build(
             settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
         )
-    _emit(settings, output, document.doc, document.print_table)
-
-
-def _emit_list(
-    settings: Config, title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
-) -> None:
-    """Print a plain list (code tables) in the configured format."""
-    if settings.format is OutputFormat.JSON:
-        _dump_json(records)
-        return
-    if settings.format is not OutputFormat.TABLE:
-        from tradecli.outputs import list_document
-
-        sys.stdout.write(list_document(settings.format.value, title, columns, records))
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    grid = Table(*(heading for _, heading in columns), box=None)
-    for record in records:
-        grid.add_row(*(Text("" if record[k] is None else str(record[k])) for k, _ in columns))
-    _console(settings).print(grid)
+    emit(settings, output, document)
 
 
 def _warn(message: str) -> None:
@@ -291,25 +208,6 @@ def _progress(config: Config) -> Iterator[Callable[[int, int | None], None]]:
 
 def _settings(ctx: typer.Context, **flags: Any) -> Config:
     return load_config(ctx.obj.get("config_path"), env=os.environ, flags=flags)
-
-
-def _console(config: Config) -> Console:
-    from rich.console import Console
-
-    force = {ColorMode.ALWAYS: True, ColorMode.NEVER: False}.get(config.color)
-    width = config.width
-    if width is None and not sys.stdout.isatty():
-        width = 100  # stable output for cron and pipes
-    return Console(
-        file=sys.stdout,
-        force_terminal=force if config.color is ColorMode.ALWAYS else None,
-        no_color=config.color is ColorMode.NEVER,
-        color_system="auto" if force is not False else None,
-        width=width,
-        highlight=False,
-        soft_wrap=False,
-        emoji=False,  # data never contains :emoji: codes; skip loading the table
-    )
 
 
 TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many rows to show.")]

@@ -13,9 +13,8 @@ from tradecli.cli._app import (
     _settings,
     _warn,
     app,
-    render_document,
 )
-from tradecli.config import OutputFormat
+from tradecli.cli._output import render_report
 from tradecli.errors import ExitCode, UsageError
 from tradecli.importer_options import ImportFormat
 
@@ -160,9 +159,7 @@ def report(
         return build(settings, request, warn=_warn, transport=ctx.obj.get("transport"))
 
     def render(fmt: str, doc: dict[str, Any], document: Any) -> str:
-        return render_document(
-            replace(settings, format=OutputFormat(fmt)), doc, document.print_table
-        )
+        return render_report(settings, fmt, doc, document)
 
     if dry_run:
         for spec in specs:

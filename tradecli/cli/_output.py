@@ -1,0 +1,144 @@
+"""Where a command's document goes: the format, stdout or --output, and how it is written.
+
+The format comes from ``--format``, else the extension of ``--output``
+(``.json .csv .md .html .tsv .txt``, from the registry in ``tradecli.render``),
+else the config. An explicit ``--format`` that contradicts the extension is a
+usage error; ``-o -`` is stdout. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tradecli.config import ColorMode, Config, OutputFormat
+from tradecli.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tradecli.document import Document
+    from tradecli.documents import Request
+
+STDOUT = Path("-")
+_FORMAT_PARAMS = ("output_format", "format", "fmt", "format_")
+
+
+def format_given(ctx: Any) -> bool:
+    """Whether --format was on the command line (not from the config or the default)."""
+    sources = (getattr(ctx.get_parameter_source(p), "name", None) for p in _FORMAT_PARAMS)
+    return "COMMANDLINE" in sources
+
+
+def resolve_format(settings: Config, output: Path | None, *, explicit: bool) -> Config:
+    """``settings`` with the format ``--output``'s extension asks for, unless --format said.
+
+    Raises UsageError when an explicit --format contradicts the extension.
+    """
+    from tradecli.render import FORMATS, by_extension
+
+    if output is None or output == STDOUT or not output.suffix:
+        return settings
+    wanted = by_extension(output.suffix)
+    if wanted is None:
+        return settings  # an unknown extension: the configured format, as before
+    if explicit:
+        if settings.format.value != wanted.name:
+            raise UsageError(
+                f"--format {settings.format.value} contradicts --output {output.name} "
+                f"(a .{wanted.extension} file is {wanted.name})",
+                hint=f"drop --format, or name the file .{FORMATS[settings.format.value].extension}",
+            )
+        return settings
+    return replace(settings, format=OutputFormat(wanted.name))
+
+
+def resolve_request(
+    ctx: Any, settings: Config, request: Request, output: Path | None
+) -> tuple[Config, Request]:
+    """The settings with the inferred format, and the request (an HTML balance draws a chart).
+
+    ``ctx``: the command's click context, to tell an explicit --format from the config's.
+    """
+    settings = resolve_format(settings, output, explicit=format_given(ctx))
+    if settings.format is OutputFormat.HTML and request.command == "balance" and not request.chart:
+        request = replace(request, chart=True)
+    return settings, request
+
+
+def render_document(settings: Config, document: Document, fmt: str | None = None) -> str:
+    """The document in ``fmt`` (default: the configured format), as text."""
+    from tradecli.render import FORMATS
+
+    return FORMATS[fmt or settings.format.value].render(document, width=settings.width or 100)
+
+
+def render_report(settings: Config, fmt: str, payload: dict[str, Any], document: Document) -> str:
+    """One file of a `tradecli report` run: the document plus the run's alerts and revisions."""
+    from tradecli.document import with_report_extras
+
+    return render_document(settings, with_report_extras(document, payload), fmt)
+
+
+def emit(settings: Config, output: Path | None, document: Document) -> None:
+    """Send a command's document to stdout or, atomically, to --output (``-`` is stdout)."""
+    to_stdout = output is None or output == STDOUT
+    live = sys.stdout.isatty() or settings.color is ColorMode.ALWAYS
+    if to_stdout and settings.format is OutputFormat.TABLE and live:
+        from tradecli.render.text import print_document
+
+        print_document(document, _console(settings))  # a terminal: colour, its width
+        return
+    text = render_document(settings, document)
+    if output is None or to_stdout:
+        sys.stdout.write(text)
+        return
+    write_file(output, text)
+    sys.stderr.write(f"Wrote {output}\n")
+
+
+def write_file(path: Path, text: str) -> None:
+    from tradecli.outputs import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write {path}: {exc.strerror}",
+            hint="check the directory exists or can be created, and is writable",
+        ) from None
+
+
+def _dump_json(doc: object) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def _emit_list(
+    settings: Config, title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
+) -> None:
+    """Print a plain list (code tables, cache entries) in the configured format."""
+    from tradecli.document import list_document
+
+    emit(settings, None, list_document(title, columns, records))
+
+
+def _console(config: Config) -> Console:
+    from rich.console import Console
+
+    force = {ColorMode.ALWAYS: True, ColorMode.NEVER: False}.get(config.color)
+    width = config.width
+    if width is None and not sys.stdout.isatty():
+        width = 100  # stable output for cron and pipes
+    return Console(
+        file=sys.stdout,
+        force_terminal=force if config.color is ColorMode.ALWAYS else None,
+        no_color=config.color is ColorMode.NEVER,
+        color_system="auto" if force is not False else None,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+        emoji=False,  # data never contains :emoji: codes; skip loading the table
+    )

@@ -1,0 +1,222 @@
+"""What every command hands to the renderers: one typed, immutable ``Document``.
+
+A document is built once per command from the typed result (``documents.py``).
+It holds raw values (floats, ``None`` for missing, never preformatted text),
+what kind each column is, which row is a total or the "All other" row, the
+prose, notes, sources, an optional chart series, and the command's JSON payload
+(the ``--format json`` output, whose schema the README documents). Every
+format in ``tradecli.render`` reads the same document, so formats cannot drift
+apart, and numbers are formatted once, by ``tradecli.numfmt``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Kind(StrEnum):
+    """What a column holds: it decides alignment and how a value is formatted."""
+
+    AMOUNT = "amount"  # money in the document's currency: $15.1M, JPY 13.9B
+    PERCENT = "percent"  # a share: 12.7%
+    GROWTH = "growth"  # a signed percentage change: +28%, -11%
+    TEXT = "text"
+    CODE = "code"
+    PERIOD = "period"
+    RANK = "rank"
+
+    @property
+    def numeric(self) -> bool:
+        # Right-aligned; ranks stay left like codes (they label rows, they are not figures).
+        return self in (Kind.AMOUNT, Kind.PERCENT, Kind.GROWTH)
+
+
+class Role(StrEnum):
+    NORMAL = "normal"
+    OTHER = "other"  # "All other products": the rest, summed
+    TOTAL = "total"  # the sum of every row, shown bold after them
+
+
+Value = float | int | str | bool | None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column. ``key`` names it in CSV; ``heading`` in tables for people.
+
+    ``table``: shown in tables for people (text, Markdown, HTML); ``data``:
+    written to the data formats (CSV, TSV). A column can be in both.
+    """
+
+    key: str
+    heading: str
+    kind: Kind
+    table: bool = True
+    data: bool = True
+
+
+@dataclass(frozen=True)
+class Row:
+    """Raw values by column key. ``blank``: keys shown empty (not n/a): no such figure."""
+
+    values: Mapping[str, Value]
+    role: Role = Role.NORMAL
+    emphasis: bool = False  # bold in tables for people (the balance row)
+    blank: frozenset[str] = frozenset()
+
+    def get(self, key: str) -> Value:
+        return self.values.get(key)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    total: Row | None = None  # shown in tables for people, not in the data formats
+    notes: tuple[str, ...] = ()  # printed after this table, once each
+    prose: tuple[str, ...] = ()  # plain paragraphs after the notes
+
+    @property
+    def shown(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.table)
+
+    @property
+    def data_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.data)
+
+
+@dataclass(frozen=True)
+class Source:
+    number: int
+    id: str
+    title: str | None = None
+    publisher: str = ""
+    url: str | None = None
+    note: str | None = None
+    reconstructed: bool = False
+
+    @property
+    def line(self) -> str:
+        """One line: '[1] id: title. publisher, url' (+ the note)."""
+        if self.title is None:
+            return f"[{self.number}] {self.id}: (no description)"
+        text = f"[{self.number}] {self.id}: {self.title}. {self.publisher}"
+        if self.url:
+            text += f", {self.url}"
+        if self.reconstructed:
+            text += f". Reconstructed, not published as such: {self.note}"
+        elif self.note:
+            text += f". {self.note}"
+        return text
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Exports, imports and balance over consecutive periods; None is a gap, never zero."""
+
+    periods: tuple[str, ...]
+    exports: tuple[float | None, ...]
+    imports: tuple[float | None, ...]
+    balance: tuple[float | None, ...]
+    sparklines: bool = False  # also drawn in the text table (series)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and a list of lines: alerts, revisions."""
+
+    heading: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    tables: tuple[Table, ...]
+    payload: Any  # the JSON document (dict for data commands, list for code tables)
+    currency: str = "USD"
+    sentence: str | None = None
+    sources: tuple[Source, ...] = ()
+    data_line: str | None = None
+    chart: Chart | None = None
+    sections: tuple[Section, ...] = ()
+    plain: bool = False  # a bare list (code tables): no title box, no sources
+
+    @property
+    def doc(self) -> Any:
+        """The JSON payload (the name ``tradecli report`` reads it by)."""
+        return self.payload
+
+    @property
+    def title(self) -> str:
+        return self.tables[0].title if self.tables else ""
+
+    @property
+    def main(self) -> Table:
+        return self.tables[0]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.tables[0].notes if self.tables else ()
+
+
+def finite(value: float | None) -> float | None:
+    """A float, or None for a missing or non-finite one: NaN never reaches any output."""
+    if value is None or not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def list_document(
+    title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
+) -> Document:
+    """A plain list (code tables, cache entries): every column is text."""
+    cols = tuple(Column(key, heading, Kind.TEXT) for key, heading in columns)
+    rows = tuple(Row({k: r[k] for k, _ in columns}) for r in records)
+    return Document(tables=(Table(title, cols, rows),), payload=records, plain=True)
+
+
+def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Document:
+    """The document with a report run's alerts and revisions (added to its payload)."""
+    from dataclasses import replace
+
+    from tradecli.numfmt import currency_symbol, format_amount
+
+    symbol = currency_symbol(document.currency)
+    sections = list(document.sections)
+    revisions = payload.get("revisions")
+    if revisions:
+        sections.append(
+            Section(
+                "Revisions since the previous run",
+                tuple(
+                    f"{r['period']} {r['measure']}: {format_amount(r['old'], symbol)} -> "
+                    f"{format_amount(r['new'], symbol)}"
+                    for r in revisions
+                ),
+            )
+        )
+    alerts = payload.get("alerts")
+    if alerts:
+        sections.append(Section("Alerts", tuple(a["message"] for a in alerts)))
+    return replace(document, payload=payload, sections=tuple(sections))
+
+
+__all__ = [
+    "Chart",
+    "Column",
+    "Document",
+    "Kind",
+    "Role",
+    "Row",
+    "Section",
+    "Source",
+    "Table",
+    "finite",
+    "list_document",
+    "with_report_extras",
+]

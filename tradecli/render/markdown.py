@@ -1,0 +1,50 @@
+"""``--format markdown``: GitHub-flavoured tables, prose, notes, sections and sources."""
+
+from __future__ import annotations
+
+from tradecli.document import Document, Table
+from tradecli.render._layout import body, cells
+
+
+def _esc(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(document: Document, table: Table, level: str) -> list[str]:
+    shown = table.shown
+    lines = [f"{level} {_esc(table.title)}", ""]
+    lines.append("| " + " | ".join(_esc(c.heading) for c in shown) + " |")
+    lines.append("|" + "|".join("---:" if c.kind.numeric else "---" for c in shown) + "|")
+    for row in body(table):
+        lines.append("| " + " | ".join(_esc(c) for c in cells(document, table, row)) + " |")
+    lines.append("")
+    return lines
+
+
+def _notes(table: Table) -> list[str]:
+    lines = [f"*Note: {_esc(note)}.*" for note in table.notes]
+    return lines + ([""] if lines else [])
+
+
+def render(document: Document, *, width: int = 100) -> str:
+    main = document.main
+    lines = _table(document, main, "##")
+    if document.plain:
+        return "\n".join(lines[:-1]) + "\n"
+    if document.sentence:
+        lines += [_esc(document.sentence), ""]
+    for line in main.prose:
+        lines += [_esc(line), ""]
+    lines += _notes(main)
+    for table in document.tables[1:]:
+        lines += _table(document, table, "###")
+        lines += _notes(table)
+        for line in table.prose:
+            lines += [_esc(line), ""]
+    for section in document.sections:
+        lines += [f"### {section.heading}", ""] + [f"- {_esc(i)}" for i in section.items] + [""]
+    lines += ["### Sources", ""] + [f"- {_esc(s.line)}" for s in document.sources]
+    if document.data_line:
+        lines += ["", f"_{_esc(document.data_line)}_"]
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,151 @@
+"""``--format table``: rich tables and prose, to a Console (the terminal) or to text."""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.table import Table as RichTable
+from rich.text import Text
+
+from tradecli.document import Chart, Document, Role, Table
+from tradecli.numfmt import currency_symbol, format_amount
+from tradecli.render._layout import body, cells
+
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(
+    values: tuple[float | None, ...] | list[float | None], low: float, high: float
+) -> str:
+    """One character per value on a shared scale; a gap is a blank, never a zero."""
+    if high <= low:
+        high = low + 1.0
+    out = []
+    for value in values:
+        if value is None:
+            out.append(" ")
+        else:
+            index = round((value - low) / (high - low) * (len(_BLOCKS) - 1))
+            out.append(_BLOCKS[max(0, min(len(_BLOCKS) - 1, index))])
+    return "".join(out)
+
+
+def _rich_table(document: Document, table: Table) -> RichTable:
+    if document.plain:
+        grid = RichTable(*(c.heading for c in table.shown), box=None)
+    else:
+        grid = RichTable(title=table.title, box=box.SIMPLE_HEAD, title_justify="left")
+        for column in table.shown:
+            numeric = column.kind.numeric
+            grid.add_column(
+                column.heading,
+                justify="right" if numeric else "left",
+                overflow="fold",
+                max_width=None if numeric else 48,
+            )
+    for row in body(table):
+        bold = row.emphasis or row.role is Role.TOTAL
+        # Text, not str: nothing from the data is ever read as rich markup.
+        grid.add_row(
+            *(Text(cell) for cell in cells(document, table, row)), style="bold" if bold else None
+        )
+    return grid
+
+
+def _sparklines(chart: Chart, currency: str, console: Console) -> None:
+    symbol = currency_symbol(currency)
+    flows = [v for v in chart.exports + chart.imports if v is not None]
+    if not flows:
+        return
+    low, high = min(0.0, *flows), max(flows)
+    grid = RichTable(
+        title="Chart (blank = no data)", box=None, title_justify="left", show_header=False
+    )
+    grid.add_column(style="bold")
+    grid.add_column()
+    grid.add_column(justify="right")
+    grid.add_row(
+        "Exports",
+        Text(sparkline(chart.exports, low, high), style="green"),
+        f"{format_amount(low, symbol)}..{format_amount(high, symbol)}",
+    )
+    grid.add_row("Imports", Text(sparkline(chart.imports, low, high), style="red"), "same scale")
+    known = [b for b in chart.balance if b is not None]
+    if known:
+        grid.add_row(
+            "Balance",
+            Text(sparkline(chart.balance, min(known), max(known)), style="blue"),
+            f"{format_amount(min(known), symbol)}..{format_amount(max(known), symbol)}",
+        )
+    console.print(grid)
+
+
+def _notes(table: Table, console: Console) -> None:
+    for note in table.notes:
+        console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
+
+
+def print_document(document: Document, console: Console) -> None:
+    """Tables, sentence, notes, sections and sources, all on ``console``."""
+    main = document.main
+    console.print(_rich_table(document, main))
+    if document.plain:
+        return
+    if document.chart is not None and document.chart.sparklines:
+        _sparklines(document.chart, document.currency, console)
+    # Prose is soft-wrapped: one line per paragraph in files, wrapped by the terminal.
+    if document.sentence:
+        console.print(Text(document.sentence), soft_wrap=True)
+    for line in main.prose:
+        console.print(Text(line), soft_wrap=True)
+    _notes(main, console)
+    for table in document.tables[1:]:
+        console.print()
+        console.print(_rich_table(document, table))
+        _notes(table, console)
+        for line in table.prose:
+            console.print(Text(line), soft_wrap=True)
+    for section in document.sections:
+        console.print()
+        console.print(Text(section.heading, style="bold"))
+        for item in section.items:
+            console.print(Text(f"  - {item}"), soft_wrap=True)
+    console.print()
+    console.print(Text("Sources", style="bold"))
+    for source in document.sources:
+        if source.title is None:
+            console.print(Text(f"  {source.line}"), soft_wrap=True)
+            continue
+        line = f"  [{source.number}] {source.id}: {source.title}. {source.publisher}"
+        if source.url:
+            line += f", {source.url}"
+        console.print(Text(line + "."), soft_wrap=True)
+        if source.reconstructed:
+            console.print(
+                Text(f"    Reconstructed, not published as such: {source.note}", style="yellow"),
+                soft_wrap=True,
+            )
+        elif source.note:
+            console.print(Text(f"    {source.note}"), soft_wrap=True)
+    if document.data_line:
+        console.print(Text(document.data_line, style="dim"), soft_wrap=True)
+
+
+def render(document: Document, *, width: int = 100) -> str:
+    """The table as plain text (no colour), trailing spaces trimmed: the same bytes each run."""
+    buffer = io.StringIO()
+    print_document(
+        document,
+        Console(
+            file=buffer,
+            width=width,
+            no_color=True,
+            color_system=None,
+            highlight=False,
+            soft_wrap=False,
+            emoji=False,
+        ),
+    )
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
