@@ -1,0 +1,218 @@
+"""The Document model and its renderers: kinds, roles, one rounding, currency, strict JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from tradecli.cli import app
+from tradecli.document import Column, Document, Kind, Role, Row, Source, Table, list_document
+from tradecli.numfmt import format_value, full_precision
+from tradecli.render import FORMATS, by_extension
+
+
+def _doc(rows: tuple[Row, ...], currency: str = "USD", total: Row | None = None) -> Document:
+    columns = (
+        Column("label", "Label", Kind.TEXT),
+        Column("code", "Code", Kind.CODE),
+        Column("value", "Value", Kind.AMOUNT),
+        Column("share", "Share", Kind.PERCENT),
+        Column("growth", "Growth", Kind.GROWTH),
+        Column("hidden", "Hidden", Kind.TEXT, table=False),
+    )
+    return Document(
+        tables=(Table("A table", columns, rows, total=total, notes=("a note",)),),
+        payload={"schema": "test/1", "rows": [dict(r.values) for r in rows]},
+        currency=currency,
+        sources=(Source(1, "src", "A title", "A publisher"),),
+        data_line="Data: a test.",
+    )
+
+
+def _render(doc: Document, fmt: str) -> str:
+    return FORMATS[fmt].render(doc, width=100)
+
+
+def _row(value: float | None, **extra: object) -> Row:
+    values: dict[str, object] = {"label": "x", "code": "01", "value": value, "share": 1.0}
+    values.update(extra)
+    return Row(values)  # type: ignore[arg-type]
+
+
+# -- one rounding, from the unrounded value ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1_234_999.996, "$1.23M"), (2.675, "$2.68"), (0.004, "$0.004"), (None, "n/a")],
+)
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html"])
+def test_amounts_are_rounded_once(value, text, fmt) -> None:
+    out = _render(_doc((_row(value),)), fmt)
+    assert text in out
+
+
+def test_full_precision_keeps_cents_and_drops_only_float_noise() -> None:
+    assert full_precision(1_234_999.996) == 1_234_999.996
+    assert full_precision(0.004) == 0.004
+    assert full_precision(28.000000000000004) == 28.0
+    assert full_precision(0.1 + 0.2) == 0.3
+
+
+def test_imported_cents_are_rounded_once_in_every_command(runner, tmp_path: Path) -> None:
+    """Issue: series and partners rounded to the cent, then to 3 digits ($1.24M, $2.67, $0)."""
+    tidy = tmp_path / "cents.csv"
+    tidy.write_text(
+        "reporter,partner,flow,period,value_usd\n"
+        "THA,VNM,exports,2019,1234999.996\nTHA,VNM,imports,2019,2.675\n"
+        "THA,VNM,exports,2020,0.004\nTHA,VNM,imports,2020,3\n"
+    )
+    assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
+    series = runner.invoke(app, ["series", "THA", "VNM", "-f", "markdown"]).stdout
+    assert "| 2019 | $1.23M | $2.68 | $1.23M |" in series
+    assert "| 2020 | $0.004 | $3 | -$3 |" in series
+    balance = runner.invoke(app, ["balance", "THA", "VNM", "--from", "2019", "--to", "2020"])
+    exports_row = next(ln for ln in balance.stdout.splitlines() if "Exports to Vietnam" in ln)
+    assert exports_row.split()[3:5] == ["$1.23M", "$0.004"]
+    partners = runner.invoke(app, ["partners", "THA", "--from", "2019", "--to", "2019"])
+    assert "$1.23M" in partners.stdout and "$2.68" in partners.stdout
+    # CSV and JSON carry the values as imported, not rounded to the cent.
+    rows = list(csv.DictReader(io.StringIO(
+        runner.invoke(app, ["series", "THA", "VNM", "-f", "csv"]).stdout
+    )))  # fmt: skip
+    assert [r["exports"] for r in rows] == ["1234999.996", "0.004"]
+    assert [r["imports"] for r in rows] == ["2.675", "3.0"]
+    doc = json.loads(runner.invoke(app, ["partners", "THA", "-f", "json"]).stdout)
+    assert doc["rows"][0]["imports"] in (2.675, 3.0)
+    assert (
+        json.loads(runner.invoke(app, ["series", "THA", "VNM", "-f", "json"]).stdout)["rows"][1][
+            "exports"
+        ]
+        == 0.004
+    )
+
+
+# -- currency ---------------------------------------------------------------------------
+
+
+def test_dollar_sign_only_before_us_dollars() -> None:
+    doc = _doc((_row(13.9e9),), currency="JPY")
+    for fmt in ("table", "markdown", "html"):
+        out = _render(doc, fmt)
+        assert "JPY 13.9B" in out and "$" not in out
+    rows = list(csv.DictReader(io.StringIO(_render(doc, "csv"))))
+    assert rows[0]["currency"] == "JPY" and rows[0]["value"] == "13900000000.0"
+    assert format_value(-5e6, "amount", "EUR") == "-EUR 5M"
+    assert format_value(-5e6, "amount", "USD") == "-$5M"
+
+
+# -- kinds and roles are data, not text -------------------------------------------------
+
+
+def test_alignment_comes_from_the_column_kind_not_the_text() -> None:
+    doc = _doc((_row(1.0, label="$5 looks like money", code="12%"),))
+    md = _render(doc, "markdown")
+    assert "|---|---|---:|---:|---:|" in md  # text and code stay left whatever they hold
+    html = _render(doc, "html")
+    assert "<td>$5 looks like money</td>" in html and "<td>12%</td>" in html
+
+
+def test_total_row_is_marked_by_its_role_not_its_label() -> None:
+    fake = Row({"label": "Total (3 products)", "code": "99", "value": 1.0})
+    real = Row({"label": "Sum", "code": None, "value": 3.0}, role=Role.TOTAL)
+    doc = _doc((fake,), total=real)
+    data = list(csv.DictReader(io.StringIO(_render(doc, "csv"))))
+    assert [r["label"] for r in data] == ["Total (3 products)"]  # the total row is not data
+    md = _render(doc, "markdown").splitlines()
+    assert md.index("| Total (3 products) | 99 | $1 | n/a | n/a |") < md.index(
+        "| Sum |  | $3 | n/a | n/a |"
+    )  # the real total comes last
+
+
+def test_blank_cells_are_empty_for_people_but_kept_in_data() -> None:
+    other = Row({"label": "All other", "code": "OTHER", "value": 2.0}, role=Role.OTHER,
+                blank=frozenset({"code", "growth"}))  # fmt: skip
+    doc = _doc((other,))
+    assert "| All other |  | $2 | n/a |  |" in _render(doc, "markdown")
+    assert list(csv.DictReader(io.StringIO(_render(doc, "csv"))))[0]["code"] == "OTHER"
+
+
+def test_table_only_and_data_only_columns() -> None:
+    doc = _doc((_row(1.0, hidden="only in csv"),))
+    assert "only in csv" not in _render(doc, "markdown")
+    assert "only in csv" not in _render(doc, "table")
+    header = _render(doc, "csv").splitlines()[0]
+    assert header == "label,code,value,share,growth,hidden,currency"
+
+
+def test_text_from_data_is_never_markup_or_html() -> None:
+    doc = _doc((_row(1.0, label="[bold]<b>x</b>|y"),))
+    assert "[bold]<b>x</b>|y" in _render(doc, "table")
+    assert "&lt;b&gt;" in _render(doc, "html")
+    assert "[bold]<b>x</b>\\|y" in _render(doc, "markdown")
+
+
+# -- JSON -------------------------------------------------------------------------------
+
+
+def test_json_never_writes_nan_or_infinity() -> None:
+    doc = Document(tables=(), payload={"value": math.nan})
+    with pytest.raises(ValueError):
+        _render(doc, "json")
+
+
+def test_builders_turn_non_finite_values_into_null() -> None:
+    from tradecli.documents import _num
+
+    assert _num(math.nan) is None and _num(math.inf) is None and _num(None) is None
+    assert _num(1.5) == 1.5
+
+
+# -- the mirror table -------------------------------------------------------------------
+
+
+def test_mirror_note_is_printed_once(runner) -> None:
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "--mirror"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.count("Mirror figures differ for ordinary reasons") == 1
+    assert result.stdout.count("Pakistan reported no complete figure for August 2025") == 1
+    md = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "--mirror", "-f",
+                             "markdown"]).stdout  # fmt: skip
+    assert "### Mirror check, August 2025" in md and md.count("CIF") == 1
+    doc = json.loads(
+        runner.invoke(
+            app, ["balance", "PAK", "JPN", "--from", "2024-08", "--mirror", "-f", "json"]
+        ).stdout
+    )
+    assert set(doc["mirror"]["flows"]) == {"exports", "imports"}
+
+
+# -- lists and the registry ---------------------------------------------------------------
+
+
+def test_list_document_renders_in_every_format() -> None:
+    records = [{"code": "01", "name": "Live animals", "n": None}]
+    doc = list_document("Codes", [("code", "Code"), ("name", "Name"), ("n", "N")], records)
+    assert json.loads(_render(doc, "json")) == records
+    assert _render(doc, "csv") == "code,name,n\n01,Live animals,\n"
+    assert _render(doc, "tsv") == "code\tname\tn\n01\tLive animals\t\n"
+    assert (
+        _render(doc, "markdown")
+        == "## Codes\n\n| Code | Name | N |\n|---|---|---|\n| 01 | Live animals |  |\n"
+    )
+    assert "Live animals" in _render(doc, "table") and "Sources" not in _render(doc, "table")
+
+
+def test_every_registered_format_is_a_module_with_render() -> None:
+    import importlib
+
+    for fmt in FORMATS.values():
+        module = importlib.import_module(f"tradecli.render.{fmt.module}")
+        assert callable(module.render)
+        assert by_extension("." + fmt.extension) is fmt
+    assert by_extension(".xlsx") is None
