@@ -190,3 +190,28 @@ def test_html_output_by_extension_draws_the_balance_chart(runner, tmp_path) -> N
     assert result.exit_code == 0, result.stderr
     text = target.read_text()
     assert "Exports, imports and balance over time" in text
+
+
+def test_report_writes_every_registered_format(runner, tmp_path, monkeypatch) -> None:
+    """`report` takes its formats and extensions from the registry: tsv needs no edit there."""
+    config = tmp_path / "tradecli.toml"
+    formats = ", ".join(f'"{name}"' for name in FORMATS)
+    config.write_text(
+        '[api]\nnetwork = "never"\n\n[[report]]\nname = "pak-jpn"\nreporter = "PAK"\n'
+        f'partner = "JPN"\nperiod = "latest-month-yoy"\nformats = [{formats}]\n'
+        f'output_dir = "{tmp_path / "out"}"\n'
+        "[report.alerts]\ndeficit_beyond = 1000000\n"
+    )
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.ALERT, result.stderr
+    written = {p.suffix for p in (tmp_path / "out").iterdir() if p.is_file()}
+    assert {"." + f.extension for f in FORMATS.values()} <= written
+    tsv = next((tmp_path / "out").glob("*.tsv")).read_text()
+    assert tsv.startswith("measure\tfrom_period\t") and tsv.count("\tUSD\n") == 3
+    # the run's alerts reach the formats for people, once, as a section
+    md = next((tmp_path / "out").glob("*.md")).read_text()
+    assert md.count("### Alerts") == 1 and "deficit of $127M" in md
+    text = next((tmp_path / "out").glob("*.txt")).read_text()
+    assert "Alerts" in text and "deficit of $127M" in text
+    assert _strict_json(next((tmp_path / "out").glob("pak-jpn*.json")).read_text())["alerts"]
