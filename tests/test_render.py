@@ -216,3 +216,24 @@ def test_every_registered_format_is_a_module_with_render() -> None:
         assert callable(module.render)
         assert by_extension("." + fmt.extension) is fmt
     assert by_extension(".xlsx") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "currency", "text"),
+    [
+        (127_412_345.0, "amount", "USD", "$127M"),
+        (-1_870_000.0, "amount", "USD", "-$1.87M"),
+        (13.9e9, "amount", "JPY", "JPY 13.9B"),
+        (None, "amount", "USD", "n/a"),
+        (12.6625754624728, "percent", "USD", "12.7%"),
+        (28.000000000000004, "growth", "USD", "+28%"),
+        (-11.0, "growth", "USD", "-11%"),
+        (None, "growth", "USD", "n/a"),
+        (None, "code", "USD", ""),
+        (None, "text", "USD", ""),
+        ("2024-08", "period", "USD", "2024-08"),
+        (3, "rank", "USD", "3"),
+    ],
+)
+def test_format_value_is_the_one_formatter(value, kind, currency, text) -> None:
+    assert format_value(value, kind, currency) == text

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from tradecli.sources import Dataset
 
 COMMANDS = ("balance", "products", "partners", "series")
+Warn = Callable[[str], None]
+Progress = Callable[[int, int | None], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,7 +239,12 @@ def _growth(start: float | None, end: float | None) -> float | None:
 
 
 def _balance(
-    settings: Config, request: Request, warn: Any, progress: Any, transport: Any, today: dt.date
+    settings: Config,
+    request: Request,
+    warn: Warn,
+    progress: Progress | None,
+    transport: Any,
+    today: dt.date,
 ) -> Document:
     from tradecli import compute
 
@@ -465,7 +472,12 @@ def _mirror(result: MirrorResult) -> tuple[Table, dict[str, Any]]:
 
 
 def _products(
-    settings: Config, request: Request, warn: Any, progress: Any, transport: Any, today: dt.date
+    settings: Config,
+    request: Request,
+    warn: Warn,
+    progress: Progress | None,
+    transport: Any,
+    today: dt.date,
 ) -> Document:
     from tradecli import analysis
 
@@ -590,7 +602,12 @@ def _document(
 
 
 def _partners(
-    settings: Config, request: Request, warn: Any, progress: Any, transport: Any, today: dt.date
+    settings: Config,
+    request: Request,
+    warn: Warn,
+    progress: Progress | None,
+    transport: Any,
+    today: dt.date,
 ) -> Document:
     from tradecli import analysis
     from tradecli.codes import resolve_country
@@ -689,7 +706,12 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
 
 
 def _series(
-    settings: Config, request: Request, warn: Any, progress: Any, transport: Any, today: dt.date
+    settings: Config,
+    request: Request,
+    warn: Warn,
+    progress: Progress | None,
+    transport: Any,
+    today: dt.date,
 ) -> Document:
     from tradecli import analysis
 

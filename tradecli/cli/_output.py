@@ -18,6 +18,7 @@ from tradecli.config import ColorMode, Config, OutputFormat
 from tradecli.errors import UsageError
 
 if TYPE_CHECKING:
+    import typer
     from rich.console import Console
 
     from tradecli.document import Document
@@ -27,7 +28,7 @@ STDOUT = Path("-")
 _FORMAT_PARAMS = ("output_format", "format", "fmt", "format_")
 
 
-def format_given(ctx: Any) -> bool:
+def format_given(ctx: typer.Context) -> bool:
     """Whether --format was on the command line (not from the config or the default)."""
     sources = (getattr(ctx.get_parameter_source(p), "name", None) for p in _FORMAT_PARAMS)
     return "COMMANDLINE" in sources
@@ -57,7 +58,7 @@ def resolve_format(settings: Config, output: Path | None, *, explicit: bool) -> 
 
 
 def resolve_request(
-    ctx: Any, settings: Config, request: Request, output: Path | None
+    ctx: typer.Context, settings: Config, request: Request, output: Path | None
 ) -> tuple[Config, Request]:
     """The settings with the inferred format, and the request (an HTML balance draws a chart).
 
