@@ -225,3 +225,18 @@ def test_a_held_cache_lock_exits_with_the_storage_code(
     assert result.exit_code == ExitCode.STORAGE, result.output
     assert "stayed locked by another tradecli" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_cache_dir_that_is_a_file_exits_with_the_storage_code(
+    tmp_path: Path, runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.cli import app
+
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file, not a directory")
+    monkeypatch.setenv("TRADECLI_CACHE_DIR", str(blocker))
+    result = runner.invoke(app, ["cache", "clear"])
+    assert result.exit_code == ExitCode.STORAGE, result.output
+    assert "a file is in the way" in result.stderr
+    assert "TRADECLI_CACHE_DIR" in result.stderr and "Traceback" not in result.output
+    assert blocker.read_text() == "a file, not a directory"

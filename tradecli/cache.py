@@ -150,7 +150,12 @@ class Cache:
         A lock held too long, or a cache directory that cannot be written, is a
         ``StorageError`` (exit code ``STORAGE``).
         """
-        with fsutil.locked(self.root / "cache.lock", LOCK_TIMEOUT, f"the cache at {self.root}"):
+        with fsutil.locked(
+            self.root / "cache.lock",
+            LOCK_TIMEOUT,
+            f"the cache at {self.root}",
+            unwritable_hint="set TRADECLI_CACHE_DIR or cache.dir to a writable directory",
+        ):
             self._sweep()
             yield
 

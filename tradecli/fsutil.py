@@ -57,26 +57,28 @@ def _tmp_prefix(target: Path) -> str:
     return f"{TMP_PREFIX}{os.getpid()}-{target.name}."
 
 
-def _storage_error(exc: OSError, where: Path) -> StorageError:
+def _storage_error(exc: OSError, where: Path, hint: str | None = None) -> StorageError:
+    """A StorageError naming ``where`` and why; ``hint`` replaces the generic advice."""
     reason = exc.strerror or str(exc)
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        hint = "free some space, or point tradecli at another directory"
+        advice = "free some space, or point tradecli at another directory"
     elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
         reason = f"{reason} (a file is in the way of a directory)"
-        hint = "remove or rename that file, or choose another directory"
+        advice = "remove or rename that file, or choose another directory"
     else:
-        hint = "check that the directory exists and is writable, or choose another one"
-    return StorageError(f"cannot write {where}: {reason}", hint=hint)
+        advice = "check that the directory exists and is writable, or choose another one"
+    return StorageError(f"cannot write {where}: {reason}", hint=hint or advice)
 
 
-def ensure_dir(directory: Path) -> None:
+def ensure_dir(directory: Path, hint: str | None = None) -> None:
     """Create ``directory`` (and parents); a file in the way or no permission is a StorageError."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:  # mkdir(exist_ok) still raises when a *file* is there
-        raise _storage_error(OSError(errno.ENOTDIR, exc.strerror or "exists"), directory) from None
+        error = OSError(errno.ENOTDIR, exc.strerror or "exists")
+        raise _storage_error(error, directory, hint) from None
     except OSError as exc:
-        raise _storage_error(exc, directory) from None
+        raise _storage_error(exc, directory, hint) from None
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -138,7 +140,10 @@ def atomic_path(
         raise _storage_error(exc, target) from None
     tmp = holder / target.name
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as exc:  # the writer's own failure: disk full, quota...
+            raise _storage_error(exc, target) from None
         if not tmp.exists():
             raise FileNotFoundError(f"the writer of {target} produced nothing")
         for file in [tmp] if tmp.is_file() else sorted(p for p in tmp.rglob("*") if p.is_file()):
@@ -164,15 +169,18 @@ def _commit(tmp: Path, target: Path, holder: Path) -> None:
 
 
 @contextmanager
-def locked(path: Path, timeout: float, what: str) -> Iterator[None]:
+def locked(
+    path: Path, timeout: float, what: str, *, unwritable_hint: str | None = None
+) -> Iterator[None]:
     """Hold the inter-process lock file ``path`` for at most ``timeout`` seconds of waiting.
 
     ``what`` names the thing protected, for the error message ("the cache at /x").
-    Raises ``StorageError`` on timeout or when the lock file cannot be created.
+    Raises ``StorageError`` on timeout or when the lock file cannot be created; then
+    ``unwritable_hint`` (e.g. which setting moves the directory) replaces the generic hint.
     """
     from filelock import FileLock, Timeout  # only writers pay for the import
 
-    ensure_dir(path.parent)
+    ensure_dir(path.parent, unwritable_hint)
     lock = FileLock(str(path), timeout=timeout)
     try:
         lock.acquire()
@@ -182,7 +190,7 @@ def locked(path: Path, timeout: float, what: str) -> Iterator[None]:
             hint=f"runs overlap; if no tradecli is running, delete {path.name} in {path.parent}",
         ) from None
     except OSError as exc:
-        raise _storage_error(exc, path) from None
+        raise _storage_error(exc, path, unwritable_hint) from None
     try:
         yield
     finally:
