@@ -240,3 +240,42 @@ def test_a_cache_dir_that_is_a_file_exits_with_the_storage_code(
     assert "a file is in the way" in result.stderr
     assert "TRADECLI_CACHE_DIR" in result.stderr and "Traceback" not in result.output
     assert blocker.read_text() == "a file, not a directory"
+
+
+def test_the_cache_sweeps_debris_of_earlier_versions_but_not_a_live_build(
+    isolated: Path,
+) -> None:
+    from tradecli.cache import Cache
+
+    cache = Cache(isolated / "c")
+    tmp = cache.tmp_dir
+    tmp.mkdir(parents=True)
+    old_file = tmp / "trade_x__JPN-PAK.abcd.tmp"  # how 0.1 named a killed write
+    old_file.write_text("partial")
+    old_build = tmp / "build-999999-xyz"
+    old_build.mkdir()
+    recent_build = tmp / "build-999998-xyz"  # may be an old version's import in progress
+    recent_build.mkdir()
+    hour_ago = time.time() - 2 * 3600
+    os.utime(old_build, (hour_ago, hour_ago))
+    with cache.locked():
+        pass
+    assert sorted(p.name for p in tmp.iterdir()) == [recent_build.name]
+
+
+def test_every_exception_carries_a_documented_exit_code() -> None:
+    from tradecli import errors, importers, schema
+
+    assert importers.BadFile is errors.BadFile and schema.SchemaError is errors.SchemaError
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, Exception) and c.__module__ == errors.__name__
+    ]
+    assert {"BadFile", "SchemaError", "StorageError", "PeriodNotInData"} <= {
+        c.__name__ for c in classes
+    }
+    for cls in classes:
+        assert isinstance(cls.exit_code, ExitCode), cls
+    assert errors.StorageError.exit_code is ExitCode.STORAGE
+    assert errors.BadFile.exit_code is ExitCode.USAGE

@@ -254,3 +254,12 @@ def test_the_sample_source_fetches_a_pair_in_the_canonical_schema(isolated: Path
     schema.validate(result.frame)
     assert (str(result.start), str(result.end), result.currency) == ("2024-08", "2025-08", "USD")
     assert set(result.frame["exporter"]) == {"PAK", "JPN"}
+
+
+@pytest.mark.parametrize("args", [["--period", "ttm"], ["--from", "2004-05"]])
+def test_periods_the_data_cannot_hold_are_no_data_naming_the_pair(runner, args) -> None:
+    # Raised as PeriodNotInData where windows are worked out and turned into NoData by
+    # its type (no message matching): the pair named, exit 3 rather than 2.
+    result = runner.invoke(app, ["balance", "CHL", "ARG", *args])
+    assert result.exit_code == ExitCode.NO_DATA, result.output
+    assert "the data hold none for Chile (CHL) with Argentina (ARG)" in result.stderr
