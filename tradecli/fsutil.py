@@ -17,12 +17,20 @@ overlapping cron runs can never leave half a file where a reader looks.
     aside first and removed). On an exception, or if the process dies, ``target`` is
     untouched and the temp path is debris for ``sweep``.
 
-``locked(path, timeout, what)``
+``locked(path, timeout, what, *, unwritable_hint=None)``
     Hold an exclusive inter-process lock on the file ``path`` (``filelock``), for
     writers only: readers need no lock because renames are atomic. Waits at most
     ``timeout`` seconds, then raises ``StorageError`` (exit code ``STORAGE``) whose
     message names ``what`` ("the cache at ...", "the report directory ...").
-    A directory that cannot be created or written also raises ``StorageError``.
+    A directory that cannot be created or written also raises ``StorageError``, with
+    ``unwritable_hint`` (say, which setting moves the directory) as its hint. Use::
+
+        with fsutil.locked(out_dir / ".tradecli.lock", 60, f"the report directory {out_dir}"):
+            fsutil.sweep(out_dir)
+            fsutil.write_atomic(out_dir / "balance.json", text)
+
+Every failure to write (a file in the way, no permission, disk full) is a
+``StorageError``: a message naming the path and a hint, never a traceback.
 
 ``sweep(directory, older_than=...)``
     Remove temp debris left in ``directory`` by killed writers: only names made by
