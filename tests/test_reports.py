@@ -89,7 +89,7 @@ def test_output_to_an_unwritable_place(runner, tmp_path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = runner.invoke(app, ["balance", "PAK", "JPN", "-o", str(blocker / "out.txt")])
-    assert result.exit_code == ExitCode.USAGE and "cannot write" in result.stderr
+    assert result.exit_code == ExitCode.STORAGE and "cannot write" in result.stderr
 
 
 # -- report -----------------------------------------------------------------------------
@@ -313,12 +313,13 @@ def test_two_runs_at_once_are_serialised(report_config, tmp_path) -> None:
 
 
 KILL_MID_WRITE = """
-import os, sys, time
+import os, stat, sys, time
 real_fsync = os.fsync
 calls = []
 def slow_fsync(fd):
-    calls.append(fd)
-    if len(calls) == 2:  # the second file of the run: the first is already in place
+    if stat.S_ISREG(os.fstat(fd).st_mode):  # files only: directories are fsynced too
+        calls.append(fd)
+    if len(calls) == 2 and stat.S_ISREG(os.fstat(fd).st_mode):  # the second file of the run: the first is already in place
         print("WRITING", flush=True)
         time.sleep(60)
     return real_fsync(fd)

@@ -3,15 +3,23 @@
 Layout under the cache directory::
 
     flows/<key>.parquet   flows in the canonical schema; the entry's metadata
-                          (query, fetched_at, URL without token, cube, currency,
-                          source annotations, row count) is stored inside the
-                          file's parquet key-value metadata, so data and
-                          metadata are replaced together by one rename
-    meta/<name>.json      cube lists and cube metadata from the API
-    tmp/                  files being written; anything here while the lock is
-                          held is debris from a killed writer and is removed
+                          (query, fetched_at, URL without token, source, dataset,
+                          currency, source annotations, row count) is stored
+                          inside the file's parquet key-value metadata, so data
+                          and metadata are replaced together by one rename
+    flows/<key>.dataset/  a large imported file: one parquet file per exporter
+                          plus ``_entry.json`` with the same metadata
+    meta/<name>.json      dataset lists and metadata from a source's API
+    tmp/                  files being written (``tradecli.fsutil`` temp names);
+                          what a dead writer left is swept by the next writer
     cache.lock            filelock serialising writers (readers need no lock:
                           renames are atomic)
+
+An entry names its ``source`` (the registry name in ``tradecli.sources``: ``oec``,
+``files``...) and its ``dataset``, the source's own id for what was read (an OEC
+cube name, a file name). Entries written before these names existed carry
+``cube`` instead: they are read as ``dataset``, with the source ``oec`` for fetched
+entries and ``files`` for imports.
 
 A corrupt or unreadable entry is a miss with a warning, never a crash. The API
 token is never written anywhere under this directory.
@@ -23,17 +31,15 @@ import datetime as dt
 import json
 import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
-from tradecli import schema
-from tradecli.errors import SourceUnavailable
+from tradecli import fsutil, schema
 from tradecli.periods import Frequency, Period, parse_period
 
 FORMAT_VERSION = 1
@@ -44,6 +50,9 @@ DATASET_ROW_GROUP = 4096  # small row groups: statistics then prune to what a qu
 LOCK_TIMEOUT = 120.0  # seconds a writer waits for another one before giving up
 
 
+Annotations = Mapping[str, object]  # JSON-able notes a source keeps with an entry
+
+
 @dataclass(frozen=True)
 class Entry:
     """One cached query, as described by its metadata."""
@@ -52,18 +61,24 @@ class Entry:
     key: str
     reporter: str
     partner: str
-    cube: str
+    dataset: str  # the source's own id of what was read: OEC cube, file name...
     start: Period
     end: Period
     fetched_at: dt.datetime
     url: str
     currency: str
-    annotations: dict[str, Any]
+    annotations: dict[str, object]
     rows: int
     size: int
     kind: str = "fetch"  # "fetch": one pair from the API; "import": a file, any countries
     countries: tuple[str, ...] = ()  # for imports: every country in the file
     files: tuple[Path, ...] = ()  # the parquet files holding the flows
+    source: str = field(default="")  # registry name in tradecli.sources; see _read_entry
+
+    @property
+    def cube(self) -> str:
+        """The OEC word for ``dataset``, kept for callers not yet renamed."""
+        return self.dataset
 
     @property
     def frequency(self) -> Frequency:
@@ -130,50 +145,29 @@ class Cache:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the writers' lock; sweep debris that killed writers left in tmp/."""
-        from filelock import FileLock, Timeout  # only writers pay for the import
+        """Hold the writers' lock; sweep debris that killed writers left in tmp/.
 
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(self.root / "cache.lock"), timeout=LOCK_TIMEOUT)
-            with lock:
-                self._sweep()
-                yield
-        except Timeout:
-            raise SourceUnavailable(
-                f"the cache at {self.root} stayed locked for {LOCK_TIMEOUT:g}s",
-                hint="another tradecli is writing to it; if none is running, delete cache.lock",
-            ) from None
-        except PermissionError as exc:
-            raise SourceUnavailable(
-                f"cannot write to the cache at {self.root}: {exc.strerror}",
-                hint="set TRADECLI_CACHE_DIR or cache.dir to a writable directory",
-            ) from None
+        A lock held too long, or a cache directory that cannot be written, is a
+        ``StorageError`` (exit code ``STORAGE``).
+        """
+        with fsutil.locked(
+            self.root / "cache.lock",
+            LOCK_TIMEOUT,
+            f"the cache at {self.root}",
+            unwritable_hint="set TRADECLI_CACHE_DIR or cache.dir to a writable directory",
+        ):
+            self._sweep()
+            yield
 
     def _sweep(self) -> None:
-        if self.tmp_dir.is_dir():
+        fsutil.sweep(self.tmp_dir)
+        if self.tmp_dir.is_dir():  # debris named the way tradecli 0.1 named it
             for debris in self.tmp_dir.iterdir():
-                if _building_by_live_process(debris.name):
-                    continue  # a dataset still being built, outside the lock, by a live writer
-                if debris.is_dir():
-                    shutil.rmtree(debris, ignore_errors=True)
-                else:
-                    debris.unlink(missing_ok=True)
-
-    def _atomic(self, target: Path, write: Callable[[Path], object]) -> None:
-        """Write via a temp file in tmp/ and rename over ``target`` (same filesystem)."""
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix=target.stem + ".", suffix=".tmp")
-        os.close(fd)
-        tmp = Path(name)
-        try:
-            write(tmp)
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+                if not debris.name.startswith(fsutil.TMP_PREFIX) and _legacy_debris(debris):
+                    if debris.is_dir():
+                        shutil.rmtree(debris, ignore_errors=True)
+                    else:
+                        debris.unlink(missing_ok=True)
 
     def put(
         self,
@@ -182,12 +176,13 @@ class Cache:
         *,
         reporter: str,
         partner: str,
-        cube: str,
+        source: str,
+        dataset: str,
         start: Period,
         end: Period,
         url: str,
         currency: str,
-        annotations: dict[str, Any],
+        annotations: Annotations,
         fetched_at: dt.datetime | None = None,
         kind: str = "fetch",
         countries: tuple[str, ...] = (),
@@ -199,7 +194,8 @@ class Cache:
             "key": key,
             "reporter": reporter,
             "partner": partner,
-            "cube": cube,
+            "source": source,
+            "dataset": dataset,
             "start": str(start),
             "end": str(end),
             "fetched_at": (fetched_at or _now()).isoformat(),
@@ -211,11 +207,8 @@ class Cache:
             "countries": list(countries),
         }
         target = self.flows_dir / f"{_safe(key)}.parquet"
-        with self.locked():
-            self._atomic(
-                target,
-                lambda tmp: frame.write_parquet(tmp, metadata={META_KEY: json.dumps(meta)}),
-            )
+        with self.locked(), fsutil.atomic_path(target, tmp_dir=self.tmp_dir) as tmp:
+            frame.write_parquet(tmp, metadata={META_KEY: json.dumps(meta)})
         return target
 
     def put_dataset(
@@ -227,9 +220,11 @@ class Cache:
         end: Period,
         url: str,
         currency: str,
-        annotations: dict[str, Any],
+        annotations: Annotations,
         kind: str = "import",
-        cube: str = "",
+        source: str = "files",
+        dataset: str = "",
+        cube: str = "",  # the old name of ``dataset``, still accepted
         presorted: bool = False,
     ) -> Path:
         """Store a large, many-country dataset as one parquet file per exporter.
@@ -241,12 +236,13 @@ class Cache:
         directory is built in tmp/ and renamed into place; a reader sees the old
         dataset or the new one, never a mixture.
         """
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        # Built outside the lock (it can take minutes); the name carries our pid so a
-        # sweep by another writer leaves it alone while we live.
-        build = Path(tempfile.mkdtemp(dir=self.tmp_dir, prefix=f"build-{os.getpid()}-"))
-        rows, countries = 0, set()
-        try:
+        target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
+        # Built in tmp/ outside the lock (it can take minutes); the temp name carries our
+        # pid, so a sweep by another writer leaves it alone while we live. The lock is
+        # held only for the rename.
+        with fsutil.atomic_path(target, tmp_dir=self.tmp_dir, commit_lock=self.locked()) as build:
+            build.mkdir()
+            rows, countries = 0, set()
             for part in partitions:
                 if part.is_empty():
                     continue
@@ -268,40 +264,31 @@ class Cache:
                 "key": key,
                 "reporter": "",
                 "partner": "",
-                "cube": cube,
+                "source": source,
+                "dataset": dataset or cube,
                 "start": str(start),
                 "end": str(end),
                 "fetched_at": _now().isoformat(),
                 "url": url,
                 "currency": currency,
-                "annotations": annotations,
+                "annotations": dict(annotations),
                 "rows": rows,
                 "kind": kind,
                 "countries": sorted(countries),
             }
             (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
-            target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
-            with self.locked():
-                self.flows_dir.mkdir(parents=True, exist_ok=True)
-                if target.exists():
-                    # Directories cannot be renamed over one another: move the old one
-                    # aside into tmp/ (swept by the next writer), then move the new in.
-                    os.replace(target, self.tmp_dir / f"old-{build.name}")
-                os.replace(build, target)
-        finally:
-            if build.exists():
-                shutil.rmtree(build, ignore_errors=True)
         return target
 
-    def put_meta(self, name: str, body: Any) -> None:
+    def put_meta(self, name: str, body: object) -> None:
+        """Keep a source's metadata document (JSON-able) under ``name``."""
         document = {"fetched_at": _now().isoformat(), "body": body}
         target = self.meta_dir / f"{_safe(name)}.json"
         with self.locked():
-            self._atomic(target, lambda tmp: tmp.write_text(json.dumps(document), "utf-8"))
+            fsutil.write_atomic(target, json.dumps(document))
 
     # -- reading ---------------------------------------------------------------
 
-    def get_meta(self, name: str, max_age: float) -> Any | None:
+    def get_meta(self, name: str, max_age: float) -> object | None:
         path = self.meta_dir / f"{_safe(name)}.json"
         try:
             document = json.loads(path.read_text("utf-8"))
@@ -313,7 +300,8 @@ class Cache:
             return None
         if (_now() - fetched).total_seconds() >= max_age:
             return None
-        return document["body"]
+        body: object = document["body"]
+        return body
 
     def entries(self) -> list[Entry]:
         """Every readable entry; unreadable ones are reported through ``warn``."""
@@ -321,7 +309,7 @@ class Cache:
             return []
         out = []
         for path in sorted(self.flows_dir.iterdir()):
-            if path.suffix == ".parquet" or path.name.endswith(DATASET_SUFFIX):
+            if _is_entry(path):
                 entry = self._read_entry(path)
                 if entry is not None:
                     out.append(entry)
@@ -338,12 +326,18 @@ class Cache:
                 files, size = (path,), path.stat().st_size
             if meta.get("version") != FORMAT_VERSION:
                 raise ValueError(f"format version {meta.get('version')}")
+            kind = str(meta.get("kind", "fetch"))
+            # Entries written before ``source``/``dataset`` existed say ``cube``, and
+            # every such fetch came from the OEC.
+            dataset = meta["dataset"] if "dataset" in meta else meta["cube"]
+            source = meta.get("source") or ("files" if kind == "import" else "oec")
             return Entry(
                 path=path,
                 key=meta["key"],
                 reporter=meta["reporter"],
                 partner=meta["partner"],
-                cube=meta["cube"],
+                dataset=str(dataset),
+                source=str(source),
                 start=parse_period(meta["start"]),
                 end=parse_period(meta["end"]),
                 fetched_at=dt.datetime.fromisoformat(meta["fetched_at"]),
@@ -352,7 +346,7 @@ class Cache:
                 annotations=dict(meta.get("annotations") or {}),
                 rows=int(meta["rows"]),
                 size=size,
-                kind=str(meta.get("kind", "fetch")),
+                kind=kind,
                 countries=tuple(meta.get("countries") or ()),
                 files=files,
             )
@@ -403,7 +397,7 @@ class Cache:
         with self.locked():
             paths = sorted(self.flows_dir.iterdir()) if self.flows_dir.is_dir() else []
             for path in paths:
-                if not (path.suffix == ".parquet" or path.name.endswith(DATASET_SUFFIX)):
+                if not _is_entry(path):
                     continue
                 entry = self._read_entry(path)
                 age = (now - entry.fetched_at).total_seconds() if entry else None
@@ -431,18 +425,23 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
         raise ValueError("not in the flows schema")
 
 
-def _building_by_live_process(name: str) -> bool:
-    if not name.startswith("build-"):
+def _is_entry(path: Path) -> bool:
+    if path.name.startswith(fsutil.TMP_PREFIX):
         return False
-    pid = name.split("-")[1]
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+    return path.suffix == ".parquet" or path.name.endswith(DATASET_SUFFIX)
+
+
+def _legacy_debris(path: Path) -> bool:
+    """Temp files of tradecli 0.1 (``<stem>.*.tmp``, ``build-<pid>-*``, ``old-*``).
+
+    Their writer held the lock for all but ``build-``, which may still be in progress
+    in a live process of the old version: those are left for an hour.
+    """
+    if path.name.startswith("build-"):
+        try:
+            return time.time() - path.lstat().st_mtime > 3600
+        except FileNotFoundError:
+            return False
     return True
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from tradecli.codes import Country
-from tradecli.errors import NoData, PeriodError, UsageError
+from tradecli.errors import NoData, PeriodError, PeriodNotInData, UsageError
 from tradecli.periods import (
     Compare,
     Convention,
@@ -214,7 +214,7 @@ def resolve_windows(
     try:
         return comparison(convention, compare, start, end, latest_month, latest_year, fiscal_start)
     except Exception as exc:
-        if isinstance(exc, PeriodError) and "the data hold" in exc.message:
+        if isinstance(exc, PeriodNotInData):
             raise NoData(
                 f"{exc.message.replace('this pair', what)}",
                 hint=exc.hint or f"the data cover {cov.describe()}",

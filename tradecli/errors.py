@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     AUTH_REQUIRED = 5  # the OEC refused the request: a token or a higher plan is needed
     ALERT = 6  # `report`: every report was written and at least one alert was triggered
     PARTIAL = 7  # `report`: at least one report failed; the others were written
+    STORAGE = 8  # a directory tradecli writes to is not a directory, not writable, full or locked
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
@@ -53,6 +54,18 @@ class ConfigError(UsageError):
     """A config file that is missing, unreadable, or has unknown keys or bad values."""
 
 
+class PeriodNotInData(PeriodError):
+    """A period form the data cannot answer: they hold none of the frequency it needs.
+
+    Raised where the periods are worked out; data commands turn it into ``NoData``
+    naming what the data cover (a type to catch, not a message to match).
+    """
+
+
+class BadFile(UsageError):
+    """A file that cannot be imported as asked; the message names the line."""
+
+
 class NoData(TradecliError):
     """The data holds nothing for the requested pair and period."""
 
@@ -73,3 +86,23 @@ class AuthRequired(TradecliError):
     """The API refused the request (401/403): a token, or a higher plan, is needed."""
 
     exit_code = ExitCode.AUTH_REQUIRED
+
+
+class StorageError(TradecliError):
+    """A place tradecli writes to (cache, report directory) cannot take the write.
+
+    Not a directory, cannot be created, not writable, disk full, or its lock held by
+    another process for longer than the timeout.
+    """
+
+    exit_code = ExitCode.STORAGE
+
+
+class SchemaError(ValueError):
+    """A frame that claims to hold flows but does not have the canonical shape.
+
+    A bug in the source that built the frame, not something a user can fix: it is
+    deliberately not a ``TradecliError``, so it ends in a traceback and ``INTERNAL``.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL

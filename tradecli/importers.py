@@ -22,7 +22,7 @@ import polars as pl
 
 from tradecli import schema
 from tradecli.codes import WORLD, load_countries
-from tradecli.errors import UsageError
+from tradecli.errors import BadFile as BadFile  # re-exported: callers import it from here
 from tradecli.importer_options import ImportFormat
 
 # Where BACI's numeric country codes differ from UN M49 (BACI follows the UN
@@ -48,10 +48,6 @@ PUBLISHERS = {
     ImportFormat.BACI: "CEPII BACI",
     ImportFormat.TIDY: "tidy CSV supplied by the user",
 }
-
-
-class BadFile(UsageError):
-    """A file that cannot be imported as asked; the message names the line."""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tradecli.errors import PeriodError
+from tradecli.errors import PeriodError, PeriodNotInData
 
 MONTH_NAMES = (
     "January",
@@ -374,7 +374,7 @@ def comparison(
         raise PeriodError(f"--period {convention.value} needs --to as a month (YYYY-MM)")
     last = end.last if end is not None else latest_month
     if last is None:
-        raise PeriodError(
+        raise PeriodNotInData(
             f"--period {convention.value} needs monthly data, and the data hold none for this pair",
             hint="use years instead: --from 2005 --to 2006",
         )
@@ -400,14 +400,14 @@ def latest_like(
             return month_window(latest_month)
         if latest_year is not None:
             return year_window(latest_year)
-        raise PeriodError("the data hold no periods for this pair")
+        raise PeriodNotInData("the data hold no periods for this pair")
     if start.annual:
         if latest_year is None and latest_month is None:
-            raise PeriodError("the data hold no years for this pair")
+            raise PeriodNotInData("the data hold no years for this pair")
         year = latest_year if latest_year is not None else latest_month.year  # type: ignore[union-attr]
         return year_window(year)
     if latest_month is None:
-        raise PeriodError(
+        raise PeriodNotInData(
             f"--from {start} needs monthly data, and the data hold none for this pair",
             hint=f"use years instead{f', e.g. --from {latest_year}' if latest_year else ''}",
         )

@@ -298,7 +298,7 @@ def run_one(
     dry_run: bool = False,
 ) -> Outcome:
     """Build one report and write its files (the caller holds the directory lock)."""
-    from tradecli.outputs import write_atomic
+    from tradecli.fsutil import write_atomic
 
     outcome = Outcome(name=spec.name, status="ok")
     try:
@@ -368,7 +368,7 @@ def locked_run(directories: list[Path], body: Callable[[], Any]) -> Any:
     """Run ``body`` holding every output directory's lock, sweeping debris first."""
     from filelock import FileLock, Timeout
 
-    from tradecli.outputs import sweep
+    from tradecli.fsutil import sweep
 
     locks = []
     try:

@@ -32,6 +32,10 @@ from typing import Final
 
 import polars as pl
 
+from tradecli.errors import SchemaError
+
+__all__ = ["FLOWS_SCHEMA", "TOTAL", "SchemaError", "empty", "validate"]
+
 TOTAL: Final = "TOTAL"
 
 FLOWS_SCHEMA: Final = pl.Schema(
@@ -47,10 +51,6 @@ FLOWS_SCHEMA: Final = pl.Schema(
         "source": pl.String,
     }
 )
-
-
-class SchemaError(ValueError):
-    """A frame that claims to hold flows but does not have the canonical shape."""
 
 
 def validate(frame: pl.DataFrame | pl.LazyFrame) -> None:

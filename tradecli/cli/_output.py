@@ -102,15 +102,10 @@ def emit(settings: Config, output: Path | None, document: Document) -> None:
 
 
 def write_file(path: Path, text: str) -> None:
-    from tradecli.outputs import write_atomic
+    """Write ``text`` atomically; a place that cannot be written is a StorageError."""
+    from tradecli.fsutil import write_atomic
 
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {path}: {exc.strerror}",
-            hint="check the directory exists or can be created, and is writable",
-        ) from None
+    write_atomic(path, text)
 
 
 def _dump_json(doc: object) -> None:

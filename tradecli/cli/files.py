@@ -195,7 +195,7 @@ def report(
         by_dir: dict[Path, list[Any]] = {}
         for spec, outcome in zip(specs, outcomes, strict=True):
             by_dir.setdefault(spec.output_dir, []).append(outcome)
-        from tradecli.outputs import write_atomic
+        from tradecli.fsutil import write_atomic
 
         for directory, group in by_dir.items():
             path = directory / reports.MANIFEST

@@ -1,0 +1,166 @@
+"""What every data source shares: the request, the result, provenance and the protocol.
+
+A *source* is one provider of trade figures (the embedded sample, the OEC API,
+imported files, later UN Comtrade). Each is one module in this package exposing
+an object that satisfies ``Source``, and one line in ``registry.SOURCES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from tradecli.periods import Frequency, Period
+
+if TYPE_CHECKING:
+    import httpx
+    import polars as pl
+
+    from tradecli.cache import Entry
+    from tradecli.config import Config
+
+Progress = Callable[[int, int | None], None]  # rows fetched so far, total if known
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What one ``source`` id in a flows frame stands for."""
+
+    id: str
+    title: str
+    publisher: str
+    licence: str = ""
+    url: str = ""
+    citation: str = ""
+    note: str = ""
+    reconstructed: bool = False
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "licence": self.licence,
+            "url": self.url or None,
+            "citation": self.citation or None,
+            "note": self.note or None,
+            "reconstructed": self.reconstructed,
+        }
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Flows plus their provenance."""
+
+    flows: pl.LazyFrame
+    sources: dict[str, SourceInfo]
+    origin: str  # "sample", "cache" or "live": how this run obtained the data
+    description: str  # one line for people, e.g. "embedded sample (tradecli 0.1.0)"
+    fetched_at: str | None = None  # ISO timestamp for cached or live data
+    extra: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PairRequest:
+    """What a data command needs: a pair, a frequency and (optionally) the two periods.
+
+    ``dataset`` pins the source's own dataset (an OEC cube name); ``source`` pins the
+    source (a name in ``registry.SOURCES``); ``None`` lets the registry choose.
+    """
+
+    reporter: str
+    partner: str
+    start: Period | None
+    end: Period | None
+    dataset: str | None = None
+    wanted_frequency: Frequency | None = None
+    source: str | None = None
+
+    @property
+    def cube(self) -> str | None:
+        """The OEC word for ``dataset``."""
+        return self.dataset
+
+    @property
+    def frequency(self) -> Frequency | None:
+        known = self.start or self.end
+        return known.frequency if known else self.wanted_frequency
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.reporter, self.partner)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One pair fetched by a source, in the canonical schema, ready for the cache."""
+
+    key: str  # cache key: the same request gives the same key
+    frame: pl.DataFrame
+    dataset: str  # the source's own id of what was read (cube name, dataset code)
+    start: Period  # the periods actually covered (the request's, clipped to the data)
+    end: Period
+    url: str  # where it came from, without any key or token
+    currency: str
+    annotations: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a source can answer."""
+
+    pair_totals: bool  # total trade between two countries
+    country: bool  # a country with all its partners at once
+    frequencies: frozenset[Frequency]
+    products: bool = False  # HS product detail
+
+
+class MetaStore(Protocol):
+    """Where a source keeps metadata between runs (the cache's ``meta/``)."""
+
+    def get_meta(self, name: str, max_age: float) -> object | None: ...
+
+    def put_meta(self, name: str, body: object) -> None: ...
+
+
+class Source(Protocol):
+    """One provider of trade figures.
+
+    ``name`` is the registry key, the ``source`` stored with cache entries and the
+    value of ``--source``. ``live`` sources are fetched over the network when the
+    read order reaches them; others (sample, files) are never fetched by
+    ``load_pair``.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def live(self) -> bool: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    def ready(self, config: Config) -> bool:
+        """Whether this source may be asked now (network mode, token or key)."""
+        ...
+
+    def fetch_pair(
+        self,
+        config: Config,
+        request: PairRequest,
+        *,
+        meta: MetaStore,
+        progress: Progress | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> FetchResult:
+        """Both flows between the pair, as far as the source has them."""
+        ...
+
+    def describe(self, entry: Entry) -> SourceInfo:
+        """Provenance of a cache entry this source wrote: publisher, notes, URL, time."""
+        ...

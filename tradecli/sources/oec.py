@@ -1,0 +1,116 @@
+"""The OEC API as a source: wraps ``tradecli.client`` and ``tradecli.oec``.
+
+Everything OEC-specific about provenance lives here: the publisher line names the
+agency the OEC took the cube from, and a national customs cube (Japan's
+``trade_s_jpn_m_hs``) is described as that country's report, so the partner's
+figures in it are mirror flows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tradecli.config import NetworkMode
+from tradecli.periods import Frequency
+from tradecli.sources.base import (
+    Capabilities,
+    FetchResult,
+    MetaStore,
+    PairRequest,
+    Progress,
+    SourceInfo,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tradecli.cache import Entry
+    from tradecli.config import Config
+
+META_MAX_AGE = 7 * 86_400.0  # cube lists and metadata change rarely
+
+
+class OECSource:
+    """The Observatory of Economic Complexity's Tesseract API."""
+
+    name = "oec"
+    title = "OEC API"  # as in "OEC API data from the local cache"
+    live = True
+    capabilities = Capabilities(
+        pair_totals=True,
+        country=False,  # partner rankings would need one request per partner
+        frequencies=frozenset({Frequency.MONTH, Frequency.YEAR}),
+        products=True,
+    )
+
+    def ready(self, config: Config) -> bool:
+        """Asked when the network is always allowed, or (``auto``) when a token is set."""
+        return config.network is NetworkMode.ALWAYS or bool(config.token)
+
+    def fetch_pair(
+        self,
+        config: Config,
+        request: PairRequest,
+        *,
+        meta: MetaStore,
+        progress: Progress | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> FetchResult:
+        from tradecli.client import OECClient
+        from tradecli.oec import CubeCatalog, fetch_pair
+
+        with OECClient(config, transport=transport) as client:
+            catalog = CubeCatalog(
+                client,
+                load=lambda name: meta.get_meta(name, META_MAX_AGE),
+                store=meta.put_meta,
+            )
+            result = fetch_pair(
+                client,
+                catalog,
+                request.reporter,
+                request.partner,
+                request.start,
+                request.end,
+                request.dataset,
+                on_page=progress,
+            )
+        return FetchResult(
+            key=result.query.key(),
+            frame=result.frame,
+            dataset=result.cube.name,
+            start=result.query.start,
+            end=result.query.end,
+            url=result.url,
+            currency=result.cube.currency,
+            annotations=dict(result.annotations),
+        )
+
+    def describe(self, entry: Entry) -> SourceInfo:
+        from tradecli.oec import national_cube_country, source_id_for
+
+        dataset_name = str(entry.annotations.get("dataset_name") or entry.dataset)
+        source_name = entry.annotations.get("source_name")
+        publisher = "Observatory of Economic Complexity (OEC)" + (
+            f", from {source_name}" if source_name else ""
+        )
+        note = f"fetched {entry.fetched_at.isoformat(timespec='seconds')}"
+        own = national_cube_country(entry.dataset)
+        if own is not None:
+            other = entry.partner if own == entry.reporter else entry.reporter
+            note += f"; customs data of {own}: " + (
+                f"{other}'s figures here are mirror flows as {own} reported them "
+                "(imports usually CIF, exports FOB)"
+                if own != entry.reporter
+                else "own report"
+            )
+        return SourceInfo(
+            id=str(entry.annotations.get("source_id") or source_id_for(entry.dataset)),
+            title=f"{dataset_name} (cube {entry.dataset}, values in {entry.currency})",
+            publisher=publisher,
+            url=entry.url,
+            note=note,
+        )
+
+
+SOURCE = OECSource()
