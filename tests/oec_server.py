@@ -20,6 +20,8 @@ import copy
 import csv
 import functools
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class Fault:
     delay: float = 0.0  # seconds to sleep before answering (timeouts)
     path: str = ""
     close: bool = False  # drop the connection without answering
+    reset: bool = False  # abort the connection with a TCP reset (RST), as a crashed proxy does
 
 
 @dataclass
@@ -330,6 +333,14 @@ class OECServer:
                 if fault is not None:
                     if fault.delay:
                         time.sleep(fault.delay)
+                    if fault.reset:
+                        # SO_LINGER with a zero timeout makes close() send RST, not FIN.
+                        self.connection.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                        self.connection.close()
+                        self.close_connection = True
+                        return
                     if fault.close:
                         self.close_connection = True
                         self.wfile.flush()

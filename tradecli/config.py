@@ -61,6 +61,7 @@ class Config:
     timeout: float = 30.0
     retries: int = 3
     retry_budget: float = 60.0  # seconds spent waiting between retries, at most
+    deadline: float = 120.0  # seconds one command may spend on a source, all tries and pages
     page_size: int = 10_000
     annual_cube: str = "trade_i_baci_a_92"
     monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
@@ -98,9 +99,22 @@ def _string(value: Any) -> str | None:
 
 
 def _url(value: Any) -> str:
+    from urllib.parse import urlsplit
+
+    problem = None
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
-    return value.rstrip("/")
+        problem = "must be an http:// or https:// URL"
+    else:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or not parts.hostname or any(c.isspace() for c in value):
+            problem = "must be an http:// or https:// URL with a host name"
+    if problem:
+        raise ValueError(f"{problem}, not {value!r}")
+    return str(value).rstrip("/")
 
 
 def _number(low: float, high: float, integer: bool = False) -> Callable[[Any], Any]:
@@ -146,6 +160,7 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "timeout": ("timeout", _number(0.1, 600)),
         "retries": ("retries", _number(0, 10, integer=True)),
         "retry_budget": ("retry_budget", _number(0, 3600)),
+        "deadline": ("deadline", _number(1, 3600)),
         "page_size": ("page_size", _number(1, 1_000_000, integer=True)),
         "annual_cube": ("annual_cube", _string),
         "monthly_cube": ("monthly_cube", _string),
