@@ -65,6 +65,8 @@ class Config:
     page_size: int = 10_000
     annual_cube: str = "trade_i_baci_a_92"
     monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
+    comtrade_base_url: str = "https://comtradeapi.un.org"
+    comtrade_key: str | None = field(default=None, repr=False)  # COMTRADE_KEY; never shown
     fiscal_year_start: int = 1  # first month of the fiscal year (Pakistan: 7, July-June)
     cache_dir: Path | None = None  # None: the platform cache directory
     recent_ttl: float = 86_400.0  # seconds an entry with recent months stays fresh
@@ -165,6 +167,9 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "annual_cube": ("annual_cube", _string),
         "monthly_cube": ("monthly_cube", _string),
     },
+    "comtrade": {
+        "base_url": ("comtrade_base_url", _url),
+    },
     "periods": {
         "fiscal_year_start": ("fiscal_year_start", _number(1, 12, integer=True)),
     },
@@ -256,6 +261,8 @@ def load_config(
 
     if env.get("OEC_TOKEN"):
         values["token"], origins["token"] = env["OEC_TOKEN"], "env"
+    if env.get("COMTRADE_KEY"):
+        values["comtrade_key"], origins["comtrade_key"] = env["COMTRADE_KEY"], "env"
     if env.get("TRADECLI_CACHE_DIR"):
         values["cache_dir"], origins["cache_dir"] = Path(env["TRADECLI_CACHE_DIR"]), "env"
     # https://no-color.org: any non-empty value disables colour.
