@@ -167,3 +167,49 @@ def test_unstated_currency_is_never_converted() -> None:
     frame = _frame([("PAK", "JPN", dt.date(2024, 8, 1), "month", 1.0, "XXX")])
     with pytest.raises(fx.RatesError, match="'XXX'"):
         fx.convert_flows(frame, "USD")
+
+
+def test_yen_cube_converts_back_to_the_published_dollars(shared_data: Path) -> None:
+    """Japan's cube served in yen (published USD / monthly JPY->USD rate) converts back."""
+    import csv
+
+    from tests.oec_server import OECServer
+    from tradecli.client import OECClient
+    from tradecli.config import Config
+    from tradecli.oec import CubeCatalog, fetch_pair
+
+    with open(shared_data / "published" / "pak_jpn_monthly.csv", newline="") as f:
+        published = list(csv.DictReader(f))
+    months = sorted({r["period"] for r in published})
+    rates = {m: fx.monthly_rate("JPY", "USD", Period(int(m[:4]), int(m[5:]))).rate for m in months}
+    per_usd = {int(m.replace("-", "")): 1 / rate for m, rate in rates.items()}
+    cube = "trade_s_jpn_m_hs"
+    with OECServer(shared_data, currency={cube: "JPY"}, values_per_usd={cube: per_usd}) as server:
+        client = OECClient(Config(base_url=server.url, retries=0))
+        memo: dict[str, object] = {}
+        catalog = CubeCatalog(client, load=memo.get, store=memo.__setitem__)
+        result = fetch_pair(client, catalog, "PAK", "JPN", Period(2019, 12), Period(2020, 12), None)
+    assert set(result.frame["currency"]) == {"JPY"}
+    converted = fx.convert_flows(result.frame, "USD")
+    assert set(converted.frame["currency"]) == {"USD"}
+    got = {
+        (str(r["period"])[:7], r["exporter"]): r["value"]
+        for r in converted.frame.iter_rows(named=True)
+    }
+    want = {
+        (r["period"], "PAK" if r["flow"] == "export" else "JPN"): float(r["value_usd"])
+        for r in published
+    }
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-9)
+    assert [str(r.period) for r in converted.rates] == months
+    # Growth in dollars differs from growth in yen by the exchange-rate move.
+    yen = {
+        (str(r["period"])[:7], r["exporter"]): r["value"]
+        for r in result.frame.iter_rows(named=True)
+    }
+    usd_growth = got[("2020-12", "PAK")] / got[("2019-12", "PAK")]
+    yen_growth = yen[("2020-12", "PAK")] / yen[("2019-12", "PAK")]
+    assert usd_growth / yen_growth == pytest.approx(rates["2020-12"] / rates["2019-12"])
+    assert usd_growth != pytest.approx(yen_growth)

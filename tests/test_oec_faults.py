@@ -190,3 +190,12 @@ def test_missing_token_hint_still_says_to_set_it(oec_server: OECServer) -> None:
     with pytest.raises(AuthRequired) as err:
         client.get_json("cubes")
     assert "set OEC_TOKEN" in str(err.value.hint)
+
+
+def test_answer_stopping_before_its_total_is_an_error(shared_data: Path) -> None:
+    # A server whose pages announce 2 rows more than it has: the last page comes back
+    # empty before the total is in. That is a partial answer, never a complete one.
+    with OECServer(shared_data, total_overstated_by=2) as server:
+        client = _client(server.url)
+        with pytest.raises(SourceUnavailable, match="stopped at row 4 of the 6"):
+            fetch_pair(client, _catalog(client), "CHL", "ARG", Period(2002), Period(2006), None)
