@@ -20,6 +20,8 @@ import copy
 import csv
 import functools
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class Fault:
     delay: float = 0.0  # seconds to sleep before answering (timeouts)
     path: str = ""
     close: bool = False  # drop the connection without answering
+    reset: bool = False  # abort the connection with a TCP reset (RST), as a crashed proxy does
 
 
 @dataclass
@@ -159,11 +162,21 @@ class OECServer:
         month_ids: str = "yyyymm",
         token: str | None = None,
         currency: dict[str, str | None] | None = None,
+        values_per_usd: dict[str, dict[int, float]] | None = None,
+        total_overstated_by: int = 0,
     ) -> None:
         self.cubes = copy.deepcopy(build_cubes(shared, month_ids))
         # Relabel a cube's currency annotation (protocol tests of currency handling).
         for name, code in (currency or {}).items():
             self.cubes[name].currency = code
+        # Serve a cube's USD figures in another currency: cube -> {YYYYMM or YYYY: units
+        # of that currency per dollar}, for conversion tests (set ``currency`` too).
+        for name, factors in (values_per_usd or {}).items():
+            for row in self.cubes[name].rows:
+                key = row.get("Time ID") or row.get("Year", 0) * 100 + row.get("Month ID", 0)
+                row["Trade Value"] = row["Trade Value"] * factors[key]
+        # api-v2 pages announce this many rows more than exist (a server that stops early).
+        self.total_overstated_by = total_overstated_by
         self.token = token
         self.faults: list[Fault] = []
         self.requests: list[str] = []  # raw request paths with query, as received
@@ -310,7 +323,11 @@ class OECServer:
             }
         return 200, {
             "annotations": cube.annotations,
-            "page": {"limit": int(size), "offset": start, "total": total},
+            "page": {
+                "limit": int(size),
+                "offset": start,
+                "total": total + self.total_overstated_by,
+            },
             "columns": columns,
             "data": page,
         }
@@ -330,6 +347,14 @@ class OECServer:
                 if fault is not None:
                     if fault.delay:
                         time.sleep(fault.delay)
+                    if fault.reset:
+                        # SO_LINGER with a zero timeout makes close() send RST, not FIN.
+                        self.connection.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                        self.connection.close()
+                        self.close_connection = True
+                        return
                     if fault.close:
                         self.close_connection = True
                         self.wfile.flush()

@@ -62,9 +62,12 @@ class Config:
     timeout: float = 30.0
     retries: int = 3
     retry_budget: float = 60.0  # seconds spent waiting between retries, at most
+    deadline: float = 120.0  # seconds one command may spend on a source, all tries and pages
     page_size: int = 10_000
     annual_cube: str = "trade_i_baci_a_92"
     monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
+    comtrade_base_url: str = "https://comtradeapi.un.org"
+    comtrade_key: str | None = field(default=None, repr=False)  # COMTRADE_KEY; never shown
     fiscal_year_start: int = 1  # first month of the fiscal year (Pakistan: 7, July-June)
     cache_dir: Path | None = None  # None: the platform cache directory
     recent_ttl: float = 86_400.0  # seconds an entry with recent months stays fresh
@@ -99,9 +102,22 @@ def _string(value: Any) -> str | None:
 
 
 def _url(value: Any) -> str:
+    from urllib.parse import urlsplit
+
+    problem = None
     if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise ValueError(f"must be an http:// or https:// URL, not {value!r}")
-    return value.rstrip("/")
+        problem = "must be an http:// or https:// URL"
+    else:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError:
+            parts = None
+        if parts is None or not parts.hostname or any(c.isspace() for c in value):
+            problem = "must be an http:// or https:// URL with a host name"
+    if problem:
+        raise ValueError(f"{problem}, not {value!r}")
+    return str(value).rstrip("/")
 
 
 def _number(low: float, high: float, integer: bool = False) -> Callable[[Any], Any]:
@@ -147,9 +163,13 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "timeout": ("timeout", _number(0.1, 600)),
         "retries": ("retries", _number(0, 10, integer=True)),
         "retry_budget": ("retry_budget", _number(0, 3600)),
+        "deadline": ("deadline", _number(1, 3600)),
         "page_size": ("page_size", _number(1, 1_000_000, integer=True)),
         "annual_cube": ("annual_cube", _string),
         "monthly_cube": ("monthly_cube", _string),
+    },
+    "comtrade": {
+        "base_url": ("comtrade_base_url", _url),
     },
     "periods": {
         "fiscal_year_start": ("fiscal_year_start", _number(1, 12, integer=True)),
@@ -242,6 +262,8 @@ def load_config(
 
     if env.get("OEC_TOKEN"):
         values["token"], origins["token"] = env["OEC_TOKEN"], "env"
+    if env.get("COMTRADE_KEY"):
+        values["comtrade_key"], origins["comtrade_key"] = env["COMTRADE_KEY"], "env"
     if env.get("TRADECLI_CACHE_DIR"):
         values["cache_dir"], origins["cache_dir"] = Path(env["TRADECLI_CACHE_DIR"]), "env"
     # https://no-color.org: any non-empty value disables colour.

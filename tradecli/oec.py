@@ -472,17 +472,20 @@ def fetch_pair(
             f"{frequency.value}s",
             hint="use YYYY periods with annual cubes and YYYY-MM with monthly ones",
         )
-    available = covered_periods(catalog.time_members(cube), cube.frequency)
-    if not available:
-        raise NoData(f"cube {cube.name} lists no {cube.frequency.value}s")
-    end = end or available[-1]
-    start = start or end.shift_years(-1)
-    if start > available[-1] or end < available[0]:
-        raise NoData(
-            f"cube {cube.name} does not cover {start}..{end}",
-            hint=f"it covers {available[0]}..{available[-1]}",
-        )
-    start, end = max(start, available[0]), min(end, available[-1])
+    if start is None or end is None:
+        # Only an open end needs the cube's time members; given periods are asked as given
+        # (a failing metadata call must not stand between the user and data asked for).
+        available = covered_periods(catalog.time_members(cube), cube.frequency)
+        if not available:
+            raise NoData(f"cube {cube.name} lists no {cube.frequency.value}s")
+        end = end or available[-1]
+        start = start or end.shift_years(-1)
+        if start > available[-1] or end < available[0]:
+            raise NoData(
+                f"cube {cube.name} does not cover {start}..{end}",
+                hint=f"it covers {available[0]}..{available[-1]}",
+            )
+        start, end = max(start, available[0]), min(end, available[-1])
     query = PairQuery(reporter=reporter, partner=partner, cube=cube.name, start=start, end=end)
     params = build_params(query, cube, legacy=client.config.api_style.value == "legacy")
     frames = []

@@ -1,0 +1,308 @@
+"""A local HTTP server that speaks UN Comtrade API v1, for end-to-end tests.
+
+Built from the recorded real response shape and real published figures in
+../shared/data:
+
+- annual (``A``): the recorded API answer for China with Argentina and Germany in
+  2010, the USA's imports from DEU/FRA/JPN/MEX 2018-2022, China's exports to
+  KOR/USA/MEX 2012-2022 and Thailand's shrimp (HS 030613) trade with every
+  partner 2007-2011 (1,586 rows: more than one preview answer holds);
+- monthly (``M``): the State Bank of Pakistan's Pakistan-Japan figures, served as
+  Pakistan's own reported flows.
+
+Every total row is also served with breakdown rows (by mode of transport and
+customs procedure) beside it, as ``breakdownMode=plus`` answers do, so a client
+that sums rows without filtering counts flows twice. The reference lists are made
+from the codes in those files (Comtrade's own: the USA is 842). The preview
+endpoint answers at most ``preview_cap`` records; the data endpoint needs the
+key in the ``Ocp-Apim-Subscription-Key`` header. Faults are queued as in
+tests/oec_server.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import functools
+import json
+import re
+import socket
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.oec_server import Fault, _QuietServer
+
+__all__ = ["ComtradeServer", "Fault"]
+
+CODES = {"PAK": 586, "JPN": 392}  # Pakistan and Japan, for the monthly series
+_INT_FIELDS = {
+    "refPeriodId",
+    "refYear",
+    "refMonth",
+    "reporterCode",
+    "partnerCode",
+    "partner2Code",
+    "aggrLevel",
+    "motCode",
+    "qtyUnitCode",
+    "altQtyUnitCode",
+    "legacyEstimationFlag",
+}
+_FLOAT_FIELDS = {"primaryValue", "cifvalue", "fobvalue", "netWgt", "grossWgt", "qty", "altQty"}
+
+
+def _camel(name: str) -> str:
+    special = {
+        "reporter_iso": "reporterISO",
+        "partner_iso": "partnerISO",
+        "partner2code": "partner2Code",
+        "partner2iso": "partner2ISO",
+        "partner2desc": "partner2Desc",
+        "cifvalue": "cifvalue",
+        "fobvalue": "fobvalue",
+    }
+    if name in special:
+        return special[name]
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _typed(key: str, value: str) -> Any:
+    if value in ("", "None"):
+        return None
+    if key in _INT_FIELDS:
+        return int(float(value))
+    if key in _FLOAT_FIELDS:
+        return float(value)
+    if value in ("True", "False"):
+        return value == "True"
+    return value
+
+
+@functools.cache
+def build_records(shared: Path) -> tuple[dict[str, Any], ...]:
+    folder = shared / "real" / "comtrade"
+    records: list[dict[str, Any]] = []
+    fixture = json.loads((folder / "fixture_CHN_ARG_DEU_2010_TOTAL_api_v1.json").read_text())
+    records += fixture["data"]
+    for path in sorted(folder.glob("vignette*.csv")):
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                records.append({_camel(k): _typed(_camel(k), v) for k, v in row.items()})
+    template = fixture["data"][0]
+    with open(shared / "published" / "pak_jpn_monthly.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            year, month = int(row["period"][:4]), int(row["period"][5:])
+            flow = "X" if row["flow"] == "export" else "M"
+            value = float(row["value_usd"])
+            record = dict(template)
+            record.update(
+                {
+                    "freqCode": "M",
+                    "refPeriodId": year * 10000 + month * 100 + 1,
+                    "refYear": year,
+                    "refMonth": month,
+                    "period": f"{year}{month:02d}",
+                    "reporterCode": CODES["PAK"],
+                    "reporterISO": "PAK",
+                    "reporterDesc": "Pakistan",
+                    "flowCode": flow,
+                    "flowDesc": "Export" if flow == "X" else "Import",
+                    "partnerCode": CODES["JPN"],
+                    "partnerISO": "JPN",
+                    "partnerDesc": "Japan",
+                    "primaryValue": value,
+                    "cifvalue": value if flow == "M" else None,
+                    "fobvalue": value if flow == "X" else None,
+                }
+            )
+            records.append(record)
+    return tuple(records)
+
+
+def _breakdowns(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows that split a total by mode of transport and customs procedure."""
+    out = []
+    value = record.get("primaryValue") or 0.0
+    for changes in (
+        {"motCode": 2100, "motDesc": "Sea"},
+        {"motCode": 1000, "motDesc": "Air"},
+        {"customsCode": "C01", "customsDesc": "Inward processing"},
+    ):
+        row = dict(record)
+        row.update(changes)
+        row["primaryValue"] = value / 2
+        out.append(row)
+    return out
+
+
+def reference_lists(records: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Reporters and partners lists in the shape of Comtrade's reference files."""
+    seen: dict[int, tuple[str, str]] = {}
+    for r in records:
+        for role in ("reporter", "partner"):
+            code, iso, desc = r.get(f"{role}Code"), r.get(f"{role}ISO"), r.get(f"{role}Desc")
+            if isinstance(code, int) and isinstance(iso, str):
+                seen.setdefault(code, (iso.strip(), str(desc or iso)))
+    reporters = [
+        {
+            "id": code,
+            "text": desc,
+            "reporterCode": code,
+            "reporterDesc": desc,
+            "reporterCodeIsoAlpha3": iso,
+            "isGroup": False,
+        }
+        for code, (iso, desc) in sorted(seen.items())
+        if code != 0
+    ]
+    partners = [
+        {
+            "id": code,
+            "text": desc,
+            "PartnerCode": code,
+            "PartnerDesc": desc,
+            "PartnerCodeIsoAlpha3": iso,
+            "isGroup": code == 0,
+        }
+        for code, (iso, desc) in sorted(seen.items())
+    ]
+    return {"more": False, "results": reporters}, {"more": False, "results": partners}
+
+
+class ComtradeServer:
+    """Start with ``with ComtradeServer(shared) as server:``; ``server.url`` is the base."""
+
+    def __init__(
+        self, shared: Path, key: str | None = None, preview_cap: int = 500, breakdowns: bool = True
+    ) -> None:
+        base = list(copy.deepcopy(build_records(shared)))
+        self.records: list[dict[str, Any]] = []
+        for record in base:
+            self.records.append(record)
+            if breakdowns:
+                self.records += _breakdowns(record)
+        self.reporters, self.partners = reference_lists(build_records(shared))
+        self.key = key
+        self.preview_cap = preview_cap
+        self.faults: list[Fault] = []
+        self.requests: list[str] = []
+        self.headers_seen: list[dict[str, str]] = []
+        self.lock = threading.Lock()
+        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler())
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def __enter__(self) -> ComtradeServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def fail(self, *faults: Fault) -> None:
+        with self.lock:
+            self.faults.extend(faults)
+
+    def _next_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for i, fault in enumerate(self.faults):
+                if fault.path in path:
+                    return self.faults.pop(i)
+        return None
+
+    def answer(self, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, Any]:
+        if path == "/files/v1/app/reference/Reporters.json":
+            return 200, self.reporters
+        if path == "/files/v1/app/reference/partnerAreas.json":
+            return 200, self.partners
+        match = re.fullmatch(r"/(public/v1/preview|data/v1/get)/C/([AM])/HS", path)
+        if match is None:
+            return 404, {"statusCode": 404, "message": "Resource not found"}
+        preview = match.group(1).startswith("public")
+        if not preview:
+            sent = headers.get("ocp-apim-subscription-key")
+            if sent is None:
+                return 401, {"statusCode": 401, "message": "Access denied due to missing key."}
+            if sent != self.key:
+                return 401, {"statusCode": 401, "message": "Access denied due to invalid key."}
+        freq = match.group(2)
+
+        def wanted(name: str) -> set[str] | None:
+            value = query.get(name)
+            return set(value.split(",")) if value else None
+
+        filters = {
+            "reporterCode": wanted("reporterCode"),
+            "partnerCode": wanted("partnerCode"),
+            "period": wanted("period"),
+            "cmdCode": wanted("cmdCode"),
+            "flowCode": wanted("flowCode"),
+        }
+        rows = [
+            r
+            for r in self.records
+            if r.get("freqCode") == freq
+            and all(keys is None or str(r.get(k)) in keys for k, keys in filters.items())
+        ]
+        cap = self.preview_cap if preview else 100_000
+        rows = rows[:cap]
+        return 200, {"elapsedTime": "0.01 secs", "count": len(rows), "data": rows, "error": ""}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                server.headers_seen.append({k.lower(): v for k, v in self.headers.items()})
+                parts = urlsplit(self.path)
+                query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+                fault = server._next_fault(self.path)
+                if fault is not None:
+                    if fault.delay:
+                        time.sleep(fault.delay)
+                    if fault.reset:
+                        self.connection.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
+                        self.connection.close()
+                        self.close_connection = True
+                        return
+                    if fault.close:
+                        self.close_connection = True
+                        self.wfile.flush()
+                        self.connection.shutdown(2)
+                        return
+                    self.send_response(fault.status)
+                    for name, value in fault.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(fault.body)))
+                    self.end_headers()
+                    self.wfile.write(fault.body)
+                    return
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, body = server.answer(parts.path, query, headers)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler

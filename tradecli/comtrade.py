@@ -1,0 +1,547 @@
+"""UN Comtrade API v1: a second, keyless live source.
+
+Without a key the preview endpoint answers (at most 500 records a call); with
+``COMTRADE_KEY`` the data endpoint does, the key travelling only as the
+``Ocp-Apim-Subscription-Key`` header (never in a URL, message, log or cache).
+
+Country codes are Comtrade's own (842 is the USA, not M49's 840): they are read
+from Comtrade's reporters and partners reference lists, fetched once and kept
+by the caller like OEC metadata, with a shipped fallback for the known
+exceptions. A code neither knows is an error, never a silent drop or an M49 guess.
+
+Totals come only from rows that are totals on every breakdown dimension
+(``partner2Code`` 0, ``customsCode`` C00, ``motCode`` 0, ``mosCode`` 0): summing
+breakdown rows would count a flow twice. An answer at the record cap may be
+truncated: the query is split by period, then by flow, until no answer is capped;
+a single period and flow still capped is an error, never a partial total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tradecli import schema
+from tradecli.client import HTTPClient
+from tradecli.config import Config
+from tradecli.errors import AuthRequired, BadResponse, SourceUnavailable, UnknownCountry
+from tradecli.periods import Frequency, Period
+
+if TYPE_CHECKING:
+    import httpx
+    import polars as pl
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+PREVIEW_CAP = 500  # records a preview call returns at most
+DATA_CAP = 100_000  # the lower of the documented caps of the data endpoint
+REPORTERS_PATH = "files/v1/app/reference/Reporters.json"
+PARTNERS_PATH = "files/v1/app/reference/partnerAreas.json"
+EXPORT, IMPORT = "X", "M"
+WORLD_CODE = 0
+# Rows that are totals on every breakdown dimension (COMTRADE_API.md).
+TOTAL_DIMENSIONS: Mapping[str, str] = {
+    "partner2Code": "0",
+    "customsCode": "C00",
+    "motCode": "0",
+    "mosCode": "0",
+}
+# Comtrade codes that differ from M49, and Taiwan's "Other Asia, nes": used when the
+# reference lists are unavailable or lack an ISO3 code (they are checked, not assumed).
+FALLBACK_CODES: Mapping[str, int] = {
+    "USA": 842,
+    "FRA": 251,
+    "IND": 699,
+    "CHE": 757,
+    "NOR": 579,
+    "TWN": 490,
+}
+VALUATION = {
+    EXPORT: "exports valued FOB by the reporter",
+    IMPORT: "imports valued CIF by the reporter",
+}
+
+
+class ComtradeClient(HTTPClient):
+    """The Comtrade API with the shared retries, backoff and deadline."""
+
+    source_name = "UN Comtrade"
+
+    def __init__(
+        self,
+        config: Config,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
+        preview_cap: int = PREVIEW_CAP,
+    ) -> None:
+        headers = {KEY_HEADER: config.comtrade_key} if config.comtrade_key else None
+        super().__init__(
+            config, config.comtrade_base_url, transport, sleep, jitter, clock, headers=headers
+        )
+        self.preview_cap = preview_cap
+
+    @property
+    def keyed(self) -> bool:
+        return bool(self.config.comtrade_key)
+
+    @property
+    def endpoint(self) -> str:
+        """``preview`` (keyless) or ``data`` (with COMTRADE_KEY)."""
+        return "data" if self.keyed else "preview"
+
+    @property
+    def cap(self) -> int:
+        return DATA_CAP if self.keyed else self.preview_cap
+
+    def data_path(self, frequency: Frequency) -> str:
+        freq = "A" if frequency is Frequency.YEAR else "M"
+        if self.keyed:
+            return f"data/v1/get/C/{freq}/HS"
+        return f"public/v1/preview/C/{freq}/HS"
+
+    def refused(self, response: httpx.Response, shown: str) -> AuthRequired:
+        status = response.status_code
+        if self.keyed:
+            hint = (
+                f"a Comtrade subscription key was sent and refused ({status}): check that "
+                "COMTRADE_KEY is current and its subscription active, or unset it to use "
+                "the keyless preview"
+            )
+        else:
+            hint = (
+                "the keyless preview endpoint refused the request; set COMTRADE_KEY to a "
+                "subscription key (comtradedeveloper.un.org) to use the data endpoint"
+            )
+        return AuthRequired(f"UN Comtrade refused the request ({status}): {shown}", hint=hint)
+
+
+# -- country codes -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountryCodes:
+    """Comtrade reporter and partner codes, both ways, from the reference lists."""
+
+    reporters: Mapping[int, str]  # code -> ISO3
+    partners: Mapping[int, str]
+    from_lists: bool  # False: only the shipped fallback was available
+    areas: Mapping[int, str] = field(default_factory=dict)  # listed codes that are no country
+
+    def _code(self, iso3: str, table: Mapping[int, str], role: str) -> int:
+        matches = sorted(code for code, iso in table.items() if iso == iso3)
+        if len(matches) == 1:
+            return matches[0]
+        if iso3 in FALLBACK_CODES and (not matches or FALLBACK_CODES[iso3] in matches):
+            return FALLBACK_CODES[iso3]
+        if len(matches) > 1:
+            raise BadResponse(
+                f"Comtrade's {role} list gives {iso3} several codes ({matches}); "
+                "cannot tell which to ask for"
+            )
+        where = "reference lists" if self.from_lists else "shipped fallback codes"
+        raise UnknownCountry(
+            f"UN Comtrade has no {role} code for {iso3} in its {where}",
+            hint="the country may not report to Comtrade; try --source oec"
+            if self.from_lists
+            else "Comtrade's reference lists could not be read; try again when online",
+        )
+
+    def reporter_code(self, iso3: str) -> int:
+        return self._code(iso3, self.reporters, "reporter")
+
+    def partner_code(self, iso3: str) -> int:
+        if iso3 == "WLD":
+            return WORLD_CODE
+        return self._code(iso3, self.partners, "partner")
+
+    def iso3(self, code: Any, role: str) -> str:
+        """ISO3 of a code in an answer; an unknown code is an error, never dropped."""
+        table = self.reporters if role == "reporter" else self.partners
+        try:
+            number = int(code)
+        except (TypeError, ValueError):
+            raise BadResponse(
+                f"UN Comtrade sent a {role} code that is not a number: {code!r}"
+            ) from None
+        if role == "partner" and number == WORLD_CODE:
+            return "WLD"
+        if number in table:
+            return table[number]
+        fallback = {v: k for k, v in FALLBACK_CODES.items()}
+        if number in fallback:
+            return fallback[number]
+        raise BadResponse(
+            f"UN Comtrade sent {role} code {number}, which its {role} list does not hold",
+            hint="the reference lists may be out of date: clear the cached metadata and retry",
+        )
+
+
+def _iso3_field(item: Mapping[str, Any], *names: str) -> str | None:
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
+            return value.strip().upper()
+    return None
+
+
+def parse_reference(body: Any, role: str) -> tuple[dict[int, str], dict[int, str]]:
+    """``Reporters.json`` / ``partnerAreas.json``: ``{"results": [...]}`` or a bare list.
+
+    Returns countries (code -> ISO3) and areas (code -> name): entries without an
+    alphabetic ISO3 code ("Areas, nes", "Other Asia, nes", groups) can be neither
+    asked for by ISO3 nor shown as a country.
+    """
+    items = body.get("results") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise BadResponse(f"unexpected Comtrade {role} list: no list of results")
+    prefix = "reporter" if role == "reporter" else "partner"
+    out: dict[int, str] = {}
+    areas: dict[int, str] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        raw = next(
+            (
+                item[k]
+                for k in (f"{prefix}Code", prefix.capitalize() + "Code", "id")
+                if item.get(k) is not None
+            ),
+            None,
+        )
+        iso3 = _iso3_field(
+            item,
+            f"{prefix}CodeIsoAlpha3",
+            prefix.capitalize() + "CodeIsoAlpha3",
+            f"{prefix}ISO",
+        )
+        if raw is None or not str(raw).lstrip("-").isdigit():
+            continue
+        if iso3 is None or item.get("isGroup") is True:
+            name = item.get(f"{prefix}Desc") or item.get(prefix.capitalize() + "Desc")
+            areas[int(raw)] = str(name or item.get("text") or raw)
+        else:
+            out[int(raw)] = iso3
+    if not out:
+        raise BadResponse(f"unexpected Comtrade {role} list: no country codes in it")
+    return out, areas
+
+
+class ReferenceLists:
+    """The reporters and partners lists, fetched once and kept by the caller."""
+
+    def __init__(
+        self,
+        client: ComtradeClient,
+        load: Callable[[str], Any | None],
+        store: Callable[[str, Any], None],
+    ) -> None:
+        self.client = client
+        self._load = load
+        self._store = store
+
+    def _get(self, key: str, path: str) -> Any:
+        cached = self._load(key)
+        if cached is not None:
+            return cached
+        body = self.client.get_json(path)
+        self._store(key, body)
+        return body
+
+    def codes(self) -> CountryCodes:
+        """Codes from the lists; the shipped fallback alone when the lists cannot be read."""
+        try:
+            reporters, _ = parse_reference(
+                self._get("comtrade-reporters", REPORTERS_PATH), "reporter"
+            )
+            partners, areas = parse_reference(
+                self._get("comtrade-partners", PARTNERS_PATH), "partner"
+            )
+        except AuthRequired:
+            raise
+        except SourceUnavailable:
+            fallback = {code: iso3 for iso3, code in FALLBACK_CODES.items()}
+            return CountryCodes(reporters=fallback, partners=fallback, from_lists=False)
+        return CountryCodes(reporters=reporters, partners=partners, from_lists=True, areas=areas)
+
+
+# -- queries -----------------------------------------------------------------------
+
+
+def _period_key(period: Period) -> str:
+    return str(period.year) if period.month is None else f"{period.year}{period.month:02d}"
+
+
+def _periods(start: Period, end: Period) -> list[Period]:
+    out = [start]
+    while out[-1] < end:
+        last = out[-1]
+        if last.month is None:
+            out.append(Period(last.year + 1))
+        else:
+            out.append(Period(last.year + last.month // 12, last.month % 12 + 1))
+    return out
+
+
+@dataclass(frozen=True)
+class Query:
+    """One request to the data or preview endpoint (codes already Comtrade's own)."""
+
+    reporter: int
+    partner: int | None  # None: every partner
+    periods: tuple[Period, ...]
+    flows: tuple[str, ...]
+    products: tuple[str, ...]
+
+    @property
+    def frequency(self) -> Frequency:
+        return self.periods[0].frequency
+
+    def params(self) -> dict[str, str]:
+        params = {
+            "reporterCode": str(self.reporter),
+            "period": ",".join(_period_key(p) for p in self.periods),
+            "cmdCode": ",".join(self.products),
+            "flowCode": ",".join(self.flows),
+            "partner2Code": "0",
+            "customsCode": "C00",
+            "motCode": "0",
+            "includeDesc": "false",
+        }
+        if self.partner is not None:
+            params["partnerCode"] = str(self.partner)
+        return params
+
+    def split(self) -> list[Query] | None:
+        """Two smaller queries: by period first, then by flow; None when it cannot split."""
+        if len(self.periods) > 1:
+            half = len(self.periods) // 2
+            return [
+                Query(self.reporter, self.partner, part, self.flows, self.products)
+                for part in (self.periods[:half], self.periods[half:])
+            ]
+        if len(self.flows) > 1:
+            return [
+                Query(self.reporter, self.partner, self.periods, (flow,), self.products)
+                for flow in self.flows
+            ]
+        return None
+
+
+@dataclass(frozen=True)
+class ComtradeResult:
+    """Flows in the canonical schema and everything the output needs to say about them."""
+
+    frame: pl.DataFrame
+    endpoint: str  # "preview" or "data"
+    urls: tuple[str, ...]  # every request made, without the key
+    fetched_at: str
+    capped_splits: int  # how many answers hit the cap and were split
+    reported_by: tuple[str, ...]  # ISO3 of the reporters whose statistics these are
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def source_id(endpoint: str, frequency: Frequency) -> str:
+    return f"comtrade:{endpoint}:{'A' if frequency is Frequency.YEAR else 'M'}"
+
+
+def _is_total_row(record: Mapping[str, Any]) -> bool:
+    for name, total in TOTAL_DIMENSIONS.items():
+        if name in record and record[name] is not None and str(record[name]) != total:
+            return False
+    return True
+
+
+def _record_period(record: Mapping[str, Any], frequency: Frequency) -> dt.date:
+    raw = str(record.get("period") or "").strip()
+    if frequency is Frequency.YEAR and len(raw) == 4 and raw.isdigit():
+        return dt.date(int(raw), 1, 1)
+    if frequency is Frequency.MONTH and len(raw) == 6 and raw.isdigit():
+        return dt.date(int(raw[:4]), int(raw[4:]), 1)
+    year, month = record.get("refYear"), record.get("refMonth")
+    if isinstance(year, int) and frequency is Frequency.YEAR:
+        return dt.date(year, 1, 1)
+    if isinstance(year, int) and isinstance(month, int) and 1 <= month <= 12:
+        return dt.date(year, month, 1)
+    raise BadResponse(f"UN Comtrade sent a record without a readable period: {raw!r}")
+
+
+def parse_records(
+    records: Iterable[Any],
+    codes: CountryCodes,
+    frequency: Frequency,
+    products: Sequence[str],
+    source: str,
+    left_out: dict[str, int] | None = None,
+) -> pl.DataFrame:
+    """Rows that are totals on every breakdown dimension -> the canonical flows schema.
+
+    Rows whose partner is a listed area that is no country ("Areas, nes") are left
+    out and counted in ``left_out`` (area name -> rows), for the output to say.
+    """
+    import polars as pl
+
+    rows: dict[str, list[Any]] = {name: [] for name in schema.FLOWS_SCHEMA.names()}
+    wanted = {p.upper() for p in products}
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise BadResponse(f"UN Comtrade record #{index} is not an object")
+        flow = record.get("flowCode")
+        if flow not in (EXPORT, IMPORT) or not _is_total_row(record):
+            continue  # re-exports, re-imports and breakdown rows are not part of X/M totals
+        product = str(record.get("cmdCode") or "").upper()
+        if product not in wanted:
+            continue
+        freq = record.get("freqCode")
+        if freq is not None and freq != ("A" if frequency is Frequency.YEAR else "M"):
+            raise BadResponse(f"UN Comtrade sent frequency {freq!r} for a {frequency} query")
+        reporter = codes.iso3(record.get("reporterCode"), "reporter")
+        area = _area(codes, record.get("partnerCode"))
+        if area is not None:
+            if left_out is not None:
+                left_out[area] = left_out.get(area, 0) + 1
+            continue
+        partner = codes.iso3(record.get("partnerCode"), "partner")
+        value = record.get("primaryValue")
+        if value is None:
+            continue  # a missing value stays missing, never an invented zero
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise BadResponse(
+                f"UN Comtrade record #{index}: value {value!r} is not a number"
+            ) from None
+        exporter, importer = (reporter, partner) if flow == EXPORT else (partner, reporter)
+        rows["exporter"].append(exporter)
+        rows["importer"].append(importer)
+        rows["reporter"].append(reporter)
+        rows["period"].append(_record_period(record, frequency))
+        rows["frequency"].append(frequency.value)
+        rows["product"].append(schema.TOTAL if product == "TOTAL" else product)
+        rows["value"].append(number)
+        rows["currency"].append("USD")
+        rows["source"].append(source)
+    frame = pl.DataFrame(rows, schema=schema.FLOWS_SCHEMA)
+    keys = ["exporter", "importer", "reporter", "period", "product"]
+    if frame.select(pl.struct(keys).is_duplicated().any()).item():
+        raise BadResponse("UN Comtrade sent the same total flow twice for one period")
+    return frame
+
+
+def _area(codes: CountryCodes, code: Any) -> str | None:
+    try:
+        number = int(code)
+    except (TypeError, ValueError):
+        return None
+    if number in codes.partners or number in FALLBACK_CODES.values():
+        return None
+    return codes.areas.get(number)
+
+
+def _body_records(body: Any, shown: str) -> list[Any]:
+    if not isinstance(body, dict):
+        raise BadResponse(f"unexpected response from UN Comtrade (not an object): {shown}")
+    error = body.get("error")
+    records = body.get("data")
+    if error and not records:
+        raise BadResponse(f"UN Comtrade reported an error: {str(error)[:200]}: {shown}")
+    if not isinstance(records, list):
+        raise BadResponse(f"unexpected response from UN Comtrade (no data list): {shown}")
+    return records
+
+
+def fetch_flows(
+    client: ComtradeClient,
+    codes: CountryCodes,
+    reporter: str,
+    partner: str | None,
+    start: Period,
+    end: Period,
+    products: Sequence[str] = ("TOTAL",),
+    flows: Sequence[str] = (EXPORT, IMPORT),
+    on_request: Callable[[str], None] | None = None,
+) -> ComtradeResult:
+    """The flows ``reporter`` reports with ``partner`` (None: every partner)."""
+    import polars as pl
+
+    if start.frequency is not end.frequency or start > end:
+        raise BadResponse(f"cannot ask UN Comtrade for {start}..{end}")  # callers check this
+    frequency = start.frequency
+    source = source_id(client.endpoint, frequency)
+    pending = [
+        Query(
+            reporter=codes.reporter_code(reporter),
+            partner=None if partner is None else codes.partner_code(partner),
+            periods=tuple(_periods(start, end)),
+            flows=tuple(flows),
+            products=tuple(p.upper() for p in products),
+        )
+    ]
+    path = client.data_path(frequency)
+    frames: list[pl.DataFrame] = []
+    urls: list[str] = []
+    splits = 0
+    left_out: dict[str, int] = {}
+    fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    while pending:
+        query = pending.pop(0)
+        params = query.params()
+        shown = client.display_url(path, params)
+        urls.append(shown)
+        if on_request:
+            on_request(shown)
+        records = _body_records(client.get_json(path, params), shown)
+        if len(records) >= client.cap:
+            smaller = query.split()
+            if smaller is None:
+                raise SourceUnavailable(
+                    f"UN Comtrade's {client.endpoint} answer holds {len(records)} records, its "
+                    f"cap, for a single period and flow: it is possibly truncated: {shown}",
+                    hint="ask for fewer products or partners, or set COMTRADE_KEY to use the "
+                    "data endpoint",
+                )
+            splits += 1
+            pending[:0] = smaller
+            continue
+        frames.append(parse_records(records, codes, frequency, query.products, source, left_out))
+    frame = pl.concat(frames) if frames else schema.empty()
+    notes = [VALUATION[f] for f in flows if f in VALUATION]
+    for area, count in sorted(left_out.items()):
+        notes.append(f"{count} row(s) with {area}, an area that is no country, left out")
+    if splits:
+        notes.append(
+            f"{splits} answer(s) reached the {client.cap}-record cap and were asked again "
+            "in smaller parts"
+        )
+    return ComtradeResult(
+        frame=frame.sort("period", "exporter", "importer", "product"),
+        endpoint=client.endpoint,
+        urls=tuple(urls),
+        fetched_at=fetched_at,
+        capped_splits=splits,
+        reported_by=(reporter,),
+        notes=tuple(notes),
+    )
+
+
+def fetch_pair(
+    client: ComtradeClient,
+    codes: CountryCodes,
+    reporter: str,
+    partner: str,
+    start: Period,
+    end: Period,
+    products: Sequence[str] = ("TOTAL",),
+    mirror: bool = False,
+    on_request: Callable[[str], None] | None = None,
+) -> ComtradeResult:
+    """Both flows between two countries: as ``reporter`` reports them, or, with ``mirror``,
+    as ``partner`` reports them (the same goods seen from the other side)."""
+    own, other = (partner, reporter) if mirror else (reporter, partner)
+    return fetch_flows(
+        client, codes, own, other, start, end, products=products, on_request=on_request
+    )
