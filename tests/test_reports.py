@@ -319,7 +319,8 @@ calls = []
 def slow_fsync(fd):
     if stat.S_ISREG(os.fstat(fd).st_mode):  # files only: directories are fsynced too
         calls.append(fd)
-    if len(calls) == 2 and stat.S_ISREG(os.fstat(fd).st_mode):  # the second file of the run: the first is already in place
+    # the second file of the run: the first is already in place
+    if len(calls) == 2 and stat.S_ISREG(os.fstat(fd).st_mode):
         print("WRITING", flush=True)
         time.sleep(60)
     return real_fsync(fd)
