@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradecli.analysis.core import Tier, currency_of, growth, pick_one, tier_notes
+from tradecli.analysis.core import Tier, comparable, currency_of, growth, pick_one, tier_notes
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.codes import Country
 from tradecli.errors import NoData, UsageError
@@ -227,15 +227,18 @@ def _compare(values: pl.DataFrame, start: Window, end: Window) -> pl.DataFrame:
            for key, total in flow_total.items()}
     )  # fmt: skip
     both = pl.col("value_from").is_not_null() & pl.col("value_to").is_not_null()
-    same_side = (pl.col("source_from") == pl.col("source_to")) & (
-        pl.col("tier_from") == pl.col("tier_to")
-    )
     return frame.with_columns(
         change=pl.lit(None, pl.Float64) if single else pl.col("value_to") - pl.col("value_from"),
         growth_pct=pl.when(~is_balance & pl.lit(not single)).then(
             growth(pl.col("value_from"), pl.col("value_to"))
         ),
-        comparable=pl.when(both & pl.lit(not single)).then(same_side.fill_null(False)),
+        comparable=comparable(
+            both & pl.lit(not single),
+            pl.col("source_from"),
+            pl.col("source_to"),
+            pl.col("tier_from"),
+            pl.col("tier_to"),
+        ),
     ).select(
         "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
         "note", "tier_from", "tier_to", "reported_by_from", "reported_by_to", "comparable",

@@ -119,11 +119,13 @@ def tier_notes(tiers: dict[str, int | None], owner: str) -> tuple[str, ...]:
     """Notes for figures that came from a lower tier because a higher one was missing.
 
     ``tiers`` maps a description of a figure ("exports for 2024") to the worst
-    tier used in it; ``owner`` names the reporter ("Pakistan").
+    tier used in it; ``owner`` names the reporter ("Pakistan"). Figures of unknown
+    reporter (OEC headline figures, the gravity table) are the norm for whole
+    sources and get no note: only another country's statistics do.
     """
     notes = []
     for what, worst in tiers.items():
-        if worst is None or worst == Tier.OWN:
+        if worst is None or worst <= Tier.UNKNOWN:
             continue
         notes.append(
             f"{what}: {owner}'s own figures were missing, so {Tier(worst).label} figures were used"
