@@ -307,3 +307,25 @@ def sample_flows():
     from tradecli.sources import load_sample
 
     return load_sample().flows
+
+
+def test_products_total_growth_uses_the_one_growth_rule(sample_flows) -> None:
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+    from tradecli.periods import year_window
+
+    chl, arg = resolve_country("CHL"), resolve_country("ARG")
+    single = analysis.products(
+        sample_flows, chl, arg, start=year_window(2004), end=year_window(2004)
+    )
+    assert single.total_growth_pct is None
+    flows = sample_flows.collect()
+    later = flows.filter(pl.col("product") != "TOTAL").with_columns(
+        period=pl.col("period").dt.offset_by("1y"), value=pl.col("value") * 1.5
+    )
+    both = analysis.products(
+        pl.concat([flows, later]).lazy(), chl, arg,
+        start=year_window(2004), end=year_window(2005),
+    )  # fmt: skip
+    assert both.total_growth_pct == pytest.approx(50.0)
+    assert both.total_to == pytest.approx(both.total_from * 1.5)  # type: ignore[operator]

@@ -79,7 +79,7 @@ def partners(
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, what)
     units = window_units(rows, {"from": base, "to": target})
     currency = currency_of(
-        candidates.filter(pl.col("period").is_in(units["period"].unique().implode())), what
+        candidates.filter(pl.col("period").is_in(units["period"].unique().to_list())), what
     )
     keys = (
         rows.select("partner")

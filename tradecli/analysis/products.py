@@ -43,6 +43,7 @@ class ProductsResult:
     products: int
     notes: tuple[str, ...]
     source_ids: tuple[str, ...]
+    total_growth_pct: float | None = None  # growth of the whole flow, by core.growth
 
 
 def _missing_units(rows: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
@@ -123,8 +124,8 @@ def products(
     in_units = rows.join(units, on=["period", "frequency"])
     currency = currency_of(
         candidates.filter(
-            pl.col("product").is_in(rows["product"].unique().implode())
-            & pl.col("period").is_in(units["period"].unique().implode())
+            pl.col("product").is_in(rows["product"].unique().to_list())
+            & pl.col("period").is_in(units["period"].unique().to_list())
         ),
         pair_name,
     )
@@ -145,6 +146,9 @@ def products(
     )
     total_from = float(table["value_from"].sum()) if complete["from"] else None
     total_to = float(table["value_to"].sum()) if complete["to"] else None
+    total_growth = pl.select(
+        g=growth(pl.lit(total_from, pl.Float64), pl.lit(total_to, pl.Float64))
+    )["g"][0]
     ranked = table.sort(["value_to", "code"], descending=[True, False], nulls_last=True)
     shown = ranked.head(top)
     rest = ranked.slice(top)
@@ -213,6 +217,7 @@ def products(
         products=table.height,
         notes=tuple(notes),
         source_ids=tuple(sorted(set(in_units["source"]))),
+        total_growth_pct=None if single else total_growth,
     )
 
 

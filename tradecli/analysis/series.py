@@ -96,7 +96,7 @@ def series(
     )
     currency = currency_of(
         pair_candidates(flows, r, p).filter(
-            pl.col("period").is_in(in_range["period"].unique().implode())
+            pl.col("period").is_in(in_range["period"].unique().to_list())
         ),
         what,
     )
