@@ -258,3 +258,74 @@ def test_every_command_in_both_formats(runner, args: list[str]) -> None:
 def _snapshot(root: Path) -> dict[str, bytes]:
     flows = root / "flows"
     return {p.name: p.read_bytes() for p in flows.glob("*")} if flows.is_dir() else {}
+
+
+# -- the analysis API: which tier won, and whether a growth compares like with like --
+
+
+def test_partners_growth_across_sources_is_marked(sample_flows) -> None:
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+    from tradecli.periods import year_window
+
+    result = analysis.partners(
+        sample_flows, resolve_country("CHL"), start=year_window(2002), end=year_window(2006)
+    )
+    (china,) = result.rows.filter(pl.col("partner") == "CHN").iter_rows(named=True)
+    # Issue 9, defect 4: Chile's own 2002 report against the 2006 gravity table.
+    assert china["growth_pct"] is not None and china["comparable"] is False
+    assert (china["tier_from"], china["tier"]) == (0, 1)
+
+
+def test_products_carry_their_tier_and_sources(sample_flows) -> None:
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+    from tradecli.periods import year_window
+
+    result = analysis.products(
+        sample_flows, resolve_country("CHL"), resolve_country("ARG"), top=2,
+        start=year_window(2004), end=year_window(2004),
+    )  # fmt: skip
+    assert result.rows["tier_to"].to_list() == [0, 0, 0]
+    assert result.rows["source_to"].to_list() == ["ots-2004-hs6"] * 3
+    assert result.rows["comparable"].to_list() == [None] * 3  # one period: no growth
+
+
+def test_series_says_which_tier_won_each_month(sample_flows) -> None:
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+
+    result = analysis.series(sample_flows, resolve_country("PAK"), resolve_country("JPN"))
+    first, gap = result.rows.head(2).iter_rows(named=True)
+    assert (first["period"], first["exports_tier"], first["imports_tier"]) == ("2019-12", 0, 0)
+    assert gap["exports"] is None and gap["exports_tier"] is None
+    assert set(result.rows["exports_tier"].drop_nulls()) == {0, 1}
+
+
+@pytest.fixture(scope="module")
+def sample_flows():
+    from tradecli.sources import load_sample
+
+    return load_sample().flows
+
+
+def test_products_total_growth_uses_the_one_growth_rule(sample_flows) -> None:
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+    from tradecli.periods import year_window
+
+    chl, arg = resolve_country("CHL"), resolve_country("ARG")
+    single = analysis.products(
+        sample_flows, chl, arg, start=year_window(2004), end=year_window(2004)
+    )
+    assert single.total_growth_pct is None
+    flows = sample_flows.collect()
+    later = flows.filter(pl.col("product") != "TOTAL").with_columns(
+        period=pl.col("period").dt.offset_by("1y"), value=pl.col("value") * 1.5
+    )
+    both = analysis.products(
+        pl.concat([flows, later]).lazy(), chl, arg,
+        start=year_window(2004), end=year_window(2005),
+    )  # fmt: skip
+    assert both.total_growth_pct == pytest.approx(50.0)
+    assert both.total_to == pytest.approx(both.total_from * 1.5)  # type: ignore[operator]

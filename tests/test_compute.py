@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from tradecli import schema
+from tradecli.analysis import Tier, balance, mirror
 from tradecli.codes import resolve_country
-from tradecli.compute import balance
 from tradecli.errors import NoData, PeriodError, UsageError
 from tradecli.periods import Period, Window, month_window, year_window
 from tradecli.sources import load_sample
@@ -190,3 +190,88 @@ def test_sample_has_the_canonical_schema(sample) -> None:
     assert frame["value"].min() >= 0
     with pytest.raises(schema.SchemaError):
         schema.validate(frame.drop("source"))
+
+
+def test_growth_across_two_sources_is_marked_not_comparable(sample) -> None:
+    # Issue 9, defect 4: Open Trade Statistics 2002 against the 2006 gravity table.
+    result = balance(sample.flows, resolve_country("CHL"), resolve_country("CHN"), Y(2002), Y(2006))
+    exports = result.row("exports")
+    assert (exports["source_from"], exports["source_to"]) == ("ots-2002", "gravity-2006")
+    assert exports["growth_pct"] is not None and exports["comparable"] is False
+    assert (exports["tier_from"], exports["tier_to"]) == (Tier.OWN, Tier.UNKNOWN)
+    assert (exports["reported_by_from"], exports["reported_by_to"]) == ("CHL", None)
+
+
+def test_same_source_both_windows_is_comparable(sample) -> None:
+    result = balance(sample.flows, PAK, JPN, M(2024, 8))
+    assert result.row("exports")["comparable"] is True
+    assert result.row("balance")["comparable"] is True
+    assert result.tier_notes == ()
+
+
+def test_a_pair_built_from_the_partners_report_says_so(sample) -> None:
+    # Issue 9, defect 5: PAK-CHL 2002 exists only as Chile's report.
+    result = balance(sample.flows, PAK, resolve_country("CHL"), Y(2002), Y(2002))
+    assert result.row("exports")["tier_to"] == Tier.MIRROR
+    assert result.row("exports")["reported_by_to"] == "CHL"
+    assert result.tier_notes == (
+        "exports for 2002: Pakistan's own figures were missing, so mirror figures were used",
+        "imports for 2002: Pakistan's own figures were missing, so mirror figures were used",
+    )
+
+
+def test_a_single_period_has_nothing_to_compare() -> None:
+    flows = _flows([("PAK", "JPN", "2024-08", 10.0), ("JPN", "PAK", "2024-08", 5.0)])
+    result = balance(flows, PAK, JPN, M(2024, 8), M(2024, 8))
+    assert result.row("exports")["comparable"] is None
+    assert result.row("exports")["change"] is None
+
+
+def test_mirror_takes_one_source_per_side_never_their_sum() -> None:
+    rows = _flows(
+        [("PAK", "JPN", "2024-08", 10.0), ("PAK", "JPN", "2024-08", 30.0),
+         ("JPN", "PAK", "2024-08", 7.0)]
+    ).collect()  # fmt: skip
+    flows = rows.with_columns(
+        reporter=pl.Series(["PAK", "PAK", "JPN"]), source=pl.Series(["b", "a", "a"])
+    ).lazy()
+    result = mirror(flows, PAK, JPN, M(2024, 8))
+    exports = result.figures.row(0, named=True)
+    assert exports["reported"] == 30.0  # source "a" wins; the old code printed 40
+    assert exports["source_reported"] == "a"
+    imports = result.figures.row(1, named=True)
+    assert imports["mirror"] == 7.0 and imports["reported"] is None
+    assert imports["note"] == "Pakistan reported no complete figure for August 2024"
+
+
+def test_a_losing_figure_in_another_currency_is_still_an_error() -> None:
+    rows = _flows([("PAK", "JPN", "2024-08", 10.0), ("JPN", "PAK", "2024-08", 5.0)]).collect()
+    yen = rows.head(1).with_columns(currency=pl.lit("JPY"), source=pl.lit("z"))
+    with pytest.raises(UsageError, match="several currencies"):
+        balance(pl.concat([rows, yen]).lazy(), PAK, JPN, M(2024, 8), M(2024, 8))
+
+
+def test_two_sources_of_the_same_tier_are_not_comparable() -> None:
+    rows = _flows(
+        [("PAK", "JPN", "2024-08", 10.0), ("PAK", "JPN", "2025-08", 12.0),
+         ("JPN", "PAK", "2024-08", 5.0), ("JPN", "PAK", "2025-08", 6.0)]
+    ).collect()  # fmt: skip
+    flows = rows.with_columns(source=pl.Series(["a", "b", "a", "a"])).lazy()
+    result = balance(flows, PAK, JPN, M(2024, 8), M(2025, 8))
+    assert result.row("exports")["growth_pct"] == pytest.approx(20.0)
+    assert result.row("exports")["comparable"] is False
+    assert result.row("imports")["comparable"] is True
+    assert result.row("balance")["comparable"] is False  # a+b against a
+
+
+def test_one_source_but_two_sides_is_not_comparable() -> None:
+    rows = _flows(
+        [("PAK", "JPN", "2024-08", 10.0), ("PAK", "JPN", "2025-08", 12.0),
+         ("JPN", "PAK", "2024-08", 5.0), ("JPN", "PAK", "2025-08", 6.0)]
+    ).collect()  # fmt: skip
+    flows = rows.with_columns(reporter=pl.Series(["PAK", "JPN", "PAK", "PAK"])).lazy()
+    result = balance(flows, PAK, JPN, M(2024, 8), M(2025, 8))
+    exports = result.row("exports")
+    assert (exports["tier_from"], exports["tier_to"]) == (Tier.OWN, Tier.MIRROR)
+    assert exports["comparable"] is False
+    assert result.row("imports")["comparable"] is True

@@ -66,3 +66,24 @@ def test_check_range() -> None:
         check_range(Period(2025, 8), Period(2024, 8))
     with pytest.raises(PeriodError, match="is a year"):
         check_range(Period(2024), Period(2025, 8))
+
+
+def test_next_period_steps_months_across_a_year_end_and_years_by_one() -> None:
+    from tradecli.periods import next_period
+
+    assert next_period(Period(2024, 12)) == Period(2025, 1)
+    assert next_period(Period(2024, 1)) == Period(2024, 2)
+    assert next_period(Period(2024)) == Period(2025)
+
+
+def test_periods_between_is_inclusive_and_one_frequency() -> None:
+    from tradecli.periods import months_between, periods_between
+
+    assert periods_between(Period(2024, 11), Period(2025, 2)) == (
+        Period(2024, 11), Period(2024, 12), Period(2025, 1), Period(2025, 2)
+    )  # fmt: skip
+    assert periods_between(Period(2004), Period(2006)) == (Period(2004), Period(2005), Period(2006))
+    assert periods_between(Period(2006), Period(2004)) == ()
+    assert months_between(Period(2025, 2), Period(2024, 11)) == (Period(2025, 2),)
+    with pytest.raises(ValueError, match="same frequency"):
+        periods_between(Period(2024), Period(2024, 5))

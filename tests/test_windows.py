@@ -376,3 +376,21 @@ def test_request_span() -> None:
         Period(2024, 1),
         Period(2025, 6),
     )
+
+
+def test_coverage_describes_runs_of_months_and_years() -> None:
+    import polars as pl
+
+    from tradecli.analysis.windows import coverage
+
+    days = [dt.date(2019, 12, 1), dt.date(2020, 1, 1), dt.date(2020, 3, 1), dt.date(2024, 8, 1)]
+    rows = pl.DataFrame(
+        {
+            "period": [*days, dt.date(2002, 1, 1), dt.date(2003, 1, 1), dt.date(2006, 1, 1)],
+            "frequency": ["month"] * 4 + ["year"] * 3,
+        }
+    )
+    assert coverage(rows).describe() == (
+        "months 2019-12..2020-01, 2020-03, 2024-08; years 2002..2003, 2006"
+    )
+    assert coverage(rows.head(0)).describe() == "nothing"

@@ -132,8 +132,6 @@ def resolve_country(text: str) -> Country:
 
 # -- HS product codes ---------------------------------------------------------------
 
-PRODUCT_LEVELS = ("section", "hs2", "hs4", "hs6")
-
 
 @dataclass(frozen=True)
 class HsCode:

@@ -31,9 +31,14 @@ from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
-    from tradecli.analysis import PartnersResult, ProductsResult, SeriesResult
+    from tradecli.analysis import (
+        BalanceResult,
+        MirrorResult,
+        PartnersResult,
+        ProductsResult,
+        SeriesResult,
+    )
     from tradecli.codes import Country
-    from tradecli.compute import BalanceResult, MirrorResult
     from tradecli.periods import Window
     from tradecli.sources import Dataset
 
@@ -228,13 +233,6 @@ def _num(value: object) -> float | None:
     return None if number is None else full_precision(number)
 
 
-def _growth(start: float | None, end: float | None) -> float | None:
-    """(end - start) / start x 100; None without a non-zero base (the README's formula)."""
-    if start is None or end is None or start == 0:
-        return None
-    return _num((end - start) / start * 100)
-
-
 # -- balance ------------------------------------------------------------------------------
 
 
@@ -246,12 +244,12 @@ def _balance(
     transport: Any,
     today: dt.date,
 ) -> Document:
-    from tradecli import compute
+    from tradecli import analysis
 
     query = pair_query(
         settings, request, today=today, warn=warn, progress=progress, transport=transport
     )
-    result = compute.balance(
+    result = analysis.balance(
         query.dataset.flows,
         query.reporter,
         query.partner,
@@ -263,7 +261,7 @@ def _balance(
     )
     mirror_result = None
     if request.mirror:
-        mirror_result = compute.mirror(
+        mirror_result = analysis.mirror(
             query.dataset.flows, query.reporter, query.partner, result.end
         )
     span = _chart_series(query, result) if request.chart else None
@@ -536,7 +534,7 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
             "from": total_from,
             "to": total_to,
             "share_pct": 100.0 if total_to else None,
-            "growth_pct": _growth(total_from, total_to),
+            "growth_pct": _num(result.total_growth_pct),
         },
         role=Role.TOTAL,
     )

@@ -174,11 +174,30 @@ def add_months(period: Period, months: int) -> Period:
     return Period(index // 12, index % 12 + 1)
 
 
-def months_between(first: Period, last: Period) -> tuple[Period, ...]:
-    out = [first]
-    while out[-1] < last:
-        out.append(add_months(out[-1], 1))
+def next_period(period: Period) -> Period:
+    """The period just after ``period``: the next month, or the next year for a year."""
+    if period.month is None:
+        return Period(period.year + 1)
+    return add_months(period, 1)
+
+
+def periods_between(first: Period, last: Period) -> tuple[Period, ...]:
+    """Every period from ``first`` to ``last`` inclusive, stepping by their frequency.
+
+    Empty when ``last`` is before ``first``; both must have the same frequency.
+    """
+    if first.frequency is not last.frequency:
+        raise ValueError("periods_between needs two periods of the same frequency")
+    out: list[Period] = []
+    cursor = first
+    while cursor <= last:
+        out.append(cursor)
+        cursor = next_period(cursor)
     return tuple(out)
+
+
+def months_between(first: Period, last: Period) -> tuple[Period, ...]:
+    return periods_between(first, last) or (first,)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,348 @@
+"""Balance and mirror: one pair of countries, two windows (balance) or two sides (mirror).
+
+Balance is exports minus imports from the reporter's side. Periods are matched
+by joining on the period itself, so a gap in the data can only give a null,
+never a figure for the wrong month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from tradecli.analysis.core import Tier, comparable, currency_of, growth, pick_one, tier_notes
+from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
+from tradecli.codes import Country
+from tradecli.errors import NoData, UsageError
+from tradecli.periods import Compare, Convention, Frequency, Period, Window
+from tradecli.schema import TOTAL
+
+FLOWS = pl.DataFrame({"flow": ["exports", "imports"]})
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    """Exports, imports and balance of ``reporter`` with ``partner`` in two periods.
+
+    ``figures`` has one row per measure (exports, imports, balance) and the
+    columns measure, value_from, value_to, change, growth_pct, source_from,
+    source_to, note, then tier_from / tier_to (the worst :class:`Tier` used in
+    each window, Int8), reported_by_from / reported_by_to (ISO3 codes of who
+    reported the figures, "+"-joined) and comparable (both windows from the same
+    sources and the same tier; null when there is nothing to compare). Values
+    are in ``currency``.
+    """
+
+    reporter: Country
+    partner: Country
+    start: Window
+    end: Window
+    currency: str
+    figures: pl.DataFrame
+    convention: Convention = Convention.POINT
+
+    def row(self, measure: str) -> dict[str, object]:
+        return self.figures.filter(pl.col("measure") == measure).row(0, named=True)
+
+    @property
+    def notes(self) -> list[str]:
+        return [n for n in self.figures["note"].to_list() if n]
+
+    @property
+    def tier_notes(self) -> tuple[str, ...]:
+        """Where a lower tier stood in for the reporter's own figures, in words."""
+        tiers: dict[str, int | None] = {}
+        for row in self.figures.filter(pl.col("measure") != "balance").iter_rows(named=True):
+            windows = [(self.end, "to")] if self.start == self.end else [
+                (self.start, "from"), (self.end, "to")]  # fmt: skip
+            for window, key in windows:
+                tiers[f"{row['measure']} for {window.label}"] = row[f"tier_{key}"]
+        return tier_notes(tiers, self.reporter.name)
+
+    @property
+    def source_ids(self) -> list[str]:
+        ids: list[str] = []
+        for column in ("source_from", "source_to"):
+            for value in self.figures[column].to_list():
+                for source_id in (value or "").split("+"):
+                    if source_id and source_id not in ids:
+                        ids.append(source_id)
+        return ids
+
+
+def _directions(reporter: str, partner: str) -> tuple[pl.Expr, pl.Expr]:
+    exports = (pl.col("exporter") == reporter) & (pl.col("importer") == partner)
+    imports = (pl.col("exporter") == partner) & (pl.col("importer") == reporter)
+    return exports, imports
+
+
+def pair_candidates(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame:
+    """Every total-goods row between the two countries, labelled ``flow`` from the reporter."""
+    exports, imports = _directions(reporter, partner)
+    return flows.filter((pl.col("product") == TOTAL) & (exports | imports)).with_columns(
+        flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports"))
+    )
+
+
+def pair_flows(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame:
+    """Total-goods flows between the two countries, one per flow and period (``core.pick_one``)."""
+    return pick_one(
+        pair_candidates(flows, reporter, partner),
+        ["flow", "period", "frequency"],
+        reporter,
+        partner,
+    )
+
+
+def balance(
+    flows: pl.LazyFrame,
+    reporter: Country,
+    partner: Country,
+    start: Window | None = None,
+    end: Window | None = None,
+    convention: Convention = Convention.POINT,
+    compare: Compare = Compare.YEAR,
+    fiscal_start: int = 1,
+) -> BalanceResult:
+    """Compare the reporter's trade with the partner over two windows of time."""
+    if reporter.iso3 == partner.iso3:
+        raise UsageError(
+            f"reporter and partner are both {reporter.name} ({reporter.iso3})",
+            hint="a balance needs two different countries, e.g. `tradecli balance PAK JPN`",
+        )
+    pair = pair_flows(flows, reporter.iso3, partner.iso3).collect()
+    pair_name = f"{reporter.name} ({reporter.iso3}) with {partner.name} ({partner.iso3})"
+    if pair.is_empty():
+        raise NoData(
+            f"no trade data for {pair_name}",
+            hint="the embedded sample covers Pakistan-Japan, 166 countries in 2006 and "
+            "Chile with its partners in 2002; other pairs need `tradecli fetch` or "
+            "`tradecli import`",
+        )
+    cov = coverage(pair)
+    base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
+    values = window_values(pair, {"from": base, "to": target})
+    for name, window in (("from", base), ("to", target)):
+        got = values.filter((pl.col("window") == name) & (pl.col("present") > 0))
+        if got.is_empty():
+            raise NoData(
+                f"no data for {pair_name} in {window.label}",
+                hint=f"the data cover {cov.describe()}",
+            )
+    days = values["periods"].explode().unique().to_list()
+    currency = currency_of(
+        pair_candidates(flows, reporter.iso3, partner.iso3).filter(pl.col("period").is_in(days)),
+        pair_name,
+    )
+    return BalanceResult(
+        reporter=reporter,
+        partner=partner,
+        start=base,
+        end=target,
+        currency=currency,
+        figures=_compare(values, base, target),
+        convention=convention,
+    )
+
+
+def window_values(pair: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFrame:
+    """Per window and flow (exports, imports): ``windows.window_sums`` of the pair's flows."""
+    return window_sums(pair, window_units(pair, windows), ["flow"], keys=FLOWS)
+
+
+def _missing_text(row: dict[str, object], window: Window) -> str:
+    if row["units"] == 1:
+        return window.label
+    months = [Period.from_date(d, Frequency.MONTH) for d in row["missing"]]  # type: ignore[attr-defined]
+    listed = ", ".join(str(m) for m in months[:6]) + (" ..." if len(months) > 6 else "")
+    return f"{window.label} (missing {listed})"
+
+
+def _joined(values: list[str] | None) -> str | None:
+    return "+".join(values) if values else None
+
+
+def _compare(values: pl.DataFrame, start: Window, end: Window) -> pl.DataFrame:
+    """One row per measure with both windows' values, change, growth, sources and a note."""
+    single = start == end
+    by_key = {(r["window"], r["flow"]): r for r in values.iter_rows(named=True)}
+    rows: list[dict[str, object]] = []
+    for measure in ("exports", "imports"):
+        base, now = by_key[("from", measure)], by_key[("to", measure)]
+        rows.append(
+            {
+                "measure": measure,
+                "value_from": base["value"],
+                "value_to": now["value"],
+                "source_from": _joined(base["sources"]),
+                "source_to": _joined(now["sources"]),
+                "note": _flow_note(measure, base, now, start, end, single),
+                "tier_from": base["tier"],
+                "tier_to": now["tier"],
+                "reported_by_from": _joined(base["reporters"]),
+                "reported_by_to": _joined(now["reporters"]),
+            }
+        )
+    exports, imports = rows
+    gaps = [w.label for w, key in ((start, "value_from"), (end, "value_to"))
+            if exports[key] is None or imports[key] is None]  # fmt: skip
+    balance_note = (
+        f"no balance for {' or '.join(dict.fromkeys(gaps))}: it needs both exports and imports"
+        if gaps
+        else None
+    )
+    rows.append(
+        {
+            "measure": "balance",
+            "value_from": None,  # computed below, once, as exports - imports
+            "value_to": None,
+            "source_from": _join_sources(exports["source_from"], imports["source_from"]),
+            "source_to": _join_sources(exports["source_to"], imports["source_to"]),
+            "note": balance_note,
+            "tier_from": _worst(exports["tier_from"], imports["tier_from"]),
+            "tier_to": _worst(exports["tier_to"], imports["tier_to"]),
+            "reported_by_from": _join_sources(
+                exports["reported_by_from"], imports["reported_by_from"]
+            ),
+            "reported_by_to": _join_sources(exports["reported_by_to"], imports["reported_by_to"]),
+        }
+    )
+    frame = pl.DataFrame(
+        rows,
+        schema={"measure": pl.String, "value_from": pl.Float64, "value_to": pl.Float64,
+                "source_from": pl.String, "source_to": pl.String, "note": pl.String,
+                "tier_from": pl.Int8, "tier_to": pl.Int8, "reported_by_from": pl.String,
+                "reported_by_to": pl.String},
+    )  # fmt: skip
+    flow_total = {
+        key: pl.col(key).filter(pl.col("measure") == "exports").first()
+        - pl.col(key).filter(pl.col("measure") == "imports").first()
+        for key in ("value_from", "value_to")
+    }
+    is_balance = pl.col("measure") == "balance"
+    frame = frame.with_columns(
+        # Balance is exports minus imports, null when either is missing.
+        **{key: pl.when(is_balance).then(total).otherwise(pl.col(key))
+           for key, total in flow_total.items()}
+    )  # fmt: skip
+    both = pl.col("value_from").is_not_null() & pl.col("value_to").is_not_null()
+    return frame.with_columns(
+        change=pl.lit(None, pl.Float64) if single else pl.col("value_to") - pl.col("value_from"),
+        growth_pct=pl.when(~is_balance & pl.lit(not single)).then(
+            growth(pl.col("value_from"), pl.col("value_to"))
+        ),
+        comparable=comparable(
+            both & pl.lit(not single),
+            pl.col("source_from"),
+            pl.col("source_to"),
+            pl.col("tier_from"),
+            pl.col("tier_to"),
+        ),
+    ).select(
+        "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
+        "note", "tier_from", "tier_to", "reported_by_from", "reported_by_to", "comparable",
+    )  # fmt: skip
+
+
+def _worst(a: object, b: object) -> int | None:
+    tiers = [t for t in (a, b) if isinstance(t, int)]
+    return max(tiers) if tiers else None
+
+
+def _join_sources(a: object, b: object) -> str | None:
+    ids = [x for part in (a, b) if isinstance(part, str) and part for x in part.split("+")]
+    return "+".join(dict.fromkeys(ids)) or None
+
+
+def _flow_note(
+    measure: str,
+    base: dict[str, object],
+    now: dict[str, object],
+    start: Window,
+    end: Window,
+    single: bool,
+) -> str | None:
+    consequence = "" if single else ": growth not computed"
+    gaps = []
+    for row, window in ((base, start), (now, end)):
+        if row["value"] is None and not (single and window is start):
+            gaps.append(_missing_text(row, window))
+    if gaps:
+        partial = any(r["present"] for r in (base, now) if r["value"] is None)
+        what = f"no complete {measure} figure" if partial else f"no {measure} figure"
+        return f"{what} for {' or '.join(dict.fromkeys(gaps))}{consequence}"
+    if not single and base["value"] == 0:
+        return f"{measure} were zero in {start.label}: growth is undefined"
+    return None
+
+
+@dataclass(frozen=True)
+class MirrorResult:
+    """Each flow as the reporter reported it and as the partner did, in one window.
+
+    ``figures`` columns: flow (exports/imports), reported (by the reporter),
+    mirror (by the partner), gap_pct ((mirror - reported) / reported x 100, the
+    one growth expression), source_reported, source_mirror, note.
+    """
+
+    reporter: Country
+    partner: Country
+    window: Window
+    figures: pl.DataFrame
+
+
+def mirror(
+    flows: pl.LazyFrame, reporter: Country, partner: Country, window: Window
+) -> MirrorResult:
+    """The reporter's figures beside the partner's mirror figures for the same flows."""
+    r, p = reporter.iso3, partner.iso3
+    sides = pl.DataFrame(
+        {"flow": ["exports", "exports", "imports", "imports"],
+         "side": ["reported", "mirror", "reported", "mirror"]}
+    )  # fmt: skip
+    rows = pick_one(
+        pair_candidates(flows, r, p)
+        .filter(pl.col("reporter").is_in([r, p]))
+        .with_columns(
+            side=pl.when(pl.col("reporter") == r)
+            .then(pl.lit("reported"))
+            .otherwise(pl.lit("mirror"))
+        ),
+        # Within one side, one source per flow and period: never a sum of two.
+        ["flow", "side", "period", "frequency"],
+        r,
+        p,
+    ).collect()
+    sums = window_sums(rows, window_units(rows, {"w": window}), ["flow", "side"], keys=sides)
+    got = {(s["flow"], s["side"]): s for s in sums.iter_rows(named=True)}
+    out = []
+    for flow in ("exports", "imports"):
+        entry: dict[str, object] = {"flow": flow}
+        notes = []
+        for side, who in (("reported", reporter), ("mirror", partner)):
+            one = got[(flow, side)]
+            entry[side] = one["value"]
+            entry[f"source_{side}"] = _joined(one["sources"])
+            if one["value"] is None:
+                notes.append(f"{who.name} reported no complete figure for {window.label}")
+        entry["note"] = "; ".join(notes) or None
+        out.append(entry)
+    frame = pl.DataFrame(
+        out,
+        schema={"flow": pl.String, "reported": pl.Float64, "mirror": pl.Float64,
+                "source_reported": pl.String, "source_mirror": pl.String, "note": pl.String},
+    ).with_columns(gap_pct=growth(pl.col("reported"), pl.col("mirror")))  # fmt: skip
+    return MirrorResult(reporter=reporter, partner=partner, window=window, figures=frame)
+
+
+__all__ = [
+    "BalanceResult",
+    "MirrorResult",
+    "Tier",
+    "balance",
+    "mirror",
+    "pair_candidates",
+    "pair_flows",
+    "window_values",
+]

@@ -1,0 +1,148 @@
+"""The rules every figure obeys, each written once.
+
+- Which figure wins (:func:`pick_one`): when several rows give the same flow for
+  the same period, one wins by tier (:class:`Tier`), then by source id. Never a
+  sum of two sources. The winning tier stays on the row as ``tier``.
+- Growth (:func:`growth`): (now - base) / base x 100, null when either value is
+  missing or the base is zero (or negative, which a trade flow never is).
+- The currency check (:func:`one_currency`): one currency per answer, or an error.
+
+Window sums live in :mod:`tradecli.analysis.windows`; period stepping in
+:mod:`tradecli.periods`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+import polars as pl
+
+from tradecli.errors import UsageError
+
+
+class Tier(IntEnum):
+    """Whose figure wins, best first. The same order holds in every command."""
+
+    OWN = 0  # the reporter's own statistics
+    UNKNOWN = 1  # a source that does not say who reported the figure
+    MIRROR = 2  # the partner's statistics of the same flow (e.g. its imports as our exports)
+    OTHER = 3  # a third country's statistics
+
+    @property
+    def label(self) -> str:
+        return TIER_LABELS[self]
+
+
+TIER_LABELS = {
+    Tier.OWN: "reported",
+    Tier.UNKNOWN: "reporter unknown",
+    Tier.MIRROR: "mirror",
+    Tier.OTHER: "third party",
+}
+
+
+def _col(name: str | pl.Expr) -> pl.Expr:
+    return name if isinstance(name, pl.Expr) else pl.lit(name)
+
+
+def tier(reporter: str | pl.Expr, partner: str | pl.Expr) -> pl.Expr:
+    """The :class:`Tier` of each row, as an Int8, seen from ``reporter``'s side.
+
+    ``reporter`` and ``partner`` are country codes, or expressions giving them
+    per row (``partners`` has one partner per row).
+    """
+    who = pl.col("reporter")
+    return (
+        pl.when(who == _col(reporter))
+        .then(pl.lit(int(Tier.OWN), pl.Int8))
+        .when(who.is_null())
+        .then(pl.lit(int(Tier.UNKNOWN), pl.Int8))
+        .when(who == _col(partner))
+        .then(pl.lit(int(Tier.MIRROR), pl.Int8))
+        .otherwise(pl.lit(int(Tier.OTHER), pl.Int8))
+    )
+
+
+def pick_one(
+    frame: pl.LazyFrame,
+    keys: Sequence[str],
+    reporter: str | pl.Expr,
+    partner: str | pl.Expr,
+) -> pl.LazyFrame:
+    """One row per ``keys``: the best tier wins, then the first source id.
+
+    The result keeps a ``tier`` column (Int8, a :class:`Tier` value) saying
+    which tier won, so callers can label mirror figures and say when a lower
+    tier stood in for a missing higher one.
+    """
+    return (
+        frame.with_columns(tier=tier(reporter, partner))
+        .sort("tier", "source")
+        .group_by(list(keys), maintain_order=True)
+        .first()
+    )
+
+
+def growth(base: pl.Expr, now: pl.Expr) -> pl.Expr:
+    """Percent change from ``base`` to ``now``; null when either is missing or base <= 0."""
+    return pl.when(base.is_not_null() & now.is_not_null() & (base > 0)).then(
+        (now - base) / base * 100
+    )
+
+
+def one_currency(currencies: Sequence[str | None], what: str) -> str:
+    """The one currency of a set of figures; several is an error, none means USD."""
+    found = sorted({c for c in currencies if c is not None})
+    if len(found) > 1:
+        raise UsageError(
+            f"figures for {what} are in several currencies ({', '.join(found)})",
+            hint="tradecli never mixes currencies; clear or narrow the cache "
+            "(`tradecli cache clear`) or choose one cube with --cube",
+        )
+    return found[0] if found else "USD"
+
+
+def currency_of(candidates: pl.DataFrame | pl.LazyFrame, what: str) -> str:
+    """:func:`one_currency` over every candidate row, chosen or not.
+
+    Checked before choosing: a figure in another currency must not be dropped
+    or blended without a word.
+    """
+    found = candidates.select(pl.col("currency").unique())
+    if isinstance(found, pl.LazyFrame):
+        found = found.collect()
+    return one_currency(found["currency"].to_list(), what)
+
+
+def tier_notes(tiers: dict[str, int | None], owner: str) -> tuple[str, ...]:
+    """Notes for figures that came from a lower tier because a higher one was missing.
+
+    ``tiers`` maps a description of a figure ("exports for 2024") to the worst
+    tier used in it; ``owner`` names the reporter ("Pakistan"). Figures of unknown
+    reporter (OEC headline figures, the gravity table) are the norm for whole
+    sources and get no note: only another country's statistics do.
+    """
+    notes = []
+    for what, worst in tiers.items():
+        if worst is None or worst <= Tier.UNKNOWN:
+            continue
+        notes.append(
+            f"{what}: {owner}'s own figures were missing, so {Tier(worst).label} figures were used"
+        )
+    return tuple(notes)
+
+
+def comparable(
+    has_growth: pl.Expr,
+    source_from: pl.Expr,
+    source_to: pl.Expr,
+    tier_from: pl.Expr,
+    tier_to: pl.Expr,
+) -> pl.Expr:
+    """Whether a change compares like with like: the same sources and the same tier.
+
+    Null where there is no change to judge (``has_growth`` false).
+    """
+    same = (source_from == source_to) & (tier_from == tier_to)
+    return pl.when(has_growth).then(same.fill_null(False))

@@ -1,0 +1,208 @@
+"""Partners of one reporter, ranked, with exports, imports, balance and growth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from tradecli.analysis.core import comparable, currency_of, growth, pick_one
+from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
+from tradecli.analysis_options import PartnerMeasure, PartnerSort
+from tradecli.codes import Country
+from tradecli.errors import NoData, UsageError
+from tradecli.periods import Compare, Convention, Window
+from tradecli.schema import TOTAL
+
+
+@dataclass(frozen=True)
+class PartnersResult:
+    """Partners of one reporter with exports, imports, balance and growth.
+
+    ``rows``: partner (ISO3), name, exports, imports, balance, value (the
+    chosen measure), value_from, growth_pct, then tier (worst
+    :class:`~tradecli.analysis.core.Tier` behind ``value``), tier_from (behind
+    ``value_from``) and comparable; sorted as asked.
+    """
+
+    reporter: Country
+    measure: PartnerMeasure
+    sort: PartnerSort
+    start: Window
+    end: Window
+    currency: str
+    rows: pl.DataFrame
+    partners: int
+    notes: tuple[str, ...]
+    source_ids: tuple[str, ...]
+
+
+def partners(
+    flows: pl.LazyFrame,
+    reporter: Country,
+    measure: PartnerMeasure = PartnerMeasure.TRADE,
+    sort: PartnerSort = PartnerSort.VALUE,
+    top: int = 10,
+    start: Window | None = None,
+    end: Window | None = None,
+    convention: Convention = Convention.POINT,
+    compare: Compare = Compare.YEAR,
+    fiscal_start: int = 1,
+) -> PartnersResult:
+    """Every partner of ``reporter`` in the data, ranked; the world total is left out."""
+    from tradecli.codes import WORLD, load_countries
+
+    if top < 1:
+        raise UsageError("--top must be at least 1")
+    r = reporter.iso3
+    exports = pl.col("exporter") == r
+    imports = pl.col("importer") == r
+    candidates = (
+        flows.filter((pl.col("product") == TOTAL) & (exports | imports))
+        .with_columns(
+            partner=pl.when(exports).then(pl.col("importer")).otherwise(pl.col("exporter")),
+            flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports")),
+        )
+        .filter((pl.col("partner") != r) & (pl.col("partner") != WORLD))
+    )
+    rows = pick_one(
+        candidates, ["partner", "flow", "period", "frequency"], r, pl.col("partner")
+    ).collect()
+    what = f"{reporter.name} ({r})"
+    if rows.is_empty():
+        raise NoData(
+            f"no total-goods partner data for {what}",
+            hint="partner rankings need TOTAL flows; the embedded sample has all partners of "
+            "166 countries in 2006 and of Chile in 2002; import more with `tradecli import`",
+        )
+    cov = coverage(rows)
+    base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, what)
+    units = window_units(rows, {"from": base, "to": target})
+    currency = currency_of(
+        candidates.filter(pl.col("period").is_in(units["period"].unique().to_list())), what
+    )
+    keys = (
+        rows.select("partner")
+        .unique()
+        .join(pl.DataFrame({"flow": ["exports", "imports"]}), how="cross")
+    )
+    # A partner missing a unit of the window has no complete figure for it.
+    sums = window_sums(rows, units, ["partner", "flow"], keys=keys).with_columns(
+        key=pl.concat_str("flow", "window", separator="_"),
+        sources=pl.col("sources").list.join("+"),
+    )
+    wide = {
+        column: sums.pivot(on="key", index="partner", values=column)
+        for column in ("value", "tier", "sources")
+    }
+    single = base == target
+    flows_of = {
+        PartnerMeasure.EXPORTS: ("exports",),
+        PartnerMeasure.IMPORTS: ("imports",),
+        PartnerMeasure.TRADE: ("exports", "imports"),
+    }[measure]
+
+    def of(window: str) -> pl.DataFrame:
+        names = [f"{f}_{window}" for f in flows_of]
+        return pl.DataFrame(
+            {
+                "partner": wide["value"]["partner"],
+                f"value_{window}": wide["value"].select(_plus(names)).to_series(),
+                f"tier_{window}": wide["tier"].select(pl.max_horizontal(names)).to_series(),
+                f"source_{window}": wide["sources"]
+                .select(pl.concat_str(names, separator="+"))
+                .to_series(),
+            }
+        )
+
+    table = (
+        wide["value"]
+        .select(
+            "partner",
+            exports=pl.col("exports_to"),
+            imports=pl.col("imports_to"),
+            balance=pl.col("exports_to") - pl.col("imports_to"),
+        )
+        .join(of("to"), on="partner")
+        .join(of("from"), on="partner")
+        .rename({"value_to": "value", "tier_to": "tier"})
+    )
+    if single:
+        table = table.with_columns(value_from=pl.lit(None, pl.Float64))
+    value_growth = growth(pl.col("value_from"), pl.col("value"))
+    table = table.with_columns(
+        growth_pct=value_growth,
+        comparable=comparable(
+            value_growth.is_not_null(),
+            pl.col("source_from"),
+            pl.col("source_to"),
+            pl.col("tier_from"),
+            pl.col("tier"),
+        ),
+    )
+    table = table.filter(pl.col("exports").is_not_null() | pl.col("imports").is_not_null())
+    order = {
+        PartnerSort.VALUE: ("value", True),
+        PartnerSort.DEFICIT: ("balance", False),
+        PartnerSort.SURPLUS: ("balance", True),
+        PartnerSort.GROWTH: ("growth_pct", True),
+    }[sort]
+    ranked = table.sort([order[0], "partner"], descending=[order[1], False], nulls_last=True)
+    if sort is PartnerSort.DEFICIT:
+        ranked = ranked.filter(pl.col("balance") < 0)
+    elif sort is PartnerSort.SURPLUS:
+        ranked = ranked.filter(pl.col("balance") >= 0)
+    countries = load_countries().by_iso3
+    shown = ranked.head(top).with_columns(
+        name=pl.col("partner").map_elements(
+            lambda c: countries[c].name if c in countries else c, return_dtype=pl.String
+        )
+    )
+    notes = []
+    incomplete = table.filter(pl.col("exports").is_null() | pl.col("imports").is_null()).height
+    if incomplete:
+        notes.append(
+            f"{incomplete} partner(s) lack a complete export or import figure for "
+            f"{target.label}: their balance is not computed"
+        )
+    if not single:
+        no_base = table.filter(pl.col("value_from").is_null()).height
+        if no_base:
+            notes.append(
+                f"{no_base} partner(s) have no complete figure for {base.label}: no growth for them"
+            )
+    if sort is PartnerSort.GROWTH and single:
+        notes.append("a single period has no growth: sorted by nothing meaningful")
+    sources = tuple(sorted(set(rows.join(units, on=["period", "frequency"])["source"])))
+    return PartnersResult(
+        reporter=reporter,
+        measure=measure,
+        sort=sort,
+        start=base,
+        end=target,
+        currency=currency,
+        rows=shown.select(
+            "partner",
+            "name",
+            "exports",
+            "imports",
+            "balance",
+            "value",
+            "value_from",
+            "growth_pct",
+            "tier",
+            "tier_from",
+            "comparable",
+        ),  # fmt: skip
+        partners=table.height,
+        notes=tuple(notes),
+        source_ids=sources,
+    )
+
+
+def _plus(names: list[str]) -> pl.Expr:
+    """The sum of the columns ``names``, null when any is null (unlike ``sum_horizontal``)."""
+    total = pl.col(names[0])
+    for name in names[1:]:
+        total = total + pl.col(name)
+    return total

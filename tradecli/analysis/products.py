@@ -1,0 +1,230 @@
+"""Top products of one flow between two countries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from tradecli.analysis.core import comparable, currency_of, growth, pick_one
+from tradecli.analysis.windows import coverage, resolve_windows, window_units
+from tradecli.analysis_options import FlowChoice
+from tradecli.codes import Country, load_hs, product_level, product_name
+from tradecli.errors import NoData, UsageError
+from tradecli.periods import Compare, Convention, Frequency, Period, Window
+from tradecli.schema import TOTAL
+
+LEVEL_ORDER = {"section": 0, "hs2": 1, "hs4": 2, "hs6": 3}
+LEVEL_DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
+NONE = pl.lit(None, pl.Float64)
+
+
+@dataclass(frozen=True)
+class ProductsResult:
+    """Top products of one flow between two countries.
+
+    ``rows``: code, name, value_from, value_to, share_pct, growth_pct, then
+    tier_from / tier_to (worst :class:`~tradecli.analysis.core.Tier` used),
+    source_from / source_to ("+"-joined ids) and comparable; the last row is
+    "All other" when more products exist than ``top``.
+    """
+
+    reporter: Country
+    partner: Country
+    flow: FlowChoice
+    level: str
+    data_level: str
+    start: Window
+    end: Window
+    currency: str
+    rows: pl.DataFrame
+    total_from: float | None
+    total_to: float | None
+    products: int
+    notes: tuple[str, ...]
+    source_ids: tuple[str, ...]
+    total_growth_pct: float | None = None  # growth of the whole flow, by core.growth
+
+
+def _missing_units(rows: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
+    """Per window, the units (as text) with no row at all."""
+    present = rows.select("period", "frequency").unique()
+    absent = units.join(present, on=["period", "frequency"], how="anti")
+    out: dict[str, list[str]] = {}
+    for window, day, frequency in absent.iter_rows():
+        out.setdefault(window, []).append(str(Period.from_date(day, Frequency(frequency))))
+    return out
+
+
+def _in(window: str, expr: pl.Expr) -> pl.Expr:
+    return expr.filter(pl.col("window") == window)
+
+
+def _sources(window: str) -> pl.Expr:
+    return _in(window, pl.col("source")).unique().sort().str.join("+")
+
+
+def products(
+    flows: pl.LazyFrame,
+    reporter: Country,
+    partner: Country,
+    flow: FlowChoice = FlowChoice.EXPORTS,
+    level: str = "hs4",
+    top: int = 10,
+    start: Window | None = None,
+    end: Window | None = None,
+    convention: Convention = Convention.POINT,
+    compare: Compare = Compare.YEAR,
+    fiscal_start: int = 1,
+) -> ProductsResult:
+    """Top ``top`` products of ``flow`` at ``level``, with shares of the flow and growth."""
+    if level not in LEVEL_ORDER:
+        raise UsageError(f"unknown product level {level!r}", hint="use section, hs2, hs4 or hs6")
+    if top < 1:
+        raise UsageError("--top must be at least 1")
+    r, p = reporter.iso3, partner.iso3
+    exporter, importer = (r, p) if flow is FlowChoice.EXPORTS else (p, r)
+    candidates = flows.filter(
+        (pl.col("exporter") == exporter)
+        & (pl.col("importer") == importer)
+        & (pl.col("product") != TOTAL)
+    )
+    rows = (
+        pick_one(candidates, ["period", "frequency", "product"], r, p)
+        .collect()
+        .with_columns(level=pl.col("product").map_elements(product_level, return_dtype=pl.String))
+    )
+    direction = "to" if flow is FlowChoice.EXPORTS else "from"
+    pair_name = f"{reporter.name} ({r}) {flow.value} {direction} {partner.name} ({p})"
+    if rows.is_empty():
+        raise NoData(
+            f"no product-level data for {pair_name}",
+            hint="the embedded sample has products for Chile-Argentina in 2004 (HS6); "
+            "import a product file with `tradecli import`",
+        )
+    levels = sorted(set(rows["level"].drop_nulls()), key=LEVEL_ORDER.__getitem__)
+    data_level = levels[-1]  # the finest level present; coarser rows would double count
+    if LEVEL_ORDER[level] > LEVEL_ORDER[data_level]:
+        raise UsageError(
+            f"the data for {pair_name} go down to {data_level.upper()} only",
+            hint=f"use --level {data_level} or coarser",
+        )
+    rows = rows.filter(pl.col("level") == data_level).with_columns(
+        code=_to_level(pl.col("product"), data_level, level)
+    )
+    cov = coverage(rows)
+    base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
+    units = window_units(rows, {"from": base, "to": target})
+    missing = _missing_units(rows, units)
+    if "to" in missing and len(missing["to"]) == units.filter(pl.col("window") == "to").height:
+        raise NoData(
+            f"no product data for {pair_name} in {target.label}",
+            hint=f"the data cover {cov.describe()}",
+        )
+    in_units = rows.join(units, on=["period", "frequency"])
+    currency = currency_of(
+        candidates.filter(
+            pl.col("product").is_in(rows["product"].unique().to_list())
+            & pl.col("period").is_in(units["period"].unique().to_list())
+        ),
+        pair_name,
+    )
+    complete = {name: name not in missing for name in ("from", "to")}
+    single = base == target
+    # A product absent from a unit that has product data traded nothing in it.
+    table = in_units.group_by("code").agg(
+        value_from=_in("from", pl.col("value")).sum() if complete["from"] else NONE,
+        value_to=_in("to", pl.col("value")).sum() if complete["to"] else NONE,
+        tier_from=_in("from", pl.col("tier")).max(),
+        tier_to=_in("to", pl.col("tier")).max(),
+        source_from=_sources("from"),
+        source_to=_sources("to"),
+    )
+    table = table.with_columns(
+        pl.col("value_from", "value_to").cast(pl.Float64),
+        pl.col("source_from", "source_to").replace("", None),
+    )
+    total_from = float(table["value_from"].sum()) if complete["from"] else None
+    total_to = float(table["value_to"].sum()) if complete["to"] else None
+    total_growth = pl.select(
+        g=growth(pl.lit(total_from, pl.Float64), pl.lit(total_to, pl.Float64))
+    )["g"][0]
+    ranked = table.sort(["value_to", "code"], descending=[True, False], nulls_last=True)
+    shown = ranked.head(top)
+    rest = ranked.slice(top)
+    if rest.height:
+        other = rest.select(
+            code=pl.lit(f"OTHER({rest.height})"),
+            value_from=pl.col("value_from").sum() if complete["from"] else NONE,
+            value_to=pl.col("value_to").sum() if complete["to"] else NONE,
+            tier_from=pl.col("tier_from").max(),
+            tier_to=pl.col("tier_to").max(),
+            source_from=pl.col("source_from").str.split("+").explode().drop_nulls().unique()
+            .sort().str.join("+"),
+            source_to=pl.col("source_to").str.split("+").explode().drop_nulls().unique()
+            .sort().str.join("+"),
+        ).with_columns(pl.col("source_from", "source_to").replace("", None))  # fmt: skip
+        shown = pl.concat([shown, other.cast(shown.schema)])
+    value_growth = growth(pl.col("value_from"), pl.col("value_to"))
+    result = shown.with_columns(
+        name=pl.col("code").map_elements(
+            lambda code: (
+                f"All other products ({code[6:-1]})"
+                if code.startswith("OTHER(")
+                else product_name(code)
+            ),
+            return_dtype=pl.String,
+        ),
+        share_pct=(pl.col("value_to") / total_to * 100) if total_to else pl.lit(None, pl.Float64),
+        growth_pct=pl.when(pl.lit(not single)).then(value_growth),
+        comparable=comparable(
+            pl.lit(not single) & value_growth.is_not_null(),
+            pl.col("source_from"),
+            pl.col("source_to"),
+            pl.col("tier_from"),
+            pl.col("tier_to"),
+        ),
+    ).select(
+        "code", "name", "value_from", "value_to", "share_pct", "growth_pct",
+        "tier_from", "tier_to", "source_from", "source_to", "comparable",
+    )  # fmt: skip
+    notes = []
+    for name, window in (("from", base), ("to", target)):
+        if name in missing and not (single and name == "from"):
+            listed = ", ".join(missing[name][:6]) + (" ..." if len(missing[name]) > 6 else "")
+            notes.append(
+                f"no product data for {window.label} (missing {listed}): its values, "
+                "shares and growth are not computed"
+            )
+    if not single and complete["from"] and complete["to"]:
+        new = table.filter((pl.col("value_from") == 0) & (pl.col("value_to") > 0)).height
+        if new:
+            notes.append(
+                f"{new} product(s) had no trade in {base.label}: their growth is undefined"
+            )
+    return ProductsResult(
+        reporter=reporter,
+        partner=partner,
+        flow=flow,
+        level=level,
+        data_level=data_level,
+        start=base,
+        end=target,
+        currency=currency,
+        rows=result,
+        total_from=total_from,
+        total_to=total_to,
+        products=table.height,
+        notes=tuple(notes),
+        source_ids=tuple(sorted(set(in_units["source"]))),
+        total_growth_pct=None if single else total_growth,
+    )
+
+
+def _to_level(code: pl.Expr, data_level: str, level: str) -> pl.Expr:
+    if level == data_level:
+        return code
+    if level == "section":
+        sections = {c: e.section for c, e in load_hs().items() if e.level == "hs2"}
+        return code.str.slice(0, 2).replace_strict(sections, default="S??")
+    return code.str.slice(0, LEVEL_DIGITS[level])

@@ -1,0 +1,169 @@
+"""Windows of time: which periods the data cover, which two windows to compare,
+and the sum of a window, which is known only when every unit of it has a figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from tradecli.errors import NoData, PeriodError, PeriodNotInData
+from tradecli.periods import (
+    Compare,
+    Convention,
+    Frequency,
+    Period,
+    Window,
+    comparison,
+    latest_like,
+    next_period,
+)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which periods hold any data for a pair, by frequency."""
+
+    months: tuple[Period, ...]
+    years: tuple[Period, ...]
+
+    def describe(self) -> str:
+        parts = []
+        if self.months:
+            parts.append("months " + _ranges(self.months))
+        if self.years:
+            parts.append("years " + _ranges(self.years))
+        return "; ".join(parts) if parts else "nothing"
+
+
+def _ranges(periods: tuple[Period, ...]) -> str:
+    """'2019-12, 2020-11..2020-12, 2024-08' from a sorted run of periods."""
+    groups: list[list[Period]] = []
+    for period in periods:
+        if groups and next_period(groups[-1][-1]) == period:
+            groups[-1].append(period)
+        else:
+            groups.append([period])
+    return ", ".join(str(g[0]) if len(g) == 1 else f"{g[0]}..{g[-1]}" for g in groups)
+
+
+def coverage(rows: pl.DataFrame) -> Coverage:
+    periods = rows.select("period", "frequency").unique().sort("period")
+    months, years = [], []
+    for day, frequency in periods.iter_rows():
+        if frequency == Frequency.MONTH:
+            months.append(Period.from_date(day, Frequency.MONTH))
+        else:
+            years.append(Period.from_date(day, Frequency.YEAR))
+    return Coverage(months=tuple(months), years=tuple(years))
+
+
+def resolve_windows(
+    cov: Coverage,
+    start: Window | None,
+    end: Window | None,
+    convention: Convention,
+    compare: Compare,
+    fiscal_start: int,
+    what: str,
+) -> tuple[Window, Window]:
+    """The two windows to compare, with the data's latest periods standing in for --to."""
+    latest_month = cov.months[-1] if cov.months else None
+    latest_year = cov.years[-1].year if cov.years else None
+    if end is None and start is not None and convention is Convention.POINT:
+        newest = latest_year if start.annual else None
+        if start.annual and newest is None and latest_month is not None:
+            newest = latest_month.year
+        if start.annual and newest is not None and start.first.year > newest:
+            raise NoData(
+                f"no data for {what} in {start.label} or later (latest: {newest})",
+                hint=f"the data cover {cov.describe()}",
+            )
+        if not start.annual and latest_month is not None and start.first > latest_month:
+            raise NoData(
+                f"no data for {what} in {start.label} or later (latest: {latest_month.label})",
+                hint=f"the data cover {cov.describe()}",
+            )
+        try:
+            latest = latest_like(start, latest_month, latest_year)
+        except PeriodError:
+            latest = None
+        if latest is not None and start.first > latest.first:
+            # --to would default to the latest complete period, which is before --from.
+            raise NoData(
+                f"no complete {start.kind.value.replace('-', ' ')} for {what} from "
+                f"{start.label} on (latest: {latest.label})",
+                hint=f"the data cover {cov.describe()}",
+            )
+    try:
+        return comparison(convention, compare, start, end, latest_month, latest_year, fiscal_start)
+    except PeriodNotInData as exc:
+        raise NoData(
+            f"{exc.message.replace('this pair', what)}",
+            hint=exc.hint or f"the data cover {cov.describe()}",
+        ) from None
+
+
+def window_units(rows: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFrame:
+    """(window, period, frequency) for every unit each window is summed over.
+
+    A calendar year uses the annual figure when the data have one for that year,
+    else its twelve months.
+    """
+    annual_days = set(rows.filter(pl.col("frequency") == "year")["period"].to_list())
+    out = []
+    for name, window in windows.items():
+        if window.annual and window.first.start in annual_days:
+            out.append((name, window.first.start, "year"))
+        else:
+            out.extend((name, month.start, "month") for month in window.months)
+    return pl.DataFrame(
+        out, schema={"window": pl.String, "period": pl.Date, "frequency": pl.String}, orient="row"
+    )
+
+
+def window_sums(
+    rows: pl.DataFrame,
+    units: pl.DataFrame,
+    by: Sequence[str],
+    keys: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Per window and ``by`` key: the sum over the window's units, null when any is missing.
+
+    ``rows`` hold one figure per key and unit (see ``core.pick_one``), with
+    columns ``by``, period, frequency, value, source and optionally tier and
+    reporter. ``keys`` lists the keys to report (default: every key in
+    ``rows``), so a key with no row at all still gets a (null) line.
+
+    Columns: window, *by, value, units, present, missing (dates of the units
+    without a figure), periods (every unit), sources (sorted ids), tier (the
+    worst tier used), reporters (sorted codes of who reported the figures).
+    """
+    by = list(by)
+    if keys is None:
+        keys = rows.select(by).unique()
+    extra = {
+        "tier": pl.lit(None, pl.Int8),
+        "reporter": pl.lit(None, pl.String),
+    }
+    picked = rows.with_columns(
+        **{name: expr for name, expr in extra.items() if name not in rows.columns}
+    ).select(*by, "period", "frequency", "value", "source", "tier", "reporter")
+    joined = units.join(keys, how="cross").join(picked, on=[*by, "period", "frequency"], how="left")
+    return (
+        joined.group_by("window", *by, maintain_order=True)
+        .agg(
+            # Never a silently smaller sum: one missing unit makes the total unknown.
+            value=pl.when(pl.col("value").null_count() == 0).then(pl.col("value").sum()),
+            units=pl.len(),
+            present=pl.col("value").is_not_null().sum(),
+            missing=pl.col("period").filter(pl.col("value").is_null()),
+            periods=pl.col("period"),
+            sources=pl.col("source").drop_nulls().unique().sort(),
+            tier=pl.col("tier").max(),
+            reporters=pl.col("reporter").drop_nulls().unique().sort(),
+        )
+        .sort("window", *by)
+    )
