@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
 FORMATS = {"table": "txt", "csv": "csv", "json": "json", "markdown": "md", "html": "html"}
 SVG = re.compile(r"<svg.*?</svg>", re.S)
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
 def _golden(name: str, text: str) -> None:
@@ -166,16 +167,59 @@ def test_report_writes_files_and_manifest(runner, report_config) -> None:
 
         assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
     assert (out / "chl-partners-2006.md").exists()
-    assert "ok      pak-jpn (2025-08)" in result.stdout
+    assert result.stdout == "" and result.stderr == ""  # silent on success: cron mails nothing
+    assert all(STAMP.match(e["last_run"]) for e in manifest["reports"])
+
+
+def test_verbose_lists_what_was_written(runner, report_config) -> None:
+    for args in (["-v", "report"], ["report", "--verbose"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        out = report_config.parent / "out"
+        lines = result.stdout.splitlines()
+        assert len(lines) == 7 and result.stderr == ""
+        assert STAMP.match(lines[0].split()[0])
+        assert f"pak-jpn wrote {out / 'pak-jpn-2025-08.html'}" in result.stdout
+
+
+def test_name_updates_its_manifest_entry_and_keeps_the_others(runner, report_config) -> None:
+    out = report_config.parent / "out"
+    assert runner.invoke(app, ["report"]).exit_code == 0
+    before = json.loads((out / "manifest.json").read_text())["reports"]
+    assert runner.invoke(app, ["report", "--name", "chl-partners"]).exit_code == 0
+    after = json.loads((out / "manifest.json").read_text())["reports"]
+    assert [e["name"] for e in after] == ["pak-jpn", "chl-partners"]
+    assert after[0] == before[0]  # untouched, files and sha256 included
+    assert after[1]["files"] == before[1]["files"] and after[1]["status"] == "ok"
+
+
+def test_manifest_names_reports_that_never_ran(runner, report_config) -> None:
+    assert runner.invoke(app, ["report", "--name", "chl-partners"]).exit_code == 0
+    manifest = json.loads((report_config.parent / "out" / "manifest.json").read_text())
+    assert [(e["name"], e["status"]) for e in manifest["reports"]] == [
+        ("pak-jpn", "never-run"),
+        ("chl-partners", "ok"),
+    ]
+    assert manifest["ok"] is False
 
 
 def test_same_inputs_same_bytes(runner, report_config) -> None:
     out = report_config.parent / "out"
+
+    def files() -> dict[str, object]:
+        found: dict[str, object] = {
+            p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name
+        }
+        manifest = json.loads(found.pop("manifest.json"))  # type: ignore[arg-type]
+        for entry in manifest["reports"]:
+            entry.pop("last_run")  # the one thing that differs between runs
+        found["manifest.json"] = manifest
+        return found
+
     assert runner.invoke(app, ["report"]).exit_code == 0
-    first = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name}
+    first = files()
     assert runner.invoke(app, ["report"]).exit_code == 0
-    second = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name}
-    assert first == second
+    assert files() == first
 
 
 def test_dry_run_writes_nothing(runner, report_config) -> None:
@@ -200,7 +244,9 @@ def test_a_failing_report_does_not_stop_the_others(runner, report_config) -> Non
     )
     result = runner.invoke(app, ["report"])
     assert result.exit_code == ExitCode.PARTIAL
-    assert "Error: report bad: unknown country 'ATL'" in result.stderr
+    (line,) = result.stderr.splitlines()
+    stamp, rest = line.split(" ", 1)
+    assert STAMP.match(stamp) and rest == "bad ERROR unknown country 'ATL'"
     manifest = json.loads((report_config.parent / "out" / "manifest.json").read_text())
     assert [r["status"] for r in manifest["reports"]] == ["ok", "ok", "failed"]
     assert manifest["ok"] is False
@@ -220,8 +266,9 @@ def test_a_failing_report_does_not_stop_the_others(runner, report_config) -> Non
 def test_alerts(runner, report_config, alerts, expected) -> None:
     report_config.write_text(CONFIG.format(alerts=alerts))
     result = runner.invoke(app, ["report"])
-    lines = [line for line in result.stderr.splitlines() if line.startswith("ALERT ")]
-    assert len(lines) == len(expected)
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(expected) and result.stdout == ""
+    assert all(STAMP.match(line.split()[0]) and " pak-jpn ALERT PAK-JPN " in line for line in lines)
     for line, fragment in zip(lines, expected, strict=True):
         assert fragment in line
     assert result.exit_code == (ExitCode.ALERT if expected else ExitCode.OK)
@@ -262,13 +309,14 @@ def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("TRADECLI_CONFIG", str(config))
     assert runner.invoke(app, ["import", str(data)]).exit_code == 0
     first = runner.invoke(app, ["report"])
-    assert first.exit_code == 0 and "revised" not in first.stdout
+    assert first.exit_code == 0 and first.stderr == "" and first.stdout == ""
     data.write_text(rows.replace("PAK,CHN,exports,2024-08,10", "PAK,CHN,exports,2024-08,11"))
     assert runner.invoke(app, ["import", str(data)]).exit_code == 0
     second = runner.invoke(app, ["report"])
     assert second.exit_code == 0
-    assert "revised 2024-08 exports: 10.0 -> 11.0" in second.stdout
-    assert "revised 2024-08 balance: -40.0 -> -39.0" in second.stdout
+    assert second.stdout == ""  # revisions go to stderr, where cron mails them
+    assert " rev REVISED 2024-08 exports: 10.0 -> 11.0" in second.stderr
+    assert " rev REVISED 2024-08 balance: -40.0 -> -39.0" in second.stderr
     out = tmp_path / "o"
     manifest = json.loads((out / "manifest.json").read_text())
     assert {(r["period"], r["measure"]) for r in manifest["reports"][0]["revisions"]} == {
@@ -277,7 +325,7 @@ def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
     }
     assert "Revisions since the previous run" in (out / "rev-2025-08.md").read_text()
     third = runner.invoke(app, ["report"])
-    assert "revised" not in third.stdout  # a revision is reported once
+    assert "REVISED" not in third.stderr  # a revision is reported once
 
 
 def test_cron_like_run(report_config, tmp_path) -> None:

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     AUTH_REQUIRED = 5  # the OEC refused the request: a token or a higher plan is needed
     ALERT = 6  # `report`: every report was written and at least one alert was triggered
     PARTIAL = 7  # `report`: at least one report failed; the others were written
+    STORAGE = 8  # a file or directory cannot be written: not a directory, no space, lock timeout
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
@@ -73,3 +74,9 @@ class AuthRequired(TradecliError):
     """The API refused the request (401/403): a token, or a higher plan, is needed."""
 
     exit_code = ExitCode.AUTH_REQUIRED
+
+
+class StorageError(TradecliError):
+    """A file or directory cannot be written (not a directory, permissions, disk full, lock)."""
+
+    exit_code = ExitCode.STORAGE

@@ -21,10 +21,39 @@ from tradecli.cli._app import (
     _run,
     _settings,
     app,
+    source_spec,
+    window_spec,
 )
 from tradecli.config import OutputFormat
-from tradecli.documents import Request, SourceSpec, WindowSpec
+from tradecli.documents import Request
+from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
+
+CountryArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="REPORTER",
+        help="Reporting country: ISO3 (PAK), ISO2, M49, OEC id (aspak) or English name.",
+        show_default=False,
+    ),
+]
+PartnerArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="PARTNER", help="Partner country, in any of the same forms.", show_default=False
+    ),
+]
+
+
+def _local_only(command: str, refresh: bool, cube: str | None) -> None:
+    """products and partners read cached, imported or sample data only: say so, not ignore."""
+    if refresh or cube:
+        flag = "--refresh" if refresh else "--cube"
+        raise UsageError(
+            f"{command} reads cached, imported or sample data only; {flag} does not apply",
+            hint="fetch the pair first (`tradecli fetch`), or import a file",
+        )
+
 
 EPILOG_BALANCE = """\
 \b
@@ -39,16 +68,8 @@ Examples:
 @app.command(epilog=EPILOG_BALANCE)
 def balance(
     ctx: typer.Context,
-    reporter: Annotated[
-        str,
-        typer.Argument(
-            metavar="REPORTER",
-            help="Reporting country: ISO3 (PAK), ISO2, M49, OEC id (aspak) or English name.",
-        ),
-    ],
-    partner: Annotated[
-        str, typer.Argument(metavar="PARTNER", help="Partner country, in any of the same forms.")
-    ],
+    reporter: CountryArgument,
+    partner: PartnerArgument,
     from_: FromOption = None,
     to: ToOption = None,
     period: PeriodOption = Convention.POINT,
@@ -76,8 +97,8 @@ def balance(
         command="balance",
         reporter=reporter,
         partner=partner,
-        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
-        source=SourceSpec(offline=offline, refresh=refresh, cube=cube),
+        window=window_spec(from_, to, period, compare),
+        source=source_spec(offline, refresh, cube),
         mirror=mirror,
         chart=settings.format is OutputFormat.HTML,
     )
@@ -94,8 +115,8 @@ Examples:
 )
 def products(
     ctx: typer.Context,
-    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
-    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    reporter: CountryArgument,
+    partner: PartnerArgument,
     flow: Annotated[
         FlowChoice, typer.Option("--flow", help="Which flow to break down.")
     ] = FlowChoice.EXPORTS,
@@ -110,6 +131,8 @@ def products(
     output_format: FormatOption = None,
     output: OutputOption = None,
     offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
 ) -> None:
     """Top products of REPORTER's exports to (or imports from) PARTNER.
 
@@ -118,13 +141,14 @@ def products(
     (the embedded sample has Chile-Argentina 2004 at HS6; add more with
     `tradecli import`).
     """
+    _local_only("products", refresh, cube)
     settings = _settings(ctx, format=output_format)
     request = Request(
         command="products",
         reporter=reporter,
         partner=partner,
-        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
-        source=SourceSpec(offline=offline),
+        window=window_spec(from_, to, period, compare),
+        source=source_spec(offline, refresh, cube),
         flow=flow.value,
         level=level.value,
         top=top,
@@ -142,7 +166,7 @@ Examples:
 )
 def partners(
     ctx: typer.Context,
-    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    reporter: CountryArgument,
     flow: Annotated[
         PartnerMeasure,
         typer.Option(
@@ -163,17 +187,22 @@ def partners(
     compare: CompareOption = Compare.YEAR,
     output_format: FormatOption = None,
     output: OutputOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
 ) -> None:
     """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
 
     Reads cached and imported data involving REPORTER, else the embedded sample
     (all pairs of 166 countries in 2006; Chile's partners in 2002).
     """
+    _local_only("partners", refresh, cube)
     settings = _settings(ctx, format=output_format)
     request = Request(
         command="partners",
         reporter=reporter,
-        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
+        window=window_spec(from_, to, period, compare),
+        source=source_spec(offline, refresh, cube),
         flow=flow.value,
         top=top,
         sort=sort.value,
@@ -191,10 +220,12 @@ Examples:
 )
 def series(
     ctx: typer.Context,
-    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
-    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    reporter: CountryArgument,
+    partner: PartnerArgument,
     from_: FromOption = None,
     to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
     output_format: FormatOption = None,
     output: OutputOption = None,
     offline: OfflineOption = False,
@@ -204,14 +235,20 @@ def series(
     """One row per month (or year) of exports, imports and balance, with a chart.
 
     Periods without data are shown as n/a, never as zero, and the chart leaves
-    a gap for them.
+    a gap for them. Every period from --from to --to is listed, so --period and
+    --compare (which choose two periods to compare) do not apply.
     """
+    if period is not Convention.POINT or compare is not Compare.YEAR:
+        raise UsageError(
+            "series lists every period from --from to --to; --period and --compare do not apply",
+            hint="use balance to compare two periods",
+        )
     settings = _settings(ctx, format=output_format)
     request = Request(
         command="series",
         reporter=reporter,
         partner=partner,
-        window=WindowSpec(from_=from_, to=to),
-        source=SourceSpec(offline=offline, refresh=refresh, cube=cube),
+        window=window_spec(from_, to),
+        source=source_spec(offline, refresh, cube),
     )
     _run(ctx, settings, request, output)
