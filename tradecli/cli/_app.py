@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+from typer.models import CommandFunctionType
 
 from tradecli import __version__
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
@@ -56,6 +57,23 @@ def _print_error(message: str, hint: str | None) -> None:
         sys.stderr.write(f"Hint: {hint}\n")
 
 
+class _Command(TyperCommand):
+    """A command whose usage line names arguments as words: REPORTER, not {REPORTER}."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+class _Typer(typer.Typer):
+    """typer.Typer whose commands use _Command unless told otherwise."""
+
+    def command(
+        self, *args: Any, cls: Any = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
 _GLOBAL_FLAGS = frozenset({"--quiet", "-q", "--verbose", "-v", "--no-color"})
 _GLOBAL_VALUED = frozenset({"--config"})
 
@@ -81,7 +99,7 @@ def _globals_first(args: list[str]) -> list[str]:
     return front + rest
 
 
-app = typer.Typer(
+app = _Typer(
     cls=_ErrorBoundary,
     context_settings={"help_option_names": ["-h", "--help"]},
     name="tradecli",
@@ -312,6 +330,32 @@ def _emit_list(
     for record in records:
         grid.add_row(*(Text("" if record[k] is None else str(record[k])) for k, _ in columns))
     _console(settings).print(grid)
+
+
+def _to_output(settings: Config, output: Path | None, write: Callable[[], None]) -> None:
+    """Run ``write`` (which prints to stdout) into --output, atomically; ``-`` is stdout."""
+    if output is None or str(output) == "-":
+        write()
+        return
+    import contextlib
+    import io
+
+    from tradecli.outputs import write_atomic
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        write()
+    try:
+        write_atomic(output, buffer.getvalue())
+    except OSError as exc:
+        from tradecli.errors import StorageError
+
+        raise StorageError(
+            f"cannot write {output}: {exc.strerror}",
+            hint="check the directory exists or can be created, and is writable",
+        ) from None
+    if not _QUIET[0]:
+        sys.stderr.write(f"Wrote {output}\n")
 
 
 def _warn(message: str) -> None:

@@ -65,7 +65,7 @@ Examples:
 """
 
 
-@app.command(epilog=EPILOG_BALANCE)
+@app.command(epilog=EPILOG_BALANCE, short_help="Exports, imports and balance of two countries.")
 def balance(
     ctx: typer.Context,
     reporter: CountryArgument,
@@ -106,12 +106,13 @@ def balance(
 
 
 @app.command(
+    short_help="Top products traded between two countries.",
     epilog="""\
 \b
 Examples:
   tradecli products CHL ARG --from 2004 --level hs2
   tradecli products CHL ARG --from 2004 --flow imports --level hs4 --top 5
-"""
+""",
 )
 def products(
     ctx: typer.Context,
@@ -157,12 +158,13 @@ def products(
 
 
 @app.command(
+    short_help="A country's top partners, with balance and growth.",
     epilog="""\
 \b
 Examples:
   tradecli partners PAK --from 2006 --sort deficit
   tradecli partners CHL --from 2002 --to 2006 --flow exports --top 5
-"""
+""",
 )
 def partners(
     ctx: typer.Context,
@@ -211,12 +213,13 @@ def partners(
 
 
 @app.command(
+    short_help="Exports, imports and balance period by period.",
     epilog="""\
 \b
 Examples:
   tradecli series PAK JPN --from 2019-11 --to 2021-01
   tradecli series PAK JPN --from 2023-01 --to 2025-08 --format json
-"""
+""",
 )
 def series(
     ctx: typer.Context,

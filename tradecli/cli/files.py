@@ -22,6 +22,7 @@ from tradecli.importer_options import ImportFormat
 
 @app.command(
     "import",
+    short_help="Load a downloaded trade file into the cache.",
     epilog="""\
 \b
 Examples:
@@ -61,13 +62,17 @@ def import_file(
         int | None,
         typer.Option(
             "--year",
+            metavar="YEAR",
             min=1900,
             max=2999,
             help="The year of a file that has no time column and covers exactly one year.",
         ),
     ] = None,
     currency: Annotated[
-        str, typer.Option("--currency", help="Currency of the file's values (ISO 4217).")
+        str,
+        typer.Option(
+            "--currency", metavar="CODE", help="Currency of the file's values (ISO 4217)."
+        ),
     ] = "USD",
 ) -> None:
     """Load a downloaded trade file into the cache, in the canonical schema.
@@ -115,7 +120,7 @@ first, so cron mails exactly those.
 """
 
 
-@app.command(epilog=EPILOG_REPORT)
+@app.command(epilog=EPILOG_REPORT, short_help="Run the scheduled reports of the config file.")
 def report(
     ctx: typer.Context,
     name: Annotated[
