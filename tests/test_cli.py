@@ -470,3 +470,23 @@ def test_no_progress_bar_for_offline_sample_reads_on_a_terminal(tmp_path: Path) 
     os.close(leader)
     assert proc.returncode == 0
     assert b"fetching rows" not in seen and seen == b""
+
+
+def test_fetch_takes_format_and_output(runner, live_config, tmp_path: Path) -> None:
+    target = tmp_path / "fetched.json"
+    args = ["fetch", "CHL", "ARG", "--from", "2002", "--to", "2006"]
+    result = runner.invoke(app, [*args, "-f", "json", "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    summary = json.loads(target.read_text())
+    assert summary["reporter"] == "CHL" and summary["partner"] == "ARG"
+    assert summary["rows"] == 4 and summary["cube"] == "trade_i_baci_a_92"
+    csv_out = runner.invoke(app, [*args, "-f", "csv"])
+    assert csv_out.exit_code == 0 and csv_out.stdout.startswith("reporter,partner,rows,")
+
+
+def test_cache_info_writes_to_output(runner, tmp_path: Path) -> None:
+    target = tmp_path / "cache.json"
+    result = runner.invoke(app, ["cache", "info", "-f", "json", "-o", str(target)])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["entries"] == []

@@ -1,7 +1,5 @@
 """Code tables and configuration: products-codes, countries, config-path."""
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Annotated

@@ -1,7 +1,5 @@
 """Data commands: balance, products, partners, series."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

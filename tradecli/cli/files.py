@@ -1,7 +1,5 @@
 """Commands that read or write files: import and report."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable
 from pathlib import Path

@@ -1,9 +1,7 @@
 """The OEC API and the cache: fetch, cache path | info | clear."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +19,7 @@ from tradecli.cli._app import (
     _warn,
     app,
 )
-from tradecli.config import OutputFormat
+from tradecli.config import Config, OutputFormat
 from tradecli.errors import TradecliError, UsageError
 
 EPILOG_FETCH = """\
@@ -125,7 +123,9 @@ def cache_path(ctx: typer.Context) -> None:
 
 
 @cache_app.command("info", short_help="List the cached entries.")
-def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
+def cache_info(
+    ctx: typer.Context, output_format: FormatOption = None, output: OutputOption = None
+) -> None:
     """List cached entries: pair, periods, cube, rows, fetch time and freshness.
 
     Example: tradecli cache info --format json
@@ -152,11 +152,15 @@ def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
         }
         for e in entries
     ]
+    _to_output(settings, output, lambda: _print_entries(settings, str(cache.root), rows))
+
+
+def _print_entries(settings: Config, root: str, rows: list[dict[str, Any]]) -> None:
     if settings.format is OutputFormat.JSON:
-        _dump_json({"cache_dir": str(cache.root), "entries": rows})
+        _dump_json({"cache_dir": root, "entries": rows})
         return
     if settings.format is OutputFormat.TABLE:
-        _console(settings).print(f"Cache: {cache.root}", soft_wrap=True)
+        _console(settings).print(f"Cache: {root}", soft_wrap=True)
         if not rows:
             _console(settings).print(
                 "No cached entries. Fetch some with `tradecli fetch PAK JPN --from 2024-01`."
@@ -171,7 +175,7 @@ def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
         ("fetched_at", "Fetched"),
         ("fresh", "Fresh"),
     ]
-    _emit_list(settings, f"tradecli cache {cache.root}", columns, rows)
+    _emit_list(settings, f"tradecli cache {root}", columns, rows)
 
 
 @cache_app.command("clear", short_help="Delete cached entries.")
