@@ -696,3 +696,14 @@ def test_readme_crontab_recipe_is_the_commands_output(tmp_path) -> None:
         return re.sub(r"/\S+/(\S+)", r"PATH/\1", line)
 
     assert [shape(line) for line in run.stdout.splitlines()] == [shape(x) for x in block[1:]]
+
+
+def test_crontab_line_quotes_paths_for_cron(tmp_path) -> None:
+    from datetime import datetime
+
+    from tradecli.reports import crontab_line
+
+    _, line = crontab_line(
+        "30 2 * * *", ["/opt/my tools/tradecli"], Path("/srv/100%/c.toml"), datetime(2026, 1, 1)
+    )
+    assert line == "30 2 * * * '/opt/my tools/tradecli' --config /srv/100\\%/c.toml report"

@@ -604,5 +604,7 @@ def crontab_line(schedule: str, command: list[str], config: Path, start: dt.date
             hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
         ) from None
     words = [*command, "--config", str(config), "report"]
-    line = " ".join(fields) + " " + " ".join(shlex.quote(w) for w in words)
+    # cron turns an unescaped % into a newline: escape it in paths.
+    command_text = " ".join(shlex.quote(w) for w in words).replace("%", "\\%")
+    line = " ".join(fields) + " " + command_text
     return [f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)", line]
