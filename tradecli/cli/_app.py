@@ -21,12 +21,14 @@ from typer.models import CommandFunctionType
 
 from tradecli import __version__
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
-from tradecli.documents import Request, SourceSpec, WindowSpec
 from tradecli.errors import ExitCode, TradecliError, UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    # documents (and its dataclasses) is imported when a data command runs, not for --help
+    from tradecli.documents import Request, SourceSpec, WindowSpec
 
 
 # "\b" keeps click from re-wrapping the example lines.
@@ -450,11 +452,15 @@ def window_spec(
     compare: Compare = Compare.YEAR,
 ) -> WindowSpec:
     """WindowOptions as the core takes them."""
+    from tradecli.documents import WindowSpec
+
     return WindowSpec(from_=from_, to=to, period=period, compare=compare)
 
 
 def source_spec(offline: bool, refresh: bool, cube: str | None) -> SourceSpec:
     """SourceOptions as the core takes them; contradictory flags are a usage error."""
+    from tradecli.documents import SourceSpec
+
     if offline and refresh:
         raise UsageError(
             "--offline and --refresh contradict each other",

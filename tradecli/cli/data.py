@@ -23,7 +23,6 @@ from tradecli.cli._app import (
     window_spec,
 )
 from tradecli.config import OutputFormat
-from tradecli.documents import Request
 from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
 
@@ -91,6 +90,8 @@ def balance(
     years (FY2025, see periods.fiscal_year_start).
     """
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="balance",
         reporter=reporter,
@@ -142,6 +143,8 @@ def products(
     """
     _local_only("products", refresh, cube)
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="products",
         reporter=reporter,
@@ -198,6 +201,8 @@ def partners(
     """
     _local_only("partners", refresh, cube)
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="partners",
         reporter=reporter,
@@ -245,6 +250,8 @@ def series(
             hint="use balance to compare two periods",
         )
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="series",
         reporter=reporter,
