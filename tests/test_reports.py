@@ -707,3 +707,11 @@ def test_crontab_line_quotes_paths_for_cron(tmp_path) -> None:
         "30 2 * * *", ["/opt/my tools/tradecli"], Path("/srv/100%/c.toml"), datetime(2026, 1, 1)
     )
     assert line == "30 2 * * * '/opt/my tools/tradecli' --config /srv/100\\%/c.toml report"
+
+
+def test_crontab_line_keeps_the_chosen_reports(runner, report_config) -> None:
+    result = runner.invoke(app, ["report", "--name", "pak-jpn", "--crontab", "0 6 * * 1"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1].endswith(" report --name pak-jpn")
+    unknown = runner.invoke(app, ["report", "--name", "nope", "--crontab", "0 6 * * 1"])
+    assert unknown.exit_code == ExitCode.USAGE and "no report named 'nope'" in unknown.stderr

@@ -585,7 +585,13 @@ def written_lines(outcome: Outcome, stamp: str, output_dir: Path) -> list[str]:
 # -- cron --------------------------------------------------------------------------------
 
 
-def crontab_line(schedule: str, command: list[str], config: Path, start: dt.datetime) -> list[str]:
+def crontab_line(
+    schedule: str,
+    command: list[str],
+    config: Path,
+    start: dt.datetime,
+    names: tuple[str, ...] = (),
+) -> list[str]:
     """A validated crontab line running ``tradecli report`` with absolute paths, and the
     comment naming its next run."""
     from cronsim import CronSim, CronSimError
@@ -604,6 +610,8 @@ def crontab_line(schedule: str, command: list[str], config: Path, start: dt.date
             hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
         ) from None
     words = [*command, "--config", str(config), "report"]
+    for name in names:
+        words += ["--name", name]
     # cron turns an unescaped % into a newline: escape it in paths.
     command_text = " ".join(shlex.quote(w) for w in words).replace("%", "\\%")
     line = " ".join(fields) + " " + command_text

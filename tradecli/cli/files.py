@@ -165,8 +165,10 @@ def report(
                 "--crontab needs a config file with [[report]] entries",
                 hint="name it with --config PATH or TRADECLI_CONFIG",
             )
+        chosen = reports.select(specs_all, name, str(config))  # the names must exist
+        names = tuple(s.name for s in chosen) if name else ()
         for line in reports.crontab_line(
-            crontab, _executable(), config.resolve(), dt.datetime.now()
+            crontab, _executable(), config.resolve(), dt.datetime.now(), names
         ):
             typer.echo(line)
         return
