@@ -444,20 +444,20 @@ def test_code_tables_write_to_output(runner, tmp_path: Path, fmt) -> None:
         )
 
 
-def test_no_progress_bar_for_offline_sample_reads_on_a_terminal(tmp_path: Path) -> None:
+def _stderr_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
+    """Run tradecli with stderr on a pseudo-terminal; return its exit code and what it drew."""
     import os
     import pty
     import subprocess
     import sys
 
     leader, follower = pty.openpty()
-    env = {**os.environ, "TRADECLI_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "100"}
     proc = subprocess.run(
-        [sys.executable, "-m", "tradecli", "balance", "PAK", "JPN", "--from", "2024-08"],
+        [sys.executable, "-m", "tradecli", *args],
         stdout=subprocess.DEVNULL,
         stderr=follower,
         stdin=subprocess.DEVNULL,
-        env=env,
+        env={**os.environ, "COLUMNS": "100", **env},
         timeout=60,
     )
     os.close(follower)
@@ -468,8 +468,22 @@ def test_no_progress_bar_for_offline_sample_reads_on_a_terminal(tmp_path: Path) 
     except OSError:
         pass  # the terminal closed: everything was read
     os.close(leader)
-    assert proc.returncode == 0
-    assert b"fetching rows" not in seen and seen == b""
+    return proc.returncode, seen
+
+
+def test_no_progress_bar_for_offline_sample_reads_on_a_terminal(tmp_path: Path) -> None:
+    code, seen = _stderr_on_a_terminal(
+        ["balance", "PAK", "JPN", "--from", "2024-08"], {"TRADECLI_CACHE_DIR": str(tmp_path)}
+    )
+    assert code == 0 and seen == b""
+
+
+def test_progress_bar_for_network_fetches_on_a_terminal(live_config, tmp_path: Path) -> None:
+    code, seen = _stderr_on_a_terminal(
+        ["fetch", "CHL", "ARG", "--from", "2002", "--to", "2006"],
+        {"TRADECLI_CONFIG": str(live_config), "TRADECLI_CACHE_DIR": str(tmp_path)},
+    )
+    assert code == 0 and b"fetching rows" in seen
 
 
 def test_fetch_takes_format_and_output(runner, live_config, tmp_path: Path) -> None:
