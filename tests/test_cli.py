@@ -312,3 +312,195 @@ def test_code_tables_in_every_format(runner, fmt) -> None:
         assert result.stdout.splitlines()[0] == "iso3,iso2,m49,oec_id,name,current"
     codes = runner.invoke(app, ["products-codes", "8703", "-f", fmt])
     assert codes.exit_code == 0 and "8703" in codes.stdout
+
+
+# -- one option vocabulary, global options, help that reads (issues 12 and 13) ---------
+
+DATA_COMMANDS = ("balance", "products", "partners", "series")
+
+
+def _options(command) -> set[str]:
+    return {opt for p in command.params for opt in p.opts}
+
+
+@pytest.mark.parametrize("name", DATA_COMMANDS)
+def test_every_data_command_takes_the_shared_options(name) -> None:
+    import typer.main
+
+    from tradecli.cli._app import OUTPUT_OPTIONS, SOURCE_OPTIONS, WINDOW_OPTIONS
+
+    group = typer.main.get_command(app)
+    shared = {*WINDOW_OPTIONS, *SOURCE_OPTIONS, *OUTPUT_OPTIONS}
+    assert shared <= _options(group.commands[name])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["balance", "PAK", "JPN", "--offline", "--refresh"], "--offline and --refresh"),
+        (["series", "PAK", "JPN", "--offline", "--refresh"], "--offline and --refresh"),
+        (["products", "CHL", "ARG", "--from", "2004", "--refresh"], "--refresh does not apply"),
+        (["partners", "CHL", "--from", "2002", "--cube", "x"], "--cube does not apply"),
+        (["series", "PAK", "JPN", "--compare", "previous"], "--compare do not apply"),
+        (["-q", "balance", "PAK", "JPN", "-v"], "--quiet and --verbose"),
+    ],
+)
+def test_contradictory_flags_are_usage_errors(runner, args, fragment) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert fragment in result.stderr and result.stdout == ""
+
+
+def test_partners_and_products_accept_offline(runner) -> None:
+    for args in (
+        ["partners", "CHL", "--from", "2002", "--offline", "--top", "3"],
+        ["products", "CHL", "ARG", "--from", "2004", "--offline", "--top", "3"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+
+
+def test_global_options_before_or_after_the_command(runner, tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[output]\nformat = "json"\n')
+    before = runner.invoke(app, ["--config", str(config), "balance", "PAK", "JPN"])
+    after = runner.invoke(app, ["balance", "PAK", "JPN", "--config", str(config)])
+    joined = runner.invoke(app, ["balance", "PAK", "JPN", f"--config={config}"])
+    assert before.exit_code == after.exit_code == joined.exit_code == 0, after.stderr
+    assert before.stdout == after.stdout == joined.stdout
+    json.loads(after.stdout)
+    report = runner.invoke(app, ["report", "--config", str(config)])
+    assert "No such option" not in report.stderr and "no [[report]] entries" in report.stderr
+    for flag in ("-q", "--quiet", "-v", "--verbose", "--no-color"):
+        assert runner.invoke(app, ["balance", "PAK", "JPN", flag]).exit_code == 0, flag
+
+
+def test_quiet_silences_warnings_and_notices(runner, tmp_path: Path) -> None:
+    target = tmp_path / "t.txt"
+    loud = runner.invoke(app, ["countries", "kor", "-o", str(target)])
+    assert loud.exit_code == 0 and f"Wrote {target}" in loud.stderr
+    quiet = runner.invoke(app, ["countries", "kor", "-o", str(target), "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and "South Korea" in target.read_text()
+
+
+def test_short_help_and_version_flags(runner) -> None:
+    assert runner.invoke(app, ["-V"]).stdout.startswith("tradecli ")
+    for args in (["-h"], ["balance", "-h"], ["cache", "info", "-h"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and "Usage:" in result.stdout, args
+
+
+ALL_COMMANDS = [
+    ["balance"],
+    ["products"],
+    ["partners"],
+    ["series"],
+    ["fetch"],
+    ["import"],
+    ["report"],
+    ["products-codes"],
+    ["countries"],
+    ["config-path"],
+    ["cache", "info"],
+    ["cache", "clear"],
+    ["cache", "path"],
+]
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS, ids=" ".join)
+def test_help_metavars_read_as_words(runner, command) -> None:
+    text = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "100"}).stdout
+    assert "{" not in text.split("\n\n")[0]  # the usage line: REPORTER, not {REPORTER}
+    assert "<int" not in text and "INTEGER RANGE" not in text and "TEXT" not in text
+
+
+def test_root_help_summaries_are_whole_sentences(runner) -> None:
+    text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
+    rows = text.split("Commands:")[1].strip().splitlines()
+    assert len(rows) == 11
+    for row in rows:
+        summary = row.split(None, 1)[1]
+        assert summary.endswith(".") and not summary.endswith("..."), row
+
+
+def test_import_takes_input_format(runner, tmp_path: Path) -> None:
+    tidy = tmp_path / "t.csv"
+    tidy.write_text("reporter,partner,flow,period,value_usd\nPAK,JPN,exports,2019,1\n")
+    ok = runner.invoke(app, ["import", str(tidy), "--input-format", "tidy"])
+    assert ok.exit_code == 0, ok.stderr
+    old = runner.invoke(app, ["import", str(tidy), "--format", "tidy"])
+    assert old.exit_code == ExitCode.USAGE  # --format is the output format everywhere
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
+def test_code_tables_write_to_output(runner, tmp_path: Path, fmt) -> None:
+    for command in (["countries", "korea"], ["products-codes", "0306"]):
+        target = tmp_path / f"{command[0]}.out"
+        result = runner.invoke(app, [*command, "-f", fmt, "-o", str(target)])
+        assert result.exit_code == 0, result.stderr
+        assert (
+            result.stdout == ""
+            and target.read_text() == runner.invoke(app, [*command, "-f", fmt]).stdout
+        )
+
+
+def _stderr_on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, bytes]:
+    """Run tradecli with stderr on a pseudo-terminal; return its exit code and what it drew."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "tradecli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COLUMNS": "100", **env},
+        timeout=60,
+    )
+    os.close(follower)
+    seen = b""
+    try:
+        while chunk := os.read(leader, 4096):
+            seen += chunk
+    except OSError:
+        pass  # the terminal closed: everything was read
+    os.close(leader)
+    return proc.returncode, seen
+
+
+def test_no_progress_bar_for_offline_sample_reads_on_a_terminal(tmp_path: Path) -> None:
+    code, seen = _stderr_on_a_terminal(
+        ["balance", "PAK", "JPN", "--from", "2024-08"], {"TRADECLI_CACHE_DIR": str(tmp_path)}
+    )
+    assert code == 0 and seen == b""
+
+
+def test_progress_bar_for_network_fetches_on_a_terminal(live_config, tmp_path: Path) -> None:
+    code, seen = _stderr_on_a_terminal(
+        ["fetch", "CHL", "ARG", "--from", "2002", "--to", "2006"],
+        {"TRADECLI_CONFIG": str(live_config), "TRADECLI_CACHE_DIR": str(tmp_path)},
+    )
+    assert code == 0 and b"fetching rows" in seen
+
+
+def test_fetch_takes_format_and_output(runner, live_config, tmp_path: Path) -> None:
+    target = tmp_path / "fetched.json"
+    args = ["fetch", "CHL", "ARG", "--from", "2002", "--to", "2006"]
+    result = runner.invoke(app, [*args, "-f", "json", "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    summary = json.loads(target.read_text())
+    assert summary["reporter"] == "CHL" and summary["partner"] == "ARG"
+    assert summary["rows"] == 4 and summary["cube"] == "trade_i_baci_a_92"
+    csv_out = runner.invoke(app, [*args, "-f", "csv"])
+    assert csv_out.exit_code == 0 and csv_out.stdout.startswith("reporter,partner,rows,")
+
+
+def test_cache_info_writes_to_output(runner, tmp_path: Path) -> None:
+    target = tmp_path / "cache.json"
+    result = runner.invoke(app, ["cache", "info", "-f", "json", "-o", str(target)])
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["entries"] == []

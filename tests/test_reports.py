@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
 FORMATS = {"table": "txt", "csv": "csv", "json": "json", "markdown": "md", "html": "html"}
 SVG = re.compile(r"<svg.*?</svg>", re.S)
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 
 
 def _golden(name: str, text: str) -> None:
@@ -166,16 +167,59 @@ def test_report_writes_files_and_manifest(runner, report_config) -> None:
 
         assert hashlib.sha256((out / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
     assert (out / "chl-partners-2006.md").exists()
-    assert "ok      pak-jpn (2025-08)" in result.stdout
+    assert result.stdout == "" and result.stderr == ""  # silent on success: cron mails nothing
+    assert all(STAMP.match(e["last_run"]) for e in manifest["reports"])
+
+
+def test_verbose_lists_what_was_written(runner, report_config) -> None:
+    for args in (["-v", "report"], ["report", "--verbose"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.stderr
+        out = report_config.parent / "out"
+        lines = result.stdout.splitlines()
+        assert len(lines) == 7 and result.stderr == ""
+        assert STAMP.match(lines[0].split()[0])
+        assert f"pak-jpn wrote {out / 'pak-jpn-2025-08.html'}" in result.stdout
+
+
+def test_name_updates_its_manifest_entry_and_keeps_the_others(runner, report_config) -> None:
+    out = report_config.parent / "out"
+    assert runner.invoke(app, ["report"]).exit_code == 0
+    before = json.loads((out / "manifest.json").read_text())["reports"]
+    assert runner.invoke(app, ["report", "--name", "chl-partners"]).exit_code == 0
+    after = json.loads((out / "manifest.json").read_text())["reports"]
+    assert [e["name"] for e in after] == ["pak-jpn", "chl-partners"]
+    assert after[0] == before[0]  # untouched, files and sha256 included
+    assert after[1]["files"] == before[1]["files"] and after[1]["status"] == "ok"
+
+
+def test_manifest_names_reports_that_never_ran(runner, report_config) -> None:
+    assert runner.invoke(app, ["report", "--name", "chl-partners"]).exit_code == 0
+    manifest = json.loads((report_config.parent / "out" / "manifest.json").read_text())
+    assert [(e["name"], e["status"]) for e in manifest["reports"]] == [
+        ("pak-jpn", "never-run"),
+        ("chl-partners", "ok"),
+    ]
+    assert manifest["ok"] is False
 
 
 def test_same_inputs_same_bytes(runner, report_config) -> None:
     out = report_config.parent / "out"
+
+    def files() -> dict[str, object]:
+        found: dict[str, object] = {
+            p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name
+        }
+        manifest = json.loads(found.pop("manifest.json"))  # type: ignore[arg-type]
+        for entry in manifest["reports"]:
+            entry.pop("last_run")  # the one thing that differs between runs
+        found["manifest.json"] = manifest
+        return found
+
     assert runner.invoke(app, ["report"]).exit_code == 0
-    first = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name}
+    first = files()
     assert runner.invoke(app, ["report"]).exit_code == 0
-    second = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and "lock" not in p.name}
-    assert first == second
+    assert files() == first
 
 
 def test_dry_run_writes_nothing(runner, report_config) -> None:
@@ -200,7 +244,9 @@ def test_a_failing_report_does_not_stop_the_others(runner, report_config) -> Non
     )
     result = runner.invoke(app, ["report"])
     assert result.exit_code == ExitCode.PARTIAL
-    assert "Error: report bad: unknown country 'ATL'" in result.stderr
+    (line,) = result.stderr.splitlines()
+    stamp, rest = line.split(" ", 1)
+    assert STAMP.match(stamp) and rest == "bad ERROR unknown country 'ATL'"
     manifest = json.loads((report_config.parent / "out" / "manifest.json").read_text())
     assert [r["status"] for r in manifest["reports"]] == ["ok", "ok", "failed"]
     assert manifest["ok"] is False
@@ -220,8 +266,9 @@ def test_a_failing_report_does_not_stop_the_others(runner, report_config) -> Non
 def test_alerts(runner, report_config, alerts, expected) -> None:
     report_config.write_text(CONFIG.format(alerts=alerts))
     result = runner.invoke(app, ["report"])
-    lines = [line for line in result.stderr.splitlines() if line.startswith("ALERT ")]
-    assert len(lines) == len(expected)
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(expected) and result.stdout == ""
+    assert all(STAMP.match(line.split()[0]) and " pak-jpn ALERT PAK-JPN " in line for line in lines)
     for line, fragment in zip(lines, expected, strict=True):
         assert fragment in line
     assert result.exit_code == (ExitCode.ALERT if expected else ExitCode.OK)
@@ -262,13 +309,14 @@ def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("TRADECLI_CONFIG", str(config))
     assert runner.invoke(app, ["import", str(data)]).exit_code == 0
     first = runner.invoke(app, ["report"])
-    assert first.exit_code == 0 and "revised" not in first.stdout
+    assert first.exit_code == 0 and first.stderr == "" and first.stdout == ""
     data.write_text(rows.replace("PAK,CHN,exports,2024-08,10", "PAK,CHN,exports,2024-08,11"))
     assert runner.invoke(app, ["import", str(data)]).exit_code == 0
     second = runner.invoke(app, ["report"])
     assert second.exit_code == 0
-    assert "revised 2024-08 exports: 10.0 -> 11.0" in second.stdout
-    assert "revised 2024-08 balance: -40.0 -> -39.0" in second.stdout
+    assert second.stdout == ""  # revisions go to stderr, where cron mails them
+    assert " rev REVISED 2024-08 exports: 10.0 -> 11.0" in second.stderr
+    assert " rev REVISED 2024-08 balance: -40.0 -> -39.0" in second.stderr
     out = tmp_path / "o"
     manifest = json.loads((out / "manifest.json").read_text())
     assert {(r["period"], r["measure"]) for r in manifest["reports"][0]["revisions"]} == {
@@ -277,7 +325,7 @@ def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
     }
     assert "Revisions since the previous run" in (out / "rev-2025-08.md").read_text()
     third = runner.invoke(app, ["report"])
-    assert "revised" not in third.stdout  # a revision is reported once
+    assert "REVISED" not in third.stderr  # a revision is reported once
 
 
 def test_cron_like_run(report_config, tmp_path) -> None:
@@ -438,3 +486,234 @@ def test_html_report_renders_its_chart_in_chromium(runner, report_config, tmp_pa
     pixels = matplotlib.image.imread(shot)
     chart_band = pixels[300:700, 100:900]  # where the chart sits below the table and sentence
     assert chart_band.std() > 0.05  # not a blank area: something was drawn there
+
+
+# -- storage errors, the shipped report, and the crontab line under cron's environment ----
+
+
+def test_output_dir_that_is_a_file_is_a_storage_error(runner, report_config) -> None:
+    (report_config.parent / "out").write_text("not a directory")
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.STORAGE
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and "Traceback" not in result.stderr  # one line per report
+    assert all(" ERROR cannot write " in line and "not a directory" in line for line in lines)
+
+
+def test_unwritable_output_dir_is_a_storage_error(runner, report_config) -> None:
+    if os.geteuid() == 0:
+        blocked = report_config.parent / "blocked"
+        blocked.write_text("")  # root ignores permissions: a file in the path does the same
+        target = blocked / "out"
+    else:
+        blocked = report_config.parent / "blocked"
+        blocked.mkdir(mode=0o500)
+        target = blocked / "out"
+    report_config.write_text(CONFIG.format(alerts="").replace('"out"', f'"{target}"'))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.STORAGE, result.stderr
+    assert "cannot write" in result.stderr or "not a directory" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_lock_timeout_is_a_storage_error(runner, report_config, monkeypatch) -> None:
+    from filelock import FileLock
+
+    from tradecli import reports
+
+    out = report_config.parent / "out"
+    out.mkdir()
+    monkeypatch.setattr(reports, "LOCK_TIMEOUT", 0.1)
+    held = FileLock(str(out / reports.LOCK_NAME))
+    # filelock is re-entrant per thread: hold the lock from another one
+    import threading
+
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with held:
+            taken.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    taken.wait(10)
+    try:
+        result = runner.invoke(app, ["report"])
+    finally:
+        release.set()
+        thread.join()
+    assert result.exit_code == ExitCode.STORAGE
+    assert "stayed locked by another tradecli" in result.stderr
+
+
+def test_exit_code_rule() -> None:
+    from tradecli.reports import Outcome, exit_code_for
+
+    ok, alert = Outcome("a", "ok"), Outcome("b", "ok", alerts=["x"])
+    storage = Outcome("c", "failed", exit_code=ExitCode.STORAGE)
+    no_data = Outcome("d", "failed", exit_code=ExitCode.NO_DATA)
+    assert exit_code_for([ok]) == ExitCode.OK
+    assert exit_code_for([ok, alert]) == ExitCode.ALERT
+    assert exit_code_for([storage]) == ExitCode.STORAGE
+    assert exit_code_for([storage, storage]) == ExitCode.STORAGE
+    assert exit_code_for([storage, no_data]) == ExitCode.PARTIAL
+    assert exit_code_for([ok, storage]) == ExitCode.PARTIAL
+
+
+def _shipped(tmp_path: Path, alerts: str | None = None, output_dir: str | None = None) -> Path:
+    """The repository's config.toml, as a user copies it, optionally changed."""
+    text = (REPO / "config.toml").read_text()
+    if alerts is not None:
+        text = text.replace("deficit_beyond = 200_000_000", alerts)
+    if output_dir is not None:
+        text = text.replace('output_dir = "reports"', f'output_dir = "{output_dir}"')
+    path = tmp_path / "conf" / "config.toml"
+    path.parent.mkdir()
+    path.write_text(text)
+    return path
+
+
+def test_shipped_config_has_one_working_report(runner, tmp_path, monkeypatch) -> None:
+    config = _shipped(tmp_path)
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "" and result.stderr == ""
+    out = config.parent / "reports"
+    assert sorted(p.name for p in out.iterdir() if p.is_file() and "lock" not in p.name) == [
+        "manifest.json",
+        "pak-jpn-monthly-2025-08.html",
+        "pak-jpn-monthly-2025-08.json",
+        "pak-jpn-monthly-2025-08.md",
+    ]
+
+
+def _readme_block(after: str, lang: str) -> str:
+    text = (REPO / "README.md").read_text()
+    start = text.index(after)
+    block = re.search(rf"```{lang}\n(.*?)```", text[start:], re.S)
+    assert block is not None, f"no {lang} block after {after!r} in the README"
+    return block.group(1)
+
+
+def test_readme_report_example_is_what_the_shipped_config_produces(
+    runner, tmp_path, monkeypatch
+) -> None:
+    shipped = (REPO / "config.toml").read_text()
+    table = _readme_block("<!-- report-config -->", "toml")
+    assert table in shipped  # the README shows the shipped [[report]] as it is
+    config = _shipped(tmp_path)
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    assert runner.invoke(app, ["report"]).exit_code == 0
+    produced = (config.parent / "reports" / "pak-jpn-monthly-2025-08.md").read_text()
+    assert _readme_block("<!-- report-output -->", "markdown") == produced
+
+
+def test_crontab_line_is_validated_and_absolute(runner, tmp_path, monkeypatch) -> None:
+    config = _shipped(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(
+        app, ["report", "--config", "conf/config.toml", "--crontab", "0 6 * * 1"]
+    )
+    assert result.exit_code == 0, result.stderr
+    comment, line = result.stdout.splitlines()
+    assert re.match(r"# next run: \d{4}-\d\d-\d\dT06:00 ", comment)
+    fields = line.split()
+    assert fields[:5] == ["0", "6", "*", "*", "1"]
+    assert Path(fields[5]).is_absolute() and Path(fields[5]).exists()
+    assert f"--config {config.resolve()} report" in line
+    for bad in ("0 6 * *", "61 6 * * 1", "0 6 * * 8", "every monday"):
+        refused = runner.invoke(app, ["report", "--config", str(config), "--crontab", bad])
+        assert refused.exit_code == ExitCode.USAGE, bad
+        assert "cron schedule" in refused.stderr
+
+
+def _cron_run(config: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    """Print the crontab line, then run its command the way cron does."""
+    printed = _tradecli(
+        {"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(sys.path)},
+        "report",
+        "--crontab",
+        "0 6 * * 1",
+        "--config",
+        str(config),
+    )
+    assert printed.returncode == 0, printed.stderr
+    line = printed.stdout.splitlines()[-1]
+    command = line.split(None, 5)[5]
+    return subprocess.run(
+        ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", "sh", "-c", command],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_crontab_line_under_cron_all_ok_is_silent(tmp_path) -> None:
+    result = _cron_run(_shipped(tmp_path), tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_crontab_line_under_cron_alert_is_one_stderr_line(tmp_path) -> None:
+    result = _cron_run(_shipped(tmp_path, alerts="deficit_beyond = 100_000_000"), tmp_path)
+    assert result.returncode == ExitCode.ALERT and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    stamp, rest = line.split(" ", 1)
+    assert STAMP.match(stamp)
+    assert rest == ("pak-jpn-monthly ALERT PAK-JPN deficit of $127M in Aug 2025 is beyond $100M")
+
+
+def test_crontab_line_under_cron_broken_output_dir_is_one_error_line(tmp_path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the reports should go")
+    result = _cron_run(_shipped(tmp_path, output_dir=str(blocker)), tmp_path)
+    assert result.returncode == ExitCode.STORAGE and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert " pak-jpn-monthly ERROR " in line and "not a directory" in line
+
+
+def test_readme_crontab_recipe_is_the_commands_output(tmp_path) -> None:
+    block = _readme_block("### A crontab recipe", "console").splitlines()
+    prompt = "$ tradecli --config ~/tradecli/config.toml report --crontab "
+    assert block[0].startswith(prompt)
+    schedule = block[0][len(prompt) :].strip('"')
+    script = Path(sys.executable).parent / "tradecli"  # the installed console script
+    if not script.exists():
+        pytest.skip("no tradecli console script beside this interpreter")
+    config = _shipped(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    run = subprocess.run(
+        [str(script), "--config", str(config), "report", "--crontab", schedule],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+
+    def shape(line: str) -> str:  # the same text, machine paths and dates aside
+        line = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d", "TIME", line)
+        return re.sub(r"/\S+/(\S+)", r"PATH/\1", line)
+
+    assert [shape(line) for line in run.stdout.splitlines()] == [shape(x) for x in block[1:]]
+
+
+def test_crontab_line_quotes_paths_for_cron(tmp_path) -> None:
+    from datetime import datetime
+
+    from tradecli.reports import crontab_line
+
+    _, line = crontab_line(
+        "30 2 * * *", ["/opt/my tools/tradecli"], Path("/srv/100%/c.toml"), datetime(2026, 1, 1)
+    )
+    assert line == "30 2 * * * '/opt/my tools/tradecli' --config /srv/100\\%/c.toml report"
+
+
+def test_crontab_line_keeps_the_chosen_reports(runner, report_config) -> None:
+    result = runner.invoke(app, ["report", "--name", "pak-jpn", "--crontab", "0 6 * * 1"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1].endswith(" report --name pak-jpn")
+    unknown = runner.invoke(app, ["report", "--name", "nope", "--crontab", "0 6 * * 1"])
+    assert unknown.exit_code == ExitCode.USAGE and "no report named 'nope'" in unknown.stderr

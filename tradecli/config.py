@@ -72,9 +72,9 @@ class Config:
     cache_dir: Path | None = None  # None: the platform cache directory
     recent_ttl: float = 86_400.0  # seconds an entry with recent months stays fresh
     closed_ttl: float = 90 * 86_400.0  # seconds an entry of closed years stays fresh
-    reports: tuple[Any, ...] = ()  # ReportSpec entries from [[report]]
+    # The [[report]] tables as written; tradecli.reports.parse_specs validates them.
+    reports: tuple[Mapping[str, object], ...] = ()
     path: Path | None = None  # the file these settings were read from, if any
-    origins: Mapping[str, str] = field(default_factory=dict)  # key -> "default"/"file"/"env"/"flag"
 
 
 def _choice(enum: type[StrEnum]) -> Callable[[Any], Any]:
@@ -233,12 +233,11 @@ def load_config(
     path, required = config_file(explicit, env)
     data = _read_file(path, required)
     values: dict[str, Any] = {}
-    origins: dict[str, str] = {}
     for section, table in data.items():
         if section == "report":
-            from tradecli.reports import parse_specs
-
-            values["reports"], origins["reports"] = parse_specs(table, path), "file"
+            if not isinstance(table, list) or not all(isinstance(t, dict) for t in table):
+                raise ConfigError(f"{path}: report must be an array of tables ([[report]])")
+            values["reports"] = tuple(table)
             continue
         if section not in KEYS:
             known = ", ".join([*(f"[{s}]" for s in KEYS), "[[report]]"])
@@ -258,26 +257,25 @@ def load_config(
                 values[attribute] = parse(raw)
             except ValueError as exc:
                 raise ConfigError(f"{path}: {section}.{key} {exc}") from None
-            origins[attribute] = "file"
 
     if env.get("OEC_TOKEN"):
-        values["token"], origins["token"] = env["OEC_TOKEN"], "env"
+        values["token"] = env["OEC_TOKEN"]
     if env.get("COMTRADE_KEY"):
-        values["comtrade_key"], origins["comtrade_key"] = env["COMTRADE_KEY"], "env"
+        values["comtrade_key"] = env["COMTRADE_KEY"]
     if env.get("TRADECLI_CACHE_DIR"):
-        values["cache_dir"], origins["cache_dir"] = Path(env["TRADECLI_CACHE_DIR"]), "env"
+        values["cache_dir"] = Path(env["TRADECLI_CACHE_DIR"])
     # https://no-color.org: any non-empty value disables colour.
     if env.get("NO_COLOR"):
-        values["color"], origins["color"] = ColorMode.NEVER, "env"
+        values["color"] = ColorMode.NEVER
 
     for attribute, value in (flags or {}).items():
         if value is not None:
-            values[attribute], origins[attribute] = value, "flag"
+            values[attribute] = value
 
     config = replace(Config(), **values)
     if config.annual_cube is None:
         raise ConfigError(f"{path}: api.annual_cube must name a cube")
-    return replace(config, path=path if data or required else None, origins=origins)
+    return replace(config, path=path if data or required else None)
 
 
 def cache_dir(config: Config) -> Path:

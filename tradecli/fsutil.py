@@ -71,7 +71,7 @@ def _storage_error(exc: OSError, where: Path, hint: str | None = None) -> Storag
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         advice = "free some space, or point tradecli at another directory"
     elif exc.errno in (errno.ENOTDIR, errno.EEXIST):
-        reason = f"{reason} (a file is in the way of a directory)"
+        reason = "not a directory (a file is in the way)"
         advice = "remove or rename that file, or choose another directory"
     else:
         advice = "check that the directory exists and is writable, or choose another one"

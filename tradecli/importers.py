@@ -95,7 +95,7 @@ def detect(path: Path) -> ImportFormat:
         return ImportFormat.TIDY
     raise BadFile(
         f"{path}: cannot tell the file's format from its header {header[:8]}",
-        hint="pass --format oec-json|oec-csv|comtrade-json|comtrade-csv|baci|tidy",
+        hint="pass --input-format oec-json|oec-csv|comtrade-json|comtrade-csv|baci|tidy",
     )
 
 

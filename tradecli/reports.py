@@ -9,16 +9,20 @@ not stop the others. Nothing here prints: the CLI reports what comes back.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tradecli import render
-from tradecli.errors import ConfigError, SourceUnavailable, TradecliError
+from tradecli.config import Config
+from tradecli.errors import ConfigError, ExitCode, StorageError, TradecliError, UsageError
 
 PERIOD_RULES = {
     # rule -> (--period convention, --compare)
@@ -79,10 +83,10 @@ _SPEC_KEYS = {
 _ALERT_KEYS = {"deficit_beyond", "growth_below", "sign_change"}
 
 
-def parse_specs(raw: Any, path: Path) -> tuple[ReportSpec, ...]:
-    """Validate ``[[report]]`` tables; errors name the file, the entry and the key."""
-    if not isinstance(raw, list):
-        raise ConfigError(f"{path}: report must be an array of tables ([[report]])")
+def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
+    """Validate the config's ``[[report]]`` tables; errors name the file, the entry and the key."""
+    raw = config.reports
+    path = config.path or Path("config.toml")
     specs: list[ReportSpec] = []
     for index, entry in enumerate(raw, start=1):
         where = f"{path}: report #{index}"
@@ -218,7 +222,7 @@ def check_alerts(spec: ReportSpec, doc: Mapping[str, Any]) -> list[str]:
     limit = spec.alerts.deficit_beyond
     if limit is not None and balance_to is not None and balance_to < -abs(limit):
         messages.append(
-            f"{spec.name}: {pair} deficit of {format_amount(-balance_to)} in {period} "
+            f"{pair} deficit of {format_amount(-balance_to)} in {period} "
             f"is beyond {format_amount(abs(limit))}"
         )
     floor = spec.alerts.growth_below
@@ -227,14 +231,14 @@ def check_alerts(spec: ReportSpec, doc: Mapping[str, Any]) -> list[str]:
             growth = figures[flow]["growth_pct"]
             if growth is not None and growth < floor:
                 messages.append(
-                    f"{spec.name}: {pair} {flow} growth {format_percent(growth, True)} "
+                    f"{pair} {flow} growth {format_percent(growth, True)} "
                     f"in {period} is below {format_percent(floor, True)}"
                 )
     if spec.alerts.sign_change and balance_to is not None and balance_from is not None:
         if (balance_to >= 0) != (balance_from >= 0):
             now = "surplus" if balance_to >= 0 else "deficit"
             messages.append(
-                f"{spec.name}: {pair} balance turned to a {now} in {period} "
+                f"{pair} balance turned to a {now} in {period} "
                 f"({format_amount(balance_from)} -> {format_amount(balance_to)})"
             )
     return messages
@@ -279,10 +283,12 @@ class Outcome:
     files: list[dict[str, str]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     revisions: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     error: str | None = None
-    exit_code: int = 0
+    exit_code: ExitCode = ExitCode.OK
     period: str | None = None
     plan: list[str] = field(default_factory=list)
+    ran_at: str | None = None
 
 
 def _period_label(doc: Mapping[str, Any]) -> str:
@@ -293,7 +299,7 @@ def _period_label(doc: Mapping[str, Any]) -> str:
 
 def run_one(
     spec: ReportSpec,
-    build: Callable[[ReportSpec], Any],
+    build: Callable[[ReportSpec, Callable[[str], None]], Any],
     render: Callable[[str, dict[str, Any], Any], str],
     dry_run: bool = False,
 ) -> Outcome:
@@ -302,7 +308,7 @@ def run_one(
 
     outcome = Outcome(name=spec.name, status="ok")
     try:
-        document = build(spec)
+        document = build(spec, outcome.warnings.append)
         doc = document.doc
         outcome.period = _period_label(doc)
         history = spec.output_dir / HISTORY_DIR / f"{spec.name}.json"
@@ -338,59 +344,241 @@ def run_one(
         merged = {**previous, **current}
         write_atomic(history, json.dumps(merged, indent=2, sort_keys=True) + "\n")
     except TradecliError as exc:
-        outcome.status, outcome.error, outcome.exit_code = "failed", exc.message, int(exc.exit_code)
-    except OSError as exc:
-        outcome.status, outcome.error, outcome.exit_code = "failed", f"cannot write: {exc}", 4
+        outcome.status, outcome.error, outcome.exit_code = "failed", exc.message, exc.exit_code
+        outcome.alerts = []
     return outcome
 
 
-def manifest(outcomes: list[Outcome]) -> dict[str, Any]:
-    """What a run produced; deterministic for the same inputs (no run timestamp)."""
+def _entry(o: Outcome) -> dict[str, Any]:
     return {
-        "schema": "tradecli.manifest/1",
-        "reports": [
-            {
-                "name": o.name,
-                "status": o.status,
-                "period": o.period,
-                "files": o.files,
-                "alerts": o.alerts,
-                "revisions": o.revisions,
-                "error": o.error,
-            }
-            for o in outcomes
-        ],
-        "ok": all(o.status == "ok" for o in outcomes),
+        "name": o.name,
+        "status": o.status,
+        "last_run": o.ran_at,
+        "period": o.period,
+        "files": o.files,
+        "alerts": o.alerts,
+        "revisions": o.revisions,
+        "error": o.error,
     }
 
 
-def locked_run(directories: list[Path], body: Callable[[], Any]) -> Any:
-    """Run ``body`` holding every output directory's lock, sweeping debris first."""
-    from filelock import FileLock, Timeout
+def manifest(
+    specs: list[ReportSpec], outcomes: list[Outcome], previous: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Every report of ``specs`` (one output directory): this run's outcome where it ran,
+    else the entry of the previous manifest, else ``never-run``."""
+    done = {o.name: o for o in outcomes}
+    before = {
+        e.get("name"): e
+        for e in (previous or {}).get("reports", [])
+        if isinstance(e, dict) and e.get("name")
+    }
+    entries = []
+    for spec in specs:
+        if spec.name in done:
+            entries.append(_entry(done[spec.name]))
+        elif spec.name in before:
+            entries.append(before[spec.name])
+        else:
+            entries.append(_entry(Outcome(name=spec.name, status="never-run")))
+    return {
+        "schema": "tradecli.manifest/2",
+        "reports": entries,
+        "ok": all(e.get("status") == "ok" for e in entries),
+    }
 
-    from tradecli.fsutil import sweep
 
-    locks = []
+def _read_manifest(path: Path) -> dict[str, Any]:
     try:
-        for directory in sorted(set(directories)):
-            directory.mkdir(parents=True, exist_ok=True)
-            lock = FileLock(str(directory / LOCK_NAME), timeout=LOCK_TIMEOUT)
-            try:
-                lock.acquire()
-            except Timeout:
-                raise SourceUnavailable(
-                    f"another tradecli report has held {directory} for {LOCK_TIMEOUT:g}s",
-                    hint="cron runs overlap; make the schedule less frequent, or remove a "
-                    f"stale {LOCK_NAME} if no tradecli is running",
-                ) from None
-            locks.append(lock)
-            sweep(directory)
-            sweep(directory / HISTORY_DIR)
-        return body()
-    except PermissionError as exc:
-        raise SourceUnavailable(
-            f"cannot write reports: {exc}", hint="check report.output_dir is writable"
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Hold ``directory``'s report lock (creating the directory), sweeping debris first."""
+    from tradecli.fsutil import locked, sweep
+
+    hint = "point report.output_dir at a directory that exists or can be created, and is writable"
+    with locked(
+        directory / LOCK_NAME,
+        LOCK_TIMEOUT,
+        f"the report directory {directory}",
+        unwritable_hint=hint,
+    ):
+        sweep(directory)
+        sweep(directory / HISTORY_DIR)
+        yield
+
+
+def select(specs: tuple[ReportSpec, ...], names: list[str] | None, where: str) -> list[ReportSpec]:
+    """The reports a run covers: all of them, or those named (each must exist)."""
+    if not specs:
+        raise UsageError(
+            f"no [[report]] entries in {where}",
+            hint="add some: see `tradecli report` in the README and the example in config.toml",
+        )
+    if not names:
+        return list(specs)
+    known = {s.name for s in specs}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise UsageError(
+            f"no report named {unknown[0]!r}",
+            hint=f"reports in the config: {', '.join(sorted(known))}",
+        )
+    return [s for s in specs if s.name in names]
+
+
+def dry_run_plan(
+    specs: list[ReportSpec],
+    build: Callable[[ReportSpec, Callable[[str], None]], Any],
+    render: Callable[[str, dict[str, Any], Any], str],
+    source: str,
+) -> list[str]:
+    """What a run would do, one line per report and per file; writes nothing."""
+    lines = []
+    for spec in specs:
+        outcome = run_one(spec, build, render, dry_run=True)
+        lines.append(
+            f"{spec.name}: {spec.command} {spec.reporter}"
+            f"{' ' + spec.partner if spec.partner else ''}, period {spec.period}; "
+            f"would read {source}, else the embedded sample"
+        )
+        if outcome.status == "failed":
+            lines.append(f"  (offline, it cannot be built yet: {outcome.error})")
+            plan = [
+                str(
+                    spec.output_dir
+                    / spec.filename.format(
+                        name=spec.name, period="{period}", command=spec.command, ext=EXTENSIONS[f]
+                    )
+                )
+                for f in spec.formats
+            ]
+        else:
+            plan = outcome.plan
+        lines.extend(f"  would write {path}" for path in plan)
+    return lines
+
+
+@dataclass
+class RunResult:
+    outcomes: list[Outcome]
+    exit_code: ExitCode
+
+
+def run(
+    all_specs: tuple[ReportSpec, ...],
+    specs: list[ReportSpec],
+    build: Callable[[ReportSpec, Callable[[str], None]], Any],
+    render: Callable[[str, dict[str, Any], Any], str],
+    now: Callable[[], str],
+) -> RunResult:
+    """Run ``specs`` under each output directory's lock and update every manifest.
+
+    A directory that cannot be created, locked or written fails its reports with
+    a storage error; the other directories still run. The manifest of a
+    directory describes every report of the config that writes there.
+    """
+    from tradecli.fsutil import write_atomic
+
+    outcomes: dict[str, Outcome] = {}
+    by_dir: dict[Path, list[ReportSpec]] = {}
+    for spec in specs:
+        by_dir.setdefault(spec.output_dir, []).append(spec)
+    for directory in sorted(by_dir):
+        group = by_dir[directory]
+        try:
+            with _locked(directory):
+                for spec in group:
+                    outcome = run_one(spec, build, render)
+                    outcome.ran_at = now()
+                    outcomes[spec.name] = outcome
+                path = directory / MANIFEST
+                members = [s for s in all_specs if s.output_dir == directory]
+                text = manifest(members, [outcomes[s.name] for s in group], _read_manifest(path))
+                write_atomic(path, json.dumps(text, indent=2) + "\n")
+        except StorageError as exc:
+            for spec in group:
+                done = outcomes.get(spec.name)
+                if done is None or done.status == "ok":
+                    outcomes[spec.name] = Outcome(
+                        name=spec.name,
+                        status="failed",
+                        error=exc.message,
+                        exit_code=exc.exit_code,
+                        ran_at=now(),
+                    )
+    ordered = [outcomes[s.name] for s in specs]
+    return RunResult(ordered, exit_code_for(ordered))
+
+
+def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
+    """ok; alert; the failure's own code when every report failed alike; else partial."""
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        codes = {o.exit_code for o in failed}
+        if len(failed) == len(outcomes) and len(codes) == 1:
+            return codes.pop()
+        return ExitCode.PARTIAL
+    if any(o.alerts for o in outcomes):
+        return ExitCode.ALERT
+    return ExitCode.OK
+
+
+def log_lines(outcome: Outcome, stamp: str) -> list[str]:
+    """What cron must mail about one report: one line each, timestamp and report name first
+    (warnings, the error, alerts, revisions); nothing when all went well."""
+    head = f"{stamp} {outcome.name}"
+    lines = [f"{head} WARNING {w}" for w in outcome.warnings]
+    if outcome.status == "failed":
+        lines.append(f"{head} ERROR {outcome.error}")
+    lines += [f"{head} ALERT {a}" for a in outcome.alerts]
+    lines += [
+        f"{head} REVISED {c['period']} {c['measure']}: {c['old']} -> {c['new']}"
+        for c in outcome.revisions
+    ]
+    return lines
+
+
+def written_lines(outcome: Outcome, stamp: str, output_dir: Path) -> list[str]:
+    return [f"{stamp} {outcome.name} wrote {output_dir / f['path']}" for f in outcome.files]
+
+
+# -- cron --------------------------------------------------------------------------------
+
+
+def crontab_line(
+    schedule: str,
+    command: list[str],
+    config: Path,
+    start: dt.datetime,
+    names: tuple[str, ...] = (),
+) -> list[str]:
+    """A validated crontab line running ``tradecli report`` with absolute paths, and the
+    comment naming its next run."""
+    from cronsim import CronSim, CronSimError
+
+    fields = schedule.split()
+    if len(fields) != 5:
+        raise UsageError(
+            f"--crontab {schedule!r} is not a five-field cron schedule",
+            hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
+        )
+    try:
+        upcoming = next(CronSim(" ".join(fields), start))
+    except (CronSimError, StopIteration) as exc:
+        raise UsageError(
+            f"--crontab {schedule!r} is not a valid cron schedule: {exc}",
+            hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
         ) from None
-    finally:
-        for lock in reversed(locks):
-            lock.release()
+    words = [*command, "--config", str(config), "report"]
+    for name in names:
+        words += ["--name", name]
+    # cron turns an unescaped % into a newline: escape it in paths.
+    command_text = " ".join(shlex.quote(w) for w in words).replace("%", "\\%")
+    line = " ".join(fields) + " " + command_text
+    return [f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)", line]

@@ -15,25 +15,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
+from typer.models import CommandFunctionType
 
 from tradecli import __version__
+from tradecli.cli._output import QUIET, emit, resolve_request
 from tradecli.cli._output import _console as _console
 from tradecli.cli._output import _dump_json as _dump_json
 from tradecli.cli._output import _emit_list as _emit_list
-from tradecli.cli._output import emit, resolve_request
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
-from tradecli.documents import Request
-from tradecli.errors import ExitCode, TradecliError
+from tradecli.errors import ExitCode, TradecliError, UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
-    pass
+    # documents (and its dataclasses) is imported when a data command runs, not for --help
+    from tradecli.documents import Request, SourceSpec, WindowSpec
 
 
 # "\b" keeps click from re-wrapping the example lines.
 class _ErrorBoundary(TyperGroup):
-    """Turns TradecliError into a message and exit code; the only place that does."""
+    """Turns TradecliError into a message and exit code; the only place that does.
+
+    It also lets the global options stand before or after the subcommand.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _globals_first(args))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -53,8 +60,51 @@ def _print_error(message: str, hint: str | None) -> None:
         sys.stderr.write(f"Hint: {hint}\n")
 
 
-app = typer.Typer(
+class _Command(TyperCommand):
+    """A command whose usage line names arguments as words: REPORTER, not {REPORTER}."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces: list[str] = super().collect_usage_pieces(ctx)
+        return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
+
+
+class _Typer(typer.Typer):
+    """typer.Typer whose commands use _Command unless told otherwise."""
+
+    def command(
+        self, *args: Any, cls: Any = None, **kwargs: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        return super().command(*args, cls=cls or _Command, **kwargs)
+
+
+_GLOBAL_FLAGS = frozenset({"--quiet", "-q", "--verbose", "-v", "--no-color"})
+_GLOBAL_VALUED = frozenset({"--config"})
+
+
+def _globals_first(args: list[str]) -> list[str]:
+    """Move the global options (wherever they stand, before ``--``) to the front."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in _GLOBAL_FLAGS or arg.split("=", 1)[0] in _GLOBAL_VALUED and "=" in arg:
+            front.append(arg)
+        elif arg in _GLOBAL_VALUED and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+app = _Typer(
     cls=_ErrorBoundary,
+    context_settings={"help_option_names": ["-h", "--help"]},
     name="tradecli",
     help="Bilateral trade balances from OEC-style data: growth, deficits and where every "
     "figure comes from.\n\nRun `tradecli balance PAK JPN --from 2024-08` to see Pakistan's "
@@ -85,14 +135,35 @@ def main_callback(
             dir_okay=False,
         ),
     ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="Print only results and errors: no notices or warnings."
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Say more: e.g. every file `report` writes.")
+    ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colour, whatever output.color says.")
+    ] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
-    """tradecli: trade balances between any two countries, offline-first."""
+    """tradecli: trade balances between any two countries, offline-first.
+
+    The options above may also follow the command: `tradecli balance PAK JPN -q`.
+    """
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other", hint="give one of them")
     # Tests may pass {"transport": httpx transport} as obj; the CLI itself never does.
     obj = ctx.obj if isinstance(ctx.obj, dict) else {}
-    ctx.obj = {**obj, "config_path": config}
+    ctx.obj = {**obj, "config_path": config, "quiet": quiet, "verbose": verbose}
+    ctx.obj["no_color"] = no_color
 
 
 FormatOption = Annotated[
@@ -123,7 +194,8 @@ FromOption = Annotated[
     typer.Option(
         "--from",
         metavar="PERIOD",
-        help="Base period: YYYY-MM, YYYY, YYYY-Qn or FYYYYY [default: per --compare, from --to].",
+        help="Base period: YYYY-MM, YYYY, YYYY-Qn or FYYYYY "
+        "[default: --to a year earlier, or as --compare says].",
     ),
 ]
 ToOption = Annotated[
@@ -177,37 +249,106 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
     emit(settings, output, document)
 
 
+def _to_output(settings: Config, output: Path | None, write: Callable[[], None]) -> None:
+    """Run ``write`` (which prints to stdout) into --output, atomically; ``-`` is stdout."""
+    if output is None or str(output) == "-":
+        write()
+        return
+    import contextlib
+    import io
+
+    from tradecli.fsutil import write_atomic
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        write()
+    write_atomic(output, buffer.getvalue())
+    if not QUIET[0]:
+        sys.stderr.write(f"Wrote {output}\n")
+
+
 def _warn(message: str) -> None:
-    sys.stderr.write(f"Warning: {message}\n")
+    if not QUIET[0]:
+        sys.stderr.write(f"Warning: {message}\n")
 
 
 @contextmanager
 def _progress(config: Config) -> Iterator[Callable[[int, int | None], None]]:
-    """A rich progress bar on stderr (only on a terminal), fed with rows fetched / total."""
+    """A rich progress bar on stderr, fed with rows fetched / total.
+
+    Only on a terminal, and only once rows really arrive from the network: the
+    bar starts at the first page, so reads of the cache or the sample show none.
+    """
     if not sys.stderr.isatty():
         yield lambda done, total: None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from contextlib import ExitStack
 
-    console = Console(stderr=True, no_color=config.color is ColorMode.NEVER)
-    with Progress(
-        TextColumn("fetching rows"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("fetch", total=None)
+    with ExitStack() as stack:
+        state: dict[str, Any] = {}
 
         def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+            if "bar" not in state:
+                from rich.console import Console
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+                console = Console(stderr=True, no_color=config.color is ColorMode.NEVER)
+                bar = Progress(
+                    TextColumn("fetching rows"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    console=console,
+                    transient=True,
+                )
+                state["bar"] = stack.enter_context(bar)
+                state["task"] = bar.add_task("fetch", total=None)
+            state["bar"].update(state["task"], completed=done, total=total)
 
         yield update
 
 
 def _settings(ctx: typer.Context, **flags: Any) -> Config:
+    QUIET[0] = bool(ctx.obj.get("quiet"))
+    if ctx.obj.get("no_color"):
+        flags["color"] = ColorMode.NEVER
     return load_config(ctx.obj.get("config_path"), env=os.environ, flags=flags)
 
 
-TopOption = Annotated[int, typer.Option("--top", min=1, max=1000, help="How many rows to show.")]
+TopOption = Annotated[
+    int, typer.Option("--top", min=1, max=1000, metavar="N", help="How many rows to show (1-1000).")
+]
+
+
+# -- the shared option groups ---------------------------------------------------------
+# Every data command declares the same WindowOptions (--from --to --period --compare),
+# SourceOptions (--offline --refresh --cube), FormatOption and OutputOption, and turns
+# them into a Request with the two helpers below; tests/test_cli.py checks that no data
+# command lacks one.
+
+WINDOW_OPTIONS = ("--from", "--to", "--period", "--compare")
+SOURCE_OPTIONS = ("--offline", "--refresh", "--cube")
+OUTPUT_OPTIONS = ("--format", "--output")
+
+
+def window_spec(
+    from_: str | None,
+    to: str | None,
+    period: Convention = Convention.POINT,
+    compare: Compare = Compare.YEAR,
+) -> WindowSpec:
+    """WindowOptions as the core takes them."""
+    from tradecli.documents import WindowSpec
+
+    return WindowSpec(from_=from_, to=to, period=period, compare=compare)
+
+
+def source_spec(offline: bool, refresh: bool, cube: str | None) -> SourceSpec:
+    """SourceOptions as the core takes them; contradictory flags are a usage error."""
+    from tradecli.documents import SourceSpec
+
+    if offline and refresh:
+        raise UsageError(
+            "--offline and --refresh contradict each other",
+            hint="--refresh fetches from the network, --offline never uses it: give one",
+        )
+    return SourceSpec(offline=offline, refresh=refresh, cube=cube)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 STDOUT = Path("-")
 _FORMAT_PARAMS = ("output_format", "format", "fmt", "format_")
 
+QUIET = [False]  # set from --quiet for the run: notices (Wrote, Warning) are not printed
+
 
 def format_given(ctx: typer.Context) -> bool:
     """Whether --format was on the command line (not from the config or the default)."""
@@ -98,7 +100,8 @@ def emit(settings: Config, output: Path | None, document: Document) -> None:
         sys.stdout.write(text)
         return
     write_file(output, text)
-    sys.stderr.write(f"Wrote {output}\n")
+    if not QUIET[0]:
+        sys.stderr.write(f"Wrote {output}\n")
 
 
 def write_file(path: Path, text: str) -> None:

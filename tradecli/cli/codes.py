@@ -1,7 +1,5 @@
 """Code tables and configuration: products-codes, countries, config-path."""
 
-from __future__ import annotations
-
 import os
 import sys
 from typing import Annotated
@@ -10,18 +8,24 @@ import typer
 
 from tradecli.cli._app import (
     FormatOption,
+    OutputOption,
     _emit_list,
     _settings,
+    _to_output,
     app,
 )
 from tradecli.errors import UsageError
 
 
-@app.command("products-codes")
+@app.command("products-codes", short_help="Search the HS 2022 product codes.")
 def products_codes(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="Code prefix (8703, 03) or words of the name.")],
+    query: Annotated[
+        str,
+        typer.Argument(metavar="QUERY", help="Code prefix (8703, 03) or words of the name."),
+    ],
     output_format: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """Search the HS 2022 product codes (sections, HS2, HS4, HS6).
 
@@ -44,26 +48,32 @@ def products_codes(
         }
         for c in found
     ]
-    _emit_list(
+    _to_output(
         settings,
-        f"HS codes matching {query!r}",
-        [
-            ("code", "Code"),
-            ("level", "Level"),
-            ("section", "Section"),
-            ("description", "Description"),
-        ],
-        records,
+        output,
+        lambda: _emit_list(
+            settings,
+            f"HS codes matching {query!r}",
+            [
+                ("code", "Code"),
+                ("level", "Level"),
+                ("section", "Section"),
+                ("description", "Description"),
+            ],
+            records,
+        ),
     )
 
 
-@app.command()
+@app.command(short_help="List the country codes tradecli understands.")
 def countries(
     ctx: typer.Context,
     query: Annotated[
-        str | None, typer.Argument(help="Part of a name or code; all when omitted.")
+        str | None,
+        typer.Argument(metavar="QUERY", help="Part of a name or code; all when omitted."),
     ] = None,
     output_format: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """List country codes tradecli understands, optionally filtered by QUERY.
 
@@ -102,22 +112,26 @@ def countries(
         }
         for c in rows
     ]
-    _emit_list(
+    _to_output(
         settings,
-        "Countries" + (f" matching {query!r}" if query else ""),
-        [
-            ("iso3", "ISO3"),
-            ("iso2", "ISO2"),
-            ("m49", "M49"),
-            ("oec_id", "OEC id"),
-            ("name", "Name"),
-            ("current", "Current"),
-        ],
-        records,
+        output,
+        lambda: _emit_list(
+            settings,
+            "Countries" + (f" matching {query!r}" if query else ""),
+            [
+                ("iso3", "ISO3"),
+                ("iso2", "ISO2"),
+                ("m49", "M49"),
+                ("oec_id", "OEC id"),
+                ("name", "Name"),
+                ("current", "Current"),
+            ],
+            records,
+        ),
     )
 
 
-@app.command("config-path")
+@app.command("config-path", short_help="Print the config file tradecli reads.")
 def config_path(ctx: typer.Context) -> None:
     """Print the config file tradecli reads, and whether it exists.
 

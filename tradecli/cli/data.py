@@ -1,7 +1,5 @@
 """Data commands: balance, products, partners, series."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -21,10 +19,38 @@ from tradecli.cli._app import (
     _run,
     _settings,
     app,
+    source_spec,
+    window_spec,
 )
 from tradecli.config import OutputFormat
-from tradecli.documents import Request, SourceSpec, WindowSpec
+from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
+
+CountryArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="REPORTER",
+        help="Reporting country: ISO3 (PAK), ISO2, M49, OEC id (aspak) or English name.",
+        show_default=False,
+    ),
+]
+PartnerArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="PARTNER", help="Partner country, in any of the same forms.", show_default=False
+    ),
+]
+
+
+def _local_only(command: str, refresh: bool, cube: str | None) -> None:
+    """products and partners read cached, imported or sample data only: say so, not ignore."""
+    if refresh or cube:
+        flag = "--refresh" if refresh else "--cube"
+        raise UsageError(
+            f"{command} reads cached, imported or sample data only; {flag} does not apply",
+            hint="fetch the pair first (`tradecli fetch`), or import a file",
+        )
+
 
 EPILOG_BALANCE = """\
 \b
@@ -36,19 +62,11 @@ Examples:
 """
 
 
-@app.command(epilog=EPILOG_BALANCE)
+@app.command(epilog=EPILOG_BALANCE, short_help="Exports, imports and balance of two countries.")
 def balance(
     ctx: typer.Context,
-    reporter: Annotated[
-        str,
-        typer.Argument(
-            metavar="REPORTER",
-            help="Reporting country: ISO3 (PAK), ISO2, M49, OEC id (aspak) or English name.",
-        ),
-    ],
-    partner: Annotated[
-        str, typer.Argument(metavar="PARTNER", help="Partner country, in any of the same forms.")
-    ],
+    reporter: CountryArgument,
+    partner: PartnerArgument,
     from_: FromOption = None,
     to: ToOption = None,
     period: PeriodOption = Convention.POINT,
@@ -72,12 +90,14 @@ def balance(
     years (FY2025, see periods.fiscal_year_start).
     """
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="balance",
         reporter=reporter,
         partner=partner,
-        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
-        source=SourceSpec(offline=offline, refresh=refresh, cube=cube),
+        window=window_spec(from_, to, period, compare),
+        source=source_spec(offline, refresh, cube),
         mirror=mirror,
         chart=settings.format is OutputFormat.HTML,
     )
@@ -85,17 +105,18 @@ def balance(
 
 
 @app.command(
+    short_help="Top products traded between two countries.",
     epilog="""\
 \b
 Examples:
   tradecli products CHL ARG --from 2004 --level hs2
   tradecli products CHL ARG --from 2004 --flow imports --level hs4 --top 5
-"""
+""",
 )
 def products(
     ctx: typer.Context,
-    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
-    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    reporter: CountryArgument,
+    partner: PartnerArgument,
     flow: Annotated[
         FlowChoice, typer.Option("--flow", help="Which flow to break down.")
     ] = FlowChoice.EXPORTS,
@@ -110,6 +131,8 @@ def products(
     output_format: FormatOption = None,
     output: OutputOption = None,
     offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
 ) -> None:
     """Top products of REPORTER's exports to (or imports from) PARTNER.
 
@@ -118,13 +141,16 @@ def products(
     (the embedded sample has Chile-Argentina 2004 at HS6; add more with
     `tradecli import`).
     """
+    _local_only("products", refresh, cube)
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="products",
         reporter=reporter,
         partner=partner,
-        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
-        source=SourceSpec(offline=offline),
+        window=window_spec(from_, to, period, compare),
+        source=source_spec(offline, refresh, cube),
         flow=flow.value,
         level=level.value,
         top=top,
@@ -133,16 +159,17 @@ def products(
 
 
 @app.command(
+    short_help="A country's top partners, with balance and growth.",
     epilog="""\
 \b
 Examples:
   tradecli partners PAK --from 2006 --sort deficit
   tradecli partners CHL --from 2002 --to 2006 --flow exports --top 5
-"""
+""",
 )
 def partners(
     ctx: typer.Context,
-    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
+    reporter: CountryArgument,
     flow: Annotated[
         PartnerMeasure,
         typer.Option(
@@ -163,17 +190,24 @@ def partners(
     compare: CompareOption = Compare.YEAR,
     output_format: FormatOption = None,
     output: OutputOption = None,
+    offline: OfflineOption = False,
+    refresh: RefreshOption = False,
+    cube: CubeOption = None,
 ) -> None:
     """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
 
     Reads cached and imported data involving REPORTER, else the embedded sample
     (all pairs of 166 countries in 2006; Chile's partners in 2002).
     """
+    _local_only("partners", refresh, cube)
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="partners",
         reporter=reporter,
-        window=WindowSpec(from_=from_, to=to, period=period, compare=compare),
+        window=window_spec(from_, to, period, compare),
+        source=source_spec(offline, refresh, cube),
         flow=flow.value,
         top=top,
         sort=sort.value,
@@ -182,19 +216,22 @@ def partners(
 
 
 @app.command(
+    short_help="Exports, imports and balance period by period.",
     epilog="""\
 \b
 Examples:
   tradecli series PAK JPN --from 2019-11 --to 2021-01
   tradecli series PAK JPN --from 2023-01 --to 2025-08 --format json
-"""
+""",
 )
 def series(
     ctx: typer.Context,
-    reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
-    partner: Annotated[str, typer.Argument(metavar="PARTNER", help="Partner country.")],
+    reporter: CountryArgument,
+    partner: PartnerArgument,
     from_: FromOption = None,
     to: ToOption = None,
+    period: PeriodOption = Convention.POINT,
+    compare: CompareOption = Compare.YEAR,
     output_format: FormatOption = None,
     output: OutputOption = None,
     offline: OfflineOption = False,
@@ -204,14 +241,22 @@ def series(
     """One row per month (or year) of exports, imports and balance, with a chart.
 
     Periods without data are shown as n/a, never as zero, and the chart leaves
-    a gap for them.
+    a gap for them. Every period from --from to --to is listed, so --period and
+    --compare (which choose two periods to compare) do not apply.
     """
+    if period is not Convention.POINT or compare is not Compare.YEAR:
+        raise UsageError(
+            "series lists every period from --from to --to; --period and --compare do not apply",
+            hint="use balance to compare two periods",
+        )
     settings = _settings(ctx, format=output_format)
+    from tradecli.documents import Request
+
     request = Request(
         command="series",
         reporter=reporter,
         partner=partner,
-        window=WindowSpec(from_=from_, to=to),
-        source=SourceSpec(offline=offline, refresh=refresh, cube=cube),
+        window=window_spec(from_, to),
+        source=source_spec(offline, refresh, cube),
     )
     _run(ctx, settings, request, output)

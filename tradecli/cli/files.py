@@ -1,9 +1,7 @@
 """Commands that read or write files: import and report."""
 
-from __future__ import annotations
-
-import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,12 +19,13 @@ from tradecli.importer_options import ImportFormat
 
 @app.command(
     "import",
+    short_help="Load a downloaded trade file into the cache.",
     epilog="""\
 \b
 Examples:
   tradecli import comtrade_extract.csv
   tradecli import BACI_HS92_Y2022_V202401.csv --baci-codes country_codes_V202401.csv
-  tradecli import oec_output.json --format oec-json
+  tradecli import oec_output.json --input-format oec-json
 """,
 )
 def import_file(
@@ -39,7 +38,12 @@ def import_file(
     ],
     file_format: Annotated[
         ImportFormat | None,
-        typer.Option("--format", help="File format [default: detected from the content]."),
+        typer.Option(
+            "--input-format",
+            metavar="FORMAT",
+            help="The file's format: oec-json, oec-csv, comtrade-json, comtrade-csv, baci or "
+            "tidy [default: detected from the content].",
+        ),
     ] = None,
     baci_codes: Annotated[
         Path | None,
@@ -55,13 +59,17 @@ def import_file(
         int | None,
         typer.Option(
             "--year",
+            metavar="YEAR",
             min=1900,
             max=2999,
             help="The year of a file that has no time column and covers exactly one year.",
         ),
     ] = None,
     currency: Annotated[
-        str, typer.Option("--currency", help="Currency of the file's values (ISO 4217).")
+        str,
+        typer.Option(
+            "--currency", metavar="CODE", help="Currency of the file's values (ISO 4217)."
+        ),
     ] = "USD",
 ) -> None:
     """Load a downloaded trade file into the cache, in the canonical schema.
@@ -101,13 +109,15 @@ EPILOG_REPORT = """\
 Examples:
   tradecli report                      # every [[report]] in the config
   tradecli report --name pak-jpn-monthly --dry-run
+  tradecli report --crontab "0 6 * * 1"   # print a crontab line for Mondays 06:00
 \b
-Crontab (08:00 on the 20th of each month):
-  0 8 20 * * TRADECLI_CONFIG=$HOME/tradecli.toml tradecli report 2>>$HOME/tradecli.log
+Silent when every report was written and no alert fired; alerts, revisions,
+warnings and errors go to stderr, one line each, timestamp and report name
+first, so cron mails exactly those.
 """
 
 
-@app.command(epilog=EPILOG_REPORT)
+@app.command(epilog=EPILOG_REPORT, short_help="Run the scheduled reports of the config file.")
 def report(
     ctx: typer.Context,
     name: Annotated[
@@ -121,104 +131,86 @@ def report(
             help="Say what would be fetched and written; write nothing and use no network.",
         ),
     ] = False,
+    crontab: Annotated[
+        str | None,
+        typer.Option(
+            "--crontab",
+            metavar="SCHEDULE",
+            help='Print a crontab line that runs these reports on SCHEDULE ("0 6 * * 1"), '
+            "with absolute paths, and when it runs next; run nothing.",
+        ),
+    ] = None,
 ) -> None:
     """Run the [[report]] entries of the config file: files, manifest, alerts, revisions.
 
-    Each report is written atomically in each of its formats, then a manifest.json
-    lists what was produced. One failing report does not stop the others. Exit
-    codes: 0 all written, 6 all written with alerts (one line each on stderr),
-    7 some reports failed.
+    Each report is written atomically in each of its formats, and manifest.json
+    describes every report of the config. One failing report does not stop the
+    others. Exit codes: 0 all written, 6 all written with alerts, 7 some
+    reports failed, 8 output directory not writable; when every report failed
+    alike, that failure's own code.
     """
+    import datetime as dt
     from dataclasses import replace
 
     from tradecli import reports
     from tradecli.documents import build
 
     settings = _settings(ctx)
-    specs = list(settings.reports)
-    if not specs:
-        raise UsageError(
-            f"no [[report]] entries in {settings.path or 'the config file'}",
-            hint="add some: see `tradecli report` in the README and the example at the end "
-            "of config.toml",
-        )
-    if name:
-        known = {s.name for s in specs}
-        unknown = [n for n in name if n not in known]
-        if unknown:
+    specs_all = reports.parse_specs(settings)
+    if crontab is not None:
+        config = settings.path
+        if config is None:
             raise UsageError(
-                f"no report named {unknown[0]!r}",
-                hint=f"reports in the config: {', '.join(sorted(known))}",
+                "--crontab needs a config file with [[report]] entries",
+                hint="name it with --config PATH or TRADECLI_CONFIG",
             )
-        specs = [s for s in specs if s.name in name]
+        chosen = reports.select(specs_all, name, str(config))  # the names must exist
+        names = tuple(s.name for s in chosen) if name else ()
+        for line in reports.crontab_line(
+            crontab, _executable(), config.resolve(), dt.datetime.now(), names
+        ):
+            typer.echo(line)
+        return
+    specs = reports.select(specs_all, name, str(settings.path or "the config file"))
 
-    def build_spec(spec: Any) -> Any:
+    def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> Any:
         request = reports.request_for(spec)
         if dry_run:
             request = replace(request, source=replace(request.source, offline=True))
-        return build(settings, request, warn=_warn, transport=ctx.obj.get("transport"))
+        return build(settings, request, warn=warn, transport=ctx.obj.get("transport"))
 
     def render(fmt: str, doc: dict[str, Any], document: Any) -> str:
         return render_report(settings, fmt, doc, document)
 
     if dry_run:
-        for spec in specs:
-            outcome = reports.run_one(spec, build_spec, render, dry_run=True)
-            source = "cache, then the OEC API" if settings.network.value != "never" else "cache"
-            typer.echo(
-                f"{spec.name}: {spec.command} {spec.reporter}"
-                f"{' ' + spec.partner if spec.partner else ''}, period {spec.period}; "
-                f"would read {source}, else the embedded sample"
-            )
-            if outcome.status == "failed":
-                typer.echo(f"  (offline, it cannot be built yet: {outcome.error})")
-                plan = [
-                    str(
-                        spec.output_dir
-                        / spec.filename.format(
-                            name=spec.name,
-                            period="{period}",
-                            command=spec.command,
-                            ext=reports.EXTENSIONS[f],
-                        )
-                    )
-                    for f in spec.formats
-                ]
-            else:
-                plan = outcome.plan
-            for path in plan:
-                typer.echo(f"  would write {path}")
+        source = "cache, then the OEC API" if settings.network.value != "never" else "cache"
+        for line in reports.dry_run_plan(specs, build_spec, render, source):
+            typer.echo(line)
         return
 
-    def run_all() -> list[Any]:
-        outcomes = [reports.run_one(spec, build_spec, render) for spec in specs]
-        by_dir: dict[Path, list[Any]] = {}
-        for spec, outcome in zip(specs, outcomes, strict=True):
-            by_dir.setdefault(spec.output_dir, []).append(outcome)
-        from tradecli.fsutil import write_atomic
+    def now() -> str:
+        return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
-        for directory, group in by_dir.items():
-            path = directory / reports.MANIFEST
-            write_atomic(path, json.dumps(reports.manifest(group), indent=2) + "\n")
-        return outcomes
+    result = reports.run(specs_all, specs, build_spec, render, now)
+    verbose = bool(ctx.obj.get("verbose"))
+    for spec, outcome in zip(specs, result.outcomes, strict=True):
+        stamp = outcome.ran_at or now()
+        for line in reports.log_lines(outcome, stamp):
+            sys.stderr.write(line + "\n")
+        if verbose:
+            for line in reports.written_lines(outcome, stamp, spec.output_dir):
+                typer.echo(line)
+    if result.exit_code is not ExitCode.OK:
+        raise typer.Exit(int(result.exit_code))
 
-    outcomes = reports.locked_run([s.output_dir for s in specs], run_all)
-    for spec, outcome in zip(specs, outcomes, strict=True):
-        if outcome.status == "ok":
-            files = ", ".join(str(spec.output_dir / f["path"]) for f in outcome.files)
-            typer.echo(f"ok      {spec.name} ({outcome.period}): {files}")
-            for change in outcome.revisions:
-                typer.echo(
-                    f"        revised {change['period']} {change['measure']}: "
-                    f"{change['old']} -> {change['new']}"
-                )
-        else:
-            typer.echo(f"FAILED  {spec.name}: {outcome.error}")
-            sys.stderr.write(f"Error: report {spec.name}: {outcome.error}\n")
-    for outcome in outcomes:
-        for message in outcome.alerts:
-            sys.stderr.write(f"ALERT {message}\n")
-    if any(o.status != "ok" for o in outcomes):
-        raise typer.Exit(int(ExitCode.PARTIAL))
-    if any(o.alerts for o in outcomes):
-        raise typer.Exit(int(ExitCode.ALERT))
+
+def _executable() -> list[str]:
+    """How cron should start this tradecli: the absolute path of the running program."""
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "tradecli" or argv0.name.startswith("tradecli."):
+        found = argv0 if argv0.is_absolute() or "/" in sys.argv[0] else shutil.which(sys.argv[0])
+        if found:
+            return [str(Path(found).resolve())]
+    return [str(Path(sys.executable).absolute()), "-m", "tradecli"]

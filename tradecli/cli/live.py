@@ -1,24 +1,25 @@
 """The OEC API and the cache: fetch, cache path | info | clear."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from tradecli.cli._app import (
     CubeOption,
     FormatOption,
+    OutputOption,
     _console,
     _dump_json,
     _emit_list,
     _progress,
     _settings,
+    _to_output,
+    _Typer,
     _warn,
     app,
 )
-from tradecli.config import OutputFormat
+from tradecli.config import Config, OutputFormat
 from tradecli.errors import TradecliError, UsageError
 
 EPILOG_FETCH = """\
@@ -29,7 +30,7 @@ Examples:
 """
 
 
-@app.command(epilog=EPILOG_FETCH)
+@app.command(epilog=EPILOG_FETCH, short_help="Fetch a pair from the OEC API into the cache.")
 def fetch(
     ctx: typer.Context,
     reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
@@ -42,6 +43,8 @@ def fetch(
         typer.Option("--to", metavar="PERIOD", help="Last period [default: the cube's latest]."),
     ] = None,
     cube: CubeOption = None,
+    output_format: FormatOption = None,
+    output: OutputOption = None,
 ) -> None:
     """Fetch both flows between REPORTER and PARTNER from the OEC API into the cache.
 
@@ -54,7 +57,7 @@ def fetch(
     from tradecli.periods import check_range, parse_period
     from tradecli.sources import PairRequest, fetch_into_cache, open_cache
 
-    settings = _settings(ctx)
+    settings = _settings(ctx, format=output_format)
     today = dt.date.today()
     rep, par = resolve_country(reporter), resolve_country(partner)
     if rep.iso3 == par.iso3:
@@ -71,22 +74,44 @@ def fetch(
         )
     if entry is None:  # pragma: no cover - put() just wrote it
         raise TradecliError("the cache entry just written cannot be read back")
-    typer.echo(
-        f"Stored {rows} rows for {rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), "
-        f"{entry.start}..{entry.end}, from cube {entry.cube} (values in {entry.currency})."
-    )
-    typer.echo(f"Source: {entry.url}")
-    typer.echo(f"Cache entry: {entry.path} ({format_amount(entry.size, '')}B)")
+    record = {
+        "reporter": rep.iso3,
+        "partner": par.iso3,
+        "rows": rows,
+        "from": str(entry.start),
+        "to": str(entry.end),
+        "cube": entry.cube,
+        "currency": entry.currency,
+        "url": entry.url,
+        "entry": str(entry.path),
+        "bytes": entry.size,
+    }
+
+    def summary() -> None:
+        if settings.format is OutputFormat.TABLE:
+            typer.echo(
+                f"Stored {rows} rows for {rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), "
+                f"{entry.start}..{entry.end}, from cube {entry.cube} "
+                f"(values in {entry.currency})."
+            )
+            typer.echo(f"Source: {entry.url}")
+            typer.echo(f"Cache entry: {entry.path} ({format_amount(entry.size, '')}B)")
+        elif settings.format is OutputFormat.JSON:
+            _dump_json(record)
+        else:
+            _emit_list(settings, "tradecli fetch", [(k, k) for k in record], [record])
+
+    _to_output(settings, output, summary)
 
 
-cache_app = typer.Typer(
+cache_app = _Typer(
     help="Inspect or empty the cache of fetched OEC data.\n\nExample: tradecli cache info",
     no_args_is_help=True,
 )
 app.add_typer(cache_app, name="cache")
 
 
-@cache_app.command("path")
+@cache_app.command("path", short_help="Print the cache directory.")
 def cache_path(ctx: typer.Context) -> None:
     """Print the cache directory (TRADECLI_CACHE_DIR, cache.dir, or the platform's).
 
@@ -97,8 +122,10 @@ def cache_path(ctx: typer.Context) -> None:
     typer.echo(str(cache_dir(_settings(ctx))))
 
 
-@cache_app.command("info")
-def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
+@cache_app.command("info", short_help="List the cached entries.")
+def cache_info(
+    ctx: typer.Context, output_format: FormatOption = None, output: OutputOption = None
+) -> None:
     """List cached entries: pair, periods, cube, rows, fetch time and freshness.
 
     Example: tradecli cache info --format json
@@ -125,11 +152,15 @@ def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
         }
         for e in entries
     ]
+    _to_output(settings, output, lambda: _print_entries(settings, str(cache.root), rows))
+
+
+def _print_entries(settings: Config, root: str, rows: list[dict[str, Any]]) -> None:
     if settings.format is OutputFormat.JSON:
-        _dump_json({"cache_dir": str(cache.root), "entries": rows})
+        _dump_json({"cache_dir": root, "entries": rows})
         return
     if settings.format is OutputFormat.TABLE:
-        _console(settings).print(f"Cache: {cache.root}", soft_wrap=True)
+        _console(settings).print(f"Cache: {root}", soft_wrap=True)
         if not rows:
             _console(settings).print(
                 "No cached entries. Fetch some with `tradecli fetch PAK JPN --from 2024-01`."
@@ -144,10 +175,10 @@ def cache_info(ctx: typer.Context, output_format: FormatOption = None) -> None:
         ("fetched_at", "Fetched"),
         ("fresh", "Fresh"),
     ]
-    _emit_list(settings, f"tradecli cache {cache.root}", columns, rows)
+    _emit_list(settings, f"tradecli cache {root}", columns, rows)
 
 
-@cache_app.command("clear")
+@cache_app.command("clear", short_help="Delete cached entries.")
 def cache_clear(
     ctx: typer.Context,
     older_than: Annotated[
