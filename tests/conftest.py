@@ -51,19 +51,24 @@ def fixtures() -> Path:
     return FIXTURES
 
 
-@pytest.fixture
-def shared_data() -> Path:
+def require_shared_data(folder: Path | None = None) -> Path:
     """``../shared/data``, for files that must not be copied into the project (e.g. GPL).
 
     Absent on a developer's machine: skip, saying why. Absent in CI: fail, so CI never
     goes green with these tests skipped.
     """
-    if not SHARED_DATA.is_dir():
-        reason = f"needs the shared data folder {SHARED_DATA} (not copyable into tests/fixtures)"
+    folder = SHARED_DATA if folder is None else folder
+    if not folder.is_dir():
+        reason = f"needs the shared data folder {folder} (not copyable into tests/fixtures)"
         if in_ci():
             pytest.fail(f"CI is set and {reason}", pytrace=False)
         pytest.skip(reason)
-    return SHARED_DATA
+    return folder
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    return require_shared_data()
 
 
 @pytest.fixture

@@ -75,3 +75,18 @@ def test_any_failure_fails_the_run(tmp_path: Path, failing: str) -> None:
     assert proc.returncode != 0
     if failing == "pip":  # the README's command stops before pytest
         assert not any(call.startswith("pytest") for call in calls)
+
+
+@pytest.mark.parametrize("ci", ["", "true", "1"])
+def test_missing_shared_data_skips_locally_and_fails_in_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ci: str
+) -> None:
+    from tests.conftest import require_shared_data
+
+    monkeypatch.setenv("CI", ci)
+    missing = tmp_path / "shared" / "data"
+    expected = pytest.fail.Exception if ci else pytest.skip.Exception
+    with pytest.raises(expected, match="needs the shared data folder"):
+        require_shared_data(missing)
+    missing.mkdir(parents=True)
+    assert require_shared_data(missing) == missing
