@@ -85,6 +85,18 @@ def _bare_env(home: Path) -> dict[str, str]:
     return env
 
 
+_LOCAL_ONLY = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", ".*_cache", "*.egg-info", "build", "dist"
+)
+
+
+def _not_in_a_fresh_clone(folder: str, names: list[str]) -> set[str]:
+    ignored = set(_LOCAL_ONLY(folder, names))
+    if Path(folder) == REPO / "bench":
+        ignored.add("data")  # generated benchmark data (gigabytes), not in the repository
+    return ignored
+
+
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A copy of the working tree as a newcomer would clone it: no venv, no caches."""
@@ -92,7 +104,7 @@ def checkout(tmp_path: Path) -> Path:
     shutil.copytree(
         REPO,
         copy,
-        ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", ".*_cache", "*.egg-info"),
+        ignore=_not_in_a_fresh_clone,
     )
     return copy
 
