@@ -193,8 +193,55 @@ def bench_import(csv_path: Path, repeat: int) -> dict[str, Any]:
     }
 
 
-def verdict(ok: bool) -> str:
+# Targets (bench/README.md). Every verdict and the closing summary are computed from
+# these and the measured figures; nothing in RESULTS.md says "met" or "not met" by hand.
+HELP_MAX_S = 0.3
+BALANCE_VS_IMPORTS_MAX = 1.3
+CLI_WALL_MAX_S = 1.0
+CLI_RSS_MAX_MB = 500
+QUERY_VS_DUCKDB_MAX = 1.5
+QUERY_VS_PANDAS_MIN = 1.0
+IMPORT_VS_PANDAS_MIN = 3.0
+
+# Targets missed in the current write_results() call: (target, measured).
+NOT_MET: list[tuple[str, str]] = []
+
+# What the last investigation found behind a miss; printed only when that target is
+# missed in this run, under the figure this run measured.
+NOTES = {
+    "sample balance within 1.3x of importing polars, rich and typer": (
+        "Last investigation: `--help` stays light because nothing heavy is imported for "
+        "it, but a data command pays for work the baseline does not do: typer's own "
+        "runtime (`typer._adapters` and the pydantic it loads when the app runs), rich's "
+        "table and text modules, reading the embedded sample and polars' first queries, "
+        "config and platform paths (`python -X importtime`, cProfile)."
+    ),
+    "import at 3x pandas' speed": (
+        "Last investigation: the two do different work: `pandas.read_csv` only parses, "
+        "while `tradecli import` parses with typed columns, validates every row, maps "
+        "country codes, derives total-goods rows, sorts each exporter's rows and writes "
+        "compressed parquet files with statistics."
+    ),
+}
+
+
+def verdict(ok: bool, target: str = "", measured: str = "") -> str:
+    """The verdict cell for one measured figure against one target (and remember misses)."""
+    if not ok:
+        NOT_MET.append((target or "unnamed target", measured))
     return "met" if ok else "**not met**"
+
+
+def verdict_summary() -> list[str]:
+    """The closing section, from the verdicts this run computed."""
+    if not NOT_MET:
+        return ["## Every target met", "", "All verdicts above are met in this run.", ""]
+    lines = ["## Targets not met in this run", ""]
+    for target, measured in NOT_MET:
+        lines.append(f"- **{target}**: measured {measured}." if measured else f"- **{target}**.")
+        if target in NOTES:
+            lines.append(f"  {NOTES[target]}")
+    return [*lines, ""]
 
 
 def write_results(
@@ -207,6 +254,9 @@ def write_results(
     imp: dict[str, Any],
     command: str,
 ) -> None:
+    NOT_MET.clear()
+    help_ok = start["help"]["median"] < HELP_MAX_S and not start["help_imports"]
+    ratio = start["ratio"]["median"]
     lines = [
         "# tradecli benchmark results",
         "",
@@ -221,13 +271,27 @@ def write_results(
         "",
         "| measure | result | target | verdict |",
         "|---|---|---|---|",
-        f"| `tradecli --help` | {fmt(start['help'])} | < 0.3 s, no polars/httpx import "
+        f"| `tradecli --help` | {fmt(start['help'])} | < {HELP_MAX_S} s, no polars/httpx import "
         f"(imported: {', '.join(start['help_imports']) or 'neither'}) | "
-        f"{verdict(start['help']['median'] < 0.3 and not start['help_imports'])} |",
+        + verdict(
+            help_ok,
+            f"`tradecli --help` under {HELP_MAX_S} s without polars or httpx",
+            f"{start['help']['median']:.2f} s, imported: "
+            f"{', '.join(start['help_imports']) or 'neither'}",
+        )
+        + " |",
         f'| `python -c "import polars, rich, typer"` | {fmt(start["import_baseline"])} | baseline | |',
         f"| `tradecli balance PAK JPN --from 2024-08` (sample) | {fmt(start['balance'])} | | |",
-        f"| ratio balance / baseline (per pair of runs) | {fmt(start['ratio'], 'x', 2)} | <= 1.3x | "
-        f"{verdict(start['ratio']['median'] <= 1.3)} |",
+        f"| ratio balance / baseline (per pair of runs) | {fmt(start['ratio'], 'x', 2)} | "
+        f"<= {BALANCE_VS_IMPORTS_MAX}x | "
+        + verdict(
+            ratio <= BALANCE_VS_IMPORTS_MAX,
+            "sample balance within 1.3x of importing polars, rich and typer",
+            f"{ratio:.2f}x, "
+            f"{start['balance']['median'] - BALANCE_VS_IMPORTS_MAX * start['import_baseline']['median']:.2f} s "
+            "over the target",
+        )
+        + " |",
         "",
         f"## 2-3. World-scale cache: {rows:,} rows, one country or pair",
         "",
@@ -238,10 +302,12 @@ def write_results(
         "|---|---|---|---|---|",
     ]
     for name, r in cli.items():
-        ok = r["wall"]["median"] < 1.0 and r["rss_mb"] < 500
+        ok = r["wall"]["median"] < CLI_WALL_MAX_S and r["rss_mb"] < CLI_RSS_MAX_MB
+        measured = f"{r['wall']['median']:.2f} s, {r['rss_mb']:.0f} MB"
+        target = f"{name} under {CLI_WALL_MAX_S:g} s and {CLI_RSS_MAX_MB} MB"
         lines.append(
-            f"| {name} | {fmt(r['wall'])} | {r['rss_mb']:.0f} MB | < 1 s, < 500 MB | "
-            f"{verdict(ok)} |"
+            f"| {name} | {fmt(r['wall'])} | {r['rss_mb']:.0f} MB | < {CLI_WALL_MAX_S:g} s, "
+            f"< {CLI_RSS_MAX_MB} MB | {verdict(ok, target, measured)} |"
         )
     lines += [
         "",
@@ -256,11 +322,15 @@ def write_results(
         t, d, p = (queries[(query, tool)] for tool in ("tradecli", "duckdb", "pandas"))
         ratio_d = t["warm"]["median"] / d["warm"]["median"]
         ratio_p = p["warm"]["median"] / t["warm"]["median"]
-        ok = ratio_d <= 1.5 and ratio_p > 1.0
+        ok = ratio_d <= QUERY_VS_DUCKDB_MAX and ratio_p > QUERY_VS_PANDAS_MIN
+        target = (
+            f"in-process {query} within {QUERY_VS_DUCKDB_MAX}x of DuckDB and faster than pandas"
+        )
+        measured = f"{ratio_d:.2f}x DuckDB's time, {ratio_p:.1f}x pandas' speed"
         lines.append(
             f"| {query} | {fmt(t['warm'])}, {t['rss_mb']:.0f} MB | {fmt(d['warm'])}, "
             f"{d['rss_mb']:.0f} MB | {fmt(p['warm'])}, {p['rss_mb']:.0f} MB | {ratio_d:.2f}x | "
-            f"{ratio_p:.1f}x faster | {verdict(ok)} |"
+            f"{ratio_p:.1f}x faster | {verdict(ok, target, measured)} |"
         )
     lines += [
         "",
@@ -271,34 +341,19 @@ def write_results(
         f"| `tradecli import` (parse, validate, map codes, derive totals, write the "
         f"partitioned cache entry) | {fmt(imp['tradecli'])}, peak {imp['tradecli_rss_mb']:.0f} MB |",
         f"| `pandas.read_csv` (parse only) | {fmt(imp['pandas'])}, peak {imp['pandas_rss_mb']:.0f} MB |",
-        f"| speed-up over pandas (target >= 3x) | {fmt(imp['speedup'], 'x', 2)}: "
-        f"{verdict(imp['speedup']['median'] >= 3)} |",
+        f"| speed-up over pandas (target >= {IMPORT_VS_PANDAS_MIN:g}x) | "
+        f"{fmt(imp['speedup'], 'x', 2)}: "
+        + verdict(
+            imp["speedup"]["median"] >= IMPORT_VS_PANDAS_MIN,
+            "import at 3x pandas' speed",
+            f"{imp['speedup']['median']:.2f}x ({imp['tradecli']['median']:.1f} s against "
+            f"{imp['pandas']['median']:.1f} s; peak {imp['tradecli_rss_mb']:.0f} MB against "
+            f"pandas' {imp['pandas_rss_mb']:.0f} MB)",
+        )
+        + " |",
         "",
     ]
-    lines += [
-        "## Targets not met, and why",
-        "",
-        f"- **Sample balance within 1.3x of importing polars, rich and typer**: measured "
-        f"{start['ratio']['median']:.2f}x, {start['balance']['median'] - 1.3 * start['import_baseline']['median']:.2f} s "
-        "over the target. `--help` stays light because nothing heavy is imported for it, "
-        "but a data command pays for work the baseline does not do: typer's own runtime "
-        "(`typer._adapters` and the pydantic it loads when the app runs, about 65-75 ms, "
-        "measured with `python -X importtime`), rich's table and text modules (~25 ms), "
-        "reading the embedded sample and polars' first queries (~60 ms), config and "
-        "platform paths. What could be cut without leaving typer has been (lazy "
-        "filelock, no emoji table, no per-file footer reads); the rest is the price of "
-        "typer, polars and rich themselves.",
-        f"- **Import at 3x pandas' speed**: measured {imp['speedup']['median']:.2f}x "
-        f"({imp['tradecli']['median']:.1f} s against {imp['pandas']['median']:.1f} s). The two "
-        "do different work: `pandas.read_csv` only parses, while `tradecli import` parses "
-        "with typed columns (~1.3 s of the total), validates every row, maps country "
-        "codes, derives total-goods rows, sorts each exporter's rows and writes ~250 "
-        "compressed parquet files with statistics. Peak memory is about 100 bytes per "
-        f"row ({imp['tradecli_rss_mb']:.0f} MB here, below pandas' {imp['pandas_rss_mb']:.0f} MB): "
-        "bounded by the file's size, not constant; a streaming, partition-at-a-time "
-        "import is the next step for files larger than memory.",
-        "",
-    ]
+    lines += verdict_summary()
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

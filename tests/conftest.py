@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -10,6 +11,13 @@ from typer.testing import CliRunner
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+# Real published data whose licence lets it ship with the tests (see its README).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def in_ci() -> bool:
+    """CI sets ``CI`` (``.ci/run`` does): there, a missing input fails instead of skipping."""
+    return bool(os.environ.get("CI"))
 
 
 @pytest.fixture(autouse=True)
@@ -38,10 +46,29 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
 
 
 @pytest.fixture
+def fixtures() -> Path:
+    """Copied real data (``tests/fixtures``): always present."""
+    return FIXTURES
+
+
+def require_shared_data(folder: Path | None = None) -> Path:
+    """``../shared/data``, for files that must not be copied into the project (e.g. GPL).
+
+    Absent on a developer's machine: skip, saying why. Absent in CI: fail, so CI never
+    goes green with these tests skipped.
+    """
+    folder = SHARED_DATA if folder is None else folder
+    if not folder.is_dir():
+        reason = f"needs the shared data folder {folder} (not copyable into tests/fixtures)"
+        if in_ci():
+            pytest.fail(f"CI is set and {reason}", pytrace=False)
+        pytest.skip(reason)
+    return folder
+
+
+@pytest.fixture
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
-    return SHARED_DATA
+    return require_shared_data()
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ def _json(runner, args: list[str]) -> dict:
 
 
 @pytest.fixture
-def ots_hs6(shared_data) -> pl.DataFrame:
+def ots_hs6(fixtures) -> pl.DataFrame:
     return pl.read_csv(
-        shared_data / "real" / "ots_chl_arg_2004_hs6.csv",
+        fixtures / "real" / "ots_chl_arg_2004_hs6.csv",
         schema_overrides={"commodity_code": pl.String},
     )
 
@@ -90,8 +90,8 @@ def test_products_level_finer_than_data(runner, tmp_path, isolated) -> None:
     assert result.exit_code == ExitCode.USAGE and "go down to HS2 only" in result.stderr
 
 
-def test_partners_from_the_gravity_table(runner, shared_data) -> None:
-    gravity = pl.read_csv(shared_data / "real" / "gravity_2006_flows_musd.csv")
+def test_partners_from_the_gravity_table(runner, fixtures) -> None:
+    gravity = pl.read_csv(fixtures / "real" / "gravity_2006_flows_musd_pak.csv")
     exports = gravity.filter(pl.col("iso_o") == "PAK").select(partner="iso_d", x="flow_musd")
     imports = gravity.filter(pl.col("iso_d") == "PAK").select(partner="iso_o", m="flow_musd")
     both = exports.join(imports, on="partner").with_columns(b=(pl.col("x") - pl.col("m")) * 1e6)
@@ -130,10 +130,10 @@ def test_series_keeps_gaps(runner) -> None:
     assert spark.split("Exports", 1)[1][1:16].count(" ") >= 11  # blanks for missing months
 
 
-def test_mirror_chile_argentina(runner, shared_data) -> None:
+def test_mirror_chile_argentina(runner, fixtures) -> None:
     rows = {}
     for name in ("ots_yrp_y-2002_r-chl_p-all.csv", "ots_yrp_y-2002_r-all_p-chl.csv"):
-        with open(shared_data / "real" / name, newline="") as f:
+        with open(fixtures / "real" / name, newline="") as f:
             for r in csv.DictReader(f):
                 rows[(r["reporter_iso"], r["partner_iso"])] = r
     chl, arg = rows[("chl", "arg")], rows[("arg", "chl")]

@@ -26,8 +26,8 @@ def sample():
     return load_sample()
 
 
-def test_headline_from_sample_matches_published_figures(sample, shared_data) -> None:
-    with open(shared_data / "published" / "oec_headline_2025.toml", "rb") as f:
+def test_headline_from_sample_matches_published_figures(sample, fixtures) -> None:
+    with open(fixtures / "published" / "oec_headline_2025.toml", "rb") as f:
         published = tomllib.load(f)["published"]
     result = balance(sample.flows, resolve_country("PAK"), resolve_country("JPN"), M(2024, 8))
     assert (result.start, result.end) == (M(2024, 8), M(2025, 8))
@@ -38,8 +38,8 @@ def test_headline_from_sample_matches_published_figures(sample, shared_data) -> 
     assert sample.sources["oec-cna-2025-reconstructed"].reconstructed
 
 
-def test_chile_argentina_2002_equals_the_ots_table(sample, shared_data) -> None:
-    with open(shared_data / "real" / "ots_chl_arg_2002.csv", newline="") as f:
+def test_chile_argentina_2002_equals_the_ots_table(sample, fixtures) -> None:
+    with open(fixtures / "real" / "ots_chl_arg_2002.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))
     exports, imports = float(row["trade_value_usd_exp"]), float(row["trade_value_usd_imp"])
     result = balance(sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2002))
@@ -51,17 +51,17 @@ def test_chile_argentina_2002_equals_the_ots_table(sample, shared_data) -> None:
     assert result.row("exports")["source_to"] == "ots-2002"
 
 
-def test_argentina_chile_2002_uses_argentinas_own_report(sample, shared_data) -> None:
-    with open(shared_data / "real" / "ots_yrp_y-2002_r-all_p-chl.csv", newline="") as f:
+def test_argentina_chile_2002_uses_argentinas_own_report(sample, fixtures) -> None:
+    with open(fixtures / "real" / "ots_yrp_y-2002_r-all_p-chl.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["reporter_iso"] == "arg")
     result = balance(sample.flows, resolve_country("ARG"), resolve_country("CHL"), Y(2002), Y(2002))
     assert result.row("exports")["value_to"] == float(row["trade_value_usd_exp"])
     assert result.row("imports")["value_to"] == float(row["trade_value_usd_imp"])
 
 
-def test_pakistan_japan_2006_from_gravity_table(sample, shared_data) -> None:
+def test_pakistan_japan_2006_from_gravity_table(sample, fixtures) -> None:
     flows = {}
-    with open(shared_data / "real" / "gravity_2006_flows_musd.csv", newline="") as f:
+    with open(fixtures / "real" / "gravity_2006_flows_musd_pak.csv", newline="") as f:
         for r in csv.DictReader(f):
             flows[(r["iso_o"], r["iso_d"])] = float(r["flow_musd"]) * 1e6
     result = balance(sample.flows, resolve_country("PAK"), resolve_country("JPN"), Y(2006))
@@ -72,8 +72,8 @@ def test_pakistan_japan_2006_from_gravity_table(sample, shared_data) -> None:
     assert result.row("exports")["growth_pct"] is None  # a single period has no growth
 
 
-def test_chile_argentina_2004_total_is_the_sum_of_hs6(sample, shared_data) -> None:
-    hs6 = pl.read_csv(shared_data / "real" / "ots_chl_arg_2004_hs6.csv")
+def test_chile_argentina_2004_total_is_the_sum_of_hs6(sample, fixtures) -> None:
+    hs6 = pl.read_csv(fixtures / "real" / "ots_chl_arg_2004_hs6.csv")
     result = balance(sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2004))
     assert result.row("exports")["value_to"] == hs6["trade_value_usd_exp"].sum()
     assert result.row("imports")["value_to"] == hs6["trade_value_usd_imp"].sum()

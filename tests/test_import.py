@@ -32,10 +32,10 @@ def _entries(isolated: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def baci_file(shared_data, tmp_path) -> Path:
+def baci_file(fixtures, tmp_path) -> Path:
     """The real OTS Chile-Argentina 2004 HS6 table written in BACI's layout (thousands USD)."""
     ots = pl.read_csv(
-        shared_data / "real" / "ots_chl_arg_2004_hs6.csv",
+        fixtures / "real" / "ots_chl_arg_2004_hs6.csv",
         schema_overrides={"commodity_code": pl.String},
     )
     exports = ots.select(
@@ -68,11 +68,15 @@ def baci_file(shared_data, tmp_path) -> Path:
         ),
         ("comtrade/fixture_CHN_ARG_DEU_2010_TOTAL_api_v1.json", ImportFormat.COMTRADE_JSON),
         ("oec_api_v2_example.json", ImportFormat.OEC_JSON),
-        ("oec_baci92_exports_by_country_section_2019-2021.csv", ImportFormat.OEC_CSV),
     ],
 )
 def test_detect_real_files(shared_data, name, fmt) -> None:
     assert detect(shared_data / "real" / name) == fmt
+
+
+def test_detect_real_oec_csv(fixtures) -> None:
+    path = fixtures / "real" / "oec_baci92_exports_by_country_section_2019-2021_head40.csv"
+    assert detect(path) == ImportFormat.OEC_CSV
 
 
 def test_detect_baci_and_tidy(baci_file, tmp_path) -> None:
@@ -154,10 +158,10 @@ def test_oec_json_example(runner, shared_data) -> None:
     assert doc["rows"][0]["code"] == "0101" and doc["rows"][0]["to"] == 628207
 
 
-def test_baci_import(runner, baci_file, shared_data) -> None:
+def test_baci_import(runner, baci_file, fixtures) -> None:
     result = runner.invoke(app, ["import", str(baci_file)])
     assert result.exit_code == 0, result.stderr
-    ots = pl.read_csv(shared_data / "real" / "ots_chl_arg_2004_hs6.csv")
+    ots = pl.read_csv(fixtures / "real" / "ots_chl_arg_2004_hs6.csv")
     doc = _json(runner, ["products", "CHL", "ARG", "--from", "2004", "--level", "hs2", "--offline"])
     assert doc["total"]["to"] == pytest.approx(ots["trade_value_usd_exp"].sum(), rel=1e-9)
     assert doc["provenance"]["sources"][0]["publisher"] == "CEPII BACI"
@@ -177,14 +181,14 @@ def test_baci_with_its_country_codes_file(runner, baci_file, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("name", "fragment"),
     [
-        ("oec_baci92_exports_by_country_section_2019-2021.csv", "no Year or Time column"),
-        ("oec_api_trade_s_esp_m_hs_2022.csv", "subnational data"),
+        ("oec_baci92_exports_by_country_section_2019-2021_head40.csv", "no Year or Time column"),
+        ("oec_api_trade_s_esp_m_hs_2022_head40.csv", "subnational data"),
     ],
 )
 def test_real_oec_csvs_that_cannot_be_placed_are_refused(
-    runner, shared_data, isolated, name, fragment
+    runner, fixtures, isolated, name, fragment
 ) -> None:
-    result = runner.invoke(app, ["import", str(shared_data / "real" / name)])
+    result = runner.invoke(app, ["import", str(fixtures / "real" / name)])
     assert result.exit_code == ExitCode.USAGE
     assert fragment in result.stderr and result.stdout == ""
     assert _entries(isolated) == {}

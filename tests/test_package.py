@@ -57,13 +57,6 @@ def test_readme_exit_code_table_matches_the_module() -> None:
     assert rows == {str(int(code)): code.name for code in ExitCode}
 
 
-def test_readme_starts_with_the_two_setup_commands() -> None:
-    readme = (REPO / "README.md").read_text()
-    blocks = re.findall(r"```(?:sh|bash|console)?\n(.*?)```", readme, flags=re.S)
-    assert blocks[0].strip() == "pip install . && tradecli balance PAK JPN --from 2024-08"
-    assert blocks[1].strip() == "pip install -e '.[test]' && pytest"
-
-
 def test_example_config_is_valid_and_complete() -> None:
     import tomllib
 
