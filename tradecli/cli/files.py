@@ -62,8 +62,17 @@ def import_file(
         ),
     ] = None,
     currency: Annotated[
-        str, typer.Option("--currency", help="Currency of the file's values (ISO 4217).")
-    ] = "USD",
+        str | None,
+        typer.Option(
+            "--currency",
+            help="Currency of the file's values (ISO 4217) [default: the file's currency "
+            "column, else USD].",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Fail if any row would be skipped, instead of counting it."),
+    ] = False,
 ) -> None:
     """Load a downloaded trade file into the cache, in the canonical schema.
 
@@ -72,21 +81,28 @@ def import_file(
     reporter,partner,flow,period,value_usd[,product]. A bad row is reported with
     its line number and nothing is imported; re-importing a file replaces it.
     """
-    from tradecli.ingest import import_into_cache
+    from tradecli.ingest import describe_coverage, import_into_cache
     from tradecli.sources import open_cache
 
     settings = _settings(ctx)
-    if not (len(currency) == 3 and currency.isalpha()):
+    if currency is not None and not (len(currency) == 3 and currency.isalpha()):
         raise UsageError(f"--currency {currency!r} is not an ISO 4217 code", hint="e.g. USD, EUR")
     cache = open_cache(settings, _warn)
     done = import_into_cache(
-        cache, path, file_format, baci_codes=baci_codes, year=year, currency=currency.upper()
+        cache,
+        path,
+        file_format,
+        baci_codes=baci_codes,
+        year=year,
+        currency=currency.upper() if currency else None,
+        strict=strict,
     )
     typer.echo(
         f"Imported {done.flows} flows from {path.name} ({done.format.value}): "
         f"{done.countries} countries, {done.start}..{done.end}, {done.content}, "
-        f"values in {currency.upper()}."
+        f"values in {done.currency}."
     )
+    typer.echo(f"Covers: {describe_coverage(done.coverage)}.")
     if done.derived_totals:
         typer.echo(
             f"Derived {done.derived_totals} total-goods rows as the sum of each flow's "
