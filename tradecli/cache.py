@@ -293,6 +293,58 @@ class Cache:
                 shutil.rmtree(build, ignore_errors=True)
         return target
 
+    def put_built_dataset(
+        self,
+        key: str,
+        build_files: Callable[[Path], tuple[int, set[str], Period, Period]],
+        *,
+        url: str,
+        currency: str,
+        annotations: dict[str, Any],
+        kind: str = "import",
+        cube: str = "",
+    ) -> Path:
+        """Store a dataset whose ``part-*.parquet`` files ``build_files(dir)`` writes itself.
+
+        For imports partitioned otherwise than one file per exporter (a BACI release:
+        files per year and exporter range). ``build_files`` returns (rows, countries,
+        start, end); ``annotations`` is read after it ran, so it may fill them in.
+        As in ``put_dataset``, the directory is built in tmp/ under our pid and renamed
+        into place under the lock: a killed import leaves the old entry and debris
+        that the next writer sweeps.
+        """
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        build = Path(tempfile.mkdtemp(dir=self.tmp_dir, prefix=f"build-{os.getpid()}-"))
+        try:
+            rows, countries, start, end = build_files(build)
+            meta = {
+                "version": FORMAT_VERSION,
+                "key": key,
+                "reporter": "",
+                "partner": "",
+                "cube": cube,
+                "start": str(start),
+                "end": str(end),
+                "fetched_at": _now().isoformat(),
+                "url": url,
+                "currency": currency,
+                "annotations": annotations,
+                "rows": rows,
+                "kind": kind,
+                "countries": sorted(countries),
+            }
+            (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
+            target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
+            with self.locked():
+                self.flows_dir.mkdir(parents=True, exist_ok=True)
+                if target.exists():
+                    os.replace(target, self.tmp_dir / f"old-{build.name}")
+                os.replace(build, target)
+        finally:
+            if build.exists():
+                shutil.rmtree(build, ignore_errors=True)
+        return target
+
     def put_meta(self, name: str, body: Any) -> None:
         document = {"fetched_at": _now().isoformat(), "body": body}
         target = self.meta_dir / f"{_safe(name)}.json"

@@ -205,6 +205,9 @@ def read(
     ``currency`` is what the user said (``--currency``), None when unsaid.
     """
     fmt = fmt or detect(path)
+    if fmt is ImportFormat.BACI:
+        # BACI has one reader, typed and streaming, in ingest (files of any size).
+        raise ValueError("BACI files are read by tradecli.ingest.write_baci")
     if fmt in (ImportFormat.OEC_JSON, ImportFormat.COMTRADE_JSON):
         try:
             body = json.loads(path.read_text("utf-8-sig"))
@@ -237,7 +240,6 @@ def read(
         ImportFormat.OEC_CSV: _oec,
         ImportFormat.COMTRADE_JSON: _comtrade,
         ImportFormat.COMTRADE_CSV: _comtrade,
-        ImportFormat.BACI: _baci,
         ImportFormat.TIDY: _tidy,
         ImportFormat.OTS: _ots,
         ImportFormat.GRAVITY: _gravity,
@@ -625,27 +627,6 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     for reason, count in skipped.items():
         ctx.skip(reason, count)
     return frame, {}
-
-
-def _baci(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
-    ctx.need(raw, "t", "i", "j", "k", "v")
-    codes = baci_code_table(ctx)
-    exporter = (
-        raw["i"].str.strip_chars().replace_strict(codes, default=None, return_dtype=pl.String)
-    )
-    importer = (
-        raw["j"].str.strip_chars().replace_strict(codes, default=None, return_dtype=pl.String)
-    )
-    ctx.fail(raw, exporter.is_null(), "unknown BACI country code", "i")
-    ctx.fail(raw, importer.is_null(), "unknown BACI country code", "j")
-    year = raw["t"].str.strip_chars()
-    ctx.fail(raw, ~year.str.contains(r"^\d{4}$").fill_null(False), "year must be YYYY", "t")
-    period = (year + "0101").str.to_date("%Y%m%d")
-    product = raw["k"].str.strip_chars().str.zfill(6)
-    ctx.fail(raw, ~product.str.contains(r"^\d{6}$").fill_null(False), "k must be an HS6 code", "k")
-    value = _value(raw, ctx, "v", scale=1000.0)  # BACI values are thousands of USD
-    frequency = pl.Series(["year"] * raw.height, dtype=pl.String)
-    return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
 
 
 def baci_code_table(ctx: FileContext) -> dict[str, str]:
