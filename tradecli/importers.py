@@ -1,11 +1,14 @@
 """Read the trade files people actually download into the canonical flows schema.
 
 Formats: OEC API output (``jsonrecords`` JSON and CSV), UN Comtrade (API JSON
-and CSV exports, camelCase or snake_case columns), CEPII BACI (``t,i,j,k,v,q``,
-values in thousands of USD) and a tidy CSV
-(``reporter,partner,flow,period,value_usd[,product]``). The format is detected
-from the content when not given. A bad row stops the import with its line
-number; nothing reaches the cache unless the whole file is good.
+and CSV exports, camelCase or snake_case columns, ``refYear``/``primaryValue_usd``
+client extracts), Open Trade Statistics ``yrp``/``yrpc`` tables, the CEPII gravity
+table (millions of USD) and a tidy CSV
+(``reporter,partner,flow,period,value_usd[,product]`` or ``value`` + ``currency``).
+CEPII BACI (``t,i,j,k,v,q``) is detected here but read by ``ingest`` (typed and
+streaming, for files of any size). The format is detected from the columns when not
+given. A bad row stops the import with its line number; nothing reaches the cache
+unless the whole file is good.
 """
 
 from __future__ import annotations
