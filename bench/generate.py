@@ -3,6 +3,7 @@
 
     python bench/generate.py --rows 100_000_000 --cache bench/data/cache
     python bench/generate.py --baci-rows 10_000_000 --baci-csv bench/data/baci.csv
+    python bench/generate.py --release-years 25 --release-rows 10_000_000
 
 The world dataset is written straight into a tradecli cache directory, in the
 cache's own format (one parquet file per exporter, see tradecli/cache.py), one
@@ -128,7 +129,7 @@ def write_world(cache_dir: Path, rows: int, seed: int = 42) -> tuple[int, float]
     return total, time.perf_counter() - started
 
 
-def write_baci(path: Path, rows: int, seed: int = 7) -> float:
+def write_baci(path: Path, rows: int, seed: int = 7, year: int = 2022) -> float:
     """A BACI-layout CSV of about ``rows`` rows (one year, HS6, numeric codes)."""
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
@@ -148,7 +149,7 @@ def write_baci(path: Path, rows: int, seed: int = 7) -> float:
             k = hs6[(np.arange(n) + block * chunk) % len(hs6)]
             frame = pl.DataFrame(
                 {
-                    "t": np.full(n, 2022),
+                    "t": np.full(n, year),
                     "i": i,
                     "j": j,
                     "k": k,
@@ -167,6 +168,46 @@ def write_baci(path: Path, rows: int, seed: int = 7) -> float:
     return time.perf_counter() - started
 
 
+def write_baci_release(
+    path: Path, years: int, rows: int, first_year: int = 1998, version: str = "V202501"
+) -> float:
+    """A release-shaped zip: BACI_HS92_Y{year}_{version}.csv per year (``rows`` each)
+    plus country_codes_{version}.csv and product_codes_HS92_{version}.csv.
+
+    Each year is generated to a temp CSV and deflated into the zip, one at a time.
+    """
+    import zipfile
+
+    started = time.perf_counter()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = load_countries().by_iso3
+    partial = path.with_suffix(".partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for n in range(years):
+            year = first_year + n
+            member = path.parent / f"BACI_HS92_Y{year}_{version}.csv"
+            write_baci(member, rows, seed=7 + n, year=year)
+            zf.write(member, member.name)
+            member.unlink()
+            print(f"  {member.name}", file=sys.stderr)
+        zf.writestr(
+            f"country_codes_{version}.csv",
+            "country_code,country_name,country_iso2,country_iso3\n"
+            + "".join(
+                f"{int(c.m49)},{c.iso3},{c.iso2},{c.iso3}\n"
+                for c in table.values()
+                if c.current and c.m49 and c.iso2
+            ),
+        )
+        zf.writestr(
+            f"product_codes_HS92_{version}.csv",
+            "code,description\n"
+            + "".join(f"{c},synthetic\n" for c, e in load_hs().items() if e.level == "hs6"),
+        )
+    partial.replace(path)
+    return time.perf_counter() - started
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=0)
@@ -174,7 +215,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--baci-rows", type=lambda s: int(s.replace("_", "")), default=0)
     parser.add_argument("--baci-csv", type=Path, default=Path("bench/data/baci.csv"))
+    parser.add_argument("--release-years", type=int, default=0, help="years in the release zip")
+    parser.add_argument(
+        "--release-rows", type=lambda s: int(s.replace("_", "")), default=10_000_000
+    )
+    parser.add_argument("--release", type=Path, default=None, help="zip path to write")
     args = parser.parse_args(argv)
+    if args.release_years:
+        target = args.release or Path(
+            f"bench/data/release-{args.release_years}x{args.release_rows}/BACI_HS92_V202501.zip"
+        )
+        seconds = write_baci_release(target, args.release_years, args.release_rows)
+        print(f"release: {target} in {seconds:.1f}s", file=sys.stderr)
     if args.rows:
         total, seconds = write_world(args.cache, args.rows, args.seed)
         print(f"world: {total} rows in {seconds:.1f}s -> {args.cache}", file=sys.stderr)

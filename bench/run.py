@@ -395,5 +395,213 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# -- a whole BACI release (issue 11): import and cross-year queries vs DuckDB ---------
+
+DUCKDB_RELEASE_IMPORT = r"""
+import sys, tempfile, zipfile, os
+import duckdb
+zip_path, out = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+with zipfile.ZipFile(zip_path) as zf:
+    names = zf.namelist()
+    codes = next(n for n in names if n.startswith("country_codes_"))
+    tmp = tempfile.mkdtemp()
+    codes_path = os.path.join(tmp, "codes.csv")
+    with open(codes_path, "wb") as f:
+        f.write(zf.read(codes))
+    con.execute(
+        "CREATE TABLE codes AS SELECT country_code::INTEGER AS code, country_iso3 AS iso3 "
+        f"FROM read_csv('{codes_path}', all_varchar=true)"
+    )
+    for name in sorted(n for n in names if n.startswith("BACI_") and "_Y" in n):
+        year = name.split("_Y")[1][:4]
+        local = os.path.join(tmp, name)
+        with zf.open(name) as src, open(local, "wb") as dst:
+            while block := src.read(4 << 20):
+                dst.write(block)
+        con.execute(
+            "COPY (WITH raw AS (SELECT * FROM read_csv('" + local + "', header=true, columns={"
+            "'t': 'INTEGER', 'i': 'INTEGER', 'j': 'INTEGER', 'k': 'BIGINT', 'v': 'DOUBLE', "
+            "'q': 'VARCHAR'}) WHERE i <> j), "
+            "named AS (SELECT e.iso3 AS exporter, m.iso3 AS importer, NULL::VARCHAR AS reporter, "
+            "make_date(t, 1, 1) AS period, 'year' AS frequency, "
+            "lpad(k::VARCHAR, 6, '0') AS product, v * 1000 AS value, 'USD' AS currency, "
+            "'bench' AS source FROM raw JOIN codes e ON raw.i = e.code "
+            "JOIN codes m ON raw.j = m.code), "
+            "totals AS (SELECT exporter, importer, reporter, period, frequency, "
+            "'TOTAL' AS product, sum(value) AS value, currency, source FROM named GROUP BY ALL) "
+            "SELECT * FROM named UNION ALL SELECT * FROM totals "
+            "ORDER BY exporter, importer, period, product) "
+            f"TO '{out}/y{year}' (FORMAT parquet, PARTITION_BY (exporter))"
+        )
+        os.unlink(local)
+"""
+
+DUCKDB_RELEASE_QUERY = r"""
+import sys, time, glob
+import duckdb
+files, query, a, b, first, last = sys.argv[1:7]
+con = duckdb.connect()
+started = time.perf_counter()
+src = f"read_parquet({sorted(glob.glob(files))!r})"
+pair = f"((exporter = '{a}' AND importer = '{b}') OR (exporter = '{b}' AND importer = '{a}'))"
+ends = f"period IN (DATE '{first}-01-01', DATE '{last}-01-01')"
+sql = {
+    "balance": f"SELECT exporter, period, sum(value) FROM {src} "
+    f"WHERE product = 'TOTAL' AND {pair} AND {ends} GROUP BY ALL",
+    "series": f"SELECT exporter, period, sum(value) FROM {src} "
+    f"WHERE product = 'TOTAL' AND {pair} GROUP BY ALL ORDER BY period",
+    "partners": f"SELECT exporter, importer, period, sum(value) FROM {src} "
+    f"WHERE product = 'TOTAL' AND (exporter = '{a}' OR importer = '{a}') AND {ends} "
+    "GROUP BY ALL",
+}[query]
+con.execute(sql).fetchall()
+print(time.perf_counter() - started)
+"""
+
+
+def bench_release(zip_path: Path, repeat: int) -> dict[str, Any]:
+    """tradecli import of a whole release vs DuckDB doing the same work; then queries."""
+    import shutil
+    import zipfile
+
+    with zipfile.ZipFile(zip_path) as zf:
+        years = sorted(int(n.split("_Y")[1][:4]) for n in zf.namelist() if "_Y" in n)
+    rows = 0
+    imp_t, imp_rss, duck_t, duck_rss = [], [], [], []
+    keep = Path(tempfile.mkdtemp(prefix="tradecli-bench-release-"))
+    for n in range(repeat):
+        cache = keep / f"cache-{n}"
+        env = {**os.environ, "TRADECLI_CACHE_DIR": str(cache)}
+        wall, rss, out = run_measured([*TRADECLI, "import", str(zip_path)], env)
+        imp_t.append(wall)
+        imp_rss.append(rss)
+        rows = int(out.split("Imported ")[1].split(" ")[0])
+        with tempfile.TemporaryDirectory() as duck_out:
+            wall, rss, _ = run_measured([PY, "-c", DUCKDB_RELEASE_IMPORT, str(zip_path), duck_out])
+        duck_t.append(wall)
+        duck_rss.append(rss)
+        if n:
+            shutil.rmtree(cache)
+    cache = keep / "cache-0"
+    env = {**os.environ, "TRADECLI_CACHE_DIR": str(cache)}
+    first, last = str(years[0]), str(years[-1])
+    commands = {
+        "balance": ["balance", "USA", "CHN", "--from", first, "--to", last, "--offline"],
+        "series": ["series", "USA", "CHN", "--from", first, "--to", last, "--offline"],
+        "partners": ["partners", "USA", "--from", first, "--to", last],
+    }
+    files = str(cache / "flows" / "baci-HS92.dataset" / "part-*.parquet")
+    queries: dict[str, Any] = {}
+    for name, args in commands.items():
+        walls, rss_all, duck_in, duck_whole = [], [], [], []
+        for _ in range(max(repeat, 3)):
+            wall, rss, _ = run_measured([*TRADECLI, *args, "-f", "json"], env)
+            walls.append(wall)
+            rss_all.append(rss)
+            wall, _, out = run_measured(
+                [PY, "-c", DUCKDB_RELEASE_QUERY, files, name, "USA", "CHN", first, last]
+            )
+            duck_whole.append(wall)
+            duck_in.append(float(out.strip()))
+        queries[name] = {
+            "wall": stats(walls),
+            "rss_mb": max(rss_all),
+            "duckdb_in_process": stats(duck_in),
+            "duckdb_whole": stats(duck_whole),
+        }
+    shutil.rmtree(keep)
+    return {
+        "zip": zip_path.name,
+        "zip_mb": zip_path.stat().st_size / 1e6,
+        "years": len(years),
+        "rows": rows,
+        "tradecli": stats(imp_t),
+        "tradecli_rss_mb": max(imp_rss),
+        "duckdb": stats(duck_t),
+        "duckdb_rss_mb": max(duck_rss),
+        "queries": queries,
+    }
+
+
+RELEASE_BEGIN = "<!-- release:begin -->"
+RELEASE_END = "<!-- release:end -->"
+
+
+def release_section(r: dict[str, Any], command: str, cores: object) -> str:
+    """The RESULTS.md section for the release case; every verdict computed here."""
+    per_row_t = r["tradecli"]["median"] / r["rows"] * 1e6
+    per_row_d = r["duckdb"]["median"] / r["rows"] * 1e6
+    lines = [
+        RELEASE_BEGIN,
+        "## A whole BACI release (issue 11)",
+        "",
+        f"`{command}` on a synthetic {r['zip']} ({r['zip_mb']:.0f} MB zip, {r['years']} "
+        f"years, {r['rows']:,} flows stored incl. derived totals); {cores} cores. "
+        f"Figures: median (min-max) of the runs.",
+        "",
+        "| Import | Wall | Per stored row | Peak RSS |",
+        "|---|---|---|---|",
+        f"| `tradecli import` | {fmt(r['tradecli'])} | {per_row_t:.2f} us | "
+        f"{r['tradecli_rss_mb']:.0f} MB |",
+        f"| DuckDB, same work | {fmt(r['duckdb'])} | {per_row_d:.2f} us | "
+        f"{r['duckdb_rss_mb']:.0f} MB |",
+        "",
+        f"- Import faster than DuckDB per row: "
+        f"{verdict(r['tradecli']['median'] < r['duckdb']['median'])} "
+        f"({r['duckdb']['median'] / r['tradecli']['median']:.2f}x).",
+        f"- Import peak RSS < 600 MB: {verdict(r['tradecli_rss_mb'] < 600)} "
+        f"({r['tradecli_rss_mb']:.0f} MB).",
+        "",
+        "| Cross-year query | tradecli whole command | Peak RSS | DuckDB in-process | "
+        "DuckDB whole process |",
+        "|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for name, q in r["queries"].items():
+        lines.append(
+            f"| {name} | {fmt(q['wall'])} | {q['rss_mb']:.0f} MB | "
+            f"{fmt(q['duckdb_in_process'])} | {fmt(q['duckdb_whole'])} |"
+        )
+        ratio = q["wall"]["median"] / q["duckdb_whole"]["median"]
+        verdicts.append(
+            f"- {name}: < 1 s and < 500 MB: "
+            f"{verdict(q['wall']['median'] < 1.0 and q['rss_mb'] < 500)}; "
+            f"within 1.5x DuckDB (whole process vs whole process): "
+            f"{verdict(ratio <= 1.5)} ({ratio:.2f}x)"
+        )
+    lines += ["", *verdicts, "", RELEASE_END]
+    return "\n".join(lines) + "\n"
+
+
+def release_main(argv: list[str]) -> int:
+    """python bench/run.py release [--years N] [--rows N] [--repeat N]"""
+    parser = argparse.ArgumentParser(description="A whole BACI release vs DuckDB")
+    parser.add_argument("--years", type=int, default=25)
+    parser.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=HERE / "data")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    zip_path = args.data / f"release-{args.years}x{args.rows}" / "BACI_HS92_V202501.zip"
+    if not zip_path.exists():
+        print(f"generating {args.years} years x {args.rows:,} rows ...", file=sys.stderr)
+        generate.write_baci_release(zip_path, args.years, args.rows)
+    result = bench_release(zip_path, args.repeat)
+    command = "python bench/run.py release " + " ".join(argv)
+    section = release_section(result, command.strip(), os.cpu_count())
+    text = args.out.read_text("utf-8") if args.out.exists() else ""
+    if RELEASE_BEGIN in text:
+        head, _, rest = text.partition(RELEASE_BEGIN)
+        text = head + section + rest.partition(RELEASE_END)[2].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    args.out.write_text(text, "utf-8")
+    print(section)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["release"]:
+        raise SystemExit(release_main(sys.argv[2:]))
     raise SystemExit(main())

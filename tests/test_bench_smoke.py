@@ -123,3 +123,52 @@ def test_baci_import_path(runner, tmp_path, monkeypatch) -> None:
     doc = _json(runner, ["balance", by_m49[i], by_m49[j], "--from", "2022", "--offline"])
     expected = raw.filter((pl.col("i") == i) & (pl.col("j") == j))["v"].sum() * 1000
     assert doc["figures"]["exports"]["to"] == pytest.approx(expected)
+
+
+def test_release_generator_and_section(tmp_path, monkeypatch, runner) -> None:
+    """The release case's generator writes a zip tradecli imports; its section is computed."""
+    import zipfile
+
+    import run
+
+    zip_path = tmp_path / "BACI_HS92_V202501.zip"
+    generate.write_baci_release(zip_path, years=2, rows=5_000)
+    with zipfile.ZipFile(zip_path) as zf:
+        names = sorted(zf.namelist())
+    assert names == [
+        "BACI_HS92_Y1998_V202501.csv",
+        "BACI_HS92_Y1999_V202501.csv",
+        "country_codes_V202501.csv",
+        "product_codes_HS92_V202501.csv",
+    ]
+    monkeypatch.setenv("TRADECLI_CACHE_DIR", str(tmp_path / "cache"))
+    result = runner.invoke(app, ["import", str(zip_path)])
+    assert result.exit_code == 0, result.stderr
+    assert "1998..1999" in result.stdout
+    q = {"median": 0.5, "min": 0.4, "max": 0.6}
+    slow = {"median": 2.0, "min": 2.0, "max": 2.0}
+    section = run.release_section(
+        {
+            "zip": zip_path.name,
+            "zip_mb": 1.0,
+            "years": 2,
+            "rows": 1000,
+            "tradecli": q,
+            "tradecli_rss_mb": 700.0,
+            "duckdb": slow,
+            "duckdb_rss_mb": 900.0,
+            "queries": {
+                "balance": {
+                    "wall": q,
+                    "rss_mb": 100.0,
+                    "duckdb_in_process": q,
+                    "duckdb_whole": {"median": 0.1, "min": 0.1, "max": 0.1},
+                }
+            },
+        },
+        "python bench/run.py release",
+        2,
+    )
+    assert "Import faster than DuckDB per row: met (4.00x)" in section
+    assert "Import peak RSS < 600 MB: **not met** (700 MB)" in section
+    assert "within 1.5x DuckDB (whole process vs whole process): **not met** (5.00x)" in section

@@ -264,3 +264,329 @@ def test_older_hs_codes_are_named_by_their_parent(runner, shared_data) -> None:
     names = {r["code"]: r["name"] for r in doc["rows"]}
     # 030613 is an HS 2007 code that HS 2022 split up: its heading still names it.
     assert names["030613"].startswith("(not in HS 2022; within 0306: Crustaceans")
+
+
+# -- issue 9: values, currency, skipped rows, error texts, coverage -----------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "imports"
+TIDY_HEAD = "reporter,partner,flow,period,value_usd\n"
+
+
+def _meta(isolated: Path) -> list[dict]:
+    flows = isolated / "tradecli-cache" / "flows"
+    return [json.loads(p.read_text()) for p in sorted(flows.glob("*/_entry.json"))]
+
+
+def _stored(isolated: Path) -> pl.DataFrame:
+    flows = isolated / "tradecli-cache" / "flows"
+    return pl.read_parquet(sorted(flows.glob("*/part-*.parquet")))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400", "NaN", "Infinity"])
+def test_tidy_values_must_be_finite(runner, tmp_path, isolated, value) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text(TIDY_HEAD + f"PAK,JPN,exports,2024-07,1\nPAK,JPN,imports,2024-07,{value}\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert f"{path}, line 3: value is " in result.stderr and "(valueusd=" in result.stderr
+    assert _entries(isolated) == {}
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400"])
+def test_baci_values_must_be_finite(runner, tmp_path, isolated, value) -> None:
+    path = tmp_path / "BACI_HS92_Y2004_V202401.csv"
+    path.write_text(f"t,i,j,k,v,q\n2004,152,32,10121,1.5,\n2004,152,32,10129,{value},\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert "line 3" in result.stderr and "(v=" in result.stderr
+    assert _entries(isolated) == {}
+
+
+@pytest.mark.parametrize("value", ["nan", "1e400"])
+def test_comtrade_values_must_be_finite(runner, tmp_path, isolated, value) -> None:
+    path = tmp_path / "ct.csv"
+    path.write_text(
+        "reporterISO,partnerISO,flowCode,period,cmdCode,primaryValue\n"
+        "USA,JPN,M,2020,TOTAL,5\n"
+        f"USA,JPN,X,2020,TOTAL,{value}\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert "line 3" in result.stderr and "primaryvalue" in result.stderr
+    assert _entries(isolated) == {}
+
+
+def test_a_currency_column_is_honoured(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "jpy.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value,currency\n"
+        "JPN,PAK,exports,2024-07,1000,JPY\nJPN,PAK,imports,2024-07,400,JPY\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "values in JPY" in result.stdout
+    assert _stored(isolated)["currency"].unique().to_list() == ["JPY"]
+    assert _meta(isolated)[0]["currency"] == "JPY"
+
+
+def test_rows_naming_their_own_currencies_are_kept_apart(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value,currency\n"
+        "JPN,PAK,exports,2024-07,1000,JPY\nDEU,PAK,exports,2024-07,5,eur\n"
+    )
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    stored = _stored(isolated)
+    assert dict(zip(stored["exporter"], stored["currency"], strict=True)) == {
+        "JPN": "JPY",
+        "DEU": "EUR",
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "rows", "args", "fragment"),
+    [
+        (
+            "reporter,partner,flow,period,value,currency",
+            "JPN,PAK,exports,2024-07,1000,JPY\nDEU,PAK,exports,2024-07,5,\n",
+            [],
+            "line 3: no currency on this row, while others name JPY",
+        ),
+        (
+            "reporter,partner,flow,period,value_usd",
+            "JPN,PAK,exports,2024-07,1000\n",
+            ["--currency", "EUR"],
+            "the value column is value_usd, but --currency says EUR",
+        ),
+        (
+            "reporter,partner,flow,period,value",
+            "JPN,PAK,exports,2024-07,1000\n",
+            [],
+            "does not say its currency",
+        ),
+        (
+            "reporter,partner,flow,period,value_usd,currency",
+            "JPN,PAK,exports,2024-07,1000,JPY\n",
+            [],
+            "line 2: a value_usd row not in USD",
+        ),
+        (
+            "reporter,partner,flow,period,value,currency",
+            "JPN,PAK,exports,2024-07,1000,JPY\n",
+            ["--currency", "EUR"],
+            "currency differs from --currency EUR",
+        ),
+    ],
+)
+def test_currency_contradictions_are_refused(
+    runner, tmp_path, isolated, header, rows, args, fragment
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(header + "\n" + rows)
+    result = runner.invoke(app, ["import", str(path), *args])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert fragment in result.stderr
+    assert _entries(isolated) == {}
+
+
+def test_usd_publishers_refuse_another_currency(runner, tmp_path, baci_file) -> None:
+    result = runner.invoke(app, ["import", str(baci_file), "--currency", "EUR"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "CEPII BACI values are in US dollars, not EUR" in result.stderr
+
+
+def test_skipped_rows_are_counted_and_strict_refuses_them(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "self.csv"
+    path.write_text(TIDY_HEAD + "PAK,JPN,exports,2024-07,1\nPAK,PAK,exports,2024-07,9\n")
+    strict = runner.invoke(app, ["import", str(path), "--strict"])
+    assert strict.exit_code == ExitCode.USAGE
+    assert "1 rows where a country trades with itself" in strict.stderr
+    assert _entries(isolated) == {}
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Skipped 1 rows: rows where a country trades with itself" in result.stdout
+    assert _meta(isolated)[0]["annotations"]["skipped"] == {
+        "rows where a country trades with itself (reporter = partner)": 1
+    }
+
+
+def test_comtrade_rows_with_an_empty_value_are_counted(runner, tmp_path) -> None:
+    path = tmp_path / "ct.csv"
+    path.write_text(
+        "reporterISO,partnerISO,flowCode,period,cmdCode,primaryValue\n"
+        "USA,JPN,M,2020,TOTAL,5\nUSA,JPN,X,2020,TOTAL,\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Skipped 1 rows: rows with an empty value." in result.stdout
+    assert runner.invoke(app, ["import", str(path), "--strict"]).exit_code == ExitCode.USAGE
+
+
+def test_baci_self_trade_is_counted(runner, tmp_path) -> None:
+    path = tmp_path / "BACI_HS92_Y2004_V202401.csv"
+    path.write_text("t,i,j,k,v,q\n2004,152,32,10121,1.5,\n2004,152,152,10129,2,\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Skipped 1 rows: rows where a country trades with itself" in result.stdout
+    assert runner.invoke(app, ["import", str(path), "--strict"]).exit_code == ExitCode.USAGE
+
+
+def test_duplicate_rows_name_their_lines_not_a_dict(runner, tmp_path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        TIDY_HEAD
+        + "PAK,JPN,exports,2024-07,1\nPAK,JPN,imports,2024-07,2\nPAK,JPN,exports,2024-07,3\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert "lines 2, 4: the same flow appears twice (PAK to JPN, 2024-07" in result.stderr
+    assert "{" not in result.stderr
+
+
+def test_a_row_with_too_many_fields_names_its_line(runner, tmp_path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text(TIDY_HEAD + "PAK,JPN,exports,2024-07,1\nPAK,JPN,imports,2024-07,1,234\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert f"{path}, line 3: 6 fields where the header has 5" in result.stderr
+    assert "must be quoted" in result.stderr and "Schema" not in result.stderr
+
+
+def test_a_few_products_are_not_total_trade(runner, shared_data, isolated) -> None:
+    result = runner.invoke(app, ["import", str(shared_data / SHRIMP)])
+    assert result.exit_code == 0, result.stderr
+    assert "Covers: some products only (030613" in result.stdout
+    assert "Derived" not in result.stdout
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["total"] is False and coverage["derived_from"] is None
+    assert coverage["levels"] == ["hs6"] and "030613" in coverage["products"]
+    assert "03" in coverage["chapters"]
+    assert "TOTAL" not in _stored(isolated)["product"].to_list()
+
+
+def test_two_hs_levels_are_never_summed_together(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "levels.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "PAK,JPN,exports,2024,100,03\nPAK,JPN,exports,2024,100,0306\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "TOTAL" not in _stored(isolated)["product"].to_list()
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["levels"] == ["hs2", "hs4"] and coverage["total"] is False
+
+
+def test_a_complete_level_gives_a_total_from_that_level_only(runner, tmp_path, isolated) -> None:
+    from tradecli.ingest import HS_CHAPTERS
+
+    lines = [f"PAK,JPN,exports,2024,1,{c}" for c in sorted(HS_CHAPTERS)]
+    lines.append("PAK,JPN,exports,2024,1000,0306")  # a finer breakdown: never added in
+    path = tmp_path / "all-chapters.csv"
+    path.write_text("reporter,partner,flow,period,value_usd,product\n" + "\n".join(lines) + "\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Covers: total trade (summed from the complete HS2 level)" in result.stdout
+    stored = _stored(isolated).filter(pl.col("product") == "TOTAL")
+    assert stored["value"].to_list() == [float(len(HS_CHAPTERS))]
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["total"] and coverage["derived_from"] == "hs2" and coverage["products"] == []
+
+
+def test_a_declared_total_is_total_trade(runner, shared_data, isolated) -> None:
+    path = (
+        shared_data
+        / "real"
+        / "comtrade"
+        / "vignette1_USA_imports_from_DEU_FRA_JPN_MEX_TOTAL_2018_2022_annual.csv"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert "Covers: total trade (declared TOTAL rows)" in result.stdout
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["total"] and coverage["declared_total"] and coverage["derived_from"] is None
+
+
+def test_baci_covers_total_trade_from_hs6(runner, baci_file, isolated) -> None:
+    result = runner.invoke(app, ["import", str(baci_file)])
+    assert "Covers: total trade (summed from the complete HS6 level)" in result.stdout
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["derived_from"] == "hs6" and coverage["total"]
+
+
+# -- issue 11: the other shapes people download --------------------------------------
+
+
+def test_open_trade_statistics_yrp_table(runner, isolated) -> None:
+    path = FIXTURES / "ots_yrp_y-2002_r-mex_p-usa.csv"
+    assert detect(path) == ImportFormat.OTS
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "(ots)" in result.stdout and "Imported 2 flows" in result.stdout
+    doc = _json(runner, ["balance", "MEX", "USA", "--from", "2002", "--to", "2002", "--offline"])
+    assert doc["figures"]["exports"]["to"] == 137489947084
+    assert doc["figures"]["imports"]["to"] == 103352303539
+    assert doc["provenance"]["sources"][0]["publisher"] == "Open Trade Statistics"
+    stored = _stored(isolated)
+    assert stored["reporter"].unique().to_list() == ["MEX"]
+
+
+def test_cepii_gravity_table_in_millions(runner, shared_data, isolated) -> None:
+    path = shared_data / "real" / "gravity_2006_flows_musd.csv"
+    assert detect(path) == ImportFormat.GRAVITY
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    raw = pl.read_csv(path)
+    chl_chn = raw.filter((pl.col("iso_o") == "CHL") & (pl.col("iso_d") == "CHN"))
+    stored = _stored(isolated).filter((pl.col("exporter") == "CHL") & (pl.col("importer") == "CHN"))
+    assert stored["value"].item() == pytest.approx(chl_chn["flow_musd"].item() * 1e6)
+    assert _meta(isolated)[0]["annotations"]["publisher"] == "CEPII gravity dataset"
+
+
+def test_comtrade_client_extract_with_ref_year_and_renamed_value(
+    runner, shared_data, tmp_path
+) -> None:
+    src = pl.read_csv(
+        shared_data
+        / "real"
+        / "comtrade"
+        / "vignette1_USA_imports_from_DEU_FRA_JPN_MEX_TOTAL_2018_2022_annual.csv"
+    )
+    path = tmp_path / "extract.csv"
+    src.drop("period").rename(
+        {
+            "ref_year": "refYear",
+            "ref_month": "refMonth",
+            "reporter_iso": "reporterISO",
+            "partner_iso": "partnerISO",
+            "flow_code": "flowCode",
+            "cmd_code": "cmdCode",
+            "freq_code": "freqCode",
+            "primary_value": "primaryValue_usd",
+        }
+    ).write_csv(path)
+    assert detect(path) == ImportFormat.COMTRADE_CSV
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "2018..2022" in result.stdout
+    expected = src.filter((pl.col("partner_iso") == "JPN") & (pl.col("ref_year") == 2022))
+    doc = _json(runner, ["balance", "USA", "JPN", "--from", "2022", "--to", "2022", "--offline"])
+    assert doc["figures"]["imports"]["to"] == expected["primary_value"].item()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            "year,reporter_iso,partner_iso,trade_value_usd_exp",
+            "looks like Open Trade Statistics but lacks columns: expected year, reporter_iso",
+        ),
+        ("iso_o,iso_d,flow_musd", "looks like CEPII gravity dataset but lacks columns"),
+        ("reporterISO,partnerISO,flowCode,refYear,value", "primaryValue or primaryValue_usd"),
+    ],
+)
+def test_near_misses_name_the_columns_expected_and_found(runner, tmp_path, header, expected):
+    path = tmp_path / "near.csv"
+    path.write_text(header + "\n" + ",".join(["1"] * len(header.split(","))) + "\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert expected in result.stderr and f"found {header.replace(',', ', ')}" in result.stderr

@@ -279,6 +279,51 @@ class Cache:
             (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
         return target
 
+    def put_built_dataset(
+        self,
+        key: str,
+        build_files: Callable[[Path], tuple[int, set[str], Period, Period]],
+        *,
+        url: str,
+        currency: str,
+        annotations: Annotations,
+        kind: str = "import",
+        source: str = "files",
+        dataset: str = "",
+    ) -> Path:
+        """Store a dataset whose ``part-*.parquet`` files ``build_files(dir)`` writes itself.
+
+        For imports partitioned otherwise than one file per exporter (a BACI release:
+        files per year and exporter range). ``build_files`` returns (rows, countries,
+        start, end); ``annotations`` is read after it ran, so it may fill them in.
+        As in ``put_dataset``, the directory is built in tmp/ and renamed into place
+        under the lock: a killed import leaves the old entry, and debris that the next
+        writer sweeps.
+        """
+        target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
+        with fsutil.atomic_path(target, tmp_dir=self.tmp_dir, commit_lock=self.locked()) as build:
+            build.mkdir()
+            rows, countries, start, end = build_files(build)
+            meta = {
+                "version": FORMAT_VERSION,
+                "key": key,
+                "reporter": "",
+                "partner": "",
+                "source": source,
+                "dataset": dataset,
+                "start": str(start),
+                "end": str(end),
+                "fetched_at": _now().isoformat(),
+                "url": url,
+                "currency": currency,
+                "annotations": dict(annotations),
+                "rows": rows,
+                "kind": kind,
+                "countries": sorted(countries),
+            }
+            (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
+        return target
+
     def put_meta(self, name: str, body: object) -> None:
         """Keep a source's metadata document (JSON-able) under ``name``."""
         document = {"fetched_at": _now().isoformat(), "body": body}

@@ -65,6 +65,16 @@ def _tmp_prefix(target: Path) -> str:
     return f"{TMP_PREFIX}{os.getpid()}-{target.name}."
 
 
+def scratch_path(directory: Path, name: str) -> Path:
+    """A scratch file name in ``directory`` that ``sweep`` removes once this process is dead.
+
+    For large intermediate files (a zip member extracted to disk): the caller deletes
+    it when done; a killed process leaves debris the next writer sweeps.
+    """
+    ensure_dir(directory)
+    return directory / f"{_tmp_prefix(Path(name))}{TMP_SUFFIX}"
+
+
 def _storage_error(exc: OSError, where: Path, hint: str | None = None) -> StorageError:
     """A StorageError naming ``where`` and why; ``hint`` replaces the generic advice."""
     reason = exc.strerror or str(exc)

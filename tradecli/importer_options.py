@@ -12,3 +12,5 @@ class ImportFormat(StrEnum):
     COMTRADE_CSV = "comtrade-csv"
     BACI = "baci"
     TIDY = "tidy"
+    OTS = "ots"
+    GRAVITY = "gravity"

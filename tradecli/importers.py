@@ -1,11 +1,14 @@
 """Read the trade files people actually download into the canonical flows schema.
 
 Formats: OEC API output (``jsonrecords`` JSON and CSV), UN Comtrade (API JSON
-and CSV exports, camelCase or snake_case columns), CEPII BACI (``t,i,j,k,v,q``,
-values in thousands of USD) and a tidy CSV
-(``reporter,partner,flow,period,value_usd[,product]``). The format is detected
-from the content when not given. A bad row stops the import with its line
-number; nothing reaches the cache unless the whole file is good.
+and CSV exports, camelCase or snake_case columns, ``refYear``/``primaryValue_usd``
+client extracts), Open Trade Statistics ``yrp``/``yrpc`` tables, the CEPII gravity
+table (millions of USD) and a tidy CSV
+(``reporter,partner,flow,period,value_usd[,product]`` or ``value`` + ``currency``).
+CEPII BACI (``t,i,j,k,v,q``) is detected here but read by ``ingest`` (typed and
+streaming, for files of any size). The format is detected from the columns when not
+given. A bad row stops the import with its line number; nothing reaches the cache
+unless the whole file is good.
 """
 
 from __future__ import annotations
@@ -47,7 +50,91 @@ PUBLISHERS = {
     ImportFormat.COMTRADE_CSV: "UN Comtrade",
     ImportFormat.BACI: "CEPII BACI",
     ImportFormat.TIDY: "tidy CSV supplied by the user",
+    ImportFormat.OTS: "Open Trade Statistics",
+    ImportFormat.GRAVITY: "CEPII gravity dataset",
 }
+
+# Formats whose publisher states values in US dollars: --currency cannot change that.
+USD_FORMATS = {
+    ImportFormat.COMTRADE_JSON,
+    ImportFormat.COMTRADE_CSV,
+    ImportFormat.BACI,
+    ImportFormat.OTS,
+    ImportFormat.GRAVITY,
+}
+
+# Header signatures of the CSV shapes: (format, columns that say "this is one",
+# columns required, each a set of accepted spellings). A header with the first but
+# not all of the second is refused, naming what was expected and found.
+SIGNATURES: list[tuple[ImportFormat, set[str], list[tuple[str, ...]]]] = [
+    (
+        ImportFormat.COMTRADE_CSV,
+        {"reporteriso", "flowcode"},
+        [
+            ("reporteriso",),
+            ("partneriso",),
+            ("flowcode",),
+            ("period", "refyear"),
+            ("primaryvalue", "primaryvalueusd"),
+        ],
+    ),
+    (
+        ImportFormat.OTS,
+        {"reporteriso", "partneriso", "year"},
+        [
+            ("year",),
+            ("reporteriso",),
+            ("partneriso",),
+            ("tradevalueusdexp",),
+            ("tradevalueusdimp",),
+        ],
+    ),
+    (
+        ImportFormat.GRAVITY,
+        {"isoo", "isod"},
+        [("isoo",), ("isod",), ("year",), ("flow", "flowmusd")],
+    ),
+    (
+        ImportFormat.TIDY,
+        {"reporter", "partner", "flow"},
+        [("reporter",), ("partner",), ("flow",), ("period",), ("valueusd", "value")],
+    ),
+]
+
+_SPELLING = {
+    "reporteriso": "reporter_iso / reporterISO",
+    "partneriso": "partner_iso / partnerISO",
+    "flowcode": "flow_code / flowCode",
+    "refyear": "refYear",
+    "primaryvalue": "primaryValue",
+    "primaryvalueusd": "primaryValue_usd",
+    "tradevalueusdexp": "trade_value_usd_exp",
+    "tradevalueusdimp": "trade_value_usd_imp",
+    "isoo": "iso_o",
+    "isod": "iso_d",
+    "flowmusd": "flow_musd",
+    "valueusd": "value_usd",
+}
+
+
+def _expected(required: list[tuple[str, ...]]) -> str:
+    return ", ".join(" or ".join(_SPELLING.get(c, c) for c in group) for group in required)
+
+
+def match_signature(path: Path, header: list[str], original: list[str]) -> ImportFormat | None:
+    """The CSV shape whose columns ``header`` holds; refuse a near miss by name."""
+    columns = set(header)
+    for fmt, signal, required in SIGNATURES:
+        if not signal <= columns:
+            continue
+        if all(any(c in columns for c in group) for group in required):
+            return fmt
+        raise BadFile(
+            f"{path}: looks like {PUBLISHERS[fmt]} but lacks columns: expected "
+            f"{_expected(required)}; found {', '.join(original[:20])}",
+            hint=f"rename the columns, or pass --input-format {fmt.value}",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -74,7 +161,7 @@ def detect(path: Path) -> ImportFormat:
             return ImportFormat.OEC_JSON
         raise BadFile(
             f"{path}: a JSON file, but neither OEC nor UN Comtrade output",
-            hint="pass --format, or convert it to the tidy CSV (see the README)",
+            hint="pass --input-format, or convert it to the tidy CSV (see the README)",
         )
     if "\x00" in text:
         raise BadFile(
@@ -82,17 +169,17 @@ def detect(path: Path) -> ImportFormat:
             hint="import OEC, UN Comtrade, BACI or tidy CSV/JSON files",
         )
     try:
-        header = [normalise_column(c) for c in next(csv.reader(io.StringIO(text)), [])]
+        original = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
     except csv.Error:
-        header = []
+        original = []
+    header = [normalise_column(c) for c in original]
     if header[:6] == ["t", "i", "j", "k", "v", "q"]:
         return ImportFormat.BACI
-    if {"reporteriso", "flowcode", "primaryvalue"} <= set(header):
-        return ImportFormat.COMTRADE_CSV
     if "tradevalue" in header:
         return ImportFormat.OEC_CSV
-    if {"reporter", "partner", "flow", "period", "valueusd"} <= set(header):
-        return ImportFormat.TIDY
+    found = match_signature(path, header, original)
+    if found is not None:
+        return found
     raise BadFile(
         f"{path}: cannot tell the file's format from its header {header[:8]}",
         hint="pass --input-format oec-json|oec-csv|comtrade-json|comtrade-csv|baci|tidy",
@@ -109,11 +196,17 @@ def read(
     *,
     baci_codes: Path | None = None,
     year: int | None = None,
-    currency: str = "USD",
+    currency: str | None = None,
     source_id: str = "import",
 ) -> Imported:
-    """Parse ``path`` into canonical flows; raise BadFile naming the first bad line."""
+    """Parse ``path`` into canonical flows; raise BadFile naming the first bad line.
+
+    ``currency`` is what the user said (``--currency``), None when unsaid.
+    """
     fmt = fmt or detect(path)
+    if fmt is ImportFormat.BACI:
+        # BACI has one reader, typed and streaming, in ingest (files of any size).
+        raise ValueError("BACI files are read by tradecli.ingest.write_baci")
     if fmt in (ImportFormat.OEC_JSON, ImportFormat.COMTRADE_JSON):
         try:
             body = json.loads(path.read_text("utf-8-sig"))
@@ -135,7 +228,7 @@ def read(
                 path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
             )
         except Exception as exc:  # polars raises several types for malformed CSV
-            raise BadFile(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
+            raise _csv_error(path, exc) from None
         label = "line"
         offset = 2  # line 1 is the header
     if raw.is_empty():
@@ -146,21 +239,39 @@ def read(
         ImportFormat.OEC_CSV: _oec,
         ImportFormat.COMTRADE_JSON: _comtrade,
         ImportFormat.COMTRADE_CSV: _comtrade,
-        ImportFormat.BACI: _baci,
         ImportFormat.TIDY: _tidy,
+        ImportFormat.OTS: _ots,
+        ImportFormat.GRAVITY: _gravity,
     }[fmt]
     ctx = FileContext(path=path, label=label, offset=offset, year=year, baci_codes=baci_codes)
+    currencies = _currencies(raw, ctx, fmt, currency)
+    raw = raw.with_columns(_currency=currencies)
     frame, skipped = parse(raw, ctx)
-    frame = frame.with_columns(currency=pl.lit(currency), source=pl.lit(source_id)).select(
-        schema.FLOWS_SCHEMA.names()
-    )
+    for reason, count in skipped.items():
+        ctx.skip(reason, count)
+    frame = frame.with_columns(currency=pl.col("_currency"), source=pl.lit(source_id))
+    rows = frame["_row"]
+    frame = frame.select(schema.FLOWS_SCHEMA.names())
     frame = frame.cast(dict(schema.FLOWS_SCHEMA))  # type: ignore[arg-type]
     schema.validate(frame)
     keys = ["exporter", "importer", "reporter", "period", "frequency", "product"]
-    dupes = frame.with_row_index("_i").filter(pl.struct(keys).is_duplicated())
+    dupes = frame.with_columns(_row=rows).filter(pl.struct(keys).is_duplicated())
     if dupes.height:
+        first = dupes.row(0, named=True)
+        same = dupes.filter(
+            pl.all_horizontal(
+                [pl.col(k).eq_missing(pl.lit(first[k], dtype=frame.schema[k])) for k in keys]
+            )
+        )
+        flow = (
+            f"{first['exporter']} to {first['importer']}, {first['period']:%Y-%m}, "
+            f"product {first['product']}"
+            + (f", reported by {first['reporter']}" if first["reporter"] else "")
+        )
+        more = dupes.height - same.height
         raise BadFile(
-            f"{path}: the same flow appears twice (e.g. {dict(dupes.row(0, named=True))})",
+            f"{path}, {ctx.where(same['_row'].to_list())}: the same flow appears twice "
+            f"({flow})" + (f"; {more} more duplicated row(s)" if more else ""),
             hint="the file may hold overlapping breakdowns; keep one row per flow",
         )
     if frame["frequency"].n_unique() > 1:
@@ -168,7 +279,98 @@ def read(
             f"{path}: mixes annual and monthly rows",
             hint="import the annual and the monthly rows as two files",
         )
-    return Imported(frame=frame, format=fmt, rows_read=raw.height, skipped=skipped)
+    return Imported(frame=frame, format=fmt, rows_read=raw.height, skipped=dict(ctx.skipped))
+
+
+def _csv_error(path: Path, exc: Exception) -> BadFile:
+    """Name the line of a malformed CSV: polars' own message has none."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader, [])
+            for row in reader:
+                if len(row) > len(header):
+                    return BadFile(
+                        f"{path}, line {reader.line_num}: {len(row)} fields where the header "
+                        f"has {len(header)}",
+                        hint='a value holding a comma must be quoted ("1,234"), or the '
+                        "line has an extra separator; nothing was imported",
+                    )
+    except (OSError, csv.Error) as err:
+        return BadFile(f"{path}: cannot read as CSV ({err})")
+    return BadFile(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})")
+
+
+def _currencies(
+    raw: pl.DataFrame, ctx: FileContext, fmt: ImportFormat, stated: str | None
+) -> pl.Series:
+    """The currency of each row: its own ``currency`` column, else --currency, else USD.
+
+    A file in which some rows name a currency and others do not, and the named and
+    unnamed ones differ, is refused: which figures are in which currency is a guess.
+    """
+    if fmt in USD_FORMATS:
+        if stated not in (None, "USD"):
+            raise BadFile(
+                f"{ctx.path}: {PUBLISHERS[fmt]} values are in US dollars, not {stated}",
+                hint="drop --currency",
+            )
+        return pl.Series([_USD] * raw.height, dtype=pl.String)
+    usd_column = fmt is ImportFormat.TIDY and "valueusd" in raw.columns
+    if usd_column and stated not in (None, "USD"):
+        raise BadFile(
+            f"{ctx.path}: the value column is value_usd, but --currency says {stated}",
+            hint="rename the column to value, or drop --currency",
+        )
+    default = "USD" if usd_column else stated
+    no_column = "currency" not in raw.columns
+    if no_column or raw["currency"].str.strip_chars().fill_null("").eq("").all():
+        if default is None:
+            if fmt is ImportFormat.TIDY:
+                raise BadFile(
+                    f"{ctx.path}: the value column does not say its currency",
+                    hint="name it value_usd, add a currency column, or pass --currency",
+                )
+            default = _USD
+        return pl.Series([default] * raw.height, dtype=pl.String)
+    named = raw["currency"].str.strip_chars().str.to_uppercase()
+    named = pl.Series(
+        [None if c is None or c == "" else c for c in named.to_list()], dtype=pl.String
+    )
+    ctx.fail(
+        raw,
+        named.is_not_null() & ~named.str.contains(r"^[A-Z]{3}$").fill_null(False),
+        "currency must be an ISO 4217 code such as USD",
+        "currency",
+    )
+    if usd_column:
+        ctx.fail(
+            raw, named.is_not_null() & (named != "USD"), "a value_usd row not in USD", "currency"
+        )
+    if stated is not None:
+        ctx.fail(
+            raw,
+            named.is_not_null() & (named != stated),
+            f"currency differs from --currency {stated}",
+            "currency",
+        )
+    unnamed = named.is_null()
+    if unnamed.any():
+        # Rows without a currency take --currency (or USD for value_usd); with neither,
+        # guessing that they share the named rows' currency is how yen became dollars.
+        if default is None:
+            kinds = sorted(named.drop_nulls().unique().to_list())
+            ctx.fail(
+                raw,
+                unnamed,
+                f"no currency on this row, while others name {', '.join(kinds)}",
+                "currency",
+            )
+        named = named.fill_null(default)
+    return named
+
+
+_USD = "USD"
 
 
 def _stringify(record: Any) -> dict[str, str | None]:
@@ -184,6 +386,18 @@ class FileContext:
     offset: int
     year: int | None
     baci_codes: Path | None
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, filled by parsers
+
+    def skip(self, reason: str, rows: int) -> None:
+        """Count rows left out on purpose; the import summary names each reason."""
+        if rows:
+            self.skipped[reason] = self.skipped.get(reason, 0) + rows
+
+    def where(self, rows: list[int]) -> str:
+        """'line 7' or 'lines 3, 7' for 0-based data row numbers."""
+        shown = [str(r + self.offset) for r in rows[:5]]
+        more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
+        return f"{self.label}{'s' if len(rows) > 1 else ''} {', '.join(shown)}{more}"
 
     def fail(
         self, raw: pl.DataFrame, mask: pl.Series, what: str, column: str | None = None
@@ -221,6 +435,8 @@ def _country_map() -> dict[str, str]:
         if country.m49:
             out.setdefault(str(int(country.m49)), iso3)
     out.update({"W00": WORLD, "WLD": WORLD, "0": WORLD})
+    # Retired ISO3 codes still used by older datasets (CEPII's gravity table).
+    out.update({"ROM": "ROU", "ZAR": "COD", "TMP": "TLS"})
     return out
 
 
@@ -239,8 +455,21 @@ def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0)
         "value is not a number",
         column,
     )
+    ctx.fail(
+        raw,
+        values.is_not_null() & ~values.is_finite().fill_null(True),
+        "value is not a finite number",
+        column,
+    )
     ctx.fail(raw, values < 0, "negative trade value", column)
-    return values * scale
+    scaled = values * scale
+    ctx.fail(
+        raw,
+        scaled.is_not_null() & ~scaled.is_finite().fill_null(True),
+        "value is too large",
+        column,
+    )
+    return scaled
 
 
 def _periods(raw: pl.DataFrame, ctx: FileContext, column: str) -> tuple[pl.Series, pl.Series]:
@@ -285,8 +514,15 @@ def _finish(
 ) -> pl.DataFrame:
     ctx.fail(raw, exporter.is_null(), "unknown exporter country code")
     ctx.fail(raw, importer.is_null(), "unknown importer country code")
+    ctx.skip("rows with an empty value", int(value.is_null().sum()))
+    ctx.skip(
+        "rows where a country trades with itself (reporter = partner)",
+        int((value.is_not_null() & (exporter == importer)).sum()),
+    )
     return pl.DataFrame(
         {
+            "_row": raw["_row"],
+            "_currency": raw["_currency"],
             "exporter": exporter,
             "importer": importer,
             "reporter": reporter
@@ -304,6 +540,8 @@ def _finish(
 
 
 def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
+    if "valueusd" not in raw.columns and "value" in raw.columns:
+        raw = raw.rename({"value": "valueusd"})
     ctx.need(raw, "reporter", "partner", "flow", "period", "valueusd")
     from tradecli.codes import resolve_country
     from tradecli.errors import UnknownCountry
@@ -324,7 +562,7 @@ def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, 
     ctx.fail(raw, ~(exports | imports).fill_null(False), "flow must be exports or imports", "flow")
     period, frequency = _periods(raw, ctx, "period")
     value = _value(raw, ctx, "valueusd")
-    ctx.fail(raw, value.is_null(), "value_usd is empty", "valueusd")
+    ctx.fail(raw, value.is_null(), "the value is empty", "valueusd")
     exporter = pl.select(pl.when(exports).then(reporter).otherwise(partner)).to_series()
     importer = pl.select(pl.when(exports).then(partner).otherwise(reporter)).to_series()
     product = _product(raw, ctx, "product")
@@ -332,6 +570,26 @@ def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, 
 
 
 def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
+    if "primaryvalue" not in raw.columns and "primaryvalueusd" in raw.columns:
+        raw = raw.rename({"primaryvalueusd": "primaryvalue"})
+    if "period" not in raw.columns and "refyear" in raw.columns:
+        # Extracts written by the common clients carry refYear (and refMonth) only.
+        month = (
+            raw["refmonth"].str.strip_chars().fill_null("")
+            if "refmonth" in raw.columns and "freqcode" in raw.columns
+            else pl.Series([""] * raw.height, dtype=pl.String)
+        )
+        monthly = (
+            raw["freqcode"].str.strip_chars().str.to_uppercase() == "M"
+            if "freqcode" in raw.columns
+            else pl.Series([False] * raw.height)
+        )
+        period = pl.select(
+            pl.when(monthly.fill_null(False))
+            .then(raw["refyear"].str.strip_chars() + month.str.zfill(2))
+            .otherwise(raw["refyear"].str.strip_chars())
+        ).to_series()
+        raw = raw.with_columns(period=period)
     ctx.need(raw, "reporteriso", "partneriso", "flowcode", "period", "primaryvalue")
     skipped: dict[str, int] = {}
     keep = pl.lit(True)
@@ -365,28 +623,9 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     importer = pl.select(pl.when(exports).then(partner).otherwise(reporter)).to_series()
     product = _product(raw, ctx, "cmdcode")
     frame = _finish(raw, ctx, exporter, importer, reporter, period, frequency, product, value)
-    return frame, skipped
-
-
-def _baci(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
-    ctx.need(raw, "t", "i", "j", "k", "v")
-    codes = baci_code_table(ctx)
-    exporter = (
-        raw["i"].str.strip_chars().replace_strict(codes, default=None, return_dtype=pl.String)
-    )
-    importer = (
-        raw["j"].str.strip_chars().replace_strict(codes, default=None, return_dtype=pl.String)
-    )
-    ctx.fail(raw, exporter.is_null(), "unknown BACI country code", "i")
-    ctx.fail(raw, importer.is_null(), "unknown BACI country code", "j")
-    year = raw["t"].str.strip_chars()
-    ctx.fail(raw, ~year.str.contains(r"^\d{4}$").fill_null(False), "year must be YYYY", "t")
-    period = (year + "0101").str.to_date("%Y%m%d")
-    product = raw["k"].str.strip_chars().str.zfill(6)
-    ctx.fail(raw, ~product.str.contains(r"^\d{6}$").fill_null(False), "k must be an HS6 code", "k")
-    value = _value(raw, ctx, "v", scale=1000.0)  # BACI values are thousands of USD
-    frequency = pl.Series(["year"] * raw.height, dtype=pl.String)
-    return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
+    for reason, count in skipped.items():
+        ctx.skip(reason, count)
+    return frame, {}
 
 
 def baci_code_table(ctx: FileContext) -> dict[str, str]:
@@ -478,4 +717,50 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
             )
             product = pl.Series([f"S{i:02d}" for i in ids], dtype=pl.String)
     value = _value(raw, ctx, "tradevalue")
+    return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
+
+
+def _ots(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
+    """Open Trade Statistics ``yrp`` (and ``yrpc``) tables: exports and imports side by side.
+
+    Each row is the reporter's own report of both flows with the partner, in USD.
+    """
+    ctx.need(raw, "year", "reporteriso", "partneriso", "tradevalueusdexp", "tradevalueusdimp")
+    reporter = raw.select(_iso3(pl.col("reporteriso"))).to_series()
+    partner = raw.select(_iso3(pl.col("partneriso"))).to_series()
+    ctx.fail(raw, reporter.is_null(), "unknown reporter country code", "reporteriso")
+    ctx.fail(raw, partner.is_null(), "unknown partner country code", "partneriso")
+    period, frequency = _periods(raw, ctx, "year")
+    product_col = next((c for c in ("commoditycode", "productcode") if c in raw.columns), None)
+    product = _product(raw, ctx, product_col)
+    parts = []
+    for column, exports in (("tradevalueusdexp", True), ("tradevalueusdimp", False)):
+        value = _value(raw, ctx, column)
+        parts.append(
+            _finish(
+                raw,
+                ctx,
+                reporter if exports else partner,
+                partner if exports else reporter,
+                reporter,
+                period,
+                frequency,
+                product,
+                value,
+            )
+        )
+    return pl.concat(parts), {}
+
+
+def _gravity(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
+    """CEPII's gravity table: ``iso_o`` exports to ``iso_d``, flow in millions of USD."""
+    column = "flowmusd" if "flowmusd" in raw.columns else "flow"
+    ctx.need(raw, "isoo", "isod", "year", column)
+    exporter = raw.select(_iso3(pl.col("isoo"))).to_series()
+    importer = raw.select(_iso3(pl.col("isod"))).to_series()
+    ctx.fail(raw, exporter.is_null(), "unknown origin country code", "isoo")
+    ctx.fail(raw, importer.is_null(), "unknown destination country code", "isod")
+    period, frequency = _periods(raw, ctx, "year")
+    value = _value(raw, ctx, column, scale=1e6)  # millions of USD
+    product = pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
     return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}

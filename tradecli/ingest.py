@@ -8,6 +8,7 @@ reports what was stored.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from tradecli import schema
+from tradecli import fsutil, schema
 from tradecli.importer_options import ImportFormat
 from tradecli.importers import (
     PUBLISHERS,
@@ -27,18 +28,96 @@ from tradecli.importers import (
     read,
 )
 
+# HS chapters that exist (77 is reserved); a level is complete when every one appears.
+HS_CHAPTERS = frozenset(f"{c:02d}" for c in range(1, 98) if c != 77)
+SECTIONS = frozenset(f"S{s:02d}" for s in range(1, 22))
+LEVELS = ("section", "hs2", "hs4", "hs6")  # coarsest first
 
-def add_derived_totals(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
-    """Add TOTAL rows (the sum of the products) where a flow has products but no total.
 
-    Product-level files such as BACI carry no totals; balances need them. The
-    derived rows keep the file's source id, and the import summary says they
-    were derived.
+def level_of(code: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(code == schema.TOTAL)
+        .then(pl.lit("total"))
+        .when(code.str.starts_with("S"))
+        .then(pl.lit("section"))
+        .otherwise(pl.lit("hs") + code.str.len_chars().cast(pl.String))
+    )
+
+
+def coverage_of(frame: pl.DataFrame, *, complete: str | None = None) -> dict[str, Any]:
+    """What the file covers: total trade, or which products.
+
+    Total trade is covered by a declared TOTAL row, or by a complete product level:
+    ``complete`` names it when the publisher says so (a BACI file is every HS6
+    product), otherwise a level is complete when its codes span every HS chapter
+    (or all 21 sections). Totals are derived from that one level only.
     """
+    codes = (
+        frame.lazy()
+        .select(pl.col("product").unique())
+        .with_columns(level=level_of(pl.col("product")))
+        .collect()
+    )
+    declared = bool((codes["level"] == "total").any())
+    by_level = {
+        lv: set(codes.filter(pl.col("level") == lv)["product"].to_list())
+        for lv in LEVELS
+        if (codes["level"] == lv).any()
+    }
+    chapters = sorted({c[:2] for lv, cs in by_level.items() if lv != "section" for c in cs})
+    complete_levels = [
+        lv
+        for lv, cs in by_level.items()
+        if lv == complete
+        or (lv == "section" and cs >= SECTIONS)
+        or (lv != "section" and {c[:2] for c in cs} >= HS_CHAPTERS)
+    ]
+    level = complete_levels[0] if complete_levels else None
+    partial_products = [] if level else sorted(c for cs in by_level.values() for c in cs)
+    return {
+        "total": declared or level is not None,
+        "declared_total": declared,
+        "derived_from": level,
+        "levels": [lv for lv in LEVELS if lv in by_level],
+        "complete_levels": complete_levels,
+        "products": partial_products,
+        "chapters": chapters,
+    }
+
+
+def describe_coverage(coverage: dict[str, Any]) -> str:
+    """One line for the import summary: total trade, or which products."""
+    if coverage["total"]:
+        how = (
+            "declared TOTAL rows"
+            if coverage["declared_total"] and not coverage["derived_from"]
+            else f"summed from the complete {coverage['derived_from'].upper()} level"
+            if not coverage["declared_total"]
+            else f"declared TOTAL rows, else summed from {coverage['derived_from'].upper()}"
+        )
+        return f"total trade ({how})"
+    products = coverage["products"]
+    more = f" and {len(products) - 8} more" if len(products) > 8 else ""
+    shown = ", ".join(products[:8]) + more
+    return (
+        f"some products only ({shown}); no total is derived from them, "
+        "so this file gives no total-trade figures"
+    )
+
+
+def add_derived_totals(frame: pl.DataFrame, level: str | None) -> tuple[pl.DataFrame, int]:
+    """Add TOTAL rows, summed from the products of ONE complete ``level``, where a flow has none.
+
+    With no complete level (``level`` None) nothing is derived: a file of a few
+    products is not total trade. The derived rows keep the file's source id, and
+    the import summary says they were derived.
+    """
+    if level is None:
+        return frame, 0
     keys = ["exporter", "importer", "reporter", "period", "frequency", "currency", "source"]
     has_total = frame.filter(pl.col("product") == schema.TOTAL).select(keys).unique()
     derived = (
-        frame.filter(pl.col("product") != schema.TOTAL)
+        frame.filter(level_of(pl.col("product")) == level)
         .group_by(keys)
         .agg(pl.col("value").sum())
         .join(has_total, on=keys, how="anti", nulls_equal=True)
@@ -58,95 +137,246 @@ BACI_SCHEMA = {
     "v": pl.Float64,
     "q": pl.String,
 }
+SLICE_ROWS = 750_000  # rows of one year held at once (about 150 MB with their strings)
+BACI_COVERAGE_LEVEL = "hs6"  # BACI is every HS6 product: totals are summed from it
 
 
 @dataclass(frozen=True)
-class FastBaci:
-    partitions: Iterator[pl.DataFrame]
-    rows: int
-    first_year: int
-    last_year: int
+class BaciYear:
+    """One BACI year file: where it is, and the year its name says (None if unnamed)."""
+
+    path: Path
+    year: int | None
+    shown: str | None = None  # how messages name it: "release.zip:member.csv" for a zip member
+
+    @property
+    def name(self) -> str:
+        return self.shown or str(self.path)
 
 
-def baci_fast(
-    path: Path, *, baci_codes: Path | None, currency: str, source_id: str
-) -> FastBaci | None:
-    """Read a clean BACI file with typed columns, validating with integer arithmetic.
+def baci_mapping(ctx: FileContext) -> dict[int, str]:
+    return {int(c): iso3 for c, iso3 in baci_code_table(ctx).items() if c.isdigit()}
 
-    The file is held as five numeric columns (about 28 bytes a row, 280 MB for
-    10 million rows); country codes become ISO3 strings one exporter at a time,
-    as each partition is written. Returns None when any row is not clean (a
-    parse error, an unknown code, a bad value): the caller then uses ``read``,
-    which names the line.
+
+def _bad_row(path: Path, mapping: dict[int, str], year: int | None, shown: str) -> BadFile:
+    """Find the first bad line of a BACI CSV, streaming; the typed read only said 'bad'."""
+    ctx = FileContext(path=path, label="line", offset=2, year=None, baci_codes=None)
+    known = pl.Series(list(mapping), dtype=pl.Int64).implode()
+    text = pl.scan_csv(path, infer_schema=False, row_index_name="_row", null_values=["NA"])
+    text = text.rename(
+        {c: normalise_column(c) for c in text.collect_schema().names() if c != "_row"}
+    )
+    num = {c: pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in "tijkv"}
+    checks: list[tuple[str, pl.Expr, str]] = [
+        ("t", num["t"].is_null() | ~num["t"].is_between(1900, 2999), "year must be YYYY"),
+        ("i", ~num["i"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
+        ("j", ~num["j"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
+        ("k", num["k"].is_null() | ~num["k"].is_between(0, 999_999), "k must be an HS6 code"),
+        ("v", num["v"].is_null(), "value is not a number"),
+        ("v", ~num["v"].is_finite(), "value is not a finite number"),
+        ("v", num["v"] < 0, "negative trade value"),
+        ("v", ~(num["v"] * 1000.0).is_finite(), "value is too large"),
+    ]
+    if year is not None:
+        checks.append(("t", num["t"] != year, f"year differs from the file name's {year}"))
+    for column, bad, what in checks:
+        hit = text.filter(bad.fill_null(True)).head(1).collect()
+        if hit.height:
+            row = hit.row(0, named=True)
+            return BadFile(
+                f"{shown}, {ctx.where([row['_row']])}: {what} ({column}={row[column]!r})",
+                hint="fix or remove the row; nothing was imported",
+            )
+    return BadFile(f"{shown}: not a BACI file (t,i,j,k,v,q with numbers)")
+
+
+def baci_slices(
+    year: BaciYear, mapping: dict[int, str], work: Path
+) -> tuple[list[pl.LazyFrame], dict[str, Any]]:
+    """Validate one BACI CSV with typed, streaming reads; return its exporter slices.
+
+    The CSV is parsed once into a numeric parquet file in ``work`` (streaming: memory
+    does not grow with the file); each slice is a range of exporters of at most
+    about SLICE_ROWS rows, read back from it. A bad row raises BadFile naming its line.
     """
-    ctx = FileContext(path=path, label="line", offset=2, year=None, baci_codes=baci_codes)
-    mapping = {int(c): iso3 for c, iso3 in baci_code_table(ctx).items() if c.isdigit()}
-    with open(path, encoding="utf-8") as f:
-        if [normalise_column(c) for c in f.readline().strip().split(",")][:6] != list(BACI_SCHEMA):
-            return None
-    try:
-        raw = (
-            pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"])
-            .select("t", "i", "j", "k", "v")
-            .filter(pl.col("i") != pl.col("j"))
-            .collect()
+    path = year.path
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
+        header = [normalise_column(c) for c in f.readline().strip().split(",")]
+    if header[:5] != list(BACI_SCHEMA)[:5]:
+        raise BadFile(
+            f"{year.name}: not a BACI file: expected columns t, i, j, k, v, q; "
+            f"found {', '.join(header[:8])}"
         )
-    except Exception:  # a value that does not parse: let the careful path find the line
-        return None
-    known = pl.Series(list(mapping), dtype=pl.Int32)
-    bad = raw.select(
+    numeric = work / f"numeric-{path.stem}.parquet"
+    try:
         (
-            ~pl.col("i").is_in(known.implode())
-            | ~pl.col("j").is_in(known.implode())
-            | pl.col("v").is_null()
-            | (pl.col("v") < 0)
-            | ~pl.col("k").is_between(0, 999_999)
-            | ~pl.col("t").is_between(1900, 2999)
-            | pl.any_horizontal(pl.all().is_null())
-        ).any()
-    ).item()
-    if bad or raw.is_empty():
-        return None
-    years = raw.select(lo=pl.col("t").min(), hi=pl.col("t").max()).row(0)
+            pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
+            .select("t", "i", "j", "k", "v")
+            .sink_parquet(numeric)
+        )
+    except Exception:  # a value that does not parse: find and name its line
+        raise _bad_row(path, mapping, year.year, year.name) from None
+    known = pl.Series(list(mapping), dtype=pl.Int32).implode()
+    checks = (
+        pl.scan_parquet(numeric)
+        .select(
+            rows=pl.len(),
+            bad=(
+                ~pl.col("i").is_in(known)
+                | ~pl.col("j").is_in(known)
+                | pl.col("v").is_null()
+                | (pl.col("v") < 0)
+                | ~pl.col("v").is_finite()
+                | ~(pl.col("v") * 1000.0).is_finite()
+                | ~pl.col("k").is_between(0, 999_999)
+                | ~pl.col("t").is_between(1900, 2999)
+                | (pl.lit(False) if year.year is None else pl.col("t") != year.year)
+                | pl.any_horizontal(pl.all().is_null())
+            ).sum(),
+            self_trade=(pl.col("i") == pl.col("j")).sum(),
+            lo=pl.col("t").min(),
+            hi=pl.col("t").max(),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    if checks["bad"]:
+        raise _bad_row(path, mapping, year.year, year.name)
+    counts = (
+        pl.scan_parquet(numeric)
+        .filter(pl.col("i") != pl.col("j"))
+        .group_by("i")
+        .len()
+        .collect()
+        .with_columns(iso=pl.col("i").replace_strict(mapping, return_dtype=pl.String))
+        .sort("iso")
+    )
+    slices: list[pl.LazyFrame] = []
+    bucket: list[int] = []
+    held = 0
+    for code, n in counts.select("i", "len").iter_rows():
+        if bucket and held + n > SLICE_ROWS:
+            slices.append(_slice(numeric, bucket))
+            bucket, held = [], 0
+        bucket.append(code)
+        held += n
+    if bucket:
+        slices.append(_slice(numeric, bucket))
+    return slices, checks
 
-    # Integer ranks in ISO3 order: sorting on them is several times faster than on
-    # strings and gives the order the cache wants (importer, period, product).
+
+def _slice(numeric: Path, exporters: list[int]) -> pl.LazyFrame:
+    return pl.scan_parquet(numeric).filter(
+        pl.col("i").is_in(pl.Series(exporters, dtype=pl.Int32).implode())
+        & (pl.col("i") != pl.col("j"))
+    )
+
+
+def baci_canonical(
+    part: pl.DataFrame, mapping: dict[int, str], path: Path, source_id: str
+) -> pl.DataFrame:
+    """BACI rows (numeric) -> canonical flows with derived TOTAL rows, sorted for the cache."""
+    # One int64 key in the order the cache wants (exporter, importer, year, TOTAL then
+    # products): ranks follow ISO3 order. Sorting and duplicate checks on one integer
+    # are several times faster than on four columns or on strings.
     rank = {code: n for n, (code, _iso3) in enumerate(sorted(mapping.items(), key=lambda x: x[1]))}
+    pair = (
+        pl.col("i").replace_strict(rank, return_dtype=pl.Int64) * 1000
+        + pl.col("j").replace_strict(rank, return_dtype=pl.Int64)
+    ) * 10_000 + pl.col("t").cast(pl.Int64)
+    keyed = part.with_columns(_key=pair * 10_000_000 + pl.col("k") + 1)
+    if keyed.select(pl.col("_key").is_duplicated().any()).item():
+        raise BadFile(
+            f"{path}: the same flow (t, i, j, k) appears twice",
+            hint="the file may hold overlapping rows; keep one row per flow",
+        )
+    totals = (
+        keyed.group_by("i", "j", "t")
+        .agg(pl.col("v").sum(), _key=(pl.col("_key").first() // 10_000_000) * 10_000_000)
+        .with_columns(k=pl.lit(-1, pl.Int64))  # key ends in 0: sorts before the products
+    )
+    return (
+        pl.concat([keyed, totals.select(keyed.columns)])
+        .sort("_key")
+        .lazy()
+        .select(
+            exporter=pl.col("i").replace_strict(mapping, return_dtype=pl.String),
+            importer=pl.col("j").replace_strict(mapping, return_dtype=pl.String),
+            reporter=pl.lit(None, pl.String),
+            period=pl.date(pl.col("t"), 1, 1),
+            frequency=pl.lit("year"),
+            product=pl.when(pl.col("k") < 0)
+            .then(pl.lit(schema.TOTAL))
+            .otherwise(pl.col("k").cast(pl.String).str.zfill(6)),
+            value=pl.col("v") * 1000.0,  # BACI values are thousands of USD
+            currency=pl.lit("USD"),
+            source=pl.lit(source_id),
+        )
+        .collect()
+    )
 
-    def partitions() -> Iterator[pl.DataFrame]:
-        for part in raw.partition_by("i", maintain_order=False):
-            if part.select(pl.struct("j", "t", "k").is_duplicated().any()).item():
-                raise BadFile(
-                    f"{path}: the same flow (t, i, j, k) appears twice",
-                    hint="the file may hold overlapping rows; keep one row per flow",
-                )
-            totals = (
-                part.group_by("i", "j", "t")
-                .agg(pl.col("v").sum())
-                .with_columns(
-                    k=pl.lit(-1, pl.Int64)  # sorts after no product below; shown as TOTAL
-                )
-            )
-            both = pl.concat([part, totals.select(part.columns)])
-            both = both.with_columns(
-                _rank=pl.col("j").replace_strict(rank, return_dtype=pl.Int32),
-                _total=pl.col("k") < 0,
-            ).sort("_rank", "t", "_total", "k")
-            yield both.select(
-                exporter=pl.col("i").replace_strict(mapping, return_dtype=pl.String),
-                importer=pl.col("j").replace_strict(mapping, return_dtype=pl.String),
-                reporter=pl.lit(None, pl.String),
-                period=pl.date(pl.col("t"), 1, 1),
-                frequency=pl.lit("year"),
-                product=pl.when(pl.col("_total"))
-                .then(pl.lit(schema.TOTAL))
-                .otherwise(pl.col("k").cast(pl.String).str.zfill(6)),
-                value=pl.col("v") * 1000.0,  # BACI values are thousands of USD
-                currency=pl.lit(currency),
-                source=pl.lit(source_id),
-            )
 
-    return FastBaci(partitions(), raw.height, int(years[0]), int(years[1]))
+@dataclass
+class BaciStats:
+    rows_read: int = 0
+    rows: int = 0
+    totals: int = 0
+    self_trade: int = 0
+    first_year: int = 9999
+    last_year: int = 0
+
+
+def write_baci(
+    years: list[BaciYear],
+    mapping: dict[int, str],
+    build: Path,
+    source_id: str,
+    *,
+    opened: Any = None,
+    stats: BaciStats,
+) -> tuple[int, set[str]]:
+    """Write BACI year files into ``build`` as ``part-{year}-{slice}.parquet``.
+
+    One year, and of it one exporter slice, at a time: memory is bounded by
+    SLICE_ROWS whatever the size of the release. ``opened(year)`` is a context
+    manager giving the CSV's path (a zip member extracted to a temp file).
+    """
+    import contextlib
+
+    from tradecli.cache import DATASET_ROW_GROUP
+
+    countries: set[str] = set()
+    work = build / "_work"
+    work.mkdir()
+    for year in years:
+        with (opened or (lambda y: contextlib.nullcontext(y)))(year) as local:
+            slices, checks = baci_slices(local, mapping, work)
+            stats.rows_read += int(checks["rows"])
+            stats.self_trade += int(checks["self_trade"])
+            if checks["rows"]:
+                stats.first_year = min(stats.first_year, int(checks["lo"]))
+                stats.last_year = max(stats.last_year, int(checks["hi"]))
+            tag = year.year if year.year is not None else local.path.stem
+            for n, lazy in enumerate(slices):
+                frame = baci_canonical(lazy.collect(), mapping, local.path, source_id)
+                frame.write_parquet(
+                    build / f"part-{tag}-{n:03d}.parquet",
+                    row_group_size=DATASET_ROW_GROUP,
+                    statistics=True,
+                )
+                totals = int((frame["product"] == schema.TOTAL).sum())
+                stats.rows += frame.height
+                stats.totals += totals
+                countries.update(frame["exporter"].unique().to_list())
+                countries.update(frame["importer"].unique().to_list())
+                del frame
+        for tmp in work.iterdir():
+            tmp.unlink()
+    work.rmdir()
+    return stats.rows, countries
+
+
+SELF_TRADE = "rows where a country trades with itself (reporter = partner)"
 
 
 @dataclass(frozen=True)
@@ -159,8 +389,20 @@ class ImportSummary:
     start: str
     end: str
     content: str  # "totals", "products" or "products and totals"
-    skipped: dict[str, int]
+    skipped: dict[str, int]  # reason -> rows left out
     entry: Path
+    coverage: dict[str, Any]
+    currency: str  # one code, or several joined by "," when each row names its own
+
+
+def refuse_skips(path: Path, skipped: dict[str, int]) -> None:
+    """--strict: any row left out is an error naming every reason."""
+    if skipped:
+        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
+        raise BadFile(
+            f"{path}: --strict, and rows would be skipped: {reasons}",
+            hint="fix the file, or import without --strict to skip them",
+        )
 
 
 def import_into_cache(
@@ -170,7 +412,8 @@ def import_into_cache(
     *,
     baci_codes: Path | None = None,
     year: int | None = None,
-    currency: str = "USD",
+    currency: str | None = None,
+    strict: bool = False,
 ) -> ImportSummary:
     """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing."""
     import hashlib
@@ -190,38 +433,48 @@ def import_into_cache(
         "publisher": PUBLISHERS[fmt],
         "format": fmt.value,
     }
-    fast = None
     if fmt is ImportFormat.BACI:
-        fast = baci_fast(path, baci_codes=baci_codes, currency=currency, source_id=source_id)
-    if fast is not None:
-        start, end = Period(fast.first_year), Period(fast.last_year)
-        rows_read, skipped, derived = fast.rows, {}, -1  # every BACI total is derived
-        partitions: Any = fast.partitions
-        presorted = True
-    else:
-        imported = read(
-            path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
+        if currency not in (None, "USD"):
+            raise BadFile(
+                f"{path}: {PUBLISHERS[fmt]} values are in US dollars, not {currency}",
+                hint="drop --currency",
+            )
+        ctx = FileContext(path=path, label="line", offset=2, year=None, baci_codes=baci_codes)
+        return _store_baci(
+            cache,
+            [BaciYear(path, None)],
+            baci_mapping(ctx),
+            key=key,
+            source_id=source_id,
+            annotations=annotations,
+            url=str(path.resolve()),
+            cube=path.name,
+            strict=strict,
         )
-        frame, derived = add_derived_totals(imported.frame)
-        if frame.is_empty():
-            raise BadFile(f"{path}: nothing to import after skipping non-country rows")
-        frequency = Frequency(frame["frequency"][0])
-        start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
-        end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
-        rows_read, skipped = imported.rows_read, imported.skipped
-        partitions = frame.partition_by("exporter")
-        presorted = False
-    annotations.update(rows_read=rows_read, skipped=skipped)
+    imported = read(
+        path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
+    )
+    skipped = imported.skipped
+    if strict:
+        refuse_skips(path, skipped)
+    coverage = coverage_of(imported.frame)
+    frame, derived = add_derived_totals(imported.frame, coverage["derived_from"])
+    if frame.is_empty():
+        raise BadFile(f"{path}: nothing to import after skipping non-country rows")
+    frequency = Frequency(frame["frequency"][0])
+    start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
+    end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
+    currencies = sorted(frame["currency"].unique().to_list())
+    annotations.update(rows_read=imported.rows_read, skipped=skipped, coverage=coverage)
     entry = cache.put_dataset(
         key,
-        partitions,
+        frame.partition_by("exporter"),
         start=start,
         end=end,
         url=str(path.resolve()),
-        currency=currency,
+        currency=",".join(currencies),
         annotations=annotations,
-        cube=path.name,
-        presorted=presorted,
+        dataset=path.name,
     )
     meta = json.loads((entry / "_entry.json").read_text("utf-8"))
     stored = pl.scan_parquet(sorted(entry.glob("*.parquet")))
@@ -229,8 +482,6 @@ def import_into_cache(
     totals = int(stored.select((pl.col("product") == schema.TOTAL).sum()).collect().item())
     rows = int(meta["rows"])
     products = rows - totals
-    if derived < 0:
-        derived = totals
     content = "totals" if not products else "products" if not totals else "products and totals"
     return ImportSummary(
         source_id=source_id,
@@ -243,4 +494,278 @@ def import_into_cache(
         content=content,
         skipped=skipped,
         entry=entry,
+        coverage=coverage,
+        currency=",".join(currencies),
     )
+
+
+def _baci_coverage(chapters: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "total": True,
+        "declared_total": False,
+        "derived_from": BACI_COVERAGE_LEVEL,
+        "levels": [BACI_COVERAGE_LEVEL],
+        "complete_levels": [BACI_COVERAGE_LEVEL],
+        "products": [],
+        "chapters": chapters or [],
+    }
+
+
+def _store_baci(
+    cache: Any,
+    years: list[BaciYear],
+    mapping: dict[int, str],
+    *,
+    key: str,
+    source_id: str,
+    annotations: dict[str, Any],
+    url: str,
+    cube: str,
+    strict: bool,
+    opened: Any = None,
+    fmt: ImportFormat = ImportFormat.BACI,
+) -> ImportSummary:
+    """BACI file(s) -> one cache entry, a year and a slice at a time (bounded memory)."""
+    from tradecli.periods import Period
+
+    stats = BaciStats()
+    label = Path(url)
+
+    def build(directory: Path) -> tuple[int, set[str], Period, Period]:
+        rows, countries = write_baci(
+            years, mapping, directory, source_id, opened=opened, stats=stats
+        )
+        if not rows:
+            raise BadFile(f"{label}: no rows between two different countries")
+        skipped = {SELF_TRADE: stats.self_trade} if stats.self_trade else {}
+        if strict:
+            refuse_skips(label, skipped)
+        # The entry's metadata is written after the files: fill in what they hold.
+        annotations.update(rows_read=stats.rows_read, skipped=skipped, coverage=_baci_coverage())
+        return rows, countries, Period(stats.first_year), Period(stats.last_year)
+
+    entry = cache.put_built_dataset(
+        key,
+        build,
+        url=url,
+        currency="USD",
+        annotations=annotations,
+        dataset=cube,
+    )
+    meta = json.loads((entry / "_entry.json").read_text("utf-8"))
+    return ImportSummary(
+        source_id=source_id,
+        format=fmt,
+        flows=stats.rows,
+        derived_totals=stats.totals,
+        countries=len(meta["countries"]),
+        start=str(Period(stats.first_year)),
+        end=str(Period(stats.last_year)),
+        content="products and totals",
+        skipped=dict(annotations["skipped"]),
+        entry=entry,
+        coverage=dict(annotations["coverage"]),
+        currency="USD",
+    )
+
+
+# -- a whole BACI release -------------------------------------------------------------
+
+_RELEASE_YEAR = re.compile(r"^BACI_(HS\d\d)_Y(\d{4})_(V\d+)\.csv$", re.IGNORECASE)
+_RELEASE_COUNTRIES = re.compile(r"^country_codes_(V\d+)\.csv$", re.IGNORECASE)
+_RELEASE_PRODUCTS = re.compile(r"^product_codes_(HS\d\d)_(V\d+)\.csv$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Release:
+    """A BACI release as distributed: a zip (or a directory) of CSVs."""
+
+    source: Path
+    edition: str  # HS92, HS17, ...
+    version: str  # V202501
+    years: dict[int, str]  # year -> member name
+    sizes: dict[int, int]  # year -> uncompressed bytes
+    countries: str
+    products: str | None
+
+    @property
+    def is_zip(self) -> bool:
+        return self.source.is_file()
+
+
+def is_release(path: Path) -> bool:
+    return path.is_dir() or path.suffix.lower() == ".zip"
+
+
+def open_release(path: Path) -> Release:
+    """List a release's year files and code tables; refuse anything else by name."""
+    import zipfile
+
+    names: dict[str, int] = {}
+    if path.is_dir():
+        names = {p.name: p.stat().st_size for p in path.iterdir() if p.is_file()}
+    else:
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = {
+                    Path(i.filename).name: i.file_size for i in zf.infolist() if not i.is_dir()
+                }
+                members = {Path(i.filename).name: i.filename for i in zf.infolist()}
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise BadFile(f"{path}: not a readable zip file ({exc})") from None
+    years: dict[int, str] = {}
+    sizes: dict[int, int] = {}
+    editions, versions = set(), set()
+    countries = products = None
+    for name, size in names.items():
+        if m := _RELEASE_YEAR.match(name):
+            years[int(m.group(2))] = name
+            sizes[int(m.group(2))] = size
+            editions.add(m.group(1).upper())
+            versions.add(m.group(3).upper())
+        elif _RELEASE_COUNTRIES.match(name):
+            countries = name
+        elif _RELEASE_PRODUCTS.match(name):
+            products = name
+    if not years:
+        raise BadFile(
+            f"{path}: no BACI year files (BACI_HS92_Y2004_V202501.csv ...) in it",
+            hint="import a BACI release zip as downloaded from CEPII, or a directory of its CSVs",
+        )
+    if len(editions) > 1 or len(versions) > 1:
+        raise BadFile(
+            f"{path}: mixes BACI editions or releases ({', '.join(sorted(editions | versions))})",
+            hint="import one release (one HS edition, one version) at a time",
+        )
+    if countries is None:
+        raise BadFile(
+            f"{path}: no country_codes_V*.csv beside the year files",
+            hint="BACI's numeric country codes are read from the release's own table",
+        )
+    if not path.is_dir():
+        years = {y: members[n] for y, n in years.items()}
+        countries = members[countries]
+        products = members[products] if products else None
+    return Release(
+        source=path,
+        edition=editions.pop(),
+        version=versions.pop(),
+        years=dict(sorted(years.items())),
+        sizes=sizes,
+        countries=countries,
+        products=products,
+    )
+
+
+def import_release(
+    cache: Any, path: Path, *, strict: bool = False, progress: bool = False
+) -> ImportSummary:
+    """Import every year of a BACI release into ONE cache entry, in bounded memory.
+
+    The entry's key is the edition (``baci-HS92``): importing a newer release of
+    the same edition replaces the older one atomically. Zip members are extracted
+    one at a time to a temp file in the cache's tmp dir, and each year is read in
+    exporter slices; nothing is visible to queries until the whole release is in.
+    """
+    import contextlib
+    import io
+    import zipfile
+
+    release = open_release(path)
+    if release.is_zip:
+        with zipfile.ZipFile(path) as archive:
+            codes_bytes = archive.read(release.countries)
+    else:
+        codes_bytes = (path / release.countries).read_bytes()
+    try:
+        codes = pl.read_csv(io.BytesIO(codes_bytes), infer_schema=False, encoding="utf8-lossy")
+    except Exception as exc:
+        raise BadFile(f"{path}: cannot read {release.countries} ({exc})") from None
+    codes = codes.rename({c: normalise_column(c) for c in codes.columns})
+    if not {"countrycode", "countryiso3"} <= set(codes.columns):
+        raise BadFile(
+            f"{path}: {release.countries} needs columns country_code and country_iso3; "
+            f"found {', '.join(codes.columns)}"
+        )
+    mapping = {
+        int(c.strip()): iso.strip()
+        for c, iso in codes.select("countrycode", "countryiso3").iter_rows()
+        if c and iso and c.strip().isdigit()
+    }
+    source_id = f"import:BACI_{release.edition}_{release.version}"
+    annotations: dict[str, Any] = {
+        "source_id": source_id,
+        "title": f"CEPII BACI {release.edition} release {release.version} (imported)",
+        "publisher": PUBLISHERS[ImportFormat.BACI],
+        "format": ImportFormat.BACI.value,
+        "release": {
+            "edition": release.edition,
+            "version": release.version,
+            "years": list(release.years),
+            "products_table": release.products,
+        },
+    }
+    total_bytes = sum(release.sizes.values())
+
+    with contextlib.ExitStack() as stack:
+        advance: Any = lambda n: None  # noqa: E731
+        if progress:
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            bar = stack.enter_context(
+                Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    DownloadColumn(),
+                    TransferSpeedColumn(),
+                    TimeRemainingColumn(),
+                    transient=True,
+                )
+            )
+            task = bar.add_task(f"BACI {release.edition} {release.version}", total=total_bytes)
+            advance = lambda n: bar.advance(task, n)  # noqa: E731
+        zf: zipfile.ZipFile | None = (
+            stack.enter_context(zipfile.ZipFile(path)) if release.is_zip else None
+        )
+
+        @contextlib.contextmanager
+        def opened(year: BaciYear) -> Iterator[BaciYear]:
+            assert year.year is not None
+            member = release.years[year.year]
+            if zf is None:
+                yield BaciYear(path / member, year.year)
+                advance(release.sizes[year.year])
+                return
+            # In the cache's tmp/, named by our pid: a killed import leaves debris the
+            # next writer sweeps, never a visible entry.
+            local = fsutil.scratch_path(cache.tmp_dir, Path(member).name)
+            try:
+                with zf.open(member) as src, open(local, "wb") as dst:
+                    while block := src.read(4 << 20):
+                        dst.write(block)
+                        advance(len(block))
+                yield BaciYear(local, year.year, shown=f"{path.name}:{member}")
+            finally:
+                local.unlink(missing_ok=True)
+
+        years = [BaciYear(Path(name), year) for year, name in release.years.items()]
+        summary = _store_baci(
+            cache,
+            years,
+            mapping,
+            key=f"baci-{release.edition}",
+            source_id=source_id,
+            annotations=annotations,
+            url=str(path.resolve()),
+            cube=f"BACI_{release.edition}_{release.version}",
+            strict=strict,
+            opened=opened,
+        )
+    return summary

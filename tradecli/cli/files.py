@@ -24,6 +24,7 @@ from tradecli.importer_options import ImportFormat
 \b
 Examples:
   tradecli import comtrade_extract.csv
+  tradecli import BACI_HS92_V202501.zip        # a whole release, every year
   tradecli import BACI_HS92_Y2022_V202401.csv --baci-codes country_codes_V202401.csv
   tradecli import oec_output.json --input-format oec-json
 """,
@@ -33,7 +34,10 @@ def import_file(
     path: Annotated[
         Path,
         typer.Argument(
-            metavar="FILE", help="The file to import.", exists=True, dir_okay=False, readable=True
+            metavar="FILE",
+            help="The file to import, or a BACI release (its zip, or a directory of its CSVs).",
+            exists=True,
+            readable=True,
         ),
     ],
     file_format: Annotated[
@@ -66,34 +70,57 @@ def import_file(
         ),
     ] = None,
     currency: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--currency", metavar="CODE", help="Currency of the file's values (ISO 4217)."
+            "--currency",
+            metavar="CODE",
+            help="Currency of the file's values (ISO 4217) [default: the file's currency "
+            "column, else USD].",
         ),
-    ] = "USD",
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Fail if any row would be skipped, instead of counting it."),
+    ] = False,
 ) -> None:
     """Load a downloaded trade file into the cache, in the canonical schema.
 
     Reads OEC API output (JSON or CSV), UN Comtrade (API JSON or CSV export),
     CEPII BACI (values in thousands of USD) and the tidy CSV
-    reporter,partner,flow,period,value_usd[,product]. A bad row is reported with
-    its line number and nothing is imported; re-importing a file replaces it.
+    reporter,partner,flow,period,value_usd[,product], Open Trade Statistics and
+    CEPII gravity tables, and a whole BACI release (BACI_HS92_V202501.zip, or a
+    directory of its CSVs) into one entry. A bad row is reported with its line
+    number and nothing is imported; re-importing a file replaces it.
     """
-    from tradecli.ingest import import_into_cache
+    import sys
+
+    from tradecli.ingest import describe_coverage, import_into_cache, import_release, is_release
     from tradecli.sources import open_cache
 
     settings = _settings(ctx)
-    if not (len(currency) == 3 and currency.isalpha()):
+    if currency is not None and not (len(currency) == 3 and currency.isalpha()):
         raise UsageError(f"--currency {currency!r} is not an ISO 4217 code", hint="e.g. USD, EUR")
     cache = open_cache(settings, _warn)
-    done = import_into_cache(
-        cache, path, file_format, baci_codes=baci_codes, year=year, currency=currency.upper()
-    )
+    if is_release(path):
+        if currency not in (None, "USD", "usd"):
+            raise UsageError(f"BACI values are in US dollars, not {currency}")
+        done = import_release(cache, path, strict=strict, progress=sys.stderr.isatty())
+    else:
+        done = import_into_cache(
+            cache,
+            path,
+            file_format,
+            baci_codes=baci_codes,
+            year=year,
+            currency=currency.upper() if currency else None,
+            strict=strict,
+        )
     typer.echo(
         f"Imported {done.flows} flows from {path.name} ({done.format.value}): "
         f"{done.countries} countries, {done.start}..{done.end}, {done.content}, "
-        f"values in {currency.upper()}."
+        f"values in {done.currency}."
     )
+    typer.echo(f"Covers: {describe_coverage(done.coverage)}.")
     if done.derived_totals:
         typer.echo(
             f"Derived {done.derived_totals} total-goods rows as the sum of each flow's "

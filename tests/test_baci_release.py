@@ -1,0 +1,183 @@
+"""A whole BACI release (zip as distributed, or a directory) imported as one cache entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from tradecli.cli import app
+from tradecli.errors import ExitCode
+
+COUNTRIES = {4: "AFG", 32: "ARG", 76: "BRA", 152: "CHL", 156: "CHN", 251: "FRA", 842: "USA"}
+PRODUCTS = ["010121", "030613", "270900", "740311", "847130", "870323"]
+
+
+def _year(year: int, rng: np.random.Generator, rows: int) -> pl.DataFrame:
+    codes = np.array(list(COUNTRIES))
+    i = rng.choice(codes, rows)
+    j = rng.choice(codes, rows)
+    k = rng.choice([int(p) for p in PRODUCTS], rows)
+    frame = pl.DataFrame({"t": [year] * rows, "i": i, "j": j, "k": k}).unique(
+        subset=["i", "j", "k"], keep="first", maintain_order=True
+    )
+    return frame.with_columns(
+        v=pl.Series(np.round(rng.lognormal(3, 1.5, frame.height), 3)),
+        q=pl.Series(np.round(rng.lognormal(2, 1, frame.height), 3)),
+    )
+
+
+def make_release(directory: Path, version: str = "V202501", years=(2020, 2021, 2022), seed=1):
+    """A release-shaped zip: one CSV per year plus the two code tables."""
+    rng = np.random.default_rng(seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = {y: _year(y, rng, 1500) for y in years}
+    path = directory / f"BACI_HS92_{version}.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for year, frame in frames.items():
+            zf.writestr(f"BACI_HS92_Y{year}_{version}.csv", frame.write_csv())
+        zf.writestr(
+            f"country_codes_{version}.csv",
+            "country_code,country_name,country_iso2,country_iso3\n"
+            + "".join(f"{c},{iso},XX,{iso}\n" for c, iso in COUNTRIES.items()),
+        )
+        zf.writestr(
+            f"product_codes_HS92_{version}.csv",
+            "code,description\n" + "".join(f"{p},product {p}\n" for p in PRODUCTS),
+        )
+    return path, pl.concat(frames.values())
+
+
+def _json(runner, args):
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _entries(isolated: Path) -> list[Path]:
+    return sorted((isolated / "tradecli-cache" / "flows").glob("*.dataset"))
+
+
+def test_a_release_zip_imports_every_year_into_one_entry(runner, tmp_path, isolated) -> None:
+    path, raw = make_release(tmp_path)
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "2020..2022" in result.stdout and "Covers: total trade" in result.stdout
+    [entry] = _entries(isolated)
+    assert entry.name == "baci-HS92.dataset"
+    # Partitioned by year and exporter range: a year's query reads that year's files only.
+    assert sorted(p.name for p in entry.glob("part-*.parquet")) == [
+        "part-2020-000.parquet",
+        "part-2021-000.parquet",
+        "part-2022-000.parquet",
+    ]
+    meta = json.loads((entry / "_entry.json").read_text())
+    assert meta["annotations"]["release"]["version"] == "V202501"
+    assert meta["annotations"]["coverage"]["derived_from"] == "hs6"
+    clean = raw.filter(pl.col("i") != pl.col("j"))
+    assert meta["annotations"]["skipped"] == {
+        "rows where a country trades with itself (reporter = partner)": raw.height - clean.height
+    }
+
+    def flow(i: int, j: int, year: int) -> float:
+        part = clean.filter((pl.col("i") == i) & (pl.col("j") == j) & (pl.col("t") == year))
+        return float(part["v"].sum()) * 1000
+
+    doc = _json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"])
+    assert doc["figures"]["exports"]["to"] == pytest.approx(flow(152, 156, 2022))
+    assert doc["figures"]["exports"]["from"] == pytest.approx(flow(152, 156, 2021))
+    assert doc["figures"]["imports"]["to"] == pytest.approx(flow(156, 152, 2022))
+    series = _json(runner, ["series", "USA", "FRA", "--from", "2020", "--to", "2022", "--offline"])
+    assert json.dumps(series).count("2020") >= 1
+    rows = {str(r["period"]): r for r in series["rows"]}
+    assert rows["2020"]["exports"] == pytest.approx(flow(842, 251, 2020))
+    partners = _json(runner, ["partners", "BRA", "--from", "2022", "--to", "2022"])
+    got = {r["partner"]: r["exports"] for r in partners["rows"]}
+    assert got["ARG"] == pytest.approx(flow(76, 32, 2022))
+
+
+def test_a_directory_of_the_release_csvs_imports_too(runner, tmp_path, isolated) -> None:
+    path, _ = make_release(tmp_path / "zip")
+    unpacked = tmp_path / "release"
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(unpacked)
+    result = runner.invoke(app, ["import", str(unpacked)])
+    assert result.exit_code == 0, result.stderr
+    assert len(_entries(isolated)) == 1
+
+
+def test_a_newer_release_replaces_the_older_one(runner, tmp_path, isolated) -> None:
+    old, _ = make_release(tmp_path / "old", version="V202401", seed=1)
+    new, raw = make_release(tmp_path / "new", version="V202501", seed=2)
+    assert runner.invoke(app, ["import", str(old)]).exit_code == 0
+    assert runner.invoke(app, ["import", str(new)]).exit_code == 0
+    [entry] = _entries(isolated)
+    meta = json.loads((entry / "_entry.json").read_text())
+    assert meta["annotations"]["release"]["version"] == "V202501"
+
+
+def test_a_bad_row_in_one_year_names_the_member_and_line(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "BACI_HS92_V202501.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("BACI_HS92_Y2020_V202501.csv", "t,i,j,k,v,q\n2020,152,32,10121,1,\n")
+        zf.writestr(
+            "BACI_HS92_Y2021_V202501.csv",
+            "t,i,j,k,v,q\n2021,152,32,10121,1,\n2021,152,32,10122,nan,\n",
+        )
+        zf.writestr("country_codes_V202501.csv", "country_code,country_iso3\n152,CHL\n32,ARG\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert (
+        "BACI_HS92_V202501.zip:BACI_HS92_Y2021_V202501.csv, line 3: value is not a finite number"
+        in result.stderr
+    )
+    assert ".tradecli-tmp" not in result.stderr  # never the scratch file's name
+    assert _entries(isolated) == []
+
+
+def test_a_zip_without_its_country_table_is_refused(runner, tmp_path) -> None:
+    path = tmp_path / "BACI_HS92_V202501.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("BACI_HS92_Y2020_V202501.csv", "t,i,j,k,v,q\n2020,152,32,10121,1,\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE and "country_codes_V" in result.stderr
+
+
+def test_sigkill_mid_import_leaves_the_previous_entry(runner, tmp_path, isolated) -> None:
+    old, _ = make_release(tmp_path / "old", version="V202401", seed=1)
+    assert runner.invoke(app, ["import", str(old)]).exit_code == 0
+    [entry] = _entries(isolated)
+    before = {p.name: p.read_bytes() for p in entry.iterdir()}
+    # A release big enough that the import is still running when it is killed.
+    big, _ = make_release(tmp_path / "big", years=tuple(range(1995, 2023)), seed=3)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tradecli", "import", str(big)],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    tmp = isolated / "tradecli-cache" / "tmp"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(tmp.glob(".tradecli-tmp-*")):
+        time.sleep(0.02)
+    assert any(tmp.glob(".tradecli-tmp-*")), "the import never started building"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _entries(isolated) == [entry]
+    assert {p.name: p.read_bytes() for p in entry.iterdir()} == before
+    doc = _json(runner, ["partners", "CHL", "--from", "2022", "--to", "2022"])
+    assert doc["rows"]
+    # Re-running starts clean: the killed build is swept, the new release replaces the old.
+    assert runner.invoke(app, ["import", str(big)]).exit_code == 0
+    assert not list(tmp.glob(".tradecli-tmp-*"))
+    meta = json.loads((entry / "_entry.json").read_text())
+    assert meta["annotations"]["release"]["years"][0] == 1995
