@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 # file and renaming it (the slowest honest place: right at fsync).
 KILL_MID_WRITE = """
 import os, sys, time
+from collections.abc import Callable
 from pathlib import Path
 from tradecli import fsutil
 
@@ -153,16 +156,53 @@ def test_a_file_in_the_way_of_a_directory_is_a_storage_error(tmp_path: Path) -> 
         assert "a file is in the way" in caught.value.message
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def _as_unprivileged(attempt: Callable[[], object]) -> tuple[str, int]:
+    """Run ``attempt`` where permissions apply: as is, or in a child that dropped root.
+
+    Root ignores directory permissions, and CI runs as root; a forked child that
+    switched to the ``nobody`` uid meets them like any user. Returns the StorageError's
+    message and exit code (or raises if ``attempt`` did not fail that way).
+    """
+    if os.geteuid() != 0:
+        with pytest.raises(StorageError) as caught:
+            attempt()
+        return caught.value.message, int(caught.value.exit_code)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root, try, report through the pipe, never return
+        os.close(read)
+        outcome = "no error"
+        try:
+            os.setgid(65534)
+            os.setuid(65534)
+            attempt()
+        except StorageError as exc:
+            outcome = f"{int(exc.exit_code)}\n{exc.message}"
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent
+            outcome = f"other\n{exc!r}"
+        os.write(write, outcome.encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        code, _, message = pipe.read().partition("\n")
+    os.waitpid(pid, 0)
+    assert code.isdigit(), f"expected a StorageError, got {code}: {message}"
+    return message, int(code)
+
+
 def test_an_unwritable_directory_is_a_storage_error(tmp_path: Path) -> None:
     locked_dir = tmp_path / "ro"
     locked_dir.mkdir()
-    locked_dir.chmod(0o500)
+    locked_dir.chmod(0o555)  # readable and searchable by anyone, writable by no one
+    tmp_path.chmod(0o755)
+    for parent in tmp_path.parents:  # pytest's own temp dirs are private to their owner
+        if parent == Path(tempfile.gettempdir()):
+            break
+        parent.chmod(parent.stat().st_mode | 0o055)
     try:
-        with pytest.raises(StorageError) as caught:
-            fsutil.write_atomic(locked_dir / "x.txt", "x")
-        assert "Permission denied" in caught.value.message
-        assert caught.value.exit_code is ExitCode.STORAGE
+        message, code = _as_unprivileged(lambda: fsutil.write_atomic(locked_dir / "x.txt", "x"))
+        assert "Permission denied" in message and str(locked_dir) in message
+        assert code == ExitCode.STORAGE
     finally:
         locked_dir.chmod(0o700)
 
