@@ -43,6 +43,10 @@ class Role(StrEnum):
 
 Value = float | int | str | bool | None
 
+# The marker on a growth rate or change whose two figures are not comparable
+# (different sources or sides); a note in words says why.
+MARK = "\u2020"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -67,6 +71,7 @@ class Row:
     role: Role = Role.NORMAL
     emphasis: bool = False  # bold in tables for people (the balance row)
     blank: frozenset[str] = frozenset()
+    marks: frozenset[str] = frozenset()  # keys whose cell carries MARK (tables for people)
 
     def get(self, key: str) -> Value:
         return self.values.get(key)
@@ -211,6 +216,7 @@ __all__ = [
     "Column",
     "Document",
     "Kind",
+    "MARK",
     "Role",
     "Row",
     "Section",
