@@ -132,6 +132,21 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Bars:
+    """A bar chart: one group of bars per label, one bar per series; None is no bar.
+
+    Drawn in HTML when the data hold no series worth a line: the two periods of a
+    balance, the top products, the top partners. ``caption`` says in words what
+    the chart shows (it is the chart's text alternative, with the values).
+    """
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
+    caption: str
+
+
+@dataclass(frozen=True)
 class Section:
     """A heading and a list of lines: alerts, revisions."""
 
@@ -149,6 +164,7 @@ class Document:
     data_line: str | None = None
     chart: Chart | None = None
     sections: tuple[Section, ...] = ()
+    bars: Bars | None = None  # drawn in HTML instead of ``chart`` when there is no series
     plain: bool = False  # a bare list (code tables): no title box, no sources
 
     @property
@@ -212,6 +228,7 @@ def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Docume
 
 
 __all__ = [
+    "Bars",
     "Chart",
     "Column",
     "Document",

@@ -18,6 +18,7 @@ from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort
 from tradecli.config import Config
 from tradecli.document import (
     MARK,
+    Bars,
     Chart,
     Column,
     Document,
@@ -512,10 +513,14 @@ def balance_document(
     if mirror_result is not None:
         mirror_table, payload["mirror"] = _mirror(mirror_result)
         tables.append(mirror_table)
-    chart = None
+    chart, bars = None, None
     if span is not None:
         payload["series"] = series_payload(span, dataset)
-        chart = _chart(span, sparklines=False)
+        line = _chart(span, sparklines=False)
+        if dense(line):
+            chart = line
+    if chart is None:
+        bars = _balance_bars(result, rows)
     return Document(
         tables=tuple(tables),
         payload=payload,
@@ -524,7 +529,54 @@ def balance_document(
         sources=_sources(result.source_ids, dataset),
         data_line=_data_line(dataset),
         chart=chart,
+        bars=bars,
     )
+
+
+def dense(chart: Chart) -> bool:
+    """Whether a series is worth a line: 3 periods or more, at least half with both flows.
+
+    Otherwise (two months of data on a 13-month axis) the HTML page draws the two
+    compared periods as bars instead.
+    """
+    both = sum(
+        x is not None and m is not None for x, m in zip(chart.exports, chart.imports, strict=True)
+    )
+    return len(chart.periods) >= 3 and both >= 3 and 2 * both >= len(chart.periods)
+
+
+def _money(value: float | None, currency: str) -> str:
+    from tradecli.numfmt import currency_symbol, format_amount
+
+    return format_amount(value, currency_symbol(currency))
+
+
+def _balance_bars(result: BalanceResult, rows: list[Row]) -> Bars:
+    """Exports, imports and balance in the two compared periods (or the one), side by side."""
+    labels = ("Exports", "Imports", "Balance")
+    single = result.start == result.end
+    keys = [("to", result.end.label)] if single else [
+        ("from", result.start.label), ("to", result.end.label)]  # fmt: skip
+    series = tuple((label, tuple(_as_float(r.get(key)) for r in rows)) for key, label in keys)
+    said = "; ".join(
+        f"{name.lower()} "
+        + " to ".join(
+            f"{_money(values[i], result.currency)} in {label}" for label, values in series
+        )  # fmt: skip
+        for i, name in enumerate(labels)
+    )
+    rep, par = result.reporter.name, result.partner.name
+    return Bars(
+        title=f"{rep} with {par}: exports, imports and balance, "
+        + (result.end.label if single else f"{result.start.label} and {result.end.label}"),
+        labels=labels,
+        series=series,
+        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.",
+    )
+
+
+def _as_float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _country(c: Country) -> dict[str, str]:
@@ -786,7 +838,8 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
         notes=tuple(notes),
         prose=prose,
     )
-    return _document(table, payload, result.currency, result.source_ids, dataset)
+    bars = _products_bars(result, rows, result.currency)
+    return _document(table, payload, result.currency, result.source_ids, dataset, bars=bars)
 
 
 def _document(
@@ -796,6 +849,7 @@ def _document(
     source_ids: Iterable[str],
     dataset: Dataset,
     chart: Chart | None = None,
+    bars: Bars | None = None,
 ) -> Document:
     return Document(
         tables=(table,),
@@ -804,6 +858,64 @@ def _document(
         sources=_sources(source_ids, dataset),
         data_line=_data_line(dataset),
         chart=chart,
+        bars=bars,
+    )
+
+
+def _short(text: str, limit: int = 34) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;") + "\u2026"
+
+
+def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Bars | None:
+    """The listed products' values in the last period (and the first), largest first."""
+    shown = [r for r in rows if r.role is Role.NORMAL]
+    if not shown:
+        return None
+    single = result.start == result.end
+    keys = [("to", result.end.label)] if single else [
+        ("from", result.start.label), ("to", result.end.label)]  # fmt: skip
+    labels = tuple(f"{r.get('code')} {_short(str(r.get('name')))}" for r in shown)
+    series = tuple((label, tuple(_as_float(r.get(k)) for r in shown)) for k, label in keys)
+    other = next((r for r in rows if r.role is Role.OTHER), None)
+    listed = "; ".join(
+        f"{r.get('code')} {r.get('name')}: {_money(_as_float(r.get('to')), currency)}"
+        for r in shown
+    )
+    rest = (
+        f" All other products ({_money(_as_float(other.get('to')), currency)}) are not drawn."
+        if other is not None
+        else ""
+    )
+    flow = result.flow.value
+    return Bars(
+        title=f"Top {len(shown)} products, {flow}, {result.end.label}",
+        labels=labels,
+        series=series,
+        caption=f"{result.reporter.name}'s {flow} by product, {result.end.label} "
+        f"({currency}): {listed}.{rest}",
+    )
+
+
+def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Bars | None:
+    """Exports to and imports from each listed partner in the last period."""
+    if not rows:
+        return None
+    labels = tuple(str(r.get("name")) for r in rows)
+    series = tuple(
+        (name, tuple(_as_float(r.get(key)) for r in rows))
+        for key, name in (("exports", "Exports"), ("imports", "Imports"))
+    )
+    listed = "; ".join(
+        f"{r.get('name')}: exports {_money(_as_float(r.get('exports')), currency)}, "
+        f"imports {_money(_as_float(r.get('imports')), currency)}"
+        for r in rows
+    )
+    return Bars(
+        title=f"{result.reporter.name}'s top {len(rows)} partners, {result.end.label}",
+        labels=labels,
+        series=series,
+        caption=f"{result.reporter.name}'s exports and imports by partner, "
+        f"{result.end.label} ({currency}): {listed}.",
     )
 
 
@@ -949,7 +1061,8 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
         tuple(rows),
         notes=tuple(notes),
     )
-    return _document(table, payload, result.currency, result.source_ids, dataset)
+    bars = _partners_bars(result, rows, result.currency)
+    return _document(table, payload, result.currency, result.source_ids, dataset, bars=bars)
 
 
 # -- series ------------------------------------------------------------------------------
