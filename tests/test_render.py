@@ -381,3 +381,42 @@ def test_mirror_note_once_in_every_format(runner, fmt) -> None:
     assert out.count("Mirror figures differ for ordinary reasons") == 1
     if fmt != "json":  # JSON keeps each flow's own note
         assert out.count("Pakistan reported no complete figure for August 2025") == 1
+
+
+@pytest.fixture
+def tha_vnm_products(runner, tmp_path) -> None:
+    """Thailand's product exports to Vietnam: 2003 and 2004 from two files, 2005 from Vietnam."""
+    files = {
+        "a2003": "THA,VNM,exports,2003,30000000,03\nTHA,VNM,exports,2003,20000000,84\n",
+        "b2004": "THA,VNM,exports,2004,45000000,03\nTHA,VNM,exports,2004,10000000,84\n",
+        "c2005": "VNM,THA,imports,2005,47000000,03\nVNM,THA,imports,2005,12000000,84\n",
+    }
+    for name, rows in files.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text("reporter,partner,flow,period,value_usd,product\n" + rows)
+        assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+
+
+TWO_FILES = ["products", "THA", "VNM", "--from", "2003", "--to", "2004", "--level", "hs2"]
+FROM_VIETNAM = ["products", "THA", "VNM", "--from", "2005", "--to", "2005", "--level", "hs2"]
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_product_growth_across_files_is_marked(runner, tha_vnm_products, fmt) -> None:
+    out = _out(runner, TWO_FILES, fmt)
+    assert "+50% †" in out and "-50% †" in out and "+10% †" in out  # rows and the total
+    assert "† growth of 03, 84 and the total compares 2003 from [1] import:a2003" in out
+    mirror = _out(runner, FROM_VIETNAM, fmt)
+    assert mirror.count("Vietnam (mirror, CIF)") == 2
+    assert "Vietnam's reported imports, usually valued CIF" in mirror
+
+
+def test_product_growth_across_files_in_data_formats(runner, tha_vnm_products) -> None:
+    rows = json.loads(_out(runner, TWO_FILES, "json"))["rows"]
+    assert [(r["code"], r["comparable"]) for r in rows] == [("03", False), ("84", False)]
+    assert "different sources" in rows[0]["reason"]
+    for fmt in ("csv", "tsv"):
+        assert [r["comparable"] for r in _rows(_out(runner, TWO_FILES, fmt), fmt)] == [
+            "false", "false"]  # fmt: skip
+        mirror = _rows(_out(runner, FROM_VIETNAM, fmt), fmt)
+        assert {r["side_to"] for r in mirror} == {"mirror"}

@@ -786,6 +786,9 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
                 "reported_by": who or None,
             }
         )
+    if reasons and _num(result.total_growth_pct) is not None:
+        last = list(reasons)[-1]
+        reasons[last].append("the total")
     notes = list(result.notes) + _marked_notes(reasons, "growth of")
     valuation = _mirror_valuation_note([flow] if mirrored else [], rep.name, par.name)
     if valuation:
@@ -801,6 +804,8 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
             "growth_pct": _num(result.total_growth_pct),
         },
         role=Role.TOTAL,
+        # A total summed from figures that do not compare does not compare either.
+        marks=frozenset({"growth_pct"}) if reasons else frozenset(),
     )
     direction = "to" if flow == "exports" else "from"
     prose: tuple[str, ...] = ()
