@@ -116,7 +116,9 @@ def test_products_and_partners_pages_have_a_bar_chart(runner, name, expected) ->
 def test_page_reads_on_a_phone_and_on_paper(runner, name) -> None:
     page = _page(runner, name)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
-    assert "@media print" in page
+    print_css = page[page.index("@media print") :]
+    # On paper nothing scrolls: a table wider than the page must not be clipped.
+    assert ".scroll{overflow:visible}" in print_css and "break-inside:avoid" in print_css
     assert page.count('<div class="scroll"><table>') == page.count("<table>") >= 1
 
 

@@ -867,7 +867,7 @@ def _document(
     )
 
 
-def _short(text: str, limit: int = 34) -> str:
+def _short(text: str, limit: int = 26) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;") + "\u2026"
 
 

@@ -18,6 +18,7 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:1rem 0}
 th,td{padding:.35rem .8rem;border-bottom:1px solid #d5dbe1;overflow-wrap:normal}
+td:first-child{white-space:nowrap}
 th{text-align:left;background:#f2f5f8}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{color:#8a5a00}.sources{font-size:.9rem;color:#3c4a58}.data{font-size:.85rem;color:#5b6b7b}
@@ -131,7 +132,7 @@ def bars_svg(bars: Bars, currency: str) -> str | None:
     else:
         colors = [_PALE, _BLUE][-k:] if k <= 2 else [_BLUE] * k
     height = 0.8 / k
-    fig, ax = plt.subplots(figsize=(8, max(2.2, 0.8 + 0.32 * n * k)), dpi=100)
+    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.8 + 0.32 * n * k)), dpi=100)
     for i, ((name, values), color) in enumerate(zip(bars.series, colors, strict=True)):
         ys = [row + (i - (k - 1) / 2) * height for row in range(n)]
         widths = [0.0 if v is None else v for v in values]
