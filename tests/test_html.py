@@ -164,7 +164,7 @@ def _chromium(tmp_path: Path, page: Path, width: int, *args: str) -> subprocess.
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 @pytest.mark.parametrize("width", [400, 1200])
-@pytest.mark.parametrize("name", ["balance", "products", "partners"])
+@pytest.mark.parametrize("name", ["balance", "products", "partners", "series"])
 def test_page_fits_its_width_and_draws_its_chart(runner, tmp_path, name, width) -> None:
     """Issue 12.10: at 400 px the table was cut off. Now the page fits; tables scroll."""
     page = tmp_path / f"{name}.html"
