@@ -189,7 +189,9 @@ def test_html_output_by_extension_draws_the_balance_chart(runner, tmp_path) -> N
     result = runner.invoke(app, [*COMMANDS["balance"], "-o", str(target)])
     assert result.exit_code == 0, result.stderr
     text = target.read_text()
-    assert "Exports, imports and balance over time" in text
+    # Two months of data on a 13-month span: the two compared periods, as bars.
+    assert '<figure id="chart"><svg role="img"' in text
+    assert "exports, imports and balance, August 2024 and August 2025" in text
 
 
 def test_report_writes_every_registered_format(runner, tmp_path, monkeypatch) -> None:

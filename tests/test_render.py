@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import math
@@ -237,3 +238,185 @@ def test_every_registered_format_is_a_module_with_render() -> None:
 )
 def test_format_value_is_the_one_formatter(value, kind, currency, text) -> None:
     assert format_value(value, kind, currency) == text
+
+
+# -- issue 9, defects 4 and 5: comparability and mirror figures, in every format ---------
+
+CHL_CHN = ["balance", "CHL", "CHN", "--from", "2002", "--to", "2006"]
+CHL_PARTNERS = ["partners", "CHL", "--from", "2002", "--to", "2006", "--top", "3"]
+PAK_CHL = ["balance", "PAK", "CHL", "--from", "2002", "--to", "2002"]
+PEOPLE = ["table", "markdown", "html"]
+
+
+def _out(runner, args: list[str], fmt: str) -> str:
+    result = runner.invoke(app, [*args, "-f", fmt])
+    assert result.exit_code == 0, result.stderr
+    return html.unescape(result.stdout) if fmt == "html" else result.stdout
+
+
+def _rows(text: str, fmt: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t"))
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_growth_across_sources_is_marked_with_a_note_in_words(runner, fmt) -> None:
+    """Issue 9.4: +49400 % compared OTS 2002 with the gravity table 2006, with no warning."""
+    out = _out(runner, CHL_CHN, fmt)
+    assert "+49400% †" in out and "+3830% †" in out
+    assert "$5.68B †" in out  # the change is marked too
+    note = next(line for line in out.splitlines() if "† the change of exports, imports" in line)
+    assert "ots-2002" in note and "gravity-2006" in note
+    assert "different sources" in note and "not a like-for-like change" in note
+    # The sentence repeats the figure, so it carries the caveat too.
+    assert "increased by 49400% († not like for like" in out
+
+
+def test_headline_growth_is_not_marked(runner) -> None:
+    """The mark means something: comparable figures (one source, one side) carry none."""
+    for fmt in PEOPLE:
+        out = _out(runner, ["balance", "PAK", "JPN", "--from", "2024-08"], fmt)
+        assert "†" not in out and "+28%" in out
+
+
+def test_growth_across_sources_in_json_says_why(runner) -> None:
+    doc = json.loads(_out(runner, CHL_CHN, "json"))
+    for measure in ("exports", "imports", "balance"):
+        figure = doc["figures"][measure]
+        assert figure["comparable"] is False
+        assert "different sources" in figure["reason"] and "gravity-2006" in figure["reason"]
+        assert (figure["side_from"], figure["side_to"]) == ("reported", "reporter unknown")
+    assert doc["figures"]["exports"]["growth_pct"] == pytest.approx(49415.994, rel=1e-6)
+    same = json.loads(_out(runner, ["balance", "PAK", "JPN", "--from", "2024-08"], "json"))
+    assert same["figures"]["exports"]["comparable"] is True
+    assert same["figures"]["exports"]["reason"] is None
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_growth_across_sources_in_csv_has_a_comparable_column(runner, fmt) -> None:
+    rows = _rows(_out(runner, CHL_CHN, fmt), fmt)
+    assert [r["comparable"] for r in rows] == ["false", "false", "false"]
+    assert rows[0]["growth_pct"].startswith("49415.99")  # shown, not dropped
+    partners = _rows(_out(runner, CHL_PARTNERS, fmt), fmt)
+    assert [r["comparable"] for r in partners] == ["false", "false", "false"]
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_partner_growth_across_sources_is_marked(runner, fmt) -> None:
+    """Issue 9.4: partners ranked China +9050 % across two sources with no mark."""
+    out = _out(runner, CHL_PARTNERS, fmt)
+    assert "+9050% †" in out and "+312% †" in out
+    assert "† growth for USA, CHN and JPN compares 2002 (Chile's own figures)" in out
+
+
+def test_partner_growth_across_sources_in_json(runner) -> None:
+    doc = json.loads(_out(runner, CHL_PARTNERS, "json"))
+    china = next(r for r in doc["rows"] if r["partner"] == "CHN")
+    assert china["comparable"] is False and "different sides" in china["reason"]
+    assert china["growth_pct"] == pytest.approx(9049.04, rel=1e-5)
+
+
+MIRROR_NOTE_WORDS = "Pakistan's own figures were missing, so mirror figures were used"
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_balance_from_the_partners_report_says_so(runner, fmt) -> None:
+    """Issue 9.5: balance PAK CHL 2002 is Chile's report, and said nothing."""
+    out = _out(runner, PAK_CHL, fmt)
+    assert "Chile (mirror, CIF)" in out and "Chile (mirror, FOB)" in out
+    assert "Reported by" in out
+    assert f"exports for 2002: {MIRROR_NOTE_WORDS}" in out
+    assert f"imports for 2002: {MIRROR_NOTE_WORDS}" in out
+    assert "Chile's reported imports, usually valued CIF" in out
+
+
+def test_balance_from_the_partners_report_in_data_formats(runner) -> None:
+    doc = json.loads(_out(runner, PAK_CHL, "json"))
+    exports = doc["figures"]["exports"]
+    assert (exports["side_to"], exports["reported_by_to"]) == ("mirror", "CHL")
+    assert exports["reported_by"] == "Chile (mirror, CIF)"
+    assert any(MIRROR_NOTE_WORDS in n for n in doc["notes"])
+    for fmt in ("csv", "tsv"):
+        rows = _rows(_out(runner, PAK_CHL, fmt), fmt)
+        assert {(r["side_to"], r["reported_by_to"]) for r in rows} == {("mirror", "CHL")}
+
+
+@pytest.fixture
+def usa_from_mexico(runner, fixtures) -> list[str]:
+    """The United States' trade with Mexico in 2002, known only from Mexico's report."""
+    path = fixtures / "real" / "ots_yrp_y-2002_r-mex_p-usa.csv"
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    return ["partners", "USA", "--from", "2002", "--to", "2002"]
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_partners_from_the_partners_report_say_so(runner, usa_from_mexico, fmt) -> None:
+    """Issue 9.5: partners USA ranked the partner's reported figures as US figures, no note."""
+    out = _out(runner, usa_from_mexico, fmt)
+    assert "Mexico (mirror)" in out
+    assert "United States's own figures were missing" in out
+    assert "usually valued CIF" in out and "usually valued FOB" in out
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "tsv"])
+def test_partners_from_the_partners_report_in_data_formats(runner, usa_from_mexico, fmt) -> None:
+    out = _out(runner, usa_from_mexico, fmt)
+    if fmt == "json":
+        row = json.loads(out)["rows"][0]
+        assert (row["partner"], row["side"], row["reported_by"]) == (
+            "MEX", "mirror", "Mexico (mirror)")  # fmt: skip
+    else:
+        assert [(r["partner"], r["side"]) for r in _rows(out, fmt)] == [("MEX", "mirror")]
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_own_figures_get_no_mirror_column(runner, fmt) -> None:
+    out = _out(runner, ["balance", "PAK", "JPN", "--from", "2024-08"], fmt)
+    assert "Reported by" not in out and "mirror" not in out.lower()
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "html", "json"])
+def test_mirror_note_once_in_every_format(runner, fmt) -> None:
+    """Issue 9.5: --mirror printed the same note twice."""
+    out = _out(runner, ["balance", "PAK", "JPN", "--from", "2024-08", "--mirror"], fmt)
+    assert out.count("Mirror figures differ for ordinary reasons") == 1
+    if fmt != "json":  # JSON keeps each flow's own note
+        assert out.count("Pakistan reported no complete figure for August 2025") == 1
+
+
+@pytest.fixture
+def tha_vnm_products(runner, tmp_path) -> None:
+    """Thailand's product exports to Vietnam: 2003 and 2004 from two files, 2005 from Vietnam."""
+    files = {
+        "a2003": "THA,VNM,exports,2003,30000000,03\nTHA,VNM,exports,2003,20000000,84\n",
+        "b2004": "THA,VNM,exports,2004,45000000,03\nTHA,VNM,exports,2004,10000000,84\n",
+        "c2005": "VNM,THA,imports,2005,47000000,03\nVNM,THA,imports,2005,12000000,84\n",
+    }
+    for name, rows in files.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text("reporter,partner,flow,period,value_usd,product\n" + rows)
+        assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+
+
+TWO_FILES = ["products", "THA", "VNM", "--from", "2003", "--to", "2004", "--level", "hs2"]
+FROM_VIETNAM = ["products", "THA", "VNM", "--from", "2005", "--to", "2005", "--level", "hs2"]
+
+
+@pytest.mark.parametrize("fmt", PEOPLE)
+def test_product_growth_across_files_is_marked(runner, tha_vnm_products, fmt) -> None:
+    out = _out(runner, TWO_FILES, fmt)
+    assert "+50% †" in out and "-50% †" in out and "+10% †" in out  # rows and the total
+    assert "† growth of 03, 84 and the total compares 2003 from [1] import:a2003" in out
+    mirror = _out(runner, FROM_VIETNAM, fmt)
+    assert mirror.count("Vietnam (mirror, CIF)") == 2
+    assert "Vietnam's reported imports, usually valued CIF" in mirror
+
+
+def test_product_growth_across_files_in_data_formats(runner, tha_vnm_products) -> None:
+    rows = json.loads(_out(runner, TWO_FILES, "json"))["rows"]
+    assert [(r["code"], r["comparable"]) for r in rows] == [("03", False), ("84", False)]
+    assert "different sources" in rows[0]["reason"]
+    for fmt in ("csv", "tsv"):
+        assert [r["comparable"] for r in _rows(_out(runner, TWO_FILES, fmt), fmt)] == [
+            "false", "false"]  # fmt: skip
+        mirror = _rows(_out(runner, FROM_VIETNAM, fmt), fmt)
+        assert {r["side_to"] for r in mirror} == {"mirror"}

@@ -43,6 +43,10 @@ class Role(StrEnum):
 
 Value = float | int | str | bool | None
 
+# The marker on a growth rate or change whose two figures are not comparable
+# (different sources or sides); a note in words says why.
+MARK = "\u2020"
+
 
 @dataclass(frozen=True)
 class Column:
@@ -67,6 +71,7 @@ class Row:
     role: Role = Role.NORMAL
     emphasis: bool = False  # bold in tables for people (the balance row)
     blank: frozenset[str] = frozenset()
+    marks: frozenset[str] = frozenset()  # keys whose cell carries MARK (tables for people)
 
     def get(self, key: str) -> Value:
         return self.values.get(key)
@@ -127,6 +132,21 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Bars:
+    """A bar chart: one group of bars per label, one bar per series; None is no bar.
+
+    Drawn in HTML when the data hold no series worth a line: the two periods of a
+    balance, the top products, the top partners. ``caption`` says in words what
+    the chart shows (it is the chart's text alternative, with the values).
+    """
+
+    title: str
+    labels: tuple[str, ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
+    caption: str
+
+
+@dataclass(frozen=True)
 class Section:
     """A heading and a list of lines: alerts, revisions."""
 
@@ -144,6 +164,7 @@ class Document:
     data_line: str | None = None
     chart: Chart | None = None
     sections: tuple[Section, ...] = ()
+    bars: Bars | None = None  # drawn in HTML instead of ``chart`` when there is no series
     plain: bool = False  # a bare list (code tables): no title box, no sources
 
     @property
@@ -207,10 +228,12 @@ def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Docume
 
 
 __all__ = [
+    "Bars",
     "Chart",
     "Column",
     "Document",
     "Kind",
+    "MARK",
     "Role",
     "Row",
     "Section",

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort
 from tradecli.config import Config
 from tradecli.document import (
+    MARK,
+    Bars,
     Chart,
     Column,
     Document,
@@ -233,6 +235,101 @@ def _num(value: object) -> float | None:
     return None if number is None else full_precision(number)
 
 
+# -- who reported a figure, and whether two figures compare -----------------------------
+
+# The tier of a figure (tradecli.analysis.core.Tier) in data outputs: JSON and CSV.
+SIDES = {0: "reported", 1: "reporter unknown", 2: "mirror", 3: "third party"}
+# How a partner values the flows it reports, as a mirror of the reporter's flow:
+# the reporter's exports are the partner's imports (usually CIF), and vice versa.
+VALUATION = {"exports": "CIF", "imports": "FOB"}
+
+
+def _side(tier: object) -> str | None:
+    return SIDES.get(tier) if isinstance(tier, int) else None
+
+
+def _names(codes: str | None) -> str:
+    from tradecli.codes import load_countries
+
+    by_iso3 = load_countries().by_iso3
+    found = [c for c in (codes or "").split("+") if c]
+    return " + ".join(by_iso3[c].name if c in by_iso3 else c for c in found)
+
+
+def _who(tier: object, reporter: str, partner: str, flow: str, codes: str | None = None) -> str:
+    """Who reported a figure, for people: 'Chile (mirror, CIF)', 'not named by the source'."""
+    if tier == 0:
+        return reporter
+    if tier == 2:
+        valuation = VALUATION.get(flow)
+        return f"{partner} (mirror{', ' + valuation if valuation else ''})"
+    if tier == 3:
+        return f"{_names(codes) or 'another country'} (third country)"
+    if tier == 1:
+        return "not named by the source"
+    return ""
+
+
+def _side_words(tier: object, reporter: Country, partner: str) -> str:
+    return {
+        0: f"{reporter.name}'s own figures",
+        1: "figures whose reporter the source does not name",
+        2: f"{partner}'s figures (mirror)",
+        3: "a third country's figures",
+    }.get(tier if isinstance(tier, int) else -1, "no figures")
+
+
+def _reason(
+    start: str,
+    end: str,
+    sides: tuple[str, str],
+    sources: tuple[str | None, str | None] | None,
+    numbers: dict[str, int],
+) -> str:
+    """Why two figures do not compare, in words: which source and side each comes from."""
+
+    def refs(value: str | None) -> str:
+        ids = [s for s in (value or "").split("+") if s]
+        return ", ".join(f"[{numbers[s]}] {s}" if s in numbers else s for s in ids) or "n/a"
+
+    differs = []
+    if sources is not None and sources[0] != sources[1]:
+        differs.append("different sources")
+    if sides[0] != sides[1]:
+        differs.append("different sides")
+    if sources is None:
+        left, right = f"{start} ({sides[0]})", f"{end} ({sides[1]})"
+    else:
+        left = f"{start} from {refs(sources[0])} ({sides[0]})"
+        right = f"{end} from {refs(sources[1])} ({sides[1]})"
+    return f"compares {left} with {right}: {' and '.join(differs) or 'different sources'}"
+
+
+def _marked_notes(reasons: dict[str, list[str]], what: str) -> list[str]:
+    """One note per distinct reason: '† growth for exports and imports compares ...'."""
+    notes = []
+    for reason, items in reasons.items():
+        listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        notes.append(f"{MARK} {what} {listed} {reason}; shown, but not a like-for-like change")
+    return notes
+
+
+def _mirror_valuation_note(flows: Iterable[str], reporter: str, partner: str) -> str | None:
+    parts = []
+    for flow in dict.fromkeys(flows):
+        if flow == "exports":
+            parts.append(
+                f"{reporter}'s exports marked mirror are {partner}'s reported imports, "
+                "usually valued CIF (with freight and insurance)"
+            )
+        elif flow == "imports":
+            parts.append(
+                f"{reporter}'s imports marked mirror are {partner}'s reported exports, "
+                "usually valued FOB"
+            )
+    return "; ".join(parts) if parts else None
+
+
 # -- balance ------------------------------------------------------------------------------
 
 
@@ -283,6 +380,11 @@ def balance_document(
             return "n/a"
         return ",".join(f"[{numbers[s]}]" for s in value.split("+"))
 
+    any_mirror = any(
+        isinstance(t, int) and t >= 2
+        for t in result.figures["tier_to"].to_list()
+        + ([] if single else result.figures["tier_from"].to_list())
+    )
     columns = (
         Column("label", "", Kind.TEXT, data=False),
         Column("measure", "Measure", Kind.CODE, table=False),
@@ -293,11 +395,20 @@ def balance_document(
         Column("change", "Change", Kind.AMOUNT, table=not single),
         Column("growth_pct", "Growth", Kind.GROWTH, table=not single),
         Column("source", "Source", Kind.TEXT, data=False),
+        Column("reported_by", "Reported by", Kind.TEXT, data=False, table=any_mirror),
         Column("source_from", "Source (from)", Kind.CODE, table=False),
         Column("source_to", "Source (to)", Kind.CODE, table=False),
+        Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("side_from", "Side (from)", Kind.CODE, table=False),
+        Column("side_to", "Side (to)", Kind.CODE, table=False),
+        Column("reported_by_from", "Reported by (from)", Kind.CODE, table=False),
+        Column("reported_by_to", "Reported by (to)", Kind.CODE, table=False),
     )
+    rep, par = result.reporter, result.partner
     rows = []
     figures: dict[str, Any] = {}
+    reasons: dict[str, list[str]] = {}
+    mirrored: list[str] = []
     for r in result.figures.iter_rows(named=True):
         measure = r["measure"]
         start, end = r["source_from"], r["source_to"]
@@ -308,6 +419,26 @@ def balance_document(
             "change": _num(r["change"]),
             "growth_pct": _num(r["growth_pct"]),
         }
+        who_to = _who(r["tier_to"], rep.name, par.name, measure, r["reported_by_to"])
+        who_from = _who(r["tier_from"], rep.name, par.name, measure, r["reported_by_from"])
+        if single or who_from == who_to:
+            who = who_to
+        else:
+            who = f"{result.start.short_label}: {who_from}; {result.end.short_label}: {who_to}"
+        if measure != "balance" and 2 in (r["tier_to"], None if single else r["tier_from"]):
+            mirrored.append(measure)
+        reason = None
+        if r["comparable"] is False:
+            reason = _reason(
+                result.start.label,
+                result.end.label,
+                (_side_words(r["tier_from"], rep, par.name),
+                 _side_words(r["tier_to"], rep, par.name)),
+                (start, end),
+                numbers,
+            )  # fmt: skip
+            what = "the balance" if measure == "balance" else measure
+            reasons.setdefault(reason, []).append(what)
         rows.append(
             Row(
                 {
@@ -317,11 +448,18 @@ def balance_document(
                     "to_period": str(result.end),
                     **values,
                     "source": source,
+                    "reported_by": who,
                     "source_from": start,
                     "source_to": end,
+                    "comparable": r["comparable"],
+                    "side_from": _side(r["tier_from"]),
+                    "side_to": _side(r["tier_to"]),
+                    "reported_by_from": r["reported_by_from"],
+                    "reported_by_to": r["reported_by_to"],
                 },
                 emphasis=measure == "balance",
                 blank=frozenset({"growth_pct"}) if measure == "balance" else frozenset(),
+                marks=frozenset({"change", "growth_pct"}) if reason else frozenset(),
             )
         )
         figures[measure] = {
@@ -329,8 +467,20 @@ def balance_document(
             "source_from": start,
             "source_to": end,
             "note": r["note"],
+            "comparable": r["comparable"],
+            "reason": reason,
+            "side_from": _side(r["tier_from"]),
+            "side_to": _side(r["tier_to"]),
+            "reported_by_from": r["reported_by_from"],
+            "reported_by_to": r["reported_by_to"],
+            "reported_by": who or None,
         }
-    rep, par = result.reporter, result.partner
+    notes = list(result.notes)
+    notes += _marked_notes(reasons, "the change of")
+    notes += list(result.tier_notes)
+    valuation = _mirror_valuation_note(mirrored, rep.name, par.name)
+    if valuation:
+        notes.append(valuation)
     sentence = balance_sentence(result)
     payload: dict[str, Any] = {
         "schema": JSON_SCHEMA_VERSION,
@@ -349,7 +499,7 @@ def balance_document(
         "currency": result.currency,
         "figures": figures,
         "sentence": sentence,
-        "notes": result.notes,
+        "notes": notes,
         "provenance": _provenance(result.source_ids, dataset),
     }
     tables = [
@@ -357,16 +507,20 @@ def balance_document(
             f"{rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), {result.currency}",
             columns,
             tuple(rows),
-            notes=tuple(result.notes),
+            notes=tuple(notes),
         )
     ]
     if mirror_result is not None:
         mirror_table, payload["mirror"] = _mirror(mirror_result)
         tables.append(mirror_table)
-    chart = None
+    chart, bars = None, None
     if span is not None:
         payload["series"] = series_payload(span, dataset)
-        chart = _chart(span, sparklines=False)
+        line = _chart(span, sparklines=False)
+        if dense(line):
+            chart = line
+    if chart is None:
+        bars = _balance_bars(result, rows)
     return Document(
         tables=tuple(tables),
         payload=payload,
@@ -375,7 +529,54 @@ def balance_document(
         sources=_sources(result.source_ids, dataset),
         data_line=_data_line(dataset),
         chart=chart,
+        bars=bars,
     )
+
+
+def dense(chart: Chart) -> bool:
+    """Whether a series is worth a line: 3 periods or more, at least half with both flows.
+
+    Otherwise (two months of data on a 13-month axis) the HTML page draws the two
+    compared periods as bars instead.
+    """
+    both = sum(
+        x is not None and m is not None for x, m in zip(chart.exports, chart.imports, strict=True)
+    )
+    return len(chart.periods) >= 3 and both >= 3 and 2 * both >= len(chart.periods)
+
+
+def _money(value: float | None, currency: str) -> str:
+    from tradecli.numfmt import currency_symbol, format_amount
+
+    return format_amount(value, currency_symbol(currency))
+
+
+def _balance_bars(result: BalanceResult, rows: list[Row]) -> Bars:
+    """Exports, imports and balance in the two compared periods (or the one), side by side."""
+    labels = ("Exports", "Imports", "Balance")
+    single = result.start == result.end
+    keys = [("to", result.end.label)] if single else [
+        ("from", result.start.label), ("to", result.end.label)]  # fmt: skip
+    series = tuple((label, tuple(_as_float(r.get(key)) for r in rows)) for key, label in keys)
+    said = "; ".join(
+        f"{name.lower()} "
+        + " to ".join(
+            f"{_money(values[i], result.currency)} in {label}" for label, values in series
+        )  # fmt: skip
+        for i, name in enumerate(labels)
+    )
+    rep, par = result.reporter.name, result.partner.name
+    return Bars(
+        title=f"{rep} with {par}: exports, imports and balance, "
+        + (result.end.label if single else f"{result.start.label} and {result.end.label}"),
+        labels=labels,
+        series=series,
+        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.",
+    )
+
+
+def _as_float(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _country(c: Country) -> dict[str, str]:
@@ -415,7 +616,14 @@ def balance_sentence(result: BalanceResult) -> str:
                     "increased" if growth > 0 else "decreased" if growth < 0 else "did not change"
                 )
                 by = f" by {format_percent(abs(growth))}" if growth != 0 else ""
-                clauses.append(f"{subject} {verb}{by}, from {amount(start)} to {amount(end)}")
+                caveat = (
+                    f" ({MARK} not like for like: different sources or sides, see the note)"
+                    if row["comparable"] is False
+                    else ""
+                )
+                clauses.append(
+                    f"{subject} {verb}{by}{caveat}, from {amount(start)} to {amount(end)}"
+                )
             else:
                 clauses.append(f"{subject} cannot be compared (see the notes)")
         parts.append(
@@ -499,6 +707,11 @@ def _products(
 
 def products_document(result: ProductsResult, dataset: Dataset) -> Document:
     single = result.start == result.end
+    any_mirror = any(
+        isinstance(t, int) and t >= 2
+        for t in result.rows["tier_to"].to_list()
+        + ([] if single else result.rows["tier_from"].to_list())
+    )
     columns = (
         Column("code", "Code", Kind.CODE),
         Column("name", "Product", Kind.TEXT),
@@ -506,8 +719,16 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
         Column("to", result.end.short_label, Kind.AMOUNT),
         Column("share_pct", "Share", Kind.PERCENT),
         Column("growth_pct", "Growth", Kind.GROWTH, table=not single),
+        Column("reported_by", "Reported by", Kind.TEXT, data=False, table=any_mirror),
+        Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("side_from", "Side (from)", Kind.CODE, table=False),
+        Column("side_to", "Side (to)", Kind.CODE, table=False),
     )
+    rep, par, flow = result.reporter, result.partner, result.flow.value
+    numbers = {source_id: i for i, source_id in enumerate(result.source_ids, start=1)}
     rows, json_rows = [], []
+    reasons: dict[str, list[str]] = {}
+    mirrored = False
     for r in result.rows.iter_rows(named=True):
         other = r["code"].startswith("OTHER(")
         values = {
@@ -516,16 +737,62 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
             "share_pct": _num(r["share_pct"]),
             "growth_pct": _num(r["growth_pct"]),
         }
+        tiers = (None if single else r["tier_from"], r["tier_to"])
+        mirrored = mirrored or 2 in tiers
+        who = _who(r["tier_to"], rep.name, par.name, flow)
+        if not single and r["tier_from"] != r["tier_to"]:
+            who = (
+                f"{result.start.short_label}: {_who(r['tier_from'], rep.name, par.name, flow)}; "
+                f"{result.end.short_label}: {who}"
+            )
+        reason = None
+        if r["comparable"] is False:
+            reason = _reason(
+                result.start.label,
+                result.end.label,
+                (_side_words(r["tier_from"], rep, par.name),
+                 _side_words(r["tier_to"], rep, par.name)),
+                (r["source_from"], r["source_to"]),
+                numbers,
+            )  # fmt: skip
+            reasons.setdefault(reason, []).append("OTHER" if other else r["code"])
+        side = {"side_from": _side(r["tier_from"]), "side_to": _side(r["tier_to"])}
         rows.append(
             Row(
-                {"code": "OTHER" if other else r["code"], "name": r["name"], **values},
+                {
+                    "code": "OTHER" if other else r["code"],
+                    "name": r["name"],
+                    **values,
+                    "reported_by": who,
+                    "comparable": r["comparable"],
+                    **side,
+                },
                 role=Role.OTHER if other else Role.NORMAL,
                 blank=frozenset({"code"}) if other else frozenset(),
+                marks=frozenset({"growth_pct"}) if reason else frozenset(),
             )
         )
         json_rows.append(
-            {"code": None if other else r["code"], "name": r["name"], "other": other, **values}
+            {
+                "code": None if other else r["code"],
+                "name": r["name"],
+                "other": other,
+                **values,
+                "comparable": r["comparable"],
+                "reason": reason,
+                **side,
+                "source_from": r["source_from"],
+                "source_to": r["source_to"],
+                "reported_by": who or None,
+            }
         )
+    if reasons and _num(result.total_growth_pct) is not None:
+        last = list(reasons)[-1]
+        reasons[last].append("the total")
+    notes = list(result.notes) + _marked_notes(reasons, "growth of")
+    valuation = _mirror_valuation_note([flow] if mirrored else [], rep.name, par.name)
+    if valuation:
+        notes.append(valuation)
     total_from, total_to = _num(result.total_from), _num(result.total_to)
     total = Row(
         {
@@ -537,8 +804,9 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
             "growth_pct": _num(result.total_growth_pct),
         },
         role=Role.TOTAL,
+        # A total summed from figures that do not compare does not compare either.
+        marks=frozenset({"growth_pct"}) if reasons else frozenset(),
     )
-    rep, par, flow = result.reporter, result.partner, result.flow.value
     direction = "to" if flow == "exports" else "from"
     prose: tuple[str, ...] = ()
     if result.data_level != result.level:
@@ -563,7 +831,7 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
         "data_level": result.data_level,
         "total": {"from": total_from, "to": total_to, "products": result.products},
         "rows": json_rows,
-        "notes": list(result.notes),
+        "notes": notes,
         "provenance": _provenance(result.source_ids, dataset),
     }
     table = Table(
@@ -572,10 +840,11 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
         columns,
         tuple(rows),
         total=total,
-        notes=tuple(result.notes),
+        notes=tuple(notes),
         prose=prose,
     )
-    return _document(table, payload, result.currency, result.source_ids, dataset)
+    bars = _products_bars(result, rows, result.currency)
+    return _document(table, payload, result.currency, result.source_ids, dataset, bars=bars)
 
 
 def _document(
@@ -585,6 +854,7 @@ def _document(
     source_ids: Iterable[str],
     dataset: Dataset,
     chart: Chart | None = None,
+    bars: Bars | None = None,
 ) -> Document:
     return Document(
         tables=(table,),
@@ -593,6 +863,64 @@ def _document(
         sources=_sources(source_ids, dataset),
         data_line=_data_line(dataset),
         chart=chart,
+        bars=bars,
+    )
+
+
+def _short(text: str, limit: int = 26) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;") + "\u2026"
+
+
+def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Bars | None:
+    """The listed products' values in the last period (and the first), largest first."""
+    shown = [r for r in rows if r.role is Role.NORMAL]
+    if not shown:
+        return None
+    single = result.start == result.end
+    keys = [("to", result.end.label)] if single else [
+        ("from", result.start.label), ("to", result.end.label)]  # fmt: skip
+    labels = tuple(f"{r.get('code')} {_short(str(r.get('name')))}" for r in shown)
+    series = tuple((label, tuple(_as_float(r.get(k)) for r in shown)) for k, label in keys)
+    other = next((r for r in rows if r.role is Role.OTHER), None)
+    listed = "; ".join(
+        f"{r.get('code')} {r.get('name')}: {_money(_as_float(r.get('to')), currency)}"
+        for r in shown
+    )
+    rest = (
+        f" All other products ({_money(_as_float(other.get('to')), currency)}) are not drawn."
+        if other is not None
+        else ""
+    )
+    flow = result.flow.value
+    return Bars(
+        title=f"Top {len(shown)} products, {flow}, {result.end.label}",
+        labels=labels,
+        series=series,
+        caption=f"{result.reporter.name}'s {flow} by product, {result.end.label} "
+        f"({currency}): {listed}.{rest}",
+    )
+
+
+def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Bars | None:
+    """Exports to and imports from each listed partner in the last period."""
+    if not rows:
+        return None
+    labels = tuple(str(r.get("name")) for r in rows)
+    series = tuple(
+        (name, tuple(_as_float(r.get(key)) for r in rows))
+        for key, name in (("exports", "Exports"), ("imports", "Imports"))
+    )
+    listed = "; ".join(
+        f"{r.get('name')}: exports {_money(_as_float(r.get('exports')), currency)}, "
+        f"imports {_money(_as_float(r.get('imports')), currency)}"
+        for r in rows
+    )
+    return Bars(
+        title=f"{result.reporter.name}'s top {len(rows)} partners, {result.end.label}",
+        labels=labels,
+        series=series,
+        caption=f"{result.reporter.name}'s exports and imports by partner, "
+        f"{result.end.label} ({currency}): {listed}.",
     )
 
 
@@ -632,6 +960,7 @@ def _partners(
 def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
     single = result.start == result.end
     measure = result.measure.value
+    any_mirror = any(t == 2 or t == 3 for t in result.rows["tier"].to_list())
     columns = (
         Column("rank", "#", Kind.RANK),
         Column("label", "Partner", Kind.TEXT, data=False),
@@ -641,8 +970,15 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
         Column("imports", "Imports", Kind.AMOUNT),
         Column("balance", "Balance", Kind.AMOUNT),
         Column("growth_pct", f"Growth ({measure})", Kind.GROWTH, table=not single),
+        Column("reported_by", "Reported by", Kind.TEXT, data=False, table=any_mirror),
+        Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("side", "Side", Kind.CODE, table=False),
+        Column("side_from", "Side (from)", Kind.CODE, table=False),
     )
+    rep = result.reporter
     rows, json_rows = [], []
+    reasons: dict[str, list[str]] = {}
+    mirrored = False
     for rank, r in enumerate(result.rows.iter_rows(named=True), start=1):
         values = {
             "exports": _num(r["exports"]),
@@ -650,6 +986,20 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
             "balance": _num(r["balance"]),
         }
         growth = _num(r["growth_pct"])
+        who = _who(r["tier"], rep.name, r["name"], measure)
+        mirrored = mirrored or r["tier"] == 2
+        reason = None
+        if r["comparable"] is False:
+            reason = _reason(
+                result.start.label,
+                result.end.label,
+                (_side_words(r["tier_from"], rep, "the partner"),
+                 _side_words(r["tier"], rep, "the partner")),
+                None,
+                {},
+            )  # fmt: skip
+            reasons.setdefault(reason, []).append(r["partner"])
+        side = {"side": _side(r["tier"]), "side_from": _side(r["tier_from"])}
         rows.append(
             Row(
                 {
@@ -659,7 +1009,11 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
                     "name": r["name"],
                     **values,
                     "growth_pct": growth,
-                }
+                    "reported_by": who,
+                    "comparable": r["comparable"],
+                    **side,
+                },
+                marks=frozenset({"growth_pct"}) if reason else frozenset(),
             )
         )
         json_rows.append(
@@ -670,9 +1024,24 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
                 "value": _num(r["value"]),
                 "value_from": _num(r["value_from"]),
                 "growth_pct": growth,
+                "comparable": r["comparable"],
+                "reason": reason,
+                **side,
+                "reported_by": who or None,
             }
         )
-    rep = result.reporter
+    notes = list(result.notes) + _marked_notes(reasons, "growth for")
+    if mirrored:
+        flows = {"exports": ["exports"], "imports": ["imports"]}.get(
+            measure, ["exports", "imports"]
+        )
+        notes.append(
+            f"partners marked mirror: {rep.name}'s own figures were missing, so the "
+            "partner's report of the same flows was used"
+        )
+        valuation = _mirror_valuation_note(flows, rep.name, "the partner")
+        if valuation:
+            notes.append(valuation)
     payload = {
         "schema": "tradecli.partners/1",
         "query": {
@@ -687,7 +1056,7 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
         "currency": result.currency,
         "partners_in_data": result.partners,
         "rows": json_rows,
-        "notes": list(result.notes),
+        "notes": notes,
         "provenance": _provenance(result.source_ids, dataset),
     }
     table = Table(
@@ -695,9 +1064,10 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
         f"({result.currency}; {result.partners} partners in the data)",
         columns,
         tuple(rows),
-        notes=tuple(result.notes),
+        notes=tuple(notes),
     )
-    return _document(table, payload, result.currency, result.source_ids, dataset)
+    bars = _partners_bars(result, rows, result.currency)
+    return _document(table, payload, result.currency, result.source_ids, dataset, bars=bars)
 
 
 # -- series ------------------------------------------------------------------------------
@@ -740,6 +1110,8 @@ def series_payload(result: SeriesResult, dataset: Dataset) -> dict[str, Any]:
                 "exports": _num(r["exports"]),
                 "imports": _num(r["imports"]),
                 "balance": _num(r["balance"]),
+                "exports_side": _side(r["exports_tier"]),
+                "imports_side": _side(r["imports_tier"]),
             }
             for r in result.rows.iter_rows(named=True)
         ],
@@ -763,20 +1135,43 @@ def _chart(result: SeriesResult, *, sparklines: bool) -> Chart:
 
 def series_document(result: SeriesResult, dataset: Dataset) -> Document:
     payload = series_payload(result, dataset)
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("period", "Period", Kind.PERIOD),
         Column("exports", "Exports", Kind.AMOUNT),
         Column("imports", "Imports", Kind.AMOUNT),
         Column("balance", "Balance", Kind.AMOUNT),
+        Column("reported_by", "Reported by", Kind.TEXT, data=False, table=False),
+        Column("exports_side", "Exports side", Kind.CODE, table=False),
+        Column("imports_side", "Imports side", Kind.CODE, table=False),
     )
-    rows = tuple(Row(dict(r)) for r in payload["rows"])
+    rep, par = result.reporter.name, result.partner.name
+    rows_list = []
+    mirrored: list[str] = []
+    for r in payload["rows"]:
+        sides = {f: r[f"{f}_side"] for f in ("exports", "imports")}
+        lower = [f for f, side in sides.items() if side in ("mirror", "third party")]
+        mirrored += [f for f in lower if sides[f] == "mirror"]
+        tiers = {v: k for k, v in SIDES.items()}
+        if len(lower) == 2 and sides["exports"] == sides["imports"]:
+            who = _who(tiers[sides["exports"]], rep, par, "both")
+        else:
+            who = "; ".join(f"{f}: {_who(tiers[sides[f]], rep, par, f)}" for f in lower)
+        rows_list.append(Row({**r, "reported_by": who}))
+    rows = tuple(rows_list)
+    if mirrored:
+        columns = tuple(
+            Column(c.key, c.heading, c.kind, data=False) if c.key == "reported_by" else c
+            for c in columns
+        )
     notes: tuple[str, ...] = ()
     if result.missing:
         notes = (
             f"no data for {len(result.missing)} of {len(rows)} periods; "
             "they are shown as n/a, not as zero",
         )
-    rep, par = result.reporter.name, result.partner.name
+    valuation = _mirror_valuation_note(mirrored, rep, par)
+    if valuation:
+        notes += (valuation,)
     table = Table(
         f"{rep} with {par}, {result.first}..{result.last} ({result.currency})",
         columns,

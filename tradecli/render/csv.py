@@ -5,7 +5,16 @@ from __future__ import annotations
 import csv
 import io
 
-from tradecli.document import Document
+from tradecli.document import Document, Value
+
+
+def _cell(value: Value) -> Value:
+    """Missing is empty; a yes/no (``comparable``) is ``true``/``false`` as in JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 def delimited(document: Document, delimiter: str) -> str:
@@ -21,7 +30,7 @@ def delimited(document: Document, delimiter: str) -> str:
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow([c.key for c in columns] + (["currency"] if with_currency else []))
     for row in table.rows:
-        cells = ["" if row.get(c.key) is None else row.get(c.key) for c in columns]
+        cells = [_cell(row.get(c.key)) for c in columns]
         writer.writerow(cells + ([document.currency] if with_currency else []))
     return out.getvalue()
 

@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import html
 import io
+from typing import Any
 
-from tradecli.document import Chart, Document, Table
+from tradecli.document import Bars, Chart, Document, Table
+from tradecli.numfmt import currency_symbol, format_amount
 from tradecli.render._layout import body, cells
 
 _CSS = """
+*{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:60rem;margin:2rem auto;
-padding:0 1rem;color:#1d2733;line-height:1.45}
+padding:0 1rem;color:#1d2733;line-height:1.45;overflow-wrap:anywhere}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+.scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:1rem 0}
-th,td{padding:.35rem .8rem;border-bottom:1px solid #d5dbe1}
-th{text-align:left;background:#f2f5f8}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th,td{padding:.35rem .8rem;border-bottom:1px solid #d5dbe1;overflow-wrap:normal}
+td:first-child{white-space:nowrap}
+th{text-align:left;background:#f2f5f8}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{color:#8a5a00}.sources{font-size:.9rem;color:#3c4a58}.data{font-size:.85rem;color:#5b6b7b}
-#chart svg{max-width:100%;height:auto}
+figure{margin:1rem 0}figure svg{display:block;max-width:100%;height:auto}
+figcaption{font-size:.9rem;color:#3c4a58}
+@media (max-width:30rem){body{margin:1rem auto;padding:0 .5rem}th,td{padding:.3rem .45rem}}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10pt;color:#000}
+.scroll{overflow:visible}table{font-size:9pt}tr,figure{break-inside:avoid}
+h2{break-after:avoid}.note{color:#000}}
 """
+_GREEN, _RED, _BLUE, _PALE = "#2a7d4f", "#b53f3f", "#2f5fa8", "#9db4d6"
 
 
-def chart_svg(chart: Chart, currency: str) -> str | None:
-    """Exports, imports and balance over time as inline SVG; None without matplotlib."""
+def _pyplot() -> Any:
+    """matplotlib's pyplot set for deterministic SVG; None without the plotting extra."""
     try:
         import matplotlib
     except ImportError:
@@ -32,12 +44,63 @@ def chart_svg(chart: Chart, currency: str) -> str | None:
     # Fixed salt and no date: the same data give the same bytes.
     plt.rcParams["svg.hashsalt"] = "tradecli"
     plt.rcParams["svg.fonttype"] = "none"
+    return plt
+
+
+def _svg(plt: Any, fig: Any, title: str, description: str) -> str:
+    """The figure as inline SVG with its text alternative: role, aria-label, title, desc."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    e = html.escape
+    opening = svg.index(">") + 1
+    return (
+        f'<svg role="img" aria-label="{e(title)}" '
+        + svg[len("<svg ") : opening]
+        + f"\n <title>{e(title)}</title>\n <desc>{e(description)}</desc>"
+        + svg[opening:]
+    )
+
+
+def chart_summary(chart: Chart, currency: str) -> str:
+    """The line chart in words: its span, the range of each flow, and what a gap means."""
+    symbol = currency_symbol(currency)
+    parts = []
+    for name, values in (("exports", chart.exports), ("imports", chart.imports),
+                         ("balance", chart.balance)):  # fmt: skip
+        known = [(v, p) for v, p in zip(values, chart.periods, strict=True) if v is not None]
+        if known:
+            low, high = min(known), max(known)
+            parts.append(
+                f"{name} from {format_amount(low[0], symbol)} ({low[1]}) to "
+                f"{format_amount(high[0], symbol)} ({high[1]})"
+            )
+    missing = sum(
+        x is None and m is None for x, m in zip(chart.exports, chart.imports, strict=True)
+    )
+    gaps = f" {missing} periods have no data and are left as gaps." if missing else ""
+    return (
+        f"Exports, imports and balance per period, {chart.periods[0]} to "
+        f"{chart.periods[-1]} ({len(chart.periods)} periods, {currency}): "
+        + "; ".join(parts)
+        + "."
+        + gaps
+    )
+
+
+def chart_svg(chart: Chart, currency: str, title: str = "") -> str | None:
+    """Exports, imports and balance over time as inline SVG; None without matplotlib."""
+    plt = _pyplot()
+    if plt is None:
+        return None
     fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
     x = list(range(len(chart.periods)))
     series = (
-        ("exports", chart.exports, "#2a7d4f"),
-        ("imports", chart.imports, "#b53f3f"),
-        ("balance", chart.balance, "#2f5fa8"),
+        ("exports", chart.exports, _GREEN),
+        ("imports", chart.imports, _RED),
+        ("balance", chart.balance, _BLUE),
     )
     for key, data, color in series:
         # None becomes a gap in the line: missing data are never drawn as zero.
@@ -50,16 +113,74 @@ def chart_svg(chart: Chart, currency: str) -> str | None:
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]
+    return _svg(plt, fig, title or "Exports, imports and balance over time",
+                chart_summary(chart, currency))  # fmt: skip
+
+
+def bars_svg(bars: Bars, currency: str) -> str | None:
+    """Grouped horizontal bars, each labelled with its amount; None without matplotlib."""
+    plt = _pyplot()
+    if plt is None:
+        return None
+    from matplotlib.ticker import FuncFormatter
+
+    symbol = currency_symbol(currency)
+    n, k = len(bars.labels), len(bars.series)
+    names = [name for name, _ in bars.series]
+    if names == ["Exports", "Imports"]:
+        colors = [_GREEN, _RED]
+    else:
+        colors = [_PALE, _BLUE][-k:] if k <= 2 else [_BLUE] * k
+    height = 0.8 / k
+    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.8 + 0.32 * n * k)), dpi=100)
+    for i, ((name, values), color) in enumerate(zip(bars.series, colors, strict=True)):
+        ys = [row + (i - (k - 1) / 2) * height for row in range(n)]
+        widths = [0.0 if v is None else v for v in values]
+        drawn = ax.barh(ys, widths, height=height * 0.92, label=name, color=color)
+        texts = [format_amount(v, symbol) for v in values]
+        ax.bar_label(drawn, labels=texts, padding=3, fontsize=8)
+    ax.axvline(0, color="#888888", linewidth=0.8)
+    ax.set_yticks(range(n), list(bars.labels), fontsize=8)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_amount(v, symbol)))
+    ax.tick_params(axis="x", labelsize=8)
+    ax.margins(x=0.18)
+    if k > 1:
+        ax.legend(loc="best", fontsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _svg(plt, fig, bars.title, bars.caption)
+
+
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
+_MISSING = (
+    '<p class="note" id="chart-missing">Chart not drawn: the optional '
+    "plotting extra is not installed (pip install 'tradecli[html]').</p>"
+)
+
+
+def _figure(document: Document) -> list[str]:
+    """The chart with its heading and a caption in words: a line over time, else bars."""
+    e = html.escape
+    if document.chart is not None:
+        chart = document.chart
+        heading = "Exports, imports and balance over time"
+        caption = chart_summary(chart, document.currency)
+        svg = chart_svg(chart, document.currency, f"{document.main.title}: {heading}")
+    elif document.bars is not None:
+        heading, caption = document.bars.title, document.bars.caption
+        svg = bars_svg(document.bars, document.currency)
+    else:
+        return []
+    parts = [f"<h2>{e(heading)}</h2>"]
+    if svg is None:
+        return parts + [_MISSING]
+    return parts + [f'<figure id="chart">{svg}<figcaption>{e(caption)}</figcaption></figure>']
 
 
 def _table(document: Document, table: Table) -> list[str]:
     e = html.escape
-    parts = ["<table><thead><tr>"]
+    parts = ['<div class="scroll"><table><thead><tr>']
     for column in table.shown:
         parts.append(f"<th{' class=num' if column.kind.numeric else ''}>{e(column.heading)}</th>")
     parts.append("</tr></thead><tbody>")
@@ -72,7 +193,7 @@ def _table(document: Document, table: Table) -> list[str]:
             )
             + "</tr>"
         )
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     return parts
 
 
@@ -87,8 +208,9 @@ def _plain(document: Document) -> str:
     title = e(table.title)
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}'
-        f"</title><style>{_CSS}</style></head><body><h1>{title}</h1><table><thead><tr>"
-        f"{heads}</tr></thead><tbody>{rows}</tbody></table></body></html>\n"
+        f"</title>{_VIEWPORT}<style>{_CSS}</style></head><body><h1>{title}</h1>"
+        f'<div class="scroll"><table><thead><tr>'
+        f"{heads}</tr></thead><tbody>{rows}</tbody></table></div></body></html>\n"
     )
 
 
@@ -100,6 +222,7 @@ def render(document: Document, *, width: int = 100) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        _VIEWPORT,
         f"<title>{e(main.title)}</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{e(main.title)}</h1>",
@@ -109,16 +232,7 @@ def render(document: Document, *, width: int = 100) -> str:
         parts.append(f"<p>{e(document.sentence)}</p>")
     parts += [f"<p>{e(line)}</p>" for line in main.prose]
     parts += [f'<p class="note">Note: {e(note)}.</p>' for note in main.notes]
-    if document.chart is not None:
-        svg = chart_svg(document.chart, document.currency)
-        parts.append("<h2>Exports, imports and balance over time</h2>")
-        if svg is None:
-            parts.append(
-                '<p class="note" id="chart-missing">Chart not drawn: the optional '
-                "plotting extra is not installed (pip install 'tradecli[html]').</p>"
-            )
-        else:
-            parts.append(f'<figure id="chart">{svg}</figure>')
+    parts += _figure(document)
     for table in document.tables[1:]:
         parts.append(f"<h2>{e(table.title)}</h2>")
         parts += _table(document, table)

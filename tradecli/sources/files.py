@@ -61,9 +61,20 @@ class FilesSource:
             title=str(entry.annotations.get("title") or entry.dataset),
             publisher=str(entry.annotations.get("publisher") or "imported file"),
             licence=str(entry.annotations.get("licence") or ""),
+            # The file's name only: published outputs never show a local path.
             note=f"imported {entry.fetched_at.isoformat(timespec='seconds')} from "
-            f"{entry.url} ({entry.annotations.get('format', '?')} format)",
+            f"{_file_name(entry.url)} ({entry.annotations.get('format', '?')} format)",
         )
+
+
+def _file_name(location: str) -> str:
+    """'/home/me/data/x.csv' or 'file:///C:/data/x.csv' -> 'x.csv'."""
+    from pathlib import PurePosixPath, PureWindowsPath
+    from urllib.parse import unquote, urlparse
+
+    if location.startswith("file:"):
+        location = unquote(urlparse(location).path)
+    return PureWindowsPath(PurePosixPath(location).name).name or location
 
 
 SOURCE = FilesSource()
