@@ -106,6 +106,11 @@ def test_product_balance_answers_for_the_products_asked_for(runner, shrimp) -> N
     assert both["figures"]["exports"]["to"] == pytest.approx(
         _shrimp_sum(shrimp, 2011, "0306") + _shrimp_sum(shrimp, 2011, "1605")
     )
+    mirrored = _json(runner, ["balance", "THA", "USA", "--product", "0306", "--from", "2011",
+                              "--mirror"])  # fmt: skip
+    assert mirrored["mirror"]["flows"]["exports"]["reported"] == pytest.approx(
+        _shrimp_sum(shrimp, 2011, "0306")
+    )  # the same products on both sides, never total trade
     series = _json(runner, ["series", "THA", "USA", "--product", "1605"])
     assert series["rows"][-1]["exports"] == pytest.approx(_shrimp_sum(shrimp, 2011, "1605"))
     assert series["products"] == ["1605"]
@@ -200,6 +205,17 @@ def test_the_most_recent_import_wins_a_same_tier_disagreement(runner, tmp_path) 
     _import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,JPN,exports,2025-08,100"]))
     again = _json(runner, ["balance", "PAK", "JPN", "--from", "2025-08", "--offline"])
     assert again["figures"]["exports"]["to"] == 100
+
+
+def test_the_most_recent_import_wins_in_products_too(runner, tmp_path) -> None:
+    header = "reporter,partner,flow,period,value_usd,product"
+    rows = ["PAK,CHN,exports,2024,40,0302"]
+    _import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,CHN,exports,2024,100,0306"], header))
+    _import(runner, _tidy(tmp_path / "b.csv", [*rows, "PAK,CHN,exports,2024,60,0306"], header))
+    doc = _json(runner, ["products", "PAK", "CHN", "--from", "2024", "--level", "hs4"])
+    values = {r["code"]: r["to"] for r in doc["rows"]}
+    assert values == {"0306": 60, "0302": 40}
+    assert any("0306 for 2024" in n and "import:a" in n for n in doc["notes"])
 
 
 # -- 6. --strict ------------------------------------------------------------------------

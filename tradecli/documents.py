@@ -272,7 +272,12 @@ def _balance(
     mirror_result = None
     if request.mirror:
         mirror_result = analysis.mirror(
-            query.dataset.flows, query.reporter, query.partner, result.end
+            query.dataset.flows,
+            query.reporter,
+            query.partner,
+            result.end,
+            products=result.products,
+            newest_first=_newest_first(query.dataset),
         )
     span = _chart_series(query, result) if request.chart else None
     return balance_document(result, query.dataset, mirror_result, span)

@@ -22,6 +22,7 @@ from tradecli.analysis.core import (
     pick_one,
     strict_growth,
     tier_notes,
+    unit_of,
 )
 from tradecli.analysis.coverage import Selection, covered_products, no_total, select_products
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
@@ -232,7 +233,7 @@ def balance(
 
 
 def conflict_what(row: dict[str, object]) -> str:
-    unit = Period.from_date(row["period"], Frequency(row["frequency"]))  # type: ignore[arg-type]
+    unit = unit_of(row)
     product = f" of {row['product']}" if "product" in row else ""
     return f"{row['flow']}{product} for {unit}"
 
@@ -406,16 +407,30 @@ class MirrorResult:
 
 
 def mirror(
-    flows: pl.LazyFrame, reporter: Country, partner: Country, window: Window
+    flows: pl.LazyFrame,
+    reporter: Country,
+    partner: Country,
+    window: Window,
+    *,
+    products: tuple[str, ...] = (),
+    newest_first: tuple[str, ...] = (),
 ) -> MirrorResult:
-    """The reporter's figures beside the partner's mirror figures for the same flows."""
+    """The reporter's figures beside the partner's mirror figures for the same flows.
+
+    With ``products`` (--product), both sides are the same selection of products.
+    """
     r, p = reporter.iso3, partner.iso3
     sides = pl.DataFrame(
         {"flow": ["exports", "exports", "imports", "imports"],
          "side": ["reported", "mirror", "reported", "mirror"]}
     )  # fmt: skip
-    rows = pick_one(
-        pair_candidates(flows, r, p)
+    selection = None
+    if products:
+        what = f"{reporter.name} ({r}) with {partner.name} ({p})"
+        selection = select_products(pair_products(flows, r, p), products, what)
+    keys = ["flow", "side", "period", "frequency"]
+    picked = pick_one(
+        pair_candidates(flows, r, p, selection)
         .filter(pl.col("reporter").is_in([r, p]))
         .with_columns(
             side=pl.when(pl.col("reporter") == r)
@@ -423,10 +438,19 @@ def mirror(
             .otherwise(pl.lit("mirror"))
         ),
         # Within one side, one source per flow and period: never a sum of two.
-        ["flow", "side", "period", "frequency"],
+        keys if selection is None else [*keys, "product"],
         r,
         p,
-    ).collect()
+        newest_first,
+    )
+    if selection is not None:
+        picked = picked.group_by(keys, maintain_order=True).agg(
+            value=pl.col("value").sum(),
+            source=pl.col("source").unique().sort().str.join("+"),
+            tier=pl.col("tier").max(),
+            reporter=pl.col("reporter").first(),
+        )
+    rows = picked.collect()
     sums = window_sums(rows, window_units(rows, {"w": window}), ["flow", "side"], keys=sides)
     got = {(s["flow"], s["side"]): s for s in sums.iter_rows(named=True)}
     out = []

@@ -15,7 +15,8 @@ Window sums live in :mod:`tradecli.analysis.windows`; period stepping in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from enum import IntEnum
 
 import polars as pl
@@ -201,6 +202,15 @@ def tier_notes(tiers: dict[str, int | None], owner: str) -> tuple[str, ...]:
             f"{what}: {owner}'s own figures were missing, so {Tier(worst).label} figures were used"
         )
     return tuple(notes)
+
+
+def unit_of(row: Mapping[str, object]) -> str:
+    """The period of a row (its ``period`` date and ``frequency``) as text: '2024-08', '2006'."""
+    from tradecli.periods import Frequency, Period
+
+    day, frequency = row["period"], row["frequency"]
+    assert isinstance(day, dt.date) and isinstance(frequency, str)
+    return str(Period.from_date(day, Frequency(frequency)))
 
 
 STRICT_NOTE = (

@@ -15,6 +15,7 @@ from tradecli.analysis.core import (
     growth,
     pick_one,
     strict_growth,
+    unit_of,
 )
 from tradecli.analysis.coverage import covered_products, no_total
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
@@ -239,7 +240,9 @@ def partners(
     )
     notes.extend(
         conflict_notes(
-            found, lambda row: f"{row['flow']} with {row['partner']} for {row['period']}", currency
+            found,
+            lambda row: f"{row['flow']} with {row['partner']} for {unit_of(row)}",
+            currency,
         )
     )
     sources = tuple(sorted(set(rows.join(units, on=["period", "frequency"])["source"])))

@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradecli.analysis.core import STRICT_NOTE, comparable, currency_of, growth, pick_one
+from tradecli.analysis.core import (
+    STRICT_NOTE,
+    comparable,
+    conflict_notes,
+    conflicts,
+    currency_of,
+    growth,
+    pick_one,
+    unit_of,
+)
 from tradecli.analysis.windows import coverage, resolve_windows, window_units
 from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, load_hs, product_level, product_name
@@ -214,6 +223,23 @@ def products(
             )
     if strict and result.filter(pl.col("comparable").not_()).height:
         notes.append(STRICT_NOTE)
+    found = conflicts(
+        candidates.filter(
+            pl.col("product").is_in(rows["product"].unique().to_list())
+            & pl.col("period").is_in(units["period"].unique().to_list())
+        ),
+        ["period", "frequency", "product"],
+        r,
+        p,
+        newest_first,
+    )
+    notes.extend(
+        conflict_notes(
+            found,
+            lambda row: f"{row['product']} for {unit_of(row)}",
+            currency,
+        )
+    )
     return ProductsResult(
         reporter=reporter,
         partner=partner,
