@@ -141,6 +141,19 @@ def test_two_levels_of_the_same_goods_are_never_summed(runner, tmp_path) -> None
     assert refused.exit_code == ExitCode.NO_DATA and "--product 03" in refused.stderr
 
 
+def test_a_period_with_some_products_only_says_so(runner, tmp_path) -> None:
+    header = "reporter,partner,flow,period,value_usd,product"
+    rows = ["PAK,CHN,exports,2023,500,TOTAL", "PAK,CHN,imports,2023,900,TOTAL",
+            "PAK,CHN,exports,2024,150,0306", "PAK,CHN,imports,2024,10,0302"]  # fmt: skip
+    _import(runner, _tidy(tmp_path / "mixed.csv", rows, header))
+    doc = _json(runner, ["balance", "PAK", "CHN", "--from", "2023", "--to", "2024"])
+    assert doc["figures"]["exports"]["to"] is None  # never 150 shown as total trade
+    assert any("products 0302, 0306" in n and "--product" in n for n in doc["notes"])
+    alone = runner.invoke(app, ["balance", "PAK", "CHN", "--from", "2024", "--to", "2024"])
+    assert alone.exit_code == ExitCode.NO_DATA
+    assert "0306" in alone.stderr and "--product" in alone.stderr
+
+
 # -- 3. defaults per pair: imports never break the sample's commands ---------------------
 
 

@@ -483,7 +483,8 @@ def _mirror(result: MirrorResult) -> tuple[Table, dict[str, Any]]:
             "note": r["note"],
         }
     table = Table(
-        f"Mirror check, {result.window.label}: {rep}'s figures and {par}'s",
+        f"Mirror check, {result.window.label}: {rep}'s figures and {par}'s"
+        + _scope(result.products),
         columns,
         tuple(rows),
         notes=tuple(notes),

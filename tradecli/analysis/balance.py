@@ -24,7 +24,14 @@ from tradecli.analysis.core import (
     tier_notes,
     unit_of,
 )
-from tradecli.analysis.coverage import Selection, covered_products, no_total, select_products
+from tradecli.analysis.coverage import (
+    Selection,
+    covered_products,
+    describe,
+    no_total,
+    select_products,
+    suggestion,
+)
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.codes import Country
 from tradecli.errors import NoData, UsageError
@@ -204,8 +211,22 @@ def balance(
     cov = coverage(pair)
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
     values = window_values(pair, {"from": base, "to": target})
-    no_figure(values, base, target, pair_name, cov.describe())
     days = values["periods"].explode().unique().to_list()
+    # Periods without a total but with product rows: say so, never sum them into one.
+    partial = None
+    if selection is None and values["value"].null_count():
+        gaps = values.filter(pl.col("value").is_null())["periods"].explode().unique().to_list()
+        products_there = pair_products(flows, reporter.iso3, partner.iso3).filter(
+            pl.col("period").is_in(gaps)
+        )
+        if products_there.height:
+            partial = (
+                f"for periods without a total-trade figure the data hold "
+                f"{describe(covered_products(products_there))} only, not total trade: "
+                f"ask for them with {suggestion(covered_products(products_there))}"
+            )
+    covered = cov.describe() + (f"; {partial}" if partial else "")
+    no_figure(values, base, target, pair_name, covered)
     candidates = pair_candidates(flows, reporter.iso3, partner.iso3, selection).filter(
         pl.col("period").is_in(days)
     )
@@ -214,6 +235,8 @@ def balance(
     extra: list[str] = []
     if selection is not None:
         extra.append(selection.note)
+    if partial:
+        extra.append(partial)
     keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
     found = conflicts(candidates, keys, reporter.iso3, partner.iso3, newest_first)
     extra.extend(conflict_notes(found, conflict_what, currency))
@@ -404,6 +427,7 @@ class MirrorResult:
     partner: Country
     window: Window
     figures: pl.DataFrame
+    products: tuple[str, ...] = ()  # --product codes: both sides are these products only
 
 
 def mirror(
@@ -470,7 +494,13 @@ def mirror(
         schema={"flow": pl.String, "reported": pl.Float64, "mirror": pl.Float64,
                 "source_reported": pl.String, "source_mirror": pl.String, "note": pl.String},
     ).with_columns(gap_pct=growth(pl.col("reported"), pl.col("mirror")))  # fmt: skip
-    return MirrorResult(reporter=reporter, partner=partner, window=window, figures=frame)
+    return MirrorResult(
+        reporter=reporter,
+        partner=partner,
+        window=window,
+        figures=frame,
+        products=() if selection is None else selection.codes,
+    )
 
 
 __all__ = [
