@@ -150,13 +150,29 @@ def test_mirror_chile_argentina(runner, fixtures) -> None:
     assert "Reported by Argentina" in table.stdout and "CIF" in table.stdout
 
 
-def test_ytd_with_missing_months_is_null_with_a_note(runner) -> None:
-    doc = _json(runner, ["balance", "PAK", "JPN", "--period", "ytd"])
+def test_ytd_with_no_complete_window_is_no_data_naming_the_periods_covered(runner) -> None:
+    """The missing-data rule: not one figure computable -> exit 3, covered periods named."""
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--period", "ytd"])
+    assert result.exit_code == ExitCode.NO_DATA
+    assert "Jan-Aug 2024 or Jan-Aug 2025" in result.stderr
+    assert "the data cover months 2019-12, 2020-11..2020-12, 2024-08, 2025-08" in result.stderr
+
+
+def test_ytd_with_missing_months_is_null_with_a_note(runner, tmp_path) -> None:
+    """Some figures computable: printed, the missing ones null with a note, exit 0."""
+    tidy = tmp_path / "ytd.csv"
+    lines = ["reporter,partner,flow,period,value_usd"]
+    for month in range(1, 9):
+        lines += [f"PAK,CHN,exports,2025-{month:02d},10", f"PAK,CHN,imports,2025-{month:02d},20"]
+    lines += ["PAK,CHN,exports,2024-08,10", "PAK,CHN,imports,2024-08,20"]
+    tidy.write_text("\n".join(lines) + "\n")
+    assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
+    doc = _json(runner, ["balance", "PAK", "CHN", "--period", "ytd", "--offline"])
     assert doc["query"]["convention"] == "ytd"
     assert doc["query"]["from"] == "2024-01..2024-08"
     exports = doc["figures"]["exports"]
-    assert exports["to"] is None and exports["growth_pct"] is None
-    assert "missing 2025-01, 2025-02" in exports["note"]
+    assert exports["to"] == 80 and exports["from"] is None and exports["growth_pct"] is None
+    assert "missing 2024-01, 2024-02" in exports["note"]
 
 
 def test_windows_sum_complete_months(runner, tmp_path) -> None:
@@ -243,7 +259,7 @@ def test_products_codes(runner) -> None:
         ["series", "PAK", "JPN", "--from", "2024-08", "--to", "2025-08"],
         ["countries", "japan"],
         ["products-codes", "0306"],
-        ["balance", "PAK", "JPN", "--period", "ttm"],
+        ["balance", "CHL", "ARG"],  # defaults land on 2006; 2005 is n/a with notes
     ],
 )
 def test_every_command_in_both_formats(runner, args: list[str]) -> None:

@@ -82,17 +82,13 @@ def test_balance_is_exports_minus_imports_and_growth_null_exactly_when_a_base_is
     figures: dict[tuple[str, dt.date], float | None],
 ) -> None:
     rows = [_flow(flow, day, v) for (flow, day), v in figures.items() if v is not None]
-    for day in (AUG24, AUG25):
-        if figures[("exports", day)] is None and figures[("imports", day)] is None:
-            with pytest.raises(NoData):
-                analysis.balance(
-                    _frame(rows),
-                    PAK,
-                    JPN,
-                    month_window(Period(2024, 8)),
-                    month_window(Period(2025, 8)),
-                )
-            return
+    if not rows:
+        # The missing-data rule: not one figure -> NoData; any figure -> an answer.
+        with pytest.raises(NoData):
+            analysis.balance(
+                _frame(rows), PAK, JPN, month_window(Period(2024, 8)), month_window(Period(2025, 8))
+            )
+        return
     result = analysis.balance(
         _frame(rows), PAK, JPN, month_window(Period(2024, 8)), month_window(Period(2025, 8))
     )
@@ -185,6 +181,64 @@ def test_mirror_takes_one_figure_per_side_never_a_sum(
     for side, tier in (("reported", Tier.OWN), ("mirror", Tier.MIRROR)):
         mine = sorted((s, v) for t, s, v in cands if t == tier)
         assert exports[side] == (mine[0][1] if mine else None)
+
+
+@RULES
+@given(
+    cands=st.lists(candidate, min_size=1, max_size=6).map(_dedupe),
+    order=st.permutations(["a", "b", "c"]),
+)
+def test_within_a_tier_the_most_recent_source_wins_and_a_disagreement_is_noted(
+    cands: list[tuple[Tier, str, float]], order: list[str]
+) -> None:
+    newest = tuple(order)
+    tier, _, value = min(cands, key=lambda c: (c[0], newest.index(c[1])))
+    window = month_window(Period(2024, 8))
+    flows = _frame([*_candidates(cands), _flow("imports", AUG24, 1.0, reporter="PAK")])
+    result = analysis.balance(flows, PAK, JPN, window, window, newest_first=newest)
+    assert result.row("exports")["value_to"] == value
+    series = analysis.series(flows, PAK, JPN, window, window, newest_first=newest)
+    assert series.rows["exports"].to_list() == [value]
+    partners = analysis.partners(
+        flows, PAK, PartnerMeasure.EXPORTS, start=window, end=window, newest_first=newest
+    )
+    (row,) = partners.rows.filter(pl.col("partner") == "JPN").iter_rows(named=True)
+    assert row["value"] == value
+    products = analysis.products(
+        _frame(_candidates(cands, product="0101")), PAK, JPN, FlowChoice.EXPORTS, "hs4",
+        start=window, end=window, newest_first=newest,
+    )  # fmt: skip
+    assert products.rows["value_to"].to_list() == [value]
+    # A note exactly when another source of the winning tier gives a different value.
+    disagree = any(t == tier and v != value for t, _, v in cands)
+    noted = [n for n in result.notes if "most recently imported or fetched" in n]
+    assert bool(noted) == disagree
+    assert bool([n for n in series.notes if "most recently" in n]) == disagree
+
+
+@RULES
+@given(
+    base=st.tuples(st.sampled_from(["a", "b"]), st.sampled_from([Tier.OWN, Tier.MIRROR]), values),
+    now=st.tuples(st.sampled_from(["a", "b"]), st.sampled_from([Tier.OWN, Tier.MIRROR]), values),
+)
+def test_strict_growth_is_null_exactly_when_not_comparable_or_no_base(
+    base: tuple[str, Tier, float], now: tuple[str, Tier, float]
+) -> None:
+    rows = [
+        _flow("exports", day, value, reporter=REPORTER_OF_TIER[tier], source=source)
+        for day, (source, tier, value) in ((AUG24, base), (AUG25, now))
+    ]
+    rows += [_flow("imports", day, 1.0, reporter="PAK") for day in (AUG24, AUG25)]
+    windows = (month_window(Period(2024, 8)), month_window(Period(2025, 8)))
+    loose = analysis.balance(_frame(rows), PAK, JPN, *windows).row("exports")
+    strict = analysis.balance(_frame(rows), PAK, JPN, *windows, strict=True)
+    row = strict.row("exports")
+    like = base[:2] == now[:2]
+    assert row["comparable"] is like and loose["comparable"] is like  # judged, not changed
+    assert (row["growth_pct"] is None) == (base[2] == 0 or not like)
+    if row["growth_pct"] is not None:
+        assert row["growth_pct"] == loose["growth_pct"]
+    assert any("--strict" in n for n in strict.notes) == (not like)
 
 
 # -- window sums --------------------------------------------------------------------

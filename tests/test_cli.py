@@ -131,13 +131,14 @@ BAD_INPUTS = [
     ),
     (
         "uncovered-month",
-        ["balance", "PAK", "JPN", "--from", "2023-08", "--to", "2025-08"],
+        # Not one figure computable (the missing-data rule); with one it prints, exit 0.
+        ["balance", "PAK", "JPN", "--from", "2023-08", "--to", "2023-09"],
         ExitCode.NO_DATA,
-        "no data for Pakistan (PAK) with Japan (JPN) in August 2023",
+        "no complete figure for Pakistan (PAK) with Japan (JPN) in August 2023",
     ),
     (
         "uncovered-to",
-        ["balance", "PAK", "JPN", "--from", "2024-08", "--to", "2025-01"],
+        ["balance", "PAK", "JPN", "--from", "2024-09", "--to", "2025-01"],
         ExitCode.NO_DATA,
         "2019-12, 2020-11..2020-12, 2024-08, 2025-08",
     ),
@@ -281,7 +282,7 @@ def test_countries_search(runner) -> None:
         (
             ["balance", "PAK", "JPN", "--from", "2025-Q3"],
             ExitCode.NO_DATA,
-            "from Q3 2025 on (latest: Q2 2025)",
+            "from Q3 2025 on (latest data: August 2025)",  # a period the data hold
         ),
         (
             ["balance", "PAK", "JPN", "--period", "window", "--from", "2024", "--to", "2025"],

@@ -144,9 +144,14 @@ def test_gap_never_borrows_a_neighbouring_month() -> None:
             ("JPN", "PAK", "2025-07", 5.0),
         ]
     )
+    result = balance(flows, PAK, JPN, M(2024, 8), M(2025, 8))
+    exports = result.row("exports")
+    assert exports["value_from"] == 10.0 and exports["value_to"] is None
+    assert exports["growth_pct"] is None and "August 2025" in str(exports["note"])
+    # With not one figure, NoData names the periods that are covered.
     with pytest.raises(NoData) as err:
-        balance(flows, PAK, JPN, M(2024, 8), M(2025, 8))
-    assert "August 2025" in err.value.message
+        balance(flows, PAK, JPN, M(2023, 8), M(2025, 8))
+    assert "August 2023 or August 2025" in err.value.message
     assert "2024-08" in str(err.value.hint) and "2025-07" in str(err.value.hint)
 
 
@@ -165,7 +170,11 @@ def test_errors() -> None:
     with pytest.raises(PeriodError):
         balance(flows, PAK, JPN, M(2024, 8), M(2023, 8))
     # A calendar year from monthly data needs all twelve months: never a smaller sum.
-    partial = balance(flows, PAK, JPN, Y(2024))
+    with pytest.raises(NoData, match=r"no complete figure .* in 2024"):
+        balance(flows, PAK, JPN, Y(2024))
+    imports = _flows([("JPN", "PAK", f"2024-{m:02d}", 1.0) for m in range(1, 13)])
+    partial = balance(pl.concat([flows, imports]), PAK, JPN, Y(2024))
+    assert partial.row("imports")["value_to"] == 12.0
     assert partial.row("exports")["value_to"] is None
     assert "no complete exports figure for 2024 (missing 2024-01, 2024-02" in str(
         partial.row("exports")["note"]

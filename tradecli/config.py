@@ -69,6 +69,7 @@ class Config:
     comtrade_base_url: str = "https://comtradeapi.un.org"
     comtrade_key: str | None = field(default=None, repr=False)  # COMTRADE_KEY; never shown
     fiscal_year_start: int = 1  # first month of the fiscal year (Pakistan: 7, July-June)
+    strict: bool = False  # leave growth empty when its two figures are not comparable
     cache_dir: Path | None = None  # None: the platform cache directory
     recent_ttl: float = 86_400.0  # seconds an entry with recent months stays fresh
     closed_ttl: float = 90 * 86_400.0  # seconds an entry of closed years stays fresh
@@ -142,6 +143,12 @@ def parse_duration(value: Any) -> float:
     raise ValueError(f"must be a duration such as '1d', '12h', '30m', '90s' or '2w', not {value!r}")
 
 
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"must be true or false, not {value!r}")
+    return value
+
+
 def _path(value: Any) -> Path | None:
     if not isinstance(value, str):
         raise ValueError(f"must be a path string, not {value!r}")
@@ -154,6 +161,7 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "format": ("format", _choice(OutputFormat)),
         "color": ("color", _choice(ColorMode)),
         "width": ("width", _width),
+        "strict": ("strict", _flag),
     },
     "api": {
         "network": ("network", _choice(NetworkMode)),

@@ -83,6 +83,8 @@ class Request:
     top: int = 10
     sort: str = "value"
     chart: bool = False  # add the monthly series the HTML chart draws
+    products: tuple[str, ...] = ()  # --product: figures for these HS codes, not total trade
+    strict: bool = False  # --strict (or [output] strict): no growth across sources or sides
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,11 @@ def _sources(source_ids: Iterable[str], dataset: Dataset) -> tuple[Source, ...]:
                 )
             )
     return tuple(out)
+
+
+def _newest_first(dataset: Dataset) -> tuple[str, ...]:
+    """Source ids, most recently imported or fetched first (the same-tier rule)."""
+    return tuple(dataset.extra.get("newest_first", ()))
 
 
 def _data_line(dataset: Dataset) -> str:
@@ -355,11 +362,19 @@ def _balance(
         request.window.period,
         request.window.compare,
         settings.fiscal_year_start,
+        products=request.products,
+        strict=request.strict or settings.strict,
+        newest_first=_newest_first(query.dataset),
     )
     mirror_result = None
     if request.mirror:
         mirror_result = analysis.mirror(
-            query.dataset.flows, query.reporter, query.partner, result.end
+            query.dataset.flows,
+            query.reporter,
+            query.partner,
+            result.end,
+            products=result.products,
+            newest_first=_newest_first(query.dataset),
         )
     span = _chart_series(query, result) if request.chart else None
     return balance_document(result, query.dataset, mirror_result, span)
@@ -497,6 +512,8 @@ def balance_document(
             "to_months": None if result.end.annual else [str(m) for m in result.end.months],
         },
         "currency": result.currency,
+        # Only with --product: the figures are for these HS codes, not total trade.
+        **({"products": list(result.products)} if result.products else {}),
         "figures": figures,
         "sentence": sentence,
         "notes": notes,
@@ -504,7 +521,8 @@ def balance_document(
     }
     tables = [
         Table(
-            f"{rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), {result.currency}",
+            f"{rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), {result.currency}"
+            + _scope(result.products),
             columns,
             tuple(rows),
             notes=tuple(notes),
@@ -579,6 +597,13 @@ def _as_float(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _scope(products: tuple[str, ...]) -> str:
+    """', products 0306, 1605 only' after a title: never read as total trade."""
+    if not products:
+        return ""
+    return f", {'product' if len(products) == 1 else 'products'} {', '.join(products)} only"
+
+
 def _country(c: Country) -> dict[str, str]:
     return {"iso3": c.iso3, "name": c.name, "oec_id": c.oec_id}
 
@@ -599,9 +624,10 @@ def balance_sentence(result: BalanceResult) -> str:
     when = result.end.label
     if isinstance(x1, float) and isinstance(m1, float) and isinstance(b1, float):
         sign = "positive" if b1 >= 0 else "negative"
+        goods = f" of {_scope(result.products)[2:-5]}" if result.products else ""
         parts.append(
-            f"In {when}, {rep} exported {amount(x1)} to {par} and imported "
-            f"{amount(m1)} from {par}, resulting in a {sign} trade balance of "
+            f"In {when}, {rep} exported {amount(x1)}{goods} to {par} and imported "
+            f"{amount(m1)}{goods} from {par}, resulting in a {sign} trade balance of "
             f"{amount(abs(b1))}."
         )
     else:
@@ -665,7 +691,8 @@ def _mirror(result: MirrorResult) -> tuple[Table, dict[str, Any]]:
             "note": r["note"],
         }
     table = Table(
-        f"Mirror check, {result.window.label}: {rep}'s figures and {par}'s",
+        f"Mirror check, {result.window.label}: {rep}'s figures and {par}'s"
+        + _scope(result.products),
         columns,
         tuple(rows),
         notes=tuple(notes),
@@ -701,6 +728,8 @@ def _products(
         request.window.period,
         request.window.compare,
         settings.fiscal_year_start,
+        strict=request.strict or settings.strict,
+        newest_first=_newest_first(query.dataset),
     )
     return products_document(result, query.dataset)
 
@@ -953,6 +982,8 @@ def _partners(
         request.window.period,
         request.window.compare,
         settings.fiscal_year_start,
+        strict=request.strict or settings.strict,
+        newest_first=_newest_first(dataset),
     )
     return partners_document(result, dataset)
 
@@ -1087,7 +1118,13 @@ def _series(
         settings, request, today=today, warn=warn, progress=progress, transport=transport
     )
     result = analysis.series(
-        query.dataset.flows, query.reporter, query.partner, query.start, query.end
+        query.dataset.flows,
+        query.reporter,
+        query.partner,
+        query.start,
+        query.end,
+        products=request.products,
+        newest_first=_newest_first(query.dataset),
     )
     return series_document(result, query.dataset)
 
@@ -1116,6 +1153,8 @@ def series_payload(result: SeriesResult, dataset: Dataset) -> dict[str, Any]:
             for r in result.rows.iter_rows(named=True)
         ],
         "missing": list(result.missing),
+        **({"products": list(result.products)} if result.products else {}),
+        **({"notes": list(result.notes)} if result.notes else {}),
         "provenance": _provenance(result.source_ids, dataset),
     }
 
@@ -1169,11 +1208,14 @@ def series_document(result: SeriesResult, dataset: Dataset) -> Document:
             f"no data for {len(result.missing)} of {len(rows)} periods; "
             "they are shown as n/a, not as zero",
         )
+    notes += result.notes
+    rep, par = result.reporter.name, result.partner.name
     valuation = _mirror_valuation_note(mirrored, rep, par)
     if valuation:
         notes += (valuation,)
     table = Table(
-        f"{rep} with {par}, {result.first}..{result.last} ({result.currency})",
+        f"{rep} with {par}, {result.first}..{result.last} ({result.currency})"
+        + _scope(result.products),
         columns,
         rows,
         notes=notes,
@@ -1200,6 +1242,8 @@ def _chart_series(query: LoadedPair, result: BalanceResult) -> SeriesResult | No
             query.partner,
             unit(result.start, True),
             unit(result.end, False),
+            products=result.products,
+            newest_first=_newest_first(query.dataset),
         )
     except NoData:
         return None

@@ -43,9 +43,32 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 @dataclass(frozen=True)
 class Alerts:
-    deficit_beyond: float | None = None  # alert when the balance is below -X
+    deficit_beyond: float | None = None  # alert when the balance is below -X (in ``currency``)
     growth_below: float | None = None  # alert when exports or imports growth is below Y %
     sign_change: bool = False  # alert when the balance changes sign between the two periods
+    currency: str = "USD"  # of deficit_beyond: a bare number means US dollars
+
+
+_AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?(?:[eE]\d+)?)\s*([kKMBT]?)\s*([A-Za-z]{3})?\s*$")
+_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def parse_threshold(value: object, where: str) -> tuple[float, str | None]:
+    """``deficit_beyond``: a number (US dollars) or text such as "1B USD", "500M JPY".
+
+    Returns the amount and the currency the text names (None for a bare number).
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value), None
+    match = _AMOUNT.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConfigError(
+            f"{where}: report.alerts.deficit_beyond must be a number (US dollars) or an "
+            f'amount with its currency such as "1B USD", not {value!r}',
+            hint='suffixes k, M, B, T; e.g. deficit_beyond = "500M JPY"',
+        )
+    number, scale, currency = match.groups()
+    return float(number) * _SCALE[scale], currency.upper() if currency else None
 
 
 @dataclass(frozen=True)
@@ -80,7 +103,7 @@ _SPEC_KEYS = {
     "offline",
     "alerts",
 }
-_ALERT_KEYS = {"deficit_beyond", "growth_below", "sign_change"}
+_ALERT_KEYS = {"deficit_beyond", "growth_below", "sign_change", "currency"}
 
 
 def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
@@ -146,12 +169,26 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
                 f"{where}: unknown key report.alerts.{bad[0]}",
                 hint=f"keys: {', '.join(sorted(_ALERT_KEYS))}",
             )
-        for key in ("deficit_beyond", "growth_below"):
-            value = alerts_raw.get(key)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float)
-            ):
-                raise ConfigError(f"{where}: report.alerts.{key} must be a number")
+        growth_below = alerts_raw.get("growth_below")
+        if growth_below is not None and (
+            isinstance(growth_below, bool) or not isinstance(growth_below, int | float)
+        ):
+            raise ConfigError(f"{where}: report.alerts.growth_below must be a number")
+        threshold, named = None, None
+        if alerts_raw.get("deficit_beyond") is not None:
+            threshold, named = parse_threshold(alerts_raw["deficit_beyond"], where)
+        key_currency = alerts_raw.get("currency")
+        if key_currency is not None and not (
+            isinstance(key_currency, str) and len(key_currency) == 3 and key_currency.isalpha()
+        ):
+            raise ConfigError(f"{where}: report.alerts.currency must be an ISO 4217 code")
+        if key_currency and named and key_currency.upper() != named:
+            raise ConfigError(
+                f"{where}: report.alerts.deficit_beyond is in {named} but "
+                f"report.alerts.currency is {key_currency.upper()}",
+                hint="name the currency once",
+            )
+        alert_currency = named or (key_currency.upper() if key_currency else "USD")
         if not isinstance(alerts_raw.get("sign_change", False), bool):
             raise ConfigError(f"{where}: report.alerts.sign_change must be true or false")
         options = {
@@ -171,9 +208,10 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
                 filename=filename,
                 options=options,
                 alerts=Alerts(
-                    alerts_raw.get("deficit_beyond"),
-                    alerts_raw.get("growth_below"),
+                    threshold,
+                    growth_below,
                     bool(alerts_raw.get("sign_change", False)),
+                    alert_currency,
                 ),
             )
         )
@@ -212,14 +250,29 @@ def check_alerts(spec: ReportSpec, doc: Mapping[str, Any]) -> list[str]:
     """One message per triggered threshold (balance reports only)."""
     if not doc.get("schema", "").startswith("tradecli.balance") or spec.alerts == Alerts():
         return []
-    from tradecli.numfmt import format_amount, format_percent
+    from tradecli.numfmt import currency_symbol, format_percent
+    from tradecli.numfmt import format_amount as _amount
 
     q, figures = doc["query"], doc["figures"]
+    currency = str(doc.get("currency") or "USD")
+
+    def format_amount(value: float) -> str:
+        return _amount(value, currency_symbol(currency))
+
     pair = f"{q['reporter']['iso3']}-{q['partner']['iso3']}"
     period = q.get("to_label", q["to"])
     messages = []
     balance_to, balance_from = figures["balance"]["to"], figures["balance"]["from"]
     limit = spec.alerts.deficit_beyond
+    if limit is not None and currency != spec.alerts.currency:
+        # Never a silent comparison of amounts in two currencies.
+        raise ConfigError(
+            f"report {spec.name}: the alert threshold deficit_beyond is in "
+            f"{spec.alerts.currency} but the figures are in {currency}; amounts in "
+            "different currencies are never compared",
+            hint=f'give the threshold in {currency} (deficit_beyond = "1B {currency}", or '
+            f'currency = "{currency}" under [report.alerts])',
+        )
     if limit is not None and balance_to is not None and balance_to < -abs(limit):
         messages.append(
             f"{pair} deficit of {format_amount(-balance_to)} in {period} "

@@ -11,7 +11,27 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradecli.analysis.core import Tier, comparable, currency_of, growth, pick_one, tier_notes
+from tradecli.analysis.core import (
+    STRICT_NOTE,
+    Tier,
+    comparable,
+    conflict_notes,
+    conflicts,
+    currency_of,
+    growth,
+    pick_one,
+    strict_growth,
+    tier_notes,
+    unit_of,
+)
+from tradecli.analysis.coverage import (
+    Selection,
+    covered_products,
+    describe,
+    no_total,
+    select_products,
+    suggestion,
+)
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.codes import Country
 from tradecli.errors import NoData, UsageError
@@ -41,13 +61,15 @@ class BalanceResult:
     currency: str
     figures: pl.DataFrame
     convention: Convention = Convention.POINT
+    products: tuple[str, ...] = ()  # --product codes: the figures are for these only
+    extra_notes: tuple[str, ...] = ()  # product scope, same-tier disagreements, --strict
 
     def row(self, measure: str) -> dict[str, object]:
         return self.figures.filter(pl.col("measure") == measure).row(0, named=True)
 
     @property
     def notes(self) -> list[str]:
-        return [n for n in self.figures["note"].to_list() if n]
+        return [n for n in self.figures["note"].to_list() if n] + list(self.extra_notes)
 
     @property
     def tier_notes(self) -> tuple[str, ...]:
@@ -77,22 +99,79 @@ def _directions(reporter: str, partner: str) -> tuple[pl.Expr, pl.Expr]:
     return exports, imports
 
 
-def pair_candidates(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame:
-    """Every total-goods row between the two countries, labelled ``flow`` from the reporter."""
+def pair_candidates(
+    flows: pl.LazyFrame, reporter: str, partner: str, products: Selection | None = None
+) -> pl.LazyFrame:
+    """Every total-goods row between the two countries (or the selected products' rows),
+    labelled ``flow`` from the reporter."""
     exports, imports = _directions(reporter, partner)
-    return flows.filter((pl.col("product") == TOTAL) & (exports | imports)).with_columns(
+    goods = pl.col("product") == TOTAL if products is None else products.expr()
+    return flows.filter(goods & (exports | imports)).with_columns(
         flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports"))
     )
 
 
-def pair_flows(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.LazyFrame:
-    """Total-goods flows between the two countries, one per flow and period (``core.pick_one``)."""
-    return pick_one(
-        pair_candidates(flows, reporter, partner),
-        ["flow", "period", "frequency"],
-        reporter,
-        partner,
+def pair_products(flows: pl.LazyFrame, reporter: str, partner: str) -> pl.DataFrame:
+    """The pair's product rows (not TOTAL): what --product can choose from."""
+    exports, imports = _directions(reporter, partner)
+    return flows.filter((pl.col("product") != TOTAL) & (exports | imports)).collect()
+
+
+def pair_flows(
+    flows: pl.LazyFrame,
+    reporter: str,
+    partner: str,
+    products: Selection | None = None,
+    newest_first: tuple[str, ...] = (),
+) -> pl.LazyFrame:
+    """Flows between the two countries, one per flow and period (``core.pick_one``).
+
+    Total goods, or with ``products`` the sum of the selected products (one
+    figure per product chosen first, so two sources are never summed).
+    """
+    candidates = pair_candidates(flows, reporter, partner, products)
+    if products is None:
+        return pick_one(
+            candidates, ["flow", "period", "frequency"], reporter, partner, newest_first
+        )
+    keys = ["flow", "period", "frequency"]
+    return (
+        pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
+        .group_by(keys, maintain_order=True)
+        .agg(
+            value=pl.col("value").sum(),
+            source=pl.col("source").unique().sort().str.join("+"),
+            tier=pl.col("tier").max(),
+            reporter=pl.col("reporter").drop_nulls().unique().sort().str.join("+"),
+            currency=pl.col("currency").first(),
+        )
+        .with_columns(pl.col("reporter").replace("", None))
     )
+
+
+def pair_rows(
+    flows: pl.LazyFrame,
+    reporter: Country,
+    partner: Country,
+    products: tuple[str, ...] = (),
+    newest_first: tuple[str, ...] = (),
+) -> tuple[pl.DataFrame, Selection | None]:
+    """The pair's chosen rows (total goods, or the --product selection) and the selection.
+
+    A pair with product rows only has no total: that is a NoData naming the
+    products, never a sum of them shown as total trade.
+    """
+    r, p = reporter.iso3, partner.iso3
+    what = f"{reporter.name} ({r}) with {partner.name} ({p})"
+    selection = None
+    if products:
+        selection = select_products(pair_products(flows, r, p), products, what)
+    pair = pair_flows(flows, r, p, selection, newest_first).collect()
+    if pair.is_empty() and selection is None:
+        present = covered_products(pair_products(flows, r, p))
+        if present:
+            raise no_total(what, present)
+    return pair, selection
 
 
 def balance(
@@ -104,14 +183,23 @@ def balance(
     convention: Convention = Convention.POINT,
     compare: Compare = Compare.YEAR,
     fiscal_start: int = 1,
+    *,
+    products: tuple[str, ...] = (),
+    strict: bool = False,
+    newest_first: tuple[str, ...] = (),
 ) -> BalanceResult:
-    """Compare the reporter's trade with the partner over two windows of time."""
+    """Compare the reporter's trade with the partner over two windows of time.
+
+    ``products`` (--product codes) answers for those products instead of total
+    trade; ``strict`` leaves growth empty where its two figures are not
+    comparable; ``newest_first`` orders sources for the same-tier rule.
+    """
     if reporter.iso3 == partner.iso3:
         raise UsageError(
             f"reporter and partner are both {reporter.name} ({reporter.iso3})",
             hint="a balance needs two different countries, e.g. `tradecli balance PAK JPN`",
         )
-    pair = pair_flows(flows, reporter.iso3, partner.iso3).collect()
+    pair, selection = pair_rows(flows, reporter, partner, products, newest_first)
     pair_name = f"{reporter.name} ({reporter.iso3}) with {partner.name} ({partner.iso3})"
     if pair.is_empty():
         raise NoData(
@@ -123,27 +211,71 @@ def balance(
     cov = coverage(pair)
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
     values = window_values(pair, {"from": base, "to": target})
-    for name, window in (("from", base), ("to", target)):
-        got = values.filter((pl.col("window") == name) & (pl.col("present") > 0))
-        if got.is_empty():
-            raise NoData(
-                f"no data for {pair_name} in {window.label}",
-                hint=f"the data cover {cov.describe()}",
-            )
     days = values["periods"].explode().unique().to_list()
-    currency = currency_of(
-        pair_candidates(flows, reporter.iso3, partner.iso3).filter(pl.col("period").is_in(days)),
-        pair_name,
+    # Periods without a total but with product rows: say so, never sum them into one.
+    partial = None
+    if selection is None and values["value"].null_count():
+        gaps = values.filter(pl.col("value").is_null())["periods"].explode().unique().to_list()
+        products_there = pair_products(flows, reporter.iso3, partner.iso3).filter(
+            pl.col("period").is_in(gaps)
+        )
+        if products_there.height:
+            partial = (
+                f"for periods without a total-trade figure the data hold "
+                f"{describe(covered_products(products_there))} only, not total trade: "
+                f"ask for them with {suggestion(covered_products(products_there))}"
+            )
+    covered = cov.describe() + (f"; {partial}" if partial else "")
+    no_figure(values, base, target, pair_name, covered)
+    candidates = pair_candidates(flows, reporter.iso3, partner.iso3, selection).filter(
+        pl.col("period").is_in(days)
     )
+    currency = currency_of(candidates, pair_name)
+    figures = _compare(values, base, target, strict)
+    extra: list[str] = []
+    if selection is not None:
+        extra.append(selection.note)
+    if partial:
+        extra.append(partial)
+    keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
+    found = conflicts(candidates, keys, reporter.iso3, partner.iso3, newest_first)
+    extra.extend(conflict_notes(found, conflict_what, currency))
+    if strict and figures.filter(pl.col("comparable").not_()).height:
+        extra.append(STRICT_NOTE)
     return BalanceResult(
         reporter=reporter,
         partner=partner,
         start=base,
         end=target,
         currency=currency,
-        figures=_compare(values, base, target),
+        figures=figures,
         convention=convention,
+        products=() if selection is None else selection.codes,
+        extra_notes=tuple(extra),
     )
+
+
+def conflict_what(row: dict[str, object]) -> str:
+    unit = unit_of(row)
+    product = f" of {row['product']}" if "product" in row else ""
+    return f"{row['flow']}{product} for {unit}"
+
+
+def no_figure(values: pl.DataFrame, base: Window, target: Window, what: str, covered: str) -> None:
+    """The missing-data rule: when not one figure can be computed, NoData naming what is covered.
+
+    Some figures missing is not an error: the command prints what it can, with notes.
+    """
+    single = base == target
+    usable = values.filter(pl.col("value").is_not_null())
+    if single:
+        usable = usable.filter(pl.col("window") == "to")
+    if usable.is_empty():
+        when = target.label if single else f"{base.label} or {target.label}"
+        raise NoData(
+            f"no complete figure for {what} in {when}",
+            hint=f"the data cover {covered}",
+        )
 
 
 def window_values(pair: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFrame:
@@ -152,7 +284,7 @@ def window_values(pair: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFram
 
 
 def _missing_text(row: dict[str, object], window: Window) -> str:
-    if row["units"] == 1:
+    if row["units"] == 1 or not row["present"]:
         return window.label
     months = [Period.from_date(d, Frequency.MONTH) for d in row["missing"]]  # type: ignore[attr-defined]
     listed = ", ".join(str(m) for m in months[:6]) + (" ..." if len(months) > 6 else "")
@@ -163,7 +295,9 @@ def _joined(values: list[str] | None) -> str | None:
     return "+".join(values) if values else None
 
 
-def _compare(values: pl.DataFrame, start: Window, end: Window) -> pl.DataFrame:
+def _compare(
+    values: pl.DataFrame, start: Window, end: Window, strict: bool = False
+) -> pl.DataFrame:
     """One row per measure with both windows' values, change, growth, sources and a note."""
     single = start == end
     by_key = {(r["window"], r["flow"]): r for r in values.iter_rows(named=True)}
@@ -227,18 +361,21 @@ def _compare(values: pl.DataFrame, start: Window, end: Window) -> pl.DataFrame:
            for key, total in flow_total.items()}
     )  # fmt: skip
     both = pl.col("value_from").is_not_null() & pl.col("value_to").is_not_null()
+    like_with_like = comparable(
+        both & pl.lit(not single),
+        pl.col("source_from"),
+        pl.col("source_to"),
+        pl.col("tier_from"),
+        pl.col("tier_to"),
+    )
+    raw_growth = pl.when(~is_balance & pl.lit(not single)).then(
+        growth(pl.col("value_from"), pl.col("value_to"))
+    )
     return frame.with_columns(
         change=pl.lit(None, pl.Float64) if single else pl.col("value_to") - pl.col("value_from"),
-        growth_pct=pl.when(~is_balance & pl.lit(not single)).then(
-            growth(pl.col("value_from"), pl.col("value_to"))
-        ),
-        comparable=comparable(
-            both & pl.lit(not single),
-            pl.col("source_from"),
-            pl.col("source_to"),
-            pl.col("tier_from"),
-            pl.col("tier_to"),
-        ),
+        # --strict: growth across sources or sides is left empty, with a note.
+        growth_pct=strict_growth(raw_growth, like_with_like, strict),
+        comparable=like_with_like,
     ).select(
         "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
         "note", "tier_from", "tier_to", "reported_by_from", "reported_by_to", "comparable",
@@ -290,19 +427,34 @@ class MirrorResult:
     partner: Country
     window: Window
     figures: pl.DataFrame
+    products: tuple[str, ...] = ()  # --product codes: both sides are these products only
 
 
 def mirror(
-    flows: pl.LazyFrame, reporter: Country, partner: Country, window: Window
+    flows: pl.LazyFrame,
+    reporter: Country,
+    partner: Country,
+    window: Window,
+    *,
+    products: tuple[str, ...] = (),
+    newest_first: tuple[str, ...] = (),
 ) -> MirrorResult:
-    """The reporter's figures beside the partner's mirror figures for the same flows."""
+    """The reporter's figures beside the partner's mirror figures for the same flows.
+
+    With ``products`` (--product), both sides are the same selection of products.
+    """
     r, p = reporter.iso3, partner.iso3
     sides = pl.DataFrame(
         {"flow": ["exports", "exports", "imports", "imports"],
          "side": ["reported", "mirror", "reported", "mirror"]}
     )  # fmt: skip
-    rows = pick_one(
-        pair_candidates(flows, r, p)
+    selection = None
+    if products:
+        what = f"{reporter.name} ({r}) with {partner.name} ({p})"
+        selection = select_products(pair_products(flows, r, p), products, what)
+    keys = ["flow", "side", "period", "frequency"]
+    picked = pick_one(
+        pair_candidates(flows, r, p, selection)
         .filter(pl.col("reporter").is_in([r, p]))
         .with_columns(
             side=pl.when(pl.col("reporter") == r)
@@ -310,10 +462,19 @@ def mirror(
             .otherwise(pl.lit("mirror"))
         ),
         # Within one side, one source per flow and period: never a sum of two.
-        ["flow", "side", "period", "frequency"],
+        keys if selection is None else [*keys, "product"],
         r,
         p,
-    ).collect()
+        newest_first,
+    )
+    if selection is not None:
+        picked = picked.group_by(keys, maintain_order=True).agg(
+            value=pl.col("value").sum(),
+            source=pl.col("source").unique().sort().str.join("+"),
+            tier=pl.col("tier").max(),
+            reporter=pl.col("reporter").first(),
+        )
+    rows = picked.collect()
     sums = window_sums(rows, window_units(rows, {"w": window}), ["flow", "side"], keys=sides)
     got = {(s["flow"], s["side"]): s for s in sums.iter_rows(named=True)}
     out = []
@@ -333,7 +494,13 @@ def mirror(
         schema={"flow": pl.String, "reported": pl.Float64, "mirror": pl.Float64,
                 "source_reported": pl.String, "source_mirror": pl.String, "note": pl.String},
     ).with_columns(gap_pct=growth(pl.col("reported"), pl.col("mirror")))  # fmt: skip
-    return MirrorResult(reporter=reporter, partner=partner, window=window, figures=frame)
+    return MirrorResult(
+        reporter=reporter,
+        partner=partner,
+        window=window,
+        figures=frame,
+        products=() if selection is None else selection.codes,
+    )
 
 
 __all__ = [
@@ -344,5 +511,6 @@ __all__ = [
     "mirror",
     "pair_candidates",
     "pair_flows",
+    "pair_rows",
     "window_values",
 ]

@@ -1,8 +1,10 @@
 """The rules every figure obeys, each written once.
 
 - Which figure wins (:func:`pick_one`): when several rows give the same flow for
-  the same period, one wins by tier (:class:`Tier`), then by source id. Never a
-  sum of two sources. The winning tier stays on the row as ``tier``.
+  the same period, one wins by tier (:class:`Tier`), then the most recently
+  imported or fetched source (the embedded sample is oldest), then by source id.
+  Never a sum of two sources. The winning tier stays on the row as ``tier``;
+  :func:`conflicts` lists the same-tier disagreements so a note can name them.
 - Growth (:func:`growth`): (now - base) / base x 100, null when either value is
   missing or the base is zero (or negative, which a trade flow never is).
 - The currency check (:func:`one_currency`): one currency per answer, or an error.
@@ -13,7 +15,8 @@ Window sums live in :mod:`tradecli.analysis.windows`; period stepping in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from enum import IntEnum
 
 import polars as pl
@@ -64,24 +67,92 @@ def tier(reporter: str | pl.Expr, partner: str | pl.Expr) -> pl.Expr:
     )
 
 
+def _recency(newest_first: Sequence[str]) -> pl.Expr:
+    """Rank of each row's source in ``newest_first`` (0 = newest); unknown sources last."""
+    ranks = {source: i for i, source in enumerate(newest_first)}
+    return pl.col("source").replace_strict(ranks, default=len(ranks), return_dtype=pl.Int32)
+
+
 def pick_one(
     frame: pl.LazyFrame,
     keys: Sequence[str],
     reporter: str | pl.Expr,
     partner: str | pl.Expr,
+    newest_first: Sequence[str] = (),
 ) -> pl.LazyFrame:
-    """One row per ``keys``: the best tier wins, then the first source id.
+    """One row per ``keys``: the best tier wins, then the newest source, then the first id.
 
+    ``newest_first`` lists source ids from the most recently imported or fetched
+    to the oldest; a source not in it (the embedded sample) counts as oldest.
     The result keeps a ``tier`` column (Int8, a :class:`Tier` value) saying
     which tier won, so callers can label mirror figures and say when a lower
     tier stood in for a missing higher one.
     """
     return (
-        frame.with_columns(tier=tier(reporter, partner))
-        .sort("tier", "source")
+        frame.with_columns(tier=tier(reporter, partner), _recency=_recency(newest_first))
+        .sort("tier", "_recency", "source")
         .group_by(list(keys), maintain_order=True)
         .first()
+        .drop("_recency")
     )
+
+
+def conflicts(
+    frame: pl.LazyFrame | pl.DataFrame,
+    keys: Sequence[str],
+    reporter: str | pl.Expr,
+    partner: str | pl.Expr,
+    newest_first: Sequence[str] = (),
+) -> pl.DataFrame:
+    """Where two sources of the winning tier give different values for the same ``keys``.
+
+    One row per key and losing source: ``keys``, source (the winner), value,
+    other_source, other_value. Empty when every source of the best tier agrees.
+    """
+    lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+    ranked = (
+        lazy.with_columns(tier=tier(reporter, partner), _recency=_recency(newest_first))
+        .sort("tier", "_recency", "source")
+        .with_columns(
+            _best=pl.col("tier").first().over(list(keys)),
+            _winner=pl.col("source").first().over(list(keys)),
+            _winner_value=pl.col("value").first().over(list(keys)),
+        )
+        .filter((pl.col("tier") == pl.col("_best")) & (pl.col("source") != pl.col("_winner")))
+        .filter(pl.col("value") != pl.col("_winner_value"))
+    )
+    return ranked.select(
+        *keys,
+        source="_winner",
+        value="_winner_value",
+        other_source="source",
+        other_value="value",
+    ).collect()
+
+
+def conflict_notes(
+    found: pl.DataFrame, what: Callable[[dict[str, object]], str], currency: str
+) -> tuple[str, ...]:
+    """Notes for :func:`conflicts`: both sources named, the difference given, the winner said.
+
+    ``what`` describes a key in words ("exports for 2024-08").
+    """
+    from tradecli.numfmt import currency_symbol
+    from tradecli.numfmt import format_amount as _amount
+
+    def format_amount(value: float, _: str) -> str:
+        return _amount(value, currency_symbol(currency))
+
+    notes = []
+    for row in found.iter_rows(named=True):
+        value, other = float(row["value"]), float(row["other_value"])
+        notes.append(
+            f"{what(row)}: {row['source']} gives {format_amount(value, '')} and "
+            f"{row['other_source']} gives {format_amount(other, '')} (a difference of "
+            f"{format_amount(abs(value - other), '')}); the most recently imported or "
+            f"fetched, {row['source']}, was used"
+        )
+    return tuple(dict.fromkeys(notes))
 
 
 def growth(base: pl.Expr, now: pl.Expr) -> pl.Expr:
@@ -131,6 +202,28 @@ def tier_notes(tiers: dict[str, int | None], owner: str) -> tuple[str, ...]:
             f"{what}: {owner}'s own figures were missing, so {Tier(worst).label} figures were used"
         )
     return tuple(notes)
+
+
+def unit_of(row: Mapping[str, object]) -> str:
+    """The period of a row (its ``period`` date and ``frequency``) as text: '2024-08', '2006'."""
+    from tradecli.periods import Frequency, Period
+
+    day, frequency = row["period"], row["frequency"]
+    assert isinstance(day, dt.date) and isinstance(frequency, str)
+    return str(Period.from_date(day, Frequency(frequency)))
+
+
+STRICT_NOTE = (
+    "--strict: growth left empty where its two figures come from different sources "
+    "or sides (reported vs mirror)"
+)
+
+
+def strict_growth(growth_expr: pl.Expr, comparable_expr: pl.Expr, strict: bool) -> pl.Expr:
+    """``growth_expr``, or null where ``strict`` and the change is not like with like."""
+    if not strict:
+        return growth_expr
+    return pl.when(comparable_expr.fill_null(True)).then(growth_expr)
 
 
 def comparable(

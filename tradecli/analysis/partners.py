@@ -6,7 +6,18 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradecli.analysis.core import comparable, currency_of, growth, pick_one
+from tradecli.analysis.core import (
+    STRICT_NOTE,
+    comparable,
+    conflict_notes,
+    conflicts,
+    currency_of,
+    growth,
+    pick_one,
+    strict_growth,
+    unit_of,
+)
+from tradecli.analysis.coverage import covered_products, no_total
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.analysis_options import PartnerMeasure, PartnerSort
 from tradecli.codes import Country
@@ -48,8 +59,16 @@ def partners(
     convention: Convention = Convention.POINT,
     compare: Compare = Compare.YEAR,
     fiscal_start: int = 1,
+    *,
+    strict: bool = False,
+    newest_first: tuple[str, ...] = (),
 ) -> PartnersResult:
-    """Every partner of ``reporter`` in the data, ranked; the world total is left out."""
+    """Every partner of ``reporter`` in the data, ranked; the world total is left out (noted).
+
+    Sorted by growth, partners whose growth compares different sources or sides
+    (``comparable`` false) rank after every comparable one; ``strict`` leaves
+    their growth empty instead.
+    """
     from tradecli.codes import WORLD, load_countries
 
     if top < 1:
@@ -57,19 +76,24 @@ def partners(
     r = reporter.iso3
     exports = pl.col("exporter") == r
     imports = pl.col("importer") == r
-    candidates = (
-        flows.filter((pl.col("product") == TOTAL) & (exports | imports))
-        .with_columns(
-            partner=pl.when(exports).then(pl.col("importer")).otherwise(pl.col("exporter")),
-            flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports")),
-        )
-        .filter((pl.col("partner") != r) & (pl.col("partner") != WORLD))
+    labelled = flows.filter((pl.col("product") == TOTAL) & (exports | imports)).with_columns(
+        partner=pl.when(exports).then(pl.col("importer")).otherwise(pl.col("exporter")),
+        flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports")),
     )
+    # Not partners: the world total and a country's trade with itself. Left out, never silently.
+    not_partner = (pl.col("partner") == r) | (pl.col("partner") == WORLD)
+    excluded = labelled.filter(not_partner).select("partner").collect()["partner"]
+    candidates = labelled.filter(not_partner.not_())
     rows = pick_one(
-        candidates, ["partner", "flow", "period", "frequency"], r, pl.col("partner")
+        candidates, ["partner", "flow", "period", "frequency"], r, pl.col("partner"), newest_first
     ).collect()
     what = f"{reporter.name} ({r})"
     if rows.is_empty():
+        present = covered_products(
+            flows.filter((pl.col("product") != TOTAL) & (exports | imports)).collect()
+        )
+        if present:
+            raise no_total(what, present, option=False)
         raise NoData(
             f"no total-goods partner data for {what}",
             hint="partner rankings need TOTAL flows; the embedded sample has all partners of "
@@ -130,15 +154,16 @@ def partners(
     if single:
         table = table.with_columns(value_from=pl.lit(None, pl.Float64))
     value_growth = growth(pl.col("value_from"), pl.col("value"))
+    like_with_like = comparable(
+        value_growth.is_not_null(),
+        pl.col("source_from"),
+        pl.col("source_to"),
+        pl.col("tier_from"),
+        pl.col("tier"),
+    )
     table = table.with_columns(
-        growth_pct=value_growth,
-        comparable=comparable(
-            value_growth.is_not_null(),
-            pl.col("source_from"),
-            pl.col("source_to"),
-            pl.col("tier_from"),
-            pl.col("tier"),
-        ),
+        growth_pct=strict_growth(value_growth, like_with_like, strict),
+        comparable=like_with_like,
     )
     table = table.filter(pl.col("exports").is_not_null() | pl.col("imports").is_not_null())
     order = {
@@ -147,7 +172,24 @@ def partners(
         PartnerSort.SURPLUS: ("balance", True),
         PartnerSort.GROWTH: ("growth_pct", True),
     }[sort]
-    ranked = table.sort([order[0], "partner"], descending=[order[1], False], nulls_last=True)
+    if sort is PartnerSort.GROWTH:
+        # Growth across sources or sides is no match for like-with-like growth: such
+        # partners rank after every comparable one (then by growth among themselves).
+        # Then the partners with no growth at all.
+        group = (
+            pl.when(pl.col("growth_pct").is_null())
+            .then(2)
+            .when(pl.col("comparable").not_())
+            .then(1)
+            .otherwise(0)
+        )
+        ranked = (
+            table.with_columns(_group=group)
+            .sort(["_group", "growth_pct", "partner"], descending=[False, True, False])
+            .drop("_group")
+        )
+    else:
+        ranked = table.sort([order[0], "partner"], descending=[order[1], False], nulls_last=True)
     if sort is PartnerSort.DEFICIT:
         ranked = ranked.filter(pl.col("balance") < 0)
     elif sort is PartnerSort.SURPLUS:
@@ -173,6 +215,36 @@ def partners(
             )
     if sort is PartnerSort.GROWTH and single:
         notes.append("a single period has no growth: sorted by nothing meaningful")
+    unlike = table.filter(pl.col("comparable").not_()).height
+    if unlike:
+        if strict:
+            notes.append(f"{unlike} partner(s): {STRICT_NOTE}")
+        elif sort is PartnerSort.GROWTH:
+            notes.append(
+                f"{unlike} partner(s) have growth that compares different sources or sides "
+                "(reported vs mirror): ranked after the comparable ones"
+            )
+    if excluded.len():
+        kinds = []
+        if (excluded == WORLD).any():
+            kinds.append(f"the world total ({WORLD})")
+        if (excluded == r).any():
+            kinds.append(f"{reporter.name}'s trade with itself")
+        notes.append(f"left out, as not partners: {' and '.join(kinds)} ({excluded.len()} rows)")
+    found = conflicts(
+        candidates.filter(pl.col("period").is_in(units["period"].unique().to_list())),
+        ["partner", "flow", "period", "frequency"],
+        r,
+        pl.col("partner"),
+        newest_first,
+    )
+    notes.extend(
+        conflict_notes(
+            found,
+            lambda row: f"{row['flow']} with {row['partner']} for {unit_of(row)}",
+            currency,
+        )
+    )
     sources = tuple(sorted(set(rows.join(units, on=["period", "frequency"])["source"])))
     return PartnersResult(
         reporter=reporter,

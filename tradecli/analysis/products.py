@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradecli.analysis.core import comparable, currency_of, growth, pick_one
+from tradecli.analysis.core import (
+    STRICT_NOTE,
+    comparable,
+    conflict_notes,
+    conflicts,
+    currency_of,
+    growth,
+    pick_one,
+    unit_of,
+)
 from tradecli.analysis.windows import coverage, resolve_windows, window_units
 from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, load_hs, product_level, product_name
@@ -76,8 +85,15 @@ def products(
     convention: Convention = Convention.POINT,
     compare: Compare = Compare.YEAR,
     fiscal_start: int = 1,
+    *,
+    strict: bool = False,
+    newest_first: tuple[str, ...] = (),
 ) -> ProductsResult:
-    """Top ``top`` products of ``flow`` at ``level``, with shares of the flow and growth."""
+    """Top ``top`` products of ``flow`` at ``level``, with shares of the flow and growth.
+
+    Products are ranked by value, so growth never decides the order; ``strict``
+    leaves growth empty where its two figures are not comparable.
+    """
     if level not in LEVEL_ORDER:
         raise UsageError(f"unknown product level {level!r}", hint="use section, hs2, hs4 or hs6")
     if top < 1:
@@ -90,7 +106,7 @@ def products(
         & (pl.col("product") != TOTAL)
     )
     rows = (
-        pick_one(candidates, ["period", "frequency", "product"], r, p)
+        pick_one(candidates, ["period", "frequency", "product"], r, p, newest_first)
         .collect()
         .with_columns(level=pl.col("product").map_elements(product_level, return_dtype=pl.String))
     )
@@ -166,6 +182,15 @@ def products(
         ).with_columns(pl.col("source_from", "source_to").replace("", None))  # fmt: skip
         shown = pl.concat([shown, other.cast(shown.schema)])
     value_growth = growth(pl.col("value_from"), pl.col("value_to"))
+    like_with_like = comparable(
+        pl.lit(not single) & value_growth.is_not_null(),
+        pl.col("source_from"),
+        pl.col("source_to"),
+        pl.col("tier_from"),
+        pl.col("tier_to"),
+    )
+    if strict:
+        value_growth = pl.when(like_with_like.fill_null(True)).then(value_growth)
     result = shown.with_columns(
         name=pl.col("code").map_elements(
             lambda code: (
@@ -177,13 +202,7 @@ def products(
         ),
         share_pct=(pl.col("value_to") / total_to * 100) if total_to else pl.lit(None, pl.Float64),
         growth_pct=pl.when(pl.lit(not single)).then(value_growth),
-        comparable=comparable(
-            pl.lit(not single) & value_growth.is_not_null(),
-            pl.col("source_from"),
-            pl.col("source_to"),
-            pl.col("tier_from"),
-            pl.col("tier_to"),
-        ),
+        comparable=like_with_like,
     ).select(
         "code", "name", "value_from", "value_to", "share_pct", "growth_pct",
         "tier_from", "tier_to", "source_from", "source_to", "comparable",
@@ -202,6 +221,25 @@ def products(
             notes.append(
                 f"{new} product(s) had no trade in {base.label}: their growth is undefined"
             )
+    if strict and result.filter(pl.col("comparable").not_()).height:
+        notes.append(STRICT_NOTE)
+    found = conflicts(
+        candidates.filter(
+            pl.col("product").is_in(rows["product"].unique().to_list())
+            & pl.col("period").is_in(units["period"].unique().to_list())
+        ),
+        ["period", "frequency", "product"],
+        r,
+        p,
+        newest_first,
+    )
+    notes.extend(
+        conflict_notes(
+            found,
+            lambda row: f"{row['product']} for {unit_of(row)}",
+            currency,
+        )
+    )
     return ProductsResult(
         reporter=reporter,
         partner=partner,

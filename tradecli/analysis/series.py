@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradecli.analysis.balance import pair_candidates, pair_flows
-from tradecli.analysis.core import currency_of
+from tradecli.analysis.balance import conflict_what, pair_candidates, pair_rows
+from tradecli.analysis.core import conflict_notes, conflicts, currency_of
 from tradecli.analysis.windows import coverage
 from tradecli.codes import Country
 from tradecli.errors import NoData
@@ -28,6 +28,8 @@ class SeriesResult:
     rows: pl.DataFrame
     missing: tuple[str, ...]
     source_ids: tuple[str, ...]
+    products: tuple[str, ...] = ()  # --product codes: the figures are for these only
+    notes: tuple[str, ...] = ()  # product scope, same-tier disagreements
 
 
 def series(
@@ -36,10 +38,17 @@ def series(
     partner: Country,
     start: Window | None = None,
     end: Window | None = None,
+    *,
+    products: tuple[str, ...] = (),
+    newest_first: tuple[str, ...] = (),
 ) -> SeriesResult:
-    """Exports, imports and balance for every unit from ``start`` to ``end``; gaps stay gaps."""
+    """Exports, imports and balance for every unit from ``start`` to ``end``; gaps stay gaps.
+
+    ``products`` answers for those HS codes instead of total trade (see
+    ``coverage.select_products``); a pair with product rows only has no total.
+    """
     r, p = reporter.iso3, partner.iso3
-    pair = pair_flows(flows, r, p).collect()
+    pair, selection = pair_rows(flows, reporter, partner, products, newest_first)
     what = f"{reporter.name} ({r}) with {partner.name} ({p})"
     if pair.is_empty():
         raise NoData(f"no trade data for {what}")
@@ -94,12 +103,22 @@ def series(
     in_range = pair.filter(
         (pl.col("frequency") == frequency) & pl.col("period").is_between(first.start, last.start)
     )
-    currency = currency_of(
-        pair_candidates(flows, r, p).filter(
-            pl.col("period").is_in(in_range["period"].unique().to_list())
-        ),
-        what,
+    candidates = pair_candidates(flows, r, p, selection).filter(
+        (pl.col("frequency") == frequency)
+        & pl.col("period").is_in(in_range["period"].unique().to_list())
     )
+    currency = currency_of(candidates, what)
+    if in_range.is_empty():
+        # The missing-data rule: not one figure in the span is an error naming what is covered.
+        raise NoData(
+            f"no data for {what} from {first} to {last}",
+            hint=f"the data cover {cov.describe()}",
+        )
+    keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
+    found = conflicts(candidates, keys, r, p, newest_first)
+    notes = conflict_notes(found, conflict_what, currency)
+    if selection is not None:
+        notes = (selection.note, *notes)
     return SeriesResult(
         reporter=reporter,
         partner=partner,
@@ -108,5 +127,7 @@ def series(
         currency=currency,
         rows=rows,
         missing=missing,
-        source_ids=tuple(sorted(set(in_range["source"]))),
+        source_ids=tuple(sorted({s for v in in_range["source"] for s in v.split("+")})),
+        products=() if selection is None else selection.codes,
+        notes=notes,
     )

@@ -92,9 +92,11 @@ def resolve_windows(
             latest = None
         if latest is not None and start.first > latest.first:
             # --to would default to the latest complete period, which is before --from.
+            # "latest" names a period the data hold, never a computed one.
+            newest_held = latest_month.label if latest_month is not None else str(latest_year)
             raise NoData(
                 f"no complete {start.kind.value.replace('-', ' ')} for {what} from "
-                f"{start.label} on (latest: {latest.label})",
+                f"{start.label} on (latest data: {newest_held})",
                 hint=f"the data cover {cov.describe()}",
             )
     try:

@@ -42,6 +42,32 @@ PartnerArgument = Annotated[
 ]
 
 
+ProductOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--product",
+        metavar="CODE",
+        help="Answer for these products only, not total trade: an HS section (S01..S21), "
+        "or an HS code of 2, 4 or 6 digits. Repeat for several (--product 0306 "
+        "--product 1605); each is summed at one HS level.",
+        show_default=False,
+    ),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="Leave growth empty when its two figures come from different sources or "
+        "sides (reported vs mirror) [config: output.strict].",
+    ),
+]
+
+
+def _products(codes: list[str] | None) -> tuple[str, ...]:
+    """--product values; commas also separate codes (--product 0306,1605)."""
+    return tuple(c.strip() for value in codes or () for c in value.split(",") if c.strip())
+
+
 def _local_only(command: str, refresh: bool, cube: str | None) -> None:
     """products and partners read cached, imported or sample data only: say so, not ignore."""
     if refresh or cube:
@@ -59,6 +85,7 @@ Examples:
   tradecli balance pakistan japan --from 2019-12 --to 2020-12
   tradecli balance CHL ARG --from 2002 --to 2004 --format json
   tradecli balance PAK JPN --offline          # cache or embedded sample only
+  tradecli balance THA USA --product 0306 --from 2007 --to 2011   # some products only
 """
 
 
@@ -80,6 +107,8 @@ def balance(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    product: ProductOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Exports, imports and trade balance of REPORTER with PARTNER over two periods.
 
@@ -100,6 +129,8 @@ def balance(
         source=source_spec(offline, refresh, cube),
         mirror=mirror,
         chart=settings.format is OutputFormat.HTML,
+        products=_products(product),
+        strict=strict,
     )
     _run(ctx, settings, request, output)
 
@@ -133,6 +164,7 @@ def products(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """Top products of REPORTER's exports to (or imports from) PARTNER.
 
@@ -154,6 +186,7 @@ def products(
         flow=flow.value,
         level=level.value,
         top=top,
+        strict=strict,
     )
     _run(ctx, settings, request, output)
 
@@ -193,6 +226,7 @@ def partners(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    strict: StrictOption = False,
 ) -> None:
     """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
 
@@ -211,6 +245,7 @@ def partners(
         flow=flow.value,
         top=top,
         sort=sort.value,
+        strict=strict,
     )
     _run(ctx, settings, request, output)
 
@@ -237,6 +272,7 @@ def series(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    product: ProductOption = None,
 ) -> None:
     """One row per month (or year) of exports, imports and balance, with a chart.
 
@@ -258,5 +294,6 @@ def series(
         partner=partner,
         window=window_spec(from_, to),
         source=source_spec(offline, refresh, cube),
+        products=_products(product),
     )
     _run(ctx, settings, request, output)

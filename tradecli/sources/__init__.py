@@ -100,7 +100,16 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
         origin="live" if origin == "live" else "cache",
         description=description,
         fetched_at=fetched,
-        extra={"cubes": sorted({e.dataset for e in entries if e.kind == "fetch"})},
+        extra={
+            "cubes": sorted({e.dataset for e in entries if e.kind == "fetch"}),
+            # Source ids, most recently imported or fetched first: the same-tier rule.
+            "newest_first": list(
+                dict.fromkeys(
+                    registry.describe(e).id
+                    for e in sorted(entries, key=lambda e: e.fetched_at, reverse=True)
+                )
+            ),
+        },
     )
 
 
@@ -117,6 +126,22 @@ def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
     if not entries or (anchor is not None and not any(_reaches(e, anchor) for e in entries)):
         return []
     return entries
+
+
+def _holding(cache: Cache, entries: list[Entry], request: PairRequest) -> list[Entry]:
+    """Entries that hold rows for the pair: an imported file naming both countries in
+    other rows (FRA-PAK, JPN-DEU) must not hide the pair's data elsewhere (the sample)."""
+    import polars as pl
+
+    a, b = request.pair
+    pair = ((pl.col("exporter") == a) & (pl.col("importer") == b)) | (
+        (pl.col("exporter") == b) & (pl.col("importer") == a)
+    )
+    return [
+        e
+        for e in entries
+        if e.kind != "import" or cache.scan([e]).filter(pair).head(1).collect().height
+    ]
 
 
 def _reaches(entry: Entry, period: Period) -> bool:
@@ -164,7 +189,8 @@ def load_pair(
     }[request.frequency]
     candidates: list[Entry] = []
     for frequency in frequencies:
-        candidates = _usable(cache.matching(request.pair, frequency), request)
+        held = _holding(cache, cache.matching(request.pair, frequency), request)
+        candidates = _usable(held, request)
         if candidates:
             break
     if candidates and not refresh and all(cache.fresh(e) for e in candidates):

@@ -1,0 +1,179 @@
+"""What the data cover in goods: total trade, or some products only.
+
+A row with product ``TOTAL`` is total trade. A pair whose rows are all product
+rows has no total: it is never reported as one (:func:`no_total`), and its
+products can be asked for by code (:func:`select_products`), summed at one
+level per code so the same goods are never counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from tradecli.codes import load_hs, product_level
+from tradecli.errors import NoData, UsageError
+from tradecli.schema import TOTAL
+
+LEVELS = ("section", "hs2", "hs4", "hs6")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Products asked for with --product, each with the one level its rows are summed at."""
+
+    codes: tuple[str, ...]
+    levels: dict[str, str]  # code -> level of the rows summed for it
+    summed: dict[str, tuple[str, ...]]  # code -> the product codes in the data summed for it
+
+    @property
+    def label(self) -> str:
+        """'products 0306, 1605': printed wherever the figure could be read as total trade."""
+        return ("product " if len(self.codes) == 1 else "products ") + ", ".join(self.codes)
+
+    def expr(self) -> pl.Expr:
+        """True for the rows summed for the selection."""
+        return pl.any_horizontal([_within(code, level) for code, level in self.levels.items()])
+
+    @property
+    def note(self) -> str:
+        """What was summed, code by code: a code's figure is only as whole as its rows."""
+        parts = []
+        for code, level in self.levels.items():
+            if level == product_level(code):
+                parts.append(f"{code} as reported")
+                continue
+            codes = self.summed[code]
+            listed = ", ".join(codes[:8]) + (f" ... ({len(codes)} codes)" if len(codes) > 8 else "")
+            parts.append(f"{code} is the sum of the {level.upper()} rows in the data ({listed})")
+        return (
+            f"figures are for {self.label} only, not total trade; "
+            + "; ".join(parts)
+            + ("; codes absent from the data count as nothing" if any(
+                lv != product_level(c) for c, lv in self.levels.items()) else "")
+        )  # fmt: skip
+
+
+def _section_chapters(section: str) -> list[str]:
+    return sorted(c for c, e in load_hs().items() if e.level == "hs2" and e.section == section)
+
+
+def _within(code: str, level: str) -> pl.Expr:
+    """Rows at ``level`` that belong to ``code`` (an HS code or a section)."""
+    product = pl.col("product")
+    digits = {"hs2": 2, "hs4": 4, "hs6": 6}
+    if level == "section":
+        return product == code
+    right_length = product.str.len_chars() == digits[level]
+    if product_level(code) == "section":
+        return right_length & product.str.slice(0, 2).is_in(_section_chapters(code))
+    return right_length & product.str.starts_with(code)
+
+
+def _check_code(code: str) -> str:
+    code = code.strip().upper()
+    level = product_level(code)
+    if level is None or (level == "section" and not code[1:].isdigit()):
+        raise UsageError(
+            f"--product {code!r} is not an HS code",
+            hint="give an HS section (S01..S21), or an HS code of 2, 4 or 6 digits, e.g. "
+            "--product 0306; `tradecli codes hs WORD` looks codes up",
+        )
+    return code
+
+
+def _overlaps(a: str, b: str) -> bool:
+    def chapters(code: str) -> set[str]:
+        return set(_section_chapters(code)) if product_level(code) == "section" else set()
+
+    if product_level(a) == "section" or product_level(b) == "section":
+        if a == b:
+            return True
+        sec, other = (a, b) if product_level(a) == "section" else (b, a)
+        return product_level(other) != "section" and other[:2] in chapters(sec)
+    return a.startswith(b) or b.startswith(a)
+
+
+def covered_products(rows: pl.DataFrame) -> tuple[str, ...]:
+    """The product codes present in ``rows`` (not TOTAL), sorted."""
+    found = rows.filter(pl.col("product") != TOTAL)["product"].unique().sort()
+    return tuple(found.to_list())
+
+
+def describe(products: Sequence[str], limit: int = 10) -> str:
+    """'products 030613, 030623 (chapters 03, 16)' for hints and errors."""
+    shown = ", ".join(products[:limit]) + (f" ... ({len(products)} in all)"
+                                           if len(products) > limit else "")  # fmt: skip
+    chapters = sorted({p[:2] for p in products if p[:2].isdigit()})
+    sections = sorted({p for p in products if p.startswith("S")})
+    groups = ", ".join(sections + chapters)
+    return f"products {shown}" + (f" (HS chapters/sections {groups})" if groups else "")
+
+
+def suggestion(products: Sequence[str]) -> str:
+    """A --product command line that covers ``products`` at HS4 (or coarser, if many)."""
+    for digits in (4, 2):
+        codes = sorted({p[:digits] if p[:2].isdigit() else p for p in products})
+        if len(codes) <= 4:
+            break
+    return " ".join(f"--product {c}" for c in codes[:4])
+
+
+def no_total(what: str, products: Sequence[str], option: bool = True) -> NoData:
+    """The error for data that hold some products only: never a total.
+
+    ``option``: the command takes --product (balance, series), so suggest it.
+    """
+    ask = (
+        f"ask for those products, e.g. {suggestion(products)}, or fetch or import "
+        if option
+        else "use `tradecli products` or `tradecli balance ... --product CODE`, or import "
+    )
+    return NoData(
+        f"no total-trade figures for {what}: the data hold {describe(products)} only",
+        hint=ask + "total-trade data; a sum of some products is not total trade",
+    )
+
+
+def select_products(rows: pl.DataFrame, codes: Sequence[str], what: str) -> Selection:
+    """Resolve --product codes against ``rows`` (the pair's product rows).
+
+    Each code is summed at one level: the code's own rows when the data hold
+    them (the whole of that product), else the finest level present under it.
+    Codes that overlap (0306 and 030613, or S01 and 03) would count goods twice
+    and are refused; a code with no rows is a NoData naming what is covered.
+    """
+    wanted = tuple(dict.fromkeys(_check_code(c) for c in codes))
+    for i, a in enumerate(wanted):
+        for b in wanted[i + 1 :]:
+            if _overlaps(a, b):
+                raise UsageError(
+                    f"--product {a} and --product {b} overlap: their sum would count "
+                    "the same goods twice",
+                    hint="give each product once, at one level",
+                )
+    present = covered_products(rows)
+    products = rows.select("product").unique().filter(pl.col("product") != TOTAL)
+    levels: dict[str, str] = {}
+    summed: dict[str, tuple[str, ...]] = {}
+    for code in wanted:
+        own = product_level(code) or ""
+        options = [lv for lv in LEVELS if LEVELS.index(lv) >= LEVELS.index(own)]
+        found = [lv for lv in options if products.filter(_within(code, lv)).height]
+        if not found:
+            if not present:
+                raise NoData(
+                    f"no product-level data for {what}",
+                    hint="import a file with product rows (`tradecli import`)",
+                )
+            raise NoData(
+                f"no data for product {code} for {what}",
+                hint=f"the data hold {describe(present)}",
+            )
+        levels[code] = own if own in found else found[-1]
+        summed[code] = tuple(
+            products.filter(_within(code, levels[code]))["product"].sort().to_list()
+        )
+    return Selection(codes=wanted, levels=levels, summed=summed)
