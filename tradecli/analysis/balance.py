@@ -111,7 +111,11 @@ def balance(
             f"reporter and partner are both {reporter.name} ({reporter.iso3})",
             hint="a balance needs two different countries, e.g. `tradecli balance PAK JPN`",
         )
-    pair = pair_flows(flows, reporter.iso3, partner.iso3).collect()
+    # One scan of ``flows`` for the pair; the rest works on these few rows.
+    candidates = pair_candidates(flows, reporter.iso3, partner.iso3).collect()
+    pair = pick_one(
+        candidates.lazy(), ["flow", "period", "frequency"], reporter.iso3, partner.iso3
+    ).collect()
     pair_name = f"{reporter.name} ({reporter.iso3}) with {partner.name} ({partner.iso3})"
     if pair.is_empty():
         raise NoData(
@@ -131,10 +135,7 @@ def balance(
                 hint=f"the data cover {cov.describe()}",
             )
     days = values["periods"].explode().unique().to_list()
-    currency = currency_of(
-        pair_candidates(flows, reporter.iso3, partner.iso3).filter(pl.col("period").is_in(days)),
-        pair_name,
-    )
+    currency = currency_of(candidates.filter(pl.col("period").is_in(days)), pair_name)
     return BalanceResult(
         reporter=reporter,
         partner=partner,
@@ -208,7 +209,7 @@ def _compare(values: pl.DataFrame, start: Window, end: Window) -> pl.DataFrame:
             "reported_by_to": _join_sources(exports["reported_by_to"], imports["reported_by_to"]),
         }
     )
-    frame = pl.DataFrame(
+    frame = pl.LazyFrame(
         rows,
         schema={"measure": pl.String, "value_from": pl.Float64, "value_to": pl.Float64,
                 "source_from": pl.String, "source_to": pl.String, "note": pl.String,
@@ -242,7 +243,7 @@ def _compare(values: pl.DataFrame, start: Window, end: Window) -> pl.DataFrame:
     ).select(
         "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
         "note", "tier_from", "tier_to", "reported_by_from", "reported_by_to", "comparable",
-    )  # fmt: skip
+    ).collect()  # fmt: skip
 
 
 def _worst(a: object, b: object) -> int | None:
