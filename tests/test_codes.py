@@ -104,3 +104,14 @@ def test_every_current_country_has_unique_codes() -> None:
     assert len(iso2) == len(set(iso2))
     assert len(oec) == len(set(oec))
     assert len(table.by_iso3) >= 250
+
+
+def test_an_iso3_code_resolves_without_building_the_name_index() -> None:
+    """Start-up: the headline's PAK and JPN must not pay for normalising every name."""
+    from tradecli.codes import CountryTable
+
+    table = CountryTable(load_countries().by_iso3.values())
+    assert table.resolve("pak").iso3 == "PAK"
+    assert "by_key" not in vars(table)
+    assert table.resolve("Japan").iso3 == "JPN"  # a name builds it, on first use
+    assert vars(table)["by_key"] == load_countries().by_key

@@ -8,6 +8,7 @@ import venv
 import zipfile
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tradecli.errors import ExitCode
@@ -39,15 +40,20 @@ def test_build_script_detects_a_stale_sample(shared_data, tmp_path: Path) -> Non
         check=True,
         capture_output=True,
     )
-    sample = out / "sample_flows.csv"
-    sample.write_text(sample.read_text().replace("15130000", "15130001"))
+    sample = out / "sample_flows.parquet"
+    flows = pl.read_parquet(sample)
+    changed = pl.col("value") == 15130000
+    assert flows.filter(changed).height == 1
+    flows.with_columns(value=pl.when(changed).then(15130001.0).otherwise("value")).write_parquet(
+        sample
+    )
     proc = subprocess.run(
         [sys.executable, script, "--shared", str(shared_data), "--out", str(out), "--check"],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert proc.returncode == 1 and "sample_flows.csv" in proc.stderr
+    assert proc.returncode == 1 and "sample_flows.parquet" in proc.stderr
 
 
 def test_readme_exit_code_table_matches_the_module() -> None:
@@ -95,7 +101,7 @@ def test_wheel_contains_the_sample_and_runs_from_a_fresh_venv(tmp_path: Path) ->
     (wheel,) = dist.glob("tradecli-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for required in (
-        "sample_flows.csv",
+        "sample_flows.parquet",
         "countries.csv",
         "sources.json",
         "hs_codes.csv",

@@ -15,8 +15,9 @@ import csv
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 from tradecli.errors import UnknownCountry
@@ -45,10 +46,33 @@ def normalise(text: str) -> str:
     return re.sub(r"^the ", "", text)
 
 
-@dataclass(frozen=True)
 class CountryTable:
-    by_iso3: dict[str, Country]
-    by_key: dict[str, str]  # normalised name, code or id -> iso3
+    """The country table, indexed by ISO3 code and by every name, code and id.
+
+    ``by_key`` (normalised names, ``iso2:``, ``m49:`` and ``oec:`` keys -> ISO3)
+    is built on first use: normalising every name costs ~10 ms, and the common
+    case, an ISO3 code, needs only ``by_iso3``.
+    """
+
+    def __init__(self, countries: Iterable[Country]) -> None:
+        self.by_iso3: dict[str, Country] = {c.iso3: c for c in countries}
+
+    @cached_property
+    def by_key(self) -> dict[str, str]:
+        """Normalised name, code or id -> iso3."""
+        by_key: dict[str, str] = {}
+        for country in self.by_iso3.values():
+            if country.iso2:
+                by_key[f"iso2:{country.iso2}"] = country.iso3
+            if country.m49:
+                by_key.setdefault(f"m49:{int(country.m49)}", country.iso3)
+            by_key[f"oec:{country.oec_id}"] = country.iso3
+            for name in (country.name, country.official_name, *country.aliases):
+                # A current country wins a name it shares with a former one.
+                key = normalise(name)
+                if country.current or key not in by_key:
+                    by_key[key] = country.iso3
+        return by_key
 
     def resolve(self, text: str) -> Country:
         """Return the country ``text`` names: ISO3, ISO2, M49, OEC id or an English name."""
@@ -97,12 +121,9 @@ class CountryTable:
 @cache
 def load_countries() -> CountryTable:
     """Load the shipped country table (cached: the file never changes at run time)."""
-    by_iso3: dict[str, Country] = {}
-    by_key: dict[str, str] = {}
     text = resources.files("tradecli.data").joinpath("countries.csv").read_text("utf-8")
-    for row in csv.DictReader(text.splitlines()):
-        aliases = tuple(a for a in row["aliases"].split("|") if a)
-        country = Country(
+    return CountryTable(
+        Country(
             iso3=row["iso3"],
             iso2=row["iso2"],
             m49=row["m49"],
@@ -111,19 +132,10 @@ def load_countries() -> CountryTable:
             official_name=row["official_name"],
             continent=row["continent"],
             current=row["current"] == "1",
-            aliases=aliases,
+            aliases=tuple(a for a in row["aliases"].split("|") if a),
         )
-        by_iso3[country.iso3] = country
-        if country.iso2:
-            by_key[f"iso2:{country.iso2}"] = country.iso3
-        if country.m49:
-            by_key.setdefault(f"m49:{int(country.m49)}", country.iso3)
-        by_key[f"oec:{country.oec_id}"] = country.iso3
-        for name in (country.name, country.official_name, *aliases):
-            # A current country wins a name it shares with a former one.
-            if country.current or normalise(name) not in by_key:
-                by_key[normalise(name)] = country.iso3
-    return CountryTable(by_iso3=by_iso3, by_key=by_key)
+        for row in csv.DictReader(text.splitlines())
+    )
 
 
 def resolve_country(text: str) -> Country:

@@ -342,7 +342,7 @@ def _compare(
             "reported_by_to": _join_sources(exports["reported_by_to"], imports["reported_by_to"]),
         }
     )
-    frame = pl.DataFrame(
+    frame = pl.LazyFrame(
         rows,
         schema={"measure": pl.String, "value_from": pl.Float64, "value_to": pl.Float64,
                 "source_from": pl.String, "source_to": pl.String, "note": pl.String,
@@ -379,7 +379,7 @@ def _compare(
     ).select(
         "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
         "note", "tier_from", "tier_to", "reported_by_from", "reported_by_to", "comparable",
-    )  # fmt: skip
+    ).collect()  # fmt: skip
 
 
 def _worst(a: object, b: object) -> int | None:

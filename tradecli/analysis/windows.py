@@ -150,10 +150,18 @@ def window_sums(
         "tier": pl.lit(None, pl.Int8),
         "reporter": pl.lit(None, pl.String),
     }
-    picked = rows.with_columns(
-        **{name: expr for name, expr in extra.items() if name not in rows.columns}
-    ).select(*by, "period", "frequency", "value", "source", "tier", "reporter")
-    joined = units.join(keys, how="cross").join(picked, on=[*by, "period", "frequency"], how="left")
+    # One lazy query, one collect: each eager step would be a collect of its own.
+    picked = (
+        rows.lazy()
+        .with_columns(**{name: expr for name, expr in extra.items() if name not in rows.columns})
+        .select(*by, "period", "frequency", "value", "source", "tier", "reporter")
+    )
+    # Units stay in their order, so ``missing`` and ``periods`` list them in time order.
+    joined = (
+        units.lazy()
+        .join(keys.lazy(), how="cross", maintain_order="left_right")
+        .join(picked, on=[*by, "period", "frequency"], how="left", maintain_order="left")
+    )
     return (
         joined.group_by("window", *by, maintain_order=True)
         .agg(
@@ -168,4 +176,5 @@ def window_sums(
             reporters=pl.col("reporter").drop_nulls().unique().sort(),
         )
         .sort("window", *by)
+        .collect()
     )

@@ -1,0 +1,75 @@
+"""Start-up work that must not change what users see.
+
+Run as the program, the app builds only the command the arguments name
+(``cli._app._Typer.narrowed``); every answer must be the one the full app gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+import typer.main
+
+from tradecli.cli import app
+from tradecli.cli._app import _invoked_name
+
+TOP_LEVEL = sorted(
+    [c.name or typer.main.get_command_name(c.callback.__name__) for c in app.registered_commands]
+    + [g.name for g in app.registered_groups]
+)
+
+
+def _run(entry: object, argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple:
+    with pytest.raises(SystemExit) as exit_info:
+        entry(args=argv, prog_name="tradecli")  # type: ignore[operator]
+    out = capsys.readouterr()
+    return exit_info.value.code, out.out, out.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        *([name, "--help"] for name in TOP_LEVEL),
+        ["cache", "info", "--help"],
+        ["balance", "PAK", "JPN", "--from", "2024-08"],
+        ["balance", "PAK", "JPN", "--from", "2024-08", "--format", "json", "-q"],
+        ["balance", "PAK", "Narnia"],
+        ["balance", "PAK"],
+        ["balanc", "PAK", "JPN"],
+        ["--help"],
+        [],
+    ],
+    ids=" ".join,
+)
+def test_the_narrowed_app_answers_as_the_full_one(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    full = typer.main.get_command(app)
+    assert _run(app, argv, capsys) == _run(full, argv, capsys)
+
+
+def test_only_the_invoked_command_is_built() -> None:
+    for argv in (["balance", "PAK", "JPN"], ["-q", "balance"], ["--config", "x.toml", "balance"]):
+        narrowed = app.narrowed(argv)
+        assert [c.callback.__name__ for c in narrowed.registered_commands] == ["balance"]  # type: ignore[union-attr]
+        assert narrowed.registered_groups == []
+    assert [g.name for g in app.narrowed(["cache", "info"]).registered_groups] == ["cache"]
+    assert len(app.registered_commands) > 1  # the app itself is left whole
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["--help", "balance"], ["-V"], ["nosuch"], ["--config", "balance"]]
+)
+def test_anything_else_builds_every_command(argv: list[str]) -> None:
+    assert app.narrowed(argv) is app
+
+
+def test_shell_completion_builds_every_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_TRADECLI_COMPLETE", "complete_bash")
+    assert app.narrowed(["balance"]) is app
+
+
+def test_the_invoked_name_skips_global_options() -> None:
+    assert _invoked_name(["balance", "PAK", "-q"]) == "balance"
+    assert _invoked_name(["--no-color", "--config=c.toml", "series"]) == "series"
+    assert _invoked_name(["--help"]) is None
