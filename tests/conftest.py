@@ -24,7 +24,14 @@ def in_ci() -> bool:
 def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Temp config and cache dirs, no token, no colour surprises, no network."""
     home = tmp_path_factory.mktemp("home")
-    for var in ("TRADECLI_CONFIG", "OEC_TOKEN", "NO_COLOR", "FORCE_COLOR", "COLUMNS"):
+    for var in (
+        "TRADECLI_CONFIG",
+        "OEC_TOKEN",
+        "COMTRADE_KEY",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "COLUMNS",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

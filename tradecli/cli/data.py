@@ -8,12 +8,14 @@ from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, P
 from tradecli.cli._app import (
     CompareOption,
     CubeOption,
+    CurrencyOption,
     FormatOption,
     FromOption,
     OfflineOption,
     OutputOption,
     PeriodOption,
     RefreshOption,
+    SourceOption,
     ToOption,
     TopOption,
     _run,
@@ -80,6 +82,8 @@ def balance(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """Exports, imports and trade balance of REPORTER with PARTNER over two periods.
 
@@ -97,7 +101,7 @@ def balance(
         reporter=reporter,
         partner=partner,
         window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube),
+        source=source_spec(offline, refresh, cube, source, currency),
         mirror=mirror,
         chart=settings.format is OutputFormat.HTML,
     )
@@ -133,6 +137,8 @@ def products(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """Top products of REPORTER's exports to (or imports from) PARTNER.
 
@@ -150,7 +156,7 @@ def products(
         reporter=reporter,
         partner=partner,
         window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube),
+        source=source_spec(offline, refresh, cube, source, currency),
         flow=flow.value,
         level=level.value,
         top=top,
@@ -193,6 +199,8 @@ def partners(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
 
@@ -207,7 +215,7 @@ def partners(
         command="partners",
         reporter=reporter,
         window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube),
+        source=source_spec(offline, refresh, cube, source, currency),
         flow=flow.value,
         top=top,
         sort=sort.value,
@@ -237,6 +245,8 @@ def series(
     offline: OfflineOption = False,
     refresh: RefreshOption = False,
     cube: CubeOption = None,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """One row per month (or year) of exports, imports and balance, with a chart.
 
@@ -257,6 +267,6 @@ def series(
         reporter=reporter,
         partner=partner,
         window=window_spec(from_, to),
-        source=source_spec(offline, refresh, cube),
+        source=source_spec(offline, refresh, cube, source, currency),
     )
     _run(ctx, settings, request, output)
