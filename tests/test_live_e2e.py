@@ -282,3 +282,56 @@ def test_an_error_nothing_can_replace_is_printed_once(runner, live_config, unuse
     result = runner.invoke(app, ["balance", "FRA", "DEU", "--from", "2020"])
     assert result.exit_code == ExitCode.SOURCE_UNAVAILABLE
     assert result.stderr.count("cannot connect") == 1, result.stderr
+
+
+def test_comtrade_annual_figures_are_the_usa_s_own_report(runner, comtrade, shared_data) -> None:
+    import csv
+
+    path = "vignette1_USA_imports_from_DEU_FRA_JPN_MEX_TOTAL_2018_2022_annual.csv"
+    with open(shared_data / "real" / "comtrade" / path, newline="") as f:
+        published = {
+            r["period"]: float(r["primary_value"])
+            for r in csv.DictReader(f)
+            if r["partner_iso"] == "DEU" and r["flow_code"] == "M"
+        }
+    args = ["balance", "USA", "DEU", "--from", "2018", "--to", "2022", "--source", "comtrade"]
+    doc = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+    imports = doc["figures"]["imports"]
+    assert (imports["from"], imports["to"]) == (published["2018"], published["2022"])
+    assert imports["source_to"] == "comtrade:preview:A"
+    # The USA reports no exports in this data: missing, never zero.
+    assert doc["figures"]["exports"]["to"] is None
+    assert any("reporterCode=842" in r and "/C/A/HS" in r for r in comtrade.requests)
+
+
+def test_comtrade_down_falls_back_once_and_stale_exits_stale(runner, comtrade, tmp_path) -> None:
+    from tests.comtrade_server import Fault
+
+    cfg = Path(str(tmp_path / "live.toml"))
+    cfg.write_text(cfg.read_text() + '[cache]\nrecent_ttl = "1s"\nclosed_ttl = "1s"\n')
+    args = [*HEADLINE, "--source", "comtrade", "-f", "json"]
+    # Down from the start: the embedded sample answers, with the failure told once.
+    comtrade.fail(*[Fault(status=503, path="/public/") for _ in range(10)])
+    sample = runner.invoke(app, args)
+    assert sample.exit_code == 0, sample.stderr
+    assert json.loads(sample.stdout)["provenance"]["origin"] == "sample"
+    assert sample.stderr.count("UN Comtrade") == 1, sample.stderr
+    assert "falling back to the embedded sample" in sample.stderr
+    comtrade.faults.clear()
+    assert json.loads(runner.invoke(app, args).stdout)["provenance"]["origin"] == "live"
+    time.sleep(1.1)
+    comtrade.fail(*[Fault(status=503, path="/public/") for _ in range(10)])
+    stale = runner.invoke(app, args)
+    assert stale.exit_code == ExitCode.STALE, stale.stderr
+    doc = json.loads(stale.stdout)
+    assert doc["provenance"]["origin"] == "stale"
+    assert "UN Comtrade" in doc["provenance"]["fetch_error"]
+    assert doc["figures"]["balance"]["to"] == pytest.approx(-127e6)
+
+
+def test_a_source_answering_short_of_the_period_is_said_not_silently_replaced(
+    runner, comtrade
+) -> None:
+    result = runner.invoke(app, [*HEADLINE, "--to", "2025-09", "--source", "comtrade"])
+    assert result.exit_code == ExitCode.NO_DATA
+    assert "UN Comtrade holds no PAK-JPN data for 2025-09" in result.stderr

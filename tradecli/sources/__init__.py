@@ -211,6 +211,10 @@ def load_pair(
         if entries:
             said()
             return cache_dataset(cache, entries, "live")
+        # It answered, but not up to the period asked for: say so, never fall back silently.
+        anchor = request.end or request.start
+        pair = f"{request.reporter}-{request.partner}"
+        failures.append(NoData(f"{source.title} holds no {pair} data for {anchor}"))
     if not allowed and refresh:
         names = ", ".join(s.title for s in live) or "a live source"
         warn(f"--refresh needs the network; it was ignored (offline, or no token for {names})")
@@ -364,7 +368,7 @@ def conversion_notes(dataset: Dataset) -> list[str]:
     )
     return [
         f"Converted from {', '.join(dataset.converted_from)} to {first.currency_to} with the "
-        f"{first.method} ({first.source}, rates to {first.file_date}): {rates}."
+        f"{first.method} ({first.source}, rates to {first.file_date}): {rates}"
     ]
 
 
