@@ -335,3 +335,17 @@ def test_a_source_answering_short_of_the_period_is_said_not_silently_replaced(
     result = runner.invoke(app, [*HEADLINE, "--to", "2025-09", "--source", "comtrade"])
     assert result.exit_code == ExitCode.NO_DATA
     assert "UN Comtrade holds no PAK-JPN data for 2025-09" in result.stderr
+
+
+def test_comtrade_reads_the_partner_s_report_when_the_reporter_sent_none(runner, comtrade) -> None:
+    # Only Pakistan reports in the stand-in: Japan's side comes from Pakistan's report.
+    args = ["balance", "JPN", "PAK", "--from", "2024-08", "--source", "comtrade", "-f", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["figures"]["exports"]["to"] == pytest.approx(142.13e6)  # PAK's imports
+    assert doc["figures"]["balance"]["to"] == pytest.approx(127e6)
+    note = doc["provenance"]["sources"][0]["note"]
+    assert "reported by PAK (mirror flows: PAK's statistics)" in note
+    asked = [r for r in comtrade.requests if "/preview/" in r]
+    assert "reporterCode=392" in asked[0] and "reporterCode=586" in asked[1]

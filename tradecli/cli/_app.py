@@ -176,7 +176,7 @@ OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Never use the network: cache, then the embedded sample.")
 ]
 RefreshOption = Annotated[
-    bool, typer.Option("--refresh", help="Fetch from the OEC even if the cache is fresh.")
+    bool, typer.Option("--refresh", help="Fetch from the live source even if the cache is fresh.")
 ]
 CubeOption = Annotated[
     str | None,

@@ -1,4 +1,4 @@
-"""The OEC API and the cache: fetch, cache path | info | clear."""
+"""Live sources and the cache: fetch, cache path | info | clear."""
 
 import datetime as dt
 from typing import Annotated, Any
@@ -119,7 +119,7 @@ def fetch(
 
 
 cache_app = _Typer(
-    help="Inspect or empty the cache of fetched OEC data.\n\nExample: tradecli cache info",
+    help="Inspect or empty the cache of fetched and imported data.\n\nExample: tradecli cache info",
     no_args_is_help=True,
 )
 app.add_typer(cache_app, name="cache")
