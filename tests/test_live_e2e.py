@@ -349,3 +349,32 @@ def test_comtrade_reads_the_partner_s_report_when_the_reporter_sent_none(runner,
     assert "reported by PAK (mirror flows: PAK's statistics)" in note
     asked = [r for r in comtrade.requests if "/preview/" in r]
     assert "reporterCode=392" in asked[0] and "reporterCode=586" in asked[1]
+
+
+def test_every_data_command_converts_explicitly_or_not_at_all(runner) -> None:
+    """The sample is in dollars: in euros every figure is converted, and it is said."""
+    partners = runner.invoke(app, ["partners", "PAK", "--from", "2006", "--currency", "EUR"])
+    assert partners.exit_code == 0, partners.stderr
+    assert "(EUR;" in partners.stdout and "Converted from USD to EUR" in partners.stdout
+    assert "annual average of daily ECB reference rates" in partners.stdout
+    doc = json.loads(
+        runner.invoke(
+            app, ["series", "PAK", "JPN", "--from", "2024-08", "--to", "2025-08", "-f", "json",
+                  "--currency", "eur"],
+        ).stdout
+    )  # fmt: skip
+    assert doc["currency"] == "EUR"
+    assert doc["provenance"]["conversion"]["months"] == ["2024-08", "2025-08"]
+    usd = json.loads(runner.invoke(app, [*HEADLINE, "-f", "json"]).stdout)
+    assert "conversion" not in usd["provenance"]  # nothing to convert: nothing said
+
+
+def test_source_options_that_cannot_apply_are_usage_errors(runner) -> None:
+    cube = runner.invoke(app, [*HEADLINE, "--source", "comtrade", "--cube", "trade_s_jpn_m_hs"])
+    assert cube.exit_code == ExitCode.USAGE and "--cube names an OEC cube" in cube.stderr
+    partners = runner.invoke(app, ["partners", "PAK", "--source", "comtrade"])
+    assert partners.exit_code == ExitCode.USAGE and "--source does not apply" in partners.stderr
+    files = runner.invoke(app, [*HEADLINE, "--source", "files"])
+    assert files.exit_code == ExitCode.USAGE and "not a live source" in files.stderr
+    fetch = runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2024-08", "--source", "x"])
+    assert fetch.exit_code == ExitCode.USAGE and "unknown source 'x'" in fetch.stderr
