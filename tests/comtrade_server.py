@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.oec_server import Fault, _QuietServer
+from tests.oec_server import Fault, _QuietServer, pak_jpn_months
 
 __all__ = ["ComtradeServer", "Fault"]
 
@@ -85,7 +85,7 @@ def _typed(key: str, value: str) -> Any:
 
 
 @functools.cache
-def build_records(shared: Path) -> tuple[dict[str, Any], ...]:
+def build_records(shared: Path, headline: bool = False) -> tuple[dict[str, Any], ...]:
     folder = shared / "real" / "comtrade"
     records: list[dict[str, Any]] = []
     fixture = json.loads((folder / "fixture_CHN_ARG_DEU_2010_TOTAL_api_v1.json").read_text())
@@ -95,33 +95,32 @@ def build_records(shared: Path) -> tuple[dict[str, Any], ...]:
             for row in csv.DictReader(f):
                 records.append({_camel(k): _typed(_camel(k), v) for k, v in row.items()})
     template = fixture["data"][0]
-    with open(shared / "published" / "pak_jpn_monthly.csv", newline="") as f:
-        for row in csv.DictReader(f):
-            year, month = int(row["period"][:4]), int(row["period"][5:])
-            flow = "X" if row["flow"] == "export" else "M"
-            value = float(row["value_usd"])
-            record = dict(template)
-            record.update(
-                {
-                    "freqCode": "M",
-                    "refPeriodId": year * 10000 + month * 100 + 1,
-                    "refYear": year,
-                    "refMonth": month,
-                    "period": f"{year}{month:02d}",
-                    "reporterCode": CODES["PAK"],
-                    "reporterISO": "PAK",
-                    "reporterDesc": "Pakistan",
-                    "flowCode": flow,
-                    "flowDesc": "Export" if flow == "X" else "Import",
-                    "partnerCode": CODES["JPN"],
-                    "partnerISO": "JPN",
-                    "partnerDesc": "Japan",
-                    "primaryValue": value,
-                    "cifvalue": value if flow == "M" else None,
-                    "fobvalue": value if flow == "X" else None,
-                }
-            )
-            records.append(record)
+    for row in pak_jpn_months(shared, headline):
+        year, month = int(row["period"][:4]), int(row["period"][5:])
+        flow = "X" if row["flow"] == "export" else "M"
+        value = float(row["value_usd"])
+        record = dict(template)
+        record.update(
+            {
+                "freqCode": "M",
+                "refPeriodId": year * 10000 + month * 100 + 1,
+                "refYear": year,
+                "refMonth": month,
+                "period": f"{year}{month:02d}",
+                "reporterCode": CODES["PAK"],
+                "reporterISO": "PAK",
+                "reporterDesc": "Pakistan",
+                "flowCode": flow,
+                "flowDesc": "Export" if flow == "X" else "Import",
+                "partnerCode": CODES["JPN"],
+                "partnerISO": "JPN",
+                "partnerDesc": "Japan",
+                "primaryValue": value,
+                "cifvalue": value if flow == "M" else None,
+                "fobvalue": value if flow == "X" else None,
+            }
+        )
+        records.append(record)
     return tuple(records)
 
 
@@ -179,15 +178,21 @@ class ComtradeServer:
     """Start with ``with ComtradeServer(shared) as server:``; ``server.url`` is the base."""
 
     def __init__(
-        self, shared: Path, key: str | None = None, preview_cap: int = 500, breakdowns: bool = True
+        self,
+        shared: Path,
+        key: str | None = None,
+        preview_cap: int = 500,
+        breakdowns: bool = True,
+        headline: bool = False,
     ) -> None:
-        base = list(copy.deepcopy(build_records(shared)))
+        # ``headline``: Pakistan's report also holds August 2024 and 2025 (headline_months).
+        base = list(copy.deepcopy(build_records(shared, headline)))
         self.records: list[dict[str, Any]] = []
         for record in base:
             self.records.append(record)
             if breakdowns:
                 self.records += _breakdowns(record)
-        self.reporters, self.partners = reference_lists(build_records(shared))
+        self.reporters, self.partners = reference_lists(build_records(shared, headline))
         self.key = key
         self.preview_cap = preview_cap
         self.faults: list[Fault] = []

@@ -24,7 +24,14 @@ def in_ci() -> bool:
 def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Temp config and cache dirs, no token, no colour surprises, no network."""
     home = tmp_path_factory.mktemp("home")
-    for var in ("TRADECLI_CONFIG", "OEC_TOKEN", "NO_COLOR", "FORCE_COLOR", "COLUMNS"):
+    for var in (
+        "TRADECLI_CONFIG",
+        "OEC_TOKEN",
+        "COMTRADE_KEY",
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "COLUMNS",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
@@ -42,6 +49,20 @@ def isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
         return real_connect(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", loopback_only)
+
+    # Name lookups go to the network too (the C resolver, not socket.connect): a
+    # fallback to a real host (api.oec.world, comtradeapi.un.org) fails as "no such host".
+    real_getaddrinfo = socket.getaddrinfo
+
+    def loopback_names_only(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else host
+        if isinstance(name, str) and not (
+            name.startswith("127.") or name in ("localhost", "::1", "")
+        ):
+            raise socket.gaierror(socket.EAI_NONAME, f"tests must not resolve {name!r}")
+        return real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_names_only)
     return home
 
 

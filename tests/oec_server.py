@@ -63,8 +63,40 @@ def _oec_ids(shared: Path) -> dict[str, tuple[str, str]]:
     return {m["label"].upper(): (m["value"], m["title"]) for m in members}
 
 
+def headline_months(shared: Path) -> list[dict[str, str]]:
+    """Pakistan-Japan in August 2024 and 2025, in USD, from the OEC headline as published.
+
+    The article gives two growth rates and the deficit; with its one assumed level
+    (Pakistan's exports in August 2024) they fix all four figures, as the embedded
+    sample's reconstruction does. Rows in the shape of ``pak_jpn_monthly.csv``.
+    """
+    import tomllib
+
+    with open(shared / "published" / "oec_headline_2025.toml", "rb") as f:
+        headline = tomllib.load(f)
+    published, assumed = headline["published"], headline["assumed"]
+    exports_from = float(assumed["exports_usd_from_period"])
+    exports_to = exports_from * (1 + published["exports_growth_pct"] / 100)
+    imports_to = exports_to - published["balance_usd_to_period"]
+    imports_from = imports_to / (1 + published["imports_growth_pct"] / 100)
+    first, last = headline["from_period"], headline["to_period"]
+    return [
+        {"flow": "export", "period": first, "value_usd": str(exports_from)},
+        {"flow": "export", "period": last, "value_usd": str(exports_to)},
+        {"flow": "import", "period": first, "value_usd": str(imports_from)},
+        {"flow": "import", "period": last, "value_usd": str(imports_to)},
+    ]
+
+
+def pak_jpn_months(shared: Path, headline: bool) -> list[dict[str, str]]:
+    """The State Bank of Pakistan's published months, plus the headline months if asked."""
+    with open(shared / "published" / "pak_jpn_monthly.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return rows + (headline_months(shared) if headline else [])
+
+
 @functools.cache
-def build_cubes(shared: Path, month_ids: str = "yyyymm") -> dict[str, Cube]:
+def build_cubes(shared: Path, month_ids: str = "yyyymm", headline: bool = False) -> dict[str, Cube]:
     ids = _oec_ids(shared)
     legacy = {"ROM": "ROU", "ZAR": "COD"}
 
@@ -111,24 +143,23 @@ def build_cubes(shared: Path, month_ids: str = "yyyymm") -> dict[str, Cube]:
     )
 
     jpn_rows = []
-    with open(shared / "published" / "pak_jpn_monthly.csv", newline="") as f:
-        for r in csv.DictReader(f):
-            year, month = int(r["period"][:4]), int(r["period"][5:])
-            # Pakistan's exports are Japan's imports (flow 1) and vice versa.
-            flow = 1 if r["flow"] == "export" else 2
-            pid, pname = country("PAK")
-            row = {
-                "Country ID": pid,
-                "Country": pname,
-                "Trade Flow ID": flow,
-                "Trade Flow": "Imports" if flow == 1 else "Exports",
-                "Trade Value": float(r["value_usd"]),
-            }
-            if month_ids == "yyyymm":
-                row.update({"Time ID": year * 100 + month, "Time": r["period"]})
-            else:
-                row.update({"Year": year, "Month ID": month, "Month": r["period"]})
-            jpn_rows.append(row)
+    for r in pak_jpn_months(shared, headline):
+        year, month = int(r["period"][:4]), int(r["period"][5:])
+        # Pakistan's exports are Japan's imports (flow 1) and vice versa.
+        flow = 1 if r["flow"] == "export" else 2
+        pid, pname = country("PAK")
+        row = {
+            "Country ID": pid,
+            "Country": pname,
+            "Trade Flow ID": flow,
+            "Trade Flow": "Imports" if flow == 1 else "Exports",
+            "Trade Value": float(r["value_usd"]),
+        }
+        if month_ids == "yyyymm":
+            row.update({"Time ID": year * 100 + month, "Time": r["period"]})
+        else:
+            row.update({"Year": year, "Month ID": month, "Month": r["period"]})
+        jpn_rows.append(row)
     time_levels = ["Year", "Time"] if month_ids == "yyyymm" else ["Year", "Month"]
     jpn = Cube(
         name="trade_s_jpn_m_hs",
@@ -164,8 +195,10 @@ class OECServer:
         currency: dict[str, str | None] | None = None,
         values_per_usd: dict[str, dict[int, float]] | None = None,
         total_overstated_by: int = 0,
+        headline: bool = False,
     ) -> None:
-        self.cubes = copy.deepcopy(build_cubes(shared, month_ids))
+        # ``headline``: Japan's cube also holds August 2024 and 2025 (headline_months).
+        self.cubes = copy.deepcopy(build_cubes(shared, month_ids, headline))
         # Relabel a cube's currency annotation (protocol tests of currency handling).
         for name, code in (currency or {}).items():
             self.cubes[name].currency = code

@@ -103,11 +103,12 @@ def test_server_gone_stale_cache_is_used_with_a_warning(
     _point_at_port(live_config, 9)
     time.sleep(1.1)
     result = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2006", "-f", "json"])
-    assert result.exit_code == 0, result.stderr
+    # The answer is printed, and the exit code tells cron it is stale (fetch failed).
+    assert result.exit_code == ExitCode.STALE, result.stderr
     assert "Warning: the OEC API is unavailable (cannot connect)" in result.stderr
     assert "past its expiry" in result.stderr
     doc = json.loads(result.stdout)
-    assert doc["provenance"]["origin"] == "cache"
+    assert doc["provenance"]["origin"] == "stale"
     assert doc["figures"] == json.loads(first.stdout)["figures"]
 
 
@@ -408,13 +409,16 @@ def test_non_usd_cube_is_labelled_and_never_mixed(
         monkeypatch.setenv("TRADECLI_CONFIG", str(cfg))
         fetched = runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2019-12"])
         assert "(values in JPY)" in fetched.stdout
+        native = ["--currency", "native"]  # the cube's own currency, unconverted
         table = runner.invoke(
-            app, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"]
+            app, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", *native]
         )
         assert table.exit_code == 0, table.stderr
         assert "with Japan (JPN), JPY" in table.stdout
         assert "JPY 14.8M" in table.stdout and "$" not in table.stdout.split("Sources")[0]
-        doc = _json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"])
+        doc = _json(
+            runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", *native]
+        )
         assert doc["currency"] == "JPY"
     # A USD entry for the same pair and frequency next to the JPY one must not be blended.
     from tradecli.cache import Cache
@@ -437,11 +441,14 @@ def test_non_usd_cube_is_labelled_and_never_mixed(
         currency="USD",
         annotations={},
     )
-    mixed = runner.invoke(
-        app, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", "--offline"]
-    )
+    args = ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", "--offline"]
+    mixed = runner.invoke(app, [*args, "--currency", "native"])
     assert mixed.exit_code == ExitCode.USAGE
     assert "several currencies (JPY, USD)" in mixed.stderr
+    # Converted, every figure of the answer is in dollars, and the note names the rates.
+    converted = runner.invoke(app, args)
+    assert converted.exit_code == 0, converted.stderr
+    assert "Converted from JPY to USD" in converted.stdout
 
 
 def test_refused_connection_leaves_the_cache_intact(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -107,10 +107,10 @@ def test_new_entries_name_their_source_and_dataset(isolated: Path) -> None:
     cache = Cache(isolated / "c")
     path = cache.put(
         "k",
-        _pak_jpn_months("comtrade:C"),
+        _pak_jpn_months("future:C"),
         reporter="PAK",
         partner="JPN",
-        source="comtrade",
+        source="future",
         dataset="C",
         start=Period(2019, 12),
         end=Period(2025, 8),
@@ -119,11 +119,11 @@ def test_new_entries_name_their_source_and_dataset(isolated: Path) -> None:
         annotations={},
     )
     meta = json.loads(pl.read_parquet_metadata(path)[META_KEY])
-    assert (meta["source"], meta["dataset"]) == ("comtrade", "C") and "cube" not in meta
+    assert (meta["source"], meta["dataset"]) == ("future", "C") and "cube" not in meta
     (entry,) = cache.entries()
     # A source this version does not know is still described from the entry itself.
     info = registry.describe(entry)
-    assert (info.id, info.publisher, info.url) == ("comtrade:C", "comtrade", "http://x")
+    assert (info.id, info.publisher, info.url) == ("future:C", "future", "http://x")
 
 
 @dataclass
@@ -170,9 +170,9 @@ def test_a_source_registered_in_one_line_is_used_by_load_pair(
 ) -> None:
     toy = ToySource()
     monkeypatch.setitem(registry.SOURCES, "toy", _toy_is_a_source(toy))  # the one line
-    if how == "order":
-        monkeypatch.setattr(registry, "DEFAULT_ORDER", ("toy",))
     config = Config(cache_dir=isolated / "c", network=NetworkMode.AUTO)  # no OEC token
+    if how == "order":
+        config = replace(config, source_order=("toy",))  # sources.order in the config
     request = PairRequest(
         "PAK", "JPN", Period(2024, 8), None, source="toy" if how == "--source" else None
     )
@@ -237,11 +237,18 @@ def test_every_registered_source_satisfies_the_protocol(isolated: Path) -> None:
     for name, source in registry.SOURCES.items():
         assert source.name == name and source.title
         assert source.capabilities.frequencies <= set(Frequency)
-    assert [s.name for s in registry.live_order(Config())] == ["oec"]
+    assert [s.name for s in registry.live_order(Config())] == ["oec", "comtrade"]
+    order = Config(source_order=("comtrade", "oec"))
+    assert [s.name for s in registry.live_order(order)] == ["comtrade", "oec"]
     # The OEC is asked only with a token, or with network = "always".
     oec = registry.SOURCES["oec"]
     assert not oec.ready(Config()) and oec.ready(Config(token="t"))
     assert oec.ready(Config(network=NetworkMode.ALWAYS))
+    # Comtrade (keyless) joins the default order only with a key or network = "always";
+    # --source comtrade asks it whenever the network is allowed.
+    comtrade = registry.SOURCES["comtrade"]
+    assert not comtrade.ready(Config()) and comtrade.ready(Config(comtrade_key="k"))
+    assert comtrade.ready(Config(network=NetworkMode.ALWAYS))
 
 
 def test_the_sample_source_fetches_a_pair_in_the_canonical_schema(isolated: Path) -> None:

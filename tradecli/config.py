@@ -68,6 +68,8 @@ class Config:
     monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
     comtrade_base_url: str = "https://comtradeapi.un.org"
     comtrade_key: str | None = field(default=None, repr=False)  # COMTRADE_KEY; never shown
+    source_order: tuple[str, ...] = ("oec", "comtrade")  # live sources to try, in order
+    currency: str = "USD"  # display currency; "native": each source's own, unconverted
     fiscal_year_start: int = 1  # first month of the fiscal year (Pakistan: 7, July-June)
     strict: bool = False  # leave growth empty when its two figures are not comparable
     cache_dir: Path | None = None  # None: the platform cache directory
@@ -149,6 +151,29 @@ def _flag(value: Any) -> bool:
     return value
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise ValueError(f"must be a non-empty list of source names, not {value!r}")
+    # Names are checked against the registry when a data command reads the order.
+    return tuple(v.strip().lower() for v in value)
+
+
+def parse_currency(value: Any) -> str:
+    """An ISO 4217 code (upper-cased) or ``native``."""
+    text = value.strip() if isinstance(value, str) else ""
+    if text.lower() == "native":
+        return "native"
+    if len(text) == 3 and text.isalpha():
+        return text.upper()
+    raise ValueError(
+        f"must be a three-letter currency code (USD, EUR, JPY) or 'native', not {value!r}"
+    )
+
+
 def _path(value: Any) -> Path | None:
     if not isinstance(value, str):
         raise ValueError(f"must be a path string, not {value!r}")
@@ -162,6 +187,7 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
         "color": ("color", _choice(ColorMode)),
         "width": ("width", _width),
         "strict": ("strict", _flag),
+        "currency": ("currency", parse_currency),
     },
     "api": {
         "network": ("network", _choice(NetworkMode)),
@@ -178,6 +204,9 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     },
     "comtrade": {
         "base_url": ("comtrade_base_url", _url),
+    },
+    "sources": {
+        "order": ("source_order", _names),
     },
     "periods": {
         "fiscal_year_start": ("fiscal_year_start", _number(1, 12, integer=True)),

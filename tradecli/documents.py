@@ -61,11 +61,14 @@ class WindowSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class SourceSpec:
-    """Where the data may come from: --offline, --refresh and --cube as given."""
+    """Where the data may come from (--offline, --refresh, --cube, --source) and the
+    currency to show them in (--currency: a code, "native", or None for the config's)."""
 
     offline: bool = False
     refresh: bool = False
     cube: str | None = None
+    source: str | None = None
+    currency: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,7 +112,7 @@ def pair_query(
     """Resolve countries and periods, then load the pair's data (cache, API, sample)."""
     from tradecli.codes import resolve_country
     from tradecli.periods import check_windows, request_span
-    from tradecli.sources import PairRequest, load_pair
+    from tradecli.sources import PairRequest, convert_dataset, load_pair
 
     if request.partner is None:
         raise UsageError(f"{request.command} needs a partner country")
@@ -124,7 +127,9 @@ def pair_query(
     if start and end and request.window.period is Convention.POINT:
         check_windows(start, end)
     first, last, frequency = request_span(start, end, request.window.period, request.window.compare)
-    pair = PairRequest(rep.iso3, par.iso3, first, last, request.source.cube, frequency)
+    pair = PairRequest(
+        rep.iso3, par.iso3, first, last, request.source.cube, frequency, request.source.source
+    )
     dataset = load_pair(
         settings,
         pair,
@@ -134,7 +139,15 @@ def pair_query(
         progress=progress,
         transport=transport,
     )
+    # Converted here, before any analysis: every figure of the answer in one currency.
+    currency = _currency(settings, request)
+    dataset = convert_dataset(dataset, currency, (rep.iso3, par.iso3), first, last)
     return LoadedPair(rep, par, start, end, dataset)
+
+
+def _currency(settings: Config, request: Request) -> str:
+    """--currency, else output.currency, else USD; "native" leaves figures as they are."""
+    return request.source.currency or settings.currency
 
 
 def _windows(
@@ -223,8 +236,18 @@ def _data_line(dataset: Dataset) -> str:
 
 
 def _provenance(source_ids: Iterable[str], dataset: Dataset) -> dict[str, Any]:
+    from tradecli.sources import conversion_provenance
+
+    extra: dict[str, Any] = {}
+    # Present only when they happened, so that earlier answers keep their shape.
+    if dataset.fetch_error:
+        extra["fetch_error"] = dataset.fetch_error
+    conversion = conversion_provenance(dataset)
+    if conversion is not None:
+        extra["conversion"] = conversion
     return {
         "origin": dataset.origin,
+        **extra,
         "description": dataset.description,
         "fetched_at": dataset.fetched_at,
         "cubes": dataset.extra.get("cubes", []),
@@ -232,6 +255,12 @@ def _provenance(source_ids: Iterable[str], dataset: Dataset) -> dict[str, Any]:
             dataset.sources[s].as_dict() if s in dataset.sources else {"id": s} for s in source_ids
         ],
     }
+
+
+def _fx_notes(dataset: Dataset) -> list[str]:
+    from tradecli.sources import conversion_notes
+
+    return conversion_notes(dataset)
 
 
 def _num(value: object) -> float | None:
@@ -490,7 +519,7 @@ def balance_document(
             "reported_by_to": r["reported_by_to"],
             "reported_by": who or None,
         }
-    notes = list(result.notes)
+    notes = list(result.notes) + _fx_notes(dataset)
     notes += _marked_notes(reasons, "the change of")
     notes += list(result.tier_notes)
     valuation = _mirror_valuation_note(mirrored, rep.name, par.name)
@@ -818,7 +847,7 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
     if reasons and _num(result.total_growth_pct) is not None:
         last = list(reasons)[-1]
         reasons[last].append("the total")
-    notes = list(result.notes) + _marked_notes(reasons, "growth of")
+    notes = list(result.notes) + _fx_notes(dataset) + _marked_notes(reasons, "growth of")
     valuation = _mirror_valuation_note([flow] if mirrored else [], rep.name, par.name)
     if valuation:
         notes.append(valuation)
@@ -966,11 +995,18 @@ def _partners(
 ) -> Document:
     from tradecli import analysis
     from tradecli.codes import resolve_country
-    from tradecli.sources import load_country
+    from tradecli.sources import convert_dataset, load_country
 
+    if request.source.source is not None:
+        raise UsageError(
+            "partners reads cached, imported or sample data of every source; "
+            "--source does not apply",
+            hint="fetch pairs first (`tradecli fetch`), or import a file",
+        )
     rep = resolve_country(request.reporter)
     start, end = _windows(settings, request, today)
     dataset = load_country(settings, rep.iso3, warn)
+    dataset = convert_dataset(dataset, _currency(settings, request), (rep.iso3,))
     result = analysis.partners(
         dataset.flows,
         rep,
@@ -1061,7 +1097,7 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
                 "reported_by": who or None,
             }
         )
-    notes = list(result.notes) + _marked_notes(reasons, "growth for")
+    notes = list(result.notes) + _fx_notes(dataset) + _marked_notes(reasons, "growth for")
     if mirrored:
         flows = {"exports": ["exports"], "imports": ["imports"]}.get(
             measure, ["exports", "imports"]
@@ -1209,6 +1245,7 @@ def series_document(result: SeriesResult, dataset: Dataset) -> Document:
             "they are shown as n/a, not as zero",
         )
     notes += result.notes
+    notes = (*notes, *_fx_notes(dataset))
     rep, par = result.reporter.name, result.partner.name
     valuation = _mirror_valuation_note(mirrored, rep, par)
     if valuation:

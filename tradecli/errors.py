@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     ALERT = 6  # `report`: every report was written and at least one alert was triggered
     PARTIAL = 7  # `report`: at least one report failed; the others were written
     STORAGE = 8  # a directory tradecli writes to is not a directory, not writable, full or locked
+    STALE = 9  # a data command answered from cache past its expiry because the live fetch failed
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 

@@ -224,7 +224,7 @@ OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Never use the network: cache, then the embedded sample.")
 ]
 RefreshOption = Annotated[
-    bool, typer.Option("--refresh", help="Fetch from the OEC even if the cache is fresh.")
+    bool, typer.Option("--refresh", help="Fetch from the live source even if the cache is fresh.")
 ]
 CubeOption = Annotated[
     str | None,
@@ -233,6 +233,27 @@ CubeOption = Annotated[
         metavar="CUBE",
         help="OEC cube to query [default: api.annual_cube for "
         "years; the reporter's, else the partner's, national monthly cube for months].",
+    ),
+]
+
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        metavar="SOURCE",
+        help="Live source to ask: oec or comtrade [default: sources.order in the config, "
+        "else oec then comtrade]; cached data of other sources are not used.",
+    ),
+]
+CurrencyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--currency",
+        metavar="CODE",
+        help="Show figures in CODE (USD, EUR, JPY...), converted with ECB reference rates "
+        "where the data are in another currency, or `native` for the data's own currency "
+        "[default: output.currency, else USD].",
     ),
 ]
 
@@ -295,6 +316,11 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
             settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
         )
     emit(settings, output, document)
+    provenance = document.payload.get("provenance") or {}
+    if provenance.get("origin") == "stale" and provenance.get("fetch_error"):
+        # The answer was printed, from expired data because the fetch failed: say so to
+        # scripts and cron with an exit code of its own.
+        raise typer.Exit(int(ExitCode.STALE))
 
 
 def _to_output(settings: Config, output: Path | None, write: Callable[[], None]) -> None:
@@ -369,12 +395,12 @@ TopOption = Annotated[
 
 # -- the shared option groups ---------------------------------------------------------
 # Every data command declares the same WindowOptions (--from --to --period --compare),
-# SourceOptions (--offline --refresh --cube), FormatOption and OutputOption, and turns
-# them into a Request with the two helpers below; tests/test_cli.py checks that no data
-# command lacks one.
+# SourceOptions (--offline --refresh --cube --source --currency), FormatOption and
+# OutputOption, and turns them into a Request with the two helpers below;
+# tests/test_cli.py checks that no data command lacks one.
 
 WINDOW_OPTIONS = ("--from", "--to", "--period", "--compare")
-SOURCE_OPTIONS = ("--offline", "--refresh", "--cube")
+SOURCE_OPTIONS = ("--offline", "--refresh", "--cube", "--source", "--currency")
 OUTPUT_OPTIONS = ("--format", "--output")
 
 
@@ -390,13 +416,37 @@ def window_spec(
     return WindowSpec(from_=from_, to=to, period=period, compare=compare)
 
 
-def source_spec(offline: bool, refresh: bool, cube: str | None) -> SourceSpec:
+def source_spec(
+    offline: bool,
+    refresh: bool,
+    cube: str | None,
+    source: str | None = None,
+    currency: str | None = None,
+) -> SourceSpec:
     """SourceOptions as the core takes them; contradictory flags are a usage error."""
+    from tradecli.config import parse_currency
     from tradecli.documents import SourceSpec
+    from tradecli.sources.registry import get
 
+    if source is not None:
+        source = source.strip().lower()
+        if not get(source).live:
+            raise UsageError(
+                f"--source {source}: not a live source", hint="live sources: comtrade, oec"
+            )
+    if currency is not None:
+        try:
+            currency = parse_currency(currency)
+        except ValueError as exc:
+            raise UsageError(f"--currency {exc}") from None
+    if cube and source and source != "oec":
+        raise UsageError(
+            f"--cube names an OEC cube; it does not apply to --source {source}",
+            hint="drop --cube, or use --source oec",
+        )
     if offline and refresh:
         raise UsageError(
             "--offline and --refresh contradict each other",
             hint="--refresh fetches from the network, --offline never uses it: give one",
         )
-    return SourceSpec(offline=offline, refresh=refresh, cube=cube)
+    return SourceSpec(offline=offline, refresh=refresh, cube=cube, source=source, currency=currency)

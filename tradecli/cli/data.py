@@ -8,12 +8,14 @@ from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, P
 from tradecli.cli._app import (
     CompareOption,
     CubeOption,
+    CurrencyOption,
     FormatOption,
     FromOption,
     OfflineOption,
     OutputOption,
     PeriodOption,
     RefreshOption,
+    SourceOption,
     ToOption,
     TopOption,
     _run,
@@ -109,6 +111,8 @@ def balance(
     cube: CubeOption = None,
     product: ProductOption = None,
     strict: StrictOption = False,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """Exports, imports and trade balance of REPORTER with PARTNER over two periods.
 
@@ -126,7 +130,7 @@ def balance(
         reporter=reporter,
         partner=partner,
         window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube),
+        source=source_spec(offline, refresh, cube, source, currency),
         mirror=mirror,
         chart=settings.format is OutputFormat.HTML,
         products=_products(product),
@@ -165,6 +169,8 @@ def products(
     refresh: RefreshOption = False,
     cube: CubeOption = None,
     strict: StrictOption = False,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """Top products of REPORTER's exports to (or imports from) PARTNER.
 
@@ -182,7 +188,7 @@ def products(
         reporter=reporter,
         partner=partner,
         window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube),
+        source=source_spec(offline, refresh, cube, source, currency),
         flow=flow.value,
         level=level.value,
         top=top,
@@ -227,6 +233,8 @@ def partners(
     refresh: RefreshOption = False,
     cube: CubeOption = None,
     strict: StrictOption = False,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
 
@@ -241,7 +249,7 @@ def partners(
         command="partners",
         reporter=reporter,
         window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube),
+        source=source_spec(offline, refresh, cube, source, currency),
         flow=flow.value,
         top=top,
         sort=sort.value,
@@ -273,6 +281,8 @@ def series(
     refresh: RefreshOption = False,
     cube: CubeOption = None,
     product: ProductOption = None,
+    source: SourceOption = None,
+    currency: CurrencyOption = None,
 ) -> None:
     """One row per month (or year) of exports, imports and balance, with a chart.
 
@@ -293,7 +303,7 @@ def series(
         reporter=reporter,
         partner=partner,
         window=window_spec(from_, to),
-        source=source_spec(offline, refresh, cube),
         products=_products(product),
+        source=source_spec(offline, refresh, cube, source, currency),
     )
     _run(ctx, settings, request, output)

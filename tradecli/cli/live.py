@@ -1,4 +1,4 @@
-"""The OEC API and the cache: fetch, cache path | info | clear."""
+"""Live sources and the cache: fetch, cache path | info | clear."""
 
 import datetime as dt
 from typing import Annotated, Any
@@ -9,6 +9,7 @@ from tradecli.cli._app import (
     CubeOption,
     FormatOption,
     OutputOption,
+    SourceOption,
     _console,
     _dump_json,
     _emit_list,
@@ -19,7 +20,7 @@ from tradecli.cli._app import (
     _warn,
     app,
 )
-from tradecli.config import Config, OutputFormat
+from tradecli.config import Config, NetworkMode, OutputFormat
 from tradecli.errors import TradecliError, UsageError
 
 EPILOG_FETCH = """\
@@ -27,10 +28,11 @@ EPILOG_FETCH = """\
 Examples:
   tradecli fetch PAK JPN --from 2023-01       # months, from Japan's customs cube
   tradecli fetch CHL ARG --from 2019 --to 2022 --cube trade_i_baci_a_92
+  tradecli fetch PAK JPN --from 2024-01 --source comtrade   # keyless preview
 """
 
 
-@app.command(epilog=EPILOG_FETCH, short_help="Fetch a pair from the OEC API into the cache.")
+@app.command(epilog=EPILOG_FETCH, short_help="Fetch a pair from a live source into the cache.")
 def fetch(
     ctx: typer.Context,
     reporter: Annotated[str, typer.Argument(metavar="REPORTER", help="Reporting country.")],
@@ -43,21 +45,31 @@ def fetch(
         typer.Option("--to", metavar="PERIOD", help="Last period [default: the cube's latest]."),
     ] = None,
     cube: CubeOption = None,
+    source: SourceOption = None,
     output_format: FormatOption = None,
     output: OutputOption = None,
 ) -> None:
-    """Fetch both flows between REPORTER and PARTNER from the OEC API into the cache.
+    """Fetch both flows between REPORTER and PARTNER from a live source into the cache.
 
-    Needs the network; OEC_TOKEN (or api.token) is sent when set. Shows progress
-    on stderr and prints a summary of what was stored; exits non-zero on failure
-    and leaves the cache as it was.
+    The source is --source, else the first of sources.order (default: the OEC).
+    Needs the network (refused with api.network = "never"); OEC_TOKEN or
+    COMTRADE_KEY is sent when set, never shown. Shows progress on stderr and
+    prints a summary of what was stored; exits non-zero on failure and leaves the
+    cache as it was.
     """
+    from tradecli.cli._app import source_spec
     from tradecli.codes import resolve_country
     from tradecli.numfmt import format_amount
     from tradecli.periods import check_range, parse_period
     from tradecli.sources import PairRequest, fetch_into_cache, open_cache
 
     settings = _settings(ctx, format=output_format)
+    spec = source_spec(False, False, cube, source)
+    if settings.network is NetworkMode.NEVER:
+        raise UsageError(
+            'fetch needs the network, and the config says api.network = "never"',
+            hint=f'set api.network to "auto" or "always" in {settings.path or "the config"}',
+        )
     today = dt.date.today()
     rep, par = resolve_country(reporter), resolve_country(partner)
     if rep.iso3 == par.iso3:
@@ -67,7 +79,7 @@ def fetch(
     if end:
         check_range(start, end)
     cache = open_cache(settings, _warn)
-    request = PairRequest(rep.iso3, par.iso3, start, end, cube)
+    request = PairRequest(rep.iso3, par.iso3, start, end, cube, source=spec.source)
     with _progress(settings) as progress:
         entry, rows = fetch_into_cache(
             settings, cache, request, progress=progress, transport=ctx.obj.get("transport")
@@ -80,6 +92,7 @@ def fetch(
         "rows": rows,
         "from": str(entry.start),
         "to": str(entry.end),
+        "source": entry.source,
         "cube": entry.cube,
         "currency": entry.currency,
         "url": entry.url,
@@ -87,12 +100,13 @@ def fetch(
         "bytes": entry.size,
     }
 
+    what = f"cube {entry.cube}" if entry.source == "oec" else f"{entry.source} {entry.dataset}"
+
     def summary() -> None:
         if settings.format is OutputFormat.TABLE:
             typer.echo(
                 f"Stored {rows} rows for {rep.name} ({rep.iso3}) with {par.name} ({par.iso3}), "
-                f"{entry.start}..{entry.end}, from cube {entry.cube} "
-                f"(values in {entry.currency})."
+                f"{entry.start}..{entry.end}, from {what} (values in {entry.currency})."
             )
             typer.echo(f"Source: {entry.url}")
             typer.echo(f"Cache entry: {entry.path} ({format_amount(entry.size, '')}B)")
@@ -105,7 +119,7 @@ def fetch(
 
 
 cache_app = _Typer(
-    help="Inspect or empty the cache of fetched OEC data.\n\nExample: tradecli cache info",
+    help="Inspect or empty the cache of fetched and imported data.\n\nExample: tradecli cache info",
     no_args_is_help=True,
 )
 app.add_typer(cache_app, name="cache")
@@ -198,7 +212,8 @@ def cache_clear(
     from tradecli.sources import open_cache
 
     try:
-        seconds = parse_duration(older_than) if older_than else None
+        # An empty AGE is a mistake, never "everything": only a missing option means all.
+        seconds = parse_duration(older_than) if older_than is not None else None
     except ValueError as exc:
         raise UsageError(f"--older-than {exc}") from None
     removed = open_cache(_settings(ctx), _warn).clear(seconds)

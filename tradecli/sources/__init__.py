@@ -14,6 +14,7 @@ This module only decides the read order:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tradecli.config import Config, NetworkMode
@@ -46,6 +47,9 @@ __all__ = [
     "Source",
     "SourceInfo",
     "cache_dataset",
+    "conversion_notes",
+    "conversion_provenance",
+    "convert_dataset",
     "fetch_into_cache",
     "load_country",
     "load_pair",
@@ -57,11 +61,18 @@ __all__ = [
 Warn = Callable[[str], None]
 
 
-def network_allowed(config: Config, offline: bool, source: Source | None = None) -> bool:
-    """Whether this run may go to the network, for ``source`` (default: the first live one)."""
+def network_allowed(
+    config: Config, offline: bool, source: Source | None = None, chosen: bool = False
+) -> bool:
+    """Whether this run may go to the network, for ``source`` (default: the first live one).
+
+    Never offline or with ``api.network = "never"``; otherwise a source named with
+    ``--source`` (``chosen``) is asked, and one in the default order when it is ready
+    (a token or key set, or ``api.network = "always"``).
+    """
     if offline or config.network is NetworkMode.NEVER:
         return False
-    return (source or registry.live_order(config)[0]).ready(config)
+    return chosen or (source or registry.live_order(config)[0]).ready(config)
 
 
 def open_cache(config: Config, warn: Warn) -> Cache:
@@ -76,8 +87,14 @@ def _title(name: str) -> str:
     return source.title if source is not None else name
 
 
-def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
-    """A Dataset over cached entries, each described by the source that wrote it."""
+def cache_dataset(
+    cache: Cache, entries: list[Entry], origin: str, fetch_error: str | None = None
+) -> Dataset:
+    """A Dataset over cached entries, each described by the source that wrote it.
+
+    ``origin`` is "live" (fetched now), "cache" (fresh) or "stale" (past its expiry);
+    ``fetch_error`` says why a live fetch failed when the cache is the fallback.
+    """
     catalogue: dict[str, SourceInfo] = {}
     for entry in entries:
         info = registry.describe(entry)
@@ -97,7 +114,7 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
     return Dataset(
         flows=cache.scan(entries),
         sources=catalogue,
-        origin="live" if origin == "live" else "cache",
+        origin=origin,
         description=description,
         fetched_at=fetched,
         extra={
@@ -110,6 +127,7 @@ def cache_dataset(cache: Cache, entries: list[Entry], origin: str) -> Dataset:
                 )
             ),
         },
+        fetch_error=fetch_error,
     )
 
 
@@ -180,6 +198,7 @@ def load_pair(
     The live sources and their order come from the registry (``request.source``
     picks one); the first that answers is stored in the cache and read back.
     """
+    order = registry.live_order(config, request.source)  # a bad sources.order is an error now
     cache = open_cache(config, warn)
     # A calendar year can also be summed from twelve cached months.
     frequencies = {
@@ -196,32 +215,54 @@ def load_pair(
     if candidates and not refresh and all(cache.fresh(e) for e in candidates):
         return cache_dataset(cache, candidates, "cache")
 
-    failure: TradecliError | None = None
-    live = [s for s in registry.live_order(config, request.source) if _can_answer(s, request)]
-    allowed = [s for s in live if network_allowed(config, offline, s)]
+    failures: list[TradecliError] = []
+
+    def said() -> str | None:
+        # A failure is told once: as a warning when something else answers instead.
+        for exc in failures:
+            warn(exc.message)
+        return "; ".join(exc.message for exc in failures) or None
+
+    live = [s for s in order if _can_answer(s, request)]
+    allowed = [
+        s for s in live if network_allowed(config, offline, s, chosen=request.source == s.name)
+    ]
     for source in allowed:
         try:
             _fetch(source, config, cache, request, progress=progress, transport=transport)
         except (SourceUnavailable, AuthRequired, NoData) as exc:
-            failure = failure or exc
-            warn(f"{exc.message}")
+            failures.append(exc)
             continue
         entries = _usable(cache.matching(request.pair, _fetched_frequency(request)), request)
         if entries:
+            said()
             return cache_dataset(cache, entries, "live")
+        # It answered, but not up to the period asked for: say so, never fall back silently.
+        anchor = request.end or request.start
+        pair = f"{request.reporter}-{request.partner}"
+        failures.append(NoData(f"{source.title} holds no {pair} data for {anchor}"))
     if not allowed and refresh:
         names = ", ".join(s.title for s in live) or "a live source"
         warn(f"--refresh needs the network; it was ignored (offline, or no token for {names})")
 
     if candidates:
+        error = said()
         oldest = min(e.fetched_at for e in candidates).isoformat(timespec="seconds")
+        if all(cache.fresh(e) for e in candidates):
+            # Only --refresh brings a fresh entry here: it is still fresh, not expired.
+            warn(f"using cached data fetched {oldest} (still fresh; the refresh failed)")
+            return cache_dataset(cache, candidates, "cache", fetch_error=error)
         warn(f"using cached data fetched {oldest}, past its expiry")
-        return cache_dataset(cache, candidates, "stale")
+        return cache_dataset(cache, candidates, "stale", fetch_error=error)
 
     sample = load_sample()
-    if failure is not None:
+    if failures:
         if not _sample_covers(sample, request):
-            raise failure
+            first, *others = failures
+            for other in others:
+                warn(other.message)
+            raise first
+        said()
         warn("falling back to the embedded sample")
     return sample
 
@@ -293,3 +334,82 @@ def load_country(config: Config, country: str, warn: Warn) -> Dataset:
             warn(f"some cached data were fetched {oldest}, past their expiry")
         return cache_dataset(cache, entries, "stale" if stale else "cache")
     return load_sample()
+
+
+def convert_dataset(
+    dataset: Dataset,
+    currency: str,
+    countries: tuple[str, ...],
+    first: Period | None = None,
+    last: Period | None = None,
+) -> Dataset:
+    """The answer's flows in ``currency``, converted explicitly with ECB reference rates.
+
+    Only the rows an answer can use (involving ``countries``: both of a pair, or one
+    country's partners, between ``first`` and ``last`` when known) are kept, and every
+    one of them ends in ``currency``: converted with its own period's rate, or already
+    in it. Nothing is converted when nothing needs to be; ``"native"`` converts nothing.
+    A period the rates do not cover is an error naming their coverage.
+    """
+    import datetime as dt
+
+    import polars as pl
+
+    from tradecli.fx import convert_flows
+
+    if currency == "native":
+        return dataset
+    involved = (
+        (pl.col("exporter").is_in(countries) & pl.col("importer").is_in(countries))
+        if len(countries) == 2
+        else (pl.col("exporter").is_in(countries) | pl.col("importer").is_in(countries))
+    )
+    frame = dataset.flows.filter(involved)
+    if first is not None:
+        frame = frame.filter(pl.col("period") >= first.start)
+    if last is not None:
+        end = dt.date(last.year, 12, 31) if last.month is None else last.start
+        frame = frame.filter(pl.col("period") <= end)
+    collected = frame.collect()
+    others = sorted(set(collected.filter(pl.col("currency") != currency)["currency"].to_list()))
+    if not others:
+        return dataset
+    conversion = convert_flows(collected, currency)
+    return replace(
+        dataset,
+        flows=conversion.frame.lazy(),
+        rates=conversion.rates,
+        converted_from=tuple(others),
+    )
+
+
+def conversion_notes(dataset: Dataset) -> list[str]:
+    """What the conversion did, for the table's notes: the source, method and every rate."""
+    if not dataset.rates:
+        return []
+    first = dataset.rates[0]
+    rates = "; ".join(
+        f"{r.period}: 1 {r.currency_from} = {r.rate:.6g} {r.currency_to} ({len(r.days)} days)"
+        for r in dataset.rates
+    )
+    return [
+        f"Converted from {', '.join(dataset.converted_from)} to {first.currency_to} with the "
+        f"{first.method} ({first.source}, rates to {first.file_date}): {rates}"
+    ]
+
+
+def conversion_provenance(dataset: Dataset) -> dict[str, object] | None:
+    """The conversion for JSON ``provenance``: None when the figures were not converted."""
+    from tradecli.fx import rates_summary
+
+    if not dataset.rates:
+        return None
+    first = dataset.rates[0]
+    return {
+        "from": list(dataset.converted_from),
+        "to": first.currency_to,
+        "source": first.source,
+        "method": sorted({r.method for r in dataset.rates}),
+        "months": sorted({str(m) for r in dataset.rates for m in r.months}),
+        "rates": rates_summary(dataset.rates),
+    }

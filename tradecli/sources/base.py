@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tradecli.periods import Frequency, Period
 
@@ -55,10 +55,14 @@ class Dataset:
 
     flows: pl.LazyFrame
     sources: dict[str, SourceInfo]
-    origin: str  # "sample", "cache" or "live": how this run obtained the data
+    origin: str  # "sample", "cache", "stale" (cache past its expiry) or "live"
     description: str  # one line for people, e.g. "embedded sample (tradecli 0.1.0)"
     fetched_at: str | None = None  # ISO timestamp for cached or live data
     extra: dict[str, list[str]] = field(default_factory=dict)
+    fetch_error: str | None = None  # why a live fetch failed when this is a fallback
+    # Currency conversion done on ``flows`` (tradecli.fx.Rate records), and from what.
+    rates: tuple[Any, ...] = ()
+    converted_from: tuple[str, ...] = ()  # the currencies the figures were in
 
 
 @dataclass(frozen=True)

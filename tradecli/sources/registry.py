@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tradecli.errors import UsageError
-from tradecli.sources import files, oec, sample
+from tradecli.errors import ConfigError, UsageError
+from tradecli.sources import comtrade, files, oec, sample
 from tradecli.sources.base import Source, SourceInfo
 
 if TYPE_CHECKING:
@@ -16,11 +16,12 @@ SOURCES: dict[str, Source] = {
     "sample": sample.SOURCE,
     "oec": oec.SOURCE,
     "files": files.SOURCE,
+    "comtrade": comtrade.SOURCE,
 }
 
-# Which live sources the read order tries, first to last, when neither ``--source``
-# nor the config names one. (A ``sources.order`` config key plugs in at ``live_order``.)
-DEFAULT_ORDER: tuple[str, ...] = ("oec",)
+# Which live sources the read order tries, first to last, when ``--source`` does not
+# name one: the config's ``sources.order`` (default: the OEC, then UN Comtrade).
+# Each is asked only when ``ready``.
 
 
 def get(name: str) -> Source:
@@ -33,7 +34,8 @@ def get(name: str) -> Source:
 
 
 def live_order(config: Config, chosen: str | None = None) -> list[Source]:
-    """The live sources to try for a request, in order: ``chosen`` alone, else the default."""
+    """The live sources to try, in order: ``chosen`` alone, else ``sources.order``, else the
+    default order."""
     if chosen is not None:
         source = get(chosen)
         if not source.live:
@@ -42,7 +44,17 @@ def live_order(config: Config, chosen: str | None = None) -> list[Source]:
                 hint="imported files and the sample are read from the cache and the package",
             )
         return [source]
-    return [get(name) for name in DEFAULT_ORDER]
+    order = []
+    for name in config.source_order:
+        found = SOURCES.get(name)
+        if found is None or not found.live:
+            known = ", ".join(sorted(n for n, s in SOURCES.items() if s.live))
+            raise ConfigError(
+                f"sources.order names {name!r}, which is not a live source",
+                hint=f"live sources: {known}",
+            )
+        order.append(found)
+    return order
 
 
 def describe(entry: Entry) -> SourceInfo:

@@ -1,0 +1,171 @@
+"""UN Comtrade as a source: wraps ``tradecli.comtrade`` (keyless preview, or data with a key).
+
+Figures are in US dollars, as the reporter declared them to the UN: exports valued
+FOB, imports CIF. The pair is asked from the reporter's own statistics; when the
+reporter has sent none for those periods, from the partner's (mirror flows), and
+the provenance says whose statistics they are. ``COMTRADE_KEY`` travels only as a
+request header: no URL, annotation or message here ever holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from tradecli.config import NetworkMode
+from tradecli.errors import NoData, SourceUnavailable, UnknownCountry
+from tradecli.periods import Frequency, Period
+from tradecli.sources.base import (
+    Capabilities,
+    FetchResult,
+    MetaStore,
+    PairRequest,
+    Progress,
+    SourceInfo,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tradecli.cache import Entry
+    from tradecli.config import Config
+
+META_MAX_AGE = 30 * 86_400.0  # the reference lists change a few times a year
+PUBLISHER = "United Nations Statistics Division (UN Comtrade)"
+
+
+def _previous_month(today: dt.date) -> Period:
+    return Period(today.year - (today.month == 1), (today.month - 2) % 12 + 1)
+
+
+def span(request: PairRequest, today: dt.date) -> tuple[Period, Period]:
+    """The periods to ask for: the request's, with open ends filled in.
+
+    Comtrade has no "latest period" call: an open end asks up to the last complete
+    month (or year); an open start asks a year before the end.
+    """
+    frequency = request.frequency or Frequency.MONTH
+    if frequency is Frequency.YEAR:
+        latest = Period(today.year - 1)
+        end = request.end or max(latest, request.start or latest)
+        start = request.start or Period(end.year - 1)
+        return start, end
+    latest = _previous_month(today)
+    end = request.end or max(latest, request.start or latest)
+    if request.start is not None:
+        return request.start, end
+    assert end.month is not None
+    return Period(end.year - 1, end.month), end
+
+
+class ComtradeSource:
+    """UN Comtrade API v1."""
+
+    name = "comtrade"
+    title = "UN Comtrade"
+    live = True
+    capabilities = Capabilities(
+        pair_totals=True,
+        country=False,
+        frequencies=frozenset({Frequency.MONTH, Frequency.YEAR}),
+        products=True,
+    )
+
+    def ready(self, config: Config) -> bool:
+        """In the default order when a key is set or the network is always allowed.
+
+        (``--source comtrade`` asks the keyless preview whenever the network is allowed.)
+        """
+        return config.network is NetworkMode.ALWAYS or bool(config.comtrade_key)
+
+    def fetch_pair(
+        self,
+        config: Config,
+        request: PairRequest,
+        *,
+        meta: MetaStore,
+        progress: Progress | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> FetchResult:
+        from tradecli.comtrade import ComtradeClient, ReferenceLists, fetch_pair
+
+        start, end = span(request, dt.date.today())
+        with ComtradeClient(config, transport=transport) as client:
+            lists = ReferenceLists(
+                client, load=lambda name: meta.get_meta(name, META_MAX_AGE), store=meta.put_meta
+            )
+            codes = lists.codes()
+            try:
+                result = fetch_pair(client, codes, request.reporter, request.partner, start, end)
+                if result.frame.is_empty():
+                    # The reporter sent nothing for these periods: ask the partner's report.
+                    result = fetch_pair(
+                        client, codes, request.reporter, request.partner, start, end, mirror=True
+                    )
+            except UnknownCountry as exc:
+                # A country Comtrade does not list is this source's gap, not a typo: the
+                # read order may still ask another source or fall back.
+                kind = NoData if codes.from_lists else SourceUnavailable
+                raise kind(exc.message, hint=exc.hint) from None
+        frame = result.frame
+        if frame.is_empty():
+            raise NoData(
+                f"UN Comtrade holds no {request.reporter}-{request.partner} flows for "
+                f"{start}..{end} (neither country's report)",
+                hint="try another period, or --source oec",
+            )
+        if progress is not None:
+            progress(frame.height, frame.height)
+        frequency = start.frequency
+        periods = sorted(frame["period"].unique().to_list())
+        first = Period.from_date(periods[0], frequency)
+        last = Period.from_date(periods[-1], frequency)
+        freq = "A" if frequency is Frequency.YEAR else "M"
+        a, b = sorted(request.pair)
+        key = f"comtrade_{result.endpoint}_{freq}__{a}-{b}__{start}_{end}"
+        reported_by = ", ".join(result.reported_by)
+        return FetchResult(
+            key=key,
+            frame=frame,
+            dataset=f"{result.endpoint}/{freq}",
+            start=max(first, start),
+            end=min(last, end),
+            url=result.urls[0],
+            currency="USD",
+            annotations={
+                "source_id": str(frame["source"][0]),
+                "endpoint": result.endpoint,
+                "queries": list(result.urls),
+                "reported_by": reported_by,
+                "notes": list(result.notes),
+                "capped_splits": result.capped_splits,
+            },
+        )
+
+    def describe(self, entry: Entry) -> SourceInfo:
+        ann = entry.annotations
+        endpoint = str(ann.get("endpoint") or entry.dataset.split("/")[0])
+        monthly = entry.frequency is Frequency.MONTH
+        reported_by = str(ann.get("reported_by") or entry.reporter)
+        notes = ann.get("notes")
+        valuation = "; ".join(str(n) for n in notes) if isinstance(notes, list) else ""
+        whose = f"reported by {reported_by}"
+        if reported_by != entry.reporter:
+            whose += f" (mirror flows: {reported_by}'s statistics)"
+        note = (
+            f"fetched {entry.fetched_at.isoformat(timespec='seconds')}; {whose}; "
+            f"{valuation or 'exports valued FOB, imports CIF by the reporter'}; "
+            f"{endpoint} endpoint"
+        )
+        return SourceInfo(
+            id=str(ann.get("source_id") or f"comtrade:{endpoint}:{'M' if monthly else 'A'}"),
+            title=f"UN Comtrade {'monthly' if monthly else 'annual'} goods trade, HS "
+            f"({endpoint} endpoint, values in {entry.currency})",
+            publisher=PUBLISHER,
+            url=entry.url,
+            citation="United Nations Comtrade Database, https://comtradeplus.un.org",
+            note=note,
+        )
+
+
+SOURCE = ComtradeSource()
