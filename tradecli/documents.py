@@ -33,6 +33,8 @@ from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
+    from httpx import BaseTransport
+
     from tradecli.analysis import (
         BalanceResult,
         MirrorResult,
@@ -106,7 +108,7 @@ def pair_query(
     today: dt.date,
     warn: Callable[[str], None],
     progress: Callable[[int, int | None], None] | None = None,
-    transport: Any = None,
+    transport: BaseTransport | None = None,
     offline: bool | None = None,
 ) -> LoadedPair:
     """Resolve countries and periods, then load the pair's data (cache, API, sample)."""
@@ -168,7 +170,7 @@ def build(
     *,
     warn: Callable[[str], None],
     progress: Callable[[int, int | None], None] | None = None,
-    transport: Any = None,
+    transport: BaseTransport | None = None,
     today: dt.date | None = None,
 ) -> Document:
     """Compute ``request`` and return its document."""
@@ -374,7 +376,7 @@ def _balance(
     request: Request,
     warn: Warn,
     progress: Progress | None,
-    transport: Any,
+    transport: BaseTransport | None,
     today: dt.date,
 ) -> Document:
     from tradecli import analysis
@@ -738,7 +740,7 @@ def _products(
     request: Request,
     warn: Warn,
     progress: Progress | None,
-    transport: Any,
+    transport: BaseTransport | None,
     today: dt.date,
 ) -> Document:
     from tradecli import analysis
@@ -990,7 +992,7 @@ def _partners(
     request: Request,
     warn: Warn,
     progress: Progress | None,
-    transport: Any,
+    transport: BaseTransport | None,
     today: dt.date,
 ) -> Document:
     from tradecli import analysis
@@ -1145,7 +1147,7 @@ def _series(
     request: Request,
     warn: Warn,
     progress: Progress | None,
-    transport: Any,
+    transport: BaseTransport | None,
     today: dt.date,
 ) -> Document:
     from tradecli import analysis

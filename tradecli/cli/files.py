@@ -180,6 +180,7 @@ def report(
     from dataclasses import replace
 
     from tradecli import reports
+    from tradecli.document import Document
     from tradecli.documents import build
 
     settings = _settings(ctx)
@@ -200,13 +201,13 @@ def report(
         return
     specs = reports.select(specs_all, name, str(settings.path or "the config file"))
 
-    def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> Any:
+    def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> Document:
         request = reports.request_for(spec)
         if dry_run:
             request = replace(request, source=replace(request.source, offline=True))
         return build(settings, request, warn=warn, transport=ctx.obj.get("transport"))
 
-    def render(fmt: str, doc: dict[str, Any], document: Any) -> str:
+    def render(fmt: str, doc: dict[str, Any], document: Document) -> str:
         return render_report(settings, fmt, doc, document)
 
     if dry_run:
