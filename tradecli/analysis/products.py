@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -160,8 +161,9 @@ def products(
         pl.col("value_from", "value_to").cast(pl.Float64),
         pl.col("source_from", "source_to").replace("", None),
     )
-    total_from = float(table["value_from"].sum()) if complete["from"] else None
-    total_to = float(table["value_to"].sum()) if complete["to"] else None
+    # math.fsum: the exactly rounded sum, the same whatever order or polars version.
+    total_from = math.fsum(table["value_from"].drop_nulls()) if complete["from"] else None
+    total_to = math.fsum(table["value_to"].drop_nulls()) if complete["to"] else None
     total_growth = pl.select(
         g=growth(pl.lit(total_from, pl.Float64), pl.lit(total_to, pl.Float64))
     )["g"][0]
@@ -200,7 +202,10 @@ def products(
             ),
             return_dtype=pl.String,
         ),
-        share_pct=(pl.col("value_to") / total_to * 100) if total_to else pl.lit(None, pl.Float64),
+        # One multiplication by a constant: the same bits on every polars version.
+        share_pct=(
+            pl.col("value_to") * (100.0 / total_to) if total_to else pl.lit(None, pl.Float64)
+        ),
         growth_pct=pl.when(pl.lit(not single)).then(value_growth),
         comparable=like_with_like,
     ).select(
