@@ -81,12 +81,16 @@ def test_a_release_zip_imports_every_year_into_one_entry(runner, tmp_path, isola
     assert "2020..2022" in result.stdout and "Covers: total trade" in result.stdout
     [entry] = _entries(isolated)
     assert entry.name == "baci-HS92.dataset"
-    # Partitioned by year and exporter range: a year's query reads that year's files only.
+    # Partitioned by year and exporter range, each year's TOTAL rows in a file of their own.
     assert sorted(p.name for p in entry.glob("part-*.parquet")) == [
-        "part-2020-000.parquet",
-        "part-2021-000.parquet",
-        "part-2022-000.parquet",
+        f"part-{year}-{part}.parquet" for year in (2020, 2021, 2022) for part in ("000", "totals")
     ]
+    totals = pl.read_parquet(entry / "part-2021-totals.parquet")
+    assert set(totals["product"]) == {"TOTAL"}
+    assert totals.select("exporter", "importer").equals(
+        totals.select("exporter", "importer").sort("exporter", "importer")
+    )
+    assert "TOTAL" not in set(pl.read_parquet(entry / "part-2021-000.parquet")["product"])
     meta = json.loads((entry / "_entry.json").read_text())
     assert meta["annotations"]["release"]["version"] == "V202501"
     assert meta["annotations"]["coverage"]["derived_from"] == "hs6"
