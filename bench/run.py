@@ -195,7 +195,7 @@ def bench_import(csv_path: Path, repeat: int) -> dict[str, Any]:
 
 # Targets (bench/README.md). Every verdict and the closing summary are computed from
 # these and the measured figures; nothing in RESULTS.md says "met" or "not met" by hand.
-HELP_MAX_S = 0.3
+HELP_MAX_S = 0.2  # issue 13 (its "done when" floor is 0.3 s; the benchmark target is 0.2 s)
 BALANCE_VS_IMPORTS_MAX = 1.3
 CLI_WALL_MAX_S = 1.0
 CLI_RSS_MAX_MB = 500
