@@ -2,6 +2,7 @@
 """Run one benchmark query with one tool, in this process, and print its timings as JSON.
 
     python bench/query.py TOOL QUERY DATASET_DIR [--repeat N]
+    python bench/query.py release TOOL QUERY CACHE_DIR A B FIRST_YEAR LAST_YEAR [--repeat N]
 
 TOOL is tradecli, duckdb or pandas; QUERY is balance, products or partners. The
 parent (bench/run.py) runs this in a fresh process per (tool, query) so that
@@ -21,21 +22,70 @@ REPORTER, PARTNER = "PAK", "JPN"
 BASE, TARGET = "2024-08-01", "2025-08-01"
 
 
-def tradecli_query(query: str, dataset: Path) -> Any:
-    from tradecli.config import Config
-    from tradecli.documents import Request, build
+def tradecli_request(
+    command: str, reporter: str, partner: str | None, first: str, last: str, **options: Any
+) -> Any:
+    from tradecli.documents import Request, SourceSpec, WindowSpec
 
-    config = Config(cache_dir=dataset.parent.parent)  # <cache>/flows/<entry>.dataset
+    return Request(
+        command=command,
+        reporter=reporter,
+        partner=partner,
+        window=WindowSpec(from_=first, to=last),
+        source=SourceSpec(offline=True),
+        **options,
+    )
+
+
+def tradecli_run(cache_dir: Path, request: Any) -> Any:
+    from tradecli.config import Config
+    from tradecli.documents import build
+
+    return build(Config(cache_dir=cache_dir), request, warn=lambda message: None).doc
+
+
+def tradecli_query(query: str, dataset: Path) -> Any:
     request = {
-        "balance": Request("balance", REPORTER, PARTNER, "2024-08", "2025-08", offline=True),
-        "products": Request(
-            "products", REPORTER, PARTNER, "2024-08", "2025-08", level="hs4", top=10, offline=True
+        "balance": tradecli_request("balance", REPORTER, PARTNER, "2024-08", "2025-08"),
+        "products": tradecli_request(
+            "products", REPORTER, PARTNER, "2024-08", "2025-08", level="hs4", top=10
         ),
-        "partners": Request(
+        "partners": tradecli_request(
             "partners", REPORTER, None, "2024-08", "2025-08", sort="deficit", top=10
         ),
     }[query]
-    return build(config, request, warn=lambda message: None).doc
+    return tradecli_run(dataset.parent.parent, request)  # <cache>/flows/<entry>.dataset
+
+
+# -- the release case: cross-year queries over a whole imported BACI release ----------
+
+
+def release_tradecli(query: str, cache_dir: Path, a: str, b: str, first: str, last: str) -> Any:
+    request = {
+        "balance": tradecli_request("balance", a, b, first, last),
+        "series": tradecli_request("series", a, b, first, last),
+        "partners": tradecli_request("partners", a, None, first, last),
+    }[query]
+    return tradecli_run(cache_dir, request)
+
+
+def release_duckdb(
+    query: str, cache_dir: Path, a: str, b: str, first: str, last: str, con: Any
+) -> Any:
+    files = sorted(str(f) for f in (cache_dir / "flows").glob("*.dataset/part-*.parquet"))
+    src = f"read_parquet({files!r})"
+    pair = f"((exporter = '{a}' AND importer = '{b}') OR (exporter = '{b}' AND importer = '{a}'))"
+    ends = f"period IN (DATE '{first}-01-01', DATE '{last}-01-01')"
+    sql = {
+        "balance": f"SELECT exporter, period, sum(value) FROM {src} "
+        f"WHERE product = 'TOTAL' AND {pair} AND {ends} GROUP BY ALL",
+        "series": f"SELECT exporter, period, sum(value) FROM {src} "
+        f"WHERE product = 'TOTAL' AND {pair} GROUP BY ALL ORDER BY period",
+        "partners": f"SELECT exporter, importer, period, sum(value) FROM {src} "
+        f"WHERE product = 'TOTAL' AND (exporter = '{a}' OR importer = '{a}') AND {ends} "
+        "GROUP BY ALL",
+    }[query]
+    return con.sql(sql).fetchall()
 
 
 def duckdb_query(query: str, dataset: Path, con: Any) -> Any:
@@ -125,8 +175,21 @@ def pandas_query(query: str, dataset: Path) -> Any:
 
 
 def main() -> int:
-    tool, query, dataset = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 5
+    if sys.argv[1] == "release":  # release TOOL QUERY CACHE_DIR A B FIRST LAST
+        tool, query, cache_dir, a, b, first, last = sys.argv[2:9]
+        started = time.perf_counter()
+        if tool == "duckdb":
+            import duckdb
+
+            con = duckdb.connect()
+            run = lambda: release_duckdb(query, Path(cache_dir), a, b, first, last, con)  # noqa: E731
+        else:
+            import polars  # noqa: F401
+
+            run = lambda: release_tradecli(query, Path(cache_dir), a, b, first, last)  # noqa: E731
+        return report(tool, query, run, repeat, time.perf_counter() - started)
+    tool, query, dataset = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     started = time.perf_counter()
     if tool == "duckdb":
         import duckdb
@@ -141,7 +204,10 @@ def main() -> int:
         import polars  # noqa: F401
 
         run = lambda: tradecli_query(query, dataset)  # noqa: E731
-    imported = time.perf_counter() - started
+    return report(tool, query, run, repeat, time.perf_counter() - started)
+
+
+def report(tool: str, query: str, run: Any, repeat: int, imported: float) -> int:
     times = []
     for _ in range(repeat + 1):
         t = time.perf_counter()

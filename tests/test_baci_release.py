@@ -36,11 +36,18 @@ def _year(year: int, rng: np.random.Generator, rows: int) -> pl.DataFrame:
     )
 
 
-def make_release(directory: Path, version: str = "V202501", years=(2020, 2021, 2022), seed=1):
-    """A release-shaped zip: one CSV per year plus the two code tables."""
+def make_release(
+    directory: Path, version: str = "V202501", years=(2020, 2021, 2022), seed=1, revise=None
+):
+    """A release-shaped zip: one CSV per year plus the two code tables.
+
+    ``revise`` ({year: factor}) scales that year's values, as a newer release revises them.
+    """
     rng = np.random.default_rng(seed)
     directory.mkdir(parents=True, exist_ok=True)
     frames = {y: _year(y, rng, 1500) for y in years}
+    for year, factor in (revise or {}).items():
+        frames[year] = frames[year].with_columns((pl.col("v") * factor).round(3))
     path = directory / f"BACI_HS92_{version}.zip"
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for year, frame in frames.items():
@@ -74,12 +81,16 @@ def test_a_release_zip_imports_every_year_into_one_entry(runner, tmp_path, isola
     assert "2020..2022" in result.stdout and "Covers: total trade" in result.stdout
     [entry] = _entries(isolated)
     assert entry.name == "baci-HS92.dataset"
-    # Partitioned by year and exporter range: a year's query reads that year's files only.
+    # Partitioned by year and exporter range, each year's TOTAL rows in a file of their own.
     assert sorted(p.name for p in entry.glob("part-*.parquet")) == [
-        "part-2020-000.parquet",
-        "part-2021-000.parquet",
-        "part-2022-000.parquet",
+        f"part-{year}-{part}.parquet" for year in (2020, 2021, 2022) for part in ("000", "totals")
     ]
+    totals = pl.read_parquet(entry / "part-2021-totals.parquet")
+    assert set(totals["product"]) == {"TOTAL"}
+    assert totals.select("exporter", "importer").equals(
+        totals.select("exporter", "importer").sort("exporter", "importer")
+    )
+    assert "TOTAL" not in set(pl.read_parquet(entry / "part-2021-000.parquet")["product"])
     meta = json.loads((entry / "_entry.json").read_text())
     assert meta["annotations"]["release"]["version"] == "V202501"
     assert meta["annotations"]["coverage"]["derived_from"] == "hs6"
@@ -181,3 +192,49 @@ def test_sigkill_mid_import_leaves_the_previous_entry(runner, tmp_path, isolated
     assert not list(tmp.glob(".tradecli-tmp-*"))
     meta = json.loads((entry / "_entry.json").read_text())
     assert meta["annotations"]["release"]["years"][0] == 1995
+
+
+def test_a_report_after_a_newer_release_names_the_revised_figures_and_releases(
+    runner, tmp_path, isolated, monkeypatch
+) -> None:
+    """Issue 11: re-importing a newer release makes the next report list what it changed."""
+    old, raw_old = make_release(tmp_path / "old", version="V202401", seed=3)
+    new, raw_new = make_release(tmp_path / "new", version="V202501", seed=3, revise={2020: 1.25})
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[api]\nnetwork = "never"\n[[report]]\nname = "usa"\nreporter = "USA"\n'
+        'partner = "CHN"\nperiod = "fixed"\nfrom = "2020"\nto = "2022"\noffline = true\n'
+        'formats = ["markdown", "json"]\noutput_dir = "o"\n'
+    )
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    assert runner.invoke(app, ["import", str(old)]).exit_code == 0
+    first = runner.invoke(app, ["report"])
+    assert first.exit_code == 0 and first.stderr == "", first.stderr
+    assert runner.invoke(app, ["import", str(new)]).exit_code == 0
+    second = runner.invoke(app, ["report"])
+    assert second.exit_code == 0, second.stderr
+
+    def exports(raw: pl.DataFrame, year: int) -> float:
+        rows = raw.filter((pl.col("t") == year) & (pl.col("i") == 842) & (pl.col("j") == 156))
+        return float(rows["v"].sum()) * 1000
+
+    revised = [line for line in second.stderr.splitlines() if " usa REVISED " in line]
+    assert revised, second.stderr
+    # Only 2020 changed between the releases; every line names both versions.
+    assert all(" REVISED 2020 " in line for line in revised), revised
+    assert all(line.endswith(" (BACI HS92 V202401 -> V202501)") for line in revised), revised
+    line = next(x for x in revised if " REVISED 2020 exports: " in x)
+    before, after = line.split("exports: ")[1].split(" (")[0].split(" -> ")
+    assert float(before) == pytest.approx(exports(raw_old, 2020))
+    assert float(after) == pytest.approx(exports(raw_new, 2020))
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    [change] = [r for r in manifest["reports"][0]["revisions"] if r["measure"] == "exports"]
+    assert change["sources"] == {
+        "from": "import:BACI_HS92_V202401",
+        "to": "import:BACI_HS92_V202501",
+    }
+    markdown = next((tmp_path / "o").glob("usa-*.md")).read_text()
+    assert "Revisions since the previous run" in markdown
+    assert "2020 exports: " in markdown and "(BACI HS92 V202401 -> V202501)" in markdown
+    third = runner.invoke(app, ["report"])
+    assert "REVISED" not in third.stderr  # reported once, against the release now held

@@ -217,6 +217,7 @@ def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Docume
                 tuple(
                     f"{r['period']} {r['measure']}: {format_amount(r['old'], symbol)} -> "
                     f"{format_amount(r['new'], symbol)}"
+                    + (f" ({r['release']})" if r.get("release") else "")
                     for r in revisions
                 ),
             )

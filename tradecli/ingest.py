@@ -129,15 +129,17 @@ def add_derived_totals(frame: pl.DataFrame, level: str | None) -> tuple[pl.DataF
     return pl.concat([frame, derived]), derived.height
 
 
-BACI_SCHEMA = {
-    "t": pl.Int32,
-    "i": pl.Int32,
-    "j": pl.Int32,
-    "k": pl.Int64,
+BACI_SCHEMA = {  # compact: 18 bytes a row once parsed (codes < 1000, HS6 < 10^6)
+    "t": pl.Int16,
+    "i": pl.Int16,
+    "j": pl.Int16,
+    "k": pl.Int32,
     "v": pl.Float64,
     "q": pl.String,
 }
-SLICE_ROWS = 750_000  # rows of one year held at once (about 150 MB with their strings)
+SLICE_ROWS = 500_000  # rows of one slice held as strings (about 100 MB)
+SLICE_WORKERS = 2  # slices in flight at once: peak memory ~ SLICE_WORKERS x SLICE_ROWS
+READ_ROWS = 6 * SLICE_ROWS  # numeric rows read back in one scan (about 55 MB)
 BACI_COVERAGE_LEVEL = "hs6"  # BACI is every HS6 product: totals are summed from it
 
 
@@ -192,12 +194,14 @@ def _bad_row(path: Path, mapping: dict[int, str], year: int | None, shown: str) 
 
 def baci_slices(
     year: BaciYear, mapping: dict[int, str], work: Path
-) -> tuple[list[pl.LazyFrame], dict[str, Any]]:
-    """Validate one BACI CSV with typed, streaming reads; return its exporter slices.
+) -> tuple[Path, list[list[list[int]]], dict[str, Any]]:
+    """Validate one BACI CSV with typed, streaming reads; plan its exporter slices.
 
-    The CSV is parsed once into a numeric parquet file in ``work`` (streaming: memory
-    does not grow with the file); each slice is a range of exporters of at most
-    about SLICE_ROWS rows, read back from it. A bad row raises BadFile naming its line.
+    The CSV is parsed once into a compact numeric parquet file in ``work`` (streaming:
+    memory does not grow with the file). The plan is a list of reads, each a list of
+    slices, each a range of exporters (in ISO3 order) of at most about SLICE_ROWS rows;
+    one read holds at most about READ_ROWS numeric rows, so the file is read back a few
+    times, not once per slice. A bad row raises BadFile naming its line.
     """
     path = year.path
     with open(path, encoding="utf-8-sig", errors="replace") as f:
@@ -212,18 +216,19 @@ def baci_slices(
         (
             pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
             .select("t", "i", "j", "k", "v")
-            .sink_parquet(numeric)
+            .sink_parquet(numeric, compression="lz4", statistics=False)
         )
     except Exception:  # a value that does not parse: find and name its line
         raise _bad_row(path, mapping, year.year, year.name) from None
     known = pl.Series(list(mapping), dtype=pl.Int32).implode()
-    checks = (
+    per_exporter = (
         pl.scan_parquet(numeric)
-        .select(
+        .group_by("i")
+        .agg(
             rows=pl.len(),
             bad=(
-                ~pl.col("i").is_in(known)
-                | ~pl.col("j").is_in(known)
+                ~pl.col("i").cast(pl.Int32).is_in(known)
+                | ~pl.col("j").cast(pl.Int32).is_in(known)
                 | pl.col("v").is_null()
                 | (pl.col("v") < 0)
                 | ~pl.col("v").is_finite()
@@ -238,38 +243,57 @@ def baci_slices(
             hi=pl.col("t").max(),
         )
         .collect()
-        .row(0, named=True)
     )
-    if checks["bad"]:
+    checks = per_exporter.select(
+        pl.col("rows", "bad", "self_trade").sum(), pl.col("lo").min(), pl.col("hi").max()
+    ).row(0, named=True)
+    if checks["bad"] or per_exporter["i"].null_count():
         raise _bad_row(path, mapping, year.year, year.name)
     counts = (
-        pl.scan_parquet(numeric)
-        .filter(pl.col("i") != pl.col("j"))
-        .group_by("i")
-        .len()
-        .collect()
-        .with_columns(iso=pl.col("i").replace_strict(mapping, return_dtype=pl.String))
+        per_exporter.with_columns(
+            n=pl.col("rows") - pl.col("self_trade"),
+            iso=pl.col("i").cast(pl.Int64).replace_strict(mapping, return_dtype=pl.String),
+        )
+        .filter(pl.col("n") > 0)
         .sort("iso")
     )
-    slices: list[pl.LazyFrame] = []
+    reads: list[list[list[int]]] = []
+    slices: list[list[int]] = []
     bucket: list[int] = []
-    held = 0
-    for code, n in counts.select("i", "len").iter_rows():
+    held = in_read = 0
+    for code, n in counts.select("i", "n").iter_rows():
         if bucket and held + n > SLICE_ROWS:
-            slices.append(_slice(numeric, bucket))
+            slices.append(bucket)
             bucket, held = [], 0
+            if in_read >= READ_ROWS:
+                reads.append(slices)
+                slices, in_read = [], 0
         bucket.append(code)
         held += n
+        in_read += n
     if bucket:
-        slices.append(_slice(numeric, bucket))
-    return slices, checks
+        slices.append(bucket)
+    if slices:
+        reads.append(slices)
+    return numeric, reads, checks
 
 
-def _slice(numeric: Path, exporters: list[int]) -> pl.LazyFrame:
-    return pl.scan_parquet(numeric).filter(
-        pl.col("i").is_in(pl.Series(exporters, dtype=pl.Int32).implode())
-        & (pl.col("i") != pl.col("j"))
+def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
+    """The rows of each slice of one read: one scan of the numeric file, split in memory."""
+    codes = [code for exporters in read for code in exporters]
+    block = (
+        pl.scan_parquet(numeric)
+        .filter(
+            pl.col("i").is_in(pl.Series(codes, dtype=pl.Int16).implode())
+            & (pl.col("i") != pl.col("j"))
+        )
+        .collect()
     )
+    if len(read) == 1:
+        yield block
+        return
+    for exporters in read:
+        yield block.filter(pl.col("i").is_in(pl.Series(exporters, dtype=pl.Int16).implode()))
 
 
 def baci_canonical(
@@ -281,8 +305,8 @@ def baci_canonical(
     # are several times faster than on four columns or on strings.
     rank = {code: n for n, (code, _iso3) in enumerate(sorted(mapping.items(), key=lambda x: x[1]))}
     pair = (
-        pl.col("i").replace_strict(rank, return_dtype=pl.Int64) * 1000
-        + pl.col("j").replace_strict(rank, return_dtype=pl.Int64)
+        pl.col("i").cast(pl.Int64).replace_strict(rank, return_dtype=pl.Int64) * 1000
+        + pl.col("j").cast(pl.Int64).replace_strict(rank, return_dtype=pl.Int64)
     ) * 10_000 + pl.col("t").cast(pl.Int64)
     keyed = part.with_columns(_key=pair * 10_000_000 + pl.col("k") + 1)
     if keyed.select(pl.col("_key").is_duplicated().any()).item():
@@ -290,18 +314,18 @@ def baci_canonical(
             f"{path}: the same flow (t, i, j, k) appears twice",
             hint="the file may hold overlapping rows; keep one row per flow",
         )
-    totals = (
-        keyed.group_by("i", "j", "t")
-        .agg(pl.col("v").sum(), _key=(pl.col("_key").first() // 10_000_000) * 10_000_000)
-        .with_columns(k=pl.lit(-1, pl.Int64))  # key ends in 0: sorts before the products
+    totals = (  # grouped on one integer (the flow's key without its product)
+        keyed.group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
+        .agg(pl.col("i", "j", "t").first(), pl.col("v").sum())
+        .with_columns(k=pl.lit(-1, pl.Int32))  # key ends in 0: sorts before the products
     )
     return (
         pl.concat([keyed, totals.select(keyed.columns)])
         .sort("_key")
         .lazy()
         .select(
-            exporter=pl.col("i").replace_strict(mapping, return_dtype=pl.String),
-            importer=pl.col("j").replace_strict(mapping, return_dtype=pl.String),
+            exporter=pl.col("i").cast(pl.Int64).replace_strict(mapping, return_dtype=pl.String),
+            importer=pl.col("j").cast(pl.Int64).replace_strict(mapping, return_dtype=pl.String),
             reporter=pl.lit(None, pl.String),
             period=pl.date(pl.col("t"), 1, 1),
             frequency=pl.lit("year"),
@@ -337,43 +361,99 @@ def write_baci(
 ) -> tuple[int, set[str]]:
     """Write BACI year files into ``build`` as ``part-{year}-{slice}.parquet``.
 
-    One year, and of it one exporter slice, at a time: memory is bounded by
-    SLICE_ROWS whatever the size of the release. ``opened(year)`` is a context
+    One year, and of it SLICE_WORKERS exporter slices, at a time: memory is bounded
+    by SLICE_WORKERS x SLICE_ROWS whatever the size of the release. ``opened(year)`` is a context
     manager giving the CSV's path (a zip member extracted to a temp file).
     """
-    import contextlib
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from tradecli.cache import DATASET_ROW_GROUP
 
     countries: set[str] = set()
+
+    def write_slice(
+        part: pl.DataFrame, target: Path, path: Path
+    ) -> tuple[int, pl.DataFrame, set[str]]:
+        """Products to ``target``; the slice's (few) TOTAL rows go back to the caller."""
+        frame = baci_canonical(part, mapping, path, source_id)
+        total = frame["product"] == schema.TOTAL
+        frame.filter(~total).write_parquet(
+            target, row_group_size=DATASET_ROW_GROUP, statistics=True
+        )
+        names = set(frame["exporter"].unique().to_list()) | set(
+            frame["importer"].unique().to_list()
+        )
+        return frame.height, frame.filter(total), names
+
+    def collect(future: Future[tuple[int, pl.DataFrame, set[str]]]) -> pl.DataFrame:
+        rows, totals, names = future.result()
+        stats.rows += rows
+        stats.totals += totals.height
+        countries.update(names)
+        return totals
+
+    def write_totals(frames: list[pl.DataFrame], target: Path) -> None:
+        # A year's TOTAL rows in one small file (~0.6 % of the rows), sorted by exporter
+        # and importer: a query of total trade (partners, balance, series) reads these
+        # few row groups; the product files' statistics (max product < "TOTAL") let
+        # their row groups be skipped.
+        if frames:
+            pl.concat(frames).write_parquet(
+                target, row_group_size=DATASET_ROW_GROUP, statistics=True
+            )
+
     work = build / "_work"
     work.mkdir()
+    # Two slices in flight: one being mapped and sorted while the other is written
+    # (polars releases the GIL), which keeps both cores busy between parallel kernels.
+    pool = ThreadPoolExecutor(SLICE_WORKERS, "baci-slice")
+    try:
+        _write_years(
+            years, work, build, mapping, stats, opened, pool, write_slice, collect, write_totals
+        )
+    finally:
+        pool.shutdown(cancel_futures=True)
+    work.rmdir()
+    return stats.rows, countries
+
+
+def _write_years(
+    years: list[BaciYear],
+    work: Path,
+    build: Path,
+    mapping: dict[int, str],
+    stats: BaciStats,
+    opened: Any,
+    pool: Any,
+    write_slice: Any,
+    collect: Any,
+    write_totals: Any,
+) -> None:
+    import contextlib
+    from concurrent.futures import Future
+
     for year in years:
         with (opened or (lambda y: contextlib.nullcontext(y)))(year) as local:
-            slices, checks = baci_slices(local, mapping, work)
+            numeric, reads, checks = baci_slices(local, mapping, work)
             stats.rows_read += int(checks["rows"])
             stats.self_trade += int(checks["self_trade"])
             if checks["rows"]:
                 stats.first_year = min(stats.first_year, int(checks["lo"]))
                 stats.last_year = max(stats.last_year, int(checks["hi"]))
             tag = year.year if year.year is not None else local.path.stem
-            for n, lazy in enumerate(slices):
-                frame = baci_canonical(lazy.collect(), mapping, local.path, source_id)
-                frame.write_parquet(
-                    build / f"part-{tag}-{n:03d}.parquet",
-                    row_group_size=DATASET_ROW_GROUP,
-                    statistics=True,
-                )
-                totals = int((frame["product"] == schema.TOTAL).sum())
-                stats.rows += frame.height
-                stats.totals += totals
-                countries.update(frame["exporter"].unique().to_list())
-                countries.update(frame["importer"].unique().to_list())
-                del frame
+            parts = (part for read in reads for part in read_slices(numeric, read))
+            pending: list[Future[tuple[int, pl.DataFrame, set[str]]]] = []
+            totals: list[pl.DataFrame] = []  # in slice order: sorted by exporter, importer
+            for n, part in enumerate(parts):
+                target = build / f"part-{tag}-{n:03d}.parquet"
+                pending.append(pool.submit(write_slice, part, target, local.path))
+                del part
+                while len(pending) >= SLICE_WORKERS:  # at most SLICE_WORKERS slices held
+                    totals.append(collect(pending.pop(0)))
+            totals += [collect(future) for future in pending]
+            write_totals(totals, build / f"part-{tag}-totals.parquet")
         for tmp in work.iterdir():
             tmp.unlink()
-    work.rmdir()
-    return stats.rows, countries
 
 
 SELF_TRADE = "rows where a country trades with itself (reporter = partner)"
@@ -669,7 +749,9 @@ def import_release(
     """
     import contextlib
     import io
+    import threading
     import zipfile
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     release = open_release(path)
     if release.is_zip:
@@ -735,6 +817,39 @@ def import_release(
             stack.enter_context(zipfile.ZipFile(path)) if release.is_zip else None
         )
 
+        # The next year's member unzips in a thread while this one is parsed and written
+        # (zlib releases the GIL): at most two extracted members on disk at once.
+        unzip = stack.enter_context(ThreadPoolExecutor(1, "baci-unzip"))
+        extracted: dict[int, tuple[Path, Future[None]]] = {}
+        stopping = threading.Event()
+        order = list(release.years)
+
+        def extract(member: str, local: Path) -> None:
+            assert zf is not None
+            with zf.open(member) as src, open(local, "wb") as dst:
+                while not stopping.is_set() and (block := src.read(4 << 20)):
+                    dst.write(block)
+                    advance(len(block))
+
+        def fetch(year: int) -> tuple[Path, Future[None]]:
+            if year not in extracted:
+                member = release.years[year]
+                # In the cache's tmp/, named by our pid: a killed import leaves debris the
+                # next writer sweeps, never a visible entry.
+                local = fsutil.scratch_path(cache.tmp_dir, Path(member).name)
+                extracted[year] = (local, unzip.submit(extract, member, local))
+            return extracted[year]
+
+        def discard() -> None:  # on any exit: stop the unzip thread, remove its files
+            stopping.set()
+            for local, future in extracted.values():
+                future.cancel()
+                with contextlib.suppress(Exception):
+                    future.result()
+                local.unlink(missing_ok=True)
+
+        stack.callback(discard)
+
         @contextlib.contextmanager
         def opened(year: BaciYear) -> Iterator[BaciYear]:
             assert year.year is not None
@@ -743,14 +858,12 @@ def import_release(
                 yield BaciYear(path / member, year.year)
                 advance(release.sizes[year.year])
                 return
-            # In the cache's tmp/, named by our pid: a killed import leaves debris the
-            # next writer sweeps, never a visible entry.
-            local = fsutil.scratch_path(cache.tmp_dir, Path(member).name)
+            local, future = fetch(year.year)
+            following = order.index(year.year) + 1
+            if following < len(order):
+                fetch(order[following])
             try:
-                with zf.open(member) as src, open(local, "wb") as dst:
-                    while block := src.read(4 << 20):
-                        dst.write(block)
-                        advance(len(block))
+                future.result()
                 yield BaciYear(local, year.year, shown=f"{path.name}:{member}")
             finally:
                 local.unlink(missing_ok=True)

@@ -316,7 +316,7 @@ def figures_by_period(doc: Mapping[str, Any]) -> dict[str, dict[str, float | Non
 def revisions(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Every figure of a period in both runs whose value changed."""
     changed = []
-    for period in sorted(set(old) & set(new)):
+    for period in sorted(set(old) & set(new) - {SOURCES_KEY}):
         for measure, value in new[period].items():
             before = old[period].get(measure)
             if before is None or value is None:
@@ -324,6 +324,44 @@ def revisions(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, 
             if abs(before - value) > max(0.005, abs(before) * 1e-12):
                 changed.append({"period": period, "measure": measure, "old": before, "new": value})
     return changed
+
+
+SOURCES_KEY = "_sources"  # in a report's history: {period: the source ids of its figures}
+_BACI_SOURCE = re.compile(r"^import:BACI_(HS\d\d)_(V\d+)$")
+
+
+def sources_by_period(doc: Mapping[str, Any]) -> dict[str, str]:
+    """Which source (an imported release names its version) each period's figures came from."""
+    ids = sorted({s["id"] for s in doc.get("provenance", {}).get("sources", []) if s.get("id")})
+    whole = ", ".join(ids)
+    if str(doc.get("schema", "")).startswith("tradecli.balance"):
+        q, f = doc["query"], doc["figures"]
+        out = {}
+        for side in ("from", "to"):
+            found = {f[m].get(f"source_{side}") for m in ("exports", "imports")} - {None, ""}
+            if label := ", ".join(sorted(str(x) for x in found)) or whole:
+                out[q[side]] = label
+        return out
+    return dict.fromkeys(figures_by_period(doc), whole) if whole else {}
+
+
+def describe_source_change(before: str, after: str) -> str:
+    """'BACI HS92 V202401 -> V202501' for two releases of one edition; else both ids."""
+    a, b = _BACI_SOURCE.match(before), _BACI_SOURCE.match(after)
+    if a and b and a.group(1) == b.group(1):
+        return f"BACI {a.group(1)} {a.group(2)} -> {b.group(2)}"
+    return f"{before} -> {after}"
+
+
+def name_sources(
+    changed: list[dict[str, Any]], then: Mapping[str, Any], now: Mapping[str, str]
+) -> None:
+    """Add to each revision the sources it moved between, when they differ (a new release)."""
+    for r in changed:
+        before, after = then.get(r["period"]), now.get(r["period"])
+        if isinstance(before, str) and after and before != after:
+            r["sources"] = {"from": before, "to": after}
+            r["release"] = describe_source_change(before, after)
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -373,6 +411,10 @@ def run_one(
                 previous = {}  # an unreadable history only loses the revision check
         current = figures_by_period(doc)
         outcome.revisions = revisions(previous, current)
+        sources_then = previous.get(SOURCES_KEY)
+        sources_then = sources_then if isinstance(sources_then, dict) else {}
+        sources_now = sources_by_period(doc)
+        name_sources(outcome.revisions, sources_then, sources_now)
         outcome.alerts = check_alerts(spec, doc)
         if outcome.revisions:
             doc = {**doc, "revisions": outcome.revisions}
@@ -394,7 +436,7 @@ def run_one(
             write_atomic(target, text)
             digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
             outcome.files.append({"format": fmt, "path": name, "sha256": digest})
-        merged = {**previous, **current}
+        merged = {**previous, **current, SOURCES_KEY: {**sources_then, **sources_now}}
         write_atomic(history, json.dumps(merged, indent=2, sort_keys=True) + "\n")
     except TradecliError as exc:
         outcome.status, outcome.error, outcome.exit_code = "failed", exc.message, exc.exit_code
@@ -592,6 +634,7 @@ def log_lines(outcome: Outcome, stamp: str) -> list[str]:
     lines += [f"{head} ALERT {a}" for a in outcome.alerts]
     lines += [
         f"{head} REVISED {c['period']} {c['measure']}: {c['old']} -> {c['new']}"
+        + (f" ({c['release']})" if c.get("release") else "")
         for c in outcome.revisions
     ]
     return lines
