@@ -1,0 +1,154 @@
+"""Period rules (tradecli.periods) pinned after a mutation run (docs/MUTATION.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tradecli.errors import PeriodError, PeriodNotInData
+from tradecli.periods import (
+    Compare,
+    Convention,
+    Frequency,
+    Period,
+    Window,
+    WindowKind,
+    check_range,
+    fiscal_year_of,
+    latest_like,
+    month_window,
+    parse_period,
+    parse_window,
+    request_span,
+    year_window,
+)
+
+
+@pytest.mark.parametrize("fiscal_start", range(1, 13))
+def test_every_month_lies_in_the_fiscal_year_it_is_said_to_belong_to(fiscal_start: int) -> None:
+    for year in (2024, 2025):
+        for month in range(1, 13):
+            period = Period(year, month)
+            fy = fiscal_year_of(period, fiscal_start)
+            assert fy.first <= period <= fy.last, (fiscal_start, period, fy)
+            assert fy.first.month == fiscal_start
+            assert len(fy.months) == 12
+
+
+def test_a_reversed_range_says_how_to_swap_it() -> None:
+    with pytest.raises(PeriodError) as raised:
+        check_range(Period(2025, 8), Period(2024, 8))
+    assert raised.value.message == "--from 2025-08 comes after --to 2024-08"
+    assert raised.value.hint == "swap them: --from 2024-08 --to 2025-08"
+
+
+def test_a_month_against_a_year_says_to_compare_like_with_like() -> None:
+    with pytest.raises(PeriodError) as raised:
+        check_range(Period(2024, 8), Period(2025))
+    assert raised.value.message == "--from 2024-08 is a month but --to 2025 is a year"
+    assert raised.value.hint == (
+        "compare a month with a month (2024-08 .. 2025-08) or a year with a year"
+    )
+
+
+def test_the_window_before_a_run_of_months_keeps_its_fiscal_year() -> None:
+    run = Window(WindowKind.MONTHS, Period(2025, 7), Period(2025, 8), 7)
+    assert run.previous() == Window(WindowKind.MONTHS, Period(2025, 5), Period(2025, 6), 7)
+    fy = Window(WindowKind.FISCAL_YEAR, Period(2024, 7), Period(2025, 6), 7)
+    assert fy.previous() == Window(WindowKind.FISCAL_YEAR, Period(2023, 7), Period(2024, 6), 7)
+
+
+# -- future periods and unreadable ones ----------------------------------------------
+
+TODAY = dt.date(2025, 8, 1)
+FUTURE_HINT = "trade data are published after the period ends; choose an earlier period"
+
+
+def test_a_period_that_began_today_is_not_in_the_future() -> None:
+    assert parse_period("2025-08", today=TODAY) == Period(2025, 8)
+    assert parse_window("2025-08", today=TODAY) == month_window(Period(2025, 8))
+    with pytest.raises(PeriodError) as raised:
+        parse_period("2025-09", today=TODAY)
+    assert raised.value.message == "period 2025-09 is in the future (today is 2025-08-01)"
+    assert raised.value.hint == FUTURE_HINT
+
+
+def test_a_window_that_has_not_begun_is_refused_with_a_hint() -> None:
+    with pytest.raises(PeriodError) as raised:
+        parse_window("2025-Q4", today=TODAY)
+    assert raised.value.message == "period 2025-Q4 is in the future (today is 2025-08-01)"
+    assert raised.value.hint == FUTURE_HINT
+
+
+def test_an_unreadable_period_shows_every_form_accepted() -> None:
+    with pytest.raises(PeriodError) as raised:
+        parse_period("Aug 2024")
+    assert raised.value.message == "cannot read period 'Aug 2024'"
+    assert raised.value.hint == "write a month as YYYY-MM (2024-08) or a year as YYYY (2024)"
+    with pytest.raises(PeriodError) as raised:
+        parse_window("Aug 2024")
+    assert raised.value.message == "cannot read period 'Aug 2024'"
+    assert raised.value.hint == (
+        "write a month as YYYY-MM (2024-08), a year as YYYY, a quarter as "
+        "2025-Q2 or a fiscal year as FY2025"
+    )
+
+
+# -- the latest period the data reach ---------------------------------------------------
+
+
+def test_no_data_at_all_is_said_in_words() -> None:
+    with pytest.raises(PeriodNotInData, match=r"^the data hold no periods for this pair$"):
+        latest_like(None, None, None)
+    with pytest.raises(PeriodNotInData, match=r"^the data hold no years for this pair$"):
+        latest_like(year_window(2024), None, None)
+
+
+def test_a_monthly_question_on_annual_data_suggests_the_latest_year() -> None:
+    with pytest.raises(PeriodNotInData) as raised:
+        latest_like(month_window(Period(2024, 8)), None, 2023)
+    assert raised.value.hint == "use years instead, e.g. --from 2023"
+    with pytest.raises(PeriodNotInData) as raised:
+        latest_like(month_window(Period(2024, 8)), None, None)
+    assert raised.value.hint == "use years instead"
+
+
+# -- what a question reads from the cache or the API ------------------------------------
+
+
+def test_a_point_comparison_reads_from_the_first_month_of_from_to_the_last_of_to() -> None:
+    q1_2024, q1_2025 = parse_window("2024-Q1"), parse_window("2025-Q1")
+    point, year = Convention.POINT, Compare.YEAR
+    assert request_span(q1_2024, q1_2025, point, year) == (
+        Period(2024, 1),
+        Period(2025, 3),
+        Frequency.MONTH,
+    )
+    assert request_span(q1_2024, None, point, year) == (Period(2024, 1), None, Frequency.MONTH)
+    assert request_span(None, q1_2025, point, year) == (
+        Period(2024, 1),
+        Period(2025, 3),
+        Frequency.MONTH,
+    )
+    assert request_span(year_window(2023), year_window(2024), point, year) == (
+        Period(2023),
+        Period(2024),
+        Frequency.YEAR,
+    )
+
+
+def test_rolling_conventions_read_two_years_of_months_up_to_to() -> None:
+    aug = month_window(Period(2025, 8))
+    for convention in (Convention.TTM, Convention.YTD, Convention.FISCAL_YTD):
+        assert request_span(None, aug, convention, Compare.YEAR) == (
+            Period(2023, 9),
+            Period(2025, 8),
+            Frequency.MONTH,
+        )
+        # A --from with these is refused later; it never widens what is read.
+        assert request_span(month_window(Period(2025, 1)), aug, convention, Compare.YEAR) == (
+            Period(2023, 9),
+            Period(2025, 8),
+            Frequency.MONTH,
+        )
