@@ -14,7 +14,9 @@ from tradecli.periods import (
     Period,
     Window,
     WindowKind,
+    add_months,
     check_range,
+    comparison,
     fiscal_year_of,
     latest_like,
     month_window,
@@ -152,3 +154,92 @@ def test_rolling_conventions_read_two_years_of_months_up_to_to() -> None:
             Period(2025, 8),
             Frequency.MONTH,
         )
+
+
+def test_the_latest_complete_quarter_or_fiscal_year_is_the_default() -> None:
+    quarter = parse_window("2025-Q1")
+    # January: the quarter it starts is not complete, so the last one of the year before.
+    assert str(latest_like(quarter, Period(2025, 1), None)) == "2024-Q4"
+    assert str(latest_like(quarter, Period(2025, 7), None)) == "2025-Q2"
+    assert str(latest_like(quarter, Period(2025, 9), None)) == "2025-Q3"
+    fy = parse_window("FY2024", fiscal_start=7)
+    # June ends Pakistan's fiscal year: FY2025 (Jul 2024-Jun 2025) is complete.
+    assert latest_like(fy, Period(2025, 6), None).label == "FY2025 (Jul 2024-Jun 2025)"
+    assert latest_like(fy, Period(2025, 5), None).label == "FY2024 (Jul 2023-Jun 2024)"
+
+
+def test_add_months_refuses_a_year() -> None:
+    with pytest.raises(ValueError, match=r"^add_months needs a month$"):
+        add_months(Period(2024), 1)
+
+
+def test_a_year_window_is_of_the_year_kind() -> None:
+    assert year_window(2024).kind is WindowKind.YEAR
+    assert year_window(2024) == parse_window("2024")
+
+
+# -- comparison: which two windows a convention compares ---------------------------------
+
+
+def _refused(*args: object) -> PeriodError:
+    with pytest.raises(PeriodError) as raised:
+        comparison(*args)  # type: ignore[arg-type]
+    return raised.value
+
+
+def test_windows_of_different_kinds_or_reversed_are_refused_with_a_hint() -> None:
+    error = _refused(
+        Convention.POINT, Compare.YEAR, parse_window("2024-Q1"), month_window(Period(2025, 1)),
+        None, None,
+    )  # fmt: skip
+    assert error.hint == (
+        "compare a month with a month (2024-08 .. 2025-08), a quarter with a quarter, "
+        "a year with a year"
+    )
+    error = _refused(
+        Convention.POINT, Compare.YEAR, month_window(Period(2025, 8)),
+        month_window(Period(2024, 8)), None, None,
+    )  # fmt: skip
+    assert error.message == "--from 2025-08 comes after --to 2024-08"
+    assert error.hint == "swap them: --from 2024-08 --to 2025-08"
+
+
+def test_a_summed_window_needs_two_months() -> None:
+    for start, end in (
+        (year_window(2024), month_window(Period(2025, 6))),
+        (month_window(Period(2025, 1)), year_window(2025)),
+    ):
+        error = _refused(Convention.WINDOW, Compare.YEAR, start, end, None, None)
+        assert error.message == "--period window needs --from and --to as months"
+        assert error.hint == "e.g. --period window --from 2025-01 --to 2025-06"
+
+
+def test_rolling_conventions_take_no_from_and_need_months() -> None:
+    error = _refused(
+        Convention.TTM, Compare.YEAR, month_window(Period(2025, 1)), None, Period(2025, 8), None
+    )
+    assert error.message == "--period ttm takes no --from"
+    assert error.hint == "it runs to --to (default: the latest month in the data)"
+    error = _refused(Convention.YTD, Compare.YEAR, None, None, None, 2006)
+    assert isinstance(error, PeriodNotInData)
+    assert error.hint == "use years instead: --from 2005 --to 2006"
+
+
+def test_trailing_twelve_months_compare_with_the_year_before_or_the_twelve_before() -> None:
+    aug = Period(2025, 8)
+    base, target = comparison(Convention.TTM, Compare.YEAR, None, None, aug, None)
+    assert (target.first, target.last) == (Period(2024, 9), aug)
+    assert (base.first, base.last) == (Period(2023, 9), Period(2024, 8))
+    base, target = comparison(Convention.TTM, Compare.PREVIOUS, None, None, aug, None)
+    assert (base.first, base.last) == (Period(2023, 9), Period(2024, 8))
+    base, target = comparison(Convention.YTD, Compare.PREVIOUS, None, None, aug, None)
+    # Year to date is always against the same months a year earlier.
+    assert (base.first, base.last) == (Period(2024, 1), Period(2024, 8))
+
+
+def test_fiscal_year_to_date_windows_carry_their_fiscal_start() -> None:
+    base, target = comparison(
+        Convention.FISCAL_YTD, Compare.YEAR, None, None, Period(2025, 8), None, 7
+    )
+    assert target == Window(WindowKind.MONTHS, Period(2025, 7), Period(2025, 8), 7)
+    assert base == Window(WindowKind.MONTHS, Period(2024, 7), Period(2024, 8), 7)
