@@ -7,6 +7,7 @@ mutation run (docs/MUTATION.md).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
@@ -185,6 +186,9 @@ def test_cache_fresh_uses_its_ttls_and_the_clock(cache: Cache) -> None:
     assert not cache.fresh(entry)  # now: long after T0
     long_lived = Cache(cache.root, recent_ttl=3650 * DAY)
     assert long_lived.fresh(entry, T0 + dt.timedelta(days=2))
+    closed = _entry(end=Period(2020, 12))
+    assert cache.fresh(closed, T0 + dt.timedelta(days=89))
+    assert not Cache(cache.root, closed_ttl=DAY).fresh(closed, T0 + dt.timedelta(days=2))
 
 
 def test_an_entry_covers_a_pair_in_either_order_at_its_own_frequency() -> None:
@@ -213,3 +217,45 @@ def test_matching_and_involving_read_the_entries(cache: Cache) -> None:
     assert cache.matching(("JPN", "PAK"), Frequency.YEAR) == []
     assert [e.key for e in cache.involving("JPN")] == ["pair"]
     assert cache.involving("USA") == []
+
+
+def test_a_dataset_directory_reads_back_with_the_size_of_all_its_parts(cache: Cache) -> None:
+    other = _flows(2.0).with_columns(exporter=pl.lit("JPN"), importer=pl.lit("PAK"))
+    path = cache.put_dataset(
+        "ds", [_flows(1.0), other], start=Period(2024, 8), end=Period(2024, 8),
+        url="file:a.csv", currency="USD", annotations={}, dataset="a.csv",
+    )  # fmt: skip
+    (entry,) = cache.entries()
+    assert entry.path == path and entry.kind == "import" and entry.dataset == "a.csv"
+    parts = sorted(path.glob("part-*.parquet"))
+    assert len(parts) == 2 and entry.files == tuple(parts)
+    assert entry.size == sum(p.stat().st_size for p in parts)
+    assert sorted(cache.scan([entry]).collect()["value"].to_list()) == [1.0, 2.0]
+
+
+def test_entries_written_before_kind_source_and_dataset_existed_are_oec_fetches(
+    cache: Cache,
+) -> None:
+    meta = {
+        "version": 1, "key": "legacy", "reporter": "PAK", "partner": "JPN", "cube": "trade_m",
+        "start": "2024-08", "end": "2024-08", "fetched_at": T0.isoformat(), "url": "u",
+        "currency": "USD", "annotations": None, "rows": 1,
+    }  # fmt: skip
+    cache.flows_dir.mkdir(parents=True)
+    _flows(1.0).write_parquet(
+        cache.flows_dir / "legacy.parquet", metadata={"tradecli": json.dumps(meta)}
+    )
+    (entry,) = cache.entries()
+    assert (entry.kind, entry.source, entry.dataset) == ("fetch", "oec", "trade_m")
+    assert entry.annotations == {} and entry.countries == ()
+    assert entry.is_fresh(T0, DAY, DAY)  # a fetch, so it can expire ...
+    assert not entry.is_fresh(T0 + dt.timedelta(days=2), DAY, DAY)  # ... and does
+
+
+def test_an_entry_of_another_format_version_is_ignored(cache: Cache, warnings: list[str]) -> None:
+    cache.flows_dir.mkdir(parents=True)
+    _flows(1.0).write_parquet(
+        cache.flows_dir / "future.parquet", metadata={"tradecli": json.dumps({"version": 2})}
+    )
+    assert cache.entries() == []
+    assert warnings == ["cache entry future.parquet is unreadable (ValueError); ignoring it"]
