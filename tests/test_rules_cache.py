@@ -80,6 +80,8 @@ def test_entries_of_different_flows_are_all_read(cache: Cache) -> None:
     _put(cache, "c", _flows(3.0, source="files"), T0 - dt.timedelta(hours=1))
     got = cache.scan(cache.entries()).collect().sort("value")
     assert got["value"].to_list() == [1.0, 2.0, 3.0]
+    two = cache.entries()[:2]
+    assert sorted(cache.scan(two).collect()["value"].to_list()) == [1.0, 2.0]
 
 
 def test_no_entries_scan_as_an_empty_frame_of_the_flows_schema(cache: Cache) -> None:
