@@ -1,0 +1,108 @@
+"""How a balance is put together (tradecli.analysis.balance), pinned after a mutation run.
+
+The headline rules (balance = exports - imports, growth null exactly when a base is
+missing or zero, one figure wins) are properties in test_analysis_rules.py; these pin
+what the balance row says about where its figures came from, and the notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from tradecli import analysis, schema
+from tradecli.analysis.core import Tier
+from tradecli.codes import resolve_country
+from tradecli.periods import Convention, Period, month_window, parse_window
+
+PAK, JPN = resolve_country("PAK"), resolve_country("JPN")
+AUG24, AUG25 = dt.date(2024, 8, 1), dt.date(2025, 8, 1)
+
+
+def _frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
+    defaults = {"reporter": "PAK", "frequency": "month", "product": "TOTAL", "currency": "USD"}
+    full = [{**defaults, "source": "a", **row} for row in rows]
+    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+
+
+def _flow(flow: str, day: dt.date, value: float, **extra: object) -> dict[str, object]:
+    exporter, importer = ("PAK", "JPN") if flow == "exports" else ("JPN", "PAK")
+    return {"exporter": exporter, "importer": importer, "period": day, "value": value, **extra}
+
+
+def _aug_to_aug(rows: list[dict[str, object]]) -> analysis.BalanceResult:
+    return analysis.balance(
+        _frame(rows), PAK, JPN, month_window(Period(2024, 8)), month_window(Period(2025, 8))
+    )
+
+
+def test_the_balance_row_names_every_source_and_reporter_and_the_worst_tier() -> None:
+    result = _aug_to_aug(
+        [
+            _flow("exports", AUG24, 10.0, source="a"),
+            _flow("imports", AUG24, 4.0, source="b"),
+            _flow("exports", AUG25, 12.0, source="a"),
+            # Japan's own report of its exports to Pakistan: a mirror figure for imports.
+            _flow("imports", AUG25, 5.0, source="c", reporter="JPN"),
+        ]
+    )
+    row = result.row("balance")
+    assert (row["value_from"], row["value_to"]) == (6.0, 7.0)
+    assert row["source_from"] == "a+b" and row["source_to"] == "a+c"
+    assert row["tier_from"] == Tier.OWN and row["tier_to"] == Tier.MIRROR
+    assert row["reported_by_from"] == "PAK" and row["reported_by_to"] == "PAK+JPN"
+    assert result.row("imports")["reported_by_to"] == "JPN"
+
+
+def test_a_change_with_one_side_missing_is_not_judged_comparable_or_not() -> None:
+    result = _aug_to_aug(
+        [
+            _flow("exports", AUG25, 12.0),
+            _flow("imports", AUG24, 4.0),
+            _flow("imports", AUG25, 5.0),
+        ]
+    )
+    exports = result.row("exports")
+    assert exports["value_from"] is None and exports["growth_pct"] is None
+    assert exports["comparable"] is None  # nothing to compare, so no verdict
+    assert result.row("imports")["comparable"] is True
+    assert result.row("balance")["note"] == (
+        "no balance for August 2024: it needs both exports and imports"
+    )
+
+
+def _ttm_with_gaps(missing: int) -> analysis.BalanceResult:
+    """Trailing twelve months to Aug 2025, exports missing from Sep 2024 for ``missing`` months."""
+    rows = []
+    for i in range(24):  # Sep 2023 .. Aug 2025
+        day = dt.date(2023 + (8 + i) // 12, (8 + i) % 12 + 1, 1)
+        rows.append(_flow("imports", day, 1.0))
+        if not 12 <= i < 12 + missing:
+            rows.append(_flow("exports", day, 1.0))
+    return analysis.balance(
+        _frame(rows), PAK, JPN, None, month_window(Period(2025, 8)), convention=Convention.TTM
+    )
+
+
+def test_a_note_lists_up_to_six_missing_months_then_dots() -> None:
+    six = _ttm_with_gaps(6).row("exports")["note"]
+    seven = _ttm_with_gaps(7).row("exports")["note"]
+    assert isinstance(six, str) and isinstance(seven, str)
+    assert "(missing 2024-09, 2024-10, 2024-11, 2024-12, 2025-01, 2025-02)" in six
+    assert "(missing 2024-09, 2024-10, 2024-11, 2024-12, 2025-01, 2025-02 ...)" in seven
+
+
+def test_mirror_figures_stay_numbers_when_one_side_reported_nothing() -> None:
+    rows = [_flow("exports", AUG25, 12.0), _flow("exports", AUG25, 15.0, reporter="JPN")]
+    result = analysis.mirror(_frame(rows), PAK, JPN, parse_window("2025-08"))
+    figures = result.figures
+    assert figures.schema["reported"] == pl.Float64 and figures.schema["mirror"] == pl.Float64
+    exports = figures.filter(pl.col("flow") == "exports").row(0, named=True)
+    assert (exports["reported"], exports["mirror"], exports["gap_pct"]) == (12.0, 15.0, 25.0)
+    imports = figures.filter(pl.col("flow") == "imports").row(0, named=True)
+    assert imports["reported"] is None and imports["mirror"] is None
+    assert imports["note"] == (
+        "Pakistan reported no complete figure for August 2025; "
+        "Japan reported no complete figure for August 2025"
+    )
