@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from tradecli import analysis, schema
 from tradecli.analysis.core import Tier
 from tradecli.codes import resolve_country
+from tradecli.errors import NoData, UsageError
 from tradecli.periods import Convention, Period, month_window, parse_window
 
 PAK, JPN = resolve_country("PAK"), resolve_country("JPN")
@@ -105,4 +107,35 @@ def test_mirror_figures_stay_numbers_when_one_side_reported_nothing() -> None:
     assert imports["note"] == (
         "Pakistan reported no complete figure for August 2025; "
         "Japan reported no complete figure for August 2025"
+    )
+
+
+def test_a_country_with_itself_or_a_pair_without_data_is_refused_with_a_hint() -> None:
+    with pytest.raises(UsageError) as raised:
+        analysis.balance(_frame([]), PAK, PAK)
+    assert raised.value.message == "reporter and partner are both Pakistan (PAK)"
+    assert raised.value.hint == (
+        "a balance needs two different countries, e.g. `tradecli balance PAK JPN`"
+    )
+    with pytest.raises(NoData) as no_data:
+        analysis.balance(_frame([]), PAK, JPN)
+    assert no_data.value.message == "no trade data for Pakistan (PAK) with Japan (JPN)"
+    assert no_data.value.hint == (
+        "the embedded sample covers Pakistan-Japan, 166 countries in 2006 and "
+        "Chile with its partners in 2002; other pairs need `tradecli fetch` or "
+        "`tradecli import`"
+    )
+
+
+def test_mixed_currencies_name_the_pair() -> None:
+    rows = [_flow("exports", AUG24, 1.0), _flow("imports", AUG24, 1.0, currency="JPY")]
+    rows += [_flow("exports", AUG25, 1.0), _flow("imports", AUG25, 1.0)]
+    with pytest.raises(UsageError, match=r"^figures for Pakistan \(PAK\) with Japan \(JPN\) are"):
+        _aug_to_aug(rows)
+
+
+def test_the_result_remembers_its_convention() -> None:
+    assert _ttm_with_gaps(0).convention is Convention.TTM
+    assert _aug_to_aug([_flow("exports", AUG24, 1.0), _flow("exports", AUG25, 1.0)]).convention is (
+        Convention.POINT
     )
