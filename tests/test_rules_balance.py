@@ -42,7 +42,8 @@ def _aug_to_aug(rows: list[dict[str, object]]) -> analysis.BalanceResult:
 def test_the_balance_row_names_every_source_and_reporter_and_the_worst_tier() -> None:
     result = _aug_to_aug(
         [
-            _flow("exports", AUG24, 10.0, source="a"),
+            # Japan's report of its imports from Pakistan: a mirror figure for exports.
+            _flow("exports", AUG24, 10.0, source="a", reporter="JPN"),
             _flow("imports", AUG24, 4.0, source="b"),
             _flow("exports", AUG25, 12.0, source="a"),
             # Japan's own report of its exports to Pakistan: a mirror figure for imports.
@@ -52,8 +53,8 @@ def test_the_balance_row_names_every_source_and_reporter_and_the_worst_tier() ->
     row = result.row("balance")
     assert (row["value_from"], row["value_to"]) == (6.0, 7.0)
     assert row["source_from"] == "a+b" and row["source_to"] == "a+c"
-    assert row["tier_from"] == Tier.OWN and row["tier_to"] == Tier.MIRROR
-    assert row["reported_by_from"] == "PAK" and row["reported_by_to"] == "PAK+JPN"
+    assert row["tier_from"] == Tier.MIRROR and row["tier_to"] == Tier.MIRROR
+    assert row["reported_by_from"] == "JPN+PAK" and row["reported_by_to"] == "PAK+JPN"
     assert result.row("imports")["reported_by_to"] == "JPN"
 
 
@@ -95,7 +96,14 @@ def test_a_note_lists_up_to_six_missing_months_then_dots() -> None:
     assert "(missing 2024-09, 2024-10, 2024-11, 2024-12, 2025-01, 2025-02 ...)" in seven
 
 
-def test_mirror_figures_stay_numbers_when_one_side_reported_nothing() -> None:
+def test_mirror_figures_stay_numbers_when_the_partner_reported_nothing() -> None:
+    rows = [_flow("exports", AUG25, 12.0)]
+    figures = analysis.mirror(_frame(rows), PAK, JPN, parse_window("2025-08")).figures
+    assert figures.schema["mirror"] == pl.Float64 and figures.schema["gap_pct"] == pl.Float64
+    assert figures["mirror"].to_list() == [None, None]
+
+
+def test_mirror_figures_sit_beside_the_reported_ones_with_their_gap() -> None:
     rows = [_flow("exports", AUG25, 12.0), _flow("exports", AUG25, 15.0, reporter="JPN")]
     result = analysis.mirror(_frame(rows), PAK, JPN, parse_window("2025-08"))
     figures = result.figures
