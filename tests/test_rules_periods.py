@@ -243,3 +243,16 @@ def test_fiscal_year_to_date_windows_carry_their_fiscal_start() -> None:
     )
     assert target == Window(WindowKind.MONTHS, Period(2025, 7), Period(2025, 8), 7)
     assert base == Window(WindowKind.MONTHS, Period(2024, 7), Period(2024, 8), 7)
+
+
+def test_years_run_from_1900_to_2999_inclusive_and_months_from_1_to_12() -> None:
+    assert Period(1900).year == 1900 and Period(2999, 12).month == 12
+    for year in (1899, 3000):
+        with pytest.raises(PeriodError) as raised:
+            Period(year)
+        assert raised.value.message == f"year {year} is out of range"
+        assert raised.value.hint == "use a year between 1900 and 2999"
+    with pytest.raises(PeriodError) as raised:
+        Period(2024, 13)
+    assert raised.value.message == "month 13 does not exist"
+    assert raised.value.hint == "months run from 01 to 12"
