@@ -147,3 +147,41 @@ def test_the_result_remembers_its_convention() -> None:
     assert _aug_to_aug([_flow("exports", AUG24, 1.0), _flow("exports", AUG25, 1.0)]).convention is (
         Convention.POINT
     )
+
+
+@pytest.mark.parametrize("worse_from, worse_to", [("imports", "exports"), ("exports", "imports")])
+def test_the_balance_takes_the_worst_tier_of_its_two_flows(worse_from: str, worse_to: str) -> None:
+    # In each window one flow is the reporter's own figure, the other Japan's mirror one.
+    rows = []
+    for flow in ("exports", "imports"):
+        rows.append(_flow(flow, AUG24, 5.0, reporter="JPN" if flow == worse_from else "PAK"))
+        rows.append(_flow(flow, AUG25, 6.0, reporter="JPN" if flow == worse_to else "PAK"))
+    row = _aug_to_aug(rows).row("balance")
+    assert row["tier_from"] == Tier.MIRROR and row["tier_to"] == Tier.MIRROR
+    assert row["reported_by_from"] in ("PAK+JPN", "JPN+PAK")
+    assert set(str(row["reported_by_to"]).split("+")) == {"PAK", "JPN"}
+
+
+def test_a_complete_balance_has_no_note_and_typed_columns() -> None:
+    rows = [_flow(f, d, 1.0) for f in ("exports", "imports") for d in (AUG24, AUG25)]
+    result = _aug_to_aug(rows)
+    assert result.row("balance")["note"] is None
+    assert result.notes == []
+    schema_ = result.figures.schema
+    assert schema_["tier_from"] == pl.Int8 and schema_["tier_to"] == pl.Int8
+    assert schema_["value_from"] == pl.Float64 and schema_["change"] == pl.Float64
+
+
+def test_a_balance_missing_in_both_windows_names_both() -> None:
+    rows = [_flow("exports", AUG24, 1.0), _flow("exports", AUG25, 2.0)]
+    assert _aug_to_aug(rows).row("balance")["note"] == (
+        "no balance for August 2024 or August 2025: it needs both exports and imports"
+    )
+
+
+def test_a_single_period_says_what_is_missing_without_talking_of_growth() -> None:
+    # Two equal windows, built apart as the CLI parses --from and --to.
+    start, end = month_window(Period(2025, 8)), month_window(Period(2025, 8))
+    result = analysis.balance(_frame([_flow("imports", AUG25, 3.0)]), PAK, JPN, start, end)
+    assert result.row("exports")["note"] == "no exports figure for August 2025"
+    assert result.row("imports")["note"] is None

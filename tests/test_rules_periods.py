@@ -256,3 +256,26 @@ def test_years_run_from_1900_to_2999_inclusive_and_months_from_1_to_12() -> None
         Period(2024, 13)
     assert raised.value.message == "month 13 does not exist"
     assert raised.value.hint == "months run from 01 to 12"
+
+
+def test_a_fiscal_year_is_the_calendar_year_unless_a_start_is_given() -> None:
+    assert parse_window("FY2025") == Window(
+        WindowKind.FISCAL_YEAR, Period(2025, 1), Period(2025, 12), 1
+    )
+    assert str(latest_like(parse_window("2025-Q1"), Period(2025, 12), None)) == "2025-Q4"
+
+
+def test_what_a_question_reads_when_only_to_is_given() -> None:
+    aug = month_window(Period(2025, 8))
+    # --compare previous: the month before, not the year before.
+    assert request_span(None, aug, Convention.POINT, Compare.PREVIOUS) == (
+        Period(2025, 7),
+        Period(2025, 8),
+        Frequency.MONTH,
+    )
+    # A year with a rolling convention is refused later; reading asks for nothing.
+    assert request_span(None, year_window(2025), Convention.TTM, Compare.YEAR) == (
+        None,
+        None,
+        Frequency.MONTH,
+    )
