@@ -185,3 +185,51 @@ def test_a_single_period_says_what_is_missing_without_talking_of_growth() -> Non
     result = analysis.balance(_frame([_flow("imports", AUG25, 3.0)]), PAK, JPN, start, end)
     assert result.row("exports")["note"] == "no exports figure for August 2025"
     assert result.row("imports")["note"] is None
+
+
+def test_change_is_to_minus_from() -> None:
+    rows = [_flow("exports", AUG24, 10.0), _flow("exports", AUG25, 4.0)]
+    rows += [_flow("imports", AUG24, 1.0), _flow("imports", AUG25, 3.0)]
+    result = _aug_to_aug(rows)
+    assert result.row("exports")["change"] == -6.0
+    assert result.row("imports")["change"] == 2.0
+    assert result.row("balance")["change"] == 1.0 - 9.0
+
+
+def test_a_single_period_has_no_change_but_a_typed_column() -> None:
+    start, end = month_window(Period(2025, 8)), month_window(Period(2025, 8))
+    rows = [_flow("exports", AUG25, 4.0), _flow("imports", AUG25, 3.0)]
+    figures = analysis.balance(_frame(rows), PAK, JPN, start, end).figures
+    assert figures.schema["change"] == pl.Float64
+    assert figures["change"].to_list() == [None, None, None]
+
+
+def test_a_flow_missing_in_both_windows_names_both() -> None:
+    rows = [_flow("imports", AUG24, 1.0), _flow("imports", AUG25, 2.0)]
+    assert _aug_to_aug(rows).row("exports")["note"] == (
+        "no exports figure for August 2024 or August 2025: growth not computed"
+    )
+
+
+def test_sources_of_a_summed_window_are_listed_once_each() -> None:
+    rows = []
+    for year in (2024, 2025):
+        for month in (1, 2, 3):
+            day = dt.date(year, month, 1)
+            rows.append(_flow("exports", day, 1.0, source="a" if month == 1 else "b"))
+            rows.append(_flow("imports", day, 1.0, source="b"))
+    result = analysis.balance(
+        _frame(rows), PAK, JPN, parse_window("2024-Q1"), parse_window("2025-Q1")
+    )
+    assert result.row("exports")["source_to"] == "a+b"
+    assert result.row("balance")["source_to"] == "a+b"
+
+
+def test_fiscal_year_to_date_defaults_to_a_calendar_year() -> None:
+    rows = [_flow(f, dt.date(y, m, 1), 1.0) for f in ("exports", "imports")
+            for y in (2024, 2025) for m in range(1, 9)]  # fmt: skip
+    result = analysis.balance(
+        _frame(rows), PAK, JPN, None, month_window(Period(2025, 8)),
+        convention=Convention.FISCAL_YTD,
+    )  # fmt: skip
+    assert (result.end.first, result.end.last) == (Period(2025, 1), Period(2025, 8))

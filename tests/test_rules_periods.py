@@ -22,6 +22,7 @@ from tradecli.periods import (
     month_window,
     parse_period,
     parse_window,
+    periods_between,
     request_span,
     year_window,
 )
@@ -279,3 +280,27 @@ def test_what_a_question_reads_when_only_to_is_given() -> None:
         None,
         Frequency.MONTH,
     )
+
+
+def test_a_summed_window_may_be_one_month_and_is_a_run_of_months() -> None:
+    mar = month_window(Period(2025, 3))
+    base, target = comparison(Convention.WINDOW, Compare.YEAR, mar, mar, None, None)
+    assert target == Window(WindowKind.MONTHS, Period(2025, 3), Period(2025, 3))
+    assert base == Window(WindowKind.MONTHS, Period(2024, 3), Period(2024, 3))
+    error = _refused(
+        Convention.WINDOW, Compare.YEAR, month_window(Period(2025, 6)), mar, None, None
+    )
+    assert error.message == "--from 2025-06 comes after --to 2025-03"
+    assert error.hint == "swap them: --from 2025-03 --to 2025-06"
+
+
+def test_rolling_conventions_need_to_as_a_month_and_default_to_january() -> None:
+    error = _refused(Convention.YTD, Compare.YEAR, None, parse_window("2025-Q2"), None, None)
+    assert error.message == "--period ytd needs --to as a month (YYYY-MM)"
+    _, target = comparison(Convention.FISCAL_YTD, Compare.YEAR, None, None, Period(2025, 8), None)
+    assert (target.first, target.last) == (Period(2025, 1), Period(2025, 8))
+
+
+def test_periods_between_refuses_a_month_and_a_year() -> None:
+    with pytest.raises(ValueError, match=r"^periods_between needs two periods of the same"):
+        periods_between(Period(2024, 1), Period(2025))
