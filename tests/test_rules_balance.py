@@ -1,0 +1,235 @@
+"""How a balance is put together (tradecli.analysis.balance), pinned after a mutation run.
+
+The headline rules (balance = exports - imports, growth null exactly when a base is
+missing or zero, one figure wins) are properties in test_analysis_rules.py; these pin
+what the balance row says about where its figures came from, and the notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tradecli import analysis, schema
+from tradecli.analysis.core import Tier
+from tradecli.codes import resolve_country
+from tradecli.errors import NoData, UsageError
+from tradecli.periods import Convention, Period, month_window, parse_window
+
+PAK, JPN = resolve_country("PAK"), resolve_country("JPN")
+AUG24, AUG25 = dt.date(2024, 8, 1), dt.date(2025, 8, 1)
+
+
+def _frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
+    defaults = {"reporter": "PAK", "frequency": "month", "product": "TOTAL", "currency": "USD"}
+    full = [{**defaults, "source": "a", **row} for row in rows]
+    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+
+
+def _flow(flow: str, day: dt.date, value: float, **extra: object) -> dict[str, object]:
+    exporter, importer = ("PAK", "JPN") if flow == "exports" else ("JPN", "PAK")
+    return {"exporter": exporter, "importer": importer, "period": day, "value": value, **extra}
+
+
+def _aug_to_aug(rows: list[dict[str, object]]) -> analysis.BalanceResult:
+    return analysis.balance(
+        _frame(rows), PAK, JPN, month_window(Period(2024, 8)), month_window(Period(2025, 8))
+    )
+
+
+def test_the_balance_row_names_every_source_and_reporter_and_the_worst_tier() -> None:
+    result = _aug_to_aug(
+        [
+            # Japan's report of its imports from Pakistan: a mirror figure for exports.
+            _flow("exports", AUG24, 10.0, source="a", reporter="JPN"),
+            _flow("imports", AUG24, 4.0, source="b"),
+            _flow("exports", AUG25, 12.0, source="a"),
+            # Japan's own report of its exports to Pakistan: a mirror figure for imports.
+            _flow("imports", AUG25, 5.0, source="c", reporter="JPN"),
+        ]
+    )
+    row = result.row("balance")
+    assert (row["value_from"], row["value_to"]) == (6.0, 7.0)
+    assert row["source_from"] == "a+b" and row["source_to"] == "a+c"
+    assert row["tier_from"] == Tier.MIRROR and row["tier_to"] == Tier.MIRROR
+    assert row["reported_by_from"] == "JPN+PAK" and row["reported_by_to"] == "PAK+JPN"
+    assert result.row("imports")["reported_by_to"] == "JPN"
+
+
+def test_a_change_with_one_side_missing_is_not_judged_comparable_or_not() -> None:
+    result = _aug_to_aug(
+        [
+            _flow("exports", AUG25, 12.0),
+            _flow("imports", AUG24, 4.0),
+            _flow("imports", AUG25, 5.0),
+        ]
+    )
+    exports = result.row("exports")
+    assert exports["value_from"] is None and exports["growth_pct"] is None
+    assert exports["comparable"] is None  # nothing to compare, so no verdict
+    assert result.row("imports")["comparable"] is True
+    assert result.row("balance")["note"] == (
+        "no balance for August 2024: it needs both exports and imports"
+    )
+
+
+def _ttm_with_gaps(missing: int) -> analysis.BalanceResult:
+    """Trailing twelve months to Aug 2025, exports missing from Sep 2024 for ``missing`` months."""
+    rows = []
+    for i in range(24):  # Sep 2023 .. Aug 2025
+        day = dt.date(2023 + (8 + i) // 12, (8 + i) % 12 + 1, 1)
+        rows.append(_flow("imports", day, 1.0))
+        if not 12 <= i < 12 + missing:
+            rows.append(_flow("exports", day, 1.0))
+    return analysis.balance(
+        _frame(rows), PAK, JPN, None, month_window(Period(2025, 8)), convention=Convention.TTM
+    )
+
+
+def test_a_note_lists_up_to_six_missing_months_then_dots() -> None:
+    six = _ttm_with_gaps(6).row("exports")["note"]
+    seven = _ttm_with_gaps(7).row("exports")["note"]
+    assert isinstance(six, str) and isinstance(seven, str)
+    assert "(missing 2024-09, 2024-10, 2024-11, 2024-12, 2025-01, 2025-02)" in six
+    assert "(missing 2024-09, 2024-10, 2024-11, 2024-12, 2025-01, 2025-02 ...)" in seven
+
+
+def test_mirror_figures_stay_numbers_when_the_partner_reported_nothing() -> None:
+    rows = [_flow("exports", AUG25, 12.0)]
+    figures = analysis.mirror(_frame(rows), PAK, JPN, parse_window("2025-08")).figures
+    assert figures.schema["mirror"] == pl.Float64 and figures.schema["gap_pct"] == pl.Float64
+    assert figures["mirror"].to_list() == [None, None]
+
+
+def test_mirror_figures_sit_beside_the_reported_ones_with_their_gap() -> None:
+    rows = [_flow("exports", AUG25, 12.0), _flow("exports", AUG25, 15.0, reporter="JPN")]
+    result = analysis.mirror(_frame(rows), PAK, JPN, parse_window("2025-08"))
+    figures = result.figures
+    assert figures.schema["reported"] == pl.Float64 and figures.schema["mirror"] == pl.Float64
+    exports = figures.filter(pl.col("flow") == "exports").row(0, named=True)
+    assert (exports["reported"], exports["mirror"], exports["gap_pct"]) == (12.0, 15.0, 25.0)
+    imports = figures.filter(pl.col("flow") == "imports").row(0, named=True)
+    assert imports["reported"] is None and imports["mirror"] is None
+    assert imports["note"] == (
+        "Pakistan reported no complete figure for August 2025; "
+        "Japan reported no complete figure for August 2025"
+    )
+
+
+def test_a_country_with_itself_or_a_pair_without_data_is_refused_with_a_hint() -> None:
+    with pytest.raises(UsageError) as raised:
+        analysis.balance(_frame([]), PAK, PAK)
+    assert raised.value.message == "reporter and partner are both Pakistan (PAK)"
+    assert raised.value.hint == (
+        "a balance needs two different countries, e.g. `tradecli balance PAK JPN`"
+    )
+    with pytest.raises(NoData) as no_data:
+        analysis.balance(_frame([]), PAK, JPN)
+    assert no_data.value.message == "no trade data for Pakistan (PAK) with Japan (JPN)"
+    assert no_data.value.hint == (
+        "the embedded sample covers Pakistan-Japan, 166 countries in 2006 and "
+        "Chile with its partners in 2002; other pairs need `tradecli fetch` or "
+        "`tradecli import`"
+    )
+
+
+def test_mixed_currencies_name_the_pair() -> None:
+    rows = [_flow("exports", AUG24, 1.0), _flow("imports", AUG24, 1.0, currency="JPY")]
+    rows += [_flow("exports", AUG25, 1.0), _flow("imports", AUG25, 1.0)]
+    with pytest.raises(UsageError, match=r"^figures for Pakistan \(PAK\) with Japan \(JPN\) are"):
+        _aug_to_aug(rows)
+
+
+def test_the_result_remembers_its_convention() -> None:
+    assert _ttm_with_gaps(0).convention is Convention.TTM
+    assert _aug_to_aug([_flow("exports", AUG24, 1.0), _flow("exports", AUG25, 1.0)]).convention is (
+        Convention.POINT
+    )
+
+
+@pytest.mark.parametrize("worse_from, worse_to", [("imports", "exports"), ("exports", "imports")])
+def test_the_balance_takes_the_worst_tier_of_its_two_flows(worse_from: str, worse_to: str) -> None:
+    # In each window one flow is the reporter's own figure, the other Japan's mirror one.
+    rows = []
+    for flow in ("exports", "imports"):
+        rows.append(_flow(flow, AUG24, 5.0, reporter="JPN" if flow == worse_from else "PAK"))
+        rows.append(_flow(flow, AUG25, 6.0, reporter="JPN" if flow == worse_to else "PAK"))
+    row = _aug_to_aug(rows).row("balance")
+    assert row["tier_from"] == Tier.MIRROR and row["tier_to"] == Tier.MIRROR
+    assert row["reported_by_from"] in ("PAK+JPN", "JPN+PAK")
+    assert set(str(row["reported_by_to"]).split("+")) == {"PAK", "JPN"}
+
+
+def test_a_complete_balance_has_no_note_and_typed_columns() -> None:
+    rows = [_flow(f, d, 1.0) for f in ("exports", "imports") for d in (AUG24, AUG25)]
+    result = _aug_to_aug(rows)
+    assert result.row("balance")["note"] is None
+    assert result.notes == []
+    schema_ = result.figures.schema
+    assert schema_["tier_from"] == pl.Int8 and schema_["tier_to"] == pl.Int8
+    assert schema_["value_from"] == pl.Float64 and schema_["change"] == pl.Float64
+
+
+def test_a_balance_missing_in_both_windows_names_both() -> None:
+    rows = [_flow("exports", AUG24, 1.0), _flow("exports", AUG25, 2.0)]
+    assert _aug_to_aug(rows).row("balance")["note"] == (
+        "no balance for August 2024 or August 2025: it needs both exports and imports"
+    )
+
+
+def test_a_single_period_says_what_is_missing_without_talking_of_growth() -> None:
+    # Two equal windows, built apart as the CLI parses --from and --to.
+    start, end = month_window(Period(2025, 8)), month_window(Period(2025, 8))
+    result = analysis.balance(_frame([_flow("imports", AUG25, 3.0)]), PAK, JPN, start, end)
+    assert result.row("exports")["note"] == "no exports figure for August 2025"
+    assert result.row("imports")["note"] is None
+
+
+def test_change_is_to_minus_from() -> None:
+    rows = [_flow("exports", AUG24, 10.0), _flow("exports", AUG25, 4.0)]
+    rows += [_flow("imports", AUG24, 1.0), _flow("imports", AUG25, 3.0)]
+    result = _aug_to_aug(rows)
+    assert result.row("exports")["change"] == -6.0
+    assert result.row("imports")["change"] == 2.0
+    assert result.row("balance")["change"] == 1.0 - 9.0
+
+
+def test_a_single_period_has_no_change_but_a_typed_column() -> None:
+    start, end = month_window(Period(2025, 8)), month_window(Period(2025, 8))
+    rows = [_flow("exports", AUG25, 4.0), _flow("imports", AUG25, 3.0)]
+    figures = analysis.balance(_frame(rows), PAK, JPN, start, end).figures
+    assert figures.schema["change"] == pl.Float64
+    assert figures["change"].to_list() == [None, None, None]
+
+
+def test_a_flow_missing_in_both_windows_names_both() -> None:
+    rows = [_flow("imports", AUG24, 1.0), _flow("imports", AUG25, 2.0)]
+    assert _aug_to_aug(rows).row("exports")["note"] == (
+        "no exports figure for August 2024 or August 2025: growth not computed"
+    )
+
+
+def test_sources_of_a_summed_window_are_listed_once_each() -> None:
+    rows = []
+    for year in (2024, 2025):
+        for month in (1, 2, 3):
+            day = dt.date(year, month, 1)
+            rows.append(_flow("exports", day, 1.0, source="a" if month == 1 else "b"))
+            rows.append(_flow("imports", day, 1.0, source="b"))
+    result = analysis.balance(
+        _frame(rows), PAK, JPN, parse_window("2024-Q1"), parse_window("2025-Q1")
+    )
+    assert result.row("exports")["source_to"] == "a+b"
+    assert result.row("balance")["source_to"] == "a+b"
+
+
+def test_fiscal_year_to_date_defaults_to_a_calendar_year() -> None:
+    rows = [_flow(f, dt.date(y, m, 1), 1.0) for f in ("exports", "imports")
+            for y in (2024, 2025) for m in range(1, 9)]  # fmt: skip
+    result = analysis.balance(
+        _frame(rows), PAK, JPN, None, month_window(Period(2025, 8)),
+        convention=Convention.FISCAL_YTD,
+    )  # fmt: skip
+    assert (result.end.first, result.end.last) == (Period(2025, 1), Period(2025, 8))

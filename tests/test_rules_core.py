@@ -1,0 +1,143 @@
+"""The preference rule, comparability and the currency check (tradecli.analysis.core).
+
+Written against the survivors of a mutation run (docs/MUTATION.md): each test states a
+behaviour the rule promises that no other test pinned down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tradecli import schema
+from tradecli.analysis.core import Tier, comparable, currency_of, one_currency, pick_one, tier_notes
+from tradecli.errors import UsageError
+
+
+def _rows(rows: list[dict[str, object]]) -> pl.LazyFrame:
+    defaults = {
+        "exporter": "PAK",
+        "importer": "JPN",
+        "reporter": "PAK",
+        "period": dt.date(2024, 8, 1),
+        "frequency": "month",
+        "product": "TOTAL",
+        "value": 1.0,
+        "currency": "USD",
+        "source": "a",
+    }
+    full = [{**defaults, **row} for row in rows]
+    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+
+
+def test_mixed_currencies_error_names_the_figures_the_currencies_and_the_way_out() -> None:
+    with pytest.raises(UsageError) as raised:
+        one_currency(["USD", None, "JPY", "USD"], "Pakistan (PAK) with Japan (JPN)")
+    error = raised.value
+    assert error.message == (
+        "figures for Pakistan (PAK) with Japan (JPN) are in several currencies (JPY, USD)"
+    )
+    # The hint says how to get an answer: never a silent choice of one currency.
+    assert error.hint == (
+        "tradecli never mixes currencies; clear or narrow the cache "
+        "(`tradecli cache clear`) or choose one cube with --cube"
+    )
+
+
+def test_one_currency_is_that_currency_and_none_means_dollars() -> None:
+    assert one_currency(["JPY", None, "JPY"], "x") == "JPY"
+    assert one_currency([None], "x") == "USD"
+    assert one_currency([], "x") == "USD"
+
+
+def test_currency_of_checks_every_candidate_and_names_the_question() -> None:
+    candidates = _rows([{"currency": "USD"}, {"currency": "JPY", "source": "b"}])
+    with pytest.raises(UsageError, match=r"^figures for Chile \(CHL\) are in several"):
+        currency_of(candidates, "Chile (CHL)")
+    with pytest.raises(UsageError, match=r"\(JPY, USD\)"):
+        currency_of(candidates.collect(), "Chile (CHL)")
+    assert currency_of(_rows([{"currency": "EUR"}]), "x") == "EUR"
+
+
+def test_a_change_between_unknown_sources_is_not_called_comparable() -> None:
+    frame = pl.DataFrame(
+        {
+            "has_growth": [True, True, True, True, False],
+            "source_from": ["a", "a", None, "a", "a"],
+            "source_to": ["a", "b", "a", "a", "a"],
+            "tier_from": [0, 0, 0, None, 0],
+            "tier_to": [0, 0, 0, 0, 0],
+        },
+        schema={
+            "has_growth": pl.Boolean,
+            "source_from": pl.String,
+            "source_to": pl.String,
+            "tier_from": pl.Int8,
+            "tier_to": pl.Int8,
+        },
+    )
+    got = frame.select(
+        c=comparable(
+            pl.col("has_growth"),
+            pl.col("source_from"),
+            pl.col("source_to"),
+            pl.col("tier_from"),
+            pl.col("tier_to"),
+        )
+    )["c"].to_list()
+    # Same source and tier: comparable; another source, or one nobody can name: not;
+    # no change at all: nothing to judge.
+    assert got == [True, False, False, False, None]
+
+
+def test_every_lower_tier_figure_gets_its_note_whatever_comes_before_it() -> None:
+    notes = tier_notes(
+        {
+            "exports for Aug 2024": int(Tier.OWN),
+            "exports for Aug 2025": None,
+            "imports for Aug 2024": int(Tier.UNKNOWN),
+            "imports for Aug 2025": int(Tier.MIRROR),
+            "balance for Aug 2025": int(Tier.OTHER),
+        },
+        "Pakistan",
+    )
+    assert notes == (
+        "imports for Aug 2025: Pakistan's own figures were missing, so mirror figures were used",
+        "balance for Aug 2025: Pakistan's own figures were missing, "
+        "so third party figures were used",
+    )
+
+
+def test_the_winning_tier_is_kept_as_a_small_integer_column() -> None:
+    # Callers concatenate and join on `tier` with Int8 columns of their own.
+    rows = _rows(
+        [
+            {"reporter": "PAK"},
+            {"reporter": None, "period": dt.date(2024, 9, 1)},
+            {"reporter": "JPN", "period": dt.date(2024, 10, 1)},
+            {"reporter": "USA", "period": dt.date(2024, 11, 1)},
+        ]
+    )
+    got = pick_one(rows, ["period"], "PAK", "JPN").collect()
+    assert got.schema["tier"] == pl.Int8
+    assert sorted(got["tier"].to_list()) == [Tier.OWN, Tier.UNKNOWN, Tier.MIRROR, Tier.OTHER]
+
+
+def test_pick_one_answers_in_a_stable_order() -> None:
+    # The same data gives the same rows in the same order, run after run: the winners
+    # in the order of the sorted candidates (best tier, then source id).
+    rows = _rows(
+        [
+            {"period": dt.date(2000 + i % 25, 1 + i % 12, 1), "source": f"s{i:03d}"}
+            for i in range(300)
+        ]
+    )
+    first = pick_one(rows, ["period"], "PAK", "JPN").collect()
+    expected = (
+        rows.collect().sort("source").unique("period", keep="first", maintain_order=True)["period"]
+    )
+    assert first["period"].to_list() == expected.to_list()
+    for _ in range(5):
+        assert pick_one(rows, ["period"], "PAK", "JPN").collect().equals(first)
