@@ -114,7 +114,11 @@ def test_imported_files_give_an_honest_balance_in_every_format(
             code, out = _invoke(runner, cache, "import", str(tidy.write(folder, reporter, partner)))
             assert code == ExitCode.OK, out
 
-        query = ("balance", reporter, partner, "--from", FROM, "--to", TO, "--offline")
+        # --currency native: the figures as the files give them (no conversion to USD).
+        query = (
+            "balance", reporter, partner, "--from", FROM, "--to", TO, "--offline",
+            "--currency", "native",
+        )  # fmt: skip
         outputs = {fmt: _invoke(runner, cache, *query, "--format", fmt) for fmt in FORMATS}
     for fmt, (_, text) in outputs.items():
         assert not NON_FINITE.search(text), (fmt, text)

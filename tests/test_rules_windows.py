@@ -84,7 +84,10 @@ def test_a_year_is_judged_by_the_annual_data_when_there_are_any() -> None:
 
 def test_an_incomplete_quarter_is_no_data_naming_the_latest_complete_one() -> None:
     error = _no_data(Coverage(months=MONTHS, years=()), parse_window("2025-Q3"))
-    assert error.message == f"no complete quarter for {WHAT} from Q3 2025 on (latest: Q2 2025)"
+    # "Latest" names a period that is in the data (issue 12): the newest month held.
+    assert error.message == (
+        f"no complete quarter for {WHAT} from Q3 2025 on (latest data: August 2025)"
+    )
     assert error.hint == "the data cover months 2024-08..2025-08"
 
 
@@ -93,7 +96,7 @@ def test_an_incomplete_fiscal_year_is_named_in_words() -> None:
     error = _no_data(Coverage(months=MONTHS, years=()), fy2026, fiscal_start=7)
     assert error.message == (
         f"no complete fiscal year for {WHAT} from FY2026 (Jul 2025-Jun 2026) on "
-        "(latest: FY2025 (Jul 2024-Jun 2025))"
+        "(latest data: August 2025)"
     )
 
 
