@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tradecli import schema
+from tradecli import periods, schema
 from tradecli.client import HTTPClient
 from tradecli.config import Config
 from tradecli.errors import AuthRequired, BadResponse, SourceUnavailable, UnknownCountry
@@ -277,14 +277,8 @@ def _period_key(period: Period) -> str:
 
 
 def _periods(start: Period, end: Period) -> list[Period]:
-    out = [start]
-    while out[-1] < end:
-        last = out[-1]
-        if last.month is None:
-            out.append(Period(last.year + 1))
-        else:
-            out.append(Period(last.year + last.month // 12, last.month % 12 + 1))
-    return out
+    """Every period from ``start`` to ``end`` (at least ``start``), stepped by periods.py."""
+    return list(periods.periods_between(start, end)) or [start]
 
 
 @dataclass(frozen=True)

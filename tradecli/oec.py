@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from tradecli import schema
+from tradecli import periods, schema
 from tradecli.codes import load_countries
 from tradecli.errors import BadResponse, NoData, UsageError
 from tradecli.periods import Frequency, Period
@@ -166,14 +166,8 @@ def parse_members(body: Any) -> list[int]:
 
 
 def periods_between(start: Period, end: Period) -> list[Period]:
-    out = [start]
-    while out[-1] < end:
-        last = out[-1]
-        if last.month is None:
-            out.append(Period(last.year + 1))
-        else:
-            out.append(Period(last.year + last.month // 12, last.month % 12 + 1))
-    return out
+    """Every period from ``start`` to ``end`` (at least ``start``), stepped by periods.py."""
+    return list(periods.periods_between(start, end)) or [start]
 
 
 @dataclass(frozen=True)
