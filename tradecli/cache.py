@@ -236,12 +236,11 @@ class Cache:
         directory is built in tmp/ and renamed into place; a reader sees the old
         dataset or the new one, never a mixture.
         """
-        target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
         # Built in tmp/ outside the lock (it can take minutes); the temp name carries our
         # pid, so a sweep by another writer leaves it alone while we live. The lock is
         # held only for the rename.
-        with fsutil.atomic_path(target, tmp_dir=self.tmp_dir, commit_lock=self.locked()) as build:
-            build.mkdir()
+
+        def build_files(build: Path) -> tuple[int, set[str], Period, Period]:
             rows, countries = 0, set()
             for part in partitions:
                 if part.is_empty():
@@ -259,25 +258,18 @@ class Cache:
                 rows += part.height
                 countries.update(exporters)
                 countries.update(part["importer"].unique().to_list())
-            meta = {
-                "version": FORMAT_VERSION,
-                "key": key,
-                "reporter": "",
-                "partner": "",
-                "source": source,
-                "dataset": dataset or cube,
-                "start": str(start),
-                "end": str(end),
-                "fetched_at": _now().isoformat(),
-                "url": url,
-                "currency": currency,
-                "annotations": dict(annotations),
-                "rows": rows,
-                "kind": kind,
-                "countries": sorted(countries),
-            }
-            (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
-        return target
+            return rows, countries, start, end
+
+        return self.put_built_dataset(
+            key,
+            build_files,
+            url=url,
+            currency=currency,
+            annotations=annotations,
+            kind=kind,
+            source=source,
+            dataset=dataset or cube,
+        )
 
     def put_built_dataset(
         self,
