@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click import exceptions as _click_exceptions
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
@@ -42,15 +43,52 @@ class _ErrorBoundary(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _globals_first(args))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        # The global options are parsed here, before invoke: their mistakes too.
+        try:
+            return super().make_context(*args, **kwargs)
+        except _click_exceptions.NoArgsIsHelpError:
+            raise
+        except _click_exceptions.UsageError as exc:
+            _print_error(*_usage_message(exc))
+            raise typer.Exit(int(ExitCode.USAGE)) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except _click_exceptions.NoArgsIsHelpError:
+            raise  # `tradecli cache` alone: the group's help, as click prints it
+        except _click_exceptions.UsageError as exc:
+            # click's own parameter errors (bad choice, no such option, missing
+            # argument, a directory where a file is wanted): one Error + Hint, like ours.
+            _print_error(*_usage_message(exc))
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         except TradecliError as exc:
             _print_error(exc.message, exc.hint)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _print_error("interrupted", None)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _usage_message(exc: Any) -> tuple[str, str]:
+    """click's UsageError as our one-line message and a hint that says what to do."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    command = exc.ctx.command_path if exc.ctx is not None else "tradecli"
+    hint = f"run `{command} --help`"
+    if isinstance(exc, _click_exceptions.NoSuchOption):
+        if exc.possibilities:
+            message = f"No such option: {exc.option_name}"
+            hint = f"did you mean {' or '.join(sorted(exc.possibilities))}? ({hint})"
+    elif isinstance(exc, _click_exceptions.BadParameter) and exc.param is not None:
+        choices = getattr(exc.param.type, "choices", None)
+        if choices:
+            names = ", ".join(str(getattr(c, "value", c)) for c in choices)
+            hint = f"choose one of: {names}"
+        elif "is a directory" in message:
+            example = "config.toml" if exc.param.name == "config" else "out.csv"
+            hint = f"give a file's path, e.g. DIRECTORY/{example}"
+    return message, hint
 
 
 def _print_error(message: str, hint: str | None) -> None:

@@ -1,0 +1,89 @@
+"""Every user mistake: `Error: <one line>` + `Hint: <one line>` on stderr, nothing on stdout.
+
+The README promises it for every mistake, including those click itself finds while
+parsing the command line (a bad choice, an unknown option, a missing file).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tradecli.cli import app
+from tradecli.errors import ExitCode
+
+
+def _error_and_hint(result, code: ExitCode = ExitCode.USAGE) -> tuple[str, str]:
+    """The Error and Hint lines, after checking the shape every user mistake must have."""
+    assert result.exit_code == int(code), (result.exit_code, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("Error: ") and lines[1].startswith("Hint: "), result.stderr
+    return lines[0], lines[1]
+
+
+# -- click's own parameter errors ------------------------------------------------------
+
+
+def test_output_that_is_a_directory(runner: CliRunner, tmp_path: Path) -> None:
+    error, hint = _error_and_hint(
+        runner.invoke(app, ["balance", "PAK", "JPN", "-o", str(tmp_path)])
+    )
+    assert "is a directory" in error and str(tmp_path) in error
+    assert "out.csv" in hint
+
+
+def test_config_that_is_a_directory(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--config", str(tmp_path), "balance", "PAK", "JPN"])
+    error, hint = _error_and_hint(result)
+    assert "is a directory" in error and "config.toml" in hint
+
+
+def test_invalid_choice_lists_the_choices(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--format", "xml"])
+    error, hint = _error_and_hint(result)
+    assert "'xml'" in error
+    assert hint == "Hint: choose one of: table, csv, json, markdown, html, tsv"
+
+
+def test_missing_import_file(runner: CliRunner) -> None:
+    error, hint = _error_and_hint(runner.invoke(app, ["import", "/nonexistent.csv"]))
+    assert "/nonexistent.csv" in error and "does not exist" in error
+    assert hint == "Hint: run `tradecli import --help`"
+
+
+def test_no_such_option(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2023-01", "--offline"])
+    error, hint = _error_and_hint(result)
+    assert error == "Error: No such option: --offline"
+    assert hint == "Hint: run `tradecli fetch --help`"
+
+
+def test_no_such_option_says_did_you_mean(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--outpt", "x.csv"])
+    error, hint = _error_and_hint(result)
+    assert error == "Error: No such option: --outpt"
+    assert "did you mean --output?" in hint and "tradecli balance --help" in hint
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["balance"], ["nosuchcommand"], ["--bogus"], ["cache", "clear", "--bogus"]],
+    ids=lambda a: " ".join(a),
+)
+def test_other_parse_errors(runner: CliRunner, args: list[str]) -> None:
+    _, hint = _error_and_hint(runner.invoke(app, args))
+    assert "--help" in hint
+
+
+def test_help_is_unchanged(runner: CliRunner) -> None:
+    for flag in ("--help", "-h"):
+        result = runner.invoke(app, ["balance", flag])
+        assert result.exit_code == 0 and result.stdout.startswith("Usage: tradecli balance")
+        assert "Error" not in result.output
+    group = runner.invoke(app, ["cache"])  # a group without its command shows its help
+    assert "Usage: tradecli cache" in group.output and "Error" not in group.output
