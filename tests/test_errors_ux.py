@@ -87,3 +87,43 @@ def test_help_is_unchanged(runner: CliRunner) -> None:
         assert "Error" not in result.output
     group = runner.invoke(app, ["cache"])  # a group without its command shows its help
     assert "Usage: tradecli cache" in group.output and "Error" not in group.output
+
+
+# -- errors that had no hint -------------------------------------------------------------
+
+
+def test_config_toml_syntax_error_names_file_and_what_to_do(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[output\nformat = "csv"\n')
+    error, hint = _error_and_hint(
+        runner.invoke(app, ["--config", str(config), "balance", "PAK", "JPN"])
+    )
+    assert "Expected ']'" in error and str(config) in error
+    assert str(config) in hint and "config.toml in the project" in hint
+
+
+def test_config_bad_value_names_file_key_and_example(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[output]\nformat = "xml"\n')
+    error, hint = _error_and_hint(
+        runner.invoke(app, ["--config", str(config), "balance", "PAK", "JPN"])
+    )
+    assert "output.format" in error and "'xml'" in error
+    assert f"fix output.format in {config}" in hint and "every key and its default" in hint
+
+
+def test_config_env_that_is_a_directory(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRADECLI_CONFIG", str(tmp_path))
+    error, hint = _error_and_hint(runner.invoke(app, ["balance", "PAK", "JPN"]))
+    assert "is a directory" in error
+    assert str(tmp_path / "config.toml") in hint and "TRADECLI_CONFIG" in hint
+
+
+def test_empty_older_than(runner: CliRunner) -> None:
+    error, hint = _error_and_hint(runner.invoke(app, ["cache", "clear", "--older-than", ""]))
+    assert "--older-than" in error
+    assert "--older-than 30d" in hint

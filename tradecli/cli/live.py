@@ -215,6 +215,10 @@ def cache_clear(
         # An empty AGE is a mistake, never "everything": only a missing option means all.
         seconds = parse_duration(older_than) if older_than is not None else None
     except ValueError as exc:
-        raise UsageError(f"--older-than {exc}") from None
+        raise UsageError(
+            f"--older-than {exc}",
+            hint="give an age with its unit (s, m, h, d or w), e.g. --older-than 30d; "
+            "leave the option out to clear everything",
+        ) from None
     removed = open_cache(_settings(ctx), _warn).clear(seconds)
     typer.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
