@@ -127,3 +127,37 @@ def test_empty_older_than(runner: CliRunner) -> None:
     error, hint = _error_and_hint(runner.invoke(app, ["cache", "clear", "--older-than", ""]))
     assert "--older-than" in error
     assert "--older-than 30d" in hint
+
+
+# -- config-path agrees with the other commands about a missing named file ---------------
+
+
+@pytest.mark.parametrize("how", ["env", "flag"])
+def test_config_path_says_a_missing_named_file_is_an_error_elsewhere(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    missing = tmp_path / "nowhere.toml"
+    if how == "env":
+        monkeypatch.setenv("TRADECLI_CONFIG", str(missing))
+        before: list[str] = []
+    else:
+        before = ["--config", str(missing)]
+    other = runner.invoke(app, [*before, "balance", "PAK", "JPN"])
+    error, _ = _error_and_hint(other)
+    assert f"config file {missing} does not exist" in error
+
+    result = runner.invoke(app, [*before, "config-path"])
+    assert result.exit_code == 0  # it answered: the path, for `cp config.toml "$(...)"`
+    assert result.stdout == f"{missing}\n"
+    warning, hint = result.stderr.splitlines()
+    assert "built-in defaults apply" not in result.stderr
+    named_by = "TRADECLI_CONFIG" if how == "env" else "--config"
+    assert warning.startswith(f"Warning: {missing}, named by {named_by}, does not exist")
+    assert f"error (exit {int(ExitCode.USAGE)})" in warning
+    assert hint.startswith("Hint: copy the project's config.toml there")
+
+
+def test_config_path_default_missing_file_means_defaults(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["config-path"])
+    assert result.exit_code == 0
+    assert result.stderr == "(the file does not exist; built-in defaults apply)\n"
