@@ -161,3 +161,21 @@ def test_config_path_default_missing_file_means_defaults(runner: CliRunner) -> N
     result = runner.invoke(app, ["config-path"])
     assert result.exit_code == 0
     assert result.stderr == "(the file does not exist; built-in defaults apply)\n"
+
+
+# -- --refresh that cannot apply is refused, never ignored -------------------------------
+
+
+def test_refresh_without_a_token_is_a_usage_error(runner: CliRunner) -> None:
+    error, hint = _error_and_hint(runner.invoke(app, ["balance", "PAK", "JPN", "--refresh"]))
+    assert "--refresh" in error and "OEC_TOKEN" in error
+    assert "set OEC_TOKEN" in hint and 'api.network = "always"' in hint
+
+
+def test_refresh_with_network_never_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[api]\nnetwork = "never"\n')
+    result = runner.invoke(app, ["--config", str(config), "series", "PAK", "JPN", "--refresh"])
+    error, hint = _error_and_hint(result)
+    assert 'api.network is "never"' in error and str(config) in error
+    assert "drop --refresh" in hint

@@ -349,6 +349,7 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
     from tradecli.documents import build
 
     settings, request = resolve_request(ctx, settings, request, output)
+    _refresh_can_apply(settings, request.source)
     with _progress(settings) as progress:
         document = build(
             settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
@@ -359,6 +360,30 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
         # The answer was printed, from expired data because the fetch failed: say so to
         # scripts and cron with an exit code of its own.
         raise typer.Exit(int(ExitCode.STALE))
+
+
+def _refresh_can_apply(settings: Config, spec: SourceSpec) -> None:
+    """--refresh when no live source may be asked is a usage error, never ignored."""
+    if not spec.refresh or spec.offline:  # --offline --refresh: source_spec says so
+        return
+    from tradecli.config import NetworkMode
+    from tradecli.sources import network_allowed
+    from tradecli.sources.registry import live_order
+
+    order = live_order(settings, spec.source)
+    if any(network_allowed(settings, False, s, chosen=spec.source == s.name) for s in order):
+        return
+    where = f" in {settings.path}" if settings.path else ""
+    if settings.network is NetworkMode.NEVER:
+        raise UsageError(
+            f'--refresh fetches from the network, and api.network is "never"{where}',
+            hint='drop --refresh, or set api.network = "auto" (with OEC_TOKEN set) or "always"',
+        )
+    raise UsageError(
+        "--refresh fetches from the network, which is used only with a token: "
+        "OEC_TOKEN (or COMTRADE_KEY) is not set",
+        hint='set OEC_TOKEN, or api.network = "always" in the config, or drop --refresh',
+    )
 
 
 def _to_output(settings: Config, output: Path | None, write: Callable[[], None]) -> None:
