@@ -229,6 +229,29 @@ def test_dry_run_writes_nothing(runner, report_config) -> None:
     assert not (report_config.parent / "out").exists()
 
 
+def test_dry_run_says_what_it_would_really_read(
+    runner, report_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No token and api.network auto: the API is not asked, and the plan says so."""
+    never = report_config.read_text()
+    report_config.write_text(never.replace('network = "never"', 'network = "auto"'))
+    plan = runner.invoke(app, ["report", "--dry-run"])
+    assert plan.exit_code == 0, plan.stderr
+    heads = [line for line in plan.stdout.splitlines() if not line.startswith(" ")]
+    assert heads and all(
+        line.endswith("would read cache, then the embedded sample "
+                      "(no OEC token: the API is not used)")
+        for line in heads
+    ), plan.stdout  # fmt: skip
+    assert "OEC API" not in plan.stdout
+    monkeypatch.setenv("OEC_TOKEN", "a-token")  # with one, a real run asks the API
+    plan = runner.invoke(app, ["report", "--dry-run"])
+    assert "would read cache, then OEC API, else the embedded sample" in plan.stdout
+    report_config.write_text(never)
+    plan = runner.invoke(app, ["report", "--dry-run"])
+    assert 'embedded sample (api.network is "never": no live source is used)' in plan.stdout
+
+
 def test_name_selects_and_unknown_name_fails(runner, report_config) -> None:
     one = runner.invoke(app, ["report", "--name", "chl-partners"])
     assert one.exit_code == 0

@@ -535,14 +535,18 @@ def dry_run_plan(
     render: Callable[[str, dict[str, Any], Any], str],
     source: str,
 ) -> list[str]:
-    """What a run would do, one line per report and per file; writes nothing."""
+    """What a run would do, one line per report and per file; writes nothing.
+
+    ``source``: what a real run would read, in order (e.g. "cache, then the OEC API,
+    else the embedded sample").
+    """
     lines = []
     for spec in specs:
         outcome = run_one(spec, build, render, dry_run=True)
         lines.append(
             f"{spec.name}: {spec.command} {spec.reporter}"
             f"{' ' + spec.partner if spec.partner else ''}, period {spec.period}; "
-            f"would read {source}, else the embedded sample"
+            f"would read {source}"
         )
         if outcome.status == "failed":
             lines.append(f"  (offline, it cannot be built yet: {outcome.error})")

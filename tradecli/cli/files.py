@@ -13,6 +13,7 @@ from tradecli.cli._app import (
     app,
 )
 from tradecli.cli._output import render_report
+from tradecli.config import Config
 from tradecli.errors import ExitCode, UsageError
 from tradecli.importer_options import ImportFormat
 
@@ -211,9 +212,12 @@ def report(
         return render_report(settings, fmt, doc, document)
 
     if dry_run:
-        source = "cache, then the OEC API" if settings.network.value != "never" else "cache"
-        for line in reports.dry_run_plan(specs, build_spec, render, source):
-            typer.echo(line)
+        for spec in specs:
+            offline = reports.request_for(spec).source.offline
+            for line in reports.dry_run_plan(
+                [spec], build_spec, render, _would_read(settings, offline)
+            ):
+                typer.echo(line)
         return
 
     def now() -> str:
@@ -230,6 +234,24 @@ def report(
                 typer.echo(line)
     if result.exit_code is not ExitCode.OK:
         raise typer.Exit(int(result.exit_code))
+
+
+def _would_read(settings: Config, offline: bool) -> str:
+    """What a real `report` run would read, in order, as --dry-run says it."""
+    from tradecli.config import NetworkMode
+    from tradecli.sources import network_allowed
+    from tradecli.sources.registry import live_order
+
+    live = [s.title for s in live_order(settings) if network_allowed(settings, offline, s)]
+    if live:
+        return f"cache, then {', then '.join(live)}, else the embedded sample"
+    if offline:
+        why = "offline = true for this report"
+    elif settings.network is NetworkMode.NEVER:
+        why = 'api.network is "never": no live source is used'
+    else:
+        why = "no OEC token: the API is not used"
+    return f"cache, then the embedded sample ({why})"
 
 
 def _executable() -> list[str]:
