@@ -179,3 +179,16 @@ def test_refresh_with_network_never_is_a_usage_error(runner: CliRunner, tmp_path
     error, hint = _error_and_hint(result)
     assert 'api.network is "never"' in error and str(config) in error
     assert "drop --refresh" in hint
+
+
+# -- report without any config file --------------------------------------------------------
+
+
+@pytest.mark.parametrize("extra", [[], ["--crontab", "0 6 * * 1"]], ids=["run", "crontab"])
+def test_report_without_a_config_file_says_so(
+    runner: CliRunner, isolated: Path, extra: list[str]
+) -> None:
+    default = isolated / "config" / "tradecli" / "config.toml"  # XDG_CONFIG_HOME, no file
+    error, hint = _error_and_hint(runner.invoke(app, ["report", *extra]))
+    assert error == f"Error: there is no config file at {default}, so no [[report]] to run"
+    assert f"copy the project's config.toml to {default}" in hint and "--config" in hint

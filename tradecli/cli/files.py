@@ -185,6 +185,7 @@ def report(
     from tradecli.documents import build
 
     settings = _settings(ctx)
+    _config_file_exists(ctx)
     specs_all = reports.parse_specs(settings)
     if crontab is not None:
         config = settings.path
@@ -234,6 +235,21 @@ def report(
                 typer.echo(line)
     if result.exit_code is not ExitCode.OK:
         raise typer.Exit(int(result.exit_code))
+
+
+def _config_file_exists(ctx: typer.Context) -> None:
+    """`report` runs the config's [[report]] entries: no config file is its own error."""
+    import os
+
+    from tradecli.config import config_file
+
+    path, _ = config_file(ctx.obj.get("config_path"), os.environ)
+    if not path.is_file():  # a named file that is missing has failed already
+        raise UsageError(
+            f"there is no config file at {path}, so no [[report]] to run",
+            hint=f"copy the project's config.toml to {path} (its [[report]] works "
+            "as shipped), or pass --config PATH",
+        )
 
 
 def _would_read(settings: Config, offline: bool) -> str:
