@@ -192,3 +192,32 @@ def test_report_without_a_config_file_says_so(
     error, hint = _error_and_hint(runner.invoke(app, ["report", *extra]))
     assert error == f"Error: there is no config file at {default}, so no [[report]] to run"
     assert f"copy the project's config.toml to {default}" in hint and "--config" in hint
+
+
+# -- import: every format in the hint, the column as the file spells it -------------------
+
+
+def test_unknown_file_format_hint_lists_every_import_format(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from tradecli.importer_options import ImportFormat
+
+    for name, text in (("x.csv", "a,b\n1,2\n"), ("x.json", '{"rows": []}\n')):
+        path = tmp_path / name
+        path.write_text(text)
+        error, hint = _error_and_hint(runner.invoke(app, ["import", str(path)]))
+        assert str(path) in error
+        assert f"--input-format {'|'.join(f.value for f in ImportFormat)}" in hint
+        assert "ots" in hint and "gravity" in hint
+    help_text = " ".join(runner.invoke(app, ["import", "--help"]).stdout.split())
+    assert ", ".join(f.value for f in ImportFormat) in help_text
+
+
+@pytest.mark.parametrize("column", ["value_usd", "Value USD"])
+def test_bad_value_names_the_column_as_written(
+    runner: CliRunner, tmp_path: Path, column: str
+) -> None:
+    path = tmp_path / "tidy.csv"
+    path.write_text(f"reporter,partner,flow,period,{column}\nPAK,JPN,export,2024-08,nan\n")
+    error, _ = _error_and_hint(runner.invoke(app, ["import", str(path)]))
+    assert error.endswith(f"line 2: value is not a finite number ({column}='nan')")

@@ -46,8 +46,8 @@ def import_file(
         typer.Option(
             "--input-format",
             metavar="FORMAT",
-            help="The file's format: oec-json, oec-csv, comtrade-json, comtrade-csv, baci or "
-            "tidy [default: detected from the content].",
+            help=f"The file's format: {', '.join(f.value for f in ImportFormat)} "
+            "[default: detected from the content].",
         ),
     ] = None,
     baci_codes: Annotated[
