@@ -221,3 +221,28 @@ def test_bad_value_names_the_column_as_written(
     path.write_text(f"reporter,partner,flow,period,{column}\nPAK,JPN,export,2024-08,nan\n")
     error, _ = _error_and_hint(runner.invoke(app, ["import", str(path)]))
     assert error.endswith(f"line 2: value is not a finite number ({column}='nan')")
+
+
+# -- cache info: every value readable at 100 columns ---------------------------------------
+
+
+def test_cache_info_folds_long_values_instead_of_cutting_them(
+    runner: CliRunner, tmp_path: Path, fixtures: Path
+) -> None:
+    import json
+    import shutil
+
+    name = "ots_yrp_y-2002_r-mex_p-can_as_downloaded_on_a_long_afternoon.csv"
+    shutil.copy(fixtures / "imports" / "ots_yrp_y-2002_r-mex_p-can.csv", tmp_path / name)
+    assert runner.invoke(app, ["import", str(tmp_path / name)]).exit_code == 0
+    (entry,) = json.loads(runner.invoke(app, ["cache", "info", "-f", "json"]).stdout)["entries"]
+
+    result = runner.invoke(app, ["cache", "info"])  # not a terminal: 100 columns
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "…" not in result.stdout and max(map(len, lines)) <= 100
+    header = next(line for line in lines if "Cube" in line)
+    start, end = header.index("Cube"), header.index("Rows")
+    body = lines[lines.index(header) + 1 :]
+    assert "".join(line[start:end].strip() for line in body) == entry["cube"] == name
+    assert entry["fetched_at"] in body[0] and entry["pair"] in body[0]
