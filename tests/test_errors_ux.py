@@ -246,3 +246,28 @@ def test_cache_info_folds_long_values_instead_of_cutting_them(
     body = lines[lines.index(header) + 1 :]
     assert "".join(line[start:end].strip() for line in body) == entry["cube"] == name
     assert entry["fetched_at"] in body[0] and entry["pair"] in body[0]
+
+
+# -- a usage error raised without a hint still gets one ----------------------------------
+
+
+def test_usage_error_without_its_own_hint_points_at_help(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["balance", "PAK", "JPN", "--period", "ytd", "--to", "2025"])
+    error, hint = _error_and_hint(result)
+    assert "--to as a month" in error
+    assert hint == "Hint: run `tradecli balance --help`"
+
+
+def test_report_config_error_without_its_own_hint_points_at_the_example(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[[report]]\nname = "a b"\n')
+    error, hint = _error_and_hint(runner.invoke(app, ["--config", str(config), "report"]))
+    assert "report.name" in error and str(config) in error
+    assert hint == "Hint: config.toml in the project lists every key and its default"
+
+
+def test_same_country_twice_in_fetch(runner: CliRunner) -> None:
+    error, hint = _error_and_hint(runner.invoke(app, ["fetch", "PAK", "PAK", "--from", "2023-01"]))
+    assert "both Pakistan" in error and "two different countries" in hint

@@ -64,7 +64,7 @@ class _ErrorBoundary(TyperGroup):
             _print_error(*_usage_message(exc))
             raise typer.Exit(int(ExitCode.USAGE)) from None
         except TradecliError as exc:
-            _print_error(exc.message, exc.hint)
+            _print_error(exc.message, exc.hint or _default_hint(ctx, exc))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _print_error("interrupted", None)
@@ -89,6 +89,19 @@ def _usage_message(exc: Any) -> tuple[str, str]:
             example = "config.toml" if exc.param.name == "config" else "out.csv"
             hint = f"give a file's path, e.g. DIRECTORY/{example}"
     return message, hint
+
+
+def _default_hint(ctx: Any, exc: TradecliError) -> str | None:
+    """A hint for a user mistake raised without one: every usage error says what to do."""
+    from tradecli.config import SEE_EXAMPLE
+    from tradecli.errors import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return SEE_EXAMPLE
+    if isinstance(exc, UsageError):
+        command = " ".join(filter(None, ["tradecli", ctx.invoked_subcommand]))
+        return f"run `{command} --help`"
+    return None
 
 
 def _print_error(message: str, hint: str | None) -> None:
@@ -501,7 +514,9 @@ def source_spec(
         try:
             currency = parse_currency(currency)
         except ValueError as exc:
-            raise UsageError(f"--currency {exc}") from None
+            raise UsageError(
+                f"--currency {exc}", hint="e.g. --currency EUR, or --currency native"
+            ) from None
     if cube and source and source != "oec":
         raise UsageError(
             f"--cube names an OEC cube; it does not apply to --source {source}",

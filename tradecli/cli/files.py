@@ -104,7 +104,9 @@ def import_file(
     cache = open_cache(settings, _warn)
     if is_release(path):
         if currency not in (None, "USD", "usd"):
-            raise UsageError(f"BACI values are in US dollars, not {currency}")
+            raise UsageError(
+                f"BACI values are in US dollars, not {currency}", hint="drop --currency"
+            )
         done = import_release(cache, path, strict=strict, progress=sys.stderr.isatty())
     else:
         done = import_into_cache(

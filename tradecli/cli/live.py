@@ -73,7 +73,10 @@ def fetch(
     today = dt.date.today()
     rep, par = resolve_country(reporter), resolve_country(partner)
     if rep.iso3 == par.iso3:
-        raise UsageError(f"reporter and partner are both {rep.name} ({rep.iso3})")
+        raise UsageError(
+            f"reporter and partner are both {rep.name} ({rep.iso3})",
+            hint="name two different countries, e.g. tradecli fetch PAK JPN --from 2023-01",
+        )
     start = parse_period(from_, today)
     end = parse_period(to, today) if to else None
     if end:
