@@ -288,7 +288,7 @@ def test_tidy_values_must_be_finite(runner, tmp_path, isolated, value) -> None:
     path.write_text(TIDY_HEAD + f"PAK,JPN,exports,2024-07,1\nPAK,JPN,imports,2024-07,{value}\n")
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == ExitCode.USAGE, result.stdout
-    assert f"{path}, line 3: value is " in result.stderr and "(valueusd=" in result.stderr
+    assert f"{path}, line 3: value is " in result.stderr and "(value_usd=" in result.stderr
     assert _entries(isolated) == {}
 
 
@@ -312,7 +312,7 @@ def test_comtrade_values_must_be_finite(runner, tmp_path, isolated, value) -> No
     )
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == ExitCode.USAGE, result.stdout
-    assert "line 3" in result.stderr and "primaryvalue" in result.stderr
+    assert "line 3" in result.stderr and "(primaryValue=" in result.stderr
     assert _entries(isolated) == {}
 
 

@@ -229,6 +229,29 @@ def test_dry_run_writes_nothing(runner, report_config) -> None:
     assert not (report_config.parent / "out").exists()
 
 
+def test_dry_run_says_what_it_would_really_read(
+    runner, report_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No token and api.network auto: the API is not asked, and the plan says so."""
+    never = report_config.read_text()
+    report_config.write_text(never.replace('network = "never"', 'network = "auto"'))
+    plan = runner.invoke(app, ["report", "--dry-run"])
+    assert plan.exit_code == 0, plan.stderr
+    heads = [line for line in plan.stdout.splitlines() if not line.startswith(" ")]
+    assert heads and all(
+        line.endswith("would read cache, then the embedded sample "
+                      "(no OEC token: the API is not used)")
+        for line in heads
+    ), plan.stdout  # fmt: skip
+    assert "OEC API" not in plan.stdout
+    monkeypatch.setenv("OEC_TOKEN", "a-token")  # with one, a real run asks the API
+    plan = runner.invoke(app, ["report", "--dry-run"])
+    assert "would read cache, then OEC API, else the embedded sample" in plan.stdout
+    report_config.write_text(never)
+    plan = runner.invoke(app, ["report", "--dry-run"])
+    assert 'embedded sample (api.network is "never": no live source is used)' in plan.stdout
+
+
 def test_name_selects_and_unknown_name_fails(runner, report_config) -> None:
     one = runner.invoke(app, ["report", "--name", "chl-partners"])
     assert one.exit_code == 0
@@ -246,7 +269,9 @@ def test_a_failing_report_does_not_stop_the_others(runner, report_config) -> Non
     assert result.exit_code == ExitCode.PARTIAL
     (line,) = result.stderr.splitlines()
     stamp, rest = line.split(" ", 1)
-    assert STAMP.match(stamp) and rest == "bad ERROR unknown country 'ATL'"
+    # One line for cron, which says what to do too.
+    assert STAMP.match(stamp) and rest.startswith("bad ERROR unknown country 'ATL' (hint: ")
+    assert rest.endswith("Timor-Leste (TLS), Tokelau (TKL)?)")
     manifest = json.loads((report_config.parent / "out" / "manifest.json").read_text())
     assert [r["status"] for r in manifest["reports"]] == ["ok", "ok", "failed"]
     assert manifest["ok"] is False
@@ -498,6 +523,7 @@ def test_output_dir_that_is_a_file_is_a_storage_error(runner, report_config) -> 
     lines = result.stderr.splitlines()
     assert len(lines) == 2 and "Traceback" not in result.stderr  # one line per report
     assert all(" ERROR cannot write " in line and "not a directory" in line for line in lines)
+    assert all(" (hint: " in line for line in lines)
 
 
 def test_unwritable_output_dir_is_a_storage_error(runner, report_config) -> None:

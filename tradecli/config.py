@@ -219,6 +219,10 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
 }
 
 
+# The hint of every config error: where to see what the file may hold.
+SEE_EXAMPLE = "config.toml in the project lists every key and its default"
+
+
 def default_config_path() -> Path:
     from platformdirs import user_config_path
 
@@ -246,13 +250,24 @@ def _read_file(path: Path, required: bool) -> dict[str, Any]:
             ) from None
         return {}
     except IsADirectoryError:
-        raise ConfigError(f"config path {path} is a directory, not a file") from None
+        raise ConfigError(
+            f"config path {path} is a directory, not a file",
+            hint=f"point --config / TRADECLI_CONFIG at a file, e.g. {path / 'config.toml'}",
+        ) from None
     except PermissionError:
-        raise ConfigError(f"cannot read config file {path}: permission denied") from None
+        raise ConfigError(
+            f"cannot read config file {path}: permission denied",
+            hint="make it readable (chmod u+r), or point --config / TRADECLI_CONFIG elsewhere",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(
+            f"config file {path} is not valid TOML: {exc}",
+            hint=f"fix that line of {path}; {SEE_EXAMPLE}",
+        ) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text", hint=f"save {path} as UTF-8"
+        ) from None
 
 
 def load_config(
@@ -273,7 +288,10 @@ def load_config(
     for section, table in data.items():
         if section == "report":
             if not isinstance(table, list) or not all(isinstance(t, dict) for t in table):
-                raise ConfigError(f"{path}: report must be an array of tables ([[report]])")
+                raise ConfigError(
+                    f"{path}: report must be an array of tables ([[report]])",
+                    hint=f"write each report as a [[report]] table; {SEE_EXAMPLE}",
+                )
             values["reports"] = tuple(table)
             continue
         if section not in KEYS:
@@ -282,7 +300,10 @@ def load_config(
                 f"{path}: unknown section [{section}]", hint=f"known sections: {known}"
             )
         if not isinstance(table, dict):
-            raise ConfigError(f"{path}: {section} must be a table ([{section}])")
+            raise ConfigError(
+                f"{path}: {section} must be a table ([{section}])",
+                hint=f"write its keys under a [{section}] line; {SEE_EXAMPLE}",
+            )
         for key, raw in table.items():
             if key not in KEYS[section]:
                 known = ", ".join(KEYS[section])
@@ -293,7 +314,10 @@ def load_config(
             try:
                 values[attribute] = parse(raw)
             except ValueError as exc:
-                raise ConfigError(f"{path}: {section}.{key} {exc}") from None
+                raise ConfigError(
+                    f"{path}: {section}.{key} {exc}",
+                    hint=f"fix {section}.{key} in {path}; {SEE_EXAMPLE}",
+                ) from None
 
     if env.get("OEC_TOKEN"):
         values["token"] = env["OEC_TOKEN"]
@@ -311,7 +335,10 @@ def load_config(
 
     config = replace(Config(), **values)
     if config.annual_cube is None:
-        raise ConfigError(f"{path}: api.annual_cube must name a cube")
+        raise ConfigError(
+            f"{path}: api.annual_cube must name a cube",
+            hint=f"set api.annual_cube in {path}, or delete the line; {SEE_EXAMPLE}",
+        )
     return replace(config, path=path if data or required else None)
 
 

@@ -161,7 +161,8 @@ def detect(path: Path) -> ImportFormat:
             return ImportFormat.OEC_JSON
         raise BadFile(
             f"{path}: a JSON file, but neither OEC nor UN Comtrade output",
-            hint="pass --input-format, or convert it to the tidy CSV (see the README)",
+            hint=f"pass --input-format {'|'.join(f.value for f in ImportFormat)}, or convert "
+            "it to the tidy CSV (see the README)",
         )
     if "\x00" in text:
         raise BadFile(
@@ -181,8 +182,8 @@ def detect(path: Path) -> ImportFormat:
     if found is not None:
         return found
     raise BadFile(
-        f"{path}: cannot tell the file's format from its header {header[:8]}",
-        hint="pass --input-format oec-json|oec-csv|comtrade-json|comtrade-csv|baci|tidy",
+        f"{path}: cannot tell the file's format from its header {original[:8]}",
+        hint=f"pass --input-format {'|'.join(f.value for f in ImportFormat)}",
     )
 
 
@@ -233,6 +234,7 @@ def read(
         offset = 2  # line 1 is the header
     if raw.is_empty():
         raise BadFile(f"{path}: no rows")
+    written = {normalise_column(c): c for c in raw.columns}  # for messages: as in the file
     raw = raw.rename({c: normalise_column(c) for c in raw.columns}).with_row_index("_row")
     parse = {
         ImportFormat.OEC_JSON: _oec,
@@ -243,7 +245,9 @@ def read(
         ImportFormat.OTS: _ots,
         ImportFormat.GRAVITY: _gravity,
     }[fmt]
-    ctx = FileContext(path=path, label=label, offset=offset, year=year, baci_codes=baci_codes)
+    ctx = FileContext(
+        path=path, label=label, offset=offset, year=year, baci_codes=baci_codes, columns=written
+    )
     currencies = _currencies(raw, ctx, fmt, currency)
     raw = raw.with_columns(_currency=currencies)
     frame, skipped = parse(raw, ctx)
@@ -387,6 +391,7 @@ class FileContext:
     year: int | None
     baci_codes: Path | None
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, filled by parsers
+    columns: dict[str, str] = field(default_factory=dict)  # normalised name -> as in the file
 
     def skip(self, reason: str, rows: int) -> None:
         """Count rows left out on purpose; the import summary names each reason."""
@@ -408,7 +413,8 @@ class FileContext:
             return
         row = bad.row(0, named=True)
         where = f"{self.label} {row['_row'] + self.offset}"
-        shown = f" ({column}={row.get(column)!r})" if column else ""
+        name = self.columns.get(column, column) if column else None
+        shown = f" ({name}={row.get(column)!r})" if column else ""
         more = f"; {bad.height - 1} more bad row(s)" if bad.height > 1 else ""
         raise BadFile(
             f"{self.path}, {where}: {what}{shown}{more}",

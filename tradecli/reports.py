@@ -376,6 +376,7 @@ class Outcome:
     revisions: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    hint: str | None = None  # what to do about the error
     exit_code: ExitCode = ExitCode.OK
     period: str | None = None
     plan: list[str] = field(default_factory=list)
@@ -440,6 +441,7 @@ def run_one(
         write_atomic(history, json.dumps(merged, indent=2, sort_keys=True) + "\n")
     except TradecliError as exc:
         outcome.status, outcome.error, outcome.exit_code = "failed", exc.message, exc.exit_code
+        outcome.hint = exc.hint
         outcome.alerts = []
     return outcome
 
@@ -533,14 +535,18 @@ def dry_run_plan(
     render: Callable[[str, dict[str, Any], Any], str],
     source: str,
 ) -> list[str]:
-    """What a run would do, one line per report and per file; writes nothing."""
+    """What a run would do, one line per report and per file; writes nothing.
+
+    ``source``: what a real run would read, in order (e.g. "cache, then the OEC API,
+    else the embedded sample").
+    """
     lines = []
     for spec in specs:
         outcome = run_one(spec, build, render, dry_run=True)
         lines.append(
             f"{spec.name}: {spec.command} {spec.reporter}"
             f"{' ' + spec.partner if spec.partner else ''}, period {spec.period}; "
-            f"would read {source}, else the embedded sample"
+            f"would read {source}"
         )
         if outcome.status == "failed":
             lines.append(f"  (offline, it cannot be built yet: {outcome.error})")
@@ -604,6 +610,7 @@ def run(
                         name=spec.name,
                         status="failed",
                         error=exc.message,
+                        hint=exc.hint,
                         exit_code=exc.exit_code,
                         ran_at=now(),
                     )
@@ -630,7 +637,9 @@ def log_lines(outcome: Outcome, stamp: str) -> list[str]:
     head = f"{stamp} {outcome.name}"
     lines = [f"{head} WARNING {w}" for w in outcome.warnings]
     if outcome.status == "failed":
-        lines.append(f"{head} ERROR {outcome.error}")
+        # One line for cron's mail, and it says what to do.
+        hint = f" (hint: {outcome.hint})" if outcome.hint else ""
+        lines.append(f"{head} ERROR {outcome.error}{hint}")
     lines += [f"{head} ALERT {a}" for a in outcome.alerts]
     lines += [
         f"{head} REVISED {c['period']} {c['measure']}: {c['old']} -> {c['new']}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer._click import exceptions as _click_exceptions
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
@@ -42,15 +43,65 @@ class _ErrorBoundary(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _globals_first(args))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        # The global options are parsed here, before invoke: their mistakes too.
+        try:
+            return super().make_context(*args, **kwargs)
+        except _click_exceptions.NoArgsIsHelpError:
+            raise
+        except _click_exceptions.UsageError as exc:
+            _print_error(*_usage_message(exc))
+            raise typer.Exit(int(ExitCode.USAGE)) from None
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except _click_exceptions.NoArgsIsHelpError:
+            raise  # `tradecli cache` alone: the group's help, as click prints it
+        except _click_exceptions.UsageError as exc:
+            # click's own parameter errors (bad choice, no such option, missing
+            # argument, a directory where a file is wanted): one Error + Hint, like ours.
+            _print_error(*_usage_message(exc))
+            raise typer.Exit(int(ExitCode.USAGE)) from None
         except TradecliError as exc:
-            _print_error(exc.message, exc.hint)
+            _print_error(exc.message, exc.hint or _default_hint(ctx, exc))
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
             _print_error("interrupted", None)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+
+
+def _usage_message(exc: Any) -> tuple[str, str]:
+    """click's UsageError as our one-line message and a hint that says what to do."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    command = exc.ctx.command_path if exc.ctx is not None else "tradecli"
+    hint = f"run `{command} --help`"
+    if isinstance(exc, _click_exceptions.NoSuchOption):
+        if exc.possibilities:
+            message = f"No such option: {exc.option_name}"
+            hint = f"did you mean {' or '.join(sorted(exc.possibilities))}? ({hint})"
+    elif isinstance(exc, _click_exceptions.BadParameter) and exc.param is not None:
+        choices = getattr(exc.param.type, "choices", None)
+        if choices:
+            names = ", ".join(str(getattr(c, "value", c)) for c in choices)
+            hint = f"choose one of: {names}"
+        elif "is a directory" in message:
+            example = "config.toml" if exc.param.name == "config" else "out.csv"
+            hint = f"give a file's path, e.g. DIRECTORY/{example}"
+    return message, hint
+
+
+def _default_hint(ctx: Any, exc: TradecliError) -> str | None:
+    """A hint for a user mistake raised without one: every usage error says what to do."""
+    from tradecli.config import SEE_EXAMPLE
+    from tradecli.errors import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return SEE_EXAMPLE
+    if isinstance(exc, UsageError):
+        command = " ".join(filter(None, ["tradecli", ctx.invoked_subcommand]))
+        return f"run `{command} --help`"
+    return None
 
 
 def _print_error(message: str, hint: str | None) -> None:
@@ -311,6 +362,7 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
     from tradecli.documents import build
 
     settings, request = resolve_request(ctx, settings, request, output)
+    _refresh_can_apply(settings, request.source)
     with _progress(settings) as progress:
         document = build(
             settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
@@ -321,6 +373,30 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
         # The answer was printed, from expired data because the fetch failed: say so to
         # scripts and cron with an exit code of its own.
         raise typer.Exit(int(ExitCode.STALE))
+
+
+def _refresh_can_apply(settings: Config, spec: SourceSpec) -> None:
+    """--refresh when no live source may be asked is a usage error, never ignored."""
+    if not spec.refresh or spec.offline:  # --offline --refresh: source_spec says so
+        return
+    from tradecli.config import NetworkMode
+    from tradecli.sources import network_allowed
+    from tradecli.sources.registry import live_order
+
+    order = live_order(settings, spec.source)
+    if any(network_allowed(settings, False, s, chosen=spec.source == s.name) for s in order):
+        return
+    where = f" in {settings.path}" if settings.path else ""
+    if settings.network is NetworkMode.NEVER:
+        raise UsageError(
+            f'--refresh fetches from the network, and api.network is "never"{where}',
+            hint='drop --refresh, or set api.network = "auto" (with OEC_TOKEN set) or "always"',
+        )
+    raise UsageError(
+        "--refresh fetches from the network, which is used only with a token: "
+        "OEC_TOKEN (or COMTRADE_KEY) is not set",
+        hint='set OEC_TOKEN, or api.network = "always" in the config, or drop --refresh',
+    )
 
 
 def _to_output(settings: Config, output: Path | None, write: Callable[[], None]) -> None:
@@ -438,7 +514,9 @@ def source_spec(
         try:
             currency = parse_currency(currency)
         except ValueError as exc:
-            raise UsageError(f"--currency {exc}") from None
+            raise UsageError(
+                f"--currency {exc}", hint="e.g. --currency EUR, or --currency native"
+            ) from None
     if cube and source and source != "oec":
         raise UsageError(
             f"--cube names an OEC cube; it does not apply to --source {source}",

@@ -14,7 +14,7 @@ from tradecli.cli._app import (
     _to_output,
     app,
 )
-from tradecli.errors import UsageError
+from tradecli.errors import ExitCode, UsageError
 
 
 @app.command("products-codes", short_help="Search the HS 2022 product codes.")
@@ -135,11 +135,26 @@ def countries(
 def config_path(ctx: typer.Context) -> None:
     """Print the config file tradecli reads, and whether it exists.
 
+    A file named by --config or TRADECLI_CONFIG that does not exist is an error for
+    every other command (exit 2); this one still prints its path (exit 0), so that
+    the example below creates it, and says so on stderr.
+
     Example: cp config.toml "$(tradecli config-path)"
     """
     from tradecli.config import config_file
 
-    path, _ = config_file(ctx.obj.get("config_path"), os.environ)
+    explicit = ctx.obj.get("config_path")
+    path, named = config_file(explicit, os.environ)
     typer.echo(str(path))
-    if not path.exists():
+    if path.exists():
+        return
+    if not named:
         sys.stderr.write("(the file does not exist; built-in defaults apply)\n")
+        return
+    by = "--config" if explicit is not None else "TRADECLI_CONFIG"
+    sys.stderr.write(
+        f"Warning: {path}, named by {by}, does not exist: every other command stops "
+        f"with an error (exit {int(ExitCode.USAGE)}) until it does\n"
+        f"Hint: copy the project's config.toml there, or "
+        f"{'drop --config' if explicit is not None else 'unset TRADECLI_CONFIG'}\n"
+    )

@@ -13,6 +13,7 @@ from tradecli.cli._app import (
     app,
 )
 from tradecli.cli._output import render_report
+from tradecli.config import Config
 from tradecli.errors import ExitCode, UsageError
 from tradecli.importer_options import ImportFormat
 
@@ -45,8 +46,8 @@ def import_file(
         typer.Option(
             "--input-format",
             metavar="FORMAT",
-            help="The file's format: oec-json, oec-csv, comtrade-json, comtrade-csv, baci or "
-            "tidy [default: detected from the content].",
+            help=f"The file's format: {', '.join(f.value for f in ImportFormat)} "
+            "[default: detected from the content].",
         ),
     ] = None,
     baci_codes: Annotated[
@@ -103,7 +104,9 @@ def import_file(
     cache = open_cache(settings, _warn)
     if is_release(path):
         if currency not in (None, "USD", "usd"):
-            raise UsageError(f"BACI values are in US dollars, not {currency}")
+            raise UsageError(
+                f"BACI values are in US dollars, not {currency}", hint="drop --currency"
+            )
         done = import_release(cache, path, strict=strict, progress=sys.stderr.isatty())
     else:
         done = import_into_cache(
@@ -184,6 +187,7 @@ def report(
     from tradecli.documents import build
 
     settings = _settings(ctx)
+    _config_file_exists(ctx)
     specs_all = reports.parse_specs(settings)
     if crontab is not None:
         config = settings.path
@@ -211,9 +215,12 @@ def report(
         return render_report(settings, fmt, doc, document)
 
     if dry_run:
-        source = "cache, then the OEC API" if settings.network.value != "never" else "cache"
-        for line in reports.dry_run_plan(specs, build_spec, render, source):
-            typer.echo(line)
+        for spec in specs:
+            offline = reports.request_for(spec).source.offline
+            for line in reports.dry_run_plan(
+                [spec], build_spec, render, _would_read(settings, offline)
+            ):
+                typer.echo(line)
         return
 
     def now() -> str:
@@ -230,6 +237,39 @@ def report(
                 typer.echo(line)
     if result.exit_code is not ExitCode.OK:
         raise typer.Exit(int(result.exit_code))
+
+
+def _config_file_exists(ctx: typer.Context) -> None:
+    """`report` runs the config's [[report]] entries: no config file is its own error."""
+    import os
+
+    from tradecli.config import config_file
+
+    path, _ = config_file(ctx.obj.get("config_path"), os.environ)
+    if not path.is_file():  # a named file that is missing has failed already
+        raise UsageError(
+            f"there is no config file at {path}, so no [[report]] to run",
+            hint=f"copy the project's config.toml to {path} (its [[report]] works "
+            "as shipped), or pass --config PATH",
+        )
+
+
+def _would_read(settings: Config, offline: bool) -> str:
+    """What a real `report` run would read, in order, as --dry-run says it."""
+    from tradecli.config import NetworkMode
+    from tradecli.sources import network_allowed
+    from tradecli.sources.registry import live_order
+
+    live = [s.title for s in live_order(settings) if network_allowed(settings, offline, s)]
+    if live:
+        return f"cache, then {', then '.join(live)}, else the embedded sample"
+    if offline:
+        why = "offline = true for this report"
+    elif settings.network is NetworkMode.NEVER:
+        why = 'api.network is "never": no live source is used'
+    else:
+        why = "no OEC token: the API is not used"
+    return f"cache, then the embedded sample ({why})"
 
 
 def _executable() -> list[str]:

@@ -73,7 +73,10 @@ def fetch(
     today = dt.date.today()
     rep, par = resolve_country(reporter), resolve_country(partner)
     if rep.iso3 == par.iso3:
-        raise UsageError(f"reporter and partner are both {rep.name} ({rep.iso3})")
+        raise UsageError(
+            f"reporter and partner are both {rep.name} ({rep.iso3})",
+            hint="name two different countries, e.g. tradecli fetch PAK JPN --from 2023-01",
+        )
     start = parse_period(from_, today)
     end = parse_period(to, today) if to else None
     if end:
@@ -189,7 +192,36 @@ def _print_entries(settings: Config, root: str, rows: list[dict[str, Any]]) -> N
         ("fetched_at", "Fetched"),
         ("fresh", "Fresh"),
     ]
+    if settings.format is OutputFormat.TABLE:
+        _print_folded(settings, f"tradecli cache {root}", columns, rows)
+        return
     _emit_list(settings, f"tradecli cache {root}", columns, rows)
+
+
+def _print_folded(
+    settings: Config, title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]]
+) -> None:
+    """The table with long values (cube names, file names, times) folded onto more lines.
+
+    Never cut with "…": a cube or file name shown in part cannot be found or typed.
+    """
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from tradecli.document import list_document
+    from tradecli.render._layout import body, cells
+
+    document = list_document(title, columns, rows)
+    table = document.main
+    lines = [cells(document, table, row) for row in body(table)]
+    grid = RichTable(box=None)
+    for i, (key, heading) in enumerate(columns):
+        # The cube (a file name for imports) folds; the short columns keep their width.
+        widest = max([len(heading), *(len(line[i]) for line in lines)])
+        grid.add_column(heading, overflow="fold", min_width=None if key == "cube" else widest)
+    for line in lines:
+        grid.add_row(*(Text(cell) for cell in line))
+    _console(settings).print(grid)
 
 
 @cache_app.command("clear", short_help="Delete cached entries.")
@@ -215,6 +247,10 @@ def cache_clear(
         # An empty AGE is a mistake, never "everything": only a missing option means all.
         seconds = parse_duration(older_than) if older_than is not None else None
     except ValueError as exc:
-        raise UsageError(f"--older-than {exc}") from None
+        raise UsageError(
+            f"--older-than {exc}",
+            hint="give an age with its unit (s, m, h, d or w), e.g. --older-than 30d; "
+            "leave the option out to clear everything",
+        ) from None
     removed = open_cache(_settings(ctx), _warn).clear(seconds)
     typer.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
