@@ -56,6 +56,29 @@ def test_build_script_detects_a_stale_sample(shared_data, tmp_path: Path) -> Non
     assert proc.returncode == 1 and "sample_flows.parquet" in proc.stderr
 
 
+def test_every_total_in_the_sample_says_how_it_was_obtained() -> None:
+    """No total summed from some products (issue 9): each TOTAL source names its origin."""
+    import json
+
+    flows = pl.read_parquet(REPO / "tradecli" / "data" / "sample_flows.parquet")
+    sources = json.loads((REPO / "tradecli" / "data" / "sources.json").read_text("utf-8"))
+    kinds = flows.group_by("source").agg(
+        total=(pl.col("product") == "TOTAL").any(), products=(pl.col("product") != "TOTAL").any()
+    )
+    for row in kinds.iter_rows(named=True):
+        meta = sources[row["source"]]
+        if row["total"]:
+            assert not row["products"], row  # a total beside its products: summed from them?
+            assert meta["totals"].startswith(("copied: ", "derived: ")), row
+        else:
+            assert "totals" not in meta and meta["coverage"].startswith("some products only")
+    assert "ots-2004-hs6-sum" not in sources
+    chl_arg_2004 = flows.filter(
+        (pl.col("period").dt.year() == 2004) & pl.col("exporter").is_in(["CHL", "ARG"])
+    )
+    assert chl_arg_2004.height == 2832 and "TOTAL" not in chl_arg_2004["product"].to_list()
+
+
 def test_readme_exit_code_table_matches_the_module() -> None:
     readme = (REPO / "README.md").read_text()
     section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
