@@ -90,6 +90,24 @@ def test_chile_argentina_2004_products_are_never_summed_into_a_total(sample, fix
     assert fish.source_ids == ["ots-2004-hs6"]
 
 
+def test_a_hint_about_many_products_stays_short(runner) -> None:
+    """1,416 HS6 rows in 87 chapters once made a 700-character hint: at most 8 codes now."""
+    from tradecli.analysis.coverage import describe, suggestion
+    from tradecli.cli import app
+
+    result = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2004", "--to", "2004"])
+    assert result.exit_code == NoData.exit_code, result.stdout
+    hint = next(line for line in result.stderr.splitlines() if line.startswith("Hint:"))
+    assert len(hint) <= 300, hint
+    assert "1416 products in HS chapters 01, 03, 04, 05, 06, 07, 08, 09 ... and 79 more" in hint
+    assert "--product 01 --product 03 (or any of 87 HS2 codes)" in hint
+    codes = [f"{c:02d}0101" for c in range(1, 98)]
+    assert len(describe(codes)) <= 120 and describe(codes).endswith("... and 89 more")
+    assert describe(["030613", "160521"]) == "products 030613, 160521 (HS chapters 03, 16)"
+    assert suggestion(codes) == "--product 01 --product 02 (or any of 97 HS2 codes)"
+    assert suggestion(["030613", "030617"]) == "--product 0306"
+
+
 def _flows(rows: list[tuple[str, str, str, float]]) -> pl.LazyFrame:
     """Tiny canonical frames: (exporter, importer, YYYY-MM, value)."""
     return pl.DataFrame(
