@@ -86,6 +86,36 @@ def test_readme_exit_code_table_matches_the_module() -> None:
     assert rows == {str(int(code)): code.name for code in ExitCode}
 
 
+def _readme_outputs() -> list[tuple[str, str]]:
+    """Each README text block that shows one sample command and what it prints."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = []
+    for command, printed in re.findall(r"```text\n\$ (tradecli [^\n]*)\n(.*?)```", readme, re.S):
+        if "\n$ " in printed or command.split()[1] in ("import", "--config"):
+            continue  # several commands, or a file of the reader's own
+        found.append((command, printed))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("command", "printed"), _readme_outputs(), ids=[c for c, _ in _readme_outputs()]
+)
+def test_readme_examples_print_what_the_readme_shows(runner, command: str, printed: str) -> None:
+    """An example block is what the command prints now (on the embedded sample)."""
+    import shlex
+
+    from tradecli.cli import app
+
+    result = runner.invoke(app, shlex.split(command)[1:], env={"NO_COLOR": "1"})
+    assert (result.stdout + result.stderr).strip() == printed.strip()
+
+
+def test_readme_shows_the_sample_commands() -> None:
+    commands = [c for c, _ in _readme_outputs()]
+    assert "tradecli balance CHL ARG --from 2004 --to 2004" in commands  # no 2004 total
+    assert len(commands) >= 6
+
+
 def test_example_config_is_valid_and_complete() -> None:
     import tomllib
 
