@@ -20,6 +20,10 @@ did. ``--csv FILE`` also writes that CSV text, to read or diff the sample.
 
 Every value in the sample is either copied from a published table or derived
 here, in plain sight, from published figures (see ``reconstruct_oec_headline``).
+A total-trade (TOTAL) row is never a sum of product rows: the one product table
+(Chile-Argentina 2004, HS6) covers some chapters only, so it ships without a
+total. Each source's ``totals`` entry in sources.json says how its TOTAL rows
+were obtained, and ``check_totals`` stops the build if one does not.
 """
 
 from __future__ import annotations
@@ -276,6 +280,11 @@ def reconstruct_oec_headline(shared: Path) -> tuple[list[Flow], dict[str, object
         "citation": headline["source"],
         "licence": "facts quoted in a news article",
         "reconstructed": True,
+        "totals": (
+            "derived: the four total-trade values are solved from the OEC's published "
+            "headline for total trade (two growth rates and a balance) and one assumed "
+            "level, as the note says"
+        ),
         "note": (
             f"Published: imports growth {g_m:+}%, exports growth {g_x:+}%, balance "
             f"{balance:,} USD in {headline['to_period']}. Assumed: exports of "
@@ -316,6 +325,7 @@ def sbp_monthly(shared: Path) -> tuple[list[Flow], dict[str, object]]:
         "url": url,
         "licence": "published official statistics",
         "reconstructed": False,
+        "totals": "copied: the monthly totals the State Bank of Pakistan published",
     }
     return flows, meta
 
@@ -348,6 +358,7 @@ def gravity_2006(shared: Path, known: set[str]) -> tuple[list[Flow], dict[str, o
         "publisher": "Head, Mayer & Ries (2010), via the R package gravity",
         "licence": "Apache-2.0 (R package gravity)",
         "reconstructed": False,
+        "totals": "copied: the table's bilateral totals of goods trade (flow_musd), x 1,000,000",
         "note": "A zero is a zero flow in the table, not a missing one. Codes ROM and ZAR are "
         "mapped to ROU and COD.",
     }
@@ -400,23 +411,42 @@ def open_trade_statistics(shared: Path, known: set[str]) -> tuple[list[Flow], di
         "publisher": "Open Trade Statistics API, via rOpenSci tradestatistics test data",
         "licence": "Apache-2.0 (ropensci/tradestatistics)",
         "reconstructed": False,
+        "totals": (
+            "copied: the API's reporter-partner totals (trade_value_usd_exp, "
+            "trade_value_usd_imp), one row per reporter and partner"
+        ),
     }
     return flows, meta
 
 
-def open_trade_statistics_hs6(
-    shared: Path,
-) -> tuple[list[Flow], dict[str, object], dict[str, object]]:
+def hs_chapters(shared: Path) -> set[str]:
+    """The HS chapters (2-digit codes) of the HS table: what complete coverage means."""
+    with open(shared / "codes" / "harmonized-system.csv", encoding="utf-8", newline="") as f:
+        return {row["hscode"] for row in csv.DictReader(f) if row["level"] == "2"}
+
+
+def open_trade_statistics_hs6(shared: Path) -> tuple[list[Flow], dict[str, object]]:
+    """Chile-Argentina 2004 by HS6 product: product rows only, never a derived total.
+
+    The table holds HS6 rows in some chapters only (87 of the 97), so the sum of
+    its rows is not total trade (issue 9: a total is derived only from complete
+    coverage). The sample keeps the product rows and no TOTAL row for this pair
+    and year; ``balance`` refuses to call them total trade and answers
+    ``--product`` questions instead.
+    """
     flows: list[Flow] = []
-    totals: dict[tuple[str, str, str], Decimal] = {}
+    covered: set[str] = set()
     for row in _ots_rows(shared / "real" / "ots_chl_arg_2004_hs6.csv"):
         reporter, partner = row["reporter_iso"].upper(), row["partner_iso"].upper()
         period = row["year"] + "-01-01"
+        code = row["commodity_code"]
+        if len(code) != 6 or not code.isdigit():
+            raise SystemExit(f"ots_chl_arg_2004_hs6.csv: {code!r} is not an HS6 code")
+        covered.add(code[:2])
         for exporter, importer, column in (
             (reporter, partner, "trade_value_usd_exp"),
             (partner, reporter, "trade_value_usd_imp"),
         ):
-            value = Decimal(row[column])
             flows.append(
                 Flow(
                     exporter,
@@ -424,31 +454,43 @@ def open_trade_statistics_hs6(
                     reporter,
                     period,
                     "year",
-                    row["commodity_code"],
-                    value,
+                    code,
+                    Decimal(row[column]),
                     "ots-2004-hs6",
                 )
             )
-            key = (exporter, importer, period)
-            totals[key] = totals.get(key, Decimal(0)) + value
-    for (exporter, importer, period), value in sorted(totals.items()):
-        flows.append(
-            Flow(exporter, importer, reporter, period, "year", "TOTAL", value, "ots-2004-hs6-sum")
-        )
+    chapters = hs_chapters(shared)
     meta = {
         "title": "Open Trade Statistics, Chile-Argentina by HS6 product, 2004 (USD)",
         "publisher": "Open Trade Statistics API, via rOpenSci tradestatistics test data",
         "licence": "Apache-2.0 (ropensci/tradestatistics)",
         "reconstructed": False,
+        "coverage": (
+            f"some products only: HS6 rows in {len(covered & chapters)} of the "
+            f"{len(chapters)} HS chapters; no total-trade row, and none is derived"
+        ),
     }
-    sum_meta = dict(
-        meta,
-        title="Chile-Argentina 2004 totals: sum of the HS6 rows of Open Trade Statistics",
-        reconstructed=False,
-        note="Derived in scripts/build_sample.py by summing every HS6 row; "
-        "the source table has no total row.",
-    )
-    return flows, meta, sum_meta
+    return flows, meta
+
+
+def check_totals(flows: list[Flow], sources: dict[str, dict[str, object]]) -> None:
+    """Every TOTAL row in the sample says how it was obtained; none is a sum of products.
+
+    A source with TOTAL rows must state in its ``totals`` entry whether they are
+    copied from a published total or derived (and how). A source that also has
+    product rows could have had its total summed from them, which is a total only
+    when the products cover every chapter at one HS level: the sample has none of
+    those, so such a source stops the build.
+    """
+    for source_id, meta in sources.items():
+        own = [f for f in flows if f.source == source_id]
+        has_total = any(f.product == "TOTAL" for f in own)
+        if has_total and not meta.get("totals"):
+            raise SystemExit(f"{source_id}: TOTAL rows without a 'totals' entry saying how")
+        if has_total and any(f.product != "TOTAL" for f in own):
+            raise SystemExit(f"{source_id}: TOTAL rows next to product rows")
+        if not has_total and meta.get("totals"):
+            raise SystemExit(f"{source_id}: a 'totals' entry but no TOTAL rows")
 
 
 def _number(value: Decimal) -> str:
@@ -471,9 +513,11 @@ def build(shared: Path) -> dict[str, str | pl.DataFrame]:
         part_flows, meta = part
         flows.extend(part_flows)
         sources[part_flows[0].source] = meta
-    hs6_flows, hs6_meta, sum_meta = open_trade_statistics_hs6(shared)
+    hs6_flows, hs6_meta = open_trade_statistics_hs6(shared)
     flows.extend(hs6_flows)
-    sources["ots-2004-hs6"], sources["ots-2004-hs6-sum"] = hs6_meta, sum_meta
+    sources["ots-2004-hs6"] = hs6_meta
+
+    check_totals(flows, sources)
 
     # The same table can reach us twice (ots_chl_arg_2002.csv is a subset of the
     # Chile reporter table): identical rows collapse, conflicting ones stop the build.

@@ -65,7 +65,7 @@ def test_single_year_and_missing_growth_rendering(runner) -> None:
 
 def test_no_color_env_and_width(runner) -> None:
     result = runner.invoke(
-        app, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2004"], env={"NO_COLOR": "1"}
+        app, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2006"], env={"NO_COLOR": "1"}
     )
     assert result.exit_code == 0
     assert "\x1b[" not in result.stdout

@@ -72,12 +72,40 @@ def test_pakistan_japan_2006_from_gravity_table(sample, fixtures) -> None:
     assert result.row("exports")["growth_pct"] is None  # a single period has no growth
 
 
-def test_chile_argentina_2004_total_is_the_sum_of_hs6(sample, fixtures) -> None:
+def test_chile_argentina_2004_products_are_never_summed_into_a_total(sample, fixtures) -> None:
+    """The HS6 table covers 87 of the 97 chapters: the sample ships no 2004 total (issue 9)."""
     hs6 = pl.read_csv(fixtures / "real" / "ots_chl_arg_2004_hs6.csv")
-    result = balance(sample.flows, resolve_country("CHL"), resolve_country("ARG"), Y(2002), Y(2004))
-    assert result.row("exports")["value_to"] == hs6["trade_value_usd_exp"].sum()
-    assert result.row("imports")["value_to"] == hs6["trade_value_usd_imp"].sum()
-    assert result.row("exports")["source_to"] == "ots-2004-hs6-sum"
+    chl, arg = resolve_country("CHL"), resolve_country("ARG")
+    with pytest.raises(NoData, match="no complete figure") as refused:
+        balance(sample.flows, chl, arg, Y(2004), Y(2004))
+    assert "not total trade" in (refused.value.hint or "")
+    across = balance(sample.flows, chl, arg, Y(2002), Y(2004))
+    assert across.row("exports")["value_from"] is not None  # 2002: OTS's own total
+    assert across.row("exports")["value_to"] is None and across.row("imports")["value_to"] is None
+    # The products themselves still answer, summed from the table's own rows.
+    fish = balance(sample.flows, chl, arg, Y(2004), Y(2004), products=("03",))
+    in_03 = hs6.filter(pl.col("commodity_code").cast(pl.String).str.zfill(6).str.starts_with("03"))
+    assert fish.row("exports")["value_to"] == in_03["trade_value_usd_exp"].sum()
+    assert fish.row("imports")["value_to"] == in_03["trade_value_usd_imp"].sum()
+    assert fish.source_ids == ["ots-2004-hs6"]
+
+
+def test_a_hint_about_many_products_stays_short(runner) -> None:
+    """1,416 HS6 rows in 87 chapters once made a 700-character hint: at most 8 codes now."""
+    from tradecli.analysis.coverage import describe, suggestion
+    from tradecli.cli import app
+
+    result = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2004", "--to", "2004"])
+    assert result.exit_code == NoData.exit_code, result.stdout
+    hint = next(line for line in result.stderr.splitlines() if line.startswith("Hint:"))
+    assert len(hint) <= 300, hint
+    assert "1416 products in HS chapters 01, 03, 04, 05, 06, 07, 08, 09 ... and 79 more" in hint
+    assert "--product 01 --product 03 (or any of 87 HS2 codes)" in hint
+    codes = [f"{c:02d}0101" for c in range(1, 98)]
+    assert len(describe(codes)) <= 120 and describe(codes).endswith("... and 89 more")
+    assert describe(["030613", "160521"]) == "products 030613, 160521 (HS chapters 03, 16)"
+    assert suggestion(codes) == "--product 01 --product 02 (or any of 97 HS2 codes)"
+    assert suggestion(["030613", "030617"]) == "--product 0306"
 
 
 def _flows(rows: list[tuple[str, str, str, float]]) -> pl.LazyFrame:

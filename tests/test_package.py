@@ -56,11 +56,64 @@ def test_build_script_detects_a_stale_sample(shared_data, tmp_path: Path) -> Non
     assert proc.returncode == 1 and "sample_flows.parquet" in proc.stderr
 
 
+def test_every_total_in_the_sample_says_how_it_was_obtained() -> None:
+    """No total summed from some products (issue 9): each TOTAL source names its origin."""
+    import json
+
+    flows = pl.read_parquet(REPO / "tradecli" / "data" / "sample_flows.parquet")
+    sources = json.loads((REPO / "tradecli" / "data" / "sources.json").read_text("utf-8"))
+    kinds = flows.group_by("source").agg(
+        total=(pl.col("product") == "TOTAL").any(), products=(pl.col("product") != "TOTAL").any()
+    )
+    for row in kinds.iter_rows(named=True):
+        meta = sources[row["source"]]
+        if row["total"]:
+            assert not row["products"], row  # a total beside its products: summed from them?
+            assert meta["totals"].startswith(("copied: ", "derived: ")), row
+        else:
+            assert "totals" not in meta and meta["coverage"].startswith("some products only")
+    assert "ots-2004-hs6-sum" not in sources
+    chl_arg_2004 = flows.filter(
+        (pl.col("period").dt.year() == 2004) & pl.col("exporter").is_in(["CHL", "ARG"])
+    )
+    assert chl_arg_2004.height == 2832 and "TOTAL" not in chl_arg_2004["product"].to_list()
+
+
 def test_readme_exit_code_table_matches_the_module() -> None:
     readme = (REPO / "README.md").read_text()
     section = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\|\s*(\d+)\s*\|\s*`([A-Z_]+)`", section, flags=re.M))
     assert rows == {str(int(code)): code.name for code in ExitCode}
+
+
+def _readme_outputs() -> list[tuple[str, str]]:
+    """Each README text block that shows one sample command and what it prints."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = []
+    for command, printed in re.findall(r"```text\n\$ (tradecli [^\n]*)\n(.*?)```", readme, re.S):
+        if "\n$ " in printed or command.split()[1] in ("import", "--config"):
+            continue  # several commands, or a file of the reader's own
+        found.append((command, printed))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("command", "printed"), _readme_outputs(), ids=[c for c, _ in _readme_outputs()]
+)
+def test_readme_examples_print_what_the_readme_shows(runner, command: str, printed: str) -> None:
+    """An example block is what the command prints now (on the embedded sample)."""
+    import shlex
+
+    from tradecli.cli import app
+
+    result = runner.invoke(app, shlex.split(command)[1:], env={"NO_COLOR": "1"})
+    assert (result.stdout + result.stderr).strip() == printed.strip()
+
+
+def test_readme_shows_the_sample_commands() -> None:
+    commands = [c for c, _ in _readme_outputs()]
+    assert "tradecli balance CHL ARG --from 2004 --to 2004" in commands  # no 2004 total
+    assert len(commands) >= 6
 
 
 def test_example_config_is_valid_and_complete() -> None:

@@ -102,23 +102,45 @@ def covered_products(rows: pl.DataFrame) -> tuple[str, ...]:
     return tuple(found.to_list())
 
 
-def describe(products: Sequence[str], limit: int = 10) -> str:
-    """'products 030613, 030623 (chapters 03, 16)' for hints and errors."""
-    shown = ", ".join(products[:limit]) + (f" ... ({len(products)} in all)"
-                                           if len(products) > limit else "")  # fmt: skip
+def _first(codes: Sequence[str], limit: int) -> str:
+    """'01, 03, 04 ... and 84 more': at most ``limit`` codes, so a hint stays one short line."""
+    shown = ", ".join(codes[:limit])
+    return shown + (f" ... and {len(codes) - limit} more" if len(codes) > limit else "")
+
+
+def describe(products: Sequence[str], limit: int = 8) -> str:
+    """'products 030613, 030623 (HS chapters 03, 16)' for hints and errors.
+
+    Many products are named by their chapters instead ('1416 products in HS
+    chapters 01, 03, ... and 79 more'); at most ``limit`` codes of either
+    are listed: a file of 1,400 products must not make a 700-character hint.
+    """
     chapters = sorted({p[:2] for p in products if p[:2].isdigit()})
     sections = sorted({p for p in products if p.startswith("S")})
-    groups = ", ".join(sections + chapters)
-    return f"products {shown}" + (f" (HS chapters/sections {groups})" if groups else "")
+    groups = sections + chapters
+    kind = "chapters/sections" if sections and chapters else "sections" if sections else "chapters"
+    if len(products) > limit and groups:
+        return f"{len(products)} products in HS {kind} {_first(groups, limit)}"
+    return f"products {_first(products, limit)}" + (
+        f" (HS {kind} {_first(groups, limit)})" if groups else ""
+    )
 
 
 def suggestion(products: Sequence[str]) -> str:
-    """A --product command line that covers ``products`` at HS4 (or coarser, if many)."""
+    """A short --product command line for ``products``: at HS4 (or coarser, if many).
+
+    All the codes when they are few (at most four); else the first two and how
+    many more there are, e.g. '--product 01 --product 03 (or any of 87 HS2 codes)'.
+    """
     for digits in (4, 2):
         codes = sorted({p[:digits] if p[:2].isdigit() else p for p in products})
         if len(codes) <= 4:
             break
-    return " ".join(f"--product {c}" for c in codes[:4])
+    flags = " ".join(f"--product {c}" for c in codes[: 4 if len(codes) <= 4 else 2])
+    if len(codes) <= 4:
+        return flags
+    level = "HS2" if all(len(c) == 2 for c in codes) else "HS"
+    return f"{flags} (or any of {len(codes)} {level} codes)"
 
 
 def no_total(what: str, products: Sequence[str], option: bool = True) -> NoData:
