@@ -18,11 +18,15 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradecli import render
 from tradecli.config import Config
 from tradecli.errors import ConfigError, ExitCode, StorageError, TradecliError, UsageError
+
+if TYPE_CHECKING:
+    from tradecli.document import Document
+    from tradecli.documents import Request
 
 PERIOD_RULES = {
     # rule -> (--period convention, --compare)
@@ -218,7 +222,7 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
     return tuple(specs)
 
 
-def request_for(spec: ReportSpec) -> Any:
+def request_for(spec: ReportSpec) -> Request:
     from tradecli.documents import Request, SourceSpec, WindowSpec
     from tradecli.periods import Compare, Convention
 
@@ -391,8 +395,8 @@ def _period_label(doc: Mapping[str, Any]) -> str:
 
 def run_one(
     spec: ReportSpec,
-    build: Callable[[ReportSpec, Callable[[str], None]], Any],
-    render: Callable[[str, dict[str, Any], Any], str],
+    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    render: Callable[[str, dict[str, Any], Document], str],
     dry_run: bool = False,
 ) -> Outcome:
     """Build one report and write its files (the caller holds the directory lock)."""
@@ -531,8 +535,8 @@ def select(specs: tuple[ReportSpec, ...], names: list[str] | None, where: str) -
 
 def dry_run_plan(
     specs: list[ReportSpec],
-    build: Callable[[ReportSpec, Callable[[str], None]], Any],
-    render: Callable[[str, dict[str, Any], Any], str],
+    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    render: Callable[[str, dict[str, Any], Document], str],
     source: str,
 ) -> list[str]:
     """What a run would do, one line per report and per file; writes nothing.
@@ -574,8 +578,8 @@ class RunResult:
 def run(
     all_specs: tuple[ReportSpec, ...],
     specs: list[ReportSpec],
-    build: Callable[[ReportSpec, Callable[[str], None]], Any],
-    render: Callable[[str, dict[str, Any], Any], str],
+    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    render: Callable[[str, dict[str, Any], Document], str],
     now: Callable[[], str],
 ) -> RunResult:
     """Run ``specs`` under each output directory's lock and update every manifest.
