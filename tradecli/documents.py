@@ -233,7 +233,11 @@ def _newest_first(dataset: Dataset) -> tuple[str, ...]:
 
 
 def _data_line(dataset: Dataset) -> str:
+    # Several entries written at different times have no one time: each source's own
+    # time is in its note in the sources list.
     fetched = f", fetched {dataset.fetched_at}" if dataset.fetched_at else ""
+    if not fetched and dataset.origin != "sample":
+        fetched = "; each import or fetch has its own time in the sources list"
     return f"Data: {dataset.description}{fetched}."
 
 
