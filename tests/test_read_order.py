@@ -49,6 +49,12 @@ def test_older_import_keeps_the_default_period(runner, old_jpy) -> None:
     _import(runner, old_jpy)
     after = _json(runner, ["balance", "PAK", "JPN"])["query"]
     assert (after["from"], after["to"]) == (before["from"], before["to"]) == ("2024-08", "2025-08")
+    # Answered by the sample alone: no yen conversion claimed, and the Data line says so.
+    doc = _json(runner, ["balance", "PAK", "JPN"])
+    assert "conversion" not in doc["provenance"] and doc["provenance"]["origin"] == "sample"
+    text = runner.invoke(app, ["balance", "PAK", "JPN"]).stdout
+    assert "Converted from JPY" not in text
+    assert "Data: embedded sample" in text
     series = _json(runner, ["series", "PAK", "JPN"])
     text = json.dumps(series)
     assert "2025-08" in text

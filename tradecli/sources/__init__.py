@@ -128,6 +128,14 @@ def cache_dataset(
         fetched_at=fetched,
         extra={
             "cubes": sorted({e.dataset for e in entries if e.kind == "fetch"}),
+            # When each source id was written (id, tab, time): the Data line names the
+            # times of the sources an answer used, never one time for all.
+            "times": sorted(
+                {
+                    f"{registry.describe(e).id}\t{e.fetched_at.isoformat(timespec='seconds')}"
+                    for e in entries
+                }
+            ),  # fmt: skip
             # Source ids, most recently imported or fetched first: the same-tier rule.
             "newest_first": list(
                 dict.fromkeys(
@@ -234,6 +242,10 @@ def _layered(
         flows=flows,
         sources={**sample.sources, **layer.sources},
         description=f"{layer.description}, over the {sample.description}",
+        extra={
+            **layer.extra,
+            "layers": [layer.origin, layer.description, sample.description],
+        },
     )
 
 
