@@ -153,3 +153,16 @@ def test_no_absolute_paths_in_provenance(runner, old_jpy, isolated) -> None:
     assert "from the local cache" in doc["provenance"]["description"]
     text = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2023-01", "--to", "2024-01"])
     assert str(isolated) not in text.stdout
+
+
+def test_partners_keep_the_samples_later_years(runner, shared_data) -> None:
+    # load_country layers imports over the sample too: a 2002 import never makes 2002
+    # the latest year of Chile's partners (the sample holds 2006).
+    before = _json(runner, ["partners", "CHL"])["query"]
+    _import(runner, shared_data / "real" / "ots_chl_arg_2002.csv")
+    after = _json(runner, ["partners", "CHL"])["query"]
+    assert after["to"] == before["to"] == "2006"
+    old = _json(runner, ["partners", "CHL", "--from", "2002", "--to", "2002"])
+    arg = next(r for r in old["rows"] if r["partner"] == "ARG")
+    assert "import:ots_chl_arg_2002" in json.dumps(old["provenance"]["sources"])
+    assert arg is not None
