@@ -135,9 +135,17 @@ def test_period_outside_the_rates_names_the_coverage(runner, isolated) -> None:
     result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "1998-08", "--offline"])
     assert result.exit_code == ExitCode.USAGE
     assert "do not cover" in result.stderr and "1999-01-04.." in result.stderr
-    native = runner.invoke(
+    # --to defaults to the sample's 2025-08 (in USD): native would mix yen and dollars.
+    mixed = runner.invoke(
         app, ["balance", "PAK", "JPN", "--from", "1998-08", "--offline", "--currency", "native"]
     )
+    assert mixed.exit_code == ExitCode.USAGE, mixed.stdout
+    assert "JPY, USD" in mixed.stderr and "--currency USD" in mixed.stderr
+    native = runner.invoke(
+        app,
+        ["balance", "PAK", "JPN", "--from", "1998-08", "--to", "1998-08", "--offline",
+         "--currency", "native"],
+    )  # fmt: skip
     assert native.exit_code == 0, native.stderr
 
 
@@ -310,13 +318,14 @@ def test_comtrade_down_falls_back_once_and_stale_exits_stale(runner, comtrade, t
     cfg = Path(str(tmp_path / "live.toml"))
     cfg.write_text(cfg.read_text() + '[cache]\nrecent_ttl = "1s"\nclosed_ttl = "1s"\n')
     args = [*HEADLINE, "--source", "comtrade", "-f", "json"]
-    # Down from the start: the embedded sample answers, with the failure told once.
+    # Down from the start: --source asks it alone, so its failure is the error, told
+    # once; the embedded sample never answers in its place.
     comtrade.fail(*[Fault(status=503, path="/public/") for _ in range(10)])
-    sample = runner.invoke(app, args)
-    assert sample.exit_code == 0, sample.stderr
-    assert json.loads(sample.stdout)["provenance"]["origin"] == "sample"
-    assert sample.stderr.count("UN Comtrade") == 1, sample.stderr
-    assert "falling back to the embedded sample" in sample.stderr
+    down = runner.invoke(app, args)
+    assert down.exit_code == ExitCode.SOURCE_UNAVAILABLE, down.stdout
+    assert down.stdout == ""
+    assert down.stderr.count("UN Comtrade") == 1, down.stderr
+    assert "sample" not in down.stderr
     comtrade.faults.clear()
     assert json.loads(runner.invoke(app, args).stdout)["provenance"]["origin"] == "live"
     time.sleep(1.1)

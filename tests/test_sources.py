@@ -196,19 +196,39 @@ def test_a_source_registered_in_one_line_is_used_by_load_pair(
     assert len(toy.calls) == 1
 
 
-def test_a_failing_source_falls_back_with_a_warning(
+def test_a_failing_source_in_the_order_falls_back_with_a_warning(
     isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     toy = ToySource(fail=True)
     monkeypatch.setitem(registry.SOURCES, "toy", toy)
     warnings: list[str] = []
     dataset = load_pair(
-        Config(cache_dir=isolated / "c"),
-        PairRequest("PAK", "JPN", Period(2024, 8), None, source="toy"),
+        Config(cache_dir=isolated / "c", source_order=("toy",)),
+        PairRequest("PAK", "JPN", Period(2024, 8), None),
         warn=warnings.append,
     )
     assert dataset.origin == "sample" and len(toy.calls) == 1
     assert warnings == ["toy API is down", "falling back to the embedded sample"]
+
+
+def test_a_named_source_that_fails_is_the_error(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --source asks that source alone: never the sample in its place.
+    toy = ToySource(fail=True)
+    monkeypatch.setitem(registry.SOURCES, "toy", toy)
+    with pytest.raises(SourceUnavailable, match="Toy API"):
+        load_pair(
+            Config(cache_dir=isolated / "c"),
+            PairRequest("PAK", "JPN", Period(2024, 8), None, source="toy"),
+        )
+    assert len(toy.calls) == 1
+    with pytest.raises(UsageError, match="not allowed offline"):
+        load_pair(
+            Config(cache_dir=isolated / "c"),
+            PairRequest("PAK", "JPN", Period(2024, 8), None, source="toy"),
+            offline=True,
+        )
 
 
 def test_a_source_that_cannot_answer_the_frequency_is_not_asked(
@@ -216,11 +236,15 @@ def test_a_source_that_cannot_answer_the_frequency_is_not_asked(
 ) -> None:
     toy = ToySource()
     monkeypatch.setitem(registry.SOURCES, "toy", toy)
+    config = Config(cache_dir=isolated / "c")
     dataset = load_pair(
-        Config(cache_dir=isolated / "c"),
-        PairRequest("PAK", "JPN", Period(2006), None, source="toy"),  # a year; toy is monthly
+        replace(config, source_order=("toy",)),
+        PairRequest("PAK", "JPN", Period(2006), None),  # a year; toy is monthly
     )
     assert toy.calls == [] and dataset.origin == "sample"
+    with pytest.raises(UsageError, match="Toy API cannot answer"):
+        load_pair(config, PairRequest("PAK", "JPN", Period(2006), None, source="toy"))
+    assert toy.calls == []
 
 
 def test_unknown_or_offline_only_sources_are_usage_errors(isolated: Path) -> None:

@@ -71,18 +71,28 @@ def _shrimp_sum(path: Path, year: int, prefix: str) -> float:
 
 
 def test_a_file_of_some_products_is_never_reported_as_total_trade(runner, shrimp) -> None:
+    series = runner.invoke(app, ["series", "THA", "USA"])
+    # The sample's 2006 total is a total; the imported shrimp years are named, not summed.
+    assert series.exit_code == 0 and "1.71B" not in series.stdout
+    assert "2007" in series.stdout and "not total trade" in series.stdout
+    assert "--product 0306" in series.stdout
     for args in (
         ["balance", "THA", "USA", "--from", "2007", "--to", "2011"],
-        ["series", "THA", "USA"],
+        ["series", "THA", "USA", "--from", "2007", "--to", "2011"],
     ):
         result = runner.invoke(app, args)
         assert result.exit_code == ExitCode.NO_DATA, result.stdout
         assert "1.71B" not in result.stdout
-        assert "no total-trade figures" in result.stderr
+        # With the sample's 2006 totals as the floor the error names the periods asked.
+        assert "no total-trade figures" in result.stderr or "not total trade" in result.stderr
         assert "030613" in result.stderr and "--product 0306" in result.stderr
     partners = runner.invoke(app, ["partners", "THA"])
-    assert partners.exit_code == ExitCode.NO_DATA
-    assert "030613" in partners.stderr and "--product" in partners.stderr
+    # The ranking is the sample's 2006 totals; the imported shrimp years are named.
+    assert partners.exit_code == 0, partners.stderr
+    assert "2007..2011" in partners.stdout and "not total trade" in partners.stdout
+    assert "030613" in partners.stdout
+    later = runner.invoke(app, ["partners", "THA", "--from", "2008"])
+    assert later.exit_code == ExitCode.NO_DATA
 
 
 # -- 2. --product -------------------------------------------------------------------------

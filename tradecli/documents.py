@@ -43,7 +43,7 @@ if TYPE_CHECKING:
         SeriesResult,
     )
     from tradecli.codes import Country
-    from tradecli.periods import Window
+    from tradecli.periods import Period, Window
     from tradecli.sources import Dataset
 
 COMMANDS = ("balance", "products", "partners", "series")
@@ -232,13 +232,57 @@ def _newest_first(dataset: Dataset) -> tuple[str, ...]:
     return tuple(dataset.extra.get("newest_first", ()))
 
 
+def answered_by(dataset: Dataset, source_ids: Iterable[str]) -> Dataset:
+    """``dataset`` described by the sources the answer used: an answer from the embedded
+    sample alone says so even when cached imports lay over it, and the time is that of
+    the cached sources used (none when several were written at different times)."""
+    from dataclasses import replace
+
+    used = set(source_ids)
+    times = dict(t.split("\t", 1) for t in dataset.extra.get("times", ()))
+    cached = used & set(times)
+    layers = dataset.extra.get("layers")
+    if layers and used and not cached:
+        return replace(dataset, origin="sample", description=layers[2], fetched_at=None)
+    if not cached:
+        return dataset
+    moments = {times[s] for s in cached}
+    fetched = moments.pop() if len(moments) == 1 else None
+    if layers and used <= set(times):
+        return replace(dataset, description=layers[1], fetched_at=fetched)
+    return replace(dataset, fetched_at=fetched)
+
+
+def _fx_within(dataset: Dataset, first: Period, last: Period) -> Dataset:
+    """Only the conversions of months from ``first`` to ``last``: a yen import of other
+    months converted with the answer's rows is not a conversion of the figures shown."""
+    from dataclasses import replace
+
+    if not dataset.rates:
+        return dataset
+    lo = (first.year, first.month or 1)
+    hi = (last.year, last.month or 12)
+    rates = tuple(
+        r for r in dataset.rates if any(lo <= (m.year, m.month or 1) <= hi for m in r.months)
+    )
+    used = tuple(sorted({r.currency_from for r in rates}))
+    return replace(dataset, rates=rates, converted_from=used if rates else ())
+
+
 def _data_line(dataset: Dataset) -> str:
+    # Several entries written at different times have no one time: each source's own
+    # time is in its note in the sources list.
     fetched = f", fetched {dataset.fetched_at}" if dataset.fetched_at else ""
+    if not fetched and dataset.origin != "sample":
+        fetched = "; each import or fetch has its own time in the sources list"
     return f"Data: {dataset.description}{fetched}."
 
 
 def _provenance(source_ids: Iterable[str], dataset: Dataset) -> dict[str, Any]:
     from tradecli.sources import conversion_provenance
+
+    source_ids = tuple(source_ids)
+    dataset = answered_by(dataset, source_ids)
 
     extra: dict[str, Any] = {}
     # Present only when they happened, so that earlier answers keep their shape.
@@ -418,6 +462,7 @@ def balance_document(
     span: SeriesResult | None = None,
 ) -> Document:
     """The balance table (and the mirror table), the OEC-style sentence and the JSON."""
+    dataset = _fx_within(dataset, result.start.first, result.end.last)
     single = result.start == result.end
     numbers = {source_id: i for i, source_id in enumerate(result.source_ids, start=1)}
 
@@ -576,7 +621,7 @@ def balance_document(
         currency=result.currency,
         sentence=sentence,
         sources=_sources(result.source_ids, dataset),
-        data_line=_data_line(dataset),
+        data_line=_data_line(answered_by(dataset, result.source_ids)),
         chart=chart,
         bars=bars,
     )
@@ -921,7 +966,7 @@ def _document(
         payload=payload,
         currency=currency,
         sources=_sources(source_ids, dataset),
-        data_line=_data_line(dataset),
+        data_line=_data_line(answered_by(dataset, source_ids)),
         chart=chart,
         bars=bars,
     )
@@ -1211,6 +1256,7 @@ def _chart(result: SeriesResult, *, sparklines: bool) -> Chart:
 
 
 def series_document(result: SeriesResult, dataset: Dataset) -> Document:
+    dataset = _fx_within(dataset, result.first, result.last)
     payload = series_payload(result, dataset)
     columns: tuple[Column, ...] = (
         Column("period", "Period", Kind.PERIOD),

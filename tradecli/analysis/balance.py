@@ -209,7 +209,28 @@ def balance(
             "`tradecli import`",
         )
     cov = coverage(pair)
-    base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
+    try:
+        base, target = resolve_windows(
+            cov, start, end, convention, compare, fiscal_start, pair_name
+        )
+    except NoData as exc:
+        # Total trade stops before --from, but product rows go on (an import of some
+        # products over the sample's totals): say what they are, never "no data".
+        later = (
+            pair_products(flows, reporter.iso3, partner.iso3).filter(
+                pl.col("period") >= start.first.start
+            )
+            if selection is None and start is not None
+            else None
+        )
+        if later is None or later.is_empty():
+            raise
+        held = covered_products(later)
+        raise NoData(
+            exc.message,
+            hint=f"{exc.hint}; from {start.label} on the data hold {describe(held)} "  # type: ignore[union-attr]
+            f"only, not total trade: ask for them with {suggestion(held)}",
+        ) from None
     values = window_values(pair, {"from": base, "to": target})
     days = values["periods"].explode().unique().to_list()
     # Periods without a total but with product rows: say so, never sum them into one.

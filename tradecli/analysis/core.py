@@ -168,8 +168,8 @@ def one_currency(currencies: Sequence[str | None], what: str) -> str:
     if len(found) > 1:
         raise UsageError(
             f"figures for {what} are in several currencies ({', '.join(found)})",
-            hint="tradecli never mixes currencies; clear or narrow the cache "
-            "(`tradecli cache clear`) or choose one cube with --cube",
+            hint="tradecli never mixes currencies: use --currency USD (or another code) to "
+            "convert every figure explicitly with ECB reference rates",
         )
     return found[0] if found else "USD"
 

@@ -17,7 +17,7 @@ from tradecli.analysis.core import (
     strict_growth,
     unit_of,
 )
-from tradecli.analysis.coverage import covered_products, no_total
+from tradecli.analysis.coverage import covered_products, describe, no_total
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.analysis_options import PartnerMeasure, PartnerSort
 from tradecli.codes import Country
@@ -238,6 +238,19 @@ def partners(
         pl.col("partner"),
         newest_first,
     )
+    # Periods after the totals with product rows only (an import of some products over
+    # the sample's totals): named, never summed into a ranking, never left out silently.
+    later = flows.filter(
+        (pl.col("product") != TOTAL) & (exports | imports) & (pl.col("period") > target.last.start)
+    ).collect()
+    if later.height:
+        held = covered_products(later)
+        years = sorted({d.year for d in later["period"]})
+        span = f"{years[0]}" if len(years) == 1 else f"{years[0]}..{years[-1]}"
+        notes.append(
+            f"for {span} the data hold {describe(held)} only, not total trade: no ranking "
+            "is computed from them (see `tradecli products`)"
+        )
     notes.extend(
         conflict_notes(
             found,

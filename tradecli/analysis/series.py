@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tradecli.analysis.balance import conflict_what, pair_candidates, pair_rows
+from tradecli.analysis.balance import conflict_what, pair_candidates, pair_products, pair_rows
 from tradecli.analysis.core import conflict_notes, conflicts, currency_of
+from tradecli.analysis.coverage import covered_products, describe, suggestion
 from tradecli.analysis.windows import coverage
 from tradecli.codes import Country
 from tradecli.errors import NoData
-from tradecli.periods import Period, Window, check_windows, periods_between
+from tradecli.periods import Frequency, Period, Window, check_windows, periods_between
 
 
 @dataclass(frozen=True)
@@ -108,17 +109,34 @@ def series(
         & pl.col("period").is_in(in_range["period"].unique().to_list())
     )
     currency = currency_of(candidates, what)
+    # Periods with product rows but no total (an import of some products over the
+    # sample's totals): named, never summed into a total, never silently left out.
+    partial = None
+    if selection is None:
+        totals = pair["period"].unique().to_list()
+        only = pair_products(flows, r, p).filter(
+            (pl.col("frequency") == frequency) & ~pl.col("period").is_in(totals)
+        )
+        if only.height:
+            spans = sorted({str(Period.from_date(d, Frequency(frequency))) for d in only["period"]})
+            held = covered_products(only)
+            partial = (
+                f"for {', '.join(spans)} the data hold {describe(held)} only, not total "
+                f"trade: ask for them with {suggestion(held)}"
+            )
     if in_range.is_empty():
         # The missing-data rule: not one figure in the span is an error naming what is covered.
         raise NoData(
             f"no data for {what} from {first} to {last}",
-            hint=f"the data cover {cov.describe()}",
+            hint=f"the data cover {cov.describe()}" + (f"; {partial}" if partial else ""),
         )
     keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
     found = conflicts(candidates, keys, r, p, newest_first)
     notes = conflict_notes(found, conflict_what, currency)
     if selection is not None:
         notes = (selection.note, *notes)
+    if partial:
+        notes = (*notes, partial)
     return SeriesResult(
         reporter=reporter,
         partner=partner,

@@ -8,7 +8,10 @@ The sources themselves are modules of this package (``sample``, ``oec``,
 ``files``), each satisfying ``base.Source`` and listed in ``registry.SOURCES``.
 This module only decides the read order:
 
-    fresh cache -> live source(s), unless offline -> stale cache (warned) -> sample
+    fresh cache -> live source(s), unless offline -> stale cache (warned),
+    layered over the embedded sample (the floor, the oldest source for the pairs it covers)
+
+``--source NAME`` asks that source alone: no other entries, no sample, no fallback.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tradecli.config import Config, NetworkMode
-from tradecli.errors import AuthRequired, NoData, SourceUnavailable, TradecliError
+from tradecli.errors import AuthRequired, NoData, SourceUnavailable, TradecliError, UsageError
 from tradecli.periods import Frequency, Period
 from tradecli.sources import registry
 from tradecli.sources.base import (
@@ -35,6 +38,7 @@ from tradecli.sources.sample import load_sample
 
 if TYPE_CHECKING:
     import httpx
+    import polars as pl
 
     from tradecli.cache import Cache, Entry
 
@@ -99,7 +103,10 @@ def cache_dataset(
     for entry in entries:
         info = registry.describe(entry)
         catalogue[info.id] = info
-    fetched = min(e.fetched_at for e in entries).isoformat(timespec="seconds")
+    # One time only when every entry was written at once; otherwise each source's own
+    # time is in its note ("imported <time> from <file>"), never one misleading time.
+    times = sorted({e.fetched_at.isoformat(timespec="seconds") for e in entries})
+    fetched = times[0] if len(times) == 1 else None
     kinds = {e.kind for e in entries}
     live = " and ".join(sorted({_title(e.source) for e in entries if e.kind == "fetch"}))
     what = {
@@ -108,8 +115,10 @@ def cache_dataset(
     }.get(frozenset(kinds), f"{live} data and imported files")
     description = {
         "live": f"{live}, fetched now and stored in the cache",
-        "cache": f"{what} from the local cache ({cache.root})",
-        "stale": f"{what} from the local cache ({cache.root}), past its expiry",
+        # Never the cache's path: published output must not show the user's directories
+        # (`tradecli cache path` tells where it is).
+        "cache": f"{what} from the local cache",
+        "stale": f"{what} from the local cache, past its expiry",
     }[origin]
     return Dataset(
         flows=cache.scan(entries),
@@ -119,6 +128,14 @@ def cache_dataset(
         fetched_at=fetched,
         extra={
             "cubes": sorted({e.dataset for e in entries if e.kind == "fetch"}),
+            # When each source id was written (id, tab, time): the Data line names the
+            # times of the sources an answer used, never one time for all.
+            "times": sorted(
+                {
+                    f"{registry.describe(e).id}\t{e.fetched_at.isoformat(timespec='seconds')}"
+                    for e in entries
+                }
+            ),  # fmt: skip
             # Source ids, most recently imported or fetched first: the same-tier rule.
             "newest_first": list(
                 dict.fromkeys(
@@ -169,18 +186,82 @@ def _reaches(entry: Entry, period: Period) -> bool:
     return entry.includes(period)
 
 
-def _sample_covers(sample: Dataset, request: PairRequest) -> bool:
+def _pair_rows(a: str, b: str) -> pl.Expr:
     import polars as pl
 
-    a, b = request.pair
-    frame = sample.flows.filter(
-        ((pl.col("exporter") == a) & (pl.col("importer") == b))
-        | ((pl.col("exporter") == b) & (pl.col("importer") == a))
-    ).collect()
+    return ((pl.col("exporter") == a) & (pl.col("importer") == b)) | (
+        (pl.col("exporter") == b) & (pl.col("importer") == a)
+    )
+
+
+def _covers(dataset: Dataset, request: PairRequest) -> bool:
+    """Whether ``dataset`` holds the pair at both periods the request names."""
+    import polars as pl
+
+    frame = dataset.flows.filter(_pair_rows(*request.pair)).collect()
     if request.frequency is not None:
         frame = frame.filter(pl.col("frequency") == request.frequency.value)
     wanted = [p.start for p in (request.start, request.end) if p is not None]
     return frame.height > 0 and all(day in frame["period"].to_list() for day in wanted)
+
+
+def _layered(
+    cache: Cache,
+    entries: list[Entry],
+    origin: str,
+    rows: pl.Expr | None,
+    fetch_error: str | None = None,
+) -> Dataset:
+    """The cache entries over the embedded sample's ``rows`` (None: no sample).
+
+    The sample is the floor: it answers only the periods the cache does not hold for a
+    direction (the oldest source: an import or a fetch wins where they overlap), and
+    the answer sees every period of both, so the default ``--to`` is the latest of all.
+    """
+    import polars as pl
+
+    sample = load_sample() if rows is not None else None
+    if not entries:
+        if sample is None:
+            raise NoData("no data")  # callers never ask for nothing from nothing
+        return sample
+    layer = cache_dataset(cache, entries, origin, fetch_error)
+    if sample is None or rows is None:
+        return layer
+    # The floor fills gaps only: where the cache holds a direction of the pair for a
+    # period (any reporter, any product), the sample's rows for it are not read.
+    keys = ["exporter", "importer", "period", "frequency"]
+    held = layer.flows.select(keys).unique()
+    floor = sample.flows.filter(rows).join(held, on=keys, how="anti")
+    if floor.head(1).collect().height == 0:
+        return layer
+    columns = layer.flows.collect_schema().names()
+    flows = pl.concat([layer.flows, floor.select(columns)], how="vertical_relaxed")
+    return replace(
+        layer,
+        flows=flows,
+        sources={**sample.sources, **layer.sources},
+        description=f"{layer.description}, over the {sample.description}",
+        extra={
+            **layer.extra,
+            "layers": [layer.origin, layer.description, sample.description],
+        },
+    )
+
+
+def _pair_entries(cache: Cache, request: PairRequest, frequencies: list[Frequency]) -> list[Entry]:
+    """Every cached entry holding the pair (in any of ``frequencies``), whatever periods
+    are asked: which entries answer must not depend on the window (the same-tier rule)."""
+    found: dict[object, Entry] = {}
+    for frequency in frequencies:
+        for entry in _holding(cache, cache.matching(request.pair, frequency), request):
+            found.setdefault(entry.path, entry)
+    entries = list(found.values())
+    if request.source:
+        entries = [e for e in entries if e.source == request.source]
+    if request.dataset:
+        entries = [e for e in entries if e.dataset == request.dataset]
+    return entries
 
 
 def load_pair(
@@ -193,13 +274,19 @@ def load_pair(
     progress: Progress | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Dataset:
-    """Fresh cache -> live sources (unless offline) -> stale cache (warned) -> sample.
+    """Fresh cache -> live sources (unless offline) -> stale cache (warned), over the sample.
 
     The live sources and their order come from the registry (``request.source``
-    picks one); the first that answers is stored in the cache and read back.
+    picks one); the first that answers is stored in the cache and read back. The
+    answer holds every cached entry for the pair (imports, fetches) layered over the
+    embedded sample's rows for it, so an older import never hides the sample's later
+    months. ``request.source`` restricts the answer to that source: no other cache
+    entries, no sample, and an error when it cannot answer.
     """
     order = registry.live_order(config, request.source)  # a bad sources.order is an error now
     cache = open_cache(config, warn)
+    named = request.source is not None
+    floor = None if named else _pair_rows(*request.pair)
     # A calendar year can also be summed from twelve cached months.
     frequencies = {
         None: [Frequency.MONTH, Frequency.YEAR],
@@ -212,8 +299,22 @@ def load_pair(
         candidates = _usable(held, request)
         if candidates:
             break
+    # A request at one frequency is answered at one: the frequency the cache answers at
+    # (twelve months make a year), else the request's own; the sample's rows likewise,
+    # so its yearly rows never stand in front of the months an import holds.
+    if request.frequency is not None:
+        layer = frequency if candidates else frequencies[0]
+        frequencies = [layer]
+        if floor is not None:
+            import polars as pl
+
+            floor = floor & (pl.col("frequency") == layer.value)
+
+    def entries() -> list[Entry]:
+        return _pair_entries(cache, request, frequencies)
+
     if candidates and not refresh and all(cache.fresh(e) for e in candidates):
-        return cache_dataset(cache, candidates, "cache")
+        return _layered(cache, entries(), "cache", floor)
 
     failures: list[TradecliError] = []
 
@@ -233,10 +334,20 @@ def load_pair(
         except (SourceUnavailable, AuthRequired, NoData) as exc:
             failures.append(exc)
             continue
-        entries = _usable(cache.matching(request.pair, _fetched_frequency(request)), request)
-        if entries:
+        fetched = _fetched_frequency(request)
+        if _usable(cache.matching(request.pair, fetched), request):
             said()
-            return cache_dataset(cache, entries, "live")
+            if request.frequency is None:
+                return _layered(cache, entries(), "live", floor)
+            import polars as pl
+
+            # Answered at the frequency fetched, with the sample's rows at it.
+            rows = (
+                None
+                if named
+                else _pair_rows(*request.pair) & (pl.col("frequency") == fetched.value)
+            )
+            return _layered(cache, _pair_entries(cache, request, [fetched]), "live", rows)
         # It answered, but not up to the period asked for: say so, never fall back silently.
         anchor = request.end or request.start
         pair = f"{request.reporter}-{request.partner}"
@@ -251,20 +362,47 @@ def load_pair(
         if all(cache.fresh(e) for e in candidates):
             # Only --refresh brings a fresh entry here: it is still fresh, not expired.
             warn(f"using cached data fetched {oldest} (still fresh; the refresh failed)")
-            return cache_dataset(cache, candidates, "cache", fetch_error=error)
+            return _layered(cache, entries(), "cache", floor, fetch_error=error)
         warn(f"using cached data fetched {oldest}, past its expiry")
-        return cache_dataset(cache, candidates, "stale", fetch_error=error)
+        return _layered(cache, entries(), "stale", floor, fetch_error=error)
 
-    sample = load_sample()
+    if named:
+        # A named source is asked alone: nothing else answers in its place.
+        source = order[0]
+        if failures:
+            first, *others = failures
+            for other in others:
+                warn(other.message)
+            if source.title not in first.message:
+                raise type(first)(f"{source.title}: {first.message}", hint=first.hint)
+            raise first
+        if source not in live:
+            raise UsageError(
+                f"--source {source.name}: {source.title} cannot answer this request",
+                hint="drop --source to use the cache and the embedded sample",
+            )
+        raise UsageError(
+            f"--source {source.name}: {source.title} is not allowed offline",
+            hint="drop --offline (and check api.network), or drop --source to use the "
+            "cache and the embedded sample",
+        )
+    held = entries()
+    stale = [e for e in held if not cache.fresh(e)]
+    error = "; ".join(exc.message for exc in failures) or None
+    dataset = _layered(cache, held, "stale" if stale else "cache", floor, fetch_error=error)
     if failures:
-        if not _sample_covers(sample, request):
+        if not _covers(dataset, request):
             first, *others = failures
             for other in others:
                 warn(other.message)
             raise first
         said()
-        warn("falling back to the embedded sample")
-    return sample
+        warn(
+            "falling back to the embedded sample"
+            if not held
+            else "falling back to the local cache and the embedded sample"
+        )
+    return dataset
 
 
 def _can_answer(source: Source, request: PairRequest) -> bool:
@@ -320,20 +458,23 @@ def fetch_into_cache(
 
 
 def load_country(config: Config, country: str, warn: Warn) -> Dataset:
-    """Everything cached that involves ``country`` (fetched pairs, imported files), else the sample.
+    """Everything cached that involves ``country`` (fetched pairs, imported files), over the
+    embedded sample's rows for it.
 
     Partner rankings need many pairs at once, which the API client does not fetch
     (yet): they come from imported files, earlier fetches or the embedded sample.
     """
+    import polars as pl
+
     cache = open_cache(config, warn)
     entries = cache.involving(country)
-    if entries:
-        stale = [e for e in entries if not cache.fresh(e)]
-        if stale:
-            oldest = min(e.fetched_at for e in stale).isoformat(timespec="seconds")
-            warn(f"some cached data were fetched {oldest}, past their expiry")
-        return cache_dataset(cache, entries, "stale" if stale else "cache")
-    return load_sample()
+    stale = [e for e in entries if not cache.fresh(e)]
+    if stale:
+        oldest = min(e.fetched_at for e in stale).isoformat(timespec="seconds")
+        warn(f"some cached data were fetched {oldest}, past their expiry")
+    # The sample is the floor here too: an import never hides its later years.
+    floor = (pl.col("exporter") == country) | (pl.col("importer") == country)
+    return _layered(cache, entries, "stale" if stale else "cache", floor)
 
 
 def convert_dataset(
