@@ -41,8 +41,8 @@ def test_mixed_currencies_error_names_the_figures_the_currencies_and_the_way_out
     )
     # The hint says how to get an answer: never a silent choice of one currency.
     assert error.hint == (
-        "tradecli never mixes currencies; clear or narrow the cache "
-        "(`tradecli cache clear`) or choose one cube with --cube"
+        "tradecli never mixes currencies: use --currency USD (or another code) to convert "
+        "every figure explicitly with ECB reference rates"
     )
 
 
