@@ -18,6 +18,7 @@ from tradecli.config import Config, load_config
 from tradecli.errors import (
     AuthRequired,
     BadResponse,
+    ExitCode,
     SourceUnavailable,
     UnknownCountry,
     UsageError,
@@ -161,9 +162,12 @@ def test_fallback_codes_when_the_lists_cannot_be_read(server) -> None:
     codes = _codes(client)
     assert not codes.from_lists
     assert codes.reporter_code("USA") == 842 and codes.partner_code("FRA") == 251
-    with pytest.raises(UnknownCountry) as err:
+    # Not "no code for PAK" (a usage error): the cause is the source, exit 4.
+    with pytest.raises(SourceUnavailable) as err:
         codes.reporter_code("PAK")
-    assert "reference lists could not be read" in str(err.value.hint)
+    assert err.value.message.startswith("UN Comtrade cannot be reached")
+    assert "503" in err.value.message or "Reporters" in err.value.message
+    assert err.value.exit_code == ExitCode.SOURCE_UNAVAILABLE
 
 
 # -- capped preview answers ----------------------------------------------------------

@@ -131,6 +131,7 @@ class CountryCodes:
     partners: Mapping[int, str]
     from_lists: bool  # False: only the shipped fallback was available
     areas: Mapping[int, str] = field(default_factory=dict)  # listed codes that are no country
+    unreadable: str = ""  # why the reference lists could not be read (from_lists False)
 
     def _code(self, iso3: str, table: Mapping[int, str], role: str) -> int:
         matches = sorted(code for code, iso in table.items() if iso == iso3)
@@ -143,12 +144,17 @@ class CountryCodes:
                 f"Comtrade's {role} list gives {iso3} several codes ({matches}); "
                 "cannot tell which to ask for"
             )
-        where = "reference lists" if self.from_lists else "shipped fallback codes"
+        if not self.from_lists:
+            # The cause is the network, not the country: say so.
+            raise SourceUnavailable(
+                f"UN Comtrade cannot be reached: its country lists could not be read "
+                f"({self.unreadable or 'no answer'}), and {iso3} is not among the few "
+                "codes shipped for that case",
+                hint="try again when online, or use --source oec",
+            )
         raise UnknownCountry(
-            f"UN Comtrade has no {role} code for {iso3} in its {where}",
-            hint="the country may not report to Comtrade; try --source oec"
-            if self.from_lists
-            else "Comtrade's reference lists could not be read; try again when online",
+            f"UN Comtrade has no {role} code for {iso3} in its reference lists",
+            hint="the country may not report to Comtrade; try --source oec",
         )
 
     def reporter_code(self, iso3: str) -> int:
@@ -263,9 +269,11 @@ class ReferenceLists:
             )
         except AuthRequired:
             raise
-        except SourceUnavailable:
+        except SourceUnavailable as exc:
             fallback = {code: iso3 for iso3, code in FALLBACK_CODES.items()}
-            return CountryCodes(reporters=fallback, partners=fallback, from_lists=False)
+            return CountryCodes(
+                reporters=fallback, partners=fallback, from_lists=False, unreadable=exc.message
+            )
         return CountryCodes(reporters=reporters, partners=partners, from_lists=True, areas=areas)
 
 
