@@ -130,7 +130,14 @@ def pair_query(
         check_windows(start, end)
     first, last, frequency = request_span(start, end, request.window.period, request.window.compare)
     pair = PairRequest(
-        rep.iso3, par.iso3, first, last, request.source.cube, frequency, request.source.source
+        rep.iso3,
+        par.iso3,
+        first,
+        last,
+        request.source.cube,
+        frequency,
+        request.source.source,
+        products=request.products,
     )
     dataset = load_pair(
         settings,

@@ -154,6 +154,7 @@ def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
         entries = [e for e in entries if e.source == request.source]
     if request.dataset:
         entries = [e for e in entries if e.dataset == request.dataset]
+    entries = [e for e in entries if _holds(e, request)]
     # The newest period asked for must be inside the cached data; older ones may be
     # missing (the comparison then says which months are), but a cache that stops
     # before the period asked for is not an answer.
@@ -161,6 +162,21 @@ def _usable(entries: list[Entry], request: PairRequest) -> list[Entry]:
     if not entries or (anchor is not None and not any(_reaches(e, anchor) for e in entries)):
         return []
     return entries
+
+
+def _holds(entry: Entry, request: PairRequest) -> bool:
+    """Whether a fetched entry holds what is asked: the products named, or total trade.
+
+    Only fetches that say (a ``coverage`` annotation, as UN Comtrade's do) are judged;
+    others, and imports, are judged by the answer (their rows), as before.
+    """
+    coverage = entry.annotations.get("coverage")
+    if entry.kind != "fetch" or not isinstance(coverage, dict):
+        return True
+    if request.products:
+        held = {str(p) for p in coverage.get("products") or []}
+        return {p.upper() for p in request.products} <= held
+    return bool(coverage.get("total"))
 
 
 def _holding(cache: Cache, entries: list[Entry], request: PairRequest) -> list[Entry]:

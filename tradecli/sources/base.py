@@ -80,6 +80,7 @@ class PairRequest:
     dataset: str | None = None
     wanted_frequency: Frequency | None = None
     source: str | None = None
+    products: tuple[str, ...] = ()  # HS codes asked for (--product); () is total trade
 
     @property
     def cube(self) -> str | None:

@@ -5,6 +5,11 @@ FOB, imports CIF. The pair is asked from the reporter's own statistics; when the
 reporter has sent none for those periods, from the partner's (mirror flows), and
 the provenance says whose statistics they are. ``COMTRADE_KEY`` travels only as a
 request header: no URL, annotation or message here ever holds it.
+
+A request naming products (``--product``) asks Comtrade for those HS codes (its
+``cmdCode``: 2, 4 or 6 digits) instead of total trade; the cache entry's
+``coverage`` annotation names them, and the provenance says the figures are for
+them only. HS sections (S01..S21) are no Comtrade codes: they are refused.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from tradecli.config import NetworkMode
-from tradecli.errors import NoData, SourceUnavailable, UnknownCountry
+from tradecli.errors import NoData, SourceUnavailable, UnknownCountry, UsageError
 from tradecli.periods import Frequency, Period
 from tradecli.sources.base import (
     Capabilities,
@@ -32,6 +37,26 @@ if TYPE_CHECKING:
 
 META_MAX_AGE = 30 * 86_400.0  # the reference lists change a few times a year
 PUBLISHER = "United Nations Statistics Division (UN Comtrade)"
+
+
+def comtrade_products(request: PairRequest, chosen: bool) -> tuple[str, ...]:
+    """The Comtrade ``cmdCode`` values for the request: ``("TOTAL",)`` or its HS codes.
+
+    A section (S01..S21) is no Comtrade code: refused, as a usage error when Comtrade
+    was named with ``--source``, else as this source's gap (another source may answer).
+    """
+    codes = tuple(dict.fromkeys(code.strip().upper() for code in request.products))
+    if not codes:
+        return ("TOTAL",)
+    odd = [c for c in codes if not (c.isdigit() and len(c) in (2, 4, 6))]
+    if odd:
+        message = (
+            f"UN Comtrade asks for HS codes of 2, 4 or 6 digits; {', '.join(odd)} "
+            f"{'is' if len(odd) == 1 else 'are'} not one (HS sections are not Comtrade codes)"
+        )
+        hint = "name the section's HS chapters instead, e.g. --product 01 --product 02"
+        raise (UsageError if chosen else NoData)(message, hint=hint)
+    return codes
 
 
 def _previous_month(today: dt.date) -> Period:
@@ -87,8 +112,13 @@ class ComtradeSource:
         progress: Progress | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> FetchResult:
-        from tradecli.comtrade import ComtradeClient, ReferenceLists, fetch_pair
+        import polars as pl
 
+        from tradecli.comtrade import ComtradeClient, ReferenceLists, fetch_pair
+        from tradecli.ingest import coverage_of
+
+        wanted = comtrade_products(request, chosen=request.source == self.name)
+        products = () if wanted == ("TOTAL",) else wanted
         start, end = span(request, dt.date.today())
         with ComtradeClient(config, transport=transport) as client:
             lists = ReferenceLists(
@@ -96,11 +126,20 @@ class ComtradeSource:
             )
             codes = lists.codes()
             try:
-                result = fetch_pair(client, codes, request.reporter, request.partner, start, end)
+                result = fetch_pair(
+                    client, codes, request.reporter, request.partner, start, end, products=wanted
+                )
                 if result.frame.is_empty():
                     # The reporter sent nothing for these periods: ask the partner's report.
                     result = fetch_pair(
-                        client, codes, request.reporter, request.partner, start, end, mirror=True
+                        client,
+                        codes,
+                        request.reporter,
+                        request.partner,
+                        start,
+                        end,
+                        products=wanted,
+                        mirror=True,
                     )
             except UnknownCountry as exc:
                 # A country Comtrade does not list is this source's gap, not a typo: the
@@ -108,9 +147,10 @@ class ComtradeSource:
                 kind = NoData if codes.from_lists else SourceUnavailable
                 raise kind(exc.message, hint=exc.hint) from None
         frame = result.frame
+        scope = f"HS {', '.join(products)}" if products else "total"
         if frame.is_empty():
             raise NoData(
-                f"UN Comtrade holds no {request.reporter}-{request.partner} flows for "
+                f"UN Comtrade holds no {request.reporter}-{request.partner} {scope} flows for "
                 f"{start}..{end} (neither country's report)",
                 hint="try another period, or --source oec",
             )
@@ -123,6 +163,14 @@ class ComtradeSource:
         freq = "A" if frequency is Frequency.YEAR else "M"
         a, b = sorted(request.pair)
         key = f"comtrade_{result.endpoint}_{freq}__{a}-{b}__{start}_{end}"
+        source_id = str(frame["source"][0])
+        if products:
+            # Its own key and source id: a products entry never replaces the totals one,
+            # and its description (these products only) never stands for total trade.
+            key += "__" + "-".join(products)
+            source_id += ":" + "+".join(products)
+            frame = frame.with_columns(source=pl.lit(source_id))
+        coverage = coverage_of(frame)
         reported_by = ", ".join(result.reported_by)
         return FetchResult(
             key=key,
@@ -133,12 +181,15 @@ class ComtradeSource:
             url=result.urls[0],
             currency="USD",
             annotations={
-                "source_id": str(frame["source"][0]),
+                "source_id": source_id,
                 "endpoint": result.endpoint,
                 "queries": list(result.urls),
                 "reported_by": reported_by,
                 "notes": list(result.notes),
                 "capped_splits": result.capped_splits,
+                # What the entry holds: total trade, or these HS products only.
+                "coverage": coverage,
+                "products": list(products),
             },
         )
 
@@ -149,6 +200,9 @@ class ComtradeSource:
         reported_by = str(ann.get("reported_by") or entry.reporter)
         notes = ann.get("notes")
         valuation = "; ".join(str(n) for n in notes) if isinstance(notes, list) else ""
+        asked = ann.get("products")
+        products = [str(p) for p in asked] if isinstance(asked, list) else []
+        scope = f" {', '.join(products)} only" if products else ""
         whose = f"reported by {reported_by}"
         if reported_by != entry.reporter:
             whose += f" (mirror flows: {reported_by}'s statistics)"
@@ -156,11 +210,12 @@ class ComtradeSource:
             f"fetched {entry.fetched_at.isoformat(timespec='seconds')}; {whose}; "
             f"{valuation or 'exports valued FOB, imports CIF by the reporter'}; "
             f"{endpoint} endpoint"
+            + (f"; products {', '.join(products)} only, not total trade" if products else "")
         )
         return SourceInfo(
             id=str(ann.get("source_id") or f"comtrade:{endpoint}:{'M' if monthly else 'A'}"),
-            title=f"UN Comtrade {'monthly' if monthly else 'annual'} goods trade, HS "
-            f"({endpoint} endpoint, values in {entry.currency})",
+            title=f"UN Comtrade {'monthly' if monthly else 'annual'} goods trade, HS"
+            f"{scope} ({endpoint} endpoint, values in {entry.currency})",
             publisher=PUBLISHER,
             url=entry.url,
             citation="United Nations Comtrade Database, https://comtradeplus.un.org",
