@@ -107,3 +107,24 @@ def test_a_cached_product_answers_again_and_another_product_is_fetched(runner, c
     # Another code is not in the entry: Comtrade is asked for it, never answered with 030613.
     runner.invoke(app, [*ARGS, "--product", "030616"])
     assert any("cmdCode=030616" in r for r in comtrade.requests[before:])
+
+
+def test_codes_sent_to_comtrade_and_sections_refused_without_stopping_the_order() -> None:
+    from tradecli.errors import NoData, UsageError
+    from tradecli.sources.base import PairRequest
+    from tradecli.sources.comtrade import comtrade_products
+
+    def request(*codes: str) -> PairRequest:
+        return PairRequest("THA", "USA", None, None, products=codes)
+
+    assert comtrade_products(request(), chosen=True) == ("TOTAL",)
+    assert comtrade_products(request("03", "0306", "030613"), chosen=True) == (
+        "03",
+        "0306",
+        "030613",
+    )
+    with pytest.raises(UsageError, match="S01"):
+        comtrade_products(request("S01"), chosen=True)
+    # In the default order a section is Comtrade's gap: another source may answer it.
+    with pytest.raises(NoData, match="S01"):
+        comtrade_products(request("S01"), chosen=False)
