@@ -231,3 +231,20 @@ def test_info_without_a_fetched_file_names_the_bundled_one(runner) -> None:
     result = runner.invoke(app, ["fx", "info"])
     assert result.exit_code == 0, result.stderr
     assert "bundled" in result.stdout and "2026-10-30" in result.stdout
+
+
+def test_rates_url_must_be_an_http_url(runner, tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text('[fx]\nrates_url = "ftp://example.org/eurofxref-hist.zip"\n')
+    result = runner.invoke(app, ["--config", str(config), "fx", "update"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "fx.rates_url" in result.stderr
+
+
+def test_a_fetched_file_in_use_costs_no_full_parse_of_the_bundled_one(
+    isolated: Path, rates_server: RatesServer, runner
+) -> None:
+    assert runner.invoke(app, ["fx", "update"]).exit_code == 0
+    fx.load_rates.cache_clear()
+    assert fx.rates_file_in_use(isolated / "tradecli-cache") == _stored(isolated)
+    assert fx.load_rates.cache_info().currsize == 0

@@ -200,11 +200,28 @@ def rates_file_in_use(cache_root: Path) -> Path | None:
     path = fetched_rates_file(cache_root)
     if not path.is_file():
         return None
-    try:
-        fetched = load_rates(path)
-    except RatesError:
+    fetched = _last_date(path, path.stat().st_mtime_ns)
+    bundled = _last_date(bundled_rates_file(), 0)
+    if fetched is None or (bundled is not None and fetched <= bundled):
         return None
-    return path if fetched.last_date > load_rates().last_date else None
+    return path
+
+
+@functools.cache
+def _last_date(path: Path, mtime_ns: int) -> dt.date | None:
+    """The newest day of a history zip, from its first column only (a full parse is slow).
+
+    None when the file cannot be read; ``mtime_ns`` keys the cache to this copy.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read(archive.namelist()[0]).decode("utf-8")
+        days = [
+            dt.date.fromisoformat(line[:10]) for line in text.splitlines()[1:] if line[:10].strip()
+        ]
+    except (OSError, zipfile.BadZipFile, KeyError, IndexError, UnicodeDecodeError, ValueError):
+        return None
+    return max(days, default=None)
 
 
 def _month_end(year: int, month: int) -> dt.date:
