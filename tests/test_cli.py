@@ -405,6 +405,8 @@ ALL_COMMANDS = [
     ["cache", "info"],
     ["cache", "clear"],
     ["cache", "path"],
+    ["fx", "update"],
+    ["fx", "info"],
 ]
 
 
@@ -418,7 +420,7 @@ def test_help_metavars_read_as_words(runner, command) -> None:
 def test_root_help_summaries_are_whole_sentences(runner) -> None:
     text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
     rows = text.split("Commands:")[1].strip().splitlines()
-    assert len(rows) == 11
+    assert len(rows) == 12
     for row in rows:
         summary = row.split(None, 1)[1]
         assert summary.endswith(".") and not summary.endswith("..."), row

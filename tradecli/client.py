@@ -135,6 +135,19 @@ class HTTPClient:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``path`` and decode JSON, retrying what is worth retrying, within the deadline."""
+        return self._get(path, params, lambda r, shown: _decode(r, shown, self.source_name))
+
+    def get_bytes(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+        """GET ``path`` and return the body as it came (a file), with the same retries."""
+        body: bytes = self._get(path, params, lambda r, shown: r.content)
+        return body
+
+    def _get(
+        self,
+        path: str,
+        params: Mapping[str, Any] | None,
+        decode: Callable[[httpx.Response, str], Any],
+    ) -> Any:
         params = dict(params or {})
         shown = self.display_url(path, params)
         params.update(self.secret_params())
@@ -167,7 +180,7 @@ class HTTPClient:
                 delay = self._backoff(attempt)
             else:
                 if response.status_code < 400:
-                    return _decode(response, shown, self.source_name)
+                    return decode(response, shown)
                 if response.status_code in (401, 403):
                     raise self.refused(response, shown)
                 if response.status_code not in RETRY_STATUS:

@@ -68,6 +68,8 @@ class Config:
     monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
     comtrade_base_url: str = "https://comtradeapi.un.org"
     comtrade_key: str | None = field(default=None, repr=False)  # COMTRADE_KEY; never shown
+    # The ECB's full reference-rate history, fetched by `tradecli fx update`.
+    fx_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
     source_order: tuple[str, ...] = ("oec", "comtrade")  # live sources to try, in order
     currency: str = "USD"  # display currency; "native": each source's own, unconverted
     fiscal_year_start: int = 1  # first month of the fiscal year (Pakistan: 7, July-June)
@@ -207,6 +209,9 @@ KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
     },
     "sources": {
         "order": ("source_order", _names),
+    },
+    "fx": {
+        "rates_url": ("fx_rates_url", _url),
     },
     "periods": {
         "fiscal_year_start": ("fiscal_year_start", _number(1, 12, integer=True)),

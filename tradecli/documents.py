@@ -33,6 +33,8 @@ from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from httpx import BaseTransport
 
     from tradecli.analysis import (
@@ -150,8 +152,18 @@ def pair_query(
     )
     # Converted here, before any analysis: every figure of the answer in one currency.
     currency = _currency(settings, request)
-    dataset = convert_dataset(dataset, currency, (rep.iso3, par.iso3), first, last)
+    dataset = convert_dataset(
+        dataset, currency, (rep.iso3, par.iso3), first, last, _rates_file(settings)
+    )
     return LoadedPair(rep, par, start, end, dataset)
+
+
+def _rates_file(settings: Config) -> Path | None:
+    """The newest ECB rates file: fetched by `tradecli fx update` when newer, else bundled."""
+    from tradecli.config import cache_dir
+    from tradecli.fx import rates_file_in_use
+
+    return rates_file_in_use(cache_dir(settings))
 
 
 def _currency(settings: Config, request: Request) -> str:
@@ -1060,7 +1072,9 @@ def _partners(
     rep = resolve_country(request.reporter)
     start, end = _windows(settings, request, today)
     dataset = load_country(settings, rep.iso3, warn)
-    dataset = convert_dataset(dataset, _currency(settings, request), (rep.iso3,))
+    dataset = convert_dataset(
+        dataset, _currency(settings, request), (rep.iso3,), rates_file=_rates_file(settings)
+    )
     result = analysis.partners(
         dataset.flows,
         rep,

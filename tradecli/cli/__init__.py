@@ -10,6 +10,7 @@ from tradecli.cli._app import app
 # Importing a module registers its commands; this order is `tradecli --help`'s order.
 from tradecli.cli import data  # noqa: F401
 from tradecli.cli import live  # noqa: F401
+from tradecli.cli import fx  # noqa: F401
 from tradecli.cli import files  # noqa: F401
 from tradecli.cli import codes  # noqa: F401
 

@@ -37,6 +37,8 @@ from tradecli.sources.registry import SOURCES
 from tradecli.sources.sample import load_sample
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import httpx
     import polars as pl
 
@@ -499,6 +501,7 @@ def convert_dataset(
     countries: tuple[str, ...],
     first: Period | None = None,
     last: Period | None = None,
+    rates_file: Path | None = None,
 ) -> Dataset:
     """The answer's flows in ``currency``, converted explicitly with ECB reference rates.
 
@@ -531,7 +534,7 @@ def convert_dataset(
     others = sorted(set(collected.filter(pl.col("currency") != currency)["currency"].to_list()))
     if not others:
         return dataset
-    conversion = convert_flows(collected, currency)
+    conversion = convert_flows(collected, currency, rates_file)
     return replace(
         dataset,
         flows=conversion.frame.lazy(),
