@@ -320,6 +320,31 @@ def test_sign_change_alert(runner, tmp_path, monkeypatch) -> None:
     assert "balance turned to a deficit in 2024 ($5 -> -$5)" in result.stderr
 
 
+def test_a_report_in_euros_converts_explicitly_and_a_bad_currency_is_refused(
+    runner, tmp_path, monkeypatch
+) -> None:
+    config = tmp_path / "c.toml"
+    entry = (
+        '[api]\nnetwork = "never"\n[[report]]\nname = "eu"\nreporter = "PAK"\n'
+        'partner = "JPN"\nformats = ["json"]\noutput_dir = "o"\ncurrency = "{}"\n'
+    )
+    config.write_text(entry.format("eur"))
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.OK, result.stderr
+    (written,) = (tmp_path / "o").glob("eu-*.json")
+    doc = json.loads(written.read_text())
+    assert doc["currency"] == "EUR"
+    conversion = doc["provenance"]["conversion"]
+    assert conversion["to"] == "EUR" and conversion["rates"]  # named, never silent
+    dollars = json.loads(runner.invoke(app, ["balance", "PAK", "JPN", "--format", "json"]).stdout)
+    assert doc["figures"]["balance"]["to"] != dollars["figures"]["balance"]["to"]
+    config.write_text(entry.format("euro"))
+    refused = runner.invoke(app, ["report"])
+    assert refused.exit_code == ExitCode.USAGE
+    assert "report.currency" in refused.stderr and "Hint:" in refused.stderr
+
+
 def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
     data = tmp_path / "monthly.csv"
     rows = "reporter,partner,flow,period,value_usd\n"

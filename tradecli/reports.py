@@ -105,6 +105,7 @@ _SPEC_KEYS = {
     "top",
     "sort",
     "offline",
+    "currency",
     "alerts",
 }
 _ALERT_KEYS = {"deficit_beyond", "growth_below", "sign_change", "currency"}
@@ -200,6 +201,16 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
             for k in ("from", "to", "flow", "level", "top", "sort", "offline")
             if k in entry
         }
+        if "currency" in entry:
+            from tradecli.config import parse_currency
+
+            try:  # the currency its figures are shown in: a code or "native" (--currency)
+                options["currency"] = parse_currency(entry["currency"])
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{where}: report.currency {exc}",
+                    hint='an ISO 4217 code such as "EUR" or "JPY", or "native"',
+                ) from None
         specs.append(
             ReportSpec(
                 name=name,
@@ -238,7 +249,7 @@ def request_for(spec: ReportSpec) -> Request:
             period=Convention(convention),
             compare=Compare(compare),
         ),
-        source=SourceSpec(offline=bool(o.get("offline"))),
+        source=SourceSpec(offline=bool(o.get("offline")), currency=o.get("currency")),
         flow=o.get("flow"),
         level=o.get("level", "hs4"),
         top=int(o.get("top", 10)),
