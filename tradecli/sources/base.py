@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tradecli.periods import Frequency, Period
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from tradecli.cache import Entry
     from tradecli.config import Config
+    from tradecli.fx import Rate
 
 Progress = Callable[[int, int | None], None]  # rows fetched so far, total if known
 
@@ -61,7 +62,7 @@ class Dataset:
     extra: dict[str, list[str]] = field(default_factory=dict)
     fetch_error: str | None = None  # why a live fetch failed when this is a fallback
     # Currency conversion done on ``flows`` (tradecli.fx.Rate records), and from what.
-    rates: tuple[Any, ...] = ()
+    rates: tuple[Rate, ...] = ()
     converted_from: tuple[str, ...] = ()  # the currencies the figures were in
 
 
