@@ -137,7 +137,7 @@ BACI_SCHEMA = {  # compact: 18 bytes a row once parsed (codes < 1000, HS6 < 10^6
     "v": pl.Float64,
     "q": pl.String,
 }
-SLICE_ROWS = 500_000  # rows of one slice held as strings (about 100 MB)
+SLICE_ROWS = 300_000  # rows of one slice held as strings (about 60 MB; 575 MB peak, 25 x 10M)
 SLICE_WORKERS = 2  # slices in flight at once: peak memory ~ SLICE_WORKERS x SLICE_ROWS
 READ_ROWS = 6 * SLICE_ROWS  # numeric rows read back in one scan (about 55 MB)
 BACI_COVERAGE_LEVEL = "hs6"  # BACI is every HS6 product: totals are summed from it

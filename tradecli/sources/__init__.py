@@ -249,7 +249,9 @@ def _layered(
     # The floor fills gaps only: where the cache holds a direction of the pair for a
     # period (any reporter, any product), the sample's rows for it are not read.
     keys = ["exporter", "importer", "period", "frequency"]
-    held = layer.flows.select(keys).unique()
+    # Only the rows the sample could fill (``rows``: the pair or the country), so the
+    # scan of a large cache entry prunes to them instead of reading every flow.
+    held = layer.flows.filter(rows).select(keys).unique()
     floor = sample.flows.filter(rows).join(held, on=keys, how="anti")
     if floor.head(1).collect().height == 0:
         return layer
