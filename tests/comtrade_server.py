@@ -26,16 +26,13 @@ import csv
 import functools
 import json
 import re
-import socket
-import struct
 import threading
-import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.oec_server import Fault, _QuietServer, pak_jpn_months
+from tests.oec_server import Fault, _QuietServer, pak_jpn_months, send_fault
 
 __all__ = ["ComtradeServer", "Fault"]
 
@@ -280,26 +277,7 @@ class ComtradeServer:
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 fault = server._next_fault(self.path)
                 if fault is not None:
-                    if fault.delay:
-                        time.sleep(fault.delay)
-                    if fault.reset:
-                        self.connection.setsockopt(
-                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                        )
-                        self.connection.close()
-                        self.close_connection = True
-                        return
-                    if fault.close:
-                        self.close_connection = True
-                        self.wfile.flush()
-                        self.connection.shutdown(2)
-                        return
-                    self.send_response(fault.status)
-                    for name, value in fault.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(fault.body)))
-                    self.end_headers()
-                    self.wfile.write(fault.body)
+                    send_fault(self, fault)
                     return
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 status, body = server.answer(parts.path, query, headers)

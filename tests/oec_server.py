@@ -58,6 +58,29 @@ class Cube:
         return [level for _dim, levels in self.levels for level in levels]
 
 
+def send_fault(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
+    """Answer ``handler``'s request with ``fault``: a delay, a reset, a close or a status."""
+    if fault.delay:
+        time.sleep(fault.delay)
+    if fault.reset:
+        # SO_LINGER with a zero timeout makes close() send RST, not FIN.
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
+        handler.close_connection = True
+        return
+    if fault.close:
+        handler.close_connection = True
+        handler.wfile.flush()
+        handler.connection.shutdown(2)
+        return
+    handler.send_response(fault.status)
+    for name, value in fault.headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(fault.body)))
+    handler.end_headers()
+    handler.wfile.write(fault.body)
+
+
 def _oec_ids(shared: Path) -> dict[str, tuple[str, str]]:
     members = json.loads((shared / "codes" / "oec-country-members.json").read_text())
     return {m["label"].upper(): (m["value"], m["title"]) for m in members}
@@ -378,27 +401,7 @@ class OECServer:
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 fault = server._next_fault(self.path)
                 if fault is not None:
-                    if fault.delay:
-                        time.sleep(fault.delay)
-                    if fault.reset:
-                        # SO_LINGER with a zero timeout makes close() send RST, not FIN.
-                        self.connection.setsockopt(
-                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                        )
-                        self.connection.close()
-                        self.close_connection = True
-                        return
-                    if fault.close:
-                        self.close_connection = True
-                        self.wfile.flush()
-                        self.connection.shutdown(2)
-                        return
-                    self.send_response(fault.status)
-                    for name, value in fault.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(fault.body)))
-                    self.end_headers()
-                    self.wfile.write(fault.body)
+                    send_fault(self, fault)
                     return
                 status, body = server.answer(parts.path, query)
                 payload = json.dumps(body).encode()
