@@ -29,6 +29,7 @@ from tradecli import periods, schema
 from tradecli.client import HTTPClient
 from tradecli.config import Config
 from tradecli.errors import AuthRequired, BadResponse, SourceUnavailable, UnknownCountry
+from tradecli.metadata import CachedMetadata
 from tradecli.periods import Frequency, Period
 
 if TYPE_CHECKING:
@@ -237,26 +238,8 @@ def parse_reference(body: Any, role: str) -> tuple[dict[int, str], dict[int, str
     return out, areas
 
 
-class ReferenceLists:
+class ReferenceLists(CachedMetadata):
     """The reporters and partners lists, fetched once and kept by the caller."""
-
-    def __init__(
-        self,
-        client: ComtradeClient,
-        load: Callable[[str], Any | None],
-        store: Callable[[str, Any], None],
-    ) -> None:
-        self.client = client
-        self._load = load
-        self._store = store
-
-    def _get(self, key: str, path: str) -> Any:
-        cached = self._load(key)
-        if cached is not None:
-            return cached
-        body = self.client.get_json(path)
-        self._store(key, body)
-        return body
 
     def codes(self) -> CountryCodes:
         """Codes from the lists; the shipped fallback alone when the lists cannot be read."""

@@ -18,6 +18,7 @@ import polars as pl
 from tradecli import periods, schema
 from tradecli.codes import load_countries
 from tradecli.errors import BadResponse, NoData, UsageError
+from tradecli.metadata import CachedMetadata
 from tradecli.periods import Frequency, Period
 
 VALUE_MEASURE = "Trade Value"
@@ -354,26 +355,8 @@ def source_id_for(cube: str) -> str:
     return f"oec:{cube}"
 
 
-class CubeCatalog:
+class CubeCatalog(CachedMetadata):
     """Cube names and metadata, asked of the API once per run (and cached by the caller)."""
-
-    def __init__(
-        self,
-        client: OECClient,
-        load: Callable[[str], Any | None],
-        store: Callable[[str, Any], None],
-    ) -> None:
-        self.client = client
-        self._load = load
-        self._store = store
-
-    def _get(self, key: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        cached = self._load(key)
-        if cached is not None:
-            return cached
-        body = self.client.get_json(path, params)
-        self._store(key, body)
-        return body
 
     def names(self) -> list[str]:
         return parse_cube_names(self._get("cubes", "cubes"))
