@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.oec_server import Fault, _QuietServer, pak_jpn_months, send_fault
+from tests.oec_server import Fault, StandIn, _QuietServer, pak_jpn_months, send_fault
 
 __all__ = ["ComtradeServer", "Fault"]
 
@@ -171,7 +171,7 @@ def reference_lists(records: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any]
     return {"more": False, "results": reporters}, {"more": False, "results": partners}
 
 
-class ComtradeServer:
+class ComtradeServer(StandIn):
     """Start with ``with ComtradeServer(shared) as server:``; ``server.url`` is the base."""
 
     def __init__(
@@ -205,25 +205,6 @@ class ComtradeServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
-
-    def __enter__(self) -> ComtradeServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def fail(self, *faults: Fault) -> None:
-        with self.lock:
-            self.faults.extend(faults)
-
-    def _next_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            for i, fault in enumerate(self.faults):
-                if fault.path in path:
-                    return self.faults.pop(i)
-        return None
 
     def answer(self, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, Any]:
         if path == "/files/v1/app/reference/Reporters.json":

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 CONTINENT = {}  # iso3 -> OEC id, filled from the OEC's own member list
@@ -207,7 +207,35 @@ class _QuietServer(ThreadingHTTPServer):
         pass  # clients hanging up on slow answers is what the timeout tests do
 
 
-class OECServer:
+class StandIn:
+    """What the local stand-in servers share: start/stop as a context, queued faults."""
+
+    httpd: ThreadingHTTPServer
+    thread: threading.Thread
+    lock: threading.Lock
+    faults: list[Fault]
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def fail(self, *faults: Fault) -> None:
+        with self.lock:
+            self.faults.extend(faults)
+
+    def _next_fault(self, path: str) -> Fault | None:
+        with self.lock:
+            for i, fault in enumerate(self.faults):
+                if fault.path in path:
+                    return self.faults.pop(i)
+        return None
+
+
+class OECServer(StandIn):
     """Start with ``with OECServer(shared) as server:``; ``server.url`` is the api-v2 base."""
 
     def __init__(
@@ -254,25 +282,6 @@ class OECServer:
     @property
     def legacy_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/olap-proxy"
-
-    def __enter__(self) -> OECServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def fail(self, *faults: Fault) -> None:
-        with self.lock:
-            self.faults.extend(faults)
-
-    def _next_fault(self, path: str) -> Fault | None:
-        with self.lock:
-            for i, fault in enumerate(self.faults):
-                if fault.path in path:
-                    return self.faults.pop(i)
-        return None
 
     # -- protocol ------------------------------------------------------------
 
