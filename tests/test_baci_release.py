@@ -81,17 +81,31 @@ def test_a_release_zip_imports_every_year_into_one_entry(runner, tmp_path, isola
     assert "2020..2022" in result.stdout and "Covers: total trade" in result.stdout
     [entry] = _entries(isolated)
     assert entry.name == "baci-HS92.dataset"
-    # Partitioned by year and exporter range, each year's TOTAL rows in a file of their own.
+    # Products partitioned by year and exporter range; every year's TOTAL rows in files of
+    # their own, sorted by exporter, importer and period, which the metadata names.
     assert sorted(p.name for p in entry.glob("part-*.parquet")) == [
-        f"part-{year}-{part}.parquet" for year in (2020, 2021, 2022) for part in ("000", "totals")
+        *(f"part-{year}-000.parquet" for year in (2020, 2021, 2022)),
+        "part-totals-000.parquet",
     ]
-    totals = pl.read_parquet(entry / "part-2021-totals.parquet")
+    totals = pl.read_parquet(entry / "part-totals-000.parquet")
     assert set(totals["product"]) == {"TOTAL"}
-    assert totals.select("exporter", "importer").equals(
-        totals.select("exporter", "importer").sort("exporter", "importer")
-    )
-    assert "TOTAL" not in set(pl.read_parquet(entry / "part-2021-000.parquet")["product"])
+    assert sorted(totals["period"].dt.year().unique()) == [2020, 2021, 2022]
+    order = ["exporter", "importer", "period"]
+    assert totals.select(order).equals(totals.select(order).sort(order))
+    for year in (2020, 2021, 2022):
+        assert "TOTAL" not in set(pl.read_parquet(entry / f"part-{year}-000.parquet")["product"])
     meta = json.loads((entry / "_entry.json").read_text())
+    assert meta["totals"] == ["part-totals-000.parquet"]
+    # Every flow with products has its TOTAL row in the totals files (what Entry.totals
+    # promises), and it is the sum of the flow's products.
+    keys = ["exporter", "importer", "period"]
+    products = pl.concat(
+        [pl.read_parquet(entry / f"part-{y}-000.parquet") for y in (2020, 2021, 2022)]
+    )
+    summed = products.group_by(keys).agg(pl.col("value").sum())
+    joined = summed.join(totals, on=keys, how="full", coalesce=True)
+    assert joined.height == summed.height == totals.height
+    assert joined.select((pl.col("value") - pl.col("value_right")).abs().max()).item() < 1e-6
     assert meta["annotations"]["release"]["version"] == "V202501"
     assert meta["annotations"]["coverage"]["derived_from"] == "hs6"
     clean = raw.filter(pl.col("i") != pl.col("j"))
@@ -114,6 +128,46 @@ def test_a_release_zip_imports_every_year_into_one_entry(runner, tmp_path, isola
     partners = _json(runner, ["partners", "BRA", "--from", "2022", "--to", "2022"])
     got = {r["partner"]: r["exports"] for r in partners["rows"]}
     assert got["ARG"] == pytest.approx(flow(76, 32, 2022))
+
+
+def test_total_trade_questions_read_the_totals_files_alone(runner, tmp_path, isolated) -> None:
+    # What keeps cross-year questions on a 250M-row release under a second: balance,
+    # series and partners of total trade never open the (hundreds of) product files.
+    path, _ = make_release(tmp_path)
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    [entry] = _entries(isolated)
+    asks = [
+        ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"],
+        ["series", "USA", "FRA", "--from", "2020", "--to", "2022", "--offline"],
+        ["partners", "USA", "--from", "2020", "--to", "2022", "--offline"],
+    ]
+    before = [_json(runner, ask) for ask in asks]
+    products = sorted(entry.glob("part-20*-000.parquet"))
+    assert len(products) == 3
+    for part in products:
+        part.write_bytes(b"not parquet any more")
+    for ask, answer in zip(asks, before, strict=True):
+        result = runner.invoke(app, [*ask, "--format", "json"])
+        assert result.exit_code == 0 and "unreadable" not in result.stderr, result.stderr
+        assert json.loads(result.stdout) == answer
+    # A product breakdown does read them, and says the entry is unreadable.
+    result = runner.invoke(app, ["products", "CHL", "CHN", "--from", "2021", "--to", "2022"])
+    assert "unreadable" in result.stderr
+
+
+def test_an_entry_naming_missing_totals_files_is_read_whole(runner, tmp_path, isolated) -> None:
+    from tradecli.cache import Cache
+
+    path, _ = make_release(tmp_path)
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    [entry] = _entries(isolated)
+    cache = Cache(isolated / "tradecli-cache", 3600, 3600)
+    assert [e.totals for e in cache.entries()] == [(entry / "part-totals-000.parquet",)]
+    meta = json.loads((entry / "_entry.json").read_text())
+    (entry / "_entry.json").write_text(json.dumps({**meta, "totals": ["part-totals-009.parquet"]}))
+    assert [e.totals for e in cache.entries()] == [None]
+    balance = _json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022"])
+    assert balance["figures"]["exports"]["to"] is not None
 
 
 def test_a_directory_of_the_release_csvs_imports_too(runner, tmp_path, isolated) -> None:

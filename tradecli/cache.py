@@ -74,6 +74,10 @@ class Entry:
     countries: tuple[str, ...] = ()  # for imports: every country in the file
     files: tuple[Path, ...] = ()  # the parquet files holding the flows
     source: str = field(default="")  # registry name in tradecli.sources; see _read_entry
+    # The files holding every TOTAL row of the entry and nothing else, when the writer
+    # says so (an imported BACI release): every flow with products has its TOTAL row
+    # there, so a question about total trade reads these alone. None: not split.
+    totals: tuple[Path, ...] | None = None
 
     @property
     def cube(self) -> str:
@@ -282,6 +286,7 @@ class Cache:
         kind: str = "import",
         source: str = "files",
         dataset: str = "",
+        totals: str = "",
     ) -> Path:
         """Store a dataset whose ``part-*.parquet`` files ``build_files(dir)`` writes itself.
 
@@ -290,7 +295,8 @@ class Cache:
         start, end); ``annotations`` is read after it ran, so it may fill them in.
         As in ``put_dataset``, the directory is built in tmp/ and renamed into place
         under the lock: a killed import leaves the old entry, and debris that the next
-        writer sweeps.
+        writer sweeps. ``totals`` is a glob matching the files that hold every TOTAL row
+        and only those (see ``Entry.totals``); a writer promising that must keep it.
         """
         target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
         with fsutil.atomic_path(target, tmp_dir=self.tmp_dir, commit_lock=self.locked()) as build:
@@ -313,6 +319,8 @@ class Cache:
                 "kind": kind,
                 "countries": sorted(countries),
             }
+            if totals:
+                meta["totals"] = sorted(p.name for p in build.glob(totals))
             (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
         return target
 
@@ -358,9 +366,11 @@ class Cache:
                 meta = json.loads((path / DATASET_META).read_text("utf-8"))
                 files = tuple(sorted(path.glob("part-*.parquet")))
                 size = sum(f.stat().st_size for f in files)
+                totals = _totals_files(path, meta.get("totals"), files)
             else:
                 meta = json.loads(pl.read_parquet_metadata(path)[META_KEY])
                 files, size = (path,), path.stat().st_size
+                totals = None
             if meta.get("version") != FORMAT_VERSION:
                 raise ValueError(f"format version {meta.get('version')}")
             kind = str(meta.get("kind", "fetch"))
@@ -386,29 +396,34 @@ class Cache:
                 kind=kind,
                 countries=tuple(meta.get("countries") or ()),
                 files=files,
+                totals=totals,
             )
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             self.warn(f"cache entry {path.name} is unreadable ({type(exc).__name__}); ignoring it")
             return None
 
-    def scan(self, entries: list[Entry]) -> pl.LazyFrame:
+    def scan(self, entries: list[Entry], *, totals_only: bool = False) -> pl.LazyFrame:
         """Flows of ``entries``, lazily: filters applied later reach the parquet readers.
 
         Where two entries hold the same flow the newest fetch wins; with a single
         entry nothing needs merging, so nothing stops predicate pushdown.
+        ``totals_only``: the caller reads TOTAL rows only, so an entry whose TOTAL rows
+        are in files of their own (``Entry.totals``) is read from those alone (one small
+        file instead of hundreds); other entries are read whole.
         """
         scans = []
         for entry in sorted(entries, key=lambda e: e.fetched_at, reverse=True):
+            files = entry.totals if totals_only and entry.totals is not None else entry.files
             try:
-                _check_parquet(entry.files)
+                _check_parquet(files)
             except Exception as exc:
                 self.warn(
                     f"cache entry {entry.path.name} is unreadable ({type(exc).__name__}); "
                     "ignoring it"
                 )
                 continue
-            if entry.files:
-                scans.append(pl.scan_parquet(list(entry.files)))
+            if files:
+                scans.append(pl.scan_parquet(list(files)))
         if not scans:
             return schema.empty().lazy()
         if len(scans) == 1:
@@ -460,6 +475,14 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
                 raise ValueError(f"{path.name} is truncated")
     if files and dict(pl.read_parquet_schema(files[0])) != dict(schema.FLOWS_SCHEMA):
         raise ValueError("not in the flows schema")
+
+
+def _totals_files(path: Path, names: object, files: tuple[Path, ...]) -> tuple[Path, ...] | None:
+    """The entry's TOTAL-only files as its metadata names them; None unless all exist."""
+    if not isinstance(names, list) or not names:
+        return None
+    totals = tuple(path / str(name) for name in names)
+    return totals if set(totals) <= set(files) else None
 
 
 def _is_entry(path: Path) -> bool:

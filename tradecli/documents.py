@@ -103,6 +103,10 @@ class LoadedPair:
     dataset: Dataset
 
 
+# Commands that read only TOTAL rows when no --product is given (products reads HS rows).
+TOTALS_ONLY = frozenset({"balance", "series"})
+
+
 def pair_query(
     settings: Config,
     request: Request,
@@ -140,6 +144,7 @@ def pair_query(
         frequency,
         request.source.source,
         products=request.products,
+        totals_only=request.command in TOTALS_ONLY and not request.products,
     )
     dataset = load_pair(
         settings,
@@ -153,7 +158,12 @@ def pair_query(
     # Converted here, before any analysis: every figure of the answer in one currency.
     currency = _currency(settings, request)
     dataset = convert_dataset(
-        dataset, currency, (rep.iso3, par.iso3), first, last, _rates_file(settings)
+        dataset,
+        currency,
+        (rep.iso3, par.iso3),
+        first,
+        last,
+        _rates_file(settings),
     )
     return LoadedPair(rep, par, start, end, dataset)
 
@@ -1071,9 +1081,12 @@ def _partners(
         )
     rep = resolve_country(request.reporter)
     start, end = _windows(settings, request, today)
-    dataset = load_country(settings, rep.iso3, warn)
+    dataset = load_country(settings, rep.iso3, warn, totals_only=True)  # ranks TOTAL rows
     dataset = convert_dataset(
-        dataset, _currency(settings, request), (rep.iso3,), rates_file=_rates_file(settings)
+        dataset,
+        _currency(settings, request),
+        (rep.iso3,),
+        rates_file=_rates_file(settings),
     )
     result = analysis.partners(
         dataset.flows,

@@ -393,17 +393,14 @@ def write_baci(
         return totals
 
     def write_totals(frames: list[pl.DataFrame], target: Path) -> None:
-        # A year's TOTAL rows in one small file (~0.6 % of the rows), sorted by exporter
-        # and importer: a query of total trade (partners, balance, series) reads these
-        # few row groups; the product files' statistics (max product < "TOTAL") let
-        # their row groups be skipped.
+        # A year's TOTAL rows (~0.6 % of the rows), merged across years at the end.
         if frames:
-            pl.concat(frames).write_parquet(
-                target, row_group_size=DATASET_ROW_GROUP, statistics=True
-            )
+            pl.concat(frames).write_parquet(target, statistics=True)
 
     work = build / "_work"
     work.mkdir()
+    yearly = build / "_totals"
+    yearly.mkdir()
     # Two slices in flight: one being mapped and sorted while the other is written
     # (polars releases the GIL), which keeps both cores busy between parallel kernels.
     pool = ThreadPoolExecutor(SLICE_WORKERS, "baci-slice")
@@ -414,6 +411,7 @@ def write_baci(
     finally:
         pool.shutdown(cancel_futures=True)
     work.rmdir()
+    merge_totals(yearly, build)
     return stats.rows, countries
 
 
@@ -451,9 +449,51 @@ def _write_years(
                 while len(pending) >= SLICE_WORKERS:  # at most SLICE_WORKERS slices held
                     totals.append(collect(pending.pop(0)))
             totals += [collect(future) for future in pending]
-            write_totals(totals, build / f"part-{tag}-totals.parquet")
+            write_totals(totals, build / "_totals" / f"{tag}.parquet")
         for tmp in work.iterdir():
             tmp.unlink()
+
+
+TOTALS_GLOB = "part-totals-*.parquet"  # a release's TOTAL rows, all years (Entry.totals)
+TOTALS_ROWS = 4 * SLICE_ROWS  # rows of one merged totals file (~80 MB while sorted)
+
+
+def merge_totals(yearly: Path, build: Path) -> None:
+    """The years' TOTAL rows as ``part-totals-NNN.parquet``, each a range of exporters
+    sorted by exporter, importer and period, in small row groups.
+
+    A question about total trade (balance, series, partners over any years) then reads
+    these few files alone: one or two row groups for a pair, a few for a country's
+    exports. Memory stays bounded: a file of at most about TOTALS_ROWS rows at a time.
+    """
+    files = sorted(yearly.glob("*.parquet"))
+    if files:
+        from tradecli.cache import DATASET_ROW_GROUP
+
+        scan = pl.scan_parquet(files)
+        counts = scan.group_by("exporter").len().sort("exporter").collect()
+        groups: list[list[str]] = [[]]
+        held = 0
+        for exporter, n in counts.iter_rows():
+            if groups[-1] and held + n > TOTALS_ROWS:
+                groups.append([])
+                held = 0
+            groups[-1].append(exporter)
+            held += n
+        for i, group in enumerate(groups):
+            (
+                scan.filter(pl.col("exporter").is_in(group))
+                .collect()
+                .sort("exporter", "importer", "period")
+                .write_parquet(
+                    build / f"part-totals-{i:03d}.parquet",
+                    row_group_size=DATASET_ROW_GROUP,
+                    statistics=True,
+                )
+            )
+    for file in files:
+        file.unlink()
+    yearly.rmdir()
 
 
 SELF_TRADE = "rows where a country trades with itself (reporter = partner)"
@@ -631,6 +671,7 @@ def _store_baci(
         currency="USD",
         annotations=annotations,
         dataset=cube,
+        totals=TOTALS_GLOB,
     )
     meta = json.loads((entry / "_entry.json").read_text("utf-8"))
     return ImportSummary(

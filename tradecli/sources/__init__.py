@@ -94,12 +94,18 @@ def _title(name: str) -> str:
 
 
 def cache_dataset(
-    cache: Cache, entries: list[Entry], origin: str, fetch_error: str | None = None
+    cache: Cache,
+    entries: list[Entry],
+    origin: str,
+    fetch_error: str | None = None,
+    *,
+    totals_only: bool = False,
 ) -> Dataset:
     """A Dataset over cached entries, each described by the source that wrote it.
 
     ``origin`` is "live" (fetched now), "cache" (fresh) or "stale" (past its expiry);
-    ``fetch_error`` says why a live fetch failed when the cache is the fallback.
+    ``fetch_error`` says why a live fetch failed when the cache is the fallback;
+    ``totals_only``: the answer reads TOTAL rows only (see ``Cache.scan``).
     """
     catalogue: dict[str, SourceInfo] = {}
     for entry in entries:
@@ -123,7 +129,7 @@ def cache_dataset(
         "stale": f"{what} from the local cache, past its expiry",
     }[origin]
     return Dataset(
-        flows=cache.scan(entries),
+        flows=cache.scan(entries, totals_only=totals_only),
         sources=catalogue,
         origin=origin,
         description=description,
@@ -190,10 +196,13 @@ def _holding(cache: Cache, entries: list[Entry], request: PairRequest) -> list[E
     pair = ((pl.col("exporter") == a) & (pl.col("importer") == b)) | (
         (pl.col("exporter") == b) & (pl.col("importer") == a)
     )
+    # An entry with TOTAL files of its own has a TOTAL row for every flow it holds:
+    # those few files say whether the pair is there.
     return [
         e
         for e in entries
-        if e.kind != "import" or cache.scan([e]).filter(pair).head(1).collect().height
+        if e.kind != "import"
+        or cache.scan([e], totals_only=True).filter(pair).head(1).collect().height
     ]
 
 
@@ -229,6 +238,8 @@ def _layered(
     origin: str,
     rows: pl.Expr | None,
     fetch_error: str | None = None,
+    *,
+    totals_only: bool = False,
 ) -> Dataset:
     """The cache entries over the embedded sample's ``rows`` (None: no sample).
 
@@ -243,7 +254,7 @@ def _layered(
         if sample is None:
             raise NoData("no data")  # callers never ask for nothing from nothing
         return sample
-    layer = cache_dataset(cache, entries, origin, fetch_error)
+    layer = cache_dataset(cache, entries, origin, fetch_error, totals_only=totals_only)
     if sample is None or rows is None:
         return layer
     # The floor fills gaps only: where the cache holds a direction of the pair for a
@@ -334,7 +345,7 @@ def load_pair(
         return _pair_entries(cache, request, frequencies)
 
     if candidates and not refresh and all(cache.fresh(e) for e in candidates):
-        return _layered(cache, entries(), "cache", floor)
+        return _layered(cache, entries(), "cache", floor, totals_only=request.totals_only)
 
     failures: list[TradecliError] = []
 
@@ -358,7 +369,7 @@ def load_pair(
         if _usable(cache.matching(request.pair, fetched), request):
             said()
             if request.frequency is None:
-                return _layered(cache, entries(), "live", floor)
+                return _layered(cache, entries(), "live", floor, totals_only=request.totals_only)
             import polars as pl
 
             # Answered at the frequency fetched, with the sample's rows at it.
@@ -367,7 +378,13 @@ def load_pair(
                 if named
                 else _pair_rows(*request.pair) & (pl.col("frequency") == fetched.value)
             )
-            return _layered(cache, _pair_entries(cache, request, [fetched]), "live", rows)
+            return _layered(
+                cache,
+                _pair_entries(cache, request, [fetched]),
+                "live",
+                rows,
+                totals_only=request.totals_only,
+            )
         # It answered, but not up to the period asked for: say so, never fall back silently.
         anchor = request.end or request.start
         pair = f"{request.reporter}-{request.partner}"
@@ -382,9 +399,13 @@ def load_pair(
         if all(cache.fresh(e) for e in candidates):
             # Only --refresh brings a fresh entry here: it is still fresh, not expired.
             warn(f"using cached data fetched {oldest} (still fresh; the refresh failed)")
-            return _layered(cache, entries(), "cache", floor, fetch_error=error)
+            return _layered(
+                cache, entries(), "cache", floor, fetch_error=error, totals_only=request.totals_only
+            )
         warn(f"using cached data fetched {oldest}, past its expiry")
-        return _layered(cache, entries(), "stale", floor, fetch_error=error)
+        return _layered(
+            cache, entries(), "stale", floor, fetch_error=error, totals_only=request.totals_only
+        )
 
     if named:
         # A named source is asked alone: nothing else answers in its place.
@@ -409,7 +430,14 @@ def load_pair(
     held = entries()
     stale = [e for e in held if not cache.fresh(e)]
     error = "; ".join(exc.message for exc in failures) or None
-    dataset = _layered(cache, held, "stale" if stale else "cache", floor, fetch_error=error)
+    dataset = _layered(
+        cache,
+        held,
+        "stale" if stale else "cache",
+        floor,
+        fetch_error=error,
+        totals_only=request.totals_only,
+    )
     if failures:
         if not _covers(dataset, request):
             first, *others = failures
@@ -477,9 +505,9 @@ def fetch_into_cache(
     return _fetch(source, config, cache, request, progress=progress, transport=transport)
 
 
-def load_country(config: Config, country: str, warn: Warn) -> Dataset:
+def load_country(config: Config, country: str, warn: Warn, *, totals_only: bool = False) -> Dataset:
     """Everything cached that involves ``country`` (fetched pairs, imported files), over the
-    embedded sample's rows for it.
+    embedded sample's rows for it (``totals_only``: see ``Cache.scan``).
 
     Partner rankings need many pairs at once, which the API client does not fetch
     (yet): they come from imported files, earlier fetches or the embedded sample.
@@ -494,7 +522,8 @@ def load_country(config: Config, country: str, warn: Warn) -> Dataset:
         warn(f"some cached data were fetched {oldest}, past their expiry")
     # The sample is the floor here too: an import never hides its later years.
     floor = (pl.col("exporter") == country) | (pl.col("importer") == country)
-    return _layered(cache, entries, "stale" if stale else "cache", floor)
+    origin = "stale" if stale else "cache"
+    return _layered(cache, entries, origin, floor, totals_only=totals_only)
 
 
 def convert_dataset(
@@ -512,6 +541,10 @@ def convert_dataset(
     one of them ends in ``currency``: converted with its own period's rate, or already
     in it. Nothing is converted when nothing needs to be; ``"native"`` converts nothing.
     A period the rates do not cover is an error naming their coverage.
+
+    The rows involving ``countries`` are read once and held: the analysis asks many
+    questions of them, and each would otherwise read the cache (and layer the sample
+    under it) again.
     """
     import datetime as dt
 
@@ -519,14 +552,16 @@ def convert_dataset(
 
     from tradecli.fx import convert_flows
 
-    if currency == "native":
-        return dataset
     involved = (
         (pl.col("exporter").is_in(countries) & pl.col("importer").is_in(countries))
         if len(countries) == 2
         else (pl.col("exporter").is_in(countries) | pl.col("importer").is_in(countries))
     )
-    frame = dataset.flows.filter(involved)
+    held = dataset.flows.filter(involved).collect()
+    dataset = replace(dataset, flows=held.lazy())
+    if currency == "native":
+        return dataset
+    frame = held.lazy()
     if first is not None:
         frame = frame.filter(pl.col("period") >= first.start)
     if last is not None:

@@ -82,6 +82,9 @@ class PairRequest:
     wanted_frequency: Frequency | None = None
     source: str | None = None
     products: tuple[str, ...] = ()  # HS codes asked for (--product); () is total trade
+    # The answer reads TOTAL rows only (balance and series of total trade): cached
+    # entries with TOTAL files of their own are read from those alone.
+    totals_only: bool = False
 
     @property
     def cube(self) -> str | None:
