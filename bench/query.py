@@ -4,7 +4,9 @@
     python bench/query.py TOOL QUERY DATASET_DIR [--repeat N]
     python bench/query.py release TOOL QUERY CACHE_DIR A B FIRST_YEAR LAST_YEAR [--repeat N]
 
-TOOL is tradecli, duckdb or pandas; QUERY is balance, products or partners. The
+TOOL is tradecli, duckdb or pandas (release: tradecli, duckdb over every file of the
+entry, or duckdb-totals over its TOTAL files alone); QUERY is balance, products or
+partners. The
 parent (bench/run.py) runs this in a fresh process per (tool, query) so that
 peak memory (ru_maxrss) belongs to that query alone. Timings exclude imports
 and interpreter start-up; the first run is reported separately as "cold".
@@ -70,9 +72,18 @@ def release_tradecli(query: str, cache_dir: Path, a: str, b: str, first: str, la
 
 
 def release_duckdb(
-    query: str, cache_dir: Path, a: str, b: str, first: str, last: str, con: Any
+    query: str,
+    cache_dir: Path,
+    a: str,
+    b: str,
+    first: str,
+    last: str,
+    con: Any,
+    pattern: str = "part-*.parquet",
 ) -> Any:
-    files = sorted(str(f) for f in (cache_dir / "flows").glob("*.dataset/part-*.parquet"))
+    """DuckDB over the entry's files: all of them (``part-*``, what pointing it at the
+    directory gives), or the TOTAL files alone (``part-totals-*``, what tradecli reads)."""
+    files = sorted(str(f) for f in (cache_dir / "flows").glob(f"*.dataset/{pattern}"))
     src = f"read_parquet({files!r})"
     pair = f"((exporter = '{a}' AND importer = '{b}') OR (exporter = '{b}' AND importer = '{a}'))"
     ends = f"period IN (DATE '{first}-01-01', DATE '{last}-01-01')"
@@ -179,11 +190,12 @@ def main() -> int:
     if sys.argv[1] == "release":  # release TOOL QUERY CACHE_DIR A B FIRST LAST
         tool, query, cache_dir, a, b, first, last = sys.argv[2:9]
         started = time.perf_counter()
-        if tool == "duckdb":
+        if tool in ("duckdb", "duckdb-totals"):
             import duckdb
 
             con = duckdb.connect()
-            run = lambda: release_duckdb(query, Path(cache_dir), a, b, first, last, con)  # noqa: E731
+            pattern = "part-totals-*.parquet" if tool == "duckdb-totals" else "part-*.parquet"
+            run = lambda: release_duckdb(query, Path(cache_dir), a, b, first, last, con, pattern)  # noqa: E731
         else:
             import polars  # noqa: F401
 

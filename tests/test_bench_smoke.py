@@ -184,6 +184,11 @@ def test_release_generator_and_section(tmp_path, monkeypatch, runner) -> None:
                         "cold": 0.2,
                         "rss_mb": 90.0,
                     },
+                    "duckdb_totals_in_process": {
+                        "warm": {"median": 0.4, "min": 0.4, "max": 0.4},
+                        "cold": 0.4,
+                        "rss_mb": 60.0,
+                    },
                     "duckdb_whole": {"median": 0.3, "min": 0.3, "max": 0.3},
                 }
             },
@@ -194,4 +199,5 @@ def test_release_generator_and_section(tmp_path, monkeypatch, runner) -> None:
     assert "Import faster than DuckDB per row: met (4.00x)" in section
     assert "Import peak RSS < 600 MB: **not met** (700 MB)" in section
     assert "within 1.5x DuckDB in-process: **not met** (5.00x)" in section
+    assert "within 1.5x DuckDB over the TOTAL files alone: met (1.25x)" in section
     assert "< 1 s and < 500 MB as a whole command: met" in section

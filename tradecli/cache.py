@@ -364,8 +364,14 @@ class Cache:
         try:
             if path.is_dir():
                 meta = json.loads((path / DATASET_META).read_text("utf-8"))
-                files = tuple(sorted(path.glob("part-*.parquet")))
-                size = sum(f.stat().st_size for f in files)
+                with os.scandir(path) as listing:
+                    found = sorted(
+                        (f.name, f.stat().st_size)
+                        for f in listing
+                        if f.name.startswith("part-") and f.name.endswith(".parquet")
+                    )
+                files = tuple(path / name for name, _ in found)
+                size = sum(n for _, n in found)
                 totals = _totals_files(path, meta.get("totals"), files)
             else:
                 meta = json.loads(pl.read_parquet_metadata(path)[META_KEY])

@@ -455,7 +455,7 @@ def _write_years(
 
 
 TOTALS_GLOB = "part-totals-*.parquet"  # a release's TOTAL rows, all years (Entry.totals)
-TOTALS_ROWS = 4 * SLICE_ROWS  # rows of one merged totals file (~80 MB while sorted)
+TOTALS_ROWS = SLICE_ROWS  # rows of one merged totals file (~200 MB while sorted)
 
 
 def merge_totals(yearly: Path, build: Path) -> None:

@@ -187,23 +187,34 @@ def _holds(entry: Entry, request: PairRequest) -> bool:
     return bool(coverage.get("total"))
 
 
-def _holding(cache: Cache, entries: list[Entry], request: PairRequest) -> list[Entry]:
+def _holding(
+    cache: Cache,
+    entries: list[Entry],
+    request: PairRequest,
+    known: dict[tuple[object, object], bool] | None = None,
+) -> list[Entry]:
     """Entries that hold rows for the pair: an imported file naming both countries in
-    other rows (FRA-PAK, JPN-DEU) must not hide the pair's data elsewhere (the sample)."""
+    other rows (FRA-PAK, JPN-DEU) must not hide the pair's data elsewhere (the sample).
+
+    ``known`` keeps the answers of one command: each entry is looked into once."""
     import polars as pl
 
     a, b = request.pair
     pair = ((pl.col("exporter") == a) & (pl.col("importer") == b)) | (
         (pl.col("exporter") == b) & (pl.col("importer") == a)
     )
-    # An entry with TOTAL files of its own has a TOTAL row for every flow it holds:
-    # those few files say whether the pair is there.
-    return [
-        e
-        for e in entries
-        if e.kind != "import"
-        or cache.scan([e], totals_only=True).filter(pair).head(1).collect().height
-    ]
+    known = {} if known is None else known
+
+    def holds(entry: Entry) -> bool:
+        key = (entry.path, entry.fetched_at)
+        if key not in known:
+            # An entry with TOTAL files of its own has a TOTAL row for every flow it
+            # holds: those few files say whether the pair is there.
+            scan = cache.scan([entry], totals_only=True)
+            known[key] = bool(scan.filter(pair).head(1).collect().height)
+        return known[key]
+
+    return [e for e in entries if e.kind != "import" or holds(e)]
 
 
 def _reaches(entry: Entry, period: Period) -> bool:
@@ -280,12 +291,17 @@ def _layered(
     )
 
 
-def _pair_entries(cache: Cache, request: PairRequest, frequencies: list[Frequency]) -> list[Entry]:
+def _pair_entries(
+    request: PairRequest,
+    frequencies: list[Frequency],
+    matching: Callable[[Frequency], list[Entry]],
+) -> list[Entry]:
     """Every cached entry holding the pair (in any of ``frequencies``), whatever periods
-    are asked: which entries answer must not depend on the window (the same-tier rule)."""
+    are asked: which entries answer must not depend on the window (the same-tier rule).
+    ``matching(frequency)``: the entries holding the pair at that frequency."""
     found: dict[object, Entry] = {}
     for frequency in frequencies:
-        for entry in _holding(cache, cache.matching(request.pair, frequency), request):
+        for entry in matching(frequency):
             found.setdefault(entry.path, entry)
     entries = list(found.values())
     if request.source:
@@ -324,10 +340,17 @@ def load_pair(
         Frequency.YEAR: [Frequency.YEAR, Frequency.MONTH],
         Frequency.MONTH: [Frequency.MONTH],
     }[request.frequency]
+    # Listed once (a release entry is hundreds of files) and again after a fetch writes.
+    listing = [cache.entries()]
+    known: dict[tuple[object, object], bool] = {}
+
+    def matching(frequency: Frequency) -> list[Entry]:
+        covering = [e for e in listing[0] if e.covers(request.pair, frequency)]
+        return _holding(cache, covering, request, known)
+
     candidates: list[Entry] = []
     for frequency in frequencies:
-        held = _holding(cache, cache.matching(request.pair, frequency), request)
-        candidates = _usable(held, request)
+        candidates = _usable(matching(frequency), request)
         if candidates:
             break
     # A request at one frequency is answered at one: the frequency the cache answers at
@@ -342,7 +365,7 @@ def load_pair(
             floor = floor & (pl.col("frequency") == layer.value)
 
     def entries() -> list[Entry]:
-        return _pair_entries(cache, request, frequencies)
+        return _pair_entries(request, frequencies, matching)
 
     if candidates and not refresh and all(cache.fresh(e) for e in candidates):
         return _layered(cache, entries(), "cache", floor, totals_only=request.totals_only)
@@ -365,6 +388,7 @@ def load_pair(
         except (SourceUnavailable, AuthRequired, NoData) as exc:
             failures.append(exc)
             continue
+        listing[0] = cache.entries()
         fetched = _fetched_frequency(request)
         if _usable(cache.matching(request.pair, fetched), request):
             said()
@@ -380,7 +404,7 @@ def load_pair(
             )
             return _layered(
                 cache,
-                _pair_entries(cache, request, [fetched]),
+                _pair_entries(request, [fetched], matching),
                 "live",
                 rows,
                 totals_only=request.totals_only,
