@@ -645,6 +645,7 @@ def release_section(r: dict[str, Any], command: str, cores: object) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     verdicts = []
+    stricter: list[float] = []
     for name, q in r["queries"].items():
         t_in, d_in = q["tradecli_in_process"], q["duckdb_in_process"]
         d_tot = q["duckdb_totals_in_process"]
@@ -659,11 +660,19 @@ def release_section(r: dict[str, Any], command: str, cores: object) -> str:
             f"- {name}: < {CLI_WALL_MAX_S:g} s and < {CLI_RSS_MAX_MB} MB as a whole command: "
             f"{verdict(q['wall']['median'] < CLI_WALL_MAX_S and q['rss_mb'] < CLI_RSS_MAX_MB)}; "
             f"within {QUERY_VS_DUCKDB_MAX}x DuckDB in-process: "
-            f"{verdict(ratio <= QUERY_VS_DUCKDB_MAX)} ({ratio:.2f}x); "
-            f"within {QUERY_VS_DUCKDB_MAX}x DuckDB over the TOTAL files alone: "
-            f"{verdict(ratio_tot <= QUERY_VS_DUCKDB_MAX)} ({ratio_tot:.2f}x)"
+            f"{verdict(ratio <= QUERY_VS_DUCKDB_MAX)} ({ratio:.2f}x)"
         )
-    lines += ["", *verdicts, "", RELEASE_END]
+        stricter.append(ratio_tot)
+    lines += ["", *verdicts]
+    if stricter:
+        lines += [
+            "",
+            f"Not a target, said plainly: in-process, tradecli's whole answer takes "
+            f"{min(stricter):.1f}-{max(stricter):.1f}x the time of DuckDB's SQL sum over the "
+            "TOTAL files alone; it also lists the cache, layers the embedded sample under it, picks "
+            "one figure per flow among sources and builds the notes and provenance.",
+        ]
+    lines += ["", RELEASE_END]
     return "\n".join(lines) + "\n"
 
 
