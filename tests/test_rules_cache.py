@@ -230,9 +230,38 @@ def test_a_dataset_directory_reads_back_with_the_size_of_all_its_parts(cache: Ca
     (entry,) = cache.entries()
     assert entry.path == path and entry.kind == "import" and entry.dataset == "a.csv"
     parts = sorted(path.glob("part-*.parquet"))
-    assert len(parts) == 2 and entry.files == tuple(parts)
+    # TOTAL rows only: one file of totals for both exporters, and nothing else.
+    assert [p.name for p in parts] == ["part-totals-000.parquet"] and entry.files == tuple(parts)
     assert entry.size == sum(p.stat().st_size for p in parts)
     assert sorted(cache.scan([entry]).collect()["value"].to_list()) == [1.0, 2.0]
+
+
+def _product(value: float, product: str, period: dt.date = dt.date(2024, 8, 1)) -> pl.DataFrame:
+    return _flows(value, period=period).with_columns(product=pl.lit(product))
+
+
+def test_totals_are_read_alone_only_when_every_flow_with_products_has_one(cache: Cache) -> None:
+    later = dt.date(2024, 9, 1)
+    complete = pl.concat([_flows(3.0), _product(1.0, "0101"), _product(2.0, "0202")])
+    path = cache.put_dataset(
+        "ds", [complete], start=Period(2024, 8), end=Period(2024, 8),
+        url="file:a.csv", currency="USD", annotations={}, dataset="a.csv",
+    )  # fmt: skip
+    (entry,) = cache.entries()
+    assert entry.totals == (path / "part-totals-000.parquet",)
+    assert cache.scan([entry], totals_only=True).collect()["value"].to_list() == [3.0]
+    assert sorted(cache.scan([entry]).collect()["value"].to_list()) == [1.0, 2.0, 3.0]
+    # September has products and no TOTAL row: reading the totals alone would hide it.
+    partial = pl.concat([complete, _product(5.0, "0101", later)])
+    cache.put_dataset(
+        "ds", [partial], start=Period(2024, 8), end=Period(2024, 9),
+        url="file:a.csv", currency="USD", annotations={}, dataset="a.csv",
+    )  # fmt: skip
+    (entry,) = cache.entries()
+    assert entry.totals is None
+    assert sorted(cache.scan([entry], totals_only=True).collect()["value"].to_list()) == [
+        1.0, 2.0, 3.0, 5.0,
+    ]  # fmt: skip
 
 
 def test_entries_written_before_kind_source_and_dataset_existed_are_oec_fetches(

@@ -47,6 +47,8 @@ META_KEY = "tradecli"
 DATASET_SUFFIX = ".dataset"  # a directory: one parquet file per exporter + DATASET_META
 DATASET_META = "_entry.json"
 DATASET_ROW_GROUP = 4096  # small row groups: statistics then prune to what a query needs
+TOTALS_GLOB = "part-totals-*.parquet"  # a dataset's TOTAL rows, in files of their own
+TOTALS_ROWS = 300_000  # TOTAL rows of one such file, at most about (one sort in memory)
 LOCK_TIMEOUT = 120.0  # seconds a writer waits for another one before giving up
 
 
@@ -236,16 +238,32 @@ class Cache:
         Each file is sorted by importer, period and product and written in small
         row groups, so a query for one exporter opens one file and a query for
         one importer reads one or two row groups per file: parquet statistics do
-        the pruning and memory stays small however big the dataset is. The
-        directory is built in tmp/ and renamed into place; a reader sees the old
-        dataset or the new one, never a mixture.
+        the pruning and memory stays small however big the dataset is. TOTAL rows
+        go to ``part-totals-NNN.parquet`` files of their own; when every flow with
+        products has its TOTAL row, the metadata names them (``Entry.totals``) and a
+        question about total trade reads them alone. The directory is built in
+        tmp/ and renamed into place; a reader sees the old dataset or the new one,
+        never a mixture.
         """
         # Built in tmp/ outside the lock (it can take minutes); the temp name carries our
         # pid, so a sweep by another writer leaves it alone while we live. The lock is
         # held only for the rename.
 
+        complete = True  # every flow with product rows has its TOTAL row
+
         def build_files(build: Path) -> tuple[int, set[str], Period, Period]:
+            nonlocal complete
             rows, countries = 0, set()
+            totals: list[pl.DataFrame] = []
+            held = written = 0
+
+            def flush() -> None:
+                nonlocal held, written
+                if totals:
+                    write_totals(pl.concat(totals), build / f"part-totals-{written:03d}.parquet")
+                    totals.clear()
+                    held, written = 0, written + 1
+
             for part in partitions:
                 if part.is_empty():
                     continue
@@ -254,14 +272,24 @@ class Cache:
                 if len(exporters) != 1:
                     raise ValueError("each partition must hold one exporter")
                 ordered = part if presorted else part.sort("importer", "period", "product")
-                ordered.write_parquet(
-                    build / f"part-{_safe(exporters[0])}.parquet",
-                    row_group_size=DATASET_ROW_GROUP,
-                    statistics=True,
-                )
+                is_total = ordered["product"] == schema.TOTAL
+                products, total = ordered.filter(~is_total), ordered.filter(is_total)
+                if products.height:
+                    products.write_parquet(
+                        build / f"part-{_safe(exporters[0])}.parquet",
+                        row_group_size=DATASET_ROW_GROUP,
+                        statistics=True,
+                    )
+                    complete = complete and _has_totals(products, total)
+                if total.height:
+                    totals.append(total)
+                    held += total.height
+                    if held >= TOTALS_ROWS:
+                        flush()
                 rows += part.height
                 countries.update(exporters)
                 countries.update(part["importer"].unique().to_list())
+            flush()
             return rows, countries, start, end
 
         return self.put_built_dataset(
@@ -273,6 +301,7 @@ class Cache:
             kind=kind,
             source=source,
             dataset=dataset or cube,
+            totals=lambda: TOTALS_GLOB if complete else "",
         )
 
     def put_built_dataset(
@@ -286,7 +315,7 @@ class Cache:
         kind: str = "import",
         source: str = "files",
         dataset: str = "",
-        totals: str = "",
+        totals: str | Callable[[], str] = "",
     ) -> Path:
         """Store a dataset whose ``part-*.parquet`` files ``build_files(dir)`` writes itself.
 
@@ -296,7 +325,8 @@ class Cache:
         As in ``put_dataset``, the directory is built in tmp/ and renamed into place
         under the lock: a killed import leaves the old entry, and debris that the next
         writer sweeps. ``totals`` is a glob matching the files that hold every TOTAL row
-        and only those (see ``Entry.totals``); a writer promising that must keep it.
+        and only those (see ``Entry.totals``), or a function giving it once the files
+        are written; a writer promising that must keep it.
         """
         target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
         with fsutil.atomic_path(target, tmp_dir=self.tmp_dir, commit_lock=self.locked()) as build:
@@ -319,8 +349,9 @@ class Cache:
                 "kind": kind,
                 "countries": sorted(countries),
             }
-            if totals:
-                meta["totals"] = sorted(p.name for p in build.glob(totals))
+            pattern = totals() if callable(totals) else totals
+            if pattern:
+                meta["totals"] = sorted(p.name for p in build.glob(pattern))
             (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
         return target
 
@@ -481,6 +512,24 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
                 raise ValueError(f"{path.name} is truncated")
     if files and dict(pl.read_parquet_schema(files[0])) != dict(schema.FLOWS_SCHEMA):
         raise ValueError("not in the flows schema")
+
+
+def write_totals(frame: pl.DataFrame, target: Path) -> None:
+    """TOTAL rows sorted by exporter, importer and period, in small row groups: a pair is
+    one or two row groups, a country's exports a few."""
+    frame.sort("exporter", "importer", "period", "reporter", "source").write_parquet(
+        target, row_group_size=DATASET_ROW_GROUP, statistics=True
+    )
+
+
+def _has_totals(products: pl.DataFrame, totals: pl.DataFrame) -> bool:
+    """Whether every flow of ``products`` (same countries, reporter, period, frequency and
+    source) has its TOTAL row in ``totals``: only then may totals be read alone."""
+    keys = ["exporter", "importer", "reporter", "period", "frequency", "source"]
+    flows = products.select(keys).unique()
+    return flows.join(
+        totals.select(keys).unique(), on=keys, how="anti", nulls_equal=True
+    ).is_empty()
 
 
 def _totals_files(path: Path, names: object, files: tuple[Path, ...]) -> tuple[Path, ...] | None:

@@ -392,7 +392,7 @@ def write_baci(
         countries.update(names)
         return totals
 
-    def write_totals(frames: list[pl.DataFrame], target: Path) -> None:
+    def write_year_totals(frames: list[pl.DataFrame], target: Path) -> None:
         # A year's TOTAL rows (~0.6 % of the rows), merged across years at the end.
         if frames:
             pl.concat(frames).write_parquet(target, statistics=True)
@@ -406,7 +406,16 @@ def write_baci(
     pool = ThreadPoolExecutor(SLICE_WORKERS, "baci-slice")
     try:
         _write_years(
-            years, work, build, mapping, stats, opened, pool, write_slice, collect, write_totals
+            years,
+            work,
+            build,
+            mapping,
+            stats,
+            opened,
+            pool,
+            write_slice,
+            collect,
+            write_year_totals,
         )
     finally:
         pool.shutdown(cancel_futures=True)
@@ -425,7 +434,7 @@ def _write_years(
     pool: Any,
     write_slice: Any,
     collect: Any,
-    write_totals: Any,
+    write_year_totals: Any,
 ) -> None:
     import contextlib
     from concurrent.futures import Future
@@ -449,13 +458,9 @@ def _write_years(
                 while len(pending) >= SLICE_WORKERS:  # at most SLICE_WORKERS slices held
                     totals.append(collect(pending.pop(0)))
             totals += [collect(future) for future in pending]
-            write_totals(totals, build / "_totals" / f"{tag}.parquet")
+            write_year_totals(totals, build / "_totals" / f"{tag}.parquet")
         for tmp in work.iterdir():
             tmp.unlink()
-
-
-TOTALS_GLOB = "part-totals-*.parquet"  # a release's TOTAL rows, all years (Entry.totals)
-TOTALS_ROWS = SLICE_ROWS  # rows of one merged totals file (~200 MB while sorted)
 
 
 def merge_totals(yearly: Path, build: Path) -> None:
@@ -466,10 +471,10 @@ def merge_totals(yearly: Path, build: Path) -> None:
     these few files alone: one or two row groups for a pair, a few for a country's
     exports. Memory stays bounded: a file of at most about TOTALS_ROWS rows at a time.
     """
+    from tradecli.cache import TOTALS_ROWS, write_totals
+
     files = sorted(yearly.glob("*.parquet"))
     if files:
-        from tradecli.cache import DATASET_ROW_GROUP
-
         scan = pl.scan_parquet(files)
         counts = scan.group_by("exporter").len().sort("exporter").collect()
         groups: list[list[str]] = [[]]
@@ -481,16 +486,8 @@ def merge_totals(yearly: Path, build: Path) -> None:
             groups[-1].append(exporter)
             held += n
         for i, group in enumerate(groups):
-            (
-                scan.filter(pl.col("exporter").is_in(group))
-                .collect()
-                .sort("exporter", "importer", "period")
-                .write_parquet(
-                    build / f"part-totals-{i:03d}.parquet",
-                    row_group_size=DATASET_ROW_GROUP,
-                    statistics=True,
-                )
-            )
+            frame = scan.filter(pl.col("exporter").is_in(group)).collect()
+            write_totals(frame, build / f"part-totals-{i:03d}.parquet")
     for file in files:
         file.unlink()
     yearly.rmdir()
@@ -646,6 +643,7 @@ def _store_baci(
     fmt: ImportFormat = ImportFormat.BACI,
 ) -> ImportSummary:
     """BACI file(s) -> one cache entry, a year and a slice at a time (bounded memory)."""
+    from tradecli.cache import TOTALS_GLOB
     from tradecli.periods import Period
 
     stats = BaciStats()
