@@ -224,6 +224,13 @@ def test_rolling_conventions_take_no_from_and_need_months() -> None:
     error = _refused(Convention.YTD, Compare.YEAR, None, None, None, 2006)
     assert isinstance(error, PeriodNotInData)
     assert error.hint == "use years instead: --from 2005 --to 2006"
+    # The years named are the data's own (an import of 2020-2022), never fixed ones.
+    assert _refused(Convention.YTD, Compare.YEAR, None, None, None, 2022).hint == (
+        "use years instead: --from 2021 --to 2022"
+    )
+    assert _refused(Convention.YTD, Compare.YEAR, None, None, None, None).hint == (
+        "use years instead"
+    )
 
 
 def test_trailing_twelve_months_compare_with_the_year_before_or_the_twelve_before() -> None:

@@ -395,7 +395,8 @@ def comparison(
     if last is None:
         raise PeriodNotInData(
             f"--period {convention.value} needs monthly data, and the data hold none for this pair",
-            hint="use years instead: --from 2005 --to 2006",
+            hint="use years instead"
+            + (f": --from {latest_year - 1} --to {latest_year}" if latest_year else ""),
         )
     assert last.month is not None
     if convention is Convention.YTD:
