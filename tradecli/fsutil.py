@@ -37,6 +37,10 @@ Every failure to write (a file in the way, no permission, disk full) is a
     this module (``TMP_PREFIX``), and only those whose writer process is dead or
     that are older than ``older_than`` seconds. Call it while holding the lock.
 
+``list_dir(directory, what=..., hint=...)``
+    The entries of a directory tradecli reads (none when it does not exist); one that
+    cannot be read (no permission, a file in the way) is a ``StorageError`` too.
+
 Temp names are ``.tradecli-tmp-<pid>-<name>.<random>``: the pid lets a sweep by one
 process leave alone what another live process is still writing.
 """
@@ -46,6 +50,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -86,6 +91,52 @@ def _storage_error(exc: OSError, where: Path, hint: str | None = None) -> Storag
     else:
         advice = "check that the directory exists and is writable, or choose another one"
     return StorageError(f"cannot write {where}: {reason}", hint=hint or advice)
+
+
+def read_error(
+    exc: OSError, directory: Path, what: str | None = None, hint: str | None = None
+) -> StorageError:
+    """A StorageError for ``directory`` that cannot be read, naming ``what`` it belongs to.
+
+    Reading and writing fail alike (exit ``STORAGE``), so that a cache nobody can read
+    is never taken for an empty one, and never ends in a traceback.
+    """
+    if exc.errno == errno.ENOTDIR:
+        reason = f"{_in_the_way(directory)} is a file, not a directory"
+    else:
+        reason = exc.strerror or str(exc)
+        if what is not None:
+            reason += f" ({directory})"
+    advice = hint or "check that the directory exists and is readable, or choose another one"
+    return StorageError(f"cannot read {what or directory}: {reason}", hint=advice)
+
+
+def _in_the_way(directory: Path) -> Path:
+    """The first component of ``directory`` that exists and is not a directory."""
+    for candidate in [*reversed(directory.parents), directory]:
+        try:
+            if not stat.S_ISDIR(candidate.stat().st_mode):
+                return candidate
+        except OSError:
+            break
+    return directory
+
+
+def list_dir(directory: Path, *, what: str | None = None, hint: str | None = None) -> list[Path]:
+    """The entries of ``directory``, sorted; none when it does not exist.
+
+    One ``scandir`` rather than ``is_dir()`` then ``iterdir()``: ``is_dir()`` is False
+    for a file in the way and raises PermissionError under a directory that cannot be
+    searched, so an unreadable cache looked empty or crashed. Any failure but a
+    missing directory is a ``StorageError`` (see ``read_error``).
+    """
+    try:
+        with os.scandir(directory) as listing:
+            return sorted(Path(entry.path) for entry in listing)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise read_error(exc, directory, what, hint) from None
 
 
 def ensure_dir(directory: Path, hint: str | None = None) -> None:
@@ -141,6 +192,7 @@ def atomic_path(
     *,
     tmp_dir: Path | None = None,
     commit_lock: AbstractContextManager[object] | None = None,
+    hint: str | None = None,
 ) -> Iterator[Path]:
     """Yield a temp path for ``target``; move it onto ``target`` if the block succeeds.
 
@@ -148,14 +200,16 @@ def atomic_path(
     exist yet). Files are fsynced before the rename. The temp path is beside
     ``target`` unless ``tmp_dir`` (same filesystem) is given. ``commit_lock``, if
     given, is held only around the final rename, so a long build does not hold it.
+    ``hint`` (say, which setting moves the directory) is the advice when a directory
+    cannot be created or written; the writer's own failures (disk full) keep theirs.
     """
-    ensure_dir(target.parent)
+    ensure_dir(target.parent, hint)
     where = tmp_dir if tmp_dir is not None else target.parent
-    ensure_dir(where)
+    ensure_dir(where, hint)
     try:
         holder = Path(tempfile.mkdtemp(dir=where, prefix=_tmp_prefix(target), suffix=TMP_SUFFIX))
     except OSError as exc:
-        raise _storage_error(exc, target) from None
+        raise _storage_error(exc, where, hint) from None
     tmp = holder / target.name
     try:
         try:
@@ -168,12 +222,12 @@ def atomic_path(
             with open(file, "rb") as f:
                 os.fsync(f.fileno())
         with commit_lock if commit_lock is not None else nullcontext():
-            _commit(tmp, target, holder)
+            _commit(tmp, target, holder, hint)
     finally:
         shutil.rmtree(holder, ignore_errors=True)
 
 
-def _commit(tmp: Path, target: Path, holder: Path) -> None:
+def _commit(tmp: Path, target: Path, holder: Path, hint: str | None = None) -> None:
     try:
         if tmp.is_dir() and target.is_dir():
             # Directories cannot be renamed over one another: move the old one into
@@ -183,7 +237,7 @@ def _commit(tmp: Path, target: Path, holder: Path) -> None:
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except OSError as exc:
-        raise _storage_error(exc, target) from None
+        raise _storage_error(exc, target, hint) from None
 
 
 @contextmanager
