@@ -241,6 +241,10 @@ def test_sigkill_mid_import_leaves_the_previous_entry(runner, tmp_path, isolated
     assert {p.name: p.read_bytes() for p in entry.iterdir()} == before
     doc = _json(runner, ["partners", "CHL", "--from", "2022", "--to", "2022"])
     assert doc["rows"]
+    # What the killed import left is visible until something sweeps it.
+    left = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())
+    assert left and _json(runner, ["cache", "info"])["scratch_bytes"] == left
+    assert "of scratch left by interrupted imports" in runner.invoke(app, ["cache", "info"]).stdout
     # Re-running starts clean: the killed build is swept, the new release replaces the old.
     assert runner.invoke(app, ["import", str(big)]).exit_code == 0
     assert not list(tmp.glob(".tradecli-tmp-*"))

@@ -1,15 +1,20 @@
-"""A cache directory that cannot be read.
+"""A cache directory that cannot be read, and the scratch killed writers leave in it.
 
 Every command that reads or writes the cache fails the same way when it cannot: an
 ``Error:`` line naming the cache, a hint naming the settings that move it, exit
-``STORAGE``, never a traceback and never an empty cache instead.
+``STORAGE``, never a traceback and never an empty cache instead. Scratch left by a
+killed import is shown by ``cache info`` and removed by ``cache clear``.
 """
 
 from __future__ import annotations
 
 import errno
 import io
+import json
 import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -121,3 +126,83 @@ def test_a_file_where_the_cache_or_its_flows_should_be_is_a_storage_error(
     assert "not a directory" in result.stderr and "TRADECLI_CACHE_DIR" in result.stderr
     assert "No cached entries" not in result.output and "Traceback" not in result.output
     assert in_the_way.read_text() == "a file, not a directory"
+
+
+# -- scratch left by killed writers ------------------------------------------------------
+
+KILLED_WRITER = """
+import os, signal, sys
+from pathlib import Path
+from tradecli import fsutil
+tmp = Path(sys.argv[1])
+# What a release import has on disk mid-way: an extracted member and a build directory.
+fsutil.scratch_path(tmp, "BACI_HS92_Y2021_V202501.csv").write_bytes(b"x" * 3_000_000)
+with fsutil.atomic_path(tmp.parent / "flows" / "baci-HS92.dataset", tmp_dir=tmp) as build:
+    build.mkdir()
+    (build / "part-2020-000.parquet").write_bytes(b"y" * 500_000)
+    print("WRITING", flush=True)
+    {stop}
+"""
+
+
+def _writer(tmp: Path, stop: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_WRITER.format(stop=stop), str(tmp)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "WRITING"
+    return proc
+
+
+def _info(runner) -> dict[str, object]:
+    result = runner.invoke(app, ["cache", "info", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def test_cache_info_shows_scratch_of_a_killed_writer_and_clear_removes_it(
+    runner, isolated: Path
+) -> None:
+    tmp = isolated / "tradecli-cache" / "tmp"
+    writer = _writer(tmp, "os.kill(os.getpid(), signal.SIGKILL)")
+    assert writer.wait(timeout=30) == -signal.SIGKILL
+    assert len(list(tmp.iterdir())) == 2
+    assert _info(runner)["scratch_bytes"] == 3_500_000
+    table = runner.invoke(app, ["cache", "info"])
+    assert table.exit_code == 0
+    assert "No cached entries" in table.stdout
+    assert (
+        "tmp/ holds 3.5MB of scratch left by interrupted imports or fetches; the next "
+        "import or fetch, or `tradecli cache clear`, removes it." in table.stdout
+    )
+    csv = runner.invoke(app, ["cache", "info", "--format", "csv"])
+    assert "3.5MB of scratch" not in csv.stdout and "3.5MB of scratch" in csv.stderr
+
+    cleared = runner.invoke(app, ["cache", "clear"])
+    assert cleared.exit_code == 0, cleared.output
+    assert cleared.stdout == (
+        "Removed 0 cache entries.\n"
+        "Removed 3.5MB of scratch left by interrupted imports or fetches.\n"
+    )
+    assert list(tmp.iterdir()) == []
+    assert _info(runner)["scratch_bytes"] == 0
+    assert "scratch" not in runner.invoke(app, ["cache", "info"]).stdout
+
+
+def test_a_live_writers_files_are_not_scratch_and_cache_clear_leaves_them(
+    runner, isolated: Path
+) -> None:
+    """An import builds outside the lock: `cache clear` meanwhile must not pull it away."""
+    tmp = isolated / "tradecli-cache" / "tmp"
+    writer = _writer(tmp, "__import__('time').sleep(60)")
+    try:
+        assert _info(runner)["scratch_bytes"] == 0
+        cleared = runner.invoke(app, ["cache", "clear"])
+        assert cleared.stdout == "Removed 0 cache entries.\n"
+        assert len(list(tmp.iterdir())) == 2
+    finally:
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=30)
+    assert _info(runner)["scratch_bytes"] == 3_500_000

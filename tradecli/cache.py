@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -167,13 +166,25 @@ class Cache:
             yield
 
     def _sweep(self) -> None:
-        fsutil.sweep(self.tmp_dir)
-        for debris in self._list(self.tmp_dir):  # debris named the way tradecli 0.1 named it
-            if not debris.name.startswith(fsutil.TMP_PREFIX) and _legacy_debris(debris):
-                if debris.is_dir():
-                    shutil.rmtree(debris, ignore_errors=True)
-                else:
-                    debris.unlink(missing_ok=True)
+        for debris in self.scratch():
+            fsutil.remove(debris)
+
+    def scratch(self) -> list[Path]:
+        """What killed writers left in tmp/: exactly what the next writer's sweep removes.
+
+        ``fsutil``'s debris (dead writer, or a day old), and temp files named the way
+        tradecli 0.1 named them. A live writer's files are not scratch.
+        """
+        return [
+            path
+            for path in self._list(self.tmp_dir)
+            if fsutil.is_debris(path)
+            or (not path.name.startswith(fsutil.TMP_PREFIX) and _legacy_debris(path))
+        ]
+
+    def scratch_size(self) -> int:
+        """Bytes of ``scratch()``: a killed release import leaves 100 MB and more."""
+        return sum(fsutil.disk_size(path) for path in self.scratch())
 
     def _list(self, directory: Path) -> list[Path]:
         """A cache directory's entries; one that cannot be read is a ``StorageError``.
@@ -493,7 +504,11 @@ class Cache:
     # -- housekeeping ------------------------------------------------------------
 
     def clear(self, older_than: float | None = None, now: dt.datetime | None = None) -> int:
-        """Delete entries (all, or those fetched more than ``older_than`` seconds ago)."""
+        """Delete entries (all, or those fetched more than ``older_than`` seconds ago).
+
+        Taking the lock sweeps the scratch of killed writers too (``scratch``), so
+        clearing is also how to get that space back without importing anything.
+        """
         now = now or _now()
         removed = 0
         with self.locked():
@@ -503,10 +518,7 @@ class Cache:
                 entry = self._read_entry(path)
                 age = (now - entry.fetched_at).total_seconds() if entry else None
                 if older_than is None or age is None or age > older_than:
-                    if path.is_dir():
-                        shutil.rmtree(path, ignore_errors=True)
-                    else:
-                        path.unlink(missing_ok=True)
+                    fsutil.remove(path)
                     removed += 1
             if older_than is None:
                 for path in self._list(self.meta_dir):

@@ -36,6 +36,7 @@ Every failure to write (a file in the way, no permission, disk full) is a
     Remove temp debris left in ``directory`` by killed writers: only names made by
     this module (``TMP_PREFIX``), and only those whose writer process is dead or
     that are older than ``older_than`` seconds. Call it while holding the lock.
+    ``debris(directory)`` lists what it would remove, ``disk_size`` says how big.
 
 ``list_dir(directory, what=..., hint=...)``
     The entries of a directory tradecli reads (none when it does not exist); one that
@@ -101,14 +102,18 @@ def read_error(
     Reading and writing fail alike (exit ``STORAGE``), so that a cache nobody can read
     is never taken for an empty one, and never ends in a traceback.
     """
-    if exc.errno == errno.ENOTDIR:
-        reason = f"{_in_the_way(directory)} is a file, not a directory"
+    named = what or str(directory)
+    if exc.errno == errno.ENOTDIR:  # worded as when writing; the file named unless it is
+        blocker = _in_the_way(directory)
+        reason = "not a directory (a file is in the way)"
+        if not named.endswith(str(blocker)):
+            reason += f": {blocker}"
     else:
         reason = exc.strerror or str(exc)
         if what is not None:
             reason += f" ({directory})"
     advice = hint or "check that the directory exists and is readable, or choose another one"
-    return StorageError(f"cannot read {what or directory}: {reason}", hint=advice)
+    return StorageError(f"cannot read {named}: {reason}", hint=advice)
 
 
 def _in_the_way(directory: Path) -> Path:
@@ -301,16 +306,43 @@ def is_debris(path: Path, older_than: float = DEBRIS_AGE, now: float | None = No
     return pid != os.getpid() and age > older_than
 
 
+def debris(directory: Path, older_than: float = DEBRIS_AGE) -> list[Path]:
+    """The debris (see ``is_debris``) directly inside ``directory``: what ``sweep`` removes."""
+    return [path for path in list_dir(directory) if is_debris(path, older_than)]
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a whole directory tree (never following a symlink); gone is fine."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def sweep(directory: Path, older_than: float = DEBRIS_AGE) -> int:
     """Remove debris (see ``is_debris``) directly inside ``directory``; returns how many."""
-    if not directory.is_dir():
+    found = debris(directory, older_than)
+    for path in found:
+        remove(path)
+    return len(found)
+
+
+def disk_size(path: Path) -> int:
+    """Bytes in the file or directory tree ``path``; what vanishes meanwhile counts as 0.
+
+    For saying how much scratch a killed writer left, so it never fails on a race
+    with a writer sweeping it.
+    """
+    try:
+        if not stat.S_ISDIR(path.lstat().st_mode):
+            return path.lstat().st_size
+    except OSError:
         return 0
-    removed = 0
-    for path in directory.iterdir():
-        if is_debris(path, older_than):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += (Path(root) / name).lstat().st_size
+            except OSError:
+                pass
+    return total
