@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -180,14 +182,92 @@ def test_a_directory_of_the_release_csvs_imports_too(runner, tmp_path, isolated)
     assert len(_entries(isolated)) == 1
 
 
-def test_a_newer_release_replaces_the_older_one(runner, tmp_path, isolated) -> None:
+def _imported(entry: Path) -> tuple[str, str]:
+    """The version an entry holds and when it was imported, as its metadata says."""
+    meta = json.loads((entry / "_entry.json").read_text())
+    return meta["annotations"]["release"]["version"], _seconds(meta["fetched_at"])
+
+
+def _seconds(when: str) -> str:
+    return dt.datetime.fromisoformat(when).isoformat(timespec="seconds")
+
+
+def test_a_newer_release_replaces_the_older_one_and_says_so(runner, tmp_path, isolated) -> None:
     old, _ = make_release(tmp_path / "old", version="V202401", seed=1)
     new, raw = make_release(tmp_path / "new", version="V202501", seed=2)
-    assert runner.invoke(app, ["import", str(old)]).exit_code == 0
-    assert runner.invoke(app, ["import", str(new)]).exit_code == 0
+    first = runner.invoke(app, ["import", str(old)])
+    assert first.exit_code == 0 and "Replaces" not in first.stdout
     [entry] = _entries(isolated)
-    meta = json.loads((entry / "_entry.json").read_text())
-    assert meta["annotations"]["release"]["version"] == "V202501"
+    version, when = _imported(entry)
+    second = runner.invoke(app, ["import", str(new)])
+    assert second.exit_code == 0, second.stderr
+    replaced = [line for line in second.stdout.splitlines() if line.startswith("Replaces")]
+    assert replaced == [f"Replaces the previous import: BACI HS92 V202401, imported {when}."]
+    assert _imported(entry)[0] == "V202501"
+
+
+def test_an_older_release_never_silently_replaces_a_newer_one(runner, tmp_path, isolated) -> None:
+    """A cron job re-importing an old zip must not revert the figures without a word."""
+    newer, _ = make_release(tmp_path / "newer", version="V202701", seed=1)
+    older, _ = make_release(tmp_path / "older", version="V202501", seed=2)
+    assert runner.invoke(app, ["import", str(newer)]).exit_code == 0
+    [entry] = _entries(isolated)
+    _, when = _imported(entry)
+    before = {p.name: p.read_bytes() for p in entry.iterdir()}
+
+    refused = runner.invoke(app, ["import", str(older)])
+    assert refused.exit_code == ExitCode.USAGE, refused.output
+    assert refused.stdout == ""
+    error, hint = refused.stderr.splitlines()
+    assert error.startswith("Error: BACI_HS92_V202501.zip is BACI HS92 V202501, older than ")
+    assert f"V202701 in the cache (BACI HS92 V202701, imported {when})" in error
+    assert hint == (
+        f"Hint: to replace V202701 with V202501 anyway, run tradecli import {older} --replace-newer"
+    )
+    assert {p.name: p.read_bytes() for p in entry.iterdir()} == before
+
+    forced = runner.invoke(app, ["import", str(older), "--replace-newer"])
+    assert forced.exit_code == 0, forced.stderr
+    assert f"Replaces the previous import: BACI HS92 V202701, imported {when}." in forced.stdout
+    assert _imported(entry)[0] == "V202501"
+    # The same release again, or a newer one, needs no option.
+    assert runner.invoke(app, ["import", str(older)]).exit_code == 0
+    assert runner.invoke(app, ["import", str(newer)]).exit_code == 0
+    assert _imported(entry)[0] == "V202701"
+
+
+def test_releases_compare_by_their_year_and_month(runner, tmp_path, isolated) -> None:
+    # December of one year is older than January of the next; other editions are apart.
+    december, _ = make_release(tmp_path / "dec", version="V202412", seed=1)
+    january, _ = make_release(tmp_path / "jan", version="V202501", seed=2)
+    assert runner.invoke(app, ["import", str(january)]).exit_code == 0
+    assert runner.invoke(app, ["import", str(december)]).exit_code == ExitCode.USAGE
+    other = tmp_path / "hs17"
+    with zipfile.ZipFile(december) as src, zipfile.ZipFile(other.with_suffix(".zip"), "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename.replace("HS92", "HS17"), src.read(item))
+    result = runner.invoke(app, ["import", str(other.with_suffix(".zip"))])
+    assert result.exit_code == 0 and "Replaces" not in result.stdout, result.output
+
+
+def test_replace_newer_is_refused_for_a_single_file(runner, tmp_path, fixtures) -> None:
+    path = fixtures / "imports" / "ots_yrp_y-2002_r-mex_p-can.csv"
+    result = runner.invoke(app, ["import", str(path), "--replace-newer"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "--replace-newer applies to a BACI release" in result.stderr
+
+
+def test_importing_a_file_again_says_what_it_replaces(runner, fixtures, isolated) -> None:
+    path = fixtures / "imports" / "ots_yrp_y-2002_r-mex_p-can.csv"
+    first = runner.invoke(app, ["import", str(path)])
+    assert first.exit_code == 0 and "Replaces" not in first.stdout
+    [entry] = sorted((isolated / "tradecli-cache" / "flows").glob("*.dataset"))
+    when = _seconds(json.loads((entry / "_entry.json").read_text())["fetched_at"])
+    again = runner.invoke(app, ["import", str(path)])
+    assert again.exit_code == 0
+    assert (
+        f"Replaces the previous import: {path.name}, imported {when}." in again.stdout.splitlines()
+    )
 
 
 def test_a_bad_row_in_one_year_names_the_member_and_line(runner, tmp_path, isolated) -> None:
@@ -232,20 +312,34 @@ def test_sigkill_mid_import_leaves_the_previous_entry(runner, tmp_path, isolated
     )
     tmp = isolated / "tradecli-cache" / "tmp"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(tmp.glob(".tradecli-tmp-*")):
+    while time.monotonic() < deadline and not _bytes_in(tmp):
         time.sleep(0.02)
-    assert any(tmp.glob(".tradecli-tmp-*")), "the import never started building"
+    assert _bytes_in(tmp), "the import never started building"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert _entries(isolated) == [entry]
     assert {p.name: p.read_bytes() for p in entry.iterdir()} == before
     doc = _json(runner, ["partners", "CHL", "--from", "2022", "--to", "2022"])
     assert doc["rows"]
+    # What the killed import left is visible until something sweeps it.
+    left = _bytes_in(tmp)
+    assert left and _json(runner, ["cache", "info"])["scratch_bytes"] == left
+    assert "of scratch left by interrupted imports" in runner.invoke(app, ["cache", "info"]).stdout
     # Re-running starts clean: the killed build is swept, the new release replaces the old.
     assert runner.invoke(app, ["import", str(big)]).exit_code == 0
     assert not list(tmp.glob(".tradecli-tmp-*"))
     meta = json.loads((entry / "_entry.json").read_text())
     assert meta["annotations"]["release"]["years"][0] == 1995
+
+
+def _bytes_in(tmp: Path) -> int:
+    """Bytes an import has written in the cache's tmp/ so far (files vanish meanwhile)."""
+    total = 0
+    for root, _dirs, files in os.walk(tmp):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.lstat(os.path.join(root, name)).st_size
+    return total
 
 
 def test_a_report_after_a_newer_release_names_the_revised_figures_and_releases(

@@ -30,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -40,6 +39,7 @@ from pathlib import Path
 import polars as pl
 
 from tradecli import fsutil, schema
+from tradecli.config import CACHE_DIR_HINT
 from tradecli.periods import Frequency, Period, parse_period
 
 FORMAT_VERSION = 1
@@ -160,20 +160,39 @@ class Cache:
             self.root / "cache.lock",
             LOCK_TIMEOUT,
             f"the cache at {self.root}",
-            unwritable_hint="set TRADECLI_CACHE_DIR or cache.dir to a writable directory",
+            unwritable_hint=CACHE_DIR_HINT,
         ):
             self._sweep()
             yield
 
     def _sweep(self) -> None:
-        fsutil.sweep(self.tmp_dir)
-        if self.tmp_dir.is_dir():  # debris named the way tradecli 0.1 named it
-            for debris in self.tmp_dir.iterdir():
-                if not debris.name.startswith(fsutil.TMP_PREFIX) and _legacy_debris(debris):
-                    if debris.is_dir():
-                        shutil.rmtree(debris, ignore_errors=True)
-                    else:
-                        debris.unlink(missing_ok=True)
+        for debris in self.scratch():
+            fsutil.remove(debris)
+
+    def scratch(self) -> list[Path]:
+        """What killed writers left in tmp/: exactly what the next writer's sweep removes.
+
+        ``fsutil``'s debris (dead writer, or a day old), and temp files named the way
+        tradecli 0.1 named them. A live writer's files are not scratch.
+        """
+        return [
+            path
+            for path in self._list(self.tmp_dir)
+            if fsutil.is_debris(path)
+            or (not path.name.startswith(fsutil.TMP_PREFIX) and _legacy_debris(path))
+        ]
+
+    def scratch_size(self) -> int:
+        """Bytes of ``scratch()``: a killed release import leaves 100 MB and more."""
+        return sum(fsutil.disk_size(path) for path in self.scratch())
+
+    def _list(self, directory: Path) -> list[Path]:
+        """A cache directory's entries; one that cannot be read is a ``StorageError``.
+
+        Never an empty cache instead (a cron job would answer from the sample alone),
+        nor a traceback.
+        """
+        return fsutil.list_dir(directory, what=f"the cache at {self.root}", hint=CACHE_DIR_HINT)
 
     def put(
         self,
@@ -213,7 +232,10 @@ class Cache:
             "countries": list(countries),
         }
         target = self.flows_dir / f"{_safe(key)}.parquet"
-        with self.locked(), fsutil.atomic_path(target, tmp_dir=self.tmp_dir) as tmp:
+        with (
+            self.locked(),
+            fsutil.atomic_path(target, tmp_dir=self.tmp_dir, hint=CACHE_DIR_HINT) as tmp,
+        ):
             frame.write_parquet(tmp, metadata={META_KEY: json.dumps(meta)})
         return target
 
@@ -329,7 +351,9 @@ class Cache:
         are written; a writer promising that must keep it.
         """
         target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
-        with fsutil.atomic_path(target, tmp_dir=self.tmp_dir, commit_lock=self.locked()) as build:
+        with fsutil.atomic_path(
+            target, tmp_dir=self.tmp_dir, commit_lock=self.locked(), hint=CACHE_DIR_HINT
+        ) as build:
             build.mkdir()
             rows, countries, start, end = build_files(build)
             meta = {
@@ -371,7 +395,9 @@ class Cache:
             fetched = dt.datetime.fromisoformat(document["fetched_at"])
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            if isinstance(exc, OSError):  # a cache nobody can read is an error, not a miss
+                self._list(self.meta_dir)
             self.warn(f"cache file {path} is unreadable; ignoring it")
             return None
         if (_now() - fetched).total_seconds() >= max_age:
@@ -381,10 +407,8 @@ class Cache:
 
     def entries(self) -> list[Entry]:
         """Every readable entry; unreadable ones are reported through ``warn``."""
-        if not self.flows_dir.is_dir():
-            return []
         out = []
-        for path in sorted(self.flows_dir.iterdir()):
+        for path in self._list(self.flows_dir):
             if _is_entry(path):
                 entry = self._read_entry(path)
                 if entry is not None:
@@ -480,25 +504,26 @@ class Cache:
     # -- housekeeping ------------------------------------------------------------
 
     def clear(self, older_than: float | None = None, now: dt.datetime | None = None) -> int:
-        """Delete entries (all, or those fetched more than ``older_than`` seconds ago)."""
+        """Delete entries (all, or those fetched more than ``older_than`` seconds ago).
+
+        Taking the lock sweeps the scratch of killed writers too (``scratch``), so
+        clearing is also how to get that space back without importing anything.
+        """
         now = now or _now()
         removed = 0
         with self.locked():
-            paths = sorted(self.flows_dir.iterdir()) if self.flows_dir.is_dir() else []
-            for path in paths:
+            for path in self._list(self.flows_dir):
                 if not _is_entry(path):
                     continue
                 entry = self._read_entry(path)
                 age = (now - entry.fetched_at).total_seconds() if entry else None
                 if older_than is None or age is None or age > older_than:
-                    if path.is_dir():
-                        shutil.rmtree(path, ignore_errors=True)
-                    else:
-                        path.unlink(missing_ok=True)
+                    fsutil.remove(path)
                     removed += 1
-            if older_than is None and self.meta_dir.is_dir():
-                for path in self.meta_dir.glob("*.json"):
-                    path.unlink(missing_ok=True)
+            if older_than is None:
+                for path in self._list(self.meta_dir):
+                    if path.suffix == ".json":
+                        path.unlink(missing_ok=True)
         return removed
 
 

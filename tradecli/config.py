@@ -347,6 +347,10 @@ def load_config(
     return replace(config, path=path if data or required else None)
 
 
+# The advice of every error about a cache directory that cannot be read or written.
+CACHE_DIR_HINT = "set TRADECLI_CACHE_DIR or cache.dir to a readable, writable directory"
+
+
 def cache_dir(config: Config) -> Path:
     """Where cached data live: config/env, else the platform cache directory."""
     if config.cache_dir is not None:

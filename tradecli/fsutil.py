@@ -36,6 +36,11 @@ Every failure to write (a file in the way, no permission, disk full) is a
     Remove temp debris left in ``directory`` by killed writers: only names made by
     this module (``TMP_PREFIX``), and only those whose writer process is dead or
     that are older than ``older_than`` seconds. Call it while holding the lock.
+    ``debris(directory)`` lists what it would remove, ``disk_size`` says how big.
+
+``list_dir(directory, what=..., hint=...)``
+    The entries of a directory tradecli reads (none when it does not exist); one that
+    cannot be read (no permission, a file in the way) is a ``StorageError`` too.
 
 Temp names are ``.tradecli-tmp-<pid>-<name>.<random>``: the pid lets a sweep by one
 process leave alone what another live process is still writing.
@@ -46,6 +51,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -86,6 +92,56 @@ def _storage_error(exc: OSError, where: Path, hint: str | None = None) -> Storag
     else:
         advice = "check that the directory exists and is writable, or choose another one"
     return StorageError(f"cannot write {where}: {reason}", hint=hint or advice)
+
+
+def read_error(
+    exc: OSError, directory: Path, what: str | None = None, hint: str | None = None
+) -> StorageError:
+    """A StorageError for ``directory`` that cannot be read, naming ``what`` it belongs to.
+
+    Reading and writing fail alike (exit ``STORAGE``), so that a cache nobody can read
+    is never taken for an empty one, and never ends in a traceback.
+    """
+    named = what or str(directory)
+    if exc.errno == errno.ENOTDIR:  # worded as when writing; the file named unless it is
+        blocker = _in_the_way(directory)
+        reason = "not a directory (a file is in the way)"
+        if not named.endswith(str(blocker)):
+            reason += f": {blocker}"
+    else:
+        reason = exc.strerror or str(exc)
+        if what is not None:
+            reason += f" ({directory})"
+    advice = hint or "check that the directory exists and is readable, or choose another one"
+    return StorageError(f"cannot read {named}: {reason}", hint=advice)
+
+
+def _in_the_way(directory: Path) -> Path:
+    """The first component of ``directory`` that exists and is not a directory."""
+    for candidate in [*reversed(directory.parents), directory]:
+        try:
+            if not stat.S_ISDIR(candidate.stat().st_mode):
+                return candidate
+        except OSError:
+            break
+    return directory
+
+
+def list_dir(directory: Path, *, what: str | None = None, hint: str | None = None) -> list[Path]:
+    """The entries of ``directory``, sorted; none when it does not exist.
+
+    One ``scandir`` rather than ``is_dir()`` then ``iterdir()``: ``is_dir()`` is False
+    for a file in the way and raises PermissionError under a directory that cannot be
+    searched, so an unreadable cache looked empty or crashed. Any failure but a
+    missing directory is a ``StorageError`` (see ``read_error``).
+    """
+    try:
+        with os.scandir(directory) as listing:
+            return sorted(Path(entry.path) for entry in listing)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise read_error(exc, directory, what, hint) from None
 
 
 def ensure_dir(directory: Path, hint: str | None = None) -> None:
@@ -141,6 +197,7 @@ def atomic_path(
     *,
     tmp_dir: Path | None = None,
     commit_lock: AbstractContextManager[object] | None = None,
+    hint: str | None = None,
 ) -> Iterator[Path]:
     """Yield a temp path for ``target``; move it onto ``target`` if the block succeeds.
 
@@ -148,14 +205,16 @@ def atomic_path(
     exist yet). Files are fsynced before the rename. The temp path is beside
     ``target`` unless ``tmp_dir`` (same filesystem) is given. ``commit_lock``, if
     given, is held only around the final rename, so a long build does not hold it.
+    ``hint`` (say, which setting moves the directory) is the advice when a directory
+    cannot be created or written; the writer's own failures (disk full) keep theirs.
     """
-    ensure_dir(target.parent)
+    ensure_dir(target.parent, hint)
     where = tmp_dir if tmp_dir is not None else target.parent
-    ensure_dir(where)
+    ensure_dir(where, hint)
     try:
         holder = Path(tempfile.mkdtemp(dir=where, prefix=_tmp_prefix(target), suffix=TMP_SUFFIX))
     except OSError as exc:
-        raise _storage_error(exc, target) from None
+        raise _storage_error(exc, where, hint) from None
     tmp = holder / target.name
     try:
         try:
@@ -168,12 +227,12 @@ def atomic_path(
             with open(file, "rb") as f:
                 os.fsync(f.fileno())
         with commit_lock if commit_lock is not None else nullcontext():
-            _commit(tmp, target, holder)
+            _commit(tmp, target, holder, hint)
     finally:
         shutil.rmtree(holder, ignore_errors=True)
 
 
-def _commit(tmp: Path, target: Path, holder: Path) -> None:
+def _commit(tmp: Path, target: Path, holder: Path, hint: str | None = None) -> None:
     try:
         if tmp.is_dir() and target.is_dir():
             # Directories cannot be renamed over one another: move the old one into
@@ -183,7 +242,7 @@ def _commit(tmp: Path, target: Path, holder: Path) -> None:
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except OSError as exc:
-        raise _storage_error(exc, target) from None
+        raise _storage_error(exc, target, hint) from None
 
 
 @contextmanager
@@ -247,16 +306,43 @@ def is_debris(path: Path, older_than: float = DEBRIS_AGE, now: float | None = No
     return pid != os.getpid() and age > older_than
 
 
+def debris(directory: Path, older_than: float = DEBRIS_AGE) -> list[Path]:
+    """The debris (see ``is_debris``) directly inside ``directory``: what ``sweep`` removes."""
+    return [path for path in list_dir(directory) if is_debris(path, older_than)]
+
+
+def remove(path: Path) -> None:
+    """Delete a file or a whole directory tree (never following a symlink); gone is fine."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def sweep(directory: Path, older_than: float = DEBRIS_AGE) -> int:
     """Remove debris (see ``is_debris``) directly inside ``directory``; returns how many."""
-    if not directory.is_dir():
+    found = debris(directory, older_than)
+    for path in found:
+        remove(path)
+    return len(found)
+
+
+def disk_size(path: Path) -> int:
+    """Bytes in the file or directory tree ``path``; what vanishes meanwhile counts as 0.
+
+    For saying how much scratch a killed writer left, so it never fails on a race
+    with a writer sweeping it.
+    """
+    try:
+        if not stat.S_ISDIR(path.lstat().st_mode):
+            return path.lstat().st_size
+    except OSError:
         return 0
-    removed = 0
-    for path in directory.iterdir():
-        if is_debris(path, older_than):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += (Path(root) / name).lstat().st_size
+            except OSError:
+                pass
+    return total

