@@ -292,3 +292,39 @@ def test_a_report_after_a_newer_release_names_the_revised_figures_and_releases(
     assert "2020 exports: " in markdown and "(BACI HS92 V202401 -> V202501)" in markdown
     third = runner.invoke(app, ["report"])
     assert "REVISED" not in third.stderr  # reported once, against the release now held
+
+
+@pytest.mark.parametrize("shape", ["zip", "directory"])
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        ("2021,152,32,20011,1,4330.609,87.230", 7),
+        ("2021,152,32,20011,nan,4330.609,87.230", 7),
+        ("2021,152,32,20011,1", 5),
+    ],
+)
+def test_a_ragged_line_in_a_release_names_the_member_and_keeps_the_entry(
+    runner, tmp_path, isolated, shape, line, fields
+) -> None:
+    old, _ = make_release(tmp_path / "old", version="V202401")
+    assert runner.invoke(app, ["import", str(old)]).exit_code == 0
+    [entry] = _entries(isolated)
+    before = {p.name: p.read_bytes() for p in entry.iterdir()}
+    member = "BACI_HS92_Y2021_V202501.csv"
+    path = tmp_path / "new" / "BACI_HS92_V202501.zip"
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("BACI_HS92_Y2020_V202501.csv", "t,i,j,k,v,q\n2020,152,32,10121,1,\n")
+        zf.writestr(member, f"t,i,j,k,v,q\n2021,152,32,10121,1,\n{line}\n2021,32,152,10121,2,\n")
+        zf.writestr("country_codes_V202501.csv", "country_code,country_iso3\n152,CHL\n32,ARG\n")
+    if shape == "directory":
+        with zipfile.ZipFile(path) as zf:
+            zf.extractall(tmp_path / "unpacked")
+        path = tmp_path / "unpacked"
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    shown = f"{path.name}:{member}" if shape == "zip" else str(path / member)
+    assert f"{shown}, line 3: {fields} fields where the header has 6" in result.stderr
+    assert ".tradecli-tmp" not in result.stderr and "Traceback" not in result.stderr
+    assert _entries(isolated) == [entry]
+    assert {p.name: p.read_bytes() for p in entry.iterdir()} == before

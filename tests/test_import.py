@@ -590,3 +590,47 @@ def test_near_misses_name_the_columns_expected_and_found(runner, tmp_path, heade
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == ExitCode.USAGE
     assert expected in result.stderr and f"found {header.replace(',', ', ')}" in result.stderr
+
+
+RAGGED = [
+    ("more", "2021,156,842,020011,1,4330.609,87.230\n", "7 fields where the header has 6"),
+    ("more-nan", "2021,156,842,020011,nan,4330.609,87.230\n", "7 fields where the header has 6"),
+    ("more-text", "2021,156,842,020011,1,abc,87.230\n", "7 fields where the header has 6"),
+    ("fewer", "2021,156,842,020011,1\n", "5 fields where the header has 6"),
+    ("no-value", "2021,156,842,020011\n", "4 fields where the header has 6"),
+]
+
+
+@pytest.mark.parametrize(("line", "fragment"), [r[1:] for r in RAGGED], ids=[r[0] for r in RAGGED])
+def test_a_baci_line_with_more_or_fewer_fields_stops_the_import(
+    runner, tmp_path, isolated, line, fragment
+) -> None:
+    # A field too many shifts the values (v=1 read as $1,000 while q was meant): the
+    # import must stop, not store a figure that looks right.
+    codes = tmp_path / "country_codes_V202501.csv"
+    codes.write_text("country_code,country_iso3\n156,CHN\n842,USA\n")
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n2021,156,842,20012,2.5,1\n2021,842,156,20011,5,\n")
+    assert runner.invoke(app, ["import", str(path), "--baci-codes", str(codes)]).exit_code == 0
+    before = _entries(isolated)
+    path.write_text("t,i,j,k,v,q\n2021,156,842,20012,2.5,1\n" + line + "2021,842,156,20011,5,\n")
+    result = runner.invoke(app, ["import", str(path), "--baci-codes", str(codes)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert f"{path}, line 3: {fragment}" in result.stderr
+    assert "Traceback" not in result.stderr and "Schema" not in result.stderr
+    assert _entries(isolated) == before
+
+
+def test_an_empty_or_na_quantity_is_not_a_missing_field(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text(
+        "t,i,j,k,v,q\n2021,156,842,20012,2.5,\n2021,842,156,20011,5,         NA\n"
+        '2021,842,156,20012,1,"1,5"\n'
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(_stored(isolated).filter(pl.col("product") != "TOTAL")["value"]) == [
+        1000.0,
+        2500.0,
+        5000.0,
+    ]

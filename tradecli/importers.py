@@ -289,20 +289,37 @@ def read(
 def _csv_error(path: Path, exc: Exception) -> BadFile:
     """Name the line of a malformed CSV: polars' own message has none."""
     try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, [])
-            for row in reader:
-                if len(row) > len(header):
-                    return BadFile(
-                        f"{path}, line {reader.line_num}: {len(row)} fields where the header "
-                        f"has {len(header)}",
-                        hint='a value holding a comma must be quoted ("1,234"), or the '
-                        "line has an extra separator; nothing was imported",
-                    )
+        ragged = ragged_line(path, str(path))
     except (OSError, csv.Error) as err:
         return BadFile(f"{path}: cannot read as CSV ({err})")
-    return BadFile(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})")
+    return ragged or BadFile(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})")
+
+
+def ragged_line(path: Path, shown: str, *, fewer: bool = False) -> BadFile | None:
+    """The first line with more fields than the header (with ``fewer``, or fewer), as an error.
+
+    Streamed with the csv module, for the line number polars does not give; ``shown``
+    names the file in the message (a zip member, not the temp file it was extracted to).
+    None when no line is ragged. Slow on big files: called once something is known wrong.
+    """
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        for row in reader:
+            if len(row) > len(header) or (fewer and row and len(row) < len(header)):
+                extra = len(row) > len(header)
+                return BadFile(
+                    f"{shown}, line {reader.line_num}: {len(row)} fields where the header "
+                    f"has {len(header)}",
+                    hint=(
+                        'a value holding a comma must be quoted ("1,234"), or the line has an '
+                        "extra separator"
+                        if extra
+                        else "the line lacks a value or a separator"
+                    )
+                    + "; nothing was imported",
+                )
+    return None
 
 
 def _currencies(
