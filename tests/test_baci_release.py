@@ -328,3 +328,21 @@ def test_a_ragged_line_in_a_release_names_the_member_and_keeps_the_entry(
     assert ".tradecli-tmp" not in result.stderr and "Traceback" not in result.stderr
     assert _entries(isolated) == [entry]
     assert {p.name: p.read_bytes() for p in entry.iterdir()} == before
+
+
+def test_a_duplicated_flow_names_the_member_and_both_lines(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "BACI_HS92_V202501.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "BACI_HS92_Y2021_V202501.csv",
+            "t,i,j,k,v,q\n2021,156,842,20011,1,4\n2021,842,156,20011,5,1\n2021,156,842,020011,3,\n",
+        )
+        zf.writestr("country_codes_V202501.csv", "country_code,country_iso3\n156,CHN\n842,USA\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert (
+        "BACI_HS92_V202501.zip:BACI_HS92_Y2021_V202501.csv, lines 2, 4: the same flow appears "
+        "twice (CHN to USA, 2021, product 020011)" in result.stderr
+    )
+    assert ".tradecli-tmp" not in result.stderr and "tmp" not in result.stderr
+    assert _entries(isolated) == []

@@ -634,3 +634,22 @@ def test_an_empty_or_na_quantity_is_not_a_missing_field(runner, tmp_path, isolat
         2500.0,
         5000.0,
     ]
+
+
+def test_a_duplicated_yearly_row_is_named_by_its_year(runner, tmp_path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text(TIDY_HEAD + "PAK,JPN,exports,2020,1\nPAK,JPN,exports,2020,2\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert "lines 2, 3: the same flow appears twice (PAK to JPN, 2020, product" in result.stderr
+    assert "2020-01" not in result.stderr
+
+
+def test_a_duplicated_baci_flow_names_both_lines(runner, tmp_path) -> None:
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n" + "2021,156,842,20011,1,4\n2021,156,842,20012,5,1\n" * 2)
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert f"{path}, lines 2, 4: the same flow appears twice (CHN to USA, 2021, product" in (
+        result.stderr
+    )

@@ -27,6 +27,7 @@ from tradecli import schema
 from tradecli.codes import WORLD, load_countries
 from tradecli.errors import BadFile as BadFile  # re-exported: callers import it from here
 from tradecli.importer_options import ImportFormat
+from tradecli.periods import Frequency, Period
 
 # Where BACI's numeric country codes differ from UN M49 (BACI follows the UN
 # Comtrade reporter codes; documented in BACI's country_codes file).
@@ -267,10 +268,9 @@ def read(
                 [pl.col(k).eq_missing(pl.lit(first[k], dtype=frame.schema[k])) for k in keys]
             )
         )
-        flow = (
-            f"{first['exporter']} to {first['importer']}, {first['period']:%Y-%m}, "
-            f"product {first['product']}"
-            + (f", reported by {first['reporter']}" if first["reporter"] else "")
+        when = Period.from_date(first["period"], Frequency(first["frequency"]))
+        flow = f"{first['exporter']} to {first['importer']}, {when}, product {first['product']}" + (
+            f", reported by {first['reporter']}" if first["reporter"] else ""
         )
         more = dupes.height - same.height
         raise BadFile(

@@ -228,6 +228,28 @@ def _separators(path: Path) -> int:
     return count
 
 
+def _duplicate(year: BaciYear, mapping: dict[int, str], flow: dict[str, Any]) -> BadFile:
+    """The same flow twice in a BACI file: name it and its lines, as for other files.
+
+    The numeric rows carry no line numbers (a column of them would cost every import):
+    the file is read again, only on this error path, for the lines holding the flow.
+    """
+    ctx = FileContext(path=year.path, label="line", offset=2, year=None, baci_codes=None)
+    same = pl.all_horizontal([pl.col(c) == flow[c] for c in "tijk"])
+    rows = (
+        pl.scan_csv(year.path, schema=BACI_SCHEMA, null_values=["NA"], row_index_name="_row")
+        .filter(same)
+        .select("_row")
+        .collect()["_row"]
+        .to_list()
+    )
+    return BadFile(
+        f"{year.name}, {ctx.where(rows)}: the same flow appears twice "
+        f"({mapping[flow['i']]} to {mapping[flow['j']]}, {flow['t']}, product {flow['k']:06d})",
+        hint="the file may hold overlapping rows; keep one row per flow; nothing was imported",
+    )
+
+
 def baci_slices(
     year: BaciYear, mapping: dict[int, str], work: Path
 ) -> tuple[Path, list[list[list[int]]], dict[str, Any]]:
@@ -343,7 +365,7 @@ def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
 
 
 def baci_canonical(
-    part: pl.DataFrame, mapping: dict[int, str], path: Path, source_id: str
+    part: pl.DataFrame, mapping: dict[int, str], year: BaciYear, source_id: str
 ) -> pl.DataFrame:
     """BACI rows (numeric) -> canonical flows with derived TOTAL rows, sorted for the cache."""
     # One int64 key in the order the cache wants (exporter, importer, year, TOTAL then
@@ -356,10 +378,8 @@ def baci_canonical(
     ) * 10_000 + pl.col("t").cast(pl.Int64)
     keyed = part.with_columns(_key=pair * 10_000_000 + pl.col("k") + 1)
     if keyed.select(pl.col("_key").is_duplicated().any()).item():
-        raise BadFile(
-            f"{path}: the same flow (t, i, j, k) appears twice",
-            hint="the file may hold overlapping rows; keep one row per flow",
-        )
+        twice = keyed.filter(pl.col("_key").is_duplicated()).row(0, named=True)
+        raise _duplicate(year, mapping, twice)
     totals = (  # grouped on one integer (the flow's key without its product)
         keyed.group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
         .agg(pl.col("i", "j", "t").first(), pl.col("v").sum())
@@ -418,10 +438,10 @@ def write_baci(
     countries: set[str] = set()
 
     def write_slice(
-        part: pl.DataFrame, target: Path, path: Path
+        part: pl.DataFrame, target: Path, year: BaciYear
     ) -> tuple[int, pl.DataFrame, set[str]]:
         """Products to ``target``; the slice's (few) TOTAL rows go back to the caller."""
-        frame = baci_canonical(part, mapping, path, source_id)
+        frame = baci_canonical(part, mapping, year, source_id)
         total = frame["product"] == schema.TOTAL
         frame.filter(~total).write_parquet(
             target, row_group_size=DATASET_ROW_GROUP, statistics=True
@@ -499,7 +519,7 @@ def _write_years(
             totals: list[pl.DataFrame] = []  # in slice order: sorted by exporter, importer
             for n, part in enumerate(parts):
                 target = build / f"part-{tag}-{n:03d}.parquet"
-                pending.append(pool.submit(write_slice, part, target, local.path))
+                pending.append(pool.submit(write_slice, part, target, local))
                 del part
                 while len(pending) >= SLICE_WORKERS:  # at most SLICE_WORKERS slices held
                     totals.append(collect(pending.pop(0)))
