@@ -22,12 +22,33 @@ COUNTRIES = {4: "AFG", 32: "ARG", 76: "BRA", 152: "CHL", 156: "CHN", 251: "FRA",
 PRODUCTS = ["010121", "030613", "270900", "740311", "847130", "870323"]
 
 
-def _year(year: int, rng: np.random.Generator, rows: int) -> pl.DataFrame:
+def _one_per_chapter() -> list[str]:
+    """The first HS6 code of every HS chapter in the shipped table: a BACI year is
+    total trade only when its products span every chapter."""
+    from tradecli.codes import load_hs
+
+    first: dict[str, str] = {}
+    for code in sorted(c for c, e in load_hs().items() if e.level == "hs6"):
+        first.setdefault(code[:2], code)
+    return sorted(first.values())
+
+
+CHAPTERS = _one_per_chapter()
+
+
+def _year(
+    year: int, rng: np.random.Generator, rows: int, chapters: list[str] = CHAPTERS
+) -> pl.DataFrame:
+    """Random flows of PRODUCTS, and a flow of each of ``chapters`` (every chapter by
+    default: a complete year), each between two different countries."""
     codes = np.array(list(COUNTRIES))
-    i = rng.choice(codes, rows)
-    j = rng.choice(codes, rows)
-    k = rng.choice([int(p) for p in PRODUCTS], rows)
-    frame = pl.DataFrame({"t": [year] * rows, "i": i, "j": j, "k": k}).unique(
+    spread = np.arange(len(chapters))
+    i = np.concatenate([rng.choice(codes, rows), codes[spread % len(codes)]])
+    j = np.concatenate([rng.choice(codes, rows), codes[(spread + 1) % len(codes)]])
+    k = np.concatenate(
+        [rng.choice([int(p) for p in PRODUCTS], rows), np.array(chapters, dtype=np.int64)]
+    )
+    frame = pl.DataFrame({"t": [year] * len(k), "i": i, "j": j, "k": k}).unique(
         subset=["i", "j", "k"], keep="first", maintain_order=True
     )
     return frame.with_columns(
@@ -37,15 +58,22 @@ def _year(year: int, rng: np.random.Generator, rows: int) -> pl.DataFrame:
 
 
 def make_release(
-    directory: Path, version: str = "V202501", years=(2020, 2021, 2022), seed=1, revise=None
+    directory: Path,
+    version: str = "V202501",
+    years=(2020, 2021, 2022),
+    seed=1,
+    revise=None,
+    partial=(),
 ):
     """A release-shaped zip: one CSV per year plus the two code tables.
 
-    ``revise`` ({year: factor}) scales that year's values, as a newer release revises them.
+    Every year covers every HS chapter, except the ``partial`` years (PRODUCTS only, as
+    in a filtered extract). ``revise`` ({year: factor}) scales that year's values, as
+    a newer release revises them.
     """
     rng = np.random.default_rng(seed)
     directory.mkdir(parents=True, exist_ok=True)
-    frames = {y: _year(y, rng, 1500) for y in years}
+    frames = {y: _year(y, rng, 1500, [] if y in partial else CHAPTERS) for y in years}
     for year, factor in (revise or {}).items():
         frames[year] = frames[year].with_columns((pl.col("v") * factor).round(3))
     path = directory / f"BACI_HS92_{version}.zip"
@@ -59,7 +87,8 @@ def make_release(
         )
         zf.writestr(
             f"product_codes_HS92_{version}.csv",
-            "code,description\n" + "".join(f"{p},product {p}\n" for p in PRODUCTS),
+            "code,description\n"
+            + "".join(f"{p},product {p}\n" for p in sorted({*PRODUCTS, *CHAPTERS})),
         )
     return path, pl.concat(frames.values())
 
