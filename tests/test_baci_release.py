@@ -375,3 +375,38 @@ def test_a_duplicated_flow_names_the_member_and_both_lines(runner, tmp_path, iso
     )
     assert ".tradecli-tmp" not in result.stderr and "tmp" not in result.stderr
     assert _entries(isolated) == []
+
+
+def test_a_year_short_of_some_chapters_gives_no_total(runner, tmp_path, isolated) -> None:
+    # A year holding a few HS chapters only (a filtered extract) is some products only:
+    # no TOTAL rows, so balance, series and partners say so as for any other file.
+    path, raw = make_release(tmp_path, partial=(2022,))
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Covers: total trade (summed from the complete HS6 level), except 2022: some products "
+        "only (HS chapters 01, 03, 27, 74, 84, 87), so no total-trade figures for 2022"
+        in result.stdout
+    )
+    [entry] = _entries(isolated)
+    stored = pl.read_parquet(sorted(entry.glob("part-*.parquet")))
+    totals = stored.filter(pl.col("product") == "TOTAL")
+    assert sorted(totals["period"].dt.year().unique()) == [2020, 2021]
+    meta = json.loads((entry / "_entry.json").read_text())
+    assert "totals" not in meta  # not every flow has its TOTAL row: read whole
+    coverage = meta["annotations"]["coverage"]
+    assert coverage["total"] is False and coverage["derived_from"] == "hs6"
+    assert list(coverage["years_without_total"]) == ["2022"]
+
+    clean = raw.filter((pl.col("i") == 152) & (pl.col("j") == 156))
+    doc = _json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"])
+    assert doc["figures"]["exports"]["from"] == pytest.approx(
+        float(clean.filter(pl.col("t") == 2021)["v"].sum()) * 1000
+    )
+    assert doc["figures"]["exports"]["to"] is None
+    assert "only, not total trade" in json.dumps(doc)
+    alone = runner.invoke(app, ["balance", "CHL", "CHN", "--from", "2022", "--to", "2022"])
+    assert alone.exit_code == ExitCode.NO_DATA
+    assert "(HS chapters 01, 03, 27, 74, 84, 87) only, not total trade" in alone.stderr
+    series = _json(runner, ["series", "USA", "FRA", "--from", "2020", "--to", "2022"])
+    assert [r["exports"] is None for r in series["rows"]] == [False, False, True]

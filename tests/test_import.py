@@ -506,11 +506,56 @@ def test_a_declared_total_is_total_trade(runner, shared_data, isolated) -> None:
     assert coverage["total"] and coverage["declared_total"] and coverage["derived_from"] is None
 
 
-def test_baci_covers_total_trade_from_hs6(runner, baci_file, isolated) -> None:
-    result = runner.invoke(app, ["import", str(baci_file)])
+def test_a_baci_file_spanning_every_chapter_is_total_trade(runner, tmp_path, isolated) -> None:
+    from tradecli.codes import load_hs
+
+    first = {}  # the first HS6 code of every chapter in the shipped table
+    for code in sorted(c for c, e in load_hs().items() if e.level == "hs6"):
+        first.setdefault(code[:2], code)
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n" + "".join(f"2021,152,32,{k},1,\n" for k in first.values()))
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
     assert "Covers: total trade (summed from the complete HS6 level)" in result.stdout
     coverage = _meta(isolated)[0]["annotations"]["coverage"]
     assert coverage["derived_from"] == "hs6" and coverage["total"]
+    total = _stored(isolated).filter(pl.col("product") == "TOTAL")["value"]
+    assert total.to_list() == [1000.0 * len(first)]
+
+
+def test_a_filtered_baci_file_is_some_products_only(runner, tmp_path, isolated) -> None:
+    # Two rows in BACI's layout are not total trade: their sum must never be shown as one.
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n2021,152,32,30613,1.5,\n2021,32,152,270900,2,\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Covers: some products only (HS chapters 03, 27); no total is derived" in (result.stdout)
+    assert "Derived" not in result.stdout and ", products, values in USD" in result.stdout
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["total"] is False and coverage["derived_from"] is None
+    assert coverage["years_without_total"] == {"2021": ["03", "27"]}
+    assert "TOTAL" not in _stored(isolated)["product"].to_list()
+    balance = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2021", "--offline"])
+    assert balance.exit_code == ExitCode.NO_DATA, balance.stdout
+    assert "products 030613, 270900 (HS chapters 03, 27) only, not total trade" in (balance.stderr)
+    series = runner.invoke(app, ["series", "CHL", "ARG", "--from", "2021", "--to", "2021"])
+    assert series.exit_code == ExitCode.NO_DATA and "only, not total trade" in series.stderr
+
+
+def test_a_baci_extract_of_one_pair_is_not_total_trade(runner, baci_file, isolated) -> None:
+    # The real Chile-Argentina table spans 87 of the 96 HS chapters: a pair's trade, in a
+    # BACI layout, is not every product, so no total is derived (as for other files).
+    result = runner.invoke(app, ["import", str(baci_file)])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Covers: some products only (HS chapters 01, 03, 04, 05, 06, 07, 08, 09 and 79 more)"
+        in (result.stdout)
+    )
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["total"] is False and len(coverage["chapters"]) == 87
+    balance = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2004", "--to", "2004"])
+    assert balance.exit_code == ExitCode.NO_DATA
+    assert "only, not total trade" in balance.stderr
 
 
 # -- issue 11: the other shapes people download --------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +45,23 @@ def level_of(code: pl.Expr) -> pl.Expr:
     )
 
 
-def coverage_of(frame: pl.DataFrame, *, complete: str | None = None) -> dict[str, Any]:
+def is_complete(level: str, codes: set[str]) -> bool:
+    """Whether codes of ``level`` are a whole level, whose sum is total trade.
+
+    HS codes must span every HS chapter (so a file of a few products, or of a few
+    chapters, is never read as total trade); sections must be all 21. The one rule for
+    every file: generic ones (``coverage_of``) and BACI, judged year by year.
+    """
+    if level == "section":
+        return codes >= SECTIONS
+    return {c[:2] for c in codes} >= HS_CHAPTERS
+
+
+def coverage_of(frame: pl.DataFrame) -> dict[str, Any]:
     """What the file covers: total trade, or which products.
 
-    Total trade is covered by a declared TOTAL row, or by a complete product level:
-    ``complete`` names it when the publisher says so (a BACI file is every HS6
-    product), otherwise a level is complete when its codes span every HS chapter
-    (or all 21 sections). Totals are derived from that one level only.
+    Total trade is covered by a declared TOTAL row, or by a complete product level
+    (``is_complete``). Totals are derived from that one level only.
     """
     codes = (
         frame.lazy()
@@ -66,13 +76,7 @@ def coverage_of(frame: pl.DataFrame, *, complete: str | None = None) -> dict[str
         if (codes["level"] == lv).any()
     }
     chapters = sorted({c[:2] for lv, cs in by_level.items() if lv != "section" for c in cs})
-    complete_levels = [
-        lv
-        for lv, cs in by_level.items()
-        if lv == complete
-        or (lv == "section" and cs >= SECTIONS)
-        or (lv != "section" and {c[:2] for c in cs} >= HS_CHAPTERS)
-    ]
+    complete_levels = [lv for lv, cs in by_level.items() if is_complete(lv, cs)]
     level = complete_levels[0] if complete_levels else None
     partial_products = [] if level else sorted(c for cs in by_level.values() for c in cs)
     return {
@@ -86,8 +90,14 @@ def coverage_of(frame: pl.DataFrame, *, complete: str | None = None) -> dict[str
     }
 
 
+def _listed(codes: list[str], limit: int = 8) -> str:
+    more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
+    return ", ".join(codes[:limit]) + more
+
+
 def describe_coverage(coverage: dict[str, Any]) -> str:
-    """One line for the import summary: total trade, or which products."""
+    """One line for the import summary: total trade, or which products (or years) not."""
+    partial = coverage.get("years_without_total") or {}
     if coverage["total"]:
         how = (
             "declared TOTAL rows"
@@ -97,9 +107,16 @@ def describe_coverage(coverage: dict[str, Any]) -> str:
             else f"declared TOTAL rows, else summed from {coverage['derived_from'].upper()}"
         )
         return f"total trade ({how})"
-    products = coverage["products"]
-    more = f" and {len(products) - 8} more" if len(products) > 8 else ""
-    shown = ", ".join(products[:8]) + more
+    if coverage["derived_from"] and partial:  # a BACI import whose years differ
+        years = ", ".join(partial)
+        chapters = sorted({c for cs in partial.values() for c in cs})
+        return (
+            f"total trade (summed from the complete {coverage['derived_from'].upper()} level), "
+            f"except {years}: some products only (HS chapters {_listed(chapters)}), "
+            f"so no total-trade figures for {years}"
+        )
+    # A BACI import records chapters, not its (thousands of) products.
+    shown = _listed(coverage["products"]) or f"HS chapters {_listed(coverage['chapters'])}"
     return (
         f"some products only ({shown}); no total is derived from them, "
         "so this file gives no total-trade figures"
@@ -141,7 +158,7 @@ BACI_SCHEMA = {  # compact: 18 bytes a row once parsed (codes < 1000, HS6 < 10^6
 SLICE_ROWS = 300_000  # rows of one slice held as strings (about 60 MB; 575 MB peak, 25 x 10M)
 SLICE_WORKERS = 2  # slices in flight at once: peak memory ~ SLICE_WORKERS x SLICE_ROWS
 READ_ROWS = 6 * SLICE_ROWS  # numeric rows read back in one scan (about 55 MB)
-BACI_COVERAGE_LEVEL = "hs6"  # BACI is every HS6 product: totals are summed from it
+BACI_LEVEL = "hs6"  # BACI's products: a year's totals are summed from them when complete
 
 
 @dataclass(frozen=True)
@@ -316,6 +333,7 @@ def baci_slices(
         ragged = ragged_line(path, year.name, fewer=True)
         if ragged is not None:
             raise ragged
+    checks["chapters"] = _chapters(numeric)
     counts = (
         per_exporter.with_columns(
             n=pl.col("rows") - pl.col("self_trade"),
@@ -345,6 +363,21 @@ def baci_slices(
     return numeric, reads, checks
 
 
+def _chapters(numeric: Path) -> dict[int, set[str]]:
+    """Each year's HS chapters among the rows kept: what completeness is judged on.
+
+    About a hundred codes a year, whatever the size of the file (memory stays bounded).
+    """
+    seen = (
+        pl.scan_parquet(numeric)
+        .filter(pl.col("i") != pl.col("j"))
+        .group_by("t")
+        .agg((pl.col("k") // 10_000).unique())
+        .collect()
+    )
+    return {int(t): {f"{c:02d}" for c in ks} for t, ks in seen.iter_rows()}
+
+
 def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
     """The rows of each slice of one read: one scan of the numeric file, split in memory."""
     codes = [code for exporters in read for code in exporters]
@@ -365,9 +398,14 @@ def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
 
 
 def baci_canonical(
-    part: pl.DataFrame, mapping: dict[int, str], year: BaciYear, source_id: str
+    part: pl.DataFrame,
+    mapping: dict[int, str],
+    year: BaciYear,
+    source_id: str,
+    with_totals: set[int],
 ) -> pl.DataFrame:
-    """BACI rows (numeric) -> canonical flows with derived TOTAL rows, sorted for the cache."""
+    """BACI rows (numeric) -> canonical flows, sorted for the cache, with TOTAL rows
+    derived for the years in ``with_totals`` (those whose products are complete)."""
     # One int64 key in the order the cache wants (exporter, importer, year, TOTAL then
     # products): ranks follow ISO3 order. Sorting and duplicate checks on one integer
     # are several times faster than on four columns or on strings.
@@ -381,7 +419,8 @@ def baci_canonical(
         twice = keyed.filter(pl.col("_key").is_duplicated()).row(0, named=True)
         raise _duplicate(year, mapping, twice)
     totals = (  # grouped on one integer (the flow's key without its product)
-        keyed.group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
+        keyed.filter(pl.col("t").is_in(sorted(with_totals)))
+        .group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
         .agg(pl.col("i", "j", "t").first(), pl.col("v").sum())
         .with_columns(k=pl.lit(-1, pl.Int32))  # key ends in 0: sorts before the products
     )
@@ -414,6 +453,11 @@ class BaciStats:
     self_trade: int = 0
     first_year: int = 9999
     last_year: int = 0
+    chapters: dict[int, set[str]] = field(default_factory=dict)  # year -> HS chapters seen
+
+    def complete_years(self) -> set[int]:
+        """The years whose products are a complete level: only they get TOTAL rows."""
+        return {y for y, cs in self.chapters.items() if is_complete(BACI_LEVEL, cs)}
 
 
 def write_baci(
@@ -438,10 +482,10 @@ def write_baci(
     countries: set[str] = set()
 
     def write_slice(
-        part: pl.DataFrame, target: Path, year: BaciYear
+        part: pl.DataFrame, target: Path, year: BaciYear, with_totals: set[int]
     ) -> tuple[int, pl.DataFrame, set[str]]:
         """Products to ``target``; the slice's (few) TOTAL rows go back to the caller."""
-        frame = baci_canonical(part, mapping, year, source_id)
+        frame = baci_canonical(part, mapping, year, source_id, with_totals)
         total = frame["product"] == schema.TOTAL
         frame.filter(~total).write_parquet(
             target, row_group_size=DATASET_ROW_GROUP, statistics=True
@@ -513,13 +557,16 @@ def _write_years(
             if checks["rows"]:
                 stats.first_year = min(stats.first_year, int(checks["lo"]))
                 stats.last_year = max(stats.last_year, int(checks["hi"]))
+            for t, chapters in checks["chapters"].items():
+                stats.chapters.setdefault(t, set()).update(chapters)
+            with_totals = stats.complete_years()
             tag = year.year if year.year is not None else local.path.stem
             parts = (part for read in reads for part in read_slices(numeric, read))
             pending: list[Future[tuple[int, pl.DataFrame, set[str]]]] = []
             totals: list[pl.DataFrame] = []  # in slice order: sorted by exporter, importer
             for n, part in enumerate(parts):
                 target = build / f"part-{tag}-{n:03d}.parquet"
-                pending.append(pool.submit(write_slice, part, target, local))
+                pending.append(pool.submit(write_slice, part, target, local, with_totals))
                 del part
                 while len(pending) >= SLICE_WORKERS:  # at most SLICE_WORKERS slices held
                     totals.append(collect(pending.pop(0)))
@@ -682,15 +729,25 @@ def import_into_cache(
     )
 
 
-def _baci_coverage(chapters: list[str] | None = None) -> dict[str, Any]:
+def baci_coverage(chapters: dict[int, set[str]]) -> dict[str, Any]:
+    """What BACI files cover, judged year by year by ``is_complete`` (as other files are).
+
+    A year whose HS6 codes miss an HS chapter (a filtered extract) is some products
+    only: no TOTAL rows are derived for it. ``chapters`` is each year's chapters seen.
+    """
+    partial = {
+        str(y): sorted(cs) for y, cs in sorted(chapters.items()) if not is_complete("hs6", cs)
+    }
+    some_total = len(partial) < len(chapters)
     return {
-        "total": True,
+        "total": not partial,
         "declared_total": False,
-        "derived_from": BACI_COVERAGE_LEVEL,
-        "levels": [BACI_COVERAGE_LEVEL],
-        "complete_levels": [BACI_COVERAGE_LEVEL],
+        "derived_from": BACI_LEVEL if some_total else None,
+        "levels": [BACI_LEVEL],
+        "complete_levels": [] if partial else [BACI_LEVEL],
         "products": [],
-        "chapters": chapters or [],
+        "chapters": sorted(set().union(*chapters.values())),
+        "years_without_total": partial,
     }
 
 
@@ -725,7 +782,8 @@ def _store_baci(
         if strict:
             refuse_skips(label, skipped)
         # The entry's metadata is written after the files: fill in what they hold.
-        annotations.update(rows_read=stats.rows_read, skipped=skipped, coverage=_baci_coverage())
+        coverage = baci_coverage(stats.chapters)
+        annotations.update(rows_read=stats.rows_read, skipped=skipped, coverage=coverage)
         return rows, countries, Period(stats.first_year), Period(stats.last_year)
 
     entry = cache.put_built_dataset(
@@ -735,7 +793,9 @@ def _store_baci(
         currency="USD",
         annotations=annotations,
         dataset=cube,
-        totals=TOTALS_GLOB,
+        # Total-trade questions may read the TOTAL files alone only if every year has
+        # its totals; else the entry is read whole, and a year without says so.
+        totals=lambda: TOTALS_GLOB if annotations["coverage"]["total"] else "",
     )
     meta = json.loads((entry / "_entry.json").read_text("utf-8"))
     return ImportSummary(
@@ -746,7 +806,7 @@ def _store_baci(
         countries=len(meta["countries"]),
         start=str(Period(stats.first_year)),
         end=str(Period(stats.last_year)),
-        content="products and totals",
+        content="products and totals" if stats.totals else "products",
         skipped=dict(annotations["skipped"]),
         entry=entry,
         coverage=dict(annotations["coverage"]),
