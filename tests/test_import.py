@@ -698,3 +698,21 @@ def test_a_duplicated_baci_flow_names_both_lines(runner, tmp_path) -> None:
     assert f"{path}, lines 2, 4: the same flow appears twice (CHN to USA, 2021, product" in (
         result.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "looks like CEPII BACI but lacks columns: expected t, i, j, k, v, q; found"),
+        (["--input-format", "baci"], "expected columns t, i, j, k, v, q (in this order); found"),
+    ],
+    ids=["detected", "baci"],
+)
+def test_a_baci_file_without_q_names_the_columns_expected_and_found(
+    runner, tmp_path, args, expected
+) -> None:
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v\n2021,152,32,20011,1\n")
+    result = runner.invoke(app, ["import", str(path), *args])
+    assert result.exit_code == ExitCode.USAGE
+    assert f"{expected} t, i, j, k, v\n" in result.stderr

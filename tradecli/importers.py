@@ -96,6 +96,11 @@ SIGNATURES: list[tuple[ImportFormat, set[str], list[tuple[str, ...]]]] = [
         [("isoo",), ("isod",), ("year",), ("flow", "flowmusd")],
     ),
     (
+        ImportFormat.BACI,  # t,i,j,k,v,q in this order is detected before these
+        {"t", "i", "j", "k"},
+        [("t",), ("i",), ("j",), ("k",), ("v",), ("q",)],
+    ),
+    (
         ImportFormat.TIDY,
         {"reporter", "partner", "flow"},
         [("reporter",), ("partner",), ("flow",), ("period",), ("valueusd", "value")],

@@ -280,11 +280,15 @@ def baci_slices(
     """
     path = year.path
     with open(path, encoding="utf-8-sig", errors="replace") as f:
-        header = [normalise_column(c) for c in f.readline().strip().split(",")]
-    if header[:5] != list(BACI_SCHEMA)[:5]:
+        original = [c.strip() for c in f.readline().strip().split(",")]
+    header = [normalise_column(c) for c in original]
+    # Columns are read by position, and every line is checked for six fields: a header
+    # that is not exactly t,i,j,k,v,q is refused by name, not as "not a BACI file".
+    if header != list(BACI_SCHEMA):
         raise BadFile(
-            f"{year.name}: not a BACI file: expected columns t, i, j, k, v, q; "
-            f"found {', '.join(header[:8])}"
+            f"{year.name}: not a BACI file: expected columns t, i, j, k, v, q (in this "
+            f"order); found {', '.join(original[:20])}",
+            hint="a BACI file's header is t,i,j,k,v,q; q (the quantity) may be empty",
         )
     numeric = work / f"numeric-{path.stem}.parquet"
     try:
