@@ -278,29 +278,53 @@ def baci_slices(
     one read holds at most about READ_ROWS numeric rows, so the file is read back a few
     times, not once per slice. A bad row raises BadFile naming its line.
     """
-    path = year.path
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _check_header(year)
+    with ThreadPoolExecutor(1, "baci-commas") as counting:
+        # Counted while polars parses (it frees the GIL): about half the count is hidden.
+        commas = counting.submit(_separators, year.path)
+        numeric, per_exporter = _typed_read(year, mapping, work)
+    checks = per_exporter.select(
+        pl.col("rows", "bad", "self_trade").sum(), pl.col("lo").min(), pl.col("hi").max()
+    ).row(0, named=True)
+    if checks["bad"] or per_exporter["i"].null_count():
+        raise _first_bad_line(year.path, mapping, year.year, year.name) or _unreadable(year.name)
+    if commas.result() != (len(BACI_SCHEMA) - 1) * (int(checks["rows"]) + 1):
+        # A line with fewer fields (polars refused more), or a comma inside quotes.
+        ragged = ragged_line(year.path, year.name, fewer=True)
+        if ragged is not None:
+            raise ragged
+    checks["chapters"] = _chapters(numeric)
+    return numeric, _plan_reads(per_exporter, mapping), checks
+
+
+def _check_header(year: BaciYear) -> None:
+    """Columns are read by position, and every line is checked for six fields: a header
+    that is not exactly t,i,j,k,v,q is refused by name, not as "not a BACI file"."""
+    with open(year.path, encoding="utf-8-sig", errors="replace") as f:
         original = [c.strip() for c in f.readline().strip().split(",")]
-    header = [normalise_column(c) for c in original]
-    # Columns are read by position, and every line is checked for six fields: a header
-    # that is not exactly t,i,j,k,v,q is refused by name, not as "not a BACI file".
-    if header != list(BACI_SCHEMA):
+    if [normalise_column(c) for c in original] != list(BACI_SCHEMA):
         raise BadFile(
             f"{year.name}: not a BACI file: expected columns t, i, j, k, v, q (in this "
             f"order); found {', '.join(original[:20])}",
             hint="a BACI file's header is t,i,j,k,v,q; q (the quantity) may be empty",
         )
-    numeric = work / f"numeric-{path.stem}.parquet"
+
+
+def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Path, pl.DataFrame]:
+    """The CSV as a numeric parquet file, and per exporter its rows and bad rows."""
+    numeric = work / f"numeric-{year.path.stem}.parquet"
     try:
         (
-            pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
+            pl.scan_csv(year.path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
             # q is read (kept as a one-bit flag that nothing reads): left out, polars
             # would stop each line at v and never see a line with more fields than q.
             .select("t", "i", "j", "k", "v", q_missing=pl.col("q").is_null())
             .sink_parquet(numeric, compression="lz4", statistics=False)
         )
     except Exception:  # a value that does not parse, or a line too long: name its line
-        raise _first_bad_line(path, mapping, year.year, year.name) or _unreadable(
+        raise _first_bad_line(year.path, mapping, year.year, year.name) or _unreadable(
             year.name
         ) from None
     known = pl.Series(list(mapping), dtype=pl.Int32).implode()
@@ -327,17 +351,11 @@ def baci_slices(
         )
         .collect()
     )
-    checks = per_exporter.select(
-        pl.col("rows", "bad", "self_trade").sum(), pl.col("lo").min(), pl.col("hi").max()
-    ).row(0, named=True)
-    if checks["bad"] or per_exporter["i"].null_count():
-        raise _first_bad_line(path, mapping, year.year, year.name) or _unreadable(year.name)
-    if _separators(path) != (len(header) - 1) * (int(checks["rows"]) + 1):
-        # A line with fewer fields (polars refused more), or a comma inside quotes.
-        ragged = ragged_line(path, year.name, fewer=True)
-        if ragged is not None:
-            raise ragged
-    checks["chapters"] = _chapters(numeric)
+    return numeric, per_exporter
+
+
+def _plan_reads(per_exporter: pl.DataFrame, mapping: dict[int, str]) -> list[list[list[int]]]:
+    """Exporters (in ISO3 order) in slices of about SLICE_ROWS, reads of about READ_ROWS."""
     counts = (
         per_exporter.with_columns(
             n=pl.col("rows") - pl.col("self_trade"),
@@ -364,7 +382,7 @@ def baci_slices(
         slices.append(bucket)
     if slices:
         reads.append(slices)
-    return numeric, reads, checks
+    return reads
 
 
 def _chapters(numeric: Path) -> dict[int, set[str]]:
