@@ -91,6 +91,7 @@ def coverage_of(frame: pl.DataFrame) -> dict[str, Any]:
 
 
 def _listed(codes: list[str], limit: int = 8) -> str:
+    """'01, 03 ... and 79 more': a summary line stays short however many codes."""
     more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
     return ", ".join(codes[:limit]) + more
 
@@ -196,6 +197,7 @@ def _first_bad_line(
 
 
 def _unreadable(shown: str) -> BadFile:
+    """When no line can be blamed, the file as a whole is not in BACI's shape."""
     return BadFile(f"{shown}: not a BACI file (t,i,j,k,v,q with numbers)")
 
 
