@@ -24,12 +24,33 @@ COUNTRIES = {4: "AFG", 32: "ARG", 76: "BRA", 152: "CHL", 156: "CHN", 251: "FRA",
 PRODUCTS = ["010121", "030613", "270900", "740311", "847130", "870323"]
 
 
-def _year(year: int, rng: np.random.Generator, rows: int) -> pl.DataFrame:
+def _one_per_chapter() -> list[str]:
+    """The first HS6 code of every HS chapter in the shipped table: a BACI year is
+    total trade only when its products span every chapter."""
+    from tradecli.codes import load_hs
+
+    first: dict[str, str] = {}
+    for code in sorted(c for c, e in load_hs().items() if e.level == "hs6"):
+        first.setdefault(code[:2], code)
+    return sorted(first.values())
+
+
+CHAPTERS = _one_per_chapter()
+
+
+def _year(
+    year: int, rng: np.random.Generator, rows: int, chapters: list[str] = CHAPTERS
+) -> pl.DataFrame:
+    """Random flows of PRODUCTS, and a flow of each of ``chapters`` (every chapter by
+    default: a complete year), each between two different countries."""
     codes = np.array(list(COUNTRIES))
-    i = rng.choice(codes, rows)
-    j = rng.choice(codes, rows)
-    k = rng.choice([int(p) for p in PRODUCTS], rows)
-    frame = pl.DataFrame({"t": [year] * rows, "i": i, "j": j, "k": k}).unique(
+    spread = np.arange(len(chapters))
+    i = np.concatenate([rng.choice(codes, rows), codes[spread % len(codes)]])
+    j = np.concatenate([rng.choice(codes, rows), codes[(spread + 1) % len(codes)]])
+    k = np.concatenate(
+        [rng.choice([int(p) for p in PRODUCTS], rows), np.array(chapters, dtype=np.int64)]
+    )
+    frame = pl.DataFrame({"t": [year] * len(k), "i": i, "j": j, "k": k}).unique(
         subset=["i", "j", "k"], keep="first", maintain_order=True
     )
     return frame.with_columns(
@@ -39,15 +60,22 @@ def _year(year: int, rng: np.random.Generator, rows: int) -> pl.DataFrame:
 
 
 def make_release(
-    directory: Path, version: str = "V202501", years=(2020, 2021, 2022), seed=1, revise=None
+    directory: Path,
+    version: str = "V202501",
+    years=(2020, 2021, 2022),
+    seed=1,
+    revise=None,
+    partial=(),
 ):
     """A release-shaped zip: one CSV per year plus the two code tables.
 
-    ``revise`` ({year: factor}) scales that year's values, as a newer release revises them.
+    Every year covers every HS chapter, except the ``partial`` years (PRODUCTS only, as
+    in a filtered extract). ``revise`` ({year: factor}) scales that year's values, as
+    a newer release revises them.
     """
     rng = np.random.default_rng(seed)
     directory.mkdir(parents=True, exist_ok=True)
-    frames = {y: _year(y, rng, 1500) for y in years}
+    frames = {y: _year(y, rng, 1500, [] if y in partial else CHAPTERS) for y in years}
     for year, factor in (revise or {}).items():
         frames[year] = frames[year].with_columns((pl.col("v") * factor).round(3))
     path = directory / f"BACI_HS92_{version}.zip"
@@ -61,7 +89,8 @@ def make_release(
         )
         zf.writestr(
             f"product_codes_HS92_{version}.csv",
-            "code,description\n" + "".join(f"{p},product {p}\n" for p in PRODUCTS),
+            "code,description\n"
+            + "".join(f"{p},product {p}\n" for p in sorted({*PRODUCTS, *CHAPTERS})),
         )
     return path, pl.concat(frames.values())
 
@@ -386,3 +415,92 @@ def test_a_report_after_a_newer_release_names_the_revised_figures_and_releases(
     assert "2020 exports: " in markdown and "(BACI HS92 V202401 -> V202501)" in markdown
     third = runner.invoke(app, ["report"])
     assert "REVISED" not in third.stderr  # reported once, against the release now held
+
+
+@pytest.mark.parametrize("shape", ["zip", "directory"])
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        ("2021,152,32,20011,1,4330.609,87.230", 7),
+        ("2021,152,32,20011,nan,4330.609,87.230", 7),
+        ("2021,152,32,20011,1", 5),
+    ],
+)
+def test_a_ragged_line_in_a_release_names_the_member_and_keeps_the_entry(
+    runner, tmp_path, isolated, shape, line, fields
+) -> None:
+    old, _ = make_release(tmp_path / "old", version="V202401")
+    assert runner.invoke(app, ["import", str(old)]).exit_code == 0
+    [entry] = _entries(isolated)
+    before = {p.name: p.read_bytes() for p in entry.iterdir()}
+    member = "BACI_HS92_Y2021_V202501.csv"
+    path = tmp_path / "new" / "BACI_HS92_V202501.zip"
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("BACI_HS92_Y2020_V202501.csv", "t,i,j,k,v,q\n2020,152,32,10121,1,\n")
+        zf.writestr(member, f"t,i,j,k,v,q\n2021,152,32,10121,1,\n{line}\n2021,32,152,10121,2,\n")
+        zf.writestr("country_codes_V202501.csv", "country_code,country_iso3\n152,CHL\n32,ARG\n")
+    if shape == "directory":
+        with zipfile.ZipFile(path) as zf:
+            zf.extractall(tmp_path / "unpacked")
+        path = tmp_path / "unpacked"
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    shown = f"{path.name}:{member}" if shape == "zip" else str(path / member)
+    assert f"{shown}, line 3: {fields} fields where the header has 6" in result.stderr
+    assert ".tradecli-tmp" not in result.stderr and "Traceback" not in result.stderr
+    assert _entries(isolated) == [entry]
+    assert {p.name: p.read_bytes() for p in entry.iterdir()} == before
+
+
+def test_a_duplicated_flow_names_the_member_and_both_lines(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "BACI_HS92_V202501.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr(
+            "BACI_HS92_Y2021_V202501.csv",
+            "t,i,j,k,v,q\n2021,156,842,20011,1,4\n2021,842,156,20011,5,1\n2021,156,842,020011,3,\n",
+        )
+        zf.writestr("country_codes_V202501.csv", "country_code,country_iso3\n156,CHN\n842,USA\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert (
+        "BACI_HS92_V202501.zip:BACI_HS92_Y2021_V202501.csv, lines 2, 4: the same flow appears "
+        "twice (CHN to USA, 2021, product 020011)" in result.stderr
+    )
+    assert ".tradecli-tmp" not in result.stderr and "tmp" not in result.stderr
+    assert _entries(isolated) == []
+
+
+def test_a_year_short_of_some_chapters_gives_no_total(runner, tmp_path, isolated) -> None:
+    # A year holding a few HS chapters only (a filtered extract) is some products only:
+    # no TOTAL rows, so balance, series and partners say so as for any other file.
+    path, raw = make_release(tmp_path, partial=(2022,))
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Covers: total trade (summed from the complete HS6 level), except 2022: some products "
+        "only (HS chapters 01, 03, 27, 74, 84, 87), so no total-trade figures for 2022"
+        in result.stdout
+    )
+    [entry] = _entries(isolated)
+    stored = pl.read_parquet(sorted(entry.glob("part-*.parquet")))
+    totals = stored.filter(pl.col("product") == "TOTAL")
+    assert sorted(totals["period"].dt.year().unique()) == [2020, 2021]
+    meta = json.loads((entry / "_entry.json").read_text())
+    assert "totals" not in meta  # not every flow has its TOTAL row: read whole
+    coverage = meta["annotations"]["coverage"]
+    assert coverage["total"] is False and coverage["derived_from"] == "hs6"
+    assert list(coverage["years_without_total"]) == ["2022"]
+
+    clean = raw.filter((pl.col("i") == 152) & (pl.col("j") == 156))
+    doc = _json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"])
+    assert doc["figures"]["exports"]["from"] == pytest.approx(
+        float(clean.filter(pl.col("t") == 2021)["v"].sum()) * 1000
+    )
+    assert doc["figures"]["exports"]["to"] is None
+    assert "only, not total trade" in json.dumps(doc)
+    alone = runner.invoke(app, ["balance", "CHL", "CHN", "--from", "2022", "--to", "2022"])
+    assert alone.exit_code == ExitCode.NO_DATA
+    assert "(HS chapters 01, 03, 27, 74, 84, 87) only, not total trade" in alone.stderr
+    series = _json(runner, ["series", "USA", "FRA", "--from", "2020", "--to", "2022"])
+    assert [r["exports"] is None for r in series["rows"]] == [False, False, True]

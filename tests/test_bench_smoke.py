@@ -115,6 +115,7 @@ def test_baci_import_path(runner, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("TRADECLI_CACHE_DIR", str(tmp_path / "cache"))
     result = runner.invoke(app, ["import", str(csv_path)])
     assert result.exit_code == 0, result.stderr
+    assert "Covers: total trade" in result.stdout
     raw = pl.read_csv(csv_path)
     i, j = raw["i"][0], raw["j"][0]
     from tradecli.codes import load_countries
@@ -145,6 +146,8 @@ def test_release_generator_and_section(tmp_path, monkeypatch, runner) -> None:
     result = runner.invoke(app, ["import", str(zip_path)])
     assert result.exit_code == 0, result.stderr
     assert "1998..1999" in result.stdout
+    # Every generated year spans every HS chapter: total trade, as a real release is.
+    assert "Covers: total trade (summed from the complete HS6 level)." in result.stdout
     # The in-process query the release section times is tradecli's own balance, and its
     # figures are the generated file's sums (what DuckDB is asked over the same files).
     import query

@@ -506,11 +506,56 @@ def test_a_declared_total_is_total_trade(runner, shared_data, isolated) -> None:
     assert coverage["total"] and coverage["declared_total"] and coverage["derived_from"] is None
 
 
-def test_baci_covers_total_trade_from_hs6(runner, baci_file, isolated) -> None:
-    result = runner.invoke(app, ["import", str(baci_file)])
+def test_a_baci_file_spanning_every_chapter_is_total_trade(runner, tmp_path, isolated) -> None:
+    from tradecli.codes import load_hs
+
+    first = {}  # the first HS6 code of every chapter in the shipped table
+    for code in sorted(c for c, e in load_hs().items() if e.level == "hs6"):
+        first.setdefault(code[:2], code)
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n" + "".join(f"2021,152,32,{k},1,\n" for k in first.values()))
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
     assert "Covers: total trade (summed from the complete HS6 level)" in result.stdout
     coverage = _meta(isolated)[0]["annotations"]["coverage"]
     assert coverage["derived_from"] == "hs6" and coverage["total"]
+    total = _stored(isolated).filter(pl.col("product") == "TOTAL")["value"]
+    assert total.to_list() == [1000.0 * len(first)]
+
+
+def test_a_filtered_baci_file_is_some_products_only(runner, tmp_path, isolated) -> None:
+    # Two rows in BACI's layout are not total trade: their sum must never be shown as one.
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n2021,152,32,30613,1.5,\n2021,32,152,270900,2,\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Covers: some products only (HS chapters 03, 27); no total is derived" in (result.stdout)
+    assert "Derived" not in result.stdout and ", products, values in USD" in result.stdout
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["total"] is False and coverage["derived_from"] is None
+    assert coverage["years_without_total"] == {"2021": ["03", "27"]}
+    assert "TOTAL" not in _stored(isolated)["product"].to_list()
+    balance = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2021", "--offline"])
+    assert balance.exit_code == ExitCode.NO_DATA, balance.stdout
+    assert "products 030613, 270900 (HS chapters 03, 27) only, not total trade" in (balance.stderr)
+    series = runner.invoke(app, ["series", "CHL", "ARG", "--from", "2021", "--to", "2021"])
+    assert series.exit_code == ExitCode.NO_DATA and "only, not total trade" in series.stderr
+
+
+def test_a_baci_extract_of_one_pair_is_not_total_trade(runner, baci_file, isolated) -> None:
+    # The real Chile-Argentina table spans 87 of the 96 HS chapters: a pair's trade, in a
+    # BACI layout, is not every product, so no total is derived (as for other files).
+    result = runner.invoke(app, ["import", str(baci_file)])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Covers: some products only (HS chapters 01, 03, 04, 05, 06, 07, 08, 09 and 79 more)"
+        in (result.stdout)
+    )
+    coverage = _meta(isolated)[0]["annotations"]["coverage"]
+    assert coverage["total"] is False and len(coverage["chapters"]) == 87
+    balance = runner.invoke(app, ["balance", "CHL", "ARG", "--from", "2004", "--to", "2004"])
+    assert balance.exit_code == ExitCode.NO_DATA
+    assert "only, not total trade" in balance.stderr
 
 
 # -- issue 11: the other shapes people download --------------------------------------
@@ -590,3 +635,84 @@ def test_near_misses_name_the_columns_expected_and_found(runner, tmp_path, heade
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == ExitCode.USAGE
     assert expected in result.stderr and f"found {header.replace(',', ', ')}" in result.stderr
+
+
+RAGGED = [
+    ("more", "2021,156,842,020011,1,4330.609,87.230\n", "7 fields where the header has 6"),
+    ("more-nan", "2021,156,842,020011,nan,4330.609,87.230\n", "7 fields where the header has 6"),
+    ("more-text", "2021,156,842,020011,1,abc,87.230\n", "7 fields where the header has 6"),
+    ("fewer", "2021,156,842,020011,1\n", "5 fields where the header has 6"),
+    ("no-value", "2021,156,842,020011\n", "4 fields where the header has 6"),
+]
+
+
+@pytest.mark.parametrize(("line", "fragment"), [r[1:] for r in RAGGED], ids=[r[0] for r in RAGGED])
+def test_a_baci_line_with_more_or_fewer_fields_stops_the_import(
+    runner, tmp_path, isolated, line, fragment
+) -> None:
+    # A field too many shifts the values (v=1 read as $1,000 while q was meant): the
+    # import must stop, not store a figure that looks right.
+    codes = tmp_path / "country_codes_V202501.csv"
+    codes.write_text("country_code,country_iso3\n156,CHN\n842,USA\n")
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n2021,156,842,20012,2.5,1\n2021,842,156,20011,5,\n")
+    assert runner.invoke(app, ["import", str(path), "--baci-codes", str(codes)]).exit_code == 0
+    before = _entries(isolated)
+    path.write_text("t,i,j,k,v,q\n2021,156,842,20012,2.5,1\n" + line + "2021,842,156,20011,5,\n")
+    result = runner.invoke(app, ["import", str(path), "--baci-codes", str(codes)])
+    assert result.exit_code == ExitCode.USAGE, result.stdout
+    assert f"{path}, line 3: {fragment}" in result.stderr
+    assert "Traceback" not in result.stderr and "Schema" not in result.stderr
+    assert _entries(isolated) == before
+
+
+def test_an_empty_or_na_quantity_is_not_a_missing_field(runner, tmp_path, isolated) -> None:
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text(
+        "t,i,j,k,v,q\n2021,156,842,20012,2.5,\n2021,842,156,20011,5,         NA\n"
+        '2021,842,156,20012,1,"1,5"\n'
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert sorted(_stored(isolated).filter(pl.col("product") != "TOTAL")["value"]) == [
+        1000.0,
+        2500.0,
+        5000.0,
+    ]
+
+
+def test_a_duplicated_yearly_row_is_named_by_its_year(runner, tmp_path) -> None:
+    path = tmp_path / "dup.csv"
+    path.write_text(TIDY_HEAD + "PAK,JPN,exports,2020,1\nPAK,JPN,exports,2020,2\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert "lines 2, 3: the same flow appears twice (PAK to JPN, 2020, product" in result.stderr
+    assert "2020-01" not in result.stderr
+
+
+def test_a_duplicated_baci_flow_names_both_lines(runner, tmp_path) -> None:
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n" + "2021,156,842,20011,1,4\n2021,156,842,20012,5,1\n" * 2)
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == ExitCode.USAGE
+    assert f"{path}, lines 2, 4: the same flow appears twice (CHN to USA, 2021, product" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], "looks like CEPII BACI but lacks columns: expected t, i, j, k, v, q; found"),
+        (["--input-format", "baci"], "expected columns t, i, j, k, v, q (in this order); found"),
+    ],
+    ids=["detected", "baci"],
+)
+def test_a_baci_file_without_q_names_the_columns_expected_and_found(
+    runner, tmp_path, args, expected
+) -> None:
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v\n2021,152,32,20011,1\n")
+    result = runner.invoke(app, ["import", str(path), *args])
+    assert result.exit_code == ExitCode.USAGE
+    assert f"{expected} t, i, j, k, v\n" in result.stderr

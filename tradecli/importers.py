@@ -27,6 +27,7 @@ from tradecli import schema
 from tradecli.codes import WORLD, load_countries
 from tradecli.errors import BadFile as BadFile  # re-exported: callers import it from here
 from tradecli.importer_options import ImportFormat
+from tradecli.periods import Frequency, Period
 
 # Where BACI's numeric country codes differ from UN M49 (BACI follows the UN
 # Comtrade reporter codes; documented in BACI's country_codes file).
@@ -93,6 +94,11 @@ SIGNATURES: list[tuple[ImportFormat, set[str], list[tuple[str, ...]]]] = [
         ImportFormat.GRAVITY,
         {"isoo", "isod"},
         [("isoo",), ("isod",), ("year",), ("flow", "flowmusd")],
+    ),
+    (
+        ImportFormat.BACI,  # t,i,j,k,v,q in this order is detected before these
+        {"t", "i", "j", "k"},
+        [("t",), ("i",), ("j",), ("k",), ("v",), ("q",)],
     ),
     (
         ImportFormat.TIDY,
@@ -267,10 +273,9 @@ def read(
                 [pl.col(k).eq_missing(pl.lit(first[k], dtype=frame.schema[k])) for k in keys]
             )
         )
-        flow = (
-            f"{first['exporter']} to {first['importer']}, {first['period']:%Y-%m}, "
-            f"product {first['product']}"
-            + (f", reported by {first['reporter']}" if first["reporter"] else "")
+        when = Period.from_date(first["period"], Frequency(first["frequency"]))
+        flow = f"{first['exporter']} to {first['importer']}, {when}, product {first['product']}" + (
+            f", reported by {first['reporter']}" if first["reporter"] else ""
         )
         more = dupes.height - same.height
         raise BadFile(
@@ -289,20 +294,37 @@ def read(
 def _csv_error(path: Path, exc: Exception) -> BadFile:
     """Name the line of a malformed CSV: polars' own message has none."""
     try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
-            reader = csv.reader(f)
-            header = next(reader, [])
-            for row in reader:
-                if len(row) > len(header):
-                    return BadFile(
-                        f"{path}, line {reader.line_num}: {len(row)} fields where the header "
-                        f"has {len(header)}",
-                        hint='a value holding a comma must be quoted ("1,234"), or the '
-                        "line has an extra separator; nothing was imported",
-                    )
+        ragged = ragged_line(path, str(path))
     except (OSError, csv.Error) as err:
         return BadFile(f"{path}: cannot read as CSV ({err})")
-    return BadFile(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})")
+    return ragged or BadFile(f"{path}: cannot read as CSV ({str(exc).splitlines()[0]})")
+
+
+def ragged_line(path: Path, shown: str, *, fewer: bool = False) -> BadFile | None:
+    """The first line with more fields than the header (with ``fewer``, or fewer), as an error.
+
+    Streamed with the csv module, for the line number polars does not give; ``shown``
+    names the file in the message (a zip member, not the temp file it was extracted to).
+    None when no line is ragged. Slow on big files: called once something is known wrong.
+    """
+    with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        for row in reader:
+            if len(row) > len(header) or (fewer and row and len(row) < len(header)):
+                extra = len(row) > len(header)
+                return BadFile(
+                    f"{shown}, line {reader.line_num}: {len(row)} fields where the header "
+                    f"has {len(header)}",
+                    hint=(
+                        'a value holding a comma must be quoted ("1,234"), or the line has an '
+                        "extra separator"
+                        if extra
+                        else "the line lacks a value or a separator"
+                    )
+                    + "; nothing was imported",
+                )
+    return None
 
 
 def _currencies(

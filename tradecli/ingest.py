@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from tradecli.importers import (
     baci_code_table,
     detect,
     normalise_column,
+    ragged_line,
     read,
 )
 
@@ -44,13 +45,23 @@ def level_of(code: pl.Expr) -> pl.Expr:
     )
 
 
-def coverage_of(frame: pl.DataFrame, *, complete: str | None = None) -> dict[str, Any]:
+def is_complete(level: str, codes: set[str]) -> bool:
+    """Whether codes of ``level`` are a whole level, whose sum is total trade.
+
+    HS codes must span every HS chapter (so a file of a few products, or of a few
+    chapters, is never read as total trade); sections must be all 21. The one rule for
+    every file: generic ones (``coverage_of``) and BACI, judged year by year.
+    """
+    if level == "section":
+        return codes >= SECTIONS
+    return {c[:2] for c in codes} >= HS_CHAPTERS
+
+
+def coverage_of(frame: pl.DataFrame) -> dict[str, Any]:
     """What the file covers: total trade, or which products.
 
-    Total trade is covered by a declared TOTAL row, or by a complete product level:
-    ``complete`` names it when the publisher says so (a BACI file is every HS6
-    product), otherwise a level is complete when its codes span every HS chapter
-    (or all 21 sections). Totals are derived from that one level only.
+    Total trade is covered by a declared TOTAL row, or by a complete product level
+    (``is_complete``). Totals are derived from that one level only.
     """
     codes = (
         frame.lazy()
@@ -65,13 +76,7 @@ def coverage_of(frame: pl.DataFrame, *, complete: str | None = None) -> dict[str
         if (codes["level"] == lv).any()
     }
     chapters = sorted({c[:2] for lv, cs in by_level.items() if lv != "section" for c in cs})
-    complete_levels = [
-        lv
-        for lv, cs in by_level.items()
-        if lv == complete
-        or (lv == "section" and cs >= SECTIONS)
-        or (lv != "section" and {c[:2] for c in cs} >= HS_CHAPTERS)
-    ]
+    complete_levels = [lv for lv, cs in by_level.items() if is_complete(lv, cs)]
     level = complete_levels[0] if complete_levels else None
     partial_products = [] if level else sorted(c for cs in by_level.values() for c in cs)
     return {
@@ -85,8 +90,15 @@ def coverage_of(frame: pl.DataFrame, *, complete: str | None = None) -> dict[str
     }
 
 
+def _listed(codes: list[str], limit: int = 8) -> str:
+    """'01, 03 ... and 79 more': a summary line stays short however many codes."""
+    more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
+    return ", ".join(codes[:limit]) + more
+
+
 def describe_coverage(coverage: dict[str, Any]) -> str:
-    """One line for the import summary: total trade, or which products."""
+    """One line for the import summary: total trade, or which products (or years) not."""
+    partial = coverage.get("years_without_total") or {}
     if coverage["total"]:
         how = (
             "declared TOTAL rows"
@@ -96,9 +108,16 @@ def describe_coverage(coverage: dict[str, Any]) -> str:
             else f"declared TOTAL rows, else summed from {coverage['derived_from'].upper()}"
         )
         return f"total trade ({how})"
-    products = coverage["products"]
-    more = f" and {len(products) - 8} more" if len(products) > 8 else ""
-    shown = ", ".join(products[:8]) + more
+    if coverage["derived_from"] and partial:  # a BACI import whose years differ
+        years = ", ".join(partial)
+        chapters = sorted({c for cs in partial.values() for c in cs})
+        return (
+            f"total trade (summed from the complete {coverage['derived_from'].upper()} level), "
+            f"except {years}: some products only (HS chapters {_listed(chapters)}), "
+            f"so no total-trade figures for {years}"
+        )
+    # A BACI import records chapters, not its (thousands of) products.
+    shown = _listed(coverage["products"]) or f"HS chapters {_listed(coverage['chapters'])}"
     return (
         f"some products only ({shown}); no total is derived from them, "
         "so this file gives no total-trade figures"
@@ -140,7 +159,7 @@ BACI_SCHEMA = {  # compact: 18 bytes a row once parsed (codes < 1000, HS6 < 10^6
 SLICE_ROWS = 300_000  # rows of one slice held as strings (about 60 MB; 575 MB peak, 25 x 10M)
 SLICE_WORKERS = 2  # slices in flight at once: peak memory ~ SLICE_WORKERS x SLICE_ROWS
 READ_ROWS = 6 * SLICE_ROWS  # numeric rows read back in one scan (about 55 MB)
-BACI_COVERAGE_LEVEL = "hs6"  # BACI is every HS6 product: totals are summed from it
+BACI_LEVEL = "hs6"  # BACI's products: a year's totals are summed from them when complete
 
 
 @dataclass(frozen=True)
@@ -160,8 +179,30 @@ def baci_mapping(ctx: FileContext) -> dict[int, str]:
     return {int(c): iso3 for c, iso3 in baci_code_table(ctx).items() if c.isdigit()}
 
 
-def _bad_row(path: Path, mapping: dict[int, str], year: int | None, shown: str) -> BadFile:
-    """Find the first bad line of a BACI CSV, streaming; the typed read only said 'bad'."""
+def _first_bad_line(
+    path: Path, mapping: dict[int, str], year: int | None, shown: str
+) -> BadFile | None:
+    """The first bad line of a BACI CSV; the typed read only said 'bad'.
+
+    A line with more or fewer fields than the header comes first: its values are
+    shifted, so what a value check would say of it misleads. None if nothing is found.
+    """
+    ragged = ragged_line(path, shown, fewer=True)
+    if ragged is not None:
+        return ragged
+    try:
+        return _bad_value(path, mapping, year, shown)
+    except pl.exceptions.PolarsError:  # a line the text read cannot split either
+        return None
+
+
+def _unreadable(shown: str) -> BadFile:
+    """When no line can be blamed, the file as a whole is not in BACI's shape."""
+    return BadFile(f"{shown}: not a BACI file (t,i,j,k,v,q with numbers)")
+
+
+def _bad_value(path: Path, mapping: dict[int, str], year: int | None, shown: str) -> BadFile | None:
+    """The first line with a bad value, found by streaming text reads, one per check."""
     ctx = FileContext(path=path, label="line", offset=2, year=None, baci_codes=None)
     known = pl.Series(list(mapping), dtype=pl.Int64).implode()
     text = pl.scan_csv(path, infer_schema=False, row_index_name="_row", null_values=["NA"])
@@ -189,7 +230,43 @@ def _bad_row(path: Path, mapping: dict[int, str], year: int | None, shown: str) 
                 f"{shown}, {ctx.where([row['_row']])}: {what} ({column}={row[column]!r})",
                 hint="fix or remove the row; nothing was imported",
             )
-    return BadFile(f"{shown}: not a BACI file (t,i,j,k,v,q with numbers)")
+    return None
+
+
+def _separators(path: Path) -> int:
+    """The commas in a file: (columns - 1) x lines when every line has the header's fields.
+
+    Counted in blocks at about 1 GB/s (a few per cent of the import): the typed read
+    fills a missing last field with null, as it does an empty one, so only the count
+    tells a line that lacks one.
+    """
+    count = 0
+    with open(path, "rb") as f:
+        while block := f.read(1 << 22):
+            count += block.count(b",")
+    return count
+
+
+def _duplicate(year: BaciYear, mapping: dict[int, str], flow: dict[str, Any]) -> BadFile:
+    """The same flow twice in a BACI file: name it and its lines, as for other files.
+
+    The numeric rows carry no line numbers (a column of them would cost every import):
+    the file is read again, only on this error path, for the lines holding the flow.
+    """
+    ctx = FileContext(path=year.path, label="line", offset=2, year=None, baci_codes=None)
+    same = pl.all_horizontal([pl.col(c) == flow[c] for c in "tijk"])
+    rows = (
+        pl.scan_csv(year.path, schema=BACI_SCHEMA, null_values=["NA"], row_index_name="_row")
+        .filter(same)
+        .select("_row")
+        .collect()["_row"]
+        .to_list()
+    )
+    return BadFile(
+        f"{year.name}, {ctx.where(rows)}: the same flow appears twice "
+        f"({mapping[flow['i']]} to {mapping[flow['j']]}, {flow['t']}, product {flow['k']:06d})",
+        hint="the file may hold overlapping rows; keep one row per flow; nothing was imported",
+    )
 
 
 def baci_slices(
@@ -203,23 +280,55 @@ def baci_slices(
     one read holds at most about READ_ROWS numeric rows, so the file is read back a few
     times, not once per slice. A bad row raises BadFile naming its line.
     """
-    path = year.path
-    with open(path, encoding="utf-8-sig", errors="replace") as f:
-        header = [normalise_column(c) for c in f.readline().strip().split(",")]
-    if header[:5] != list(BACI_SCHEMA)[:5]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _check_header(year)
+    with ThreadPoolExecutor(1, "baci-commas") as counting:
+        # Counted while polars parses (it frees the GIL): about half the count is hidden.
+        commas = counting.submit(_separators, year.path)
+        numeric, per_exporter = _typed_read(year, mapping, work)
+    checks = per_exporter.select(
+        pl.col("rows", "bad", "self_trade").sum(), pl.col("lo").min(), pl.col("hi").max()
+    ).row(0, named=True)
+    if checks["bad"] or per_exporter["i"].null_count():
+        raise _first_bad_line(year.path, mapping, year.year, year.name) or _unreadable(year.name)
+    if commas.result() != (len(BACI_SCHEMA) - 1) * (int(checks["rows"]) + 1):
+        # A line with fewer fields (polars refused more), or a comma inside quotes.
+        ragged = ragged_line(year.path, year.name, fewer=True)
+        if ragged is not None:
+            raise ragged
+    checks["chapters"] = _chapters(numeric)
+    return numeric, _plan_reads(per_exporter, mapping), checks
+
+
+def _check_header(year: BaciYear) -> None:
+    """Columns are read by position, and every line is checked for six fields: a header
+    that is not exactly t,i,j,k,v,q is refused by name, not as "not a BACI file"."""
+    with open(year.path, encoding="utf-8-sig", errors="replace") as f:
+        original = [c.strip() for c in f.readline().strip().split(",")]
+    if [normalise_column(c) for c in original] != list(BACI_SCHEMA):
         raise BadFile(
-            f"{year.name}: not a BACI file: expected columns t, i, j, k, v, q; "
-            f"found {', '.join(header[:8])}"
+            f"{year.name}: not a BACI file: expected columns t, i, j, k, v, q (in this "
+            f"order); found {', '.join(original[:20])}",
+            hint="a BACI file's header is t,i,j,k,v,q; q (the quantity) may be empty",
         )
-    numeric = work / f"numeric-{path.stem}.parquet"
+
+
+def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Path, pl.DataFrame]:
+    """The CSV as a numeric parquet file, and per exporter its rows and bad rows."""
+    numeric = work / f"numeric-{year.path.stem}.parquet"
     try:
         (
-            pl.scan_csv(path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
-            .select("t", "i", "j", "k", "v")
+            pl.scan_csv(year.path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
+            # q is read (kept as a one-bit flag that nothing reads): left out, polars
+            # would stop each line at v and never see a line with more fields than q.
+            .select("t", "i", "j", "k", "v", q_missing=pl.col("q").is_null())
             .sink_parquet(numeric, compression="lz4", statistics=False)
         )
-    except Exception:  # a value that does not parse: find and name its line
-        raise _bad_row(path, mapping, year.year, year.name) from None
+    except Exception:  # a value that does not parse, or a line too long: name its line
+        raise _first_bad_line(year.path, mapping, year.year, year.name) or _unreadable(
+            year.name
+        ) from None
     known = pl.Series(list(mapping), dtype=pl.Int32).implode()
     per_exporter = (
         pl.scan_parquet(numeric)
@@ -236,7 +345,7 @@ def baci_slices(
                 | ~pl.col("k").is_between(0, 999_999)
                 | ~pl.col("t").is_between(1900, 2999)
                 | (pl.lit(False) if year.year is None else pl.col("t") != year.year)
-                | pl.any_horizontal(pl.all().is_null())
+                | pl.any_horizontal(pl.col("t", "i", "j", "k", "v").is_null())
             ).sum(),
             self_trade=(pl.col("i") == pl.col("j")).sum(),
             lo=pl.col("t").min(),
@@ -244,11 +353,11 @@ def baci_slices(
         )
         .collect()
     )
-    checks = per_exporter.select(
-        pl.col("rows", "bad", "self_trade").sum(), pl.col("lo").min(), pl.col("hi").max()
-    ).row(0, named=True)
-    if checks["bad"] or per_exporter["i"].null_count():
-        raise _bad_row(path, mapping, year.year, year.name)
+    return numeric, per_exporter
+
+
+def _plan_reads(per_exporter: pl.DataFrame, mapping: dict[int, str]) -> list[list[list[int]]]:
+    """Exporters (in ISO3 order) in slices of about SLICE_ROWS, reads of about READ_ROWS."""
     counts = (
         per_exporter.with_columns(
             n=pl.col("rows") - pl.col("self_trade"),
@@ -275,7 +384,22 @@ def baci_slices(
         slices.append(bucket)
     if slices:
         reads.append(slices)
-    return numeric, reads, checks
+    return reads
+
+
+def _chapters(numeric: Path) -> dict[int, set[str]]:
+    """Each year's HS chapters among the rows kept: what completeness is judged on.
+
+    About a hundred codes a year, whatever the size of the file (memory stays bounded).
+    """
+    seen = (
+        pl.scan_parquet(numeric)
+        .filter(pl.col("i") != pl.col("j"))
+        .group_by("t")
+        .agg((pl.col("k") // 10_000).unique())
+        .collect()
+    )
+    return {int(t): {f"{c:02d}" for c in ks} for t, ks in seen.iter_rows()}
 
 
 def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
@@ -283,6 +407,7 @@ def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
     codes = [code for exporters in read for code in exporters]
     block = (
         pl.scan_parquet(numeric)
+        .select("t", "i", "j", "k", "v")
         .filter(
             pl.col("i").is_in(pl.Series(codes, dtype=pl.Int16).implode())
             & (pl.col("i") != pl.col("j"))
@@ -297,9 +422,14 @@ def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
 
 
 def baci_canonical(
-    part: pl.DataFrame, mapping: dict[int, str], path: Path, source_id: str
+    part: pl.DataFrame,
+    mapping: dict[int, str],
+    year: BaciYear,
+    source_id: str,
+    with_totals: set[int],
 ) -> pl.DataFrame:
-    """BACI rows (numeric) -> canonical flows with derived TOTAL rows, sorted for the cache."""
+    """BACI rows (numeric) -> canonical flows, sorted for the cache, with TOTAL rows
+    derived for the years in ``with_totals`` (those whose products are complete)."""
     # One int64 key in the order the cache wants (exporter, importer, year, TOTAL then
     # products): ranks follow ISO3 order. Sorting and duplicate checks on one integer
     # are several times faster than on four columns or on strings.
@@ -310,12 +440,11 @@ def baci_canonical(
     ) * 10_000 + pl.col("t").cast(pl.Int64)
     keyed = part.with_columns(_key=pair * 10_000_000 + pl.col("k") + 1)
     if keyed.select(pl.col("_key").is_duplicated().any()).item():
-        raise BadFile(
-            f"{path}: the same flow (t, i, j, k) appears twice",
-            hint="the file may hold overlapping rows; keep one row per flow",
-        )
+        twice = keyed.filter(pl.col("_key").is_duplicated()).row(0, named=True)
+        raise _duplicate(year, mapping, twice)
     totals = (  # grouped on one integer (the flow's key without its product)
-        keyed.group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
+        keyed.filter(pl.col("t").is_in(sorted(with_totals)))
+        .group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
         .agg(pl.col("i", "j", "t").first(), pl.col("v").sum())
         .with_columns(k=pl.lit(-1, pl.Int32))  # key ends in 0: sorts before the products
     )
@@ -348,6 +477,11 @@ class BaciStats:
     self_trade: int = 0
     first_year: int = 9999
     last_year: int = 0
+    chapters: dict[int, set[str]] = field(default_factory=dict)  # year -> HS chapters seen
+
+    def complete_years(self) -> set[int]:
+        """The years whose products are a complete level: only they get TOTAL rows."""
+        return {y for y, cs in self.chapters.items() if is_complete(BACI_LEVEL, cs)}
 
 
 def write_baci(
@@ -372,10 +506,10 @@ def write_baci(
     countries: set[str] = set()
 
     def write_slice(
-        part: pl.DataFrame, target: Path, path: Path
+        part: pl.DataFrame, target: Path, year: BaciYear, with_totals: set[int]
     ) -> tuple[int, pl.DataFrame, set[str]]:
         """Products to ``target``; the slice's (few) TOTAL rows go back to the caller."""
-        frame = baci_canonical(part, mapping, path, source_id)
+        frame = baci_canonical(part, mapping, year, source_id, with_totals)
         total = frame["product"] == schema.TOTAL
         frame.filter(~total).write_parquet(
             target, row_group_size=DATASET_ROW_GROUP, statistics=True
@@ -447,13 +581,16 @@ def _write_years(
             if checks["rows"]:
                 stats.first_year = min(stats.first_year, int(checks["lo"]))
                 stats.last_year = max(stats.last_year, int(checks["hi"]))
+            for t, chapters in checks["chapters"].items():
+                stats.chapters.setdefault(t, set()).update(chapters)
+            with_totals = stats.complete_years()
             tag = year.year if year.year is not None else local.path.stem
             parts = (part for read in reads for part in read_slices(numeric, read))
             pending: list[Future[tuple[int, pl.DataFrame, set[str]]]] = []
             totals: list[pl.DataFrame] = []  # in slice order: sorted by exporter, importer
             for n, part in enumerate(parts):
                 target = build / f"part-{tag}-{n:03d}.parquet"
-                pending.append(pool.submit(write_slice, part, target, local.path))
+                pending.append(pool.submit(write_slice, part, target, local, with_totals))
                 del part
                 while len(pending) >= SLICE_WORKERS:  # at most SLICE_WORKERS slices held
                     totals.append(collect(pending.pop(0)))
@@ -616,15 +753,25 @@ def import_into_cache(
     )
 
 
-def _baci_coverage(chapters: list[str] | None = None) -> dict[str, Any]:
+def baci_coverage(chapters: dict[int, set[str]]) -> dict[str, Any]:
+    """What BACI files cover, judged year by year by ``is_complete`` (as other files are).
+
+    A year whose HS6 codes miss an HS chapter (a filtered extract) is some products
+    only: no TOTAL rows are derived for it. ``chapters`` is each year's chapters seen.
+    """
+    partial = {
+        str(y): sorted(cs) for y, cs in sorted(chapters.items()) if not is_complete("hs6", cs)
+    }
+    some_total = len(partial) < len(chapters)
     return {
-        "total": True,
+        "total": not partial,
         "declared_total": False,
-        "derived_from": BACI_COVERAGE_LEVEL,
-        "levels": [BACI_COVERAGE_LEVEL],
-        "complete_levels": [BACI_COVERAGE_LEVEL],
+        "derived_from": BACI_LEVEL if some_total else None,
+        "levels": [BACI_LEVEL],
+        "complete_levels": [] if partial else [BACI_LEVEL],
         "products": [],
-        "chapters": chapters or [],
+        "chapters": sorted(set().union(*chapters.values())),
+        "years_without_total": partial,
     }
 
 
@@ -659,7 +806,8 @@ def _store_baci(
         if strict:
             refuse_skips(label, skipped)
         # The entry's metadata is written after the files: fill in what they hold.
-        annotations.update(rows_read=stats.rows_read, skipped=skipped, coverage=_baci_coverage())
+        coverage = baci_coverage(stats.chapters)
+        annotations.update(rows_read=stats.rows_read, skipped=skipped, coverage=coverage)
         return rows, countries, Period(stats.first_year), Period(stats.last_year)
 
     entry = cache.put_built_dataset(
@@ -669,7 +817,9 @@ def _store_baci(
         currency="USD",
         annotations=annotations,
         dataset=cube,
-        totals=TOTALS_GLOB,
+        # Total-trade questions may read the TOTAL files alone only if every year has
+        # its totals; else the entry is read whole, and a year without says so.
+        totals=lambda: TOTALS_GLOB if annotations["coverage"]["total"] else "",
     )
     meta = json.loads((entry / "_entry.json").read_text("utf-8"))
     return ImportSummary(
@@ -680,7 +830,7 @@ def _store_baci(
         countries=len(meta["countries"]),
         start=str(Period(stats.first_year)),
         end=str(Period(stats.last_year)),
-        content="products and totals",
+        content="products and totals" if stats.totals else "products",
         skipped=dict(annotations["skipped"]),
         entry=entry,
         coverage=dict(annotations["coverage"]),
