@@ -505,25 +505,13 @@ with zipfile.ZipFile(zip_path) as zf:
 """
 
 DUCKDB_RELEASE_QUERY = r"""
-import sys, time, glob
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
 import duckdb
-files, query, a, b, first, last = sys.argv[1:7]
-con = duckdb.connect()
-started = time.perf_counter()
-src = f"read_parquet({sorted(glob.glob(files))!r})"
-pair = f"((exporter = '{a}' AND importer = '{b}') OR (exporter = '{b}' AND importer = '{a}'))"
-ends = f"period IN (DATE '{first}-01-01', DATE '{last}-01-01')"
-sql = {
-    "balance": f"SELECT exporter, period, sum(value) FROM {src} "
-    f"WHERE product = 'TOTAL' AND {pair} AND {ends} GROUP BY ALL",
-    "series": f"SELECT exporter, period, sum(value) FROM {src} "
-    f"WHERE product = 'TOTAL' AND {pair} GROUP BY ALL ORDER BY period",
-    "partners": f"SELECT exporter, importer, period, sum(value) FROM {src} "
-    f"WHERE product = 'TOTAL' AND (exporter = '{a}' OR importer = '{a}') AND {ends} "
-    "GROUP BY ALL",
-}[query]
-con.execute(sql).fetchall()
-print(time.perf_counter() - started)
+from query import release_duckdb  # the same SQL as the in-process figure
+cache_dir, query, a, b, first, last = sys.argv[2:8]
+release_duckdb(query, Path(cache_dir), a, b, first, last, duckdb.connect())
 """
 
 
@@ -558,7 +546,6 @@ def bench_release(zip_path: Path, repeat: int) -> dict[str, Any]:
         "series": ["series", "USA", "CHN", "--from", first, "--to", last, "--offline"],
         "partners": ["partners", "USA", "--from", first, "--to", last],
     }
-    files = str(cache / "flows" / "baci-HS92.dataset" / "part-*.parquet")
     queries: dict[str, Any] = {}
     for name, args in commands.items():
         walls, rss_all, duck_whole = [], [], []
@@ -567,7 +554,18 @@ def bench_release(zip_path: Path, repeat: int) -> dict[str, Any]:
             walls.append(wall)
             rss_all.append(rss)
             wall, _, out = run_measured(
-                [PY, "-c", DUCKDB_RELEASE_QUERY, files, name, "USA", "CHN", first, last]
+                [
+                    PY,
+                    "-c",
+                    DUCKDB_RELEASE_QUERY,
+                    str(HERE),
+                    str(cache),
+                    name,
+                    "USA",
+                    "CHN",
+                    first,
+                    last,
+                ]  # fmt: skip
             )
             duck_whole.append(wall)
         # In-process (issue 11's yardstick): the query function alone, in one process per

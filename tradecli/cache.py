@@ -28,6 +28,7 @@ token is never written anywhere under this directory.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import time
@@ -276,15 +277,14 @@ class Cache:
         def build_files(build: Path) -> tuple[int, set[str], Period, Period]:
             nonlocal complete
             rows, countries = 0, set()
-            totals: list[pl.DataFrame] = []
-            held = written = 0
+            totals: list[pl.DataFrame] = []  # held until about TOTALS_ROWS, then one file
+            numbers = itertools.count()
 
             def flush() -> None:
-                nonlocal held, written
                 if totals:
-                    write_totals(pl.concat(totals), build / f"part-totals-{written:03d}.parquet")
+                    target = build / f"part-totals-{next(numbers):03d}.parquet"
+                    write_totals(pl.concat(totals), target)
                     totals.clear()
-                    held, written = 0, written + 1
 
             for part in partitions:
                 if part.is_empty():
@@ -305,8 +305,7 @@ class Cache:
                     complete = complete and _has_totals(products, total)
                 if total.height:
                     totals.append(total)
-                    held += total.height
-                    if held >= TOTALS_ROWS:
+                    if sum(t.height for t in totals) >= TOTALS_ROWS:
                         flush()
                 rows += part.height
                 countries.update(exporters)

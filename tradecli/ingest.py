@@ -766,7 +766,7 @@ def baci_coverage(chapters: dict[int, set[str]]) -> dict[str, Any]:
     only: no TOTAL rows are derived for it. ``chapters`` is each year's chapters seen.
     """
     partial = {
-        str(y): sorted(cs) for y, cs in sorted(chapters.items()) if not is_complete("hs6", cs)
+        str(y): sorted(cs) for y, cs in sorted(chapters.items()) if not is_complete(BACI_LEVEL, cs)
     }
     some_total = len(partial) < len(chapters)
     return {

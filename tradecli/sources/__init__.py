@@ -191,19 +191,13 @@ def _holding(
     cache: Cache,
     entries: list[Entry],
     request: PairRequest,
-    known: dict[tuple[object, object], bool] | None = None,
+    known: dict[tuple[object, object], bool],
 ) -> list[Entry]:
     """Entries that hold rows for the pair: an imported file naming both countries in
     other rows (FRA-PAK, JPN-DEU) must not hide the pair's data elsewhere (the sample).
 
     ``known`` keeps the answers of one command: each entry is looked into once."""
-    import polars as pl
-
-    a, b = request.pair
-    pair = ((pl.col("exporter") == a) & (pl.col("importer") == b)) | (
-        (pl.col("exporter") == b) & (pl.col("importer") == a)
-    )
-    known = {} if known is None else known
+    pair = _pair_rows(*request.pair)
 
     def holds(entry: Entry) -> bool:
         key = (entry.path, entry.fetched_at)
@@ -341,12 +335,19 @@ def load_pair(
         Frequency.MONTH: [Frequency.MONTH],
     }[request.frequency]
     # Listed once (a release entry is hundreds of files) and again after a fetch writes.
-    listing = [cache.entries()]
+    listing = cache.entries()
     known: dict[tuple[object, object], bool] = {}
 
+    def covering(frequency: Frequency) -> list[Entry]:
+        return [e for e in listing if e.covers(request.pair, frequency)]
+
     def matching(frequency: Frequency) -> list[Entry]:
-        covering = [e for e in listing[0] if e.covers(request.pair, frequency)]
-        return _holding(cache, covering, request, known)
+        return _holding(cache, covering(frequency), request, known)
+
+    def layered(
+        held: list[Entry], origin: str, rows: pl.Expr | None, error: str | None = None
+    ) -> Dataset:
+        return _layered(cache, held, origin, rows, error, totals_only=request.totals_only)
 
     candidates: list[Entry] = []
     for frequency in frequencies:
@@ -368,7 +369,7 @@ def load_pair(
         return _pair_entries(request, frequencies, matching)
 
     if candidates and not refresh and all(cache.fresh(e) for e in candidates):
-        return _layered(cache, entries(), "cache", floor, totals_only=request.totals_only)
+        return layered(entries(), "cache", floor)
 
     failures: list[TradecliError] = []
 
@@ -388,12 +389,12 @@ def load_pair(
         except (SourceUnavailable, AuthRequired, NoData) as exc:
             failures.append(exc)
             continue
-        listing[0] = cache.entries()
+        listing = cache.entries()
         fetched = _fetched_frequency(request)
-        if _usable(cache.matching(request.pair, fetched), request):
+        if _usable(covering(fetched), request):
             said()
             if request.frequency is None:
-                return _layered(cache, entries(), "live", floor, totals_only=request.totals_only)
+                return layered(entries(), "live", floor)
             import polars as pl
 
             # Answered at the frequency fetched, with the sample's rows at it.
@@ -402,13 +403,7 @@ def load_pair(
                 if named
                 else _pair_rows(*request.pair) & (pl.col("frequency") == fetched.value)
             )
-            return _layered(
-                cache,
-                _pair_entries(request, [fetched], matching),
-                "live",
-                rows,
-                totals_only=request.totals_only,
-            )
+            return layered(_pair_entries(request, [fetched], matching), "live", rows)
         # It answered, but not up to the period asked for: say so, never fall back silently.
         anchor = request.end or request.start
         pair = f"{request.reporter}-{request.partner}"
@@ -423,13 +418,9 @@ def load_pair(
         if all(cache.fresh(e) for e in candidates):
             # Only --refresh brings a fresh entry here: it is still fresh, not expired.
             warn(f"using cached data fetched {oldest} (still fresh; the refresh failed)")
-            return _layered(
-                cache, entries(), "cache", floor, fetch_error=error, totals_only=request.totals_only
-            )
+            return layered(entries(), "cache", floor, error)
         warn(f"using cached data fetched {oldest}, past its expiry")
-        return _layered(
-            cache, entries(), "stale", floor, fetch_error=error, totals_only=request.totals_only
-        )
+        return layered(entries(), "stale", floor, error)
 
     if named:
         # A named source is asked alone: nothing else answers in its place.
@@ -454,14 +445,7 @@ def load_pair(
     held = entries()
     stale = [e for e in held if not cache.fresh(e)]
     error = "; ".join(exc.message for exc in failures) or None
-    dataset = _layered(
-        cache,
-        held,
-        "stale" if stale else "cache",
-        floor,
-        fetch_error=error,
-        totals_only=request.totals_only,
-    )
+    dataset = layered(held, "stale" if stale else "cache", floor, error)
     if failures:
         if not _covers(dataset, request):
             first, *others = failures
