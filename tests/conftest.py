@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -90,6 +91,23 @@ def require_shared_data(folder: Path | None = None) -> Path:
 @pytest.fixture
 def shared_data() -> Path:
     return require_shared_data()
+
+
+def run_json(runner: CliRunner, args: list[str]) -> dict:
+    """A command's JSON document; the command must succeed."""
+    from tradecli.cli import app
+
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def run_import(runner: CliRunner, path: Path) -> None:
+    """``tradecli import PATH``; the import must succeed."""
+    from tradecli.cli import app
+
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
 
 
 @pytest.fixture

@@ -9,14 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import run_json
 from tradecli.cli import app
 from tradecli.errors import ExitCode
-
-
-def _json(runner, args: list[str]) -> dict:
-    result = runner.invoke(app, [*args, "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 @pytest.fixture
@@ -29,7 +24,7 @@ def ots_hs6(fixtures) -> pl.DataFrame:
 
 @pytest.mark.parametrize("level", ["hs2", "hs4", "hs6", "section"])
 def test_products_shares_recomputed_from_the_ots_table(runner, ots_hs6, level) -> None:
-    doc = _json(
+    doc = run_json(
         runner, ["products", "CHL", "ARG", "--from", "2004", "--level", level, "--top", "5"]
     )
     # Independent recomputation from the real file.
@@ -95,15 +90,15 @@ def test_partners_from_the_gravity_table(runner, fixtures) -> None:
     exports = gravity.filter(pl.col("iso_o") == "PAK").select(partner="iso_d", x="flow_musd")
     imports = gravity.filter(pl.col("iso_d") == "PAK").select(partner="iso_o", m="flow_musd")
     both = exports.join(imports, on="partner").with_columns(b=(pl.col("x") - pl.col("m")) * 1e6)
-    doc = _json(runner, ["partners", "PAK", "--from", "2006", "--sort", "deficit", "--top", "3"])
+    doc = run_json(runner, ["partners", "PAK", "--from", "2006", "--sort", "deficit", "--top", "3"])
     expected = both.sort("b").head(3)
     assert [r["partner"] for r in doc["rows"]] == expected["partner"].to_list()
     assert [r["balance"] for r in doc["rows"]] == pytest.approx(expected["b"].to_list(), abs=1)
-    surplus = _json(
+    surplus = run_json(
         runner, ["partners", "PAK", "--from", "2006", "--sort", "surplus", "--top", "1"]
     )
     assert surplus["rows"][0]["partner"] == both.sort("b", descending=True)["partner"][0]
-    by_value = _json(runner, ["partners", "PAK", "--from", "2006", "--flow", "exports"])
+    by_value = run_json(runner, ["partners", "PAK", "--from", "2006", "--flow", "exports"])
     assert by_value["rows"][0]["value"] == pytest.approx(exports["x"].max() * 1e6)
 
 
@@ -117,7 +112,7 @@ def test_partners_growth_between_years(runner) -> None:
 
 
 def test_series_keeps_gaps(runner) -> None:
-    doc = _json(runner, ["series", "PAK", "JPN", "--from", "2019-11", "--to", "2021-01"])
+    doc = run_json(runner, ["series", "PAK", "JPN", "--from", "2019-11", "--to", "2021-01"])
     rows = {r["period"]: r for r in doc["rows"]}
     assert len(rows) == 15
     assert rows["2020-12"]["exports"] == 14_798_000 and rows["2020-12"]["balance"] == -125_993_000
@@ -137,7 +132,7 @@ def test_mirror_chile_argentina(runner, fixtures) -> None:
             for r in csv.DictReader(f):
                 rows[(r["reporter_iso"], r["partner_iso"])] = r
     chl, arg = rows[("chl", "arg")], rows[("arg", "chl")]
-    doc = _json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2002", "--mirror"])
+    doc = run_json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2002", "--mirror"])
     exports = doc["mirror"]["flows"]["exports"]
     assert exports["reported"] == float(chl["trade_value_usd_exp"])
     assert exports["mirror"] == float(arg["trade_value_usd_imp"])
@@ -167,7 +162,7 @@ def test_ytd_with_missing_months_is_null_with_a_note(runner, tmp_path) -> None:
     lines += ["PAK,CHN,exports,2024-08,10", "PAK,CHN,imports,2024-08,20"]
     tidy.write_text("\n".join(lines) + "\n")
     assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
-    doc = _json(runner, ["balance", "PAK", "CHN", "--period", "ytd", "--offline"])
+    doc = run_json(runner, ["balance", "PAK", "CHN", "--period", "ytd", "--offline"])
     assert doc["query"]["convention"] == "ytd"
     assert doc["query"]["from"] == "2024-01..2024-08"
     exports = doc["figures"]["exports"]
@@ -184,18 +179,20 @@ def test_windows_sum_complete_months(runner, tmp_path) -> None:
             lines.append(f"PAK,CHN,imports,{year}-{month:02d},100")
     tidy.write_text("\n".join(lines) + "\n")
     assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
-    latest = _json(runner, ["balance", "PAK", "CHN", "--from", "2023-Q2", "--offline"])
+    latest = run_json(runner, ["balance", "PAK", "CHN", "--from", "2023-Q2", "--offline"])
     assert latest["query"]["to"] == "2024-Q4"  # the latest complete quarter in the data
-    q2 = _json(
+    q2 = run_json(
         runner, ["balance", "PAK", "CHN", "--from", "2023-Q2", "--to", "2024-Q2", "--offline"]
     )
     assert q2["figures"]["exports"]["from"] == 30 and q2["figures"]["exports"]["to"] == 60
     assert q2["figures"]["exports"]["growth_pct"] == pytest.approx(100.0)
-    fy = _json(runner, ["balance", "PAK", "CHN", "--from", "FY2024", "--to", "FY2024", "--offline"])
+    fy = run_json(
+        runner, ["balance", "PAK", "CHN", "--from", "FY2024", "--to", "FY2024", "--offline"]
+    )
     assert fy["figures"]["imports"]["to"] == 1200
-    ttm = _json(runner, ["balance", "PAK", "CHN", "--period", "ttm", "--offline"])
+    ttm = run_json(runner, ["balance", "PAK", "CHN", "--period", "ttm", "--offline"])
     assert ttm["figures"]["exports"]["from"] == 120 and ttm["figures"]["exports"]["to"] == 240
-    win = _json(
+    win = run_json(
         runner,
         [
             "balance",
@@ -211,9 +208,9 @@ def test_windows_sum_complete_months(runner, tmp_path) -> None:
         ],
     )
     assert win["figures"]["exports"]["to"] == 40 and win["figures"]["exports"]["from"] == 20
-    prev = _json(runner, ["balance", "PAK", "CHN", "--compare", "previous", "--offline"])
+    prev = run_json(runner, ["balance", "PAK", "CHN", "--compare", "previous", "--offline"])
     assert (prev["query"]["from"], prev["query"]["to"]) == ("2024-11", "2024-12")
-    year = _json(runner, ["balance", "PAK", "CHN", "--from", "2023", "--offline"])
+    year = run_json(runner, ["balance", "PAK", "CHN", "--from", "2023", "--offline"])
     assert year["figures"]["exports"]["to"] == 240  # a calendar year from twelve months
 
 
@@ -231,7 +228,7 @@ def test_fiscal_year_from_config(runner, tmp_path, monkeypatch) -> None:
         ]
     tidy.write_text("\n".join(rows) + "\n")
     assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
-    doc = _json(
+    doc = run_json(
         runner, ["balance", "PAK", "CHN", "--from", "FY2024", "--to", "FY2025", "--offline"]
     )
     assert doc["figures"]["exports"]["from"] == sum(range(1, 13))  # Jul 2023 - Jun 2024
@@ -243,9 +240,9 @@ def test_fiscal_year_from_config(runner, tmp_path, monkeypatch) -> None:
 
 
 def test_products_codes(runner) -> None:
-    doc = _json(runner, ["products-codes", "8703"])
+    doc = run_json(runner, ["products-codes", "8703"])
     assert doc[0]["code"] == "8703" and doc[0]["section"] == "S17"
-    words = _json(runner, ["products-codes", "shrimps frozen"])
+    words = run_json(runner, ["products-codes", "shrimps frozen"])
     assert {r["code"] for r in words} == {"030616", "030617"}
     missing = runner.invoke(app, ["products-codes", "unobtainium"])
     assert missing.exit_code == ExitCode.USAGE and missing.stdout == ""

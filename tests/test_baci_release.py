@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from tests.conftest import run_json
 from tradecli.cli import app
 from tradecli.errors import ExitCode
 
@@ -95,12 +96,6 @@ def make_release(
     return path, pl.concat(frames.values())
 
 
-def _json(runner, args):
-    result = runner.invoke(app, [*args, "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def _entries(isolated: Path) -> list[Path]:
     return sorted((isolated / "tradecli-cache" / "flows").glob("*.dataset"))
 
@@ -148,15 +143,17 @@ def test_a_release_zip_imports_every_year_into_one_entry(runner, tmp_path, isola
         part = clean.filter((pl.col("i") == i) & (pl.col("j") == j) & (pl.col("t") == year))
         return float(part["v"].sum()) * 1000
 
-    doc = _json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"])
+    doc = run_json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"])
     assert doc["figures"]["exports"]["to"] == pytest.approx(flow(152, 156, 2022))
     assert doc["figures"]["exports"]["from"] == pytest.approx(flow(152, 156, 2021))
     assert doc["figures"]["imports"]["to"] == pytest.approx(flow(156, 152, 2022))
-    series = _json(runner, ["series", "USA", "FRA", "--from", "2020", "--to", "2022", "--offline"])
+    series = run_json(
+        runner, ["series", "USA", "FRA", "--from", "2020", "--to", "2022", "--offline"]
+    )
     assert json.dumps(series).count("2020") >= 1
     rows = {str(r["period"]): r for r in series["rows"]}
     assert rows["2020"]["exports"] == pytest.approx(flow(842, 251, 2020))
-    partners = _json(runner, ["partners", "BRA", "--from", "2022", "--to", "2022"])
+    partners = run_json(runner, ["partners", "BRA", "--from", "2022", "--to", "2022"])
     got = {r["partner"]: r["exports"] for r in partners["rows"]}
     assert got["ARG"] == pytest.approx(flow(76, 32, 2022))
 
@@ -172,7 +169,7 @@ def test_total_trade_questions_read_the_totals_files_alone(runner, tmp_path, iso
         ["series", "USA", "FRA", "--from", "2020", "--to", "2022", "--offline"],
         ["partners", "USA", "--from", "2020", "--to", "2022", "--offline"],
     ]
-    before = [_json(runner, ask) for ask in asks]
+    before = [run_json(runner, ask) for ask in asks]
     products = sorted(entry.glob("part-20*-000.parquet"))
     assert len(products) == 3
     for part in products:
@@ -197,7 +194,7 @@ def test_an_entry_naming_missing_totals_files_is_read_whole(runner, tmp_path, is
     meta = json.loads((entry / "_entry.json").read_text())
     (entry / "_entry.json").write_text(json.dumps({**meta, "totals": ["part-totals-009.parquet"]}))
     assert [e.totals for e in cache.entries()] == [None]
-    balance = _json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022"])
+    balance = run_json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022"])
     assert balance["figures"]["exports"]["to"] is not None
 
 
@@ -348,11 +345,11 @@ def test_sigkill_mid_import_leaves_the_previous_entry(runner, tmp_path, isolated
     proc.wait()
     assert _entries(isolated) == [entry]
     assert {p.name: p.read_bytes() for p in entry.iterdir()} == before
-    doc = _json(runner, ["partners", "CHL", "--from", "2022", "--to", "2022"])
+    doc = run_json(runner, ["partners", "CHL", "--from", "2022", "--to", "2022"])
     assert doc["rows"]
     # What the killed import left is visible until something sweeps it.
     left = _bytes_in(tmp)
-    assert left and _json(runner, ["cache", "info"])["scratch_bytes"] == left
+    assert left and run_json(runner, ["cache", "info"])["scratch_bytes"] == left
     assert "of scratch left by interrupted imports" in runner.invoke(app, ["cache", "info"]).stdout
     # Re-running starts clean: the killed build is swept, the new release replaces the old.
     assert runner.invoke(app, ["import", str(big)]).exit_code == 0
@@ -493,7 +490,7 @@ def test_a_year_short_of_some_chapters_gives_no_total(runner, tmp_path, isolated
     assert list(coverage["years_without_total"]) == ["2022"]
 
     clean = raw.filter((pl.col("i") == 152) & (pl.col("j") == 156))
-    doc = _json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"])
+    doc = run_json(runner, ["balance", "CHL", "CHN", "--from", "2021", "--to", "2022", "--offline"])
     assert doc["figures"]["exports"]["from"] == pytest.approx(
         float(clean.filter(pl.col("t") == 2021)["v"].sum()) * 1000
     )
@@ -502,5 +499,5 @@ def test_a_year_short_of_some_chapters_gives_no_total(runner, tmp_path, isolated
     alone = runner.invoke(app, ["balance", "CHL", "CHN", "--from", "2022", "--to", "2022"])
     assert alone.exit_code == ExitCode.NO_DATA
     assert "(HS chapters 01, 03, 27, 74, 84, 87) only, not total trade" in alone.stderr
-    series = _json(runner, ["series", "USA", "FRA", "--from", "2020", "--to", "2022"])
+    series = run_json(runner, ["series", "USA", "FRA", "--from", "2020", "--to", "2022"])
     assert [r["exports"] is None for r in series["rows"]] == [False, False, True]

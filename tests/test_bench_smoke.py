@@ -6,13 +6,13 @@ are checked against the generated files read directly with polars.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import run_json
 from tradecli.cli import app
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -33,12 +33,6 @@ def _files(cache: Path) -> list[Path]:
     return sorted(cache.glob("flows/*.dataset/part-*.parquet"))
 
 
-def _json(runner, args: list[str]) -> dict:
-    result = runner.invoke(app, [*args, "-f", "json"])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_generated_world_is_deterministic(tmp_path) -> None:
     a = pl.concat(generate.world(20_000, n_countries=30, seed=9))
     b = pl.concat(generate.world(20_000, n_countries=30, seed=9))
@@ -57,7 +51,7 @@ def test_balance_on_the_world_dataset(runner, world, monkeypatch) -> None:
         .collect()
         .row(0)[:2]
     )
-    doc = _json(runner, ["balance", a, b, "--from", "2024-08", "--to", "2025-08", "--offline"])
+    doc = run_json(runner, ["balance", a, b, "--from", "2024-08", "--to", "2025-08", "--offline"])
 
     def total(exporter: str, importer: str, day: str) -> float | None:
         value = data.filter(
@@ -77,7 +71,9 @@ def test_balance_on_the_world_dataset(runner, world, monkeypatch) -> None:
 
 def test_partners_and_products_on_the_world_dataset(runner, world, monkeypatch) -> None:
     monkeypatch.setenv("TRADECLI_CACHE_DIR", str(world))
-    doc = _json(runner, ["partners", "JPN", "--from", "2025-08", "--flow", "exports", "--top", "3"])
+    doc = run_json(
+        runner, ["partners", "JPN", "--from", "2025-08", "--flow", "exports", "--top", "3"]
+    )
     exports = (
         pl.scan_parquet(_files(world))
         .filter(
@@ -91,7 +87,7 @@ def test_partners_and_products_on_the_world_dataset(runner, world, monkeypatch) 
         .collect()
     )
     assert [r["partner"] for r in doc["rows"]] == exports["importer"].head(3).to_list()
-    products = _json(
+    products = run_json(
         runner,
         [
             "products",
@@ -121,7 +117,7 @@ def test_baci_import_path(runner, tmp_path, monkeypatch) -> None:
     from tradecli.codes import load_countries
 
     by_m49 = {int(c.m49): c.iso3 for c in load_countries().by_iso3.values() if c.m49 and c.current}
-    doc = _json(runner, ["balance", by_m49[i], by_m49[j], "--from", "2022", "--offline"])
+    doc = run_json(runner, ["balance", by_m49[i], by_m49[j], "--from", "2022", "--offline"])
     expected = raw.filter((pl.col("i") == i) & (pl.col("j") == j))["v"].sum() * 1000
     assert doc["figures"]["exports"]["to"] == pytest.approx(expected)
 

@@ -8,18 +8,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import run_json
 from tradecli.cli import app
 from tradecli.errors import ExitCode
 from tradecli.importer_options import ImportFormat
 from tradecli.importers import detect
 
 SHRIMP = Path("real/comtrade/vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv")
-
-
-def _json(runner, args: list[str]) -> dict:
-    result = runner.invoke(app, [*args, "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 def _entries(isolated: Path) -> dict[str, bytes]:
@@ -98,7 +93,7 @@ def test_comtrade_csv_then_balance(runner, shared_data) -> None:
     assert "Imported 20 flows" in result.stdout and "comtrade-csv" in result.stdout
     raw = pl.read_csv(path)
     expected = raw.filter((pl.col("partner_iso") == "JPN") & (pl.col("period") == 2022))
-    doc = _json(runner, ["balance", "USA", "JPN", "--from", "2021", "--offline"])
+    doc = run_json(runner, ["balance", "USA", "JPN", "--from", "2021", "--offline"])
     assert doc["figures"]["imports"]["to"] == expected["primary_value"].item()
     assert doc["figures"]["exports"]["to"] is None  # the file has no US exports: missing, not 0
     assert doc["provenance"]["sources"][0]["publisher"] == "UN Comtrade"
@@ -113,7 +108,7 @@ def test_comtrade_hs6_products_and_partners(runner, shared_data) -> None:
     vnm = raw.filter(
         (pl.col("partner_iso") == "VNM") & (pl.col("flow_code") == "M") & (pl.col("period") == 2011)
     )
-    doc = _json(
+    doc = run_json(
         runner,
         [
             "products",
@@ -145,7 +140,7 @@ def test_comtrade_json(runner, shared_data) -> None:
     records = json.loads(path.read_text())["data"]
     exports = next(r for r in records if r["flowCode"] == "X" and r["partnerISO"] == "DEU")
     imports = next(r for r in records if r["flowCode"] == "M" and r["partnerISO"] == "DEU")
-    doc = _json(runner, ["balance", "CHN", "DEU", "--from", "2010", "--offline"])
+    doc = run_json(runner, ["balance", "CHN", "DEU", "--from", "2010", "--offline"])
     assert doc["figures"]["balance"]["to"] == pytest.approx(
         exports["primaryValue"] - imports["primaryValue"]
     )
@@ -154,7 +149,9 @@ def test_comtrade_json(runner, shared_data) -> None:
 def test_oec_json_example(runner, shared_data) -> None:
     path = shared_data / "real" / "oec_api_v2_example.json"
     assert runner.invoke(app, ["import", str(path)]).exit_code == 0
-    doc = _json(runner, ["products", "ESP", "MAR", "--from", "2023", "--level", "hs4", "--offline"])
+    doc = run_json(
+        runner, ["products", "ESP", "MAR", "--from", "2023", "--level", "hs4", "--offline"]
+    )
     assert doc["rows"][0]["code"] == "0101" and doc["rows"][0]["to"] == 628207
 
 
@@ -162,7 +159,9 @@ def test_baci_import(runner, baci_file, fixtures) -> None:
     result = runner.invoke(app, ["import", str(baci_file)])
     assert result.exit_code == 0, result.stderr
     ots = pl.read_csv(fixtures / "real" / "ots_chl_arg_2004_hs6.csv")
-    doc = _json(runner, ["products", "CHL", "ARG", "--from", "2004", "--level", "hs2", "--offline"])
+    doc = run_json(
+        runner, ["products", "CHL", "ARG", "--from", "2004", "--level", "hs2", "--offline"]
+    )
     assert doc["total"]["to"] == pytest.approx(ots["trade_value_usd_exp"].sum(), rel=1e-9)
     assert doc["provenance"]["sources"][0]["publisher"] == "CEPII BACI"
 
@@ -201,7 +200,7 @@ def test_oec_csv_with_year_and_world_partner(runner, tmp_path) -> None:
         "aspak,Pakistan,11,Textiles,2021,100\naspak,Pakistan,2,Vegetables,2021,50\n"
     )
     assert runner.invoke(app, ["import", str(path)]).exit_code == 0
-    doc = _json(
+    doc = run_json(
         runner, ["products", "PAK", "WLD", "--from", "2021", "--level", "section", "--offline"]
     )
     assert [(r["code"], r["to"]) for r in doc["rows"]] == [("S11", 100.0), ("S02", 50.0)]
@@ -246,7 +245,7 @@ def test_unknown_format_and_missing_file(runner, tmp_path) -> None:
 def test_older_hs_codes_are_named_by_their_parent(runner, shared_data) -> None:
     path = shared_data / SHRIMP
     assert runner.invoke(app, ["import", str(path)]).exit_code == 0
-    doc = _json(
+    doc = run_json(
         runner,
         [
             "products",
@@ -567,7 +566,7 @@ def test_open_trade_statistics_yrp_table(runner, isolated) -> None:
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 0, result.stderr
     assert "(ots)" in result.stdout and "Imported 2 flows" in result.stdout
-    doc = _json(runner, ["balance", "MEX", "USA", "--from", "2002", "--to", "2002", "--offline"])
+    doc = run_json(runner, ["balance", "MEX", "USA", "--from", "2002", "--to", "2002", "--offline"])
     assert doc["figures"]["exports"]["to"] == 137489947084
     assert doc["figures"]["imports"]["to"] == 103352303539
     assert doc["provenance"]["sources"][0]["publisher"] == "Open Trade Statistics"
@@ -614,7 +613,7 @@ def test_comtrade_client_extract_with_ref_year_and_renamed_value(
     assert result.exit_code == 0, result.stderr
     assert "2018..2022" in result.stdout
     expected = src.filter((pl.col("partner_iso") == "JPN") & (pl.col("ref_year") == 2022))
-    doc = _json(runner, ["balance", "USA", "JPN", "--from", "2022", "--to", "2022", "--offline"])
+    doc = run_json(runner, ["balance", "USA", "JPN", "--from", "2022", "--to", "2022", "--offline"])
     assert doc["figures"]["imports"]["to"] == expected["primary_value"].item()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from tests.conftest import run_json
 from tests.oec_server import Fault, OECServer
 from tradecli.cli import app
 from tradecli.errors import ExitCode
@@ -37,12 +38,6 @@ def _point_at_port(config: Path, port: int) -> None:
     config.write_text(text.replace(f"127.0.0.1:{old}", f"127.0.0.1:{port}"))
 
 
-def _json(runner, args: list[str]) -> dict:
-    result = runner.invoke(app, [*args, "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_fetch_then_offline_balance_matches_the_served_data(
     runner, live_config, isolated, shared_data
 ) -> None:
@@ -62,7 +57,7 @@ def test_fetch_then_offline_balance_matches_the_served_data(
             * 1e6
         )
 
-    doc = _json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2006", "--offline"])
+    doc = run_json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2006", "--offline"])
     figures = doc["figures"]
     assert figures["exports"]["from"] == float(row["trade_value_usd_exp"])
     assert figures["imports"]["from"] == float(row["trade_value_usd_imp"])
@@ -79,16 +74,16 @@ def test_fetch_then_offline_balance_matches_the_served_data(
 
 
 def test_balance_fetches_when_online_and_says_so(runner, live_config, oec_server) -> None:
-    doc = _json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"])
+    doc = run_json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"])
     assert doc["provenance"]["origin"] == "live"
     assert doc["figures"]["exports"]["to"] == 14_798_000
     note = doc["provenance"]["sources"][0]["note"]
     assert "mirror flows as JPN reported them" in note
     served = len(oec_server.requests)
-    again = _json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"])
+    again = run_json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12"])
     assert again["provenance"]["origin"] == "cache"  # fresh cache: no new request
     assert len(oec_server.requests) == served
-    _json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", "--refresh"])
+    run_json(runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", "--refresh"])
     assert len(oec_server.requests) > served
 
 
@@ -184,7 +179,7 @@ def test_fetch_failures_leave_the_cache_intact(
     assert good.exit_code == 0, good.stderr
     root = isolated / "tradecli-cache"
     before = _cache_snapshot(root)
-    baseline = _json(runner, ["balance", "PAK", "JPN", "--from", "2006", "--offline"])
+    baseline = run_json(runner, ["balance", "PAK", "JPN", "--from", "2006", "--offline"])
 
     for fault in faults:
         oec_server.fail(Fault(**{**fault.__dict__, "path": "data.jsonrecords"}))
@@ -195,7 +190,7 @@ def test_fetch_failures_leave_the_cache_intact(
     assert result.stdout == ""
     assert _cache_snapshot(root) == before
     assert not any((root / "tmp").glob("*"))
-    assert _json(runner, ["balance", "PAK", "JPN", "--from", "2006", "--offline"]) == baseline
+    assert run_json(runner, ["balance", "PAK", "JPN", "--from", "2006", "--offline"]) == baseline
 
 
 def test_connection_refused_exit_code(runner, tmp_path, unused_port, monkeypatch) -> None:
@@ -416,7 +411,7 @@ def test_non_usd_cube_is_labelled_and_never_mixed(
         assert table.exit_code == 0, table.stderr
         assert "with Japan (JPN), JPY" in table.stdout
         assert "JPY 14.8M" in table.stdout and "$" not in table.stdout.split("Sources")[0]
-        doc = _json(
+        doc = run_json(
             runner, ["balance", "PAK", "JPN", "--from", "2019-12", "--to", "2020-12", *native]
         )
         assert doc["currency"] == "JPY"

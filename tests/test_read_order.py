@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import run_import, run_json
 from tradecli.cli import app
 from tradecli.errors import ExitCode
 
@@ -26,17 +27,6 @@ OLD_JPY = (
 )
 
 
-def _json(runner, args: list[str]) -> dict:
-    result = runner.invoke(app, [*args, "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def _import(runner, path: Path) -> None:
-    result = runner.invoke(app, ["import", str(path)])
-    assert result.exit_code == 0, result.stderr
-
-
 @pytest.fixture
 def old_jpy(runner, tmp_path) -> Path:
     path = tmp_path / "pak_jpn_old.csv"
@@ -45,21 +35,21 @@ def old_jpy(runner, tmp_path) -> Path:
 
 
 def test_older_import_keeps_the_default_period(runner, old_jpy) -> None:
-    before = _json(runner, ["balance", "PAK", "JPN"])["query"]
-    _import(runner, old_jpy)
-    after = _json(runner, ["balance", "PAK", "JPN"])["query"]
+    before = run_json(runner, ["balance", "PAK", "JPN"])["query"]
+    run_import(runner, old_jpy)
+    after = run_json(runner, ["balance", "PAK", "JPN"])["query"]
     assert (after["from"], after["to"]) == (before["from"], before["to"]) == ("2024-08", "2025-08")
     # Answered by the sample alone: no yen conversion claimed, and the Data line says so.
-    doc = _json(runner, ["balance", "PAK", "JPN"])
+    doc = run_json(runner, ["balance", "PAK", "JPN"])
     assert "conversion" not in doc["provenance"] and doc["provenance"]["origin"] == "sample"
     text = runner.invoke(app, ["balance", "PAK", "JPN"]).stdout
     assert "Converted from JPY" not in text
     assert "Data: embedded sample" in text
-    series = _json(runner, ["series", "PAK", "JPN"])
+    series = run_json(runner, ["series", "PAK", "JPN"])
     text = json.dumps(series)
     assert "2025-08" in text
     # The imported months are still there, asked for by name.
-    old = _json(runner, ["balance", "PAK", "JPN", "--from", "2023-01", "--to", "2024-01"])
+    old = run_json(runner, ["balance", "PAK", "JPN", "--from", "2023-01", "--to", "2024-01"])
     assert old["figures"]["exports"]["source_to"] == "import:pak_jpn_old"
 
 
@@ -69,7 +59,7 @@ def test_older_import_keeps_the_reports_period(runner, old_jpy, tmp_path, monkey
     config.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("TRADECLI_CONFIG", str(config))
     monkeypatch.chdir(tmp_path)
-    _import(runner, old_jpy)
+    run_import(runner, old_jpy)
     result = runner.invoke(app, ["report"])
     assert result.exit_code == 0, result.stderr
     names = " ".join(p.name for p in tmp_path.rglob("pak-jpn-*"))
@@ -77,26 +67,26 @@ def test_older_import_keeps_the_reports_period(runner, old_jpy, tmp_path, monkey
 
 
 def test_older_gravity_import_keeps_the_default_period(runner, shared_data) -> None:
-    _import(runner, shared_data / "real" / "gravity_2006_flows_musd.csv")
-    query = _json(runner, ["balance", "PAK", "JPN"])["query"]
+    run_import(runner, shared_data / "real" / "gravity_2006_flows_musd.csv")
+    query = run_json(runner, ["balance", "PAK", "JPN"])["query"]
     assert query["to"] == "2025-08"
 
 
 def test_native_with_two_currencies_is_an_error(runner, old_jpy) -> None:
-    _import(runner, old_jpy)
+    run_import(runner, old_jpy)
     args = ["balance", "PAK", "JPN", "--from", "2020-12", "--to", "2024-01"]
     result = runner.invoke(app, [*args, "--currency", "native"])
     assert result.exit_code == ExitCode.USAGE, result.stdout
     assert "JPY" in result.stderr and "USD" in result.stderr
     assert "--currency USD" in result.stderr
     # With a target currency every figure is converted, and the answer says so.
-    doc = _json(runner, args)
+    doc = run_json(runner, args)
     assert doc["currency"] == "USD"
     assert doc["figures"]["exports"]["from"] is not None
     assert doc["figures"]["exports"]["to"] is not None
     assert doc["provenance"]["conversion"]["from"] == ["JPY"]
     # One currency in the answer: native is fine.
-    native = _json(
+    native = run_json(
         runner,
         ["balance", "PAK", "JPN", "--from", "2023-01", "--to", "2024-01", "--currency", "native"],
     )
@@ -104,9 +94,9 @@ def test_native_with_two_currencies_is_an_error(runner, old_jpy) -> None:
 
 
 def test_same_figure_same_source_whatever_the_window(runner, shared_data) -> None:
-    _import(runner, shared_data / "real" / "ots_chl_arg_2002.csv")
-    one = _json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2002"])
-    two = _json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2004"])
+    run_import(runner, shared_data / "real" / "ots_chl_arg_2002.csv")
+    one = run_json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2002"])
+    two = run_json(runner, ["balance", "CHL", "ARG", "--from", "2002", "--to", "2004"])
     assert one["figures"]["exports"]["source_from"] == "import:ots_chl_arg_2002"
     assert two["figures"]["exports"]["source_from"] == "import:ots_chl_arg_2002"
 
@@ -128,12 +118,12 @@ def test_named_source_never_falls_back(runner) -> None:
 def test_several_imports_no_single_misleading_time(runner, tmp_path, isolated) -> None:
     first = tmp_path / "first.csv"
     first.write_text(OLD_JPY.replace("2024-01", "2022-01"), encoding="utf-8")
-    _import(runner, first)
+    run_import(runner, first)
     time.sleep(1.1)
     second = tmp_path / "second.csv"
     second.write_text(OLD_JPY.replace("2023-01", "2021-01"), encoding="utf-8")
-    _import(runner, second)
-    doc = _json(runner, ["balance", "PAK", "JPN", "--from", "2022-01", "--to", "2024-01"])
+    run_import(runner, second)
+    doc = run_json(runner, ["balance", "PAK", "JPN", "--from", "2022-01", "--to", "2024-01"])
     notes = {s["id"]: s["note"] for s in doc["provenance"]["sources"]}
     assert notes["import:second"].startswith("imported ")
     text = runner.invoke(
@@ -150,8 +140,8 @@ def test_several_imports_no_single_misleading_time(runner, tmp_path, isolated) -
 
 
 def test_no_absolute_paths_in_provenance(runner, old_jpy, isolated) -> None:
-    _import(runner, old_jpy)
-    doc = _json(runner, ["balance", "PAK", "JPN", "--from", "2023-01", "--to", "2024-01"])
+    run_import(runner, old_jpy)
+    doc = run_json(runner, ["balance", "PAK", "JPN", "--from", "2023-01", "--to", "2024-01"])
     assert str(isolated) not in json.dumps(doc["provenance"])
     assert "from the local cache" in doc["provenance"]["description"]
     text = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2023-01", "--to", "2024-01"])
@@ -161,11 +151,11 @@ def test_no_absolute_paths_in_provenance(runner, old_jpy, isolated) -> None:
 def test_partners_keep_the_samples_later_years(runner, shared_data) -> None:
     # load_country layers imports over the sample too: a 2002 import never makes 2002
     # the latest year of Chile's partners (the sample holds 2006).
-    before = _json(runner, ["partners", "CHL"])["query"]
-    _import(runner, shared_data / "real" / "ots_chl_arg_2002.csv")
-    after = _json(runner, ["partners", "CHL"])["query"]
+    before = run_json(runner, ["partners", "CHL"])["query"]
+    run_import(runner, shared_data / "real" / "ots_chl_arg_2002.csv")
+    after = run_json(runner, ["partners", "CHL"])["query"]
     assert after["to"] == before["to"] == "2006"
-    old = _json(runner, ["partners", "CHL", "--from", "2002", "--to", "2002"])
+    old = run_json(runner, ["partners", "CHL", "--from", "2002", "--to", "2002"])
     arg = next(r for r in old["rows"] if r["partner"] == "ARG")
     assert "import:ots_chl_arg_2002" in json.dumps(old["provenance"]["sources"])
     assert arg is not None

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from tests.conftest import run_import, run_json
 from tradecli import analysis, schema
 from tradecli.analysis_options import PartnerMeasure, PartnerSort
 from tradecli.cli import app
@@ -30,17 +30,6 @@ from .conftest import require_shared_data
 SHRIMP = "real/comtrade/vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv"
 
 
-def _json(runner, args: list[str]) -> dict:
-    result = runner.invoke(app, [*args, "--format", "json"])
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-def _import(runner, path: Path) -> None:
-    result = runner.invoke(app, ["import", str(path)])
-    assert result.exit_code == 0, result.stderr
-
-
 def _tidy(path: Path, rows: list[str], header: str = "reporter,partner,flow,period,value_usd"):
     path.write_text("\n".join([header, *rows]) + "\n")
     return path
@@ -49,7 +38,7 @@ def _tidy(path: Path, rows: list[str], header: str = "reporter,partner,flow,peri
 @pytest.fixture
 def shrimp(runner) -> Path:
     path = require_shared_data() / SHRIMP
-    _import(runner, path)
+    run_import(runner, path)
     return path
 
 
@@ -99,7 +88,7 @@ def test_a_file_of_some_products_is_never_reported_as_total_trade(runner, shrimp
 
 
 def test_product_balance_answers_for_the_products_asked_for(runner, shrimp) -> None:
-    doc = _json(runner, ["balance", "THA", "USA", "--product", "0306", "--from", "2007", "--to",
+    doc = run_json(runner, ["balance", "THA", "USA", "--product", "0306", "--from", "2007", "--to",
                          "2011"])  # fmt: skip
     exports = doc["figures"]["exports"]
     assert exports["to"] == pytest.approx(_shrimp_sum(shrimp, 2011, "0306"))
@@ -111,17 +100,17 @@ def test_product_balance_answers_for_the_products_asked_for(runner, shrimp) -> N
     assert table.exit_code == 0, table.stderr
     assert "product 0306 only" in table.stdout
     assert "exported $726M of product 0306 to United States" in table.stdout
-    both = _json(runner, ["balance", "THA", "USA", "--product", "0306", "--product", "1605",
+    both = run_json(runner, ["balance", "THA", "USA", "--product", "0306", "--product", "1605",
                           "--from", "2011"])  # fmt: skip
     assert both["figures"]["exports"]["to"] == pytest.approx(
         _shrimp_sum(shrimp, 2011, "0306") + _shrimp_sum(shrimp, 2011, "1605")
     )
-    mirrored = _json(runner, ["balance", "THA", "USA", "--product", "0306", "--from", "2011",
+    mirrored = run_json(runner, ["balance", "THA", "USA", "--product", "0306", "--from", "2011",
                               "--mirror"])  # fmt: skip
     assert mirrored["mirror"]["flows"]["exports"]["reported"] == pytest.approx(
         _shrimp_sum(shrimp, 2011, "0306")
     )  # the same products on both sides, never total trade
-    series = _json(runner, ["series", "THA", "USA", "--product", "1605"])
+    series = run_json(runner, ["series", "THA", "USA", "--product", "1605"])
     assert series["rows"][-1]["exports"] == pytest.approx(_shrimp_sum(shrimp, 2011, "1605"))
     assert series["products"] == ["1605"]
 
@@ -142,10 +131,10 @@ def test_two_levels_of_the_same_goods_are_never_summed(runner, tmp_path) -> None
     rows = ["PAK,CHN,exports,2024,200,03", "PAK,CHN,exports,2024,150,0306",
             "PAK,CHN,exports,2024,50,0302", "PAK,CHN,imports,2024,10,03"]  # fmt: skip
     header = "reporter,partner,flow,period,value_usd,product"
-    _import(runner, _tidy(tmp_path / "levels.csv", rows, header))
-    whole = _json(runner, ["balance", "PAK", "CHN", "--product", "03", "--from", "2024"])
+    run_import(runner, _tidy(tmp_path / "levels.csv", rows, header))
+    whole = run_json(runner, ["balance", "PAK", "CHN", "--product", "03", "--from", "2024"])
     assert whole["figures"]["exports"]["to"] == 200  # the chapter's own row, not 200 + 200
-    part = _json(runner, ["balance", "PAK", "CHN", "--product", "0306", "--from", "2024"])
+    part = run_json(runner, ["balance", "PAK", "CHN", "--product", "0306", "--from", "2024"])
     assert part["figures"]["exports"]["to"] == 150
     refused = runner.invoke(app, ["balance", "PAK", "CHN", "--from", "2024"])
     assert refused.exit_code == ExitCode.NO_DATA and "--product 03" in refused.stderr
@@ -155,8 +144,8 @@ def test_a_period_with_some_products_only_says_so(runner, tmp_path) -> None:
     header = "reporter,partner,flow,period,value_usd,product"
     rows = ["PAK,CHN,exports,2023,500,TOTAL", "PAK,CHN,imports,2023,900,TOTAL",
             "PAK,CHN,exports,2024,150,0306", "PAK,CHN,imports,2024,10,0302"]  # fmt: skip
-    _import(runner, _tidy(tmp_path / "mixed.csv", rows, header))
-    doc = _json(runner, ["balance", "PAK", "CHN", "--from", "2023", "--to", "2024"])
+    run_import(runner, _tidy(tmp_path / "mixed.csv", rows, header))
+    doc = run_json(runner, ["balance", "PAK", "CHN", "--from", "2023", "--to", "2024"])
     assert doc["figures"]["exports"]["to"] is None  # never 150 shown as total trade
     assert any("products 0302, 0306" in n and "--product" in n for n in doc["notes"])
     alone = runner.invoke(app, ["balance", "PAK", "CHN", "--from", "2024", "--to", "2024"])
@@ -179,7 +168,7 @@ HEADLINE = ("+28%", "-11%", "-$127M")
     ],
 )
 def test_the_headline_survives_any_import(runner, tmp_path, rows) -> None:
-    _import(runner, _tidy(tmp_path / "other.csv", rows))
+    run_import(runner, _tidy(tmp_path / "other.csv", rows))
     result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08"])
     assert result.exit_code == 0, result.stderr
     for text in HEADLINE:
@@ -207,7 +196,7 @@ def test_no_figure_at_all_is_no_data_naming_the_periods_covered(runner, args) ->
 
 
 def test_default_periods_land_on_data(runner) -> None:
-    doc = _json(runner, ["balance", "CHL", "ARG"])
+    doc = run_json(runner, ["balance", "CHL", "ARG"])
     assert doc["query"]["to"] == "2006"
     assert doc["figures"]["exports"]["to"] is not None
     assert doc["figures"]["exports"]["from"] is None and doc["figures"]["exports"]["note"]
@@ -218,24 +207,24 @@ def test_default_periods_land_on_data(runner) -> None:
 
 def test_the_most_recent_import_wins_a_same_tier_disagreement(runner, tmp_path) -> None:
     rows = ["JPN,PAK,exports,2025-08,5000000", "JPN,PAK,exports,2024-08,4000000"]
-    _import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,JPN,exports,2025-08,100"]))
-    _import(runner, _tidy(tmp_path / "b.csv", [*rows, "PAK,JPN,exports,2025-08,70"]))
-    doc = _json(runner, ["balance", "PAK", "JPN", "--from", "2025-08", "--offline"])
+    run_import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,JPN,exports,2025-08,100"]))
+    run_import(runner, _tidy(tmp_path / "b.csv", [*rows, "PAK,JPN,exports,2025-08,70"]))
+    doc = run_json(runner, ["balance", "PAK", "JPN", "--from", "2025-08", "--offline"])
     assert doc["figures"]["exports"]["to"] == 70  # b.csv, imported last; not a.csv
     (note,) = [n for n in doc["notes"] if "import:a" in n]
     assert "import:b" in note and "$30" in note and "most recently" in note
     # Re-importing a.csv makes it the newest: it wins now.
-    _import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,JPN,exports,2025-08,100"]))
-    again = _json(runner, ["balance", "PAK", "JPN", "--from", "2025-08", "--offline"])
+    run_import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,JPN,exports,2025-08,100"]))
+    again = run_json(runner, ["balance", "PAK", "JPN", "--from", "2025-08", "--offline"])
     assert again["figures"]["exports"]["to"] == 100
 
 
 def test_the_most_recent_import_wins_in_products_too(runner, tmp_path) -> None:
     header = "reporter,partner,flow,period,value_usd,product"
     rows = ["PAK,CHN,exports,2024,40,0302"]
-    _import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,CHN,exports,2024,100,0306"], header))
-    _import(runner, _tidy(tmp_path / "b.csv", [*rows, "PAK,CHN,exports,2024,60,0306"], header))
-    doc = _json(runner, ["products", "PAK", "CHN", "--from", "2024", "--level", "hs4"])
+    run_import(runner, _tidy(tmp_path / "a.csv", [*rows, "PAK,CHN,exports,2024,100,0306"], header))
+    run_import(runner, _tidy(tmp_path / "b.csv", [*rows, "PAK,CHN,exports,2024,60,0306"], header))
+    doc = run_json(runner, ["products", "PAK", "CHN", "--from", "2024", "--level", "hs4"])
     values = {r["code"]: r["to"] for r in doc["rows"]}
     assert values == {"0306": 60, "0302": 40}
     assert any("0306 for 2024" in n and "import:a" in n for n in doc["notes"])
@@ -246,16 +235,16 @@ def test_the_most_recent_import_wins_in_products_too(runner, tmp_path) -> None:
 
 def test_strict_leaves_growth_across_sources_empty(runner, tmp_path, monkeypatch) -> None:
     args = ["balance", "CHL", "CHN", "--from", "2002", "--to", "2006"]
-    loose = _json(runner, args)
+    loose = run_json(runner, args)
     assert loose["figures"]["exports"]["growth_pct"] is not None
-    strict = _json(runner, [*args, "--strict"])
+    strict = run_json(runner, [*args, "--strict"])
     assert strict["figures"]["exports"]["growth_pct"] is None
     assert strict["figures"]["exports"]["from"] == loose["figures"]["exports"]["from"]
     assert any("--strict" in n for n in strict["notes"])
     config = tmp_path / "config.toml"
     config.write_text("[output]\nstrict = true\n")
     monkeypatch.setenv("TRADECLI_CONFIG", str(config))
-    assert _json(runner, args)["figures"]["exports"]["growth_pct"] is None
+    assert run_json(runner, args)["figures"]["exports"]["growth_pct"] is None
     config.write_text('[output]\nstrict = "yes"\n')
     assert runner.invoke(app, args).exit_code == ExitCode.USAGE
 
