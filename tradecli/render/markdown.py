@@ -21,7 +21,8 @@ _LINK = re.compile(r"\](?=[(\[:])")
 
 def _esc(text: str) -> str:
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    # ``<`` opens every tag and autolink; ``>`` alone opens none (so "->" stays readable).
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
     return _LINK.sub("\\\\]", text)
 
 
