@@ -1069,3 +1069,29 @@ def test_kill_at_random_moments_never_leaves_a_mixed_set(report_config, tmp_path
             mixed.append((attempt, wrong))
     print(f"{tries} runs, {killed} killed before finishing, {len(mixed)} mixed sets")
     assert mixed == []
+
+
+def test_readme_crontab_recipe_installs_what_the_shipped_report_needs() -> None:
+    """Issue 21.9: the recipe installed no chart extra while the shipped report asks for
+    HTML, so every page told its readers to pip install 'tradecli[html]'."""
+    import tomllib
+
+    shipped = tomllib.loads((REPO / "config.toml").read_text())
+    assert "html" in shipped["report"][0]["formats"]
+    install = _readme_block("### A crontab recipe", "sh")
+    pip = next(line for line in install.splitlines() if " install " in line)
+    assert re.search(r"install '\.\[([a-z,]*,)?html(,[a-z]*)?\]'", pip), pip
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("matplotlib") for d in extras["optional-dependencies"]["html"])
+    config = _readme_block("### A crontab recipe", "sh").split("cp ", 1)[1].split()[0]
+    assert (REPO / config).is_file()  # the file it copies is the shipped one
+
+
+def test_a_report_without_the_chart_extra_says_so_to_cron(runner, tmp_path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    config = _shipped(tmp_path)
+    result = runner.invoke(app, ["--config", str(config), "report"])
+    assert result.exit_code == 0
+    (line,) = result.stderr.splitlines()
+    assert " pak-jpn-monthly WARNING the HTML report has no chart: the plotting extra " in line
+    assert "pip install 'tradecli[html]'" in line

@@ -515,6 +515,12 @@ def run_one(
             return outcome
         # Every file is rendered before any is written: a report fails whole or not at all.
         texts = {fmt: render(fmt, doc, document) for fmt in names}
+        if 'id="chart-missing"' in texts.get("html", ""):
+            # Every reader of the page would see an install hint: cron must say it first.
+            outcome.warnings.append(
+                "the HTML report has no chart: the plotting extra is not installed "
+                "(pip install 'tradecli[html]' in tradecli's environment)"
+            )
     except StorageError:
         raise
     except TradecliError as exc:
