@@ -1095,3 +1095,21 @@ def test_a_report_without_the_chart_extra_says_so_to_cron(runner, tmp_path, monk
     (line,) = result.stderr.splitlines()
     assert " pak-jpn-monthly WARNING the HTML report has no chart: the plotting extra " in line
     assert "pip install 'tradecli[html]'" in line
+
+
+@pytest.mark.parametrize(
+    ("schedule", "comment"),
+    [
+        ("@daily", r"# next run: \d{4}-\d\d-\d\dT00:00 "),
+        ("@hourly", r"# next run: \d{4}-\d\d-\d\dT\d\d:00 "),
+        ("@weekly", r"# next run: \d{4}-\d\d-\d\dT00:00 "),
+        ("@reboot", r"# runs each time this machine starts"),
+    ],
+)
+def test_crontab_accepts_crons_nicknames(runner, report_config, schedule, comment) -> None:
+    """`report --crontab "@daily"` was refused, though cron accepts it."""
+    result = runner.invoke(app, ["report", "--crontab", schedule])
+    assert result.exit_code == 0, result.stderr
+    first, line = result.stdout.splitlines()
+    assert re.match(comment, first)
+    assert line.startswith(f"{schedule} /") and line.endswith(" report")

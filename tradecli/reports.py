@@ -809,11 +809,23 @@ def crontab_line(
     comment naming its next run."""
     from cronsim import CronSim, CronSimError
 
+    nickname = schedule.strip().lower()
+    if nickname in NICKNAMES:
+        # cron's own shorthands: written as given, checked as what they stand for.
+        words = _report_words(command, config, names)
+        if nickname == "@reboot":
+            return ["# runs each time this machine starts (cron's @reboot)", f"@reboot {words}"]
+        upcoming = next(CronSim(NICKNAMES[nickname], start))
+        return [
+            f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)",
+            f"{nickname} {words}",
+        ]
     fields = schedule.split()
     if len(fields) != 5:
         raise UsageError(
             f"--crontab {schedule!r} is not a five-field cron schedule",
-            hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
+            hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1", '
+            "or one of " + ", ".join(NICKNAMES),
         )
     try:
         upcoming = next(CronSim(" ".join(fields), start))
@@ -822,10 +834,25 @@ def crontab_line(
             f"--crontab {schedule!r} is not a valid cron schedule: {exc}",
             hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
         ) from None
+    line = " ".join(fields) + " " + _report_words(command, config, names)
+    return [f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)", line]
+
+
+NICKNAMES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+    "@reboot": "",
+}
+
+
+def _report_words(command: list[str], config: Path, names: tuple[str, ...]) -> str:
     words = [*command, "--config", str(config), "report"]
     for name in names:
         words += ["--name", name]
     # cron turns an unescaped % into a newline: escape it in paths.
-    command_text = " ".join(shlex.quote(w) for w in words).replace("%", "\\%")
-    line = " ".join(fields) + " " + command_text
-    return [f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)", line]
+    return " ".join(shlex.quote(w) for w in words).replace("%", "\\%")

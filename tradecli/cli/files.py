@@ -237,8 +237,8 @@ def report(
         typer.Option(
             "--crontab",
             metavar="SCHEDULE",
-            help='Print a crontab line that runs these reports on SCHEDULE ("0 6 * * 1"), '
-            "with absolute paths, and when it runs next; run nothing.",
+            help='Print a crontab line that runs these reports on SCHEDULE ("0 6 * * 1", '
+            '"@daily"), with absolute paths, and when it runs next; run nothing.',
         ),
     ] = None,
 ) -> None:
