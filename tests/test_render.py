@@ -354,7 +354,7 @@ def test_partners_from_the_partners_report_say_so(runner, usa_from_mexico, fmt) 
     """Issue 9.5: partners USA ranked the partner's reported figures as US figures, no note."""
     out = _out(runner, usa_from_mexico, fmt)
     assert "Mexico (mirror)" in out
-    assert "United States's own figures were missing" in out
+    assert "United States' own figures were missing" in out
     assert "usually valued CIF" in out and "usually valued FOB" in out
 
 

@@ -31,6 +31,7 @@ from tradecli.document import (
 )
 from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
+from tradecli.wording import plural, possessive
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -383,9 +384,9 @@ def _who(tier: object, reporter: str, partner: str, flow: str, codes: str | None
 
 def _side_words(tier: object, reporter: Country, partner: str) -> str:
     return {
-        0: f"{reporter.name}'s own figures",
+        0: f"{possessive(reporter.name)} own figures",
         1: "figures whose reporter the source does not name",
-        2: f"{partner}'s figures (mirror)",
+        2: f"{possessive(partner)} figures (mirror)",
         3: "a third country's figures",
     }.get(tier if isinstance(tier, int) else -1, "no figures")
 
@@ -430,12 +431,14 @@ def _mirror_valuation_note(flows: Iterable[str], reporter: str, partner: str) ->
     for flow in dict.fromkeys(flows):
         if flow == "exports":
             parts.append(
-                f"{reporter}'s exports marked mirror are {partner}'s reported imports, "
+                f"{possessive(reporter)} exports marked mirror are "
+                f"{possessive(partner)} reported imports, "
                 "usually valued CIF (with freight and insurance)"
             )
         elif flow == "imports":
             parts.append(
-                f"{reporter}'s imports marked mirror are {partner}'s reported exports, "
+                f"{possessive(reporter)} imports marked mirror are "
+                f"{possessive(partner)} reported exports, "
                 "usually valued FOB"
             )
     return "; ".join(parts) if parts else None
@@ -694,7 +697,7 @@ def _balance_bars(result: BalanceResult, rows: list[Row]) -> Bars:
         + (result.end.label if single else f"{result.start.label} and {result.end.label}"),
         labels=labels,
         series=series,
-        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.",
+        caption=f"{possessive(rep)} trade with {par} ({result.currency}): {said}.",
     )
 
 
@@ -768,8 +771,8 @@ def _mirror(result: MirrorResult) -> tuple[Table, dict[str, Any]]:
     """The mirror check as a second table (its CIF/FOB note once) and its JSON."""
     rep, par = result.reporter.name, result.partner.name
     labels = {
-        "exports": f"{rep}'s exports to {par} (vs {par}'s imports)",
-        "imports": f"{rep}'s imports from {par} (vs {par}'s exports)",
+        "exports": f"{possessive(rep)} exports to {par} (vs {possessive(par)} imports)",
+        "imports": f"{possessive(rep)} imports from {par} (vs {possessive(par)} exports)",
     }
     columns = (
         Column("label", "", Kind.TEXT, data=False),
@@ -796,7 +799,7 @@ def _mirror(result: MirrorResult) -> tuple[Table, dict[str, Any]]:
             "note": r["note"],
         }
     table = Table(
-        f"Mirror check, {result.window.label}: {rep}'s figures and {par}'s"
+        f"Mirror check, {result.window.label}: {possessive(rep)} figures and {possessive(par)}"
         + _scope(result.products),
         columns,
         tuple(rows),
@@ -931,7 +934,7 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
     total = Row(
         {
             "code": None,
-            "name": f"Total ({result.products} products)",
+            "name": f"Total ({plural(result.products, 'product')})",
             "from": total_from,
             "to": total_to,
             "share_pct": 100.0 if total_to else None,
@@ -969,7 +972,7 @@ def products_document(result: ProductsResult, dataset: Dataset) -> Document:
         "provenance": _provenance(result.source_ids, dataset),
     }
     table = Table(
-        f"{rep.name}'s {flow} {direction} {par.name} by {result.level.upper()}, "
+        f"{possessive(rep.name)} {flow} {direction} {par.name} by {result.level.upper()}, "
         f"{result.end.label} ({result.currency})",
         columns,
         tuple(rows),
@@ -1030,7 +1033,7 @@ def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Ba
         title=f"Top {len(shown)} products, {flow}, {result.end.label}",
         labels=labels,
         series=series,
-        caption=f"{result.reporter.name}'s {flow} by product, {result.end.label} "
+        caption=f"{possessive(result.reporter.name)} {flow} by product, {result.end.label} "
         f"({currency}): {listed}.{rest}",
     )
 
@@ -1050,10 +1053,10 @@ def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Ba
         for r in rows
     )
     return Bars(
-        title=f"{result.reporter.name}'s top {len(rows)} partners, {result.end.label}",
+        title=f"{possessive(result.reporter.name)} top {len(rows)} partners, {result.end.label}",
         labels=labels,
         series=series,
-        caption=f"{result.reporter.name}'s exports and imports by partner, "
+        caption=f"{possessive(result.reporter.name)} exports and imports by partner, "
         f"{result.end.label} ({currency}): {listed}.",
     )
 
@@ -1184,7 +1187,7 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
             measure, ["exports", "imports"]
         )
         notes.append(
-            f"partners marked mirror: {rep.name}'s own figures were missing, so the "
+            f"partners marked mirror: {possessive(rep.name)} own figures were missing, so the "
             "partner's report of the same flows was used"
         )
         valuation = _mirror_valuation_note(flows, rep.name, "the partner")
@@ -1208,8 +1211,8 @@ def partners_document(result: PartnersResult, dataset: Dataset) -> Document:
         "provenance": _provenance(result.source_ids, dataset),
     }
     table = Table(
-        f"{rep.name}'s partners, {result.end.label}, by {result.sort.value} "
-        f"({result.currency}; {result.partners} partners in the data)",
+        f"{possessive(rep.name)} partners, {result.end.label}, by {result.sort.value} "
+        f"({result.currency}; {plural(result.partners, 'partner')} in the data)",
         columns,
         tuple(rows),
         notes=tuple(notes),
