@@ -87,7 +87,7 @@ Examples:
   tradecli balance pakistan japan --from 2019-12 --to 2020-12
   tradecli balance CHL ARG --from 2002 --to 2006 --format json   # two sources: not comparable
   tradecli balance PAK JPN --offline          # cache or embedded sample only
-  tradecli balance THA USA --product 0306 --from 2007 --to 2011   # some products only
+  tradecli balance CHL ARG --product 03 --from 2004 --to 2004   # some products only
 """
 
 

@@ -1,0 +1,54 @@
+"""README and --help examples are what the commands do on a fresh install (issue 21).
+
+The products-codes example showed one row of 35, and `balance --help` suggested
+`THA USA --product 0306`, which exits 3 without an imported product file.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from tradecli.cli import app
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _block(after: str) -> str:
+    text = README.read_text()
+    found = re.search(r"```text\n(.*?)```", text[text.index(after) :], re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_the_code_tables_examples_are_the_whole_output(runner) -> None:
+    block = _block("### Code tables")
+    runs = re.split(r"^\$ ", block, flags=re.M)[1:]
+    assert len(runs) == 2
+    for run in runs:
+        command, _, shown = run.partition("\n")
+        args = shlex.split(command)
+        assert args[0] == "tradecli"
+        result = runner.invoke(app, args[1:])
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == shown, command  # all of it, not the first rows
+
+
+def _help_examples(command: str) -> list[list[str]]:
+    from tradecli.cli import data
+
+    epilog = getattr(data, f"EPILOG_{command.upper()}")
+    return [
+        shlex.split(line.split("#")[0])[1:]
+        for line in epilog.splitlines()
+        if line.strip().startswith("tradecli ")
+    ]
+
+
+@pytest.mark.parametrize("args", _help_examples("balance"), ids=" ".join)
+def test_balance_help_examples_work_on_a_fresh_install(runner, args) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
