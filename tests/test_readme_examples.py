@@ -52,3 +52,26 @@ def _help_examples(command: str) -> list[list[str]]:
 def test_balance_help_examples_work_on_a_fresh_install(runner, args) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
+
+
+def test_the_import_example_uses_a_shipped_file_and_shows_its_output(
+    runner, monkeypatch, isolated
+) -> None:
+    """The example imported usa_imports.csv, which the project neither ships nor sources."""
+    block = _block("refused. Imported data never expire")
+    monkeypatch.chdir(README.parent)
+
+    def normal(text: str) -> str:
+        text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", "TIME", text)
+        return text.replace(str(isolated / "tradecli-cache"), "~/.cache/tradecli")
+
+    runs = re.split(r"^\$ ", block, flags=re.M)[1:]
+    assert len(runs) == 2
+    for run in runs:
+        command, _, shown = run.partition("\n")
+        args = shlex.split(command)
+        if args[1] == "import":
+            assert Path(args[2]).is_file()  # shipped, with its source in fixtures/README
+        result = runner.invoke(app, args[1:])
+        assert result.exit_code == 0, result.stderr
+        assert normal(result.stdout + result.stderr) == normal(shown), command
