@@ -29,8 +29,7 @@ from tradecli.errors import ExitCode, TradecliError, UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
-    # documents (and its dataclasses) is imported when a data command runs, not for --help
-    from tradecli.documents import Request, SourceSpec, WindowSpec
+    from tradecli.commands import Request, SourceSpec, WindowSpec
 
 
 # "\b" keeps click from re-wrapping the example lines.
@@ -359,17 +358,16 @@ OutputOption = Annotated[
 
 
 def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | None) -> None:
-    from tradecli.documents import build
+    from tradecli.commands import build
 
     settings, request = resolve_request(ctx, settings, request, output)
     _refresh_can_apply(settings, request.source)
     with _progress(settings) as progress:
-        document = build(
+        answer, document = build(
             settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
         )
     emit(settings, output, document)
-    provenance = document.payload.get("provenance") or {}
-    if provenance.get("origin") == "stale" and provenance.get("fetch_error"):
+    if answer.provenance.stale:
         # The answer was printed, from expired data because the fetch failed: say so to
         # scripts and cron with an exit code of its own.
         raise typer.Exit(int(ExitCode.STALE))
@@ -487,7 +485,7 @@ def window_spec(
     compare: Compare = Compare.YEAR,
 ) -> WindowSpec:
     """WindowOptions as the core takes them."""
-    from tradecli.documents import WindowSpec
+    from tradecli.commands import WindowSpec
 
     return WindowSpec(from_=from_, to=to, period=period, compare=compare)
 
@@ -500,8 +498,8 @@ def source_spec(
     currency: str | None = None,
 ) -> SourceSpec:
     """SourceOptions as the core takes them; contradictory flags are a usage error."""
+    from tradecli.commands import SourceSpec
     from tradecli.config import parse_currency
-    from tradecli.documents import SourceSpec
     from tradecli.sources.registry import get
 
     if source is not None:

@@ -123,7 +123,7 @@ def balance(
     years (FY2025, see periods.fiscal_year_start).
     """
     settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
+    from tradecli.commands import Request
 
     request = Request(
         command="balance",
@@ -181,7 +181,7 @@ def products(
     """
     _local_only("products", refresh, cube)
     settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
+    from tradecli.commands import Request
 
     request = Request(
         command="products",
@@ -189,8 +189,8 @@ def products(
         partner=partner,
         window=window_spec(from_, to, period, compare),
         source=source_spec(offline, refresh, cube, source, currency),
-        flow=flow.value,
-        level=level.value,
+        flow=flow,
+        level=level,
         top=top,
         strict=strict,
     )
@@ -243,16 +243,16 @@ def partners(
     """
     _local_only("partners", refresh, cube)
     settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
+    from tradecli.commands import Request
 
     request = Request(
         command="partners",
         reporter=reporter,
         window=window_spec(from_, to, period, compare),
         source=source_spec(offline, refresh, cube, source, currency),
-        flow=flow.value,
+        flow=flow,
         top=top,
-        sort=sort.value,
+        sort=sort,
         strict=strict,
     )
     _run(ctx, settings, request, output)
@@ -296,7 +296,7 @@ def series(
             hint="use balance to compare two periods",
         )
     settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
+    from tradecli.commands import Request
 
     request = Request(
         command="series",

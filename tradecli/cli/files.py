@@ -254,8 +254,8 @@ def report(
     from dataclasses import replace
 
     from tradecli import reports
+    from tradecli.commands import build
     from tradecli.document import Document
-    from tradecli.documents import build
 
     settings = _settings(ctx)
     _config_file_exists(ctx)
@@ -276,7 +276,7 @@ def report(
         return
     specs = reports.select(specs_all, name, str(settings.path or "the config file"))
 
-    def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> Document:
+    def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> reports.Built:
         request = reports.request_for(spec)
         if dry_run:
             request = replace(request, source=replace(request.source, offline=True))
