@@ -277,18 +277,14 @@ def request_for(spec: ReportSpec) -> Request:
 
 def check_alerts(spec: ReportSpec, answer: Answer) -> list[str]:
     """One message per triggered threshold (commands with an alerts hook: balance)."""
-    from tradecli.commands import COMMANDS
-
     if spec.alerts == Alerts():
         return []
-    return COMMANDS[answer.command].alerts(answer, spec)
+    return answer.alerts(spec)
 
 
 def figures_by_period(answer: Answer) -> dict[str, dict[str, float | None]]:
     """The figures a revision check compares: {period: {measure: value}}."""
-    from tradecli.commands import COMMANDS
-
-    return COMMANDS[answer.command].figures_by_period(answer)
+    return answer.figures_by_period()
 
 
 def revisions(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -310,13 +306,7 @@ _BACI_SOURCE = re.compile(r"^import:BACI_(HS\d\d)_(V\d+)$")
 
 def sources_by_period(answer: Answer) -> dict[str, str]:
     """Which source (an imported release names its version) each period's figures came from."""
-    from tradecli.commands import COMMANDS
-
-    hook = COMMANDS[answer.command].sources_by_period
-    if hook is not None:
-        return hook(answer)
-    whole = ", ".join(sorted({s for s in answer.source_ids if s}))
-    return dict.fromkeys(figures_by_period(answer), whole) if whole else {}
+    return answer.sources_by_period()
 
 
 def describe_source_change(before: str, after: str) -> str:

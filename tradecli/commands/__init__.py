@@ -66,13 +66,9 @@ def answer(
 ) -> Answer:
     """Compute ``request``: its command's typed answer (result and provenance)."""
     command = get(request.command)
+    command.check(request)
     context = Context(settings, warn, today or dt.date.today(), progress, transport)
     return command.run(context, request)
-
-
-def document(answer: Answer) -> Document:
-    """The document every format renders, derived from ``answer``."""
-    return get(answer.command).document(answer)
 
 
 def build(
@@ -88,7 +84,7 @@ def build(
     found = answer(
         settings, request, warn=warn, progress=progress, transport=transport, today=today
     )
-    return found, document(found)
+    return found, found.document
 
 
 __all__ = [
@@ -102,6 +98,5 @@ __all__ = [
     "WindowSpec",
     "answer",
     "build",
-    "document",
     "get",
 ]

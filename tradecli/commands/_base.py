@@ -11,9 +11,10 @@ the registry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
 from tradecli.errors import UsageError
@@ -22,6 +23,7 @@ from tradecli.periods import Compare, Convention
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import polars as pl
     from httpx import BaseTransport
 
     from tradecli.codes import Country
@@ -131,8 +133,10 @@ def _json_object(mapping: Mapping[str, str | bool | None]) -> dict[str, Json]:
 class Answer:
     """A command's typed answer: what the document, `report` and ``tradecli.api`` read.
 
-    Each command subclasses it with its typed result; ``dataset`` is the data the
-    answer was computed from (for the document's sources and notes).
+    Each command subclasses it with its typed result and rows; ``dataset`` is the
+    data the answer was computed from (for the document's sources and notes). The
+    report hooks (``figures_by_period``, ``sources_by_period``, ``alerts``) and
+    ``tidy`` are the command's own; the rest is shared.
     """
 
     command: str
@@ -144,36 +148,108 @@ class Answer:
         raise NotImplementedError
 
     @property
-    def provenance(self) -> Provenance:
-        from tradecli.commands._document import provenance
-
-        return provenance(self.source_ids, self.dataset)
-
-    @property
     def to_period(self) -> str:
         """The (last) period answered, as the document's ``query.to`` says it."""
         raise NotImplementedError
+
+    @property
+    def provenance(self) -> Provenance:
+        return provenance(self.source_ids, self.dataset)
+
+    def to_document(self) -> Document:
+        """The tables, prose and JSON every format renders, derived from this answer."""
+        raise NotImplementedError
+
+    @cached_property
+    def document(self) -> Document:
+        return self.to_document()
+
+    def tidy(self) -> list[TidyRow]:
+        """One record per figure: what ``to_polars`` holds."""
+        raise NotImplementedError
+
+    # -- report hooks -------------------------------------------------------------------
+
+    def figures_by_period(self) -> FiguresByPeriod:
+        """{period: {measure: value}}: what a report's revision check compares."""
+        return {}
+
+    def sources_by_period(self) -> dict[str, str]:
+        """Which sources each period's figures came from (a new release names itself)."""
+        whole = ", ".join(sorted({s for s in self.source_ids if s}))
+        return dict.fromkeys(self.figures_by_period(), whole) if whole else {}
+
+    def alerts(self, spec: ReportSpec) -> list[str]:
+        """One message per threshold of ``spec``'s [report.alerts] the answer crosses."""
+        return []
+
+    # -- for people at a notebook (``tradecli.api``) ------------------------------------
+
+    def to_dict(self) -> dict[str, Json]:
+        """The ``--format json`` document, as a dict (a copy: change it freely)."""
+        import copy
+
+        payload: dict[str, Json] = copy.deepcopy(self.document.payload)
+        return payload
+
+    def to_polars(self) -> pl.DataFrame:
+        """One tidy frame: pair, flow, period, value, currency, source, basis (and, for
+        products, the product code): one row per figure."""
+        import polars as pl
+
+        rows = self.tidy()
+        schema = dict.fromkeys(TIDY_COLUMNS, pl.String) | {"value": pl.Float64}
+        extra = {k: pl.String for r in rows for k in r if k not in schema}
+        return pl.DataFrame(rows, schema={**schema, **extra}, orient="row")
+
+    def _repr_html_(self) -> str:
+        from tradecli.render.html import fragment
+
+        text: str = fragment(self.document)
+        return text
+
+
+# The columns of ``Answer.to_polars``: who with whom, which flow and period, the value,
+# its currency, the source ids behind it and its basis (reported, mirror, ...).
+TIDY_COLUMNS = ("pair", "flow", "period", "value", "currency", "source", "basis")
+TidyRow = dict[str, str | float | None]
 
 
 @dataclass(frozen=True)
 class Command:
     """One data command: everything the CLI, `report`, the API and the tests need.
 
-    Adding a command is one module in ``tradecli/commands/`` defining one of these
-    and one line in ``COMMANDS``.
+    Adding a command is one module in ``tradecli/commands/`` defining its ``Answer``
+    subclass, its run step and one of these, and one line in ``COMMANDS``.
+    ``options`` names the options it takes beyond the shared ones (window, source,
+    format, output), from ``OPTIONS``.
     """
 
     name: str
-    summary: str  # one whole sentence: `tradecli --help` and the README list it
+    summary: str  # one whole sentence: `tradecli --help` lists it
+    help: str  # the command's --help text
+    examples: tuple[str, ...]  # command lines, shown under "Examples:" in --help
     run: Callable[[Context, Request], Answer]  # load -> analysis -> typed answer
-    document: Callable[[Answer], Document]  # the tables, prose and JSON of every format
     needs_partner: bool = True
+    options: tuple[str, ...] = ()
     flow: type[FlowChoice] | type[PartnerMeasure] | None = None  # its --flow choices
-    # Report hooks: the figures a revision compares, the source of each period's
-    # figures, and the alert messages a [[report]] entry's thresholds raise.
-    figures_by_period: Callable[[Answer], FiguresByPeriod] = lambda answer: {}
-    sources_by_period: Callable[[Answer], dict[str, str]] | None = None
-    alerts: Callable[[Answer, ReportSpec], list[str]] = lambda answer, spec: []
+    flow_help: str = ""
+    live: bool = True  # False: reads cached, imported or sample data only (no --refresh, --cube)
+    compares: bool = True  # False: lists every period (no --period, --compare)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.options) - set(OPTIONS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown options {sorted(unknown)}; see OPTIONS")
+        if ("flow" in self.options) != (self.flow is not None):
+            raise ValueError(f"{self.name}: a flow option needs its choices, and vice versa")
+
+    @property
+    def default_flow(self) -> FlowChoice | PartnerMeasure | None:
+        """The first choice: exports for products, trade for partners."""
+        if self.flow is None:
+            return None
+        return self.flow(next(iter(self.flow)).value)
 
     def parse_flow(self, value: str | None) -> FlowChoice | PartnerMeasure | None:
         """A --flow (or report.flow) value as this command's choice; UsageError if it has none."""
@@ -188,6 +264,31 @@ class Command:
             raise UsageError(
                 f"{self.name}: flow {value!r} is not one of {names}", hint=f"one of {names}"
             ) from None
+
+    def check(self, request: Request) -> None:
+        """Options that cannot apply to this command are usage errors, never ignored."""
+        if not self.live and (request.source.refresh or request.source.cube):
+            flag = "--refresh" if request.source.refresh else "--cube"
+            raise UsageError(
+                f"{self.name} reads cached, imported or sample data only; {flag} does not apply",
+                hint="fetch the pair first (`tradecli fetch`), or import a file",
+            )
+        if not self.compares and (
+            request.window.period is not Convention.POINT
+            or request.window.compare is not Compare.YEAR
+        ):
+            raise UsageError(
+                f"{self.name} lists every period from --from to --to; --period and --compare "
+                "do not apply",
+                hint="use balance to compare two periods",
+            )
+        if self.needs_partner and request.partner is None:
+            raise UsageError(f"{self.name} needs a partner country")
+
+
+# The options a command may take beyond the shared ones: each a field of ``Request``
+# (the CLI declares each once, in ``tradecli.cli.data``).
+OPTIONS = ("flow", "sort", "level", "top", "mirror", "product", "strict")
 
 
 @dataclass(frozen=True)
@@ -212,6 +313,53 @@ class LoadedPair:
     start: Window | None
     end: Window | None
     dataset: Dataset
+
+
+def newest_first(dataset: Dataset) -> tuple[str, ...]:
+    """Source ids, most recently imported or fetched first (the same-tier rule)."""
+    return tuple(dataset.extra.get("newest_first", ()))
+
+
+def answered_by(dataset: Dataset, source_ids: Iterable[str]) -> Dataset:
+    """``dataset`` described by the sources the answer used: an answer from the embedded
+    sample alone says so even when cached imports lay over it, and the time is that of
+    the cached sources used (none when several were written at different times)."""
+    from dataclasses import replace
+
+    used = set(source_ids)
+    times = dict(t.split("\t", 1) for t in dataset.extra.get("times", ()))
+    cached = used & set(times)
+    layers = dataset.extra.get("layers")
+    if layers and used and not cached:
+        return replace(dataset, origin="sample", description=layers[2], fetched_at=None)
+    if not cached:
+        return dataset
+    moments = {times[s] for s in cached}
+    fetched = moments.pop() if len(moments) == 1 else None
+    if layers and used <= set(times):
+        return replace(dataset, description=layers[1], fetched_at=fetched)
+    return replace(dataset, fetched_at=fetched)
+
+
+def provenance(source_ids: Iterable[str], dataset: Dataset) -> Provenance:
+    """Where the figures of ``source_ids`` come from: the answer's typed provenance."""
+    from tradecli.sources import conversion_provenance
+
+    source_ids = tuple(source_ids)
+    dataset = answered_by(dataset, source_ids)
+    return Provenance(
+        origin=dataset.origin,
+        description=dataset.description,
+        fetched_at=dataset.fetched_at,
+        source_ids=source_ids,
+        cubes=tuple(dataset.extra.get("cubes", [])),
+        fetch_error=dataset.fetch_error,
+        sources=tuple(
+            dataset.sources[s].as_dict() if s in dataset.sources else {"id": s} for s in source_ids
+        ),
+        # The conversion's summary holds JSON values only (codes, rates, dates).
+        conversion=cast("dict[str, Json] | None", conversion_provenance(dataset)),
+    )
 
 
 def load_pair_for(

@@ -1,15 +1,15 @@
 """The pieces every command's document shares: sources, provenance, who reported a figure.
 
-The functions that read ``Dataset.extra`` (the source ids newest first, the times and
-layers of cached entries) are ``newest_first`` and ``answered_by``: nothing else does.
+The functions that read ``Dataset.extra`` (``newest_first``, ``answered_by``) are in
+``_base``, beside the provenance they describe.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from tradecli.commands._base import Json, Provenance
+from tradecli.commands._base import Json, answered_by
 from tradecli.document import MARK, Bars, Chart, Document, Source, Table, finite
 
 if TYPE_CHECKING:
@@ -46,32 +46,6 @@ def sources_of(source_ids: Iterable[str], dataset: Dataset) -> tuple[Source, ...
     return tuple(out)
 
 
-def newest_first(dataset: Dataset) -> tuple[str, ...]:
-    """Source ids, most recently imported or fetched first (the same-tier rule)."""
-    return tuple(dataset.extra.get("newest_first", ()))
-
-
-def answered_by(dataset: Dataset, source_ids: Iterable[str]) -> Dataset:
-    """``dataset`` described by the sources the answer used: an answer from the embedded
-    sample alone says so even when cached imports lay over it, and the time is that of
-    the cached sources used (none when several were written at different times)."""
-    from dataclasses import replace
-
-    used = set(source_ids)
-    times = dict(t.split("\t", 1) for t in dataset.extra.get("times", ()))
-    cached = used & set(times)
-    layers = dataset.extra.get("layers")
-    if layers and used and not cached:
-        return replace(dataset, origin="sample", description=layers[2], fetched_at=None)
-    if not cached:
-        return dataset
-    moments = {times[s] for s in cached}
-    fetched = moments.pop() if len(moments) == 1 else None
-    if layers and used <= set(times):
-        return replace(dataset, description=layers[1], fetched_at=fetched)
-    return replace(dataset, fetched_at=fetched)
-
-
 def fx_within(dataset: Dataset, first: Period, last: Period) -> Dataset:
     """Only the conversions of months from ``first`` to ``last``: a yen import of other
     months converted with the answer's rows is not a conversion of the figures shown."""
@@ -95,27 +69,6 @@ def data_line(dataset: Dataset) -> str:
     if not fetched and dataset.origin != "sample":
         fetched = "; each import or fetch has its own time in the sources list"
     return f"Data: {dataset.description}{fetched}."
-
-
-def provenance(source_ids: Iterable[str], dataset: Dataset) -> Provenance:
-    """Where the figures of ``source_ids`` come from: the answer's typed provenance."""
-    from tradecli.sources import conversion_provenance
-
-    source_ids = tuple(source_ids)
-    dataset = answered_by(dataset, source_ids)
-    return Provenance(
-        origin=dataset.origin,
-        description=dataset.description,
-        fetched_at=dataset.fetched_at,
-        source_ids=source_ids,
-        cubes=tuple(dataset.extra.get("cubes", [])),
-        fetch_error=dataset.fetch_error,
-        sources=tuple(
-            dataset.sources[s].as_dict() if s in dataset.sources else {"id": s} for s in source_ids
-        ),
-        # The conversion's summary holds JSON values only (codes, rates, dates).
-        conversion=cast("dict[str, Json] | None", conversion_provenance(dataset)),
-    )
 
 
 def fx_notes(dataset: Dataset) -> list[str]:

@@ -19,7 +19,10 @@ from tradecli.commands._base import (
     FiguresByPeriod,
     Json,
     Request,
+    TidyRow,
+    answered_by,
     load_pair_for,
+    newest_first,
 )
 from tradecli.document import MARK, Bars, Column, Document, Kind, Row, Table
 
@@ -138,13 +141,64 @@ class BalanceAnswer(Answer):
     def mirror_figures(self) -> tuple[MirrorFigure, ...]:
         return _mirror_figures(self.mirror) if self.mirror is not None else ()
 
+    def to_document(self) -> Document:
+        return document(self)
+
+    def tidy(self) -> list[TidyRow]:
+        """Exports, imports and balance in each compared period (once if they are one)."""
+        pair = f"{self.result.reporter.iso3}-{self.result.partner.iso3}"
+        periods: tuple[tuple[str, Window], ...] = (
+            ("from", self.result.start),
+            ("to", self.result.end),
+        )
+        if self.result.start == self.result.end:
+            periods = periods[1:]
+        return [
+            {
+                "pair": pair,
+                "flow": f.measure,
+                "period": str(window),
+                "value": f.values()[side],
+                "currency": self.currency,
+                "source": f.source_from if side == "from" else f.source_to,
+                "basis": f.side_from if side == "from" else f.side_to,
+            }
+            for side, window in periods
+            for f in self.figures.values()
+        ]
+
+    # -- report hooks ------------------------------------------------------------------
+
+    def figures_by_period(self) -> FiguresByPeriod:
+        """{period: {measure: value}} for both compared periods."""
+        out: FiguresByPeriod = {}
+        for side, period in (("from", self.result.start), ("to", self.result.end)):
+            out[str(period)] = {m: f.values()[side] for m, f in self.figures.items()}
+        return out
+
+    def sources_by_period(self) -> dict[str, str]:
+        """The source ids behind each compared period's exports and imports."""
+        whole = ", ".join(sorted({s for s in self.source_ids if s}))
+        out = {}
+        for side, period in (("from", self.result.start), ("to", self.result.end)):
+            found = {
+                self.figures[m].source_from if side == "from" else self.figures[m].source_to
+                for m in ("exports", "imports")
+            } - {None, ""}
+            if label := ", ".join(sorted(str(x) for x in found)) or whole:
+                out[str(period)] = label
+        return out
+
+    def alerts(self, spec: ReportSpec) -> list[str]:
+        return alerts(self, spec)
+
 
 def run(context: Context, request: Request) -> BalanceAnswer:
     """Load the pair, compute the balance (and the mirror check, and the chart's series)."""
     from tradecli import analysis
 
     query = load_pair_for(context, request, totals_only=not request.products)
-    newest = shared.newest_first(query.dataset)
+    newest = newest_first(query.dataset)
     result = analysis.balance(
         query.dataset.flows,
         query.reporter,
@@ -252,9 +306,8 @@ def _mirror_figures(result: MirrorResult) -> tuple[MirrorFigure, ...]:
     )
 
 
-def document(answer: Answer) -> Document:
+def document(answer: BalanceAnswer) -> Document:
     """The balance table (and the mirror table), the OEC-style sentence and the JSON."""
-    assert isinstance(answer, BalanceAnswer)
     result, dataset = answer.result, answer.dataset
     single = result.start == result.end
     tiers = result.figures["tier_to"].to_list()
@@ -371,7 +424,7 @@ def document(answer: Answer) -> Document:
         currency=result.currency,
         sentence=sentence,
         sources=shared.sources_of(result.source_ids, dataset),
-        data_line=shared.data_line(shared.answered_by(dataset, result.source_ids)),
+        data_line=shared.data_line(answered_by(dataset, result.source_ids)),
         chart=chart,
         bars=bars,
     )
@@ -518,36 +571,11 @@ def _chart_series(
 # -- report hooks ----------------------------------------------------------------------
 
 
-def figures_by_period(answer: Answer) -> FiguresByPeriod:
-    """{period: {measure: value}} for both compared periods: what a revision compares."""
-    assert isinstance(answer, BalanceAnswer)
-    out: FiguresByPeriod = {}
-    for side, period in (("from", answer.result.start), ("to", answer.result.end)):
-        out[str(period)] = {m: f.values()[side] for m, f in answer.figures.items()}
-    return out
-
-
-def sources_by_period(answer: Answer) -> dict[str, str]:
-    """The source ids behind each compared period's exports and imports."""
-    assert isinstance(answer, BalanceAnswer)
-    whole = ", ".join(sorted({s for s in answer.source_ids if s}))
-    out = {}
-    for side, period in (("from", answer.result.start), ("to", answer.result.end)):
-        found = {
-            answer.figures[m].source_from if side == "from" else answer.figures[m].source_to
-            for m in ("exports", "imports")
-        } - {None, ""}
-        if label := ", ".join(sorted(str(x) for x in found)) or whole:
-            out[str(period)] = label
-    return out
-
-
-def alerts(answer: Answer, spec: ReportSpec) -> list[str]:
+def alerts(answer: BalanceAnswer, spec: ReportSpec) -> list[str]:
     """One message per threshold of the report's [report.alerts] that the answer crosses."""
     from tradecli.errors import ConfigError
     from tradecli.numfmt import currency_symbol, format_amount, format_percent
 
-    assert isinstance(answer, BalanceAnswer)
     result, currency = answer.result, answer.currency or "USD"
 
     def amount(value: float) -> str:
@@ -593,9 +621,22 @@ def alerts(answer: Answer, spec: ReportSpec) -> list[str]:
 COMMAND = Command(
     name="balance",
     summary="Exports, imports and balance of two countries.",
+    help="""Exports, imports and trade balance of REPORTER with PARTNER over two periods.
+
+    Balance is exports minus imports from REPORTER's side; growth is
+    (to - from) / from x 100, left empty (with a note) when a figure is missing,
+    a month of a window is missing, or the base is zero. Every figure names its
+    source. Periods: months (2024-08), years (2024), quarters (2025-Q2), fiscal
+    years (FY2025, see periods.fiscal_year_start).
+    """,
+    examples=(
+        "tradecli balance PAK JPN --from 2024-08     # Aug 2024 vs the latest month",
+        "tradecli balance pakistan japan --from 2019-12 --to 2020-12",
+        "tradecli balance CHL ARG --from 2002 --to 2006 --format json   # two sources: "
+        "not comparable",
+        "tradecli balance PAK JPN --offline          # cache or embedded sample only",
+        "tradecli balance THA USA --product 0306 --from 2007 --to 2011   # some products only",
+    ),
     run=run,
-    document=document,
-    figures_by_period=figures_by_period,
-    sources_by_period=sources_by_period,
-    alerts=alerts,
+    options=("mirror", "product", "strict"),
 )

@@ -18,7 +18,9 @@ from tradecli.commands._base import (
     Context,
     Json,
     Request,
+    TidyRow,
     currency,
+    newest_first,
     rates_file,
     windows,
 )
@@ -84,6 +86,26 @@ class PartnersAnswer(Answer):
     def rows(self) -> tuple[PartnerRow, ...]:
         return _rows(self.result)
 
+    def to_document(self) -> Document:
+        return document(self)
+
+    def tidy(self) -> list[TidyRow]:
+        """Exports, imports and balance with each listed partner in the last period."""
+        r = self.result
+        return [
+            {
+                "pair": f"{r.reporter.iso3}-{p.partner}",
+                "flow": flow,
+                "period": str(r.end),
+                "value": value,
+                "currency": self.currency,
+                "source": None,  # a ranking sums many sources: see ``provenance``
+                "basis": p.side,
+            }
+            for p in self.rows
+            for flow, value in p.values().items()
+        ]
+
 
 def run(context: Context, request: Request) -> PartnersAnswer:
     """Load everything cached, imported or sampled that involves the reporter; rank."""
@@ -118,7 +140,7 @@ def run(context: Context, request: Request) -> PartnersAnswer:
         request.window.compare,
         settings.fiscal_year_start,
         strict=request.strict or context.strict,
-        newest_first=shared.newest_first(dataset),
+        newest_first=newest_first(dataset),
     )
     return PartnersAnswer(
         command="partners", currency=result.currency, dataset=dataset, result=result
@@ -161,9 +183,8 @@ def _rows(result: PartnersResult) -> tuple[PartnerRow, ...]:
     return tuple(out)
 
 
-def document(answer: Answer) -> Document:
+def document(answer: PartnersAnswer) -> Document:
     """The partners table, its notes and the JSON."""
-    assert isinstance(answer, PartnersAnswer)
     result, dataset = answer.result, answer.dataset
     single = result.start == result.end
     measure = result.measure.value
@@ -273,8 +294,19 @@ def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Ba
 COMMAND = Command(
     name="partners",
     summary="A country's top partners, with balance and growth.",
+    help="""REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
+
+    Reads cached and imported data involving REPORTER, else the embedded sample
+    (all pairs of 166 countries in 2006; Chile's partners in 2002).
+    """,
+    examples=(
+        "tradecli partners PAK --from 2006 --sort deficit",
+        "tradecli partners CHL --from 2002 --to 2006 --flow exports --top 5",
+    ),
     run=run,
-    document=document,
     needs_partner=False,
+    options=("flow", "sort", "top", "strict"),
     flow=PartnerMeasure,
+    flow_help="What value and growth measure: exports, imports or both (trade).",
+    live=False,
 )

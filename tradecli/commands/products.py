@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING
 
 from tradecli.analysis_options import FlowChoice
 from tradecli.commands import _document as shared
-from tradecli.commands._base import Answer, Command, Context, Json, Request, load_pair_for
+from tradecli.commands._base import (
+    Answer,
+    Command,
+    Context,
+    Json,
+    Request,
+    TidyRow,
+    load_pair_for,
+    newest_first,
+)
 from tradecli.document import Bars, Column, Document, Kind, Role, Row, Table
 
 if TYPE_CHECKING:
@@ -79,6 +88,29 @@ class ProductsAnswer(Answer):
     def rows(self) -> tuple[ProductRow, ...]:
         return _rows(self.result)
 
+    def to_document(self) -> Document:
+        return document(self)
+
+    def tidy(self) -> list[TidyRow]:
+        """Each listed product (and "OTHER") in each compared period."""
+        r = self.result
+        pair = f"{r.reporter.iso3}-{r.partner.iso3}"
+        periods = (("from", r.start), ("to", r.end)) if r.start != r.end else (("to", r.end),)
+        return [
+            {
+                "pair": pair,
+                "flow": r.flow.value,
+                "period": str(window),
+                "value": p.from_ if side == "from" else p.to,
+                "currency": self.currency,
+                "source": p.source_from if side == "from" else p.source_to,
+                "basis": p.side_from if side == "from" else p.side_to,
+                "product": p.code,
+            }
+            for side, window in periods
+            for p in self.rows
+        ]
+
 
 def run(context: Context, request: Request) -> ProductsAnswer:
     """Load the pair's product rows and rank them."""
@@ -100,7 +132,7 @@ def run(context: Context, request: Request) -> ProductsAnswer:
         request.window.compare,
         context.settings.fiscal_year_start,
         strict=request.strict or context.strict,
-        newest_first=shared.newest_first(query.dataset),
+        newest_first=newest_first(query.dataset),
     )
     return ProductsAnswer(
         command="products", currency=result.currency, dataset=query.dataset, result=result
@@ -153,9 +185,8 @@ def _rows(result: ProductsResult) -> tuple[ProductRow, ...]:
     return tuple(out)
 
 
-def document(answer: Answer) -> Document:
+def document(answer: ProductsAnswer) -> Document:
     """The products table with its total, the notes and the JSON."""
-    assert isinstance(answer, ProductsAnswer)
     result, dataset = answer.result, answer.dataset
     single = result.start == result.end
     any_mirror = any(
@@ -295,7 +326,20 @@ def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Ba
 COMMAND = Command(
     name="products",
     summary="Top products traded between two countries.",
+    help="""Top products of REPORTER's exports to (or imports from) PARTNER.
+
+    Shows HS names, value, share of the flow and growth, with an "All other"
+    row so that shares add up to 100 %. Products come from product-level data
+    (the embedded sample has Chile-Argentina 2004 at HS6; add more with
+    `tradecli import`).
+    """,
+    examples=(
+        "tradecli products CHL ARG --from 2004 --level hs2",
+        "tradecli products CHL ARG --from 2004 --flow imports --level hs4 --top 5",
+    ),
     run=run,
-    document=document,
+    options=("flow", "level", "top", "strict"),
     flow=FlowChoice,
+    flow_help="Which flow to break down.",
+    live=False,
 )

@@ -18,7 +18,10 @@ from tradecli.commands._base import (
     FiguresByPeriod,
     Json,
     Request,
+    TidyRow,
     load_pair_for,
+    newest_first,
+    provenance,
 )
 from tradecli.document import Column, Document, Kind, Row, Table
 
@@ -68,6 +71,32 @@ class SeriesAnswer(Answer):
     def rows(self) -> tuple[Point, ...]:
         return points(self.result)
 
+    def to_document(self) -> Document:
+        return document(self)
+
+    def tidy(self) -> list[TidyRow]:
+        """Exports, imports and balance in every period listed."""
+        r = self.result
+        pair = f"{r.reporter.iso3}-{r.partner.iso3}"
+        sources = "+".join(self.source_ids) or None
+        return [
+            {
+                "pair": pair,
+                "flow": flow,
+                "period": p.period,
+                "value": value,
+                "currency": self.currency,
+                "source": sources,
+                "basis": {"exports": p.exports_side, "imports": p.imports_side}.get(flow),
+            }
+            for p in self.rows
+            for flow, value in p.values().items()
+        ]
+
+    def figures_by_period(self) -> FiguresByPeriod:
+        """{period: {measure: value}} for every period listed."""
+        return {p.period: p.values() for p in self.rows}
+
 
 def run(context: Context, request: Request) -> SeriesAnswer:
     """Load the pair and list every period from --from to --to."""
@@ -81,7 +110,7 @@ def run(context: Context, request: Request) -> SeriesAnswer:
         query.start,
         query.end,
         products=request.products,
-        newest_first=shared.newest_first(query.dataset),
+        newest_first=newest_first(query.dataset),
     )
     return SeriesAnswer(
         command="series",
@@ -122,13 +151,12 @@ def series_payload(result: SeriesResult, dataset: Dataset) -> dict[str, Json]:
         "missing": list(result.missing),
         **({"products": list(result.products)} if result.products else {}),
         **({"notes": list(result.notes)} if result.notes else {}),
-        "provenance": shared.provenance(result.source_ids, dataset).as_json(),
+        "provenance": provenance(result.source_ids, dataset).as_json(),
     }
 
 
-def document(answer: Answer) -> Document:
+def document(answer: SeriesAnswer) -> Document:
     """One row per period, the sparklines and chart, the notes and the JSON."""
-    assert isinstance(answer, SeriesAnswer)
     result, dataset = answer.result, answer.dataset
     payload = series_payload(result, dataset)
     columns: tuple[Column, ...] = (
@@ -191,16 +219,20 @@ def document(answer: Answer) -> Document:
     return shared.document(table, payload, result.currency, result.source_ids, dataset, chart)
 
 
-def figures_by_period(answer: Answer) -> FiguresByPeriod:
-    """{period: {measure: value}} for every period listed: what a revision compares."""
-    assert isinstance(answer, SeriesAnswer)
-    return {p.period: p.values() for p in answer.rows}
-
-
 COMMAND = Command(
     name="series",
     summary="Exports, imports and balance period by period.",
+    help="""One row per month (or year) of exports, imports and balance, with a chart.
+
+    Periods without data are shown as n/a, never as zero, and the chart leaves
+    a gap for them. Every period from --from to --to is listed, so --period and
+    --compare (which choose two periods to compare) do not apply.
+    """,
+    examples=(
+        "tradecli series PAK JPN --from 2019-11 --to 2021-01",
+        "tradecli series PAK JPN --from 2023-01 --to 2025-08 --format json",
+    ),
     run=run,
-    document=document,
-    figures_by_period=figures_by_period,
+    options=("product",),
+    compares=False,
 )
