@@ -358,15 +358,19 @@ OutputOption = Annotated[
 
 
 def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | None) -> None:
-    from tradecli.commands import build
+    from tradecli import api
 
     settings, request = resolve_request(ctx, settings, request, output)
     _refresh_can_apply(settings, request.source)
     with _progress(settings) as progress:
-        answer, document = build(
-            settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
+        answer = api.answer(
+            request,
+            config=settings,
+            warn=_warn,
+            progress=progress,
+            transport=ctx.obj.get("transport"),
         )
-    emit(settings, output, document)
+    emit(settings, output, answer.document)
     if answer.provenance.stale:
         # The answer was printed, from expired data because the fetch failed: say so to
         # scripts and cron with an exit code of its own.
@@ -498,31 +502,6 @@ def source_spec(
     currency: str | None = None,
 ) -> SourceSpec:
     """SourceOptions as the core takes them; contradictory flags are a usage error."""
-    from tradecli.commands import SourceSpec
-    from tradecli.config import parse_currency
-    from tradecli.sources.registry import get
+    from tradecli.commands import source_spec as checked
 
-    if source is not None:
-        source = source.strip().lower()
-        if not get(source).live:
-            raise UsageError(
-                f"--source {source}: not a live source", hint="live sources: comtrade, oec"
-            )
-    if currency is not None:
-        try:
-            currency = parse_currency(currency)
-        except ValueError as exc:
-            raise UsageError(
-                f"--currency {exc}", hint="e.g. --currency EUR, or --currency native"
-            ) from None
-    if cube and source and source != "oec":
-        raise UsageError(
-            f"--cube names an OEC cube; it does not apply to --source {source}",
-            hint="drop --cube, or use --source oec",
-        )
-    if offline and refresh:
-        raise UsageError(
-            "--offline and --refresh contradict each other",
-            hint="--refresh fetches from the network, --offline never uses it: give one",
-        )
-    return SourceSpec(offline=offline, refresh=refresh, cube=cube, source=source, currency=currency)
+    return checked(offline, refresh, cube, source, currency)

@@ -192,7 +192,12 @@ def _epilog(command: Command) -> str:
     return "\b\nExamples:\n" + "".join(f"  {line}\n" for line in command.examples)
 
 
-for _command in COMMANDS.values():
-    app.command(name=_command.name, short_help=_command.summary, epilog=_epilog(_command))(
-        _callback(_command)
+def register(group: typer.Typer, command: Command) -> None:
+    """Add ``command`` to ``group`` as a CLI command with the shared options and its own."""
+    group.command(name=command.name, short_help=command.summary, epilog=_epilog(command))(
+        _callback(command)
     )
+
+
+for _command in COMMANDS.values():
+    register(app, _command)

@@ -253,8 +253,7 @@ def report(
     import datetime as dt
     from dataclasses import replace
 
-    from tradecli import reports
-    from tradecli.commands import build
+    from tradecli import api, reports
     from tradecli.document import Document
 
     settings = _settings(ctx)
@@ -280,7 +279,8 @@ def report(
         request = reports.request_for(spec)
         if dry_run:
             request = replace(request, source=replace(request.source, offline=True))
-        return build(settings, request, warn=warn, transport=ctx.obj.get("transport"))
+        found = api.answer(request, config=settings, warn=warn, transport=ctx.obj.get("transport"))
+        return found, found.document
 
     def render(fmt: str, doc: dict[str, Any], document: Document) -> str:
         return render_report(settings, fmt, doc, document)

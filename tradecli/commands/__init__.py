@@ -25,6 +25,7 @@ from tradecli.commands._base import (
     SourceSpec,
     Warn,
     WindowSpec,
+    source_spec,
 )
 from tradecli.errors import UsageError
 
@@ -99,4 +100,5 @@ __all__ = [
     "answer",
     "build",
     "get",
+    "source_spec",
 ]

@@ -63,6 +63,44 @@ class SourceSpec:
     currency: str | None = None
 
 
+def source_spec(
+    offline: bool = False,
+    refresh: bool = False,
+    cube: str | None = None,
+    source: str | None = None,
+    currency: str | None = None,
+) -> SourceSpec:
+    """A ``SourceSpec`` whose values are checked: an unknown live source or currency, or
+    flags that contradict each other, are usage errors (the CLI's and the API's)."""
+    from tradecli.config import parse_currency
+    from tradecli.sources.registry import get
+
+    if source is not None:
+        source = source.strip().lower()
+        if not get(source).live:
+            raise UsageError(
+                f"--source {source}: not a live source", hint="live sources: comtrade, oec"
+            )
+    if currency is not None:
+        try:
+            currency = parse_currency(currency)
+        except ValueError as exc:
+            raise UsageError(
+                f"--currency {exc}", hint="e.g. --currency EUR, or --currency native"
+            ) from None
+    if cube and source and source != "oec":
+        raise UsageError(
+            f"--cube names an OEC cube; it does not apply to --source {source}",
+            hint="drop --cube, or use --source oec",
+        )
+    if offline and refresh:
+        raise UsageError(
+            "--offline and --refresh contradict each other",
+            hint="--refresh fetches from the network, --offline never uses it: give one",
+        )
+    return SourceSpec(offline=offline, refresh=refresh, cube=cube, source=source, currency=currency)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Request:
     """What one data command computes; built by the CLI, by `report` or by ``tradecli.api``.

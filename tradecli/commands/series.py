@@ -86,7 +86,7 @@ class SeriesAnswer(Answer):
                 "period": p.period,
                 "value": value,
                 "currency": self.currency,
-                "source": sources,
+                "source": sources if value is not None else None,
                 "basis": {"exports": p.exports_side, "imports": p.imports_side}.get(flow),
             }
             for p in self.rows
