@@ -363,7 +363,7 @@ def run_one(
     outcome = Outcome(name=spec.name, status="ok")
     try:
         answer, document = build(spec, outcome.warnings.append)
-        doc = document.doc
+        doc: dict[str, Any] = answer.payload
         outcome.period = _period_label(answer)
         history = spec.output_dir / HISTORY_DIR / f"{spec.name}.json"
         previous: dict[str, Any] = {}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click import exceptions as _click_exceptions
+from typer._click.core import Context as _ClickContext
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
@@ -29,6 +30,8 @@ from tradecli.errors import ExitCode, TradecliError, UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
     from tradecli.commands import Request, SourceSpec, WindowSpec
 
 
@@ -39,20 +42,26 @@ class _ErrorBoundary(TyperGroup):
     It also lets the global options stand before or after the subcommand.
     """
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: _ClickContext, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _globals_first(args))
 
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: _ClickContext | None = None,
+        **extra: Any,  # click's own context settings, passed through
+    ) -> _ClickContext:
         # The global options are parsed here, before invoke: their mistakes too.
         try:
-            return super().make_context(*args, **kwargs)
+            return super().make_context(info_name, args, parent, **extra)
         except _click_exceptions.NoArgsIsHelpError:
             raise
         except _click_exceptions.UsageError as exc:
             _print_error(*_usage_message(exc))
             raise typer.Exit(int(ExitCode.USAGE)) from None
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: _ClickContext) -> object:
         try:
             return super().invoke(ctx)
         except _click_exceptions.NoArgsIsHelpError:
@@ -70,7 +79,7 @@ class _ErrorBoundary(TyperGroup):
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
-def _usage_message(exc: Any) -> tuple[str, str]:
+def _usage_message(exc: _click_exceptions.UsageError) -> tuple[str, str]:
     """click's UsageError as our one-line message and a hint that says what to do."""
     message = " ".join(exc.format_message().split()).rstrip(".")
     command = exc.ctx.command_path if exc.ctx is not None else "tradecli"
@@ -90,7 +99,7 @@ def _usage_message(exc: Any) -> tuple[str, str]:
     return message, hint
 
 
-def _default_hint(ctx: Any, exc: TradecliError) -> str | None:
+def _default_hint(ctx: _ClickContext, exc: TradecliError) -> str | None:
     """A hint for a user mistake raised without one: every usage error says what to do."""
     from tradecli.config import SEE_EXAMPLE
     from tradecli.errors import ConfigError
@@ -113,7 +122,7 @@ def _print_error(message: str, hint: str | None) -> None:
 class _Command(TyperCommand):
     """A command whose usage line names arguments as words: REPORTER, not {REPORTER}."""
 
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+    def collect_usage_pieces(self, ctx: _ClickContext) -> list[str]:
         pieces: list[str] = super().collect_usage_pieces(ctx)
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
@@ -437,10 +446,10 @@ def _progress(config: Config) -> Iterator[Callable[[int, int | None], None]]:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        state: dict[str, Any] = {}
+        started: list[tuple[Progress, TaskID]] = []  # the bar, once rows arrive
 
         def update(done: int, total: int | None) -> None:
-            if "bar" not in state:
+            if not started:
                 from rich.console import Console
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -452,14 +461,14 @@ def _progress(config: Config) -> Iterator[Callable[[int, int | None], None]]:
                     console=console,
                     transient=True,
                 )
-                state["bar"] = stack.enter_context(bar)
-                state["task"] = bar.add_task("fetch", total=None)
-            state["bar"].update(state["task"], completed=done, total=total)
+                started.append((stack.enter_context(bar), bar.add_task("fetch", total=None)))
+            shown, task = started[0]
+            shown.update(task, completed=done, total=total)
 
         yield update
 
 
-def _settings(ctx: typer.Context, **flags: Any) -> Config:
+def _settings(ctx: typer.Context, **flags: object) -> Config:
     QUIET[0] = bool(ctx.obj.get("quiet"))
     if ctx.obj.get("no_color"):
         flags["color"] = ColorMode.NEVER

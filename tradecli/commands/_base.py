@@ -14,9 +14,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeAlias, cast
+from typing import TYPE_CHECKING, cast
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
+from tradecli.document import Json
 from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
 
@@ -37,8 +38,6 @@ Warn = Callable[[str], None]
 Progress = Callable[[int, int | None], None]
 # A figure per measure per period: what a report's revision check compares.
 FiguresByPeriod = dict[str, dict[str, float | None]]
-# A JSON value as the documents hold it (strict JSON: no NaN, no Infinity).
-Json: TypeAlias = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,12 +222,18 @@ class Answer:
 
     # -- for people at a notebook (``tradecli.api``) ------------------------------------
 
+    @property
+    def payload(self) -> dict[str, Json]:
+        """The JSON document (``--format json``) of this answer."""
+        payload = self.document.payload
+        assert isinstance(payload, dict)  # a data command's document is an object
+        return payload
+
     def to_dict(self) -> dict[str, Json]:
         """The ``--format json`` document, as a dict (a copy: change it freely)."""
         import copy
 
-        payload: dict[str, Json] = copy.deepcopy(self.document.payload)
-        return payload
+        return copy.deepcopy(self.payload)
 
     def to_polars(self) -> pl.DataFrame:
         """One tidy frame: pair, flow, period, value, currency, source, basis (and, for

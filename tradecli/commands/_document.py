@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from tradecli.commands._base import Json, answered_by
-from tradecli.document import MARK, Bars, Chart, Document, Source, Table, finite
+from tradecli.commands._base import answered_by
+from tradecli.document import MARK, Bars, Chart, Document, Json, Source, Table, finite
 
 if TYPE_CHECKING:
     from tradecli.analysis import SeriesResult

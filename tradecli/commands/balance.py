@@ -17,14 +17,13 @@ from tradecli.commands._base import (
     Command,
     Context,
     FiguresByPeriod,
-    Json,
     Request,
     TidyRow,
     answered_by,
     load_pair_for,
     newest_first,
 )
-from tradecli.document import MARK, Bars, Column, Document, Kind, Row, Table
+from tradecli.document import MARK, Bars, Column, Document, Json, Kind, Row, Table
 
 if TYPE_CHECKING:
     import polars as pl

@@ -16,7 +16,6 @@ from tradecli.commands._base import (
     Answer,
     Command,
     Context,
-    Json,
     Request,
     TidyRow,
     currency,
@@ -24,7 +23,7 @@ from tradecli.commands._base import (
     rates_file,
     windows,
 )
-from tradecli.document import Bars, Column, Document, Kind, Row, Table
+from tradecli.document import Bars, Column, Document, Json, Kind, Row, Table
 from tradecli.errors import UsageError
 
 if TYPE_CHECKING:

@@ -16,13 +16,12 @@ from tradecli.commands._base import (
     Answer,
     Command,
     Context,
-    Json,
     Request,
     TidyRow,
     load_pair_for,
     newest_first,
 )
-from tradecli.document import Bars, Column, Document, Kind, Role, Row, Table
+from tradecli.document import Bars, Column, Document, Json, Kind, Role, Row, Table
 
 if TYPE_CHECKING:
     from tradecli.analysis import ProductsResult

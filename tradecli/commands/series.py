@@ -16,14 +16,13 @@ from tradecli.commands._base import (
     Command,
     Context,
     FiguresByPeriod,
-    Json,
     Request,
     TidyRow,
     load_pair_for,
     newest_first,
     provenance,
 )
-from tradecli.document import Column, Document, Kind, Row, Table
+from tradecli.document import Column, Document, Json, Kind, Row, Table
 
 if TYPE_CHECKING:
     from tradecli.analysis import SeriesResult
