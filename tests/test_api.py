@@ -165,3 +165,33 @@ def test_importing_the_api_loads_neither_polars_nor_httpx() -> None:
     assert "tradecli.api" in loaded
     heavy = sorted(m for m in loaded if m.split(".")[0] in {"polars", "httpx"})
     assert heavy == [], f"import tradecli.api loads {heavy}"
+
+
+# -- the README ------------------------------------------------------------------------------
+
+
+def _readme_section(heading: str) -> str:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    return readme.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_python_example_prints_what_it_shows() -> None:
+    """The notebook-style example of the README runs as shown (a doctest of its block)."""
+    import doctest
+    import re
+
+    section = _readme_section("Python API (`tradecli.api`)")
+    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    test = doctest.DocTestParser().get_doctest(block, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 8
+
+
+def test_readme_names_every_registered_command() -> None:
+    """The Commands table, and the API section, list every command of the registry."""
+    commands = _readme_section("Commands")
+    api_section = _readme_section("Python API (`tradecli.api`)")
+    for name in COMMANDS:
+        assert f"| `tradecli {name} " in commands, name
+        assert f"api.{name}" in api_section, name
