@@ -108,7 +108,8 @@ def import_file(
     """
     import sys
 
-    from tradecli.ingest import describe_coverage, import_into_cache, import_release, is_release
+    from tradecli.baci_release import import_release, is_release
+    from tradecli.ingest import describe_coverage, import_into_cache
     from tradecli.sources import open_cache
 
     settings = _settings(ctx)
@@ -186,7 +187,7 @@ def _refuse_downgrade(path: Path, held: list["Entry"], replace_newer: bool) -> N
     without a word; --replace-newer says it is meant. Versions compare by the YYYYMM
     BACI puts in their names; a version named otherwise is not compared.
     """
-    from tradecli.ingest import open_release
+    from tradecli.baci_release import open_release
 
     release = open_release(path)
     new = _baci_month(release.version)
