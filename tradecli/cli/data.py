@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tradecli.analysis_options import PartnerSort, ProductLevel
+from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
 from tradecli.cli._app import (
     CompareOption,
     CubeOption,
@@ -35,6 +37,7 @@ from tradecli.cli._app import (
     window_spec,
 )
 from tradecli.commands import COMMANDS, Command, Request
+from tradecli.config import OutputFormat
 from tradecli.periods import Compare, Convention
 
 CountryArgument = Annotated[
@@ -142,42 +145,57 @@ def _products(codes: list[str] | None) -> tuple[str, ...]:
     return tuple(c.strip() for value in codes or () for c in value.split(",") if c.strip())
 
 
-def request_from_options(command: Command, options: dict[str, object]) -> Request:
-    """The request the parsed options of ``command`` make (typer has checked their types)."""
-    window = window_spec(
-        options["from_"],  # type: ignore[arg-type]
-        options["to"],  # type: ignore[arg-type]
-        options["period"],  # type: ignore[arg-type]
-        options["compare"],  # type: ignore[arg-type]
-    )
-    source = source_spec(
-        bool(options["offline"]),
-        bool(options["refresh"]),
-        options["cube"],  # type: ignore[arg-type]
-        options["source"],  # type: ignore[arg-type]
-        options["currency"],  # type: ignore[arg-type]
-    )
-    own: dict[str, object] = {
-        k: options[k] for k in ("flow", "sort", "level", "top", "mirror", "strict") if k in options
-    }
-    if "product" in options:
-        own["products"] = _products(options["product"])  # type: ignore[arg-type]
+@dataclass(frozen=True, kw_only=True)
+class ParsedOptions:
+    """A data command's options as typer parsed them (the parameters of ``_parameters``)."""
+
+    reporter: str
+    partner: str | None = None
+    from_: str | None
+    to: str | None
+    period: Convention
+    compare: Compare
+    output: Path | None
+    output_format: OutputFormat | None
+    offline: bool
+    refresh: bool
+    cube: str | None
+    source: str | None
+    currency: str | None
+    flow: FlowChoice | PartnerMeasure | None = None
+    sort: PartnerSort = PartnerSort.VALUE
+    level: ProductLevel = ProductLevel.HS4
+    top: int = 10
+    mirror: bool = False
+    product: list[str] | None = None
+    strict: bool = False
+
+
+def request_from_options(command: Command, o: ParsedOptions) -> Request:
+    """The request the parsed options of ``command`` make."""
     return Request(
         command=command.name,
-        reporter=str(options["reporter"]),
-        partner=options.get("partner"),  # type: ignore[arg-type]
-        window=window,
-        source=source,
-        **own,  # type: ignore[arg-type]
+        reporter=o.reporter,
+        partner=o.partner,
+        window=window_spec(o.from_, o.to, o.period, o.compare),
+        source=source_spec(o.offline, o.refresh, o.cube, o.source, o.currency),
+        flow=o.flow,
+        level=o.level,
+        top=o.top,
+        sort=o.sort,
+        mirror=o.mirror,
+        products=_products(o.product),
+        strict=o.strict,
     )
 
 
 def _callback(command: Command) -> Callable[..., None]:
     def run(ctx: typer.Context, **options: object) -> None:
-        request = request_from_options(command, options)
+        parsed = ParsedOptions(**options)  # type: ignore[arg-type]  # typer checked each type
+        request = request_from_options(command, parsed)
         command.check(request)  # before the config is read: a usage error says so first
-        settings = _settings(ctx, format=options["output_format"])
-        _run(ctx, settings, request, options["output"])  # type: ignore[arg-type]
+        settings = _settings(ctx, format=parsed.output_format)
+        _run(ctx, settings, request, parsed.output)
 
     params = _parameters(command)
     run.__name__ = run.__qualname__ = command.name

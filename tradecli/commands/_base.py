@@ -327,6 +327,10 @@ class Command:
             )
         if self.needs_partner and request.partner is None:
             raise UsageError(f"{self.name} needs a partner country")
+        if request.flow is not None and not (
+            self.flow is not None and isinstance(request.flow, self.flow)
+        ):
+            raise UsageError(f"{self.name}: flow {request.flow.value!r} does not apply")
 
 
 # The options a command may take beyond the shared ones: each a field of ``Request``

@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from tradecli.analysis_options import FlowChoice
-from tradecli.commands import _document as shared
+from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
     Answer,
     Command,

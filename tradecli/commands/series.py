@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from tradecli.commands import _document as shared
+from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
     Answer,
     Command,
