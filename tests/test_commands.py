@@ -186,6 +186,9 @@ def test_request_fields_are_the_enums_the_cli_lists() -> None:
     assert COMMANDS["partners"].default_flow is PartnerMeasure.TRADE
     with pytest.raises(UsageError, match="balance takes no flow"):
         COMMANDS["balance"].parse_flow("exports")
+    wrong = Request(command="products", reporter="CHL", partner="ARG", flow=PartnerMeasure.TRADE)
+    with pytest.raises(UsageError, match="flow 'trade' does not apply"):
+        answer(Config(), wrong, warn=_quiet)
 
 
 def test_report_requests_carry_enums_not_strings(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tradecli import render
+from tradecli.commands import COMMANDS
 from tradecli.config import Config
 from tradecli.errors import ConfigError, ExitCode, StorageError, TradecliError, UsageError
 
@@ -136,8 +137,6 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
         where = f"{path}: report {name!r}"
         if any(s.name == name for s in specs):
             raise ConfigError(f"{where} is defined twice")
-        from tradecli.commands import COMMANDS
-
         command = entry.get("command", "balance")
         if command not in COMMANDS:
             raise ConfigError(
@@ -241,7 +240,7 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
 def request_for(spec: ReportSpec) -> Request:
     """The request a [[report]] entry makes; a value its command cannot take is a ConfigError."""
     from tradecli.analysis_options import PartnerSort, ProductLevel
-    from tradecli.commands import COMMANDS, Request, SourceSpec, WindowSpec
+    from tradecli.commands import Request, SourceSpec, WindowSpec
     from tradecli.periods import Compare, Convention
 
     convention, compare = PERIOD_RULES.get(spec.period, ("point", "year"))
