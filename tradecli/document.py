@@ -1,6 +1,6 @@
 """What every command hands to the renderers: one typed, immutable ``Document``.
 
-A document is built once per command from the typed result (``documents.py``).
+A document is built once per command from its typed answer (``tradecli.commands``).
 It holds raw values (floats, ``None`` for missing, never preformatted text),
 what kind each column is, which row is a total or the "All other" row, the
 prose, notes, sources, an optional chart series, and the command's JSON payload
