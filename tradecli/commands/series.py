@@ -133,8 +133,10 @@ def points(result: SeriesResult) -> tuple[Point, ...]:
     )
 
 
-def series_payload(result: SeriesResult, dataset: Dataset) -> dict[str, Json]:
-    """The series JSON (also the ``series`` of an HTML balance's JSON)."""
+def series_payload(
+    result: SeriesResult, dataset: Dataset, rows: tuple[Point, ...] | None = None
+) -> dict[str, Json]:
+    """The series JSON (also the ``series`` of an HTML balance's JSON), from its typed rows."""
     return {
         "schema": "tradecli.series/1",
         "query": {
@@ -146,7 +148,7 @@ def series_payload(result: SeriesResult, dataset: Dataset) -> dict[str, Json]:
             "to": str(result.last),
         },
         "currency": result.currency,
-        "rows": [p.json() for p in points(result)],
+        "rows": [p.json() for p in (points(result) if rows is None else rows)],
         "missing": list(result.missing),
         **({"products": list(result.products)} if result.products else {}),
         **({"notes": list(result.notes)} if result.notes else {}),
@@ -157,7 +159,7 @@ def series_payload(result: SeriesResult, dataset: Dataset) -> dict[str, Json]:
 def document(answer: SeriesAnswer) -> Document:
     """One row per period, the sparklines and chart, the notes and the JSON."""
     result, dataset = answer.result, answer.dataset
-    payload = series_payload(result, dataset)
+    payload = series_payload(result, dataset, answer.rows)
     columns: tuple[Column, ...] = (
         Column("period", "Period", Kind.PERIOD),
         Column("exports", "Exports", Kind.AMOUNT),
