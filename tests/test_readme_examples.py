@@ -38,14 +38,9 @@ def test_the_code_tables_examples_are_the_whole_output(runner) -> None:
 
 
 def _help_examples(command: str) -> list[list[str]]:
-    from tradecli.cli import data
+    from tradecli.commands import COMMANDS
 
-    epilog = getattr(data, f"EPILOG_{command.upper()}")
-    return [
-        shlex.split(line.split("#")[0])[1:]
-        for line in epilog.splitlines()
-        if line.strip().startswith("tradecli ")
-    ]
+    return [shlex.split(line.split("#")[0])[1:] for line in COMMANDS[command].examples]
 
 
 @pytest.mark.parametrize("args", _help_examples("balance"), ids=" ".join)

@@ -24,12 +24,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tradecli import history, render
+from tradecli.commands import COMMANDS
 from tradecli.config import Config
 from tradecli.errors import ConfigError, ExitCode, StorageError, TradecliError, UsageError
 
 if TYPE_CHECKING:
+    from tradecli.commands import Answer, Request
     from tradecli.document import Document
-    from tradecli.documents import Request
+
+# What a report's build step returns: the typed answer (alerts, revisions and the
+# period read it) beside the document its files are rendered from.
+Built = tuple["Answer", "Document"]
 
 PERIOD_RULES = {
     # rule -> (--period convention, --compare)
@@ -160,15 +165,14 @@ def _parse_spec(entry: object, index: int, path: Path, specs: list[ReportSpec]) 
     if any(s.name == name for s in specs):
         raise ConfigError(f"{where} is defined twice")
     command = entry.get("command", "balance")
-    if command not in ("balance", "products", "partners", "series"):
+    if command not in COMMANDS:
         raise ConfigError(
-            f"{where}: report.command must be balance, products, partners or "
-            f"series, not {command!r}"
+            f"{where}: report.command must be one of {', '.join(COMMANDS)}, not {command!r}"
         )
     reporter, partner = entry.get("reporter"), entry.get("partner")
     if not isinstance(reporter, str):
         raise ConfigError(f"{where}: report.reporter is required")
-    if command != "partners" and not isinstance(partner, str):
+    if COMMANDS[command].needs_partner and not isinstance(partner, str):
         raise ConfigError(f"{where}: report.partner is required for {command}")
     period = entry.get("period", "latest-month-yoy")
     if period not in PERIOD_RULES and period != "fixed":
@@ -262,11 +266,20 @@ def _parse_spec(entry: object, index: int, path: Path, specs: list[ReportSpec]) 
 
 
 def request_for(spec: ReportSpec) -> Request:
-    from tradecli.documents import Request, SourceSpec, WindowSpec
+    """The request a [[report]] entry makes; a value its command cannot take is a ConfigError."""
+    from tradecli.analysis_options import PartnerSort, ProductLevel
+    from tradecli.commands import Request, SourceSpec, WindowSpec
     from tradecli.periods import Compare, Convention
 
     convention, compare = PERIOD_RULES.get(spec.period, ("point", "year"))
     o = spec.options
+    try:
+        flow = COMMANDS[spec.command].parse_flow(o.get("flow"))
+        level = ProductLevel(o.get("level", "hs4"))
+        sort = PartnerSort(o.get("sort", "value"))
+    except (UsageError, ValueError) as exc:
+        message = exc.message if isinstance(exc, UsageError) else str(exc)
+        raise ConfigError(f"report {spec.name}: {message}") from None
     return Request(
         command=spec.command,
         reporter=spec.reporter,
@@ -278,10 +291,10 @@ def request_for(spec: ReportSpec) -> Request:
             compare=Compare(compare),
         ),
         source=SourceSpec(offline=bool(o.get("offline")), currency=o.get("currency")),
-        flow=o.get("flow"),
-        level=o.get("level", "hs4"),
+        flow=flow,
+        level=level,
         top=int(o.get("top", 10)),
-        sort=o.get("sort", "value"),
+        sort=sort,
         chart="html" in spec.formats,
     )
 
@@ -289,102 +302,44 @@ def request_for(spec: ReportSpec) -> Request:
 # -- alerts and revisions ---------------------------------------------------------------
 
 
-def check_alerts(spec: ReportSpec, doc: Mapping[str, Any]) -> list[str]:
-    """One message per triggered threshold (balance reports only)."""
-    if not doc.get("schema", "").startswith("tradecli.balance") or spec.alerts == Alerts():
+def check_alerts(spec: ReportSpec, answer: Answer) -> list[str]:
+    """One message per triggered threshold (commands with an alerts hook: balance)."""
+    if spec.alerts == Alerts():
         return []
-    from tradecli.numfmt import currency_symbol, format_percent
-    from tradecli.numfmt import format_amount as _amount
-
-    q, figures = doc["query"], doc["figures"]
-    currency = str(doc.get("currency") or "USD")
-
-    def format_amount(value: float) -> str:
-        return _amount(value, currency_symbol(currency))
-
-    pair = f"{q['reporter']['iso3']}-{q['partner']['iso3']}"
-    period = q.get("to_label", q["to"])
-    messages = []
-    balance_to, balance_from = figures["balance"]["to"], figures["balance"]["from"]
-    limit = spec.alerts.deficit_beyond
-    if limit is not None and currency != spec.alerts.currency:
-        # Never a silent comparison of amounts in two currencies.
-        raise ConfigError(
-            f"report {spec.name}: the alert threshold deficit_beyond is in "
-            f"{spec.alerts.currency} but the figures are in {currency}; amounts in "
-            "different currencies are never compared",
-            hint=f'give the threshold in {currency} (deficit_beyond = "1B {currency}", or '
-            f'currency = "{currency}" under [report.alerts])',
-        )
-    if limit is not None and balance_to is not None and balance_to < -abs(limit):
-        messages.append(
-            f"{pair} deficit of {format_amount(-balance_to)} in {period} "
-            f"is beyond {format_amount(abs(limit))}"
-        )
-    floor = spec.alerts.growth_below
-    if floor is not None:
-        for flow in ("exports", "imports"):
-            growth = figures[flow]["growth_pct"]
-            if growth is not None and growth < floor:
-                messages.append(
-                    f"{pair} {flow} growth {format_percent(growth, True)} "
-                    f"in {period} is below {format_percent(floor, True)}"
-                )
-    if spec.alerts.sign_change and balance_to is not None and balance_from is not None:
-        if (balance_to >= 0) != (balance_from >= 0):
-            now = "surplus" if balance_to >= 0 else "deficit"
-            messages.append(
-                f"{pair} balance turned to a {now} in {period} "
-                f"({format_amount(balance_from)} -> {format_amount(balance_to)})"
-            )
-    return messages
+    return answer.alerts(spec)
 
 
-def figures_by_period(doc: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
+def figures_by_period(answer: Answer) -> dict[str, dict[str, float | None]]:
     """The figures a revision check compares: {period: {measure: value}}."""
-    schema = doc.get("schema", "")
-    if schema.startswith("tradecli.balance"):
-        q, f = doc["query"], doc["figures"]
-        out: dict[str, dict[str, float | None]] = {}
-        for side in ("from", "to"):
-            out[q[side]] = {m: f[m][side] for m in ("exports", "imports", "balance")}
-        return out
-    if schema.startswith("tradecli.series"):
-        return {
-            r["period"]: {m: r[m] for m in ("exports", "imports", "balance")} for r in doc["rows"]
-        }
-    return {}
+    return answer.figures_by_period()
 
 
-def basis_by_period(doc: Mapping[str, Any]) -> dict[str, history.Basis]:
-    """What each period's figures are measured in: currency, coverage, whose report."""
-    currency = str(doc.get("currency") or "USD")
-    schema = str(doc.get("schema", ""))
-    if schema.startswith("tradecli.balance"):
-        q, f = doc["query"], doc["figures"]
-        return {
-            q[side]: history.Basis(
-                currency,
-                tuple(q.get(f"{side}_months") or (q[side],)),
-                {m: f[m].get(f"side_{side}") for m in ("exports", "imports")},
-            )
-            for side in ("from", "to")
-        }
-    if schema.startswith("tradecli.series"):
-        return {
-            r["period"]: history.Basis(
-                currency,
-                (r["period"],),
-                {m: r.get(f"{m}_side") for m in ("exports", "imports")},
-            )
-            for r in doc["rows"]
-        }
-    return {}
+def basis_by_period(answer: Answer) -> dict[str, history.Basis]:
+    """What each period's figures are measured in: the answer's currency, the months
+    the period covers, and whose report each flow is (the tidy rows' basis)."""
+    sides: dict[str, dict[str, str | None]] = {}
+    for row in answer.tidy():
+        if row["flow"] in ("exports", "imports"):
+            side = row.get("basis")
+            flows = sides.setdefault(str(row["period"]), {})
+            flows[str(row["flow"])] = None if side is None else str(side)
+    coverage: dict[str, tuple[str, ...]] = {}
+    query = answer.payload.get("query")
+    if isinstance(query, dict):  # balance: a window's months (a YTD covers several)
+        for end in ("from", "to"):
+            months = query.get(f"{end}_months")
+            if isinstance(months, list) and query.get(end) is not None:
+                coverage[str(query[end])] = tuple(str(m) for m in months)
+    return {
+        period: history.Basis(answer.currency, coverage.get(period, (period,)), flows)
+        for period, flows in sides.items()
+    }
 
 
-def period_figures(doc: Mapping[str, Any]) -> dict[str, history.PeriodFigures]:
+def period_figures(answer: Answer) -> dict[str, history.PeriodFigures]:
     """This run's figures with their basis and sources, as the history keeps them."""
-    figures, bases, sources = figures_by_period(doc), basis_by_period(doc), sources_by_period(doc)
+    figures = figures_by_period(answer)
+    bases, sources = basis_by_period(answer), sources_by_period(answer)
     return {
         period: history.PeriodFigures(values, bases[period], sources.get(period) or None)
         for period, values in figures.items()
@@ -405,19 +360,9 @@ def describe_revision(revision: Mapping[str, Any]) -> str:
 _BACI_SOURCE = re.compile(r"^import:BACI_(HS\d\d)_(V\d+)$")
 
 
-def sources_by_period(doc: Mapping[str, Any]) -> dict[str, str]:
+def sources_by_period(answer: Answer) -> dict[str, str]:
     """Which source (an imported release names its version) each period's figures came from."""
-    ids = sorted({s["id"] for s in doc.get("provenance", {}).get("sources", []) if s.get("id")})
-    whole = ", ".join(ids)
-    if str(doc.get("schema", "")).startswith("tradecli.balance"):
-        q, f = doc["query"], doc["figures"]
-        out = {}
-        for side in ("from", "to"):
-            found = {f[m].get(f"source_{side}") for m in ("exports", "imports")} - {None, ""}
-            if label := ", ".join(sorted(str(x) for x in found)) or whole:
-                out[q[side]] = label
-        return out
-    return dict.fromkeys(figures_by_period(doc), whole) if whole else {}
+    return answer.sources_by_period()
 
 
 def describe_source_change(before: str, after: str) -> str:
@@ -461,15 +406,13 @@ class Outcome:
         return [a for a in self.alerts if a not in self.repeated]
 
 
-def _period_label(doc: Mapping[str, Any]) -> str:
-    q = doc.get("query", {})
-    text = str(q.get("to", "latest"))
-    return text.replace("..", "_")
+def _period_label(answer: Answer) -> str:
+    return answer.to_period.replace("..", "_")
 
 
 def run_one(
     spec: ReportSpec,
-    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     dry_run: bool = False,
     into: Path | None = None,
@@ -485,15 +428,15 @@ def run_one(
     into = spec.output_dir if into is None else into
     outcome = Outcome(name=spec.name, status="ok")
     try:
-        document = build(spec, outcome.warnings.append)
-        doc = document.doc
-        outcome.period = _period_label(doc)
+        answer, document = build(spec, outcome.warnings.append)
+        doc: dict[str, Any] = answer.payload
+        outcome.period = _period_label(answer)
         store = into / HISTORY_DIR / f"{spec.name}.json"
         before = history.load(store)
-        now = period_figures(doc)
+        now = period_figures(answer)
         outcome.revisions, outcome.basis_changes = history.compare(before, now)
         name_sources(outcome.revisions)
-        outcome.alerts = check_alerts(spec, doc)
+        outcome.alerts = check_alerts(spec, answer)
         if spec.alerts.repeat == "once-per-period":
             mailed = before.alerted.get(outcome.period, [])
             outcome.repeated = [a for a in outcome.alerts if a in mailed]
@@ -623,7 +566,7 @@ def select(specs: tuple[ReportSpec, ...], names: list[str] | None, where: str) -
 
 def dry_run_plan(
     specs: list[ReportSpec],
-    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     source: str,
 ) -> list[str]:
@@ -669,7 +612,7 @@ class RunResult:
 def run(
     all_specs: tuple[ReportSpec, ...],
     specs: list[ReportSpec],
-    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     now: Callable[[], str],
 ) -> RunResult:
@@ -710,7 +653,7 @@ def _run_directory(
     group: list[ReportSpec],
     members: list[ReportSpec],
     outcomes: dict[str, Outcome],
-    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     now: Callable[[], str],
 ) -> None:
