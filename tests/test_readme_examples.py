@@ -37,14 +37,18 @@ def test_the_code_tables_examples_are_the_whole_output(runner) -> None:
         assert result.stdout == shown, command  # all of it, not the first rows
 
 
-def _help_examples(command: str) -> list[list[str]]:
+def _help_examples() -> list[list[str]]:
     from tradecli.commands import COMMANDS
 
-    return [shlex.split(line.split("#")[0])[1:] for line in COMMANDS[command].examples]
+    return [
+        shlex.split(line.split("#")[0])[1:]
+        for command in COMMANDS.values()
+        for line in command.examples
+    ]
 
 
-@pytest.mark.parametrize("args", _help_examples("balance"), ids=" ".join)
-def test_balance_help_examples_work_on_a_fresh_install(runner, args) -> None:
+@pytest.mark.parametrize("args", _help_examples(), ids=" ".join)
+def test_help_examples_work_on_a_fresh_install(runner, args) -> None:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
 
