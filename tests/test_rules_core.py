@@ -141,3 +141,25 @@ def test_pick_one_answers_in_a_stable_order() -> None:
     assert first["period"].to_list() == expected.to_list()
     for _ in range(5):
         assert pick_one(rows, ["period"], "PAK", "JPN").collect().equals(first)
+
+
+def test_a_source_the_newest_first_order_does_not_name_counts_as_oldest() -> None:
+    # The embedded sample is never in the order (it is never imported or fetched): an
+    # import wins over it at the same tier, even when the sample's id sorts first and
+    # even when the import is the oldest of the sources that are named.
+    rows = _rows(
+        [
+            {"source": "a-sample", "value": 1.0},
+            {"source": "m-import", "value": 2.0},
+            {"source": "z-import", "value": 3.0},
+        ]
+    )
+    for order, winner in (
+        (("m-import",), "m-import"),
+        (("z-import", "m-import"), "z-import"),
+        (("m-import", "z-import"), "m-import"),
+        (("z-import",), "z-import"),
+        ((), "a-sample"),  # nothing named: the first id
+    ):
+        got = pick_one(rows, ["period"], "PAK", "JPN", order).collect()
+        assert got["source"].to_list() == [winner], order
