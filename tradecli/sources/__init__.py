@@ -161,8 +161,6 @@ def convert_dataset(
 
     import polars as pl
 
-    from tradecli.fx import convert_flows
-
     involved = (
         (pl.col("exporter").is_in(countries) & pl.col("importer").is_in(countries))
         if len(countries) == 2
@@ -182,6 +180,8 @@ def convert_dataset(
     others = sorted(set(collected.filter(pl.col("currency") != currency)["currency"].to_list()))
     if not others:
         return dataset
+    from tradecli.fx import convert_flows  # only when something is converted: start-up
+
     conversion = convert_flows(collected, currency, rates_file)
     return replace(
         dataset,
@@ -208,10 +208,10 @@ def conversion_notes(dataset: Dataset) -> list[str]:
 
 def conversion_provenance(dataset: Dataset) -> dict[str, object] | None:
     """The conversion for JSON ``provenance``: None when the figures were not converted."""
-    from tradecli.fx import rates_summary
-
     if not dataset.rates:
         return None
+    from tradecli.fx import rates_summary  # only when something was converted: start-up
+
     first = dataset.rates[0]
     return {
         "from": list(dataset.converted_from),
