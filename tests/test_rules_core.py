@@ -163,3 +163,31 @@ def test_a_source_the_newest_first_order_does_not_name_counts_as_oldest() -> Non
     ):
         got = pick_one(rows, ["period"], "PAK", "JPN", order).collect()
         assert got["source"].to_list() == [winner], order
+
+
+def test_a_disagreement_is_named_with_its_period_both_sources_and_the_winner() -> None:
+    from tradecli.analysis.core import conflict_notes, conflicts, unit_of
+
+    rows = _rows(
+        [
+            {"source": "old", "value": 2.0},
+            {"source": "new", "value": 3.5},
+            {"source": "new", "value": 7.0, "period": dt.date(2023, 1, 1), "frequency": "year"},
+            {"source": "old", "value": 7.0, "period": dt.date(2023, 1, 1), "frequency": "year"},
+        ]
+    )
+    found = conflicts(rows, ["period", "frequency"], "PAK", "JPN", ("new", "old"))
+    # The year agrees: only the month is a disagreement.
+    assert found.select("source", "value", "other_source", "other_value").rows() == [
+        ("new", 3.5, "old", 2.0)
+    ]
+    notes = conflict_notes(found, lambda row: f"exports for {unit_of(row)}", "JPY")
+    assert notes == (
+        "exports for 2024-08: new gives JPY 3.5 and old gives JPY 2 (a difference of "
+        "JPY 1.5); the most recently imported or fetched, new, was used",
+    )
+    assert unit_of({"period": dt.date(2023, 1, 1), "frequency": "year"}) == "2023"
+    with pytest.raises(AssertionError):
+        unit_of({"period": "2023-01-01", "frequency": "year"})
+    with pytest.raises(AssertionError):
+        unit_of({"period": dt.date(2023, 1, 1), "frequency": None})

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from tradecli import analysis, schema
 from tradecli.analysis.core import STRICT_NOTE, Tier
-from tradecli.analysis_options import PartnerMeasure
+from tradecli.analysis_options import PartnerMeasure, PartnerSort
 from tradecli.cli import app
 from tradecli.codes import resolve_country
-from tradecli.errors import ExitCode
+from tradecli.errors import ExitCode, NoData, UsageError
 from tradecli.periods import parse_window
 
 from .conftest import run_import
@@ -228,3 +228,146 @@ def test_a_product_only_import_for_a_pair_the_sample_lacks_names_its_products(
             "Hint: ask for those products, e.g. --product 2709 --product 8703, or fetch or "
             "import total-trade data; a sum of some products is not total trade\n"
         )
+
+
+# -- partners: the rest of what a ranking promises (pinned after a mutation run) ----------
+
+
+def _one_month(rows: list[tuple[str, float, float]], **extra: object) -> pl.LazyFrame:
+    """Pakistan's exports to and imports from each partner in 2024-01."""
+    out: list[dict[str, object]] = []
+    for partner, exported, imported in rows:
+        out.append({"importer": partner, "period": _month(2024, 1), "value": exported, **extra})
+        out.append({"exporter": partner, "importer": "PAK", "period": _month(2024, 1),
+                    "value": imported, **extra})  # fmt: skip
+    return _frame(out)
+
+
+JAN = {"start": parse_window("2024-01"), "end": parse_window("2024-01")}
+
+
+def test_the_ranking_shows_ten_partners_unless_asked_and_never_fewer_than_one() -> None:
+    codes = ["USA", "CHN", "DEU", "FRA", "GBR", "ITA", "ESP", "NLD", "BEL", "CHE", "AUT"]
+    eleven = [(code, float(i), 0.0) for i, code in enumerate(codes, start=1)]
+    result = analysis.partners(_one_month(eleven), PAK, **JAN)
+    assert result.rows.height == 10 and result.partners == 11
+    assert result.rows["partner"][0] == "AUT"
+    assert analysis.partners(_one_month(eleven), PAK, top=1, **JAN).rows.height == 1
+    with pytest.raises(UsageError, match=r"^--top must be at least 1$"):
+        analysis.partners(_one_month(eleven), PAK, top=0, **JAN)
+
+
+def test_partners_of_product_rows_only_name_the_products() -> None:
+    flows = _frame([{"importer": "JPN", "period": _month(2024, 1), "product": "270900",
+                     "value": 1.0}])  # fmt: skip
+    with pytest.raises(NoData) as raised:
+        analysis.partners(flows, PAK, **JAN)
+    assert raised.value.message == (
+        "no total-trade figures for Pakistan (PAK): the data hold products 270900 "
+        "(HS chapters 27) only"
+    )
+    assert raised.value.hint == (
+        "use `tradecli products` or `tradecli balance ... --product CODE`, or import "
+        "total-trade data; a sum of some products is not total trade"
+    )
+    # Imports count too: a product Pakistan bought is named the same way.
+    bought = _frame([{"exporter": "JPN", "importer": "PAK", "period": _month(2024, 1),
+                      "product": "870323", "value": 1.0}])  # fmt: skip
+    with pytest.raises(NoData, match="products 870323"):
+        analysis.partners(bought, PAK, **JAN)
+
+
+def test_partners_without_any_data_say_what_a_ranking_needs() -> None:
+    with pytest.raises(NoData) as raised:
+        third = {"exporter": "JPN", "importer": "CHN", "period": _month(2024, 1), "value": 1.0}
+        analysis.partners(_frame([third]), PAK, **JAN)
+    assert raised.value.message == "no total-goods partner data for Pakistan (PAK)"
+    assert raised.value.hint.startswith("partner rankings need TOTAL flows; ")
+
+
+def test_the_world_and_the_reporter_itself_are_left_out_and_said() -> None:
+    flows = _one_month([("JPN", 2.0, 1.0), ("WLD", 9.0, 9.0), ("PAK", 5.0, 5.0)])
+    result = analysis.partners(flows, PAK, **JAN)
+    assert result.rows["partner"].to_list() == ["JPN"]
+    assert result.notes == (
+        "left out, as not partners: the world total (WLD) and Pakistan's trade with itself "
+        "(4 rows)",
+    )
+    world_only = analysis.partners(_one_month([("JPN", 2.0, 1.0), ("WLD", 9.0, 9.0)]), PAK, **JAN)
+    assert world_only.notes == ("left out, as not partners: the world total (WLD) (2 rows)",)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        (PartnerSort.VALUE, ["CHN", "USA", "JPN"]),  # trade 9, 5, 3
+        (PartnerSort.DEFICIT, ["CHN", "JPN"]),  # balance -5, -1; USA's surplus left out
+        (PartnerSort.SURPLUS, ["USA"]),  # balance +3
+    ],
+)
+def test_sorted_by_value_deficit_or_surplus(sort: PartnerSort, expected: list[str]) -> None:
+    flows = _one_month([("JPN", 1.0, 2.0), ("CHN", 2.0, 7.0), ("USA", 4.0, 1.0)])
+    assert analysis.partners(flows, PAK, sort=sort, **JAN).rows["partner"].to_list() == expected
+
+
+def test_sorted_by_growth_unlike_growth_ranks_after_like_and_none_comes_last() -> None:
+    rows: list[dict[str, object]] = []
+    for partner, before, after, reporter in (
+        ("JPN", 1.0, 2.0, "PAK"),  # +100 %, like with like
+        ("CHN", 1.0, 1.5, "PAK"),  # +50 %
+        ("USA", 1.0, 5.0, "USA"),  # +400 %, but from the partner's (mirror) figures then...
+        ("DEU", 0.0, 3.0, "PAK"),  # no growth from zero
+    ):
+        rows.append(
+            {
+                "importer": partner,
+                "period": _month(2023, 1),
+                "value": before,
+                "reporter": reporter,
+                "source": "m" if reporter != "PAK" else "a",
+            }
+        )
+        rows.append({"importer": partner, "period": _month(2024, 1), "value": after})
+    window = {"start": parse_window("2023-01"), "end": parse_window("2024-01")}
+    result = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS, sort=PartnerSort.GROWTH, **window
+    )  # fmt: skip
+    assert result.rows["partner"].to_list() == ["JPN", "CHN", "USA", "DEU"]
+    assert result.rows["comparable"].to_list() == [True, True, False, None]
+    assert result.notes[-1] == (
+        "1 partner(s) have growth that compares different sources or sides (reported vs "
+        "mirror): ranked after the comparable ones"
+    )
+    single = analysis.partners(_frame(rows), PAK, sort=PartnerSort.GROWTH, **JAN)
+    assert "a single period has no growth: sorted by nothing meaningful" in single.notes
+
+
+def test_later_product_rows_are_named_never_ranked() -> None:
+    flows = pl.concat(
+        [
+            _one_month([("JPN", 2.0, 1.0)]).collect(),
+            _frame(
+                [{"importer": "JPN", "period": _month(2025, 3), "product": "270900", "value": 7.0}]
+            ).collect(),  # fmt: skip
+        ]
+    )
+    result = analysis.partners(flows.lazy(), PAK, **JAN)
+    assert result.rows["value"].to_list() == [3.0]
+    assert result.notes == (
+        "for 2025 the data hold products 270900 (HS chapters 27) only, not total trade: no "
+        "ranking is computed from them (see `tradecli products`)",
+    )
+
+
+def test_two_sources_of_one_partner_figure_are_named_with_the_one_used() -> None:
+    flows = pl.concat(
+        [_one_month([("JPN", 2.0, 1.0)], source="old").collect(),
+         _one_month([("JPN", 3.0, 1.0)], source="new").collect()]
+    )  # fmt: skip
+    result = analysis.partners(flows.lazy(), PAK, newest_first=("new", "old"), **JAN)
+    assert result.rows["exports"].to_list() == [3.0]
+    assert result.source_ids == ("new",)
+    assert result.notes == (
+        "exports with JPN for 2024-01: new gives $3 and old gives $2 (a difference of $1); "
+        "the most recently imported or fetched, new, was used",
+    )
