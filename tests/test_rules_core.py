@@ -191,3 +191,28 @@ def test_a_disagreement_is_named_with_its_period_both_sources_and_the_winner() -
         unit_of({"period": "2023-01-01", "frequency": "year"})
     with pytest.raises(AssertionError):
         unit_of({"period": dt.date(2023, 1, 1), "frequency": None})
+
+
+def test_the_conflict_winner_is_the_newest_source_not_the_first_id() -> None:
+    from tradecli.analysis.core import conflicts
+
+    rows = _rows([{"source": "a-old", "value": 2.0}, {"source": "z-new", "value": 3.0}])
+    for frame in (rows, rows.collect()):  # a LazyFrame or a DataFrame
+        found = conflicts(frame, ["period"], "PAK", "JPN", ("z-new", "a-old"))
+        assert found.select("source", "other_source").rows() == [("z-new", "a-old")]
+    # Nothing named newest: the first id wins, as in pick_one.
+    found = conflicts(rows, ["period"], "PAK", "JPN")
+    assert found.select("source", "other_source").rows() == [("a-old", "z-new")]
+
+
+def test_figures_of_different_tiers_never_conflict() -> None:
+    from tradecli.analysis.core import conflicts
+
+    # Japan's mirror figure and a third country's differ, but the mirror tier wins alone.
+    rows = _rows(
+        [
+            {"source": "m", "reporter": "JPN", "value": 1.0},
+            {"source": "t", "reporter": "USA", "value": 2.0},
+        ]
+    )
+    assert conflicts(rows, ["period"], "PAK", "JPN", ("t", "m")).is_empty()
