@@ -371,3 +371,38 @@ def test_two_sources_of_one_partner_figure_are_named_with_the_one_used() -> None
         "exports with JPN for 2024-01: new gives $3 and old gives $2 (a difference of $1); "
         "the most recently imported or fetched, new, was used",
     )
+
+
+def test_a_ranking_holds_the_reporters_total_rows_only_in_its_one_currency() -> None:
+    flows = pl.concat(
+        [
+            _one_month([("JPN", 2.0, 1.0)], currency="JPY").collect(),
+            # Other countries' trade and Pakistan's product rows are not partners' totals.
+            _frame(
+                [
+                    {
+                        "exporter": "CHN",
+                        "importer": "USA",
+                        "period": _month(2024, 1),
+                        "value": 50.0,
+                        "currency": "JPY",
+                    },
+                    {
+                        "importer": "DEU",
+                        "period": _month(2024, 1),
+                        "product": "270900",
+                        "value": 40.0,
+                        "currency": "JPY",
+                    },
+                ]
+            ).collect(),  # fmt: skip
+        ]
+    )
+    result = analysis.partners(flows.lazy(), PAK, **JAN)
+    assert result.rows["partner"].to_list() == ["JPN"] and result.currency == "JPY"
+    mixed = pl.concat([flows, _one_month([("CHN", 1.0, 1.0)]).collect()])
+    with pytest.raises(UsageError) as raised:
+        analysis.partners(mixed.lazy(), PAK, **JAN)
+    assert raised.value.message == (
+        "figures for Pakistan (PAK) are in several currencies (JPY, USD)"
+    )
