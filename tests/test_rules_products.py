@@ -300,13 +300,13 @@ def test_the_world_and_the_reporter_itself_are_left_out_and_said() -> None:
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
-        (PartnerSort.VALUE, ["CHN", "USA", "JPN"]),  # trade 9, 5, 3
-        (PartnerSort.DEFICIT, ["CHN", "JPN"]),  # balance -5, -1; USA's surplus left out
-        (PartnerSort.SURPLUS, ["USA"]),  # balance +3
+        (PartnerSort.VALUE, ["CHN", "USA", "JPN", "FRA"]),  # trade 9, 5, 3, 1
+        (PartnerSort.DEFICIT, ["CHN", "JPN"]),  # balance -5, -1; the surpluses left out
+        (PartnerSort.SURPLUS, ["USA", "FRA"]),  # balance +3, +1
     ],
 )
 def test_sorted_by_value_deficit_or_surplus(sort: PartnerSort, expected: list[str]) -> None:
-    flows = _one_month([("JPN", 1.0, 2.0), ("CHN", 2.0, 7.0), ("USA", 4.0, 1.0)])
+    flows = _one_month([("JPN", 1.0, 2.0), ("CHN", 2.0, 7.0), ("USA", 4.0, 1.0), ("FRA", 1.0, 0.0)])
     assert analysis.partners(flows, PAK, sort=sort, **JAN).rows["partner"].to_list() == expected
 
 
@@ -338,8 +338,11 @@ def test_sorted_by_growth_unlike_growth_ranks_after_like_and_none_comes_last() -
         "1 partner(s) have growth that compares different sources or sides (reported vs "
         "mirror): ranked after the comparable ones"
     )
-    single = analysis.partners(_frame(rows), PAK, sort=PartnerSort.GROWTH, **JAN)
+    single = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS, sort=PartnerSort.GROWTH, **JAN
+    )
     assert "a single period has no growth: sorted by nothing meaningful" in single.notes
+    assert single.rows["growth_pct"].null_count() == single.rows.height == 4
 
 
 def test_later_product_rows_are_named_never_ranked() -> None:
