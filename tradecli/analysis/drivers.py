@@ -185,13 +185,17 @@ class Attribution:
 def log_mean(a: float, b: float) -> float:
     """The logarithmic mean ``L(a, b) = (a - b) / (ln a - ln b)``, ``L(a, a) = a``; a, b > 0.
 
-    Written with ``log1p`` so that values close to each other lose no digits.
+    Within a factor of two, ``a - b`` is exact and ``log1p`` keeps every digit of
+    ``ln(a / b)``; further apart, ``log1p`` of a number near -1 would lose them.
     """
     if a <= 0 or b <= 0:
         raise ValueError(f"the logarithmic mean needs two positive numbers, not {a} and {b}")
     if a == b:
         return a
-    return (a - b) / math.log1p((a - b) / b)
+    ratio = a / b
+    if 0.5 <= ratio <= 2:
+        return (a - b) / math.log1p((a - b) / b)
+    return (a - b) / math.log(ratio)
 
 
 @dataclass(frozen=True)
@@ -339,6 +343,9 @@ def attribute(
     listed_to = math.fsum(after.get(c, _NOTHING).value for c in codes)
     notes: list[str] = []
     products = _plural(len(codes), "product")
+    for total in (total_from, total_to):
+        if total is not None and not (math.isfinite(total) and total >= 0):
+            raise UsageError(f"a flow's total of {total}: a total is a non-negative number")
     if total_from is not None and total_to is not None:
         basis, v0, v1 = Basis.TOTAL, total_from, total_to
         basis_label = f"{products} in the data, of the flow's total"
