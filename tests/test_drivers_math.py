@@ -401,6 +401,14 @@ def test_rows_of_one_code_add_up_but_units_never_do():
         assert mixed.rows[0].split is None
         assert mixed.rows[0].unsplit_reason is Unsplit.MIXED
         assert mixed.rows[0].value_from == 100
+    # every row without a quantity: that is the reason, not a mixture
+    summed = attribute([pv("01", 60), pv("01", 40)], [pv("01", 300), pv("01", 1)], None, None)
+    assert summed.rows[0].unsplit_reason is Unsplit.NO_QUANTITY
+    assert summed.rows[0].change == 201
+    both_zero = [pv("01", 60, 0), pv("01", 40, 0)]
+    assert attribute(both_zero, [pv("01", 9, 1)], None, None).rows[0].unsplit_reason is (
+        Unsplit.NOT_REPORTED
+    )
 
 
 def test_log_mean():

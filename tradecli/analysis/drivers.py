@@ -248,8 +248,8 @@ def _hold(rows: Iterable[ProductValue]) -> dict[str, _Held]:
         quantity: float | None = None
         unit: str | None = None
         problem: Unsplit | None
-        if len(group) == 1:
-            problem = problems[0]
+        if problems[0] is not None and len(set(problems)) == 1:
+            problem = problems[0]  # one reason for every row (the only row, often)
         elif any(problems) or len(units) > 1:
             problem = Unsplit.MIXED
         else:
