@@ -528,3 +528,55 @@ def test_price_and_volume_add_up_to_the_change(flow):
     size = scale + got.total_from + got.total_to
     assert close(parts, listed, size)
     assert close(parts + (got.remainder.outside_change or 0.0), got.change, size)
+
+
+# ---------------------------------------------------------------------------
+# The exact words: they reach people through every format.
+
+
+def test_messages_and_notes_word_for_word():
+    with pytest.raises(UsageError) as top:
+        attribute([pv("01", 10)], [pv("01", 20)], None, None, top=0)
+    assert top.value.message == "--top must be at least 1"
+    with pytest.raises(UsageError) as mixed:
+        attribute([pv("01", 10)], [pv("01", 20, currency="EUR")], None, None)
+    assert mixed.value.message == "figures for this flow are in several currencies (EUR, USD)"
+    with pytest.raises(NoData) as empty:
+        attribute([], [], None, None)
+    assert empty.value.message == "the data list no traded product for this flow in either period"
+    with pytest.raises(UsageError) as bad:
+        attribute([pv("01", 1, -2.0)], [], None, None)
+    assert bad.value.message == (
+        "product 01 has a quantity of -2.0: a quantity is a non-negative number, or missing"
+    )
+    listed = attribute([pv("01", 10, 1)], [pv("01", 20, 1)], None, None)
+    assert listed.notes == (
+        "the data hold no total for this flow: growth and contributions are of the sum of "
+        "the listed products",
+        "price effects are of unit values (value per kg, per unit...), not prices: a change "
+        "in the mix of goods inside one product code moves them too",
+    )
+    above = attribute([pv("01", 10)], [pv("01", 30)], 10.0, 20.0)
+    assert above.notes == (
+        "the listed products add up to more than the flow's total in the later period: the "
+        "products and the total do not come from the same figures",
+    )
+    undefined = attribute([], [pv("01", 5)], None, None)
+    assert undefined.undefined_reason == (
+        "nothing was traded in the earlier period (V0 = 0): growth and contributions are undefined"
+    )
+
+
+def test_default_top_is_ten():
+    before = [pv(f"{i:02d}", 10.0) for i in range(12)]
+    after = [pv(f"{i:02d}", 10.0 + i) for i in range(12)]
+    got = attribute(before, after, None, None)
+    assert len(got.rows) == 10 and got.remainder.products_cut == 2
+
+
+def test_products_above_the_total_only_beyond_rounding():
+    # 1e10 * (1 + 1e-9) is exactly 10,000,000,010: at the tolerance, no note.
+    at_edge = attribute([pv("01", 10_000_000_010.0)], [pv("01", 1.0)], 1e10, 1e10)
+    assert not any("more than" in n for n in at_edge.notes)
+    beyond = attribute([pv("01", 10_000_000_020.0)], [pv("01", 1.0)], 1e10, 1e10)
+    assert any("more than" in n for n in beyond.notes)
