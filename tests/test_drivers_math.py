@@ -580,3 +580,22 @@ def test_products_above_the_total_only_beyond_rounding():
     assert not any("more than" in n for n in at_edge.notes)
     beyond = attribute([pv("01", 10_000_000_020.0)], [pv("01", 1.0)], 1e10, 1e10)
     assert any("more than" in n for n in beyond.notes)
+
+
+def test_one_dollar_with_zero_quantity_is_not_split_and_not_dropped():
+    # Comtrade gives Thailand's 2010 shrimp exports to Dominica as 1 USD for 0 kg.
+    got = attribute([pv("030613", 1.0, 0.0)], [pv("030613", 3.0, 2.0)], None, None)
+    assert got.rows[0].unsplit_reason is Unsplit.NOT_REPORTED
+    half = attribute([pv("01", 0.5, 0.0)], [pv("01", 3.0, 2.0)], None, None)
+    assert half.rows[0].unsplit_reason is Unsplit.NOT_REPORTED
+    # a product new with 1 USD or less is still a product
+    small = attribute([pv("01", 10.0)], [pv("01", 10.0), pv("02", 1.0), pv("03", 0.5)], None, None)
+    assert {r.code for r in small.rows} == {"01", "02", "03"}
+    assert small.products == 3
+
+
+def test_a_row_with_nothing_traded_does_not_spoil_the_quantity():
+    # 0 USD for 0 kg beside 5 USD for 2 kg: 2 kg, split as usual.
+    got = attribute([pv("01", 0.0, 0.0), pv("01", 5.0, 2.0)], [pv("01", 9.0, 3.0)], None, None)
+    split = got.rows[0].split
+    assert split is not None and split.quantity_from == 2.0
