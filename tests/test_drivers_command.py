@@ -166,3 +166,23 @@ def test_real_shrimp_extract(runner, shared_data):
     assert found.to_dict()["rows"] == [row.json() for row in found.rows]
     frame = found.to_polars()
     assert frame.height == 8 and set(frame["product"]) == {"030613", "030623", "160520", "160540"}
+
+
+def test_readme_example_is_what_drivers_prints(runner, shared_data):
+    """The README's drivers block is the command's real output (import times aside)."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Drivers: what moved a flow\n", 1)[1].split("```", 2)[1]
+    lines = block.split("\n")
+    assert lines[1].startswith("$ tradecli import ") and lines[1].endswith(SHRIMP.split("/")[-1])
+    command = lines[2].removeprefix("$ tradecli ").split()
+    printed = "\n".join(lines[3:])
+    run_import(runner, shared_data / SHRIMP)
+    result = runner.invoke(app, command, env={"NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+
+    def timeless(text: str) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", "TIME", text).strip()
+
+    assert timeless(result.stdout) == timeless(printed)

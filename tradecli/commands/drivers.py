@@ -226,6 +226,12 @@ def run(context: Context, request: Request) -> DriversAnswer:
     )
 
 
+def _plain_name(name: str) -> str:
+    """'within 0306: Crustaceans...' for an older HS code: its parent's name starts sooner."""
+    prefix = "(not in HS 2022; "
+    return name[len(prefix) : -1] if name.startswith(prefix) and name.endswith(")") else name
+
+
 def _main_table(result: DriversResult, rows: tuple[DriverRow, ...], notes: list[str]) -> Table:
     att = result.attribution
     start, end = result.start.short_label, result.end.short_label
@@ -254,7 +260,7 @@ def _main_table(result: DriversResult, rows: tuple[DriverRow, ...], notes: list[
             if (v is None or isinstance(v, str | int | float)) and k != "other"
         }
         # Product names are cut (the data formats have them whole); the remainder's is not.
-        values["label"] = row.name if row.other else shared.short(row.name, 40)
+        values["label"] = row.name if row.other else shared.short(_plain_name(row.name), 40)
         table_rows.append(
             Row(
                 values,
