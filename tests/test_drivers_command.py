@@ -145,6 +145,13 @@ def test_one_product_year_is_not_enough(runner):
     assert "2003" in result.stderr
 
 
+def test_one_period_is_not_a_change(runner, tidy):
+    result = runner.invoke(app, ["drivers", "PAK", "JPN", "--from", "2024"])
+    assert result.exit_code == ExitCode.USAGE
+    assert "Error: drivers compares two periods; here both are 2024" in result.stderr
+    assert "give an earlier --from, or a --to" in result.stderr
+
+
 def test_refused_options(runner, tidy):
     for extra, words in (
         (["--refresh"], "--refresh does not apply"),

@@ -147,7 +147,9 @@ def drivers(
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
     if base == target:
         raise UsageError(
-            "drivers compares two periods", hint="give --from and --to, or a --compare"
+            f"drivers compares two periods; here both are {base.label}",
+            hint="without --to, the latest period in the data is compared: give an earlier "
+            "--from, or a --to",
         )
     units = window_units(rows, {"from": base, "to": target})
     missing = _missing(rows, units)
