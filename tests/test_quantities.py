@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from tests.conftest import run_import
+from tests.conftest import run_import, run_json
 from tests.test_drivers_math import CENT, POINT, SHRIMP, oracle
 from tradecli import api, schema
 from tradecli.analysis.drivers import Unsplit
@@ -296,3 +296,48 @@ def test_baci_keeps_q_in_metric_tons(runner, isolated, tmp_path):
     assert got[("ARG", "030613")] == (7_000.0, 0.5, "t")
     totals = [v for (_, product), v in got.items() if product == schema.TOTAL]
     assert all(q is None and u is None for _, q, u in totals)
+
+
+# -- unit values in `products` ------------------------------------------------------
+
+
+def test_products_show_unit_values_from_the_files_quantities(runner, isolated, shared_data):
+    run_import(runner, shared_data / SHRIMP)
+    rows = _file_rows(shared_data / SHRIMP)
+    for level, digits in (("hs6", 6), ("hs4", 4)):
+        doc = run_json(
+            runner,
+            ["products", "THA", "USA", "--from", "2010", "--to", "2011", "--level", level],
+        )
+        assert doc["rows"], level
+        for row in doc["rows"]:
+            for year, key in ((2010, "unit_value_from"), (2011, "unit_value_to")):
+                picked = [
+                    r
+                    for (e, i, code, y, _), r in rows.items()
+                    if (e, i, y) == ("THA", "USA", year) and code[:digits] == row["code"]
+                ]
+                value = math.fsum(float(r["primary_value"]) for r in picked)
+                kg = math.fsum(float(r["qty"]) for r in picked)
+                assert row["unit"] == "kg"
+                assert row[key] == pytest.approx(value / kg, rel=1e-12), (level, row["code"])
+
+
+def test_products_give_no_unit_value_across_two_units():
+    from tradecli.analysis.products import products
+
+    before = _frame([("030613", 100.0, 10.0, "kg"), ("030623", 50.0, 5.0, "u")])
+    after = _frame([("030613", 120.0, 12.0, "kg"), ("030623", 60.0, 6.0, "u")]).with_columns(
+        period=pl.lit(dt.date(2024, 8, 1))
+    )
+    today = dt.date(2026, 12, 4)
+    tha, usa = resolve_country("THA"), resolve_country("USA")
+    windows = {"start": parse_window("2024-07", today, 1), "end": parse_window("2024-08", today, 1)}
+    flows = pl.concat([before, after]).lazy()
+    hs4 = products(flows, tha, usa, level="hs4", **windows).rows
+    assert hs4.select("unit", "unit_value_from", "unit_value_to").row(0) == (None, None, None)
+    hs6 = products(flows, tha, usa, level="hs6", **windows).rows.sort("code")
+    assert hs6.select("code", "unit", "unit_value_from", "unit_value_to").rows() == [
+        ("030613", "kg", 10.0, 10.0),
+        ("030623", "u", 10.0, 10.0),
+    ]

@@ -105,19 +105,16 @@ def conform(frame: F) -> F:
     return frame.select(pl.col(name).cast(dtype) for name, dtype in FLOWS_SCHEMA.items())
 
 
-def sum_quantity(quantity: str = "quantity", unit: str = "quantity_unit") -> list[pl.Expr]:
+def sum_quantity(
+    quantity: str | pl.Expr = "quantity", unit: str | pl.Expr = "quantity_unit"
+) -> tuple[pl.Expr, pl.Expr]:
     """Aggregations for a group's quantity and unit: the sum only when every row has a
     quantity and all share one unit; else both null (never a sum of kg and litres,
-    never a smaller sum that skips a row without a quantity)."""
-    usable = (
-        (pl.col(quantity).null_count() == 0)
-        & (pl.col(unit).null_count() == 0)
-        & (pl.col(unit).n_unique() == 1)
-    )
-    return [
-        pl.when(usable).then(pl.col(quantity).sum()).alias(quantity),
-        pl.when(usable).then(pl.col(unit).first()).alias(unit),
-    ]
+    never a smaller sum that skips a row without a quantity). An empty group has none."""
+    q = pl.col(quantity) if isinstance(quantity, str) else quantity
+    u = pl.col(unit) if isinstance(unit, str) else unit
+    usable = (q.null_count() == 0) & (u.null_count() == 0) & (u.n_unique() == 1)
+    return pl.when(usable).then(q.sum()), pl.when(usable).then(u.first())
 
 
 def empty() -> pl.DataFrame:

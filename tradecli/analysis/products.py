@@ -22,7 +22,7 @@ from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, load_hs, product_level, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
-from tradecli.schema import TOTAL
+from tradecli.schema import TOTAL, sum_quantity
 
 LEVEL_ORDER = {"section": 0, "hs2": 1, "hs4": 2, "hs6": 3}
 LEVEL_DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
@@ -36,7 +36,9 @@ class ProductsResult:
     ``rows``: code, name, value_from, value_to, share_pct, growth_pct, then
     tier_from / tier_to (worst :class:`~tradecli.analysis.core.Tier` used),
     source_from / source_to ("+"-joined ids) and comparable; the last row is
-    "All other" when more products exist than ``top``.
+    "All other" when more products exist than ``top``. Where the data hold
+    quantities, also unit, unit_value_from and unit_value_to (value per unit of
+    quantity; null where a product's quantities are missing or in several units).
     """
 
     reporter: Country
@@ -148,6 +150,8 @@ def products(
     )
     complete = {name: name not in missing for name in ("from", "to")}
     single = base == target
+    # Unit values only where the data hold quantities: other outputs stay as they were.
+    unit_values = in_units["quantity"].is_not_null().any()
     # A product absent from a unit that has product data traded nothing in it.
     table = in_units.group_by("code").agg(
         value_from=_in("from", pl.col("value")).sum() if complete["from"] else NONE,
@@ -156,11 +160,14 @@ def products(
         tier_to=_in("to", pl.col("tier")).max(),
         source_from=_sources("from"),
         source_to=_sources("to"),
+        **(_quantities() if unit_values else {}),
     )
     table = table.with_columns(
         pl.col("value_from", "value_to").cast(pl.Float64),
         pl.col("source_from", "source_to").replace("", None),
     )
+    if unit_values:
+        table = _unit_values(table)
     # math.fsum: the exactly rounded sum, the same whatever order or polars version.
     total_from = math.fsum(table["value_from"].drop_nulls()) if complete["from"] else None
     total_to = math.fsum(table["value_to"].drop_nulls()) if complete["to"] else None
@@ -182,6 +189,10 @@ def products(
             source_to=pl.col("source_to").str.split("+").explode().drop_nulls().unique()
             .sort().str.join("+"),
         ).with_columns(pl.col("source_from", "source_to").replace("", None))  # fmt: skip
+        if unit_values:  # "All other": many products, no one unit
+            other = other.with_columns(
+                unit=pl.lit(None, pl.String), unit_value_from=NONE, unit_value_to=NONE
+            )
         shown = pl.concat([shown, other.cast(shown.schema)])
     value_growth = growth(pl.col("value_from"), pl.col("value_to"))
     like_with_like = comparable(
@@ -211,6 +222,7 @@ def products(
     ).select(
         "code", "name", "value_from", "value_to", "share_pct", "growth_pct",
         "tier_from", "tier_to", "source_from", "source_to", "comparable",
+        *(("unit", "unit_value_from", "unit_value_to") if unit_values else ()),
     )  # fmt: skip
     notes = []
     for name, window in (("from", base), ("to", target)):
@@ -261,6 +273,39 @@ def products(
         notes=tuple(notes),
         source_ids=tuple(sorted(set(in_units["source"]))),
         total_growth_pct=None if single else total_growth,
+    )
+
+
+def _quantities() -> dict[str, pl.Expr]:
+    """Each window's quantity and unit: summed only within one unit, from every row."""
+    out = {}
+    for window in ("from", "to"):
+        quantity, unit = sum_quantity(
+            _in(window, pl.col("quantity")), _in(window, pl.col("quantity_unit"))
+        )
+        out[f"quantity_{window}"], out[f"unit_{window}"] = quantity, unit
+    return out
+
+
+def _unit_values(table: pl.DataFrame) -> pl.DataFrame:
+    """Value per unit of quantity in each window, in one unit per row: where the two
+    windows' units differ, or a quantity is missing or 0, the unit value is null."""
+    unit_from, unit_to = pl.col("unit_from"), pl.col("unit_to")
+    unit = (
+        pl.when(unit_from.is_null())
+        .then(unit_to)
+        .when(unit_to.is_null() | (unit_to == unit_from))
+        .then(unit_from)
+    )
+    out = table.with_columns(unit=unit)
+
+    def per_unit(window: str) -> pl.Expr:
+        quantity = pl.col(f"quantity_{window}")
+        usable = (pl.col(f"unit_{window}") == pl.col("unit")) & (quantity > 0)
+        return pl.when(usable).then(pl.col(f"value_{window}") / quantity)
+
+    return out.with_columns(unit_value_from=per_unit("from"), unit_value_to=per_unit("to")).drop(
+        "quantity_from", "quantity_to", "unit_from", "unit_to"
     )
 
 
