@@ -48,6 +48,9 @@ Json: TypeAlias = None | bool | int | float | str | list["Json"] | dict[str, "Js
 # The marker on a growth rate or change whose two figures are not comparable
 # (different sources or sides); a note in words says why.
 MARK = "\u2020"
+# The marker on a figure that rests on an assumed level (a reconstructed source), not
+# a published figure; a legend note says so.
+ASSUMED = "\u2021"
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,9 @@ class Row:
     emphasis: bool = False  # bold in tables for people (the balance row)
     blank: frozenset[str] = frozenset()
     marks: frozenset[str] = frozenset()  # keys whose cell carries MARK (tables for people)
+    # Keys whose figure rests on an assumption, not a published figure: their cell
+    # carries ASSUMED ("‡") in tables for people.
+    assumed: frozenset[str] = frozenset()
 
     def get(self, key: str) -> Value:
         return self.values.get(key)
@@ -238,6 +244,7 @@ __all__ = [
     "Document",
     "Kind",
     "MARK",
+    "ASSUMED",
     "Role",
     "Row",
     "Section",

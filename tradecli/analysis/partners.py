@@ -33,7 +33,8 @@ class PartnersResult:
     ``rows``: partner (ISO3), name, exports, imports, balance, value (the
     chosen measure), value_from, growth_pct, then tier (worst
     :class:`~tradecli.analysis.core.Tier` behind ``value``), tier_from (behind
-    ``value_from``) and comparable; sorted as asked.
+    ``value_from``), comparable, and source_to / source_from (the source ids behind
+    ``value`` and ``value_from``, "+"-joined); sorted as asked.
     """
 
     reporter: Country
@@ -278,6 +279,8 @@ def partners(
             "tier",
             "tier_from",
             "comparable",
+            "source_to",
+            "source_from",
         ),  # fmt: skip
         partners=table.height,
         notes=tuple(notes),
