@@ -253,3 +253,61 @@ def test_a_series_from_several_sources_is_marked(runner) -> None:
     for fmt in ("markdown", "html"):
         assert "the rows come from 2 different sources" in _run(runner, MIXED_SERIES, fmt)
     assert json.loads(_run(runner, ONE_SOURCE_SERIES, "json"))["mixed_sources"] is False
+
+
+# -- item 3: charts and captions say what the table says ---------------------------------
+
+
+def _caption(html: str) -> str:
+    found = re.search(r"<figcaption>(.+?)</figcaption>", html, re.S)
+    assert found, "no chart caption"
+    return found.group(1).replace("&#x27;", "'")
+
+
+def test_products_chart_names_the_partner(runner) -> None:
+    page = _run(runner, EVERY_COMMAND["products"], "html")
+    assert _caption(page).startswith("Chile's exports to Argentina by product, 2004")
+    assert "<h2>Chile&#x27;s top 5 exports to Argentina by HS2, 2004</h2>" in page
+
+
+def test_partners_chart_says_what_the_ranking_is(runner) -> None:
+    page = _run(runner, EVERY_COMMAND["partners"], "html")
+    assert "top 5 partners" not in page
+    assert "Pakistan&#x27;s 5 biggest trade deficits, by partner, 2006" in page
+    assert "with its 5 biggest trade deficits" in _caption(page)
+
+
+def test_a_comparison_not_like_for_like_is_marked_on_the_chart() -> None:
+    bars = api.balance("CHL", "ARG", start=2002, end=2006).document.bars
+    assert bars is not None
+    assert bars.labels == ("Exports †", "Imports †", "Balance †")
+    assert bars.unlike == (True, True, True)  # drawn hatched
+    assert "† Not like for like: compares 2002 from [1] ots-2002" in bars.caption
+    same = api.balance("PAK", "JPN", start="2019-12", end="2020-12").document.bars
+    assert same is not None and "†" not in same.caption and not any(same.unlike)
+
+
+def test_assumed_figures_are_marked_on_the_chart() -> None:
+    bars = api.balance("PAK", "JPN", start="2024-08").document.bars
+    assert bars is not None
+    assert bars.marks == (("‡", "‡", "‡"), ("‡", "‡", ""))  # Aug 2024, Aug 2025
+    assert "balance -$94M‡ in August 2024 to -$127M in August 2025" in bars.caption
+
+
+def test_series_caption_is_a_range_not_a_change(runner) -> None:
+    caption = _caption(_run(runner, ONE_SOURCE_SERIES, "html"))
+    assert "from $14.8M (2020-12) to $18.3M (2020-11)" not in caption
+    assert "exports lowest $14.8M (2020-12), highest $18.3M (2020-11)" in caption
+
+
+@pytest.mark.parametrize("command", list(EVERY_COMMAND))
+def test_the_chart_image_names_the_pair_and_the_source(runner, command) -> None:
+    pytest.importorskip("matplotlib")
+    page = _run(runner, EVERY_COMMAND[command], "html")
+    svg = re.search(r"<svg.*?</svg>", page, re.S)
+    assert svg
+    # Text drawn in the image itself (not only its <title>): a cropped chart keeps it.
+    drawn = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg.group(0)))
+    reporter = "Chile" if command == "products" else "Pakistan"
+    assert reporter in drawn.replace("&#x27;", "'")
+    assert re.search(r"Sources?: \w", drawn)

@@ -152,6 +152,11 @@ class Bars:
     labels: tuple[str, ...]
     series: tuple[tuple[str, tuple[float | None, ...]], ...]
     caption: str
+    # Per label: its bars compare figures that are not like for like (drawn hatched,
+    # the label ends with MARK). Per series, per label: the marker after a bar's
+    # amount (ASSUMED on a figure resting on an assumed level).
+    unlike: tuple[bool, ...] = ()
+    marks: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,15 @@ class Document:
     @property
     def notes(self) -> tuple[str, ...]:
         return self.tables[0].notes if self.tables else ()
+
+    @property
+    def credit(self) -> str:
+        """The sources in one line, drawn inside a chart: a cropped chart keeps them."""
+        names = [
+            f"{s.publisher or s.id}{' (reconstructed)' if s.reconstructed else ''}"
+            for s in self.sources
+        ]
+        return f"Source{'s' if len(names) > 1 else ''}: {'; '.join(names)}" if names else ""
 
 
 def finite(value: float | None) -> float | None:

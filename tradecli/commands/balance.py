@@ -498,20 +498,31 @@ def _balance_bars(result: BalanceResult, rows: list[Row]) -> Bars:
     keys = [("to", result.end.label)] if single else [
         ("from", result.start.label), ("to", result.end.label)]  # fmt: skip
     series = tuple((label, tuple(shared.as_float(r.get(key)) for r in rows)) for key, label in keys)
+    marks = tuple(tuple(ASSUMED if key in r.assumed else "" for r in rows) for key, _ in keys)
+    unlike = tuple("change" in r.marks for r in rows)
     said = "; ".join(
-        f"{name.lower()} "
+        f"{name.lower()}{' ' + MARK if unlike[i] else ''} "
         + " to ".join(
-            f"{shared.money(values[i], result.currency)} in {label}" for label, values in series
-        )  # fmt: skip
+            f"{shared.money(values[i], result.currency)}{marks[k][i]} in {label}"
+            for k, (label, values) in enumerate(series)
+        )
         for i, name in enumerate(labels)
     )
+    reasons = dict.fromkeys(str(r.get("reason")) for r in rows if "change" in r.marks)
+    caveats = "".join(f" {MARK} Not like for like: {reason}." for reason in reasons)
+    if any(m for group in marks for m in group):
+        caveats += f" {ASSUMED} Reconstructed from an assumed level, not published."
     rep, par = result.reporter.name, result.partner.name
     return Bars(
         title=f"{rep} with {par}: exports, imports and balance, "
         + (result.end.label if single else f"{result.start.label} and {result.end.label}"),
-        labels=labels,
+        labels=tuple(
+            f"{name} {MARK}" if u else name for name, u in zip(labels, unlike, strict=True)
+        ),
         series=series,
-        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.",
+        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.{caveats}",
+        unlike=unlike,
+        marks=marks,
     )
 
 

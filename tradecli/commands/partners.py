@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from tradecli.analysis_options import PartnerMeasure
+from tradecli.analysis_options import PartnerMeasure, PartnerSort
 from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
@@ -24,7 +24,7 @@ from tradecli.commands._base import (
     rates_file,
     windows,
 )
-from tradecli.document import Bars, Column, Document, Json, Kind, Row, Table
+from tradecli.document import ASSUMED, Bars, Column, Document, Json, Kind, Row, Table
 from tradecli.errors import UsageError
 
 if TYPE_CHECKING:
@@ -361,12 +361,24 @@ def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Ba
         f"imports {shared.money(shared.as_float(r.get('imports')), currency)}"
         for r in rows
     )
+    rep, n = result.reporter.name, len(rows)
+    # The chart says what the ranking is: a list of deficits is not "top partners".
+    ranked = {
+        PartnerSort.VALUE: f"top {n} partners by {result.measure.value}",
+        PartnerSort.DEFICIT: f"{n} biggest trade deficits, by partner",
+        PartnerSort.SURPLUS: f"{n} biggest trade surpluses, by partner",
+        PartnerSort.GROWTH: f"{n} partners with the fastest {result.measure.value} growth",
+    }[result.sort]
+    marks = tuple(
+        tuple(ASSUMED if key in r.assumed else "" for r in rows) for key in ("exports", "imports")
+    )
     return Bars(
-        title=f"{result.reporter.name}'s top {len(rows)} partners, {result.end.label}",
+        title=f"{rep}'s {ranked}, {result.end.label}",
         labels=labels,
         series=series,
-        caption=f"{result.reporter.name}'s exports and imports by partner, "
+        caption=f"{rep}'s exports and imports with its {ranked}, "
         f"{result.end.label} ({currency}): {listed}.",
+        marks=marks,
     )
 
 

@@ -22,7 +22,7 @@ from tradecli.commands._base import (
     load_pair_for,
     newest_first,
 )
-from tradecli.document import Bars, Column, Document, Json, Kind, Role, Row, Table
+from tradecli.document import ASSUMED, MARK, Bars, Column, Document, Json, Kind, Role, Row, Table
 
 if TYPE_CHECKING:
     from tradecli.analysis import ProductsResult
@@ -376,12 +376,28 @@ def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Ba
         else ""
     )
     flow = result.flow.value
+    direction = "to" if flow == "exports" else "from"
+    rep, par = result.reporter.name, result.partner.name
+    unlike = tuple("growth_pct" in r.marks for r in shown)
+    marks = tuple(tuple(ASSUMED if k in r.assumed else "" for r in shown) for k, _ in keys)
+    caveat = (
+        f" {MARK} The two years of the products marked compare different sources or sides: "
+        "not like for like."
+        if any(unlike) and not single
+        else ""
+    )
     return Bars(
-        title=f"Top {len(shown)} products, {flow}, {result.end.label}",
-        labels=labels,
+        title=f"{rep}'s top {len(shown)} {flow} {direction} {par} by "
+        f"{result.level.upper()}, {result.end.label}",
+        labels=tuple(
+            f"{label} {MARK}" if u and not single else label
+            for label, u in zip(labels, unlike, strict=True)
+        ),
         series=series,
-        caption=f"{result.reporter.name}'s {flow} by product, {result.end.label} "
-        f"({currency}): {listed}.{rest}",
+        caption=f"{rep}'s {flow} {direction} {par} by product, {result.end.label} "
+        f"({currency}): {listed}.{rest}{caveat}",
+        unlike=unlike if not single else (),
+        marks=marks,
     )
 
 
