@@ -311,3 +311,12 @@ def test_the_chart_image_names_the_pair_and_the_source(runner, command) -> None:
     reporter = "Chile" if command == "products" else "Pakistan"
     assert reporter in drawn.replace("&#x27;", "'")
     assert re.search(r"Sources?: \w", drawn)
+
+
+def test_readme_example_is_the_real_output(runner) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Example", 1)[1]
+    block = example.split("```text\n", 1)[1].split("```\n", 1)[0]
+    assert block == _run(runner, HEADLINE)
