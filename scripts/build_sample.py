@@ -318,7 +318,7 @@ def reconstruct_oec_headline(shared: Path) -> tuple[list[Flow], dict[str, object
                     "period": headline["from_period"],
                 },
             ],
-        },  # fmt: skip
+        },
         "note": (
             f"Published: imports growth {g_m:+}%, exports growth {g_x:+}%, balance "
             f"{balance:,} USD in {headline['to_period']}. Assumed: exports of "

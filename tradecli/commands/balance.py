@@ -240,6 +240,7 @@ def run(context: Context, request: Request) -> BalanceAnswer:
         result=result,
         mirror=mirror_result,
         span=span,
+        request=request,
     )
 
 

@@ -55,8 +55,7 @@ class Point:
     @property
     def source(self) -> str | None:
         """The source ids of the period's figures, "+"-joined (None: no figure)."""
-        ids = [s for v in (self.exports_source, self.imports_source) for s in (v or "").split("+")]
-        return "+".join(dict.fromkeys(i for i in ids if i)) or None
+        return shared.unique_ids(f"{self.exports_source or ''}+{self.imports_source or ''}")
 
     @property
     def assumed(self) -> frozenset[str]:
@@ -141,6 +140,7 @@ def run(context: Context, request: Request) -> SeriesAnswer:
         currency=result.currency,
         dataset=shared.fx_within(query.dataset, result.first, result.last),
         result=result,
+        request=request,
     )
 
 
@@ -153,11 +153,7 @@ def points(result: SeriesResult, dataset: Dataset) -> tuple[Point, ...]:
             dataset, r["exports_source"], rep, par, window)  # fmt: skip
         imports = None if r["imports"] is None else basis.level(
             dataset, r["imports_source"], par, rep, window)  # fmt: skip
-        sources = "+".join(
-            dict.fromkeys(
-                i for v in (r["exports_source"], r["imports_source"]) for i in (v or "").split("+")
-            )
-        ).strip("+")
+        sources = shared.unique_ids(f"{r['exports_source'] or ''}+{r['imports_source'] or ''}")
         balance = None
         if r["balance"] is not None:
             balance = basis.balance(dataset, sources, rep, par, window, (exports, imports))

@@ -165,7 +165,13 @@ def bars_svg(bars: Bars, currency: str, credit: str = "") -> str | None:
     ax.tick_params(axis="x", labelsize=8)
     ax.margins(x=0.18)
     if k > 1:
-        ax.legend(loc="best", fontsize=8)
+        # Plain swatches: the hatch marks a group (†), not a series.
+        from matplotlib.patches import Patch
+
+        swatches = [
+            Patch(facecolor=c, label=n) for (n, _), c in zip(bars.series, colors, strict=True)
+        ]
+        ax.legend(handles=swatches, loc="best", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     _frame(fig, ax, bars.title, credit)
     return _svg(plt, fig, bars.title, bars.caption)
