@@ -320,3 +320,10 @@ def test_readme_example_is_the_real_output(runner) -> None:
     example = readme.split("## Example", 1)[1]
     block = example.split("```text\n", 1)[1].split("```\n", 1)[0]
     assert block == _run(runner, HEADLINE)
+
+
+def test_partners_csv_names_the_measure_its_growth_is_of(runner) -> None:
+    args = ["partners", "CHL", "--from", "2002", "--to", "2006", "--flow", "exports"]
+    rows = _csv(runner, args)
+    assert {r["measure"] for r in rows} == {"exports"}
+    assert all(r["from_period"] == "2002" and r["to_period"] == "2006" for r in rows)
