@@ -231,8 +231,11 @@ def partners(
             "tier",
             "tier_from",
             "comparable",
-            "source_to",
-            "source_from",
+            pl.col("sources_to").list.unique(maintain_order=True).list.join("+").alias("source_to"),
+            pl.col("sources_from")
+            .list.unique(maintain_order=True)
+            .list.join("+")
+            .alias("source_from"),
         ),  # fmt: skip
         partners=table.height,
         notes=tuple(notes),

@@ -71,7 +71,12 @@ def series(
         {"period": [u.start for u in periods_between(first, last)]}, schema={"period": pl.Date}
     )
     wide = pair.filter(pl.col("frequency") == frequency).pivot(
-        on="flow", index="period", values=["value", "tier", "source"]
+        on="flow", index="period", values=["value", "tier", "sources"]
+    )
+    wide = wide.with_columns(
+        pl.col(f"sources_{flow}").list.join("+").alias(f"source_{flow}")
+        for flow in ("exports", "imports")
+        if f"sources_{flow}" in wide.columns
     )
     for flow in ("exports", "imports"):
         for column, dtype in (
