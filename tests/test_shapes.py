@@ -26,7 +26,22 @@ EVERY_COMMAND = {
     "products": ["products", "CHL", "ARG", "--from", "2004", "--level", "hs2", "--top", "5"],
     "partners": ["partners", "PAK", "--from", "2006", "--sort", "deficit", "--top", "5"],
     "series": ONE_SOURCE_SERIES,
+    "drivers": ["drivers", "THA", "USA", "--from", "2010", "--to", "2011", "--level", "hs6"],
 }
+# drivers needs two periods of products: a real UN Comtrade file, imported first.
+NEEDS_IMPORT = {
+    "drivers": "real/comtrade/vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv",
+}
+
+
+@pytest.fixture(autouse=True)
+def _imported(request, runner, isolated) -> None:
+    callspec = getattr(request.node, "callspec", None)
+    command = callspec.params.get("command") if callspec is not None else None
+    if command in NEEDS_IMPORT:
+        from tests.conftest import require_shared_data, run_import
+
+        run_import(runner, require_shared_data() / NEEDS_IMPORT[command])
 
 
 def _run(runner, args: list[str], fmt: str = "table") -> str:
@@ -197,7 +212,7 @@ def test_every_csv_row_names_pair_scope_and_basis(runner, command) -> None:
     rows = _csv(runner, EVERY_COMMAND[command])
     assert rows
     for row in rows:
-        assert row["reporter"] in ("PAK", "CHL") and row["partner"]
+        assert row["reporter"] in ("PAK", "CHL", "THA") and row["partner"]
         assert row["scope"] and row["currency"] == "USD"
         assert any(k.startswith("basis_") for k in row)
         assert {k for k in row if k.startswith("basis_")} and all(
@@ -308,7 +323,7 @@ def test_the_chart_image_names_the_pair_and_the_source(runner, command) -> None:
     assert svg
     # Text drawn in the image itself (not only its <title>): a cropped chart keeps it.
     drawn = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg.group(0)))
-    reporter = "Chile" if command == "products" else "Pakistan"
+    reporter = {"products": "Chile", "drivers": "Thailand"}.get(command, "Pakistan")
     assert reporter in drawn.replace("&#x27;", "'")
     assert re.search(r"Sources?: \w", drawn)
 

@@ -57,6 +57,22 @@ class ProductRow:
     def assumed(self) -> frozenset[str]:
         return frozenset(k for k, b in self.basis.items() if basis.mark(b))
 
+    # Value per unit of quantity, in ``unit``; ``unit_values`` False when the data hold
+    # no quantities at all, and the rows then carry none of the three.
+    unit_values: bool = False
+    unit: str | None = None
+    unit_value_from: float | None = None
+    unit_value_to: float | None = None
+
+    def per_unit(self) -> dict[str, str | float | None]:
+        if not self.unit_values:
+            return {}
+        return {
+            "unit": self.unit,
+            "unit_value_from": self.unit_value_from,
+            "unit_value_to": self.unit_value_to,
+        }
+
     def values(self) -> dict[str, float | None]:
         return {
             "from": self.from_,
@@ -79,6 +95,7 @@ class ProductRow:
             "source_to": self.source_to,
             "reported_by": self.reported_by or None,
             "basis": dict(self.basis),
+            **self.per_unit(),
         }
 
 
@@ -217,6 +234,10 @@ def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
                 reported_by=who,
                 mirrored=2 in (None if single else r["tier_from"], r["tier_to"]),
                 basis={**levels, "share_pct": share, "growth_pct": growth},
+                unit_values="unit" in r,
+                unit=r.get("unit"),
+                unit_value_from=shared.num(r.get("unit_value_from")),
+                unit_value_to=shared.num(r.get("unit_value_to")),
             )
         )
     return tuple(out)
@@ -231,7 +252,7 @@ def document(answer: ProductsAnswer) -> Document:
         for t in result.rows["tier_to"].to_list()
         + ([] if single else result.rows["tier_from"].to_list())
     )
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("reporter", "Reporter", Kind.CODE, table=False),
         Column("partner", "Partner", Kind.CODE, table=False),
         Column("flow", "Flow", Kind.CODE, table=False),
@@ -253,6 +274,13 @@ def document(answer: ProductsAnswer) -> Document:
         Column("scope", "Scope", Kind.TEXT, table=False),
         *shared.basis_columns(("from", "to", "growth_pct")),
     )
+    unit_values = "unit" in result.rows.columns  # only where the data hold quantities
+    if unit_values:
+        columns += (
+            Column("unit_value_from", "Per unit (from)", Kind.AMOUNT, table=False),
+            Column("unit_value_to", "Per unit", Kind.AMOUNT),
+            Column("unit", "Unit", Kind.CODE),
+        )
     rep, par, flow = result.reporter, result.partner, result.flow.value
     scope = f"{flow} by {result.level.upper()} product"
     rows = []
@@ -282,6 +310,7 @@ def document(answer: ProductsAnswer) -> Document:
                     **shared.basis_values(
                         {k: p.basis.get(k) for k in ("from", "to", "growth_pct")}
                     ),
+                    **p.per_unit(),
                 },
                 role=Role.OTHER if p.other else Role.NORMAL,
                 blank=frozenset({"code"}) if p.other else frozenset(),
@@ -312,6 +341,8 @@ def document(answer: ProductsAnswer) -> Document:
             "growth_pct": shared.num(result.total_growth_pct),
         },
         role=Role.TOTAL,
+        # All goods have no one unit: no unit value, and no "n/a" for one either.
+        blank=frozenset({"unit_value_from", "unit_value_to", "unit"}),
         # A total summed from figures that do not compare does not compare either.
         marks=frozenset({"growth_pct"}) if reasons else frozenset(),
     )
