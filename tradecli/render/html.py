@@ -25,7 +25,7 @@ th.num{text-align:right}
 figure{margin:1rem 0}figure svg{display:block;width:100%;max-width:30rem;height:auto}
 figcaption{font-size:.9rem;color:#3c4a58}
 @media (max-width:40rem){body{margin:1rem auto;padding:0 .5rem}table{font-size:.8rem}
-th,td{padding:.3rem .3rem}}
+th,td{padding:.3rem .2rem}}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10pt;color:#000}
 .scroll{overflow:visible}table{font-size:9pt}tr,figure{break-inside:avoid}
 h2{break-after:avoid}.note{color:#000}}
@@ -78,9 +78,11 @@ def chart_summary(chart: Chart, currency: str) -> str:
                          ("balance", chart.balance)):  # fmt: skip
         known = [(v, p) for v, p in zip(values, chart.periods, strict=True) if v is not None]
         if known:
+            # The lowest and highest values, said as such: "from .. to .." would read
+            # as a change from the first period to the last.
             low, high = min(known), max(known)
             parts.append(
-                f"{name} from {format_amount(low[0], symbol)} ({low[1]}) to "
+                f"{name} lowest {format_amount(low[0], symbol)} ({low[1]}), highest "
                 f"{format_amount(high[0], symbol)} ({high[1]})"
             )
     missing = sum(
@@ -96,7 +98,16 @@ def chart_summary(chart: Chart, currency: str) -> str:
     )
 
 
-def chart_svg(chart: Chart, currency: str, title: str = "") -> str | None:
+def _frame(fig: Any, ax: Any, title: str, credit: str) -> None:
+    """The title and the sources inside the image: a cropped chart still names both."""
+    # At the charts' one text size (11 pt: 11 px or more on a phone), wrapped to the width.
+    ax.set_title(title, loc="left", wrap=True)
+    if credit:
+        fig.text(0.01, 0.01, credit, color="#5b6b7b", ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.1 if credit else 0, 1, 1))
+
+
+def chart_svg(chart: Chart, currency: str, title: str = "", credit: str = "") -> str | None:
     """Exports, imports and balance over time as inline SVG; None without matplotlib."""
     plt = _pyplot()
     if plt is None:
@@ -118,13 +129,15 @@ def chart_svg(chart: Chart, currency: str, title: str = "") -> str | None:
     ax.set_ylabel(f"million {currency}")
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _svg(plt, fig, title or "Exports, imports and balance over time",
-                chart_summary(chart, currency))  # fmt: skip
+    title = title or "Exports, imports and balance over time"
+    _frame(fig, ax, title, credit)
+    return _svg(plt, fig, title, chart_summary(chart, currency))
 
 
-def bars_svg(bars: Bars, currency: str) -> str | None:
-    """Grouped horizontal bars, each labelled with its amount; None without matplotlib."""
+def bars_svg(bars: Bars, currency: str, credit: str = "") -> str | None:
+    """Grouped horizontal bars, each labelled with its amount; None without matplotlib.
+
+    A group whose bars compare figures that are not like for like is hatched."""
     plt = _pyplot()
     if plt is None:
         return None
@@ -143,7 +156,14 @@ def bars_svg(bars: Bars, currency: str) -> str | None:
         ys = [row + (i - (k - 1) / 2) * height for row in range(n)]
         widths = [0.0 if v is None else v for v in values]
         drawn = ax.barh(ys, widths, height=height * 0.92, label=name, color=color)
-        texts = [format_amount(v, symbol) for v in values]
+        for bar, unlike in zip(drawn, bars.unlike, strict=False):
+            if unlike:
+                bar.set_hatch("//")
+        marks = bars.marks[i] if i < len(bars.marks) else ()
+        texts = [
+            format_amount(v, symbol) + (marks[j] if j < len(marks) and v is not None else "")
+            for j, v in enumerate(values)
+        ]
         ax.bar_label(drawn, labels=texts, padding=3)
     ax.axvline(0, color="#888888", linewidth=0.8)
     ax.set_yticks(range(n), list(bars.labels))
@@ -152,21 +172,29 @@ def bars_svg(bars: Bars, currency: str) -> str | None:
     ax.xaxis.set_major_locator(MaxNLocator(4))  # amounts are wide: four fit at 11 pt
     ax.margins(x=0.25)
     if k > 1:
-        ax.legend(loc="best")
+        # Plain swatches: the hatch marks a group (†), not a series.
+        from matplotlib.patches import Patch
+
+        swatches = [
+            Patch(facecolor=c, label=n) for (n, _), c in zip(bars.series, colors, strict=True)
+        ]
+        ax.legend(handles=swatches, loc="best")
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    _frame(fig, ax, bars.title, credit)
     return _svg(plt, fig, bars.title, bars.caption)
 
 
-def waterfall_svg(waterfall: Waterfall) -> str | None:
+def waterfall_svg(waterfall: Waterfall, credit: str = "") -> str | None:
     """Horizontal waterfall, top to bottom, each step labelled; None without matplotlib."""
     plt = _pyplot()
     if plt is None:
         return None
+    from matplotlib.ticker import MaxNLocator
+
     from tradecli.numfmt import format_points
 
     n = len(waterfall.steps)
-    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.9 + 0.34 * (n + 1))), dpi=100)
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, max(2.6, 1.2 + 0.42 * (n + 1))), dpi=100)
     start = 0.0
     lefts, widths, colors = [], [], []
     for step in waterfall.steps:
@@ -179,15 +207,15 @@ def waterfall_svg(waterfall: Waterfall) -> str | None:
     colors.append(_BLUE)
     drawn = ax.barh(range(n + 1), widths, left=lefts, height=0.7, color=colors)
     texts = [format_points(s) for s in waterfall.steps] + [format_points(waterfall.total)]
-    ax.bar_label(drawn, labels=texts, padding=3, fontsize=8)
+    ax.bar_label(drawn, labels=texts, padding=3)
     ax.axvline(0, color="#888888", linewidth=0.8)
-    ax.set_yticks(range(n + 1), [*waterfall.labels, waterfall.total_label], fontsize=8)
+    ax.set_yticks(range(n + 1), [*waterfall.labels, waterfall.total_label])
     ax.invert_yaxis()
     ax.set_xlabel("percentage points")
-    ax.tick_params(axis="x", labelsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.margins(x=0.22)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    _frame(fig, ax, waterfall.title, credit)
     return _svg(plt, fig, waterfall.title, waterfall.caption)
 
 
@@ -205,13 +233,14 @@ def _figure(document: Document) -> list[str]:
         chart = document.chart
         heading = "Exports, imports and balance over time"
         caption = chart_summary(chart, document.currency)
-        svg = chart_svg(chart, document.currency, f"{document.main.title}: {heading}")
+        title = f"{document.main.title}: {heading}"
+        svg = chart_svg(chart, document.currency, title, document.credit)
     elif document.bars is not None:
         heading, caption = document.bars.title, document.bars.caption
-        svg = bars_svg(document.bars, document.currency)
+        svg = bars_svg(document.bars, document.currency, document.credit)
     elif document.waterfall is not None:
         heading, caption = document.waterfall.title, document.waterfall.caption
-        svg = waterfall_svg(document.waterfall)
+        svg = waterfall_svg(document.waterfall, document.credit)
     else:
         return []
     parts = [f"<h2>{e(heading)}</h2>"]
