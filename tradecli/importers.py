@@ -14,9 +14,11 @@ unless the whole file is good.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,6 +151,7 @@ class Imported:
     format: ImportFormat
     rows_read: int
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    unused_columns: list[str] = field(default_factory=list)  # as written in the file
 
 
 def detect(path: Path) -> ImportFormat:
@@ -175,13 +178,18 @@ def detect(path: Path) -> ImportFormat:
             f"{path}: a binary file, not CSV or JSON",
             hint="import OEC, UN Comtrade, BACI or tidy CSV/JSON files",
         )
-    try:
-        original = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
-    except csv.Error:
-        original = []
-    header = [normalise_column(c) for c in original]
-    if header[:6] == ["t", "i", "j", "k", "v", "q"]:
+    original = check_header(path, text)
+    written = [normalise_column(c) for c in original]
+    if written[:6] == ["t", "i", "j", "k", "v", "q"]:
         return ImportFormat.BACI
+    if "reporteriso" in written and {"tradeflowcode", "tradevalue(us$)"} & set(written):
+        raise BadFile(
+            f"{path}: a legacy UN Comtrade CSV (Trade Flow Code, Trade Value (US$): the "
+            "format of comtrade.un.org before 2021), which tradecli does not read",
+            hint="download it again from comtradeplus.un.org (reporterISO, flowCode, "
+            "primaryValue), or convert it to the tidy CSV (see the README)",
+        )
+    header = [_value_base(c)[0] for c in original]
     if "tradevalue" in header:
         return ImportFormat.OEC_CSV
     found = match_signature(path, header, original)
@@ -197,6 +205,164 @@ def normalise_column(name: str) -> str:
     return name.strip().lower().replace("_", "").replace(" ", "")
 
 
+def check_header(path: Path, text: str) -> list[str]:
+    """The header's column names, as written; refuse what cannot be read right.
+
+    A file separated by ``;`` or tabs (Excel's "CSV" where the decimal mark is a comma)
+    is one column to a comma reader; a column named twice (even as ``Value`` and
+    ``value``) would have one of the two dropped or read in place of the other.
+    """
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    try:
+        original = [c.strip() for c in next(csv.reader(io.StringIO(first)), [])]
+    except csv.Error:
+        original = []
+    if len(original) <= 1:
+        for sep, name in ((";", "semicolons"), ("\t", "tabs")):
+            if first.count(sep) >= 2:
+                raise BadFile(
+                    f"{path}: the columns are separated by {name}, not commas "
+                    f"(header {first[:60]!r})",
+                    hint='save it from Excel as "CSV UTF-8 (Comma delimited)" with a point as '
+                    "the decimal mark (1234.5, not 1.234,5), or export it with commas",
+                )
+    seen: dict[str, int] = {}
+    for number, name in enumerate(original, start=1):
+        key = normalise_column(name)
+        if key and key in seen:
+            raise BadFile(
+                f"{path}, line 1: columns {seen[key]} and {number} are both named "
+                f"{original[seen[key] - 1]!r}"
+                + ("" if original[seen[key] - 1] == name else f" / {name!r}"),
+                hint="rename or remove one of them: which one holds the figures is a guess",
+            )
+        seen.setdefault(key, number)
+    return original
+
+
+def _decode(path: Path) -> str:
+    """The file's text; a file that is not UTF-8 is refused naming the line and byte."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadFile(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise BadFile(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02X}); the file "
+            "seems saved as Latin-1 / Windows-1252",
+            hint='save it as "CSV UTF-8" (Excel) or convert it, e.g. '
+            "iconv -f WINDOWS-1252 -t UTF-8; nothing was imported",
+        ) from None
+
+
+def _load_json(path: Path) -> Any:
+    """Parse a JSON answer; an object with a key twice is refused (one value would be lost)."""
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                raise BadFile(
+                    f"{path}: the field {key!r} appears twice in one record",
+                    hint="remove one of them: which one holds the figures is a guess",
+                )
+            out[key] = value
+        return out
+
+    try:
+        return json.loads(_decode(path), object_pairs_hook=pairs)
+    except ValueError as exc:
+        raise BadFile(f"{path}: not valid JSON ({exc})") from None
+
+
+# Columns that hold trade values: a unit may follow their name ("Value (US$ '000)").
+VALUE_COLUMNS = frozenset(
+    {
+        "value",
+        "valueusd",
+        "tradevalue",
+        "primaryvalue",
+        "primaryvalueusd",
+        "tradevalueusdexp",
+        "tradevalueusdimp",
+        "flow",
+        "flowmusd",
+    }
+)
+# Columns that state the unit of each row's value ("thousand US$").
+UNIT_COLUMNS = frozenset(
+    {"unit", "units", "scale", "valueunit", "valueunits", "unitofmeasure", "valuescale"}
+)
+SCALES = {
+    "unit": 1.0,
+    "units": 1.0,
+    "thousand": 1e3,
+    "thousands": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "millions": 1e6,
+    "mn": 1e6,
+    "mio": 1e6,
+}
+_FILLER = {"in", "of", "value", "values", "trade", "current", "nominal"}
+_DOLLARS = re.compile(r"u\.?s\.?\s*\$|u\.?s\.?\s*dollars?|\bdollars?\b|\$")
+_THOUSANDS = re.compile(r"[\'\u2019]\s*000\b|\(000\)|\b000s?\b")
+
+
+def parse_unit(text: str) -> tuple[str | None, float] | None:
+    """'thousand US$' -> ('USD', 1000.0), 'EUR millions' -> ('EUR', 1e6), 'units' -> (None, 1.0).
+
+    None when the text is not understood: a scale guessed wrong is a figure wrong by a
+    factor of a thousand, so anything but units, thousands and millions (and one
+    currency) is refused.
+    """
+    lowered = _THOUSANDS.sub(" thousand ", _DOLLARS.sub(" usd ", text.lower()))
+    currency: str | None = None
+    scale: float | None = None
+    for token in re.split(r"[\s,()\[\]/_.:-]+", lowered):
+        if not token or token in _FILLER:
+            continue
+        if token in SCALES:
+            if scale is not None and scale != SCALES[token]:
+                return None
+            scale = SCALES[token]
+        elif re.fullmatch(r"[a-z]{3}", token) and currency in (None, token.upper()):
+            currency = token.upper()
+        else:
+            return None
+    if currency is None and scale is None:
+        return None
+    return currency, 1.0 if scale is None else scale
+
+
+def _value_base(name: str) -> tuple[str, str | None]:
+    """A value column's name without its unit: ("value", "US$ '000") for "Value (US$ '000)".
+
+    Any other column, or a name whose tail is not a unit, is (normalised name, None).
+    """
+    if normalise_column(name) in VALUE_COLUMNS:  # "Value USD" is value_usd, unit and all
+        return normalise_column(name), None
+    found = re.fullmatch(r"\s*(.*?)\s*[(\[]([^)\]]*)[)\]]\s*", name)
+    if found and normalise_column(found.group(1)) in VALUE_COLUMNS:
+        if parse_unit(found.group(2)) is not None:
+            return normalise_column(found.group(1)), found.group(2)
+    words = name.split()
+    for cut in range(1, len(words)):
+        base, tail = " ".join(words[:cut]), " ".join(words[cut:])
+        if normalise_column(base) in VALUE_COLUMNS and parse_unit(tail) is not None:
+            return normalise_column(base), tail
+    return normalise_column(name), None
+
+
+def _blank(raw: pl.DataFrame) -> pl.Series:
+    """Rows with nothing in any field: blank lines, or Excel's trailing ``,,,,``."""
+    cells = [pl.col(c).str.strip_chars().fill_null("") == "" for c in raw.columns]
+    return raw.select(pl.all_horizontal(cells)).to_series() if cells else pl.Series([])
+
+
 def read(
     path: Path,
     fmt: ImportFormat | None = None,
@@ -205,43 +371,56 @@ def read(
     year: int | None = None,
     currency: str | None = None,
     source_id: str = "import",
+    today: dt.date | None = None,
 ) -> Imported:
     """Parse ``path`` into canonical flows; raise BadFile naming the first bad line.
 
-    ``currency`` is what the user said (``--currency``), None when unsaid.
+    ``currency`` is what the user said (``--currency``), None when unsaid. ``today``
+    (default: the date now) bounds the periods: a row dated after it is refused.
     """
     fmt = fmt or detect(path)
     if fmt is ImportFormat.BACI:
         # BACI has one reader, typed and streaming, in ingest (files of any size).
         raise ValueError("BACI files are read by tradecli.ingest.write_baci")
+    file_currency: str | None = None  # what the file itself says of its currency
     if fmt in (ImportFormat.OEC_JSON, ImportFormat.COMTRADE_JSON):
-        try:
-            body = json.loads(path.read_text("utf-8-sig"))
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            raise BadFile(f"{path}: not valid JSON ({exc})") from None
+        body = _load_json(path)
         records = body.get("data") if isinstance(body, dict) else body
         if not isinstance(records, list):
             raise BadFile(f"{path}: no list of records under 'data'")
-        raw = (
-            pl.DataFrame([_stringify(r) for r in records], infer_schema_length=None)
-            if records
-            else pl.DataFrame()
-        )
+        texts = [_stringify(r) for r in records]
+        names = list(dict.fromkeys(k for r in texts for k in r))
+        check_header(path, ",".join(f'"{n}"' for n in names))  # "Value" and "value"
+        # Every field a string: a field null in every record (a suppressed flow) is a
+        # column of nulls, not a column of no type.
+        raw = pl.DataFrame(texts, schema=dict.fromkeys(names, pl.String))
+        if fmt is ImportFormat.OEC_JSON:
+            file_currency = oec_stated_currency(body)
         label = "record"
         offset = 1  # records are numbered from 1
     else:
+        text = _decode(path)
+        check_header(path, text)
         try:
-            raw = pl.read_csv(
-                path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
-            )
+            raw = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
         except Exception as exc:  # polars raises several types for malformed CSV
             raise _csv_error(path, exc) from None
         label = "line"
         offset = 2  # line 1 is the header
+    raw = raw.with_row_index("_row")
+    raw = raw.filter(~_blank(raw.drop("_row")))
     if raw.is_empty():
         raise BadFile(f"{path}: no rows")
-    written = {normalise_column(c): c for c in raw.columns}  # for messages: as in the file
-    raw = raw.rename({c: normalise_column(c) for c in raw.columns}).with_row_index("_row")
+    written: dict[str, str] = {}  # normalised -> as in the file, for messages
+    header_units: dict[str, str] = {}
+    renames: dict[str, str] = {}
+    for column in raw.columns[1:]:
+        base, unit = _value_base(column)
+        renames[column] = base
+        written[base] = column
+        if unit is not None:
+            header_units[base] = unit
+    raw = raw.rename(renames)
     parse = {
         ImportFormat.OEC_JSON: _oec,
         ImportFormat.OEC_CSV: _oec,
@@ -252,11 +431,20 @@ def read(
         ImportFormat.GRAVITY: _gravity,
     }[fmt]
     ctx = FileContext(
-        path=path, label=label, offset=offset, year=year, baci_codes=baci_codes, columns=written
+        path=path,
+        label=label,
+        offset=offset,
+        year=year,
+        baci_codes=baci_codes,
+        columns=written,
+        today=today or dt.date.today(),
     )
-    currencies = _currencies(raw, ctx, fmt, currency)
+    raw, file_currency = _units(raw, ctx, header_units, file_currency)
+    currencies = _currencies(raw, ctx, fmt, currency, file_currency)
     raw = raw.with_columns(_currency=currencies)
     frame, skipped = parse(raw, ctx)
+    if frame["_currency"].null_count():
+        raise _unstated_currency(path)
     for reason, count in skipped.items():
         ctx.skip(reason, count)
     frame = frame.with_columns(currency=pl.col("_currency"), source=pl.lit(source_id))
@@ -288,7 +476,14 @@ def read(
             f"{path}: mixes annual and monthly rows",
             hint="import the annual and the monthly rows as two files",
         )
-    return Imported(frame=frame, format=fmt, rows_read=raw.height, skipped=dict(ctx.skipped))
+    unused = [written[c] for c in written if c not in ctx.used]
+    return Imported(
+        frame=frame,
+        format=fmt,
+        rows_read=raw.height,
+        skipped=dict(ctx.skipped),
+        unused_columns=unused,
+    )
 
 
 def _csv_error(path: Path, exc: Exception) -> BadFile:
@@ -327,20 +522,91 @@ def ragged_line(path: Path, shown: str, *, fewer: bool = False) -> BadFile | Non
     return None
 
 
-def _currencies(
-    raw: pl.DataFrame, ctx: FileContext, fmt: ImportFormat, stated: str | None
-) -> pl.Series:
-    """The currency of each row: its own ``currency`` column, else --currency, else USD.
+def _units(
+    raw: pl.DataFrame, ctx: FileContext, header_units: dict[str, str], file_currency: str | None
+) -> tuple[pl.DataFrame, str | None]:
+    """Apply what the file says of its values' unit: a value column's header ("Value
+    (US$ '000)") and a unit column ("thousand US$") on each row.
 
-    A file in which some rows name a currency and others do not, and the named and
-    unnamed ones differ, is refused: which figures are in which currency is a guess.
+    Adds ``_scale`` (the factor to units) and, where a unit names a currency,
+    ``_unit_currency``; returns the currency a header states (or ``file_currency``).
+    A unit that is not understood is refused: a wrong guess is a factor of 1,000.
     """
+    header_scale = 1.0
+    for column, unit in header_units.items():
+        parsed = parse_unit(unit)
+        assert parsed is not None  # _value_base kept only units it understood
+        unit_currency, header_scale = parsed
+        if unit_currency is not None:
+            if file_currency not in (None, unit_currency):
+                raise BadFile(
+                    f"{ctx.path}: the header says {ctx.columns[column]!r} but the file's "
+                    f"annotations say {file_currency}",
+                    hint="fix the header or the annotations",
+                )
+            file_currency = unit_currency
+    scale = pl.Series([header_scale] * raw.height, dtype=pl.Float64)
+    unit_currency_rows = pl.Series([None] * raw.height, dtype=pl.String)
+    unit_column = next((c for c in raw.columns if c in UNIT_COLUMNS), None)
+    if unit_column is not None:
+        ctx.use(unit_column)
+        texts = raw[unit_column].str.strip_chars().fill_null("")
+        parsed_units = {t: parse_unit(t) if t else (None, 1.0) for t in texts.unique()}
+        ctx.fail(
+            raw,
+            texts.replace_strict(
+                {t: p is None for t, p in parsed_units.items()}, return_dtype=pl.Boolean
+            ),
+            "unit not understood: values must be in units, thousands or millions (of one currency)",
+            unit_column,
+        )
+        factor = texts.replace_strict(
+            {t: p[1] for t, p in parsed_units.items() if p}, return_dtype=pl.Float64
+        )
+        if header_units:
+            ctx.fail(
+                raw,
+                factor != 1.0,
+                "both the value column's header and this row's unit give a scale",
+                unit_column,
+            )
+        scale = scale * factor
+        unit_currency_rows = texts.replace_strict(
+            {t: p[0] for t, p in parsed_units.items() if p}, return_dtype=pl.String
+        )
+    return raw.with_columns(_scale=scale, _unit_currency=unit_currency_rows), file_currency
+
+
+def _currencies(
+    raw: pl.DataFrame,
+    ctx: FileContext,
+    fmt: ImportFormat,
+    stated: str | None,
+    file_currency: str | None = None,
+) -> pl.Series:
+    """The currency of each row: its ``currency`` column (or unit), else what the file
+    says (a header's unit, an OEC answer's annotations), else --currency.
+
+    Rows whose currency nothing states are refused, and so is a file in which some
+    rows name a currency and others do not: which figures are in which currency is a
+    guess. USD is assumed only for publishers whose values are all in US dollars
+    (and for a ``value_usd`` column).
+    """
+    ctx.use("currency")
+    unit_rows = raw["_unit_currency"]
     if fmt in USD_FORMATS:
         if stated not in (None, "USD"):
             raise BadFile(
                 f"{ctx.path}: {PUBLISHERS[fmt]} values are in US dollars, not {stated}",
                 hint="drop --currency",
             )
+        if file_currency not in (None, "USD"):
+            raise BadFile(
+                f"{ctx.path}: {PUBLISHERS[fmt]} values are in US dollars, but the header "
+                f"says {file_currency}",
+                hint="fix the header",
+            )
+        ctx.fail(raw, unit_rows.is_not_null() & (unit_rows != "USD"), "a unit not in US dollars")
         return pl.Series([_USD] * raw.height, dtype=pl.String)
     usd_column = fmt is ImportFormat.TIDY and "valueusd" in raw.columns
     if usd_column and stated not in (None, "USD"):
@@ -348,21 +614,43 @@ def _currencies(
             f"{ctx.path}: the value column is value_usd, but --currency says {stated}",
             hint="rename the column to value, or drop --currency",
         )
-    default = "USD" if usd_column else stated
-    no_column = "currency" not in raw.columns
-    if no_column or raw["currency"].str.strip_chars().fill_null("").eq("").all():
-        if default is None:
-            if fmt is ImportFormat.TIDY:
-                raise BadFile(
-                    f"{ctx.path}: the value column does not say its currency",
-                    hint="name it value_usd, add a currency column, or pass --currency",
-                )
-            default = _USD
-        return pl.Series([default] * raw.height, dtype=pl.String)
-    named = raw["currency"].str.strip_chars().str.to_uppercase()
-    named = pl.Series(
-        [None if c is None or c == "" else c for c in named.to_list()], dtype=pl.String
+    if file_currency is not None:
+        if usd_column and file_currency != "USD":
+            raise BadFile(
+                f"{ctx.path}: the value column is value_usd, but its header says {file_currency}",
+                hint="rename the column to value, or fix the header",
+            )
+        if stated not in (None, file_currency):
+            raise BadFile(
+                f"{ctx.path}: --currency says {stated}, but the file says {file_currency}",
+                hint="drop --currency",
+            )
+    default = file_currency or ("USD" if usd_column else stated)
+    if "currency" in raw.columns:
+        named = raw["currency"].str.strip_chars().str.to_uppercase()
+        named = pl.Series(
+            [None if c is None or c == "" else c for c in named.to_list()], dtype=pl.String
+        )
+    else:
+        named = pl.Series([None] * raw.height, dtype=pl.String)
+    ctx.fail(
+        raw,
+        named.is_not_null() & unit_rows.is_not_null() & (named != unit_rows),
+        "the currency and the unit name different currencies",
+        "currency",
     )
+    named = named.fill_null(unit_rows)
+    if named.is_null().all():
+        if default is None:
+            if fmt in (ImportFormat.OEC_JSON, ImportFormat.OEC_CSV):
+                # Refused once the rows are read (``_unstated_currency``): a file that
+                # cannot be placed in time, or is subnational, says that first.
+                return pl.Series([None] * raw.height, dtype=pl.String)
+            raise BadFile(
+                f"{ctx.path}: the value column does not say its currency",
+                hint="name it value_usd, add a currency column, or pass --currency",
+            )
+        return pl.Series([default] * raw.height, dtype=pl.String)
     ctx.fail(
         raw,
         named.is_not_null() & ~named.str.contains(r"^[A-Z]{3}$").fill_null(False),
@@ -373,13 +661,14 @@ def _currencies(
         ctx.fail(
             raw, named.is_not_null() & (named != "USD"), "a value_usd row not in USD", "currency"
         )
-    if stated is not None:
-        ctx.fail(
-            raw,
-            named.is_not_null() & (named != stated),
-            f"currency differs from --currency {stated}",
-            "currency",
-        )
+    for said, what in ((stated, "--currency"), (file_currency, "the file's header")):
+        if said is not None:
+            ctx.fail(
+                raw,
+                named.is_not_null() & (named != said),
+                f"currency differs from {what} {said}",
+                "currency",
+            )
     unnamed = named.is_null()
     if unnamed.any():
         # Rows without a currency take --currency (or USD for value_usd); with neither,
@@ -394,6 +683,50 @@ def _currencies(
             )
         named = named.fill_null(default)
     return named
+
+
+def _unstated_currency(path: Path) -> BadFile:
+    return BadFile(
+        f"{path}: this OEC answer does not say its currency: the OEC's BACI cubes "
+        "(trade_i_baci_*) are in US dollars, its national customs cubes (all its monthly "
+        "data) in the reporting country's own currency (Japan's in yen)",
+        hint="pass the cube's currency: --currency USD for a BACI cube, --currency JPY "
+        "for Japan's trade_s_jpn_m_hs; nothing was imported",
+    )
+
+
+def oec_stated_currency(body: Any) -> str | None:
+    """The currency an OEC answer states: a measure's unit in its annotations, or its
+    source (BACI cubes are in US dollars). None when the answer does not say.
+
+    api-v2 answers carry ``annotations`` (``source_name``); older ones ``source``, a
+    list of cubes with ``name``, ``measures`` and ``annotations``.
+    """
+    if not isinstance(body, dict):
+        return None
+    notes: list[dict[str, Any]] = []
+    names: list[str] = []
+    if isinstance(body.get("annotations"), dict):
+        notes.append(body["annotations"])
+    for cube in body.get("source") or [] if isinstance(body.get("source"), list) else []:
+        if not isinstance(cube, dict):
+            continue
+        names.append(str(cube.get("name", "")))
+        if isinstance(cube.get("annotations"), dict):
+            notes.append(cube["annotations"])
+        for measure in cube.get("measures") or []:
+            if isinstance(measure, dict) and isinstance(measure.get("annotations"), dict):
+                notes.append(measure["annotations"])
+    for note in notes:
+        for key, value in note.items():
+            if "currency" in key.lower() or "unit" in key.lower():
+                parsed = parse_unit(str(value))
+                if parsed is not None and parsed[0] is not None:
+                    return parsed[0]
+    sources = names + [str(n.get("source_name", "")) for n in notes]
+    if any("baci" in name.lower() for name in sources):
+        return _USD
+    return None
 
 
 _USD = "USD"
@@ -414,6 +747,12 @@ class FileContext:
     baci_codes: Path | None
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, filled by parsers
     columns: dict[str, str] = field(default_factory=dict)  # normalised name -> as in the file
+    today: dt.date = field(default_factory=dt.date.today)  # rows dated after it are refused
+    used: set[str] = field(default_factory=set)  # columns read; the summary names the others
+
+    def use(self, *columns: str | None) -> None:
+        """Note columns as read: every column not noted is named in the import summary."""
+        self.used.update(c for c in columns if c)
 
     def skip(self, reason: str, rows: int) -> None:
         """Count rows left out on purpose; the import summary names each reason."""
@@ -427,10 +766,15 @@ class FileContext:
         return f"{self.label}{'s' if len(rows) > 1 else ''} {', '.join(shown)}{more}"
 
     def fail(
-        self, raw: pl.DataFrame, mask: pl.Series, what: str, column: str | None = None
+        self,
+        raw: pl.DataFrame,
+        mask: pl.Series,
+        what: str,
+        column: str | None = None,
+        hint: str = "fix or remove the row; nothing was imported",
     ) -> None:
         """Raise for the first row where ``mask`` is true, naming its line or record."""
-        bad = raw.filter(mask)
+        bad = raw.filter(mask.fill_null(False))
         if bad.is_empty():
             return
         row = bad.row(0, named=True)
@@ -438,12 +782,10 @@ class FileContext:
         name = self.columns.get(column, column) if column else None
         shown = f" ({name}={row.get(column)!r})" if column else ""
         more = f"; {bad.height - 1} more bad row(s)" if bad.height > 1 else ""
-        raise BadFile(
-            f"{self.path}, {where}: {what}{shown}{more}",
-            hint="fix or remove the row; nothing was imported",
-        )
+        raise BadFile(f"{self.path}, {where}: {what}{shown}{more}", hint=hint)
 
     def need(self, raw: pl.DataFrame, *columns: str) -> None:
+        self.use(*columns)
         missing = [c for c in columns if c not in raw.columns]
         if missing:
             raise BadFile(
@@ -476,7 +818,15 @@ def _iso3(expr: pl.Expr) -> pl.Expr:
 
 
 def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0) -> pl.Series:
+    """The column's numbers in units: times ``scale`` (the format's) and the file's own unit."""
+    ctx.use(column)
     values = raw[column].str.strip_chars().cast(pl.Float64, strict=False)
+    ctx.fail(
+        raw,
+        values.is_null() & raw[column].str.contains(r"^\s*-?[\d.]*\d,\d+\s*$").fill_null(False),
+        "value is not a number (a decimal comma? write 1234.5, not 1234,5)",
+        column,
+    )
     ctx.fail(
         raw,
         values.is_null() & raw[column].is_not_null() & (raw[column].str.strip_chars() != ""),
@@ -490,7 +840,7 @@ def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0)
         column,
     )
     ctx.fail(raw, values < 0, "negative trade value", column)
-    scaled = values * scale
+    scaled = values * scale * raw["_scale"]
     ctx.fail(
         raw,
         scaled.is_not_null() & ~scaled.is_finite().fill_null(True),
@@ -501,13 +851,38 @@ def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0)
 
 
 def _periods(raw: pl.DataFrame, ctx: FileContext, column: str) -> tuple[pl.Series, pl.Series]:
-    """'2018' -> (2018-01-01, year); '2018-03' or '201803' -> (2018-03-01, month)."""
-    text = raw[column].str.strip_chars().str.replace("-", "")
-    is_year = text.str.contains(r"^\d{4}$")
-    is_month = text.str.contains(r"^\d{4}(0[1-9]|1[0-2])$")
-    ctx.fail(raw, ~(is_year | is_month).fill_null(False), "period must be YYYY or YYYY-MM", column)
+    """'2018' -> (2018-01-01, year); '2018-03' or '201803' -> (2018-03-01, month).
+
+    Refused, naming the line: another form; a label that reads as a fiscal year as
+    well as a month ("2010-11": 2010/11, or November 2010?) when every such label in
+    the file does; a year before 1900 ("0000"); a period that has not begun yet.
+    """
+    ctx.use(column)
+    text = raw[column].str.strip_chars()
+    dashed = text.str.extract_groups(r"^(\d{4})[-/](\d{2})$")
+    first, second = (dashed.struct.field(f).cast(pl.Int64) for f in ("1", "2"))
+    fiscal_like = (second == (first + 1) % 100).fill_null(False)
+    is_dashed = text.str.contains(r"^\d{4}[-/]\d{2}$").fill_null(False)
+    # A file of months has other months too; one whose every label is "2010-11",
+    # "2011-12"... is a list of fiscal years, or too little to tell.
+    if fiscal_like.any() and not (is_dashed & ~fiscal_like).any():
+        ctx.fail(
+            raw,
+            fiscal_like,
+            "reads as a fiscal year (2010-11: July 2010 to June 2011, say) as much as a "
+            "month (November 2010); tradecli cannot tell which",
+            column,
+            hint="write calendar periods: a year as 2010, a month as 2010-11 beside other "
+            "months or as 201011; nothing was imported",
+        )
+    compact = text.str.replace("-", "", literal=True)
+    is_year = text.str.contains(r"^\d{4}$").fill_null(False)
+    is_month = text.str.contains(r"^\d{4}-?(0[1-9]|1[0-2])$").fill_null(False)
+    ctx.fail(raw, ~(is_year | is_month), "period must be YYYY or YYYY-MM", column)
+    years = compact.str.slice(0, 4).cast(pl.Int64)
+    ctx.fail(raw, years < 1900, "a year before 1900 is not a trade period", column)
     day = (
-        pl.DataFrame({"t": text, "y": is_year})
+        pl.DataFrame({"t": compact, "y": is_year})
         .select(
             pl.when(pl.col("y"))
             .then(pl.col("t") + "0101")
@@ -516,12 +891,20 @@ def _periods(raw: pl.DataFrame, ctx: FileContext, column: str) -> tuple[pl.Serie
         )
         .to_series()
     )
+    ctx.fail(
+        raw,
+        day > ctx.today,
+        f"the period has not begun yet (today is {ctx.today.isoformat()}): a typo?",
+        column,
+        hint="trade data are published after the period ends; fix the date; nothing was imported",
+    )
     return day, pl.Series(["year" if y else "month" for y in is_year], dtype=pl.String)
 
 
 def _product(raw: pl.DataFrame, ctx: FileContext, column: str | None) -> pl.Series:
     if column is None or column not in raw.columns:
         return pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
+    ctx.use(column)
     code = raw[column].str.strip_chars().fill_null("TOTAL")
     code = pl.Series(["TOTAL" if c.upper() in ("TOTAL", "ALL", "") else c for c in code])
     ok = code.str.contains(r"^(TOTAL|\d{2}|\d{4}|\d{6})$")
@@ -569,6 +952,8 @@ def _finish(
 
 def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     if "valueusd" not in raw.columns and "value" in raw.columns:
+        ctx.use("value")
+        ctx.columns["valueusd"] = ctx.columns["value"]
         raw = raw.rename({"value": "valueusd"})
     ctx.need(raw, "reporter", "partner", "flow", "period", "valueusd")
     from tradecli.codes import resolve_country
@@ -599,25 +984,11 @@ def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, 
 
 def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     if "primaryvalue" not in raw.columns and "primaryvalueusd" in raw.columns:
+        ctx.use("primaryvalueusd")
         raw = raw.rename({"primaryvalueusd": "primaryvalue"})
     if "period" not in raw.columns and "refyear" in raw.columns:
         # Extracts written by the common clients carry refYear (and refMonth) only.
-        month = (
-            raw["refmonth"].str.strip_chars().fill_null("")
-            if "refmonth" in raw.columns and "freqcode" in raw.columns
-            else pl.Series([""] * raw.height, dtype=pl.String)
-        )
-        monthly = (
-            raw["freqcode"].str.strip_chars().str.to_uppercase() == "M"
-            if "freqcode" in raw.columns
-            else pl.Series([False] * raw.height)
-        )
-        period = pl.select(
-            pl.when(monthly.fill_null(False))
-            .then(raw["refyear"].str.strip_chars() + month.str.zfill(2))
-            .otherwise(raw["refyear"].str.strip_chars())
-        ).to_series()
-        raw = raw.with_columns(period=period)
+        raw = raw.with_columns(period=_comtrade_period(raw, ctx))
     ctx.need(raw, "reporteriso", "partneriso", "flowcode", "period", "primaryvalue")
     skipped: dict[str, int] = {}
     keep = pl.lit(True)
@@ -625,6 +996,7 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     # double count: only the totals of each are kept.
     for column, total in (("partner2code", ["0"]), ("motcode", ["0"]), ("customscode", ["C00"])):
         if column in raw.columns:
+            ctx.use(column)
             keep = keep & (pl.col(column).is_null() | pl.col(column).is_in(total))
     flow = pl.col("flowcode").str.strip_chars().str.to_uppercase()
     breakdown = raw.filter(~keep).height
@@ -656,6 +1028,53 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     return frame, {}
 
 
+def _comtrade_period(raw: pl.DataFrame, ctx: FileContext) -> pl.Series:
+    """A Comtrade extract's period from refYear and refMonth (1-12 a month, 52 the year).
+
+    freqCode, when kept, must agree; without refMonth a monthly row cannot be placed.
+    """
+    ctx.use("refyear", "refmonth", "freqcode")
+    year = raw["refyear"].str.strip_chars()
+    freq = (
+        raw["freqcode"].str.strip_chars().str.to_uppercase()
+        if "freqcode" in raw.columns
+        else pl.Series([None] * raw.height, dtype=pl.String)
+    )
+    ctx.fail(
+        raw,
+        freq.is_not_null() & ~freq.is_in(["A", "M"]),
+        "freqCode must be A (annual) or M (monthly)",
+        "freqcode",
+    )
+    if "refmonth" not in raw.columns:
+        ctx.fail(
+            raw,
+            freq == "M",
+            "a monthly row (freqCode M) without refMonth cannot be placed in time",
+            "freqcode",
+            hint="keep the refMonth (or period) column; nothing was imported",
+        )
+        return year
+    month = raw["refmonth"].str.strip_chars().cast(pl.Int64, strict=False)
+    is_month = month.is_between(1, 12).fill_null(False)
+    is_annual = (month == 52).fill_null(False)
+    ctx.fail(
+        raw,
+        ~(is_month | is_annual),
+        "refMonth must be 1-12 (a month) or 52 (the whole year)",
+        "refmonth",
+    )
+    ctx.fail(
+        raw,
+        ((freq == "M") & is_annual) | ((freq == "A") & is_month),
+        "freqCode and refMonth disagree (a month of an annual row, or the year of a monthly one)",
+        "freqcode",
+    )
+    return pl.select(
+        pl.when(is_month).then(year + "-" + month.cast(pl.String).str.zfill(2)).otherwise(year)
+    ).to_series()
+
+
 def baci_code_table(ctx: FileContext) -> dict[str, str]:
     if ctx.baci_codes is None:
         table = {k: v for k, v in _country_map().items() if k.isdigit()}
@@ -677,7 +1096,12 @@ def baci_code_table(ctx: FileContext) -> dict[str, str]:
     )
 
 
+_OEC_FLOWS = {"1": "imports", "imports": "imports", "2": "exports", "exports": "exports"}
+
+
 def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
+    """OEC API output. Its Trade Flow (1 imports, 2 exports), when present, says who
+    reported each row and, where the file names one country, which way it flows."""
     from tradecli.oec import hs_code_from_id
 
     ctx.need(raw, "tradevalue")
@@ -706,15 +1130,39 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
                 hint="tradecli imports country-level flows only",
             )
         raise BadFile(f"{ctx.path}: no exporter country column (Exporter Country ID or Country ID)")
-    exporter = raw.select(_iso3(pl.col(exporter_col))).to_series()
+    ctx.use(exporter_col, importer_col)
+    first = raw.select(_iso3(pl.col(exporter_col))).to_series()
+    ctx.fail(raw, first.is_null(), "unknown country id", exporter_col)
     if importer_col is None:
-        # OEC "Country" x product tables are exports to the whole world.
-        importer = pl.Series([WORLD] * raw.height, dtype=pl.String)
+        # OEC "Country" x product tables are the country's trade with the whole world.
+        second = pl.Series([WORLD] * raw.height, dtype=pl.String)
     else:
-        importer = raw.select(_iso3(pl.col(importer_col))).to_series()
+        second = raw.select(_iso3(pl.col(importer_col))).to_series()
+        ctx.fail(raw, second.is_null(), "unknown country id", importer_col)
+    exporter, importer, reporter = first, second, None
+    flow_col = next((c for c in ("tradeflowid", "tradeflow", "flowid") if c in columns), None)
+    if flow_col is not None:
+        ctx.use("tradeflowid", "tradeflow", "flowid")
+        flow = (
+            raw[flow_col]
+            .str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict(_OEC_FLOWS, default=None, return_dtype=pl.String)
+        )
+        ctx.fail(raw, flow.is_null(), "trade flow must be Exports (2) or Imports (1)", flow_col)
+        imports = flow == "imports"
+        if exporter_col.startswith("exporter"):
+            # Both sides named: the flow says whose statistics the row is.
+            reporter = pl.select(pl.when(imports).then(second).otherwise(first)).to_series()
+        else:
+            # One country (and maybe a partner): its exports, or its imports.
+            exporter = pl.select(pl.when(imports).then(second).otherwise(first)).to_series()
+            importer = pl.select(pl.when(imports).then(first).otherwise(second)).to_series()
+            reporter = first
     time_col = next((c for c in ("timeid", "monthid", "time", "month") if c in columns), None)
     if time_col in ("monthid", "month") and "year" in columns:
-        text = raw["year"] + raw[time_col].str.zfill(2)
+        ctx.use(time_col, "year")
+        text = raw["year"] + "-" + raw[time_col].str.strip_chars().str.zfill(2)
         raw = raw.with_columns(_period=text)
         period, frequency = _periods(raw, ctx, "_period")
     elif time_col is not None:
@@ -733,19 +1181,21 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
     product = pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
     for column, digits in (("hs6id", 6), ("hs4id", 4), ("hs2id", 2)):
         if column in columns:
+            ctx.use(column)
             ids = raw[column].str.strip_chars().cast(pl.Int64, strict=False)
             ctx.fail(raw, ids.is_null(), "product id is not a number", column)
             product = pl.Series([hs_code_from_id(i, digits) for i in ids], dtype=pl.String)
             break
     else:
         if "sectionid" in columns:
+            ctx.use("sectionid")
             ids = raw["sectionid"].str.strip_chars().cast(pl.Int64, strict=False)
             ctx.fail(
                 raw, ids.is_null() | (ids < 1) | (ids > 21), "section id must be 1-21", "sectionid"
             )
             product = pl.Series([f"S{i:02d}" for i in ids], dtype=pl.String)
     value = _value(raw, ctx, "tradevalue")
-    return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
+    return _finish(raw, ctx, exporter, importer, reporter, period, frequency, product, value), {}
 
 
 def _ots(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:

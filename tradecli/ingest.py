@@ -7,7 +7,7 @@ reports what was stored.
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -484,6 +484,7 @@ class BaciStats:
     first_year: int = 9999
     last_year: int = 0
     chapters: dict[int, set[str]] = field(default_factory=dict)  # year -> HS chapters seen
+    countries: set[str] = field(default_factory=set)  # ISO3 codes of the rows stored
 
     def complete_years(self) -> set[int]:
         """The years whose products are a complete level: only they get TOTAL rows."""
@@ -653,6 +654,9 @@ class ImportSummary:
     entry: Path
     coverage: dict[str, Any]
     currency: str  # one code, or several joined by "," when each row names its own
+    replaced: list[str] = field(default_factory=list)  # earlier imports of the file, described
+    unused_columns: list[str] = field(default_factory=list)  # the file's columns not read
+    notes: list[str] = field(default_factory=list)  # where the file disagrees with the cache
 
 
 def refuse_skips(path: Path, skipped: dict[str, int]) -> None:
@@ -674,25 +678,26 @@ def import_into_cache(
     year: int | None = None,
     currency: str | None = None,
     strict: bool = False,
+    today: dt.date | None = None,
 ) -> ImportSummary:
-    """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing."""
-    import hashlib
+    """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing.
 
+    The entry is keyed by the file's name: importing a file of the same name again
+    (edited, or not) replaces the earlier import in one rename, and the summary says
+    what it replaced and how the flows changed.
+    """
     from tradecli.periods import Frequency, Period
 
     fmt = fmt or detect(path)
     source_id = f"import:{path.stem}"
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    key = f"import-{path.stem}-{digest.hexdigest()[:16]}"
+    key = f"import-{path.name}"
     annotations: dict[str, Any] = {
         "source_id": source_id,
         "title": f"{path.name} (imported file)",
         "publisher": PUBLISHERS[fmt],
         "format": fmt.value,
     }
+    previous = cache.file_imports(path.name)
     if fmt is ImportFormat.BACI:
         if currency not in (None, "USD"):
             raise BadFile(
@@ -700,7 +705,7 @@ def import_into_cache(
                 hint="drop --currency",
             )
         ctx = FileContext(path=path, label="line", offset=2, year=None, baci_codes=baci_codes)
-        return _store_baci(
+        summary = _store_baci(
             cache,
             [BaciYear(path, None)],
             baci_mapping(ctx),
@@ -710,9 +715,18 @@ def import_into_cache(
             url=str(path.resolve()),
             cube=path.name,
             strict=strict,
+            supersedes=path.name,
         )
+        summary.replaced.extend(_replaced(cache, previous, None, summary.flows))
+        return summary
     imported = read(
-        path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
+        path,
+        fmt,
+        baci_codes=baci_codes,
+        year=year,
+        currency=currency,
+        source_id=source_id,
+        today=today,
     )
     skipped = imported.skipped
     if strict:
@@ -720,12 +734,24 @@ def import_into_cache(
     coverage = coverage_of(imported.frame)
     frame, derived = add_derived_totals(imported.frame, coverage["derived_from"])
     if frame.is_empty():
-        raise BadFile(f"{path}: nothing to import after skipping non-country rows")
+        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
+        raise BadFile(
+            f"{path}: nothing to import: every row was skipped ({reasons or 'no flows'})",
+            hint="the summary of a successful import counts such rows; see the README's "
+            "Importing files",
+        )
     frequency = Frequency(frame["frequency"][0])
     start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
     end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
     currencies = sorted(frame["currency"].unique().to_list())
-    annotations.update(rows_read=imported.rows_read, skipped=skipped, coverage=coverage)
+    notes = disagreements(cache, frame, path.name)
+    replaced = _replaced(cache, previous, frame, frame.height)
+    annotations.update(
+        rows_read=imported.rows_read,
+        skipped=skipped,
+        coverage=coverage,
+        unused_columns=imported.unused_columns,
+    )
     entry = cache.put_dataset(
         key,
         frame.partition_by("exporter"),
@@ -735,20 +761,21 @@ def import_into_cache(
         currency=",".join(currencies),
         annotations=annotations,
         dataset=path.name,
+        supersedes=path.name,
     )
-    meta = json.loads((entry / "_entry.json").read_text("utf-8"))
-    stored = pl.scan_parquet(sorted(entry.glob("*.parquet")))
-    # Only the product column is read: counting totals and products is cheap.
-    totals = int(stored.select((pl.col("product") == schema.TOTAL).sum()).collect().item())
-    rows = int(meta["rows"])
-    products = rows - totals
+    # Counted from the frame, not re-read: a concurrent import may replace the entry.
+    totals = int((frame["product"] == schema.TOTAL).sum())
+    products = frame.height - totals
     content = "totals" if not products else "products" if not totals else "products and totals"
+    countries = set(frame["exporter"].unique().to_list()) | set(
+        frame["importer"].unique().to_list()
+    )
     return ImportSummary(
         source_id=source_id,
         format=fmt,
-        flows=rows,
+        flows=frame.height,
         derived_totals=derived,
-        countries=len(meta["countries"]),
+        countries=len(countries),
         start=str(start),
         end=str(end),
         content=content,
@@ -756,7 +783,126 @@ def import_into_cache(
         entry=entry,
         coverage=coverage,
         currency=",".join(currencies),
+        replaced=replaced,
+        unused_columns=imported.unused_columns,
+        notes=notes,
     )
+
+
+FLOW_KEYS = ["exporter", "importer", "reporter", "period", "frequency", "product", "currency"]
+
+
+def _replaced(cache: Any, previous: list[Any], frame: pl.DataFrame | None, rows: int) -> list[str]:
+    """One line per earlier import of the file: when, and how the flows changed.
+
+    With ``frame`` (the new flows) the flows are compared: added, removed and changed
+    values; without (a BACI file, millions of rows), the counts alone.
+    """
+    lines = []
+    for entry in previous:
+        when = entry.fetched_at.isoformat(timespec="seconds")
+        counts = f"{entry.rows} flows before, {rows} now"
+        if frame is not None:
+            try:
+                old = (
+                    pl.scan_parquet(list(entry.files)).select([*FLOW_KEYS, "value"]).collect()
+                    if entry.files
+                    else frame.clear().select([*FLOW_KEYS, "value"])
+                )
+            except Exception:  # an unreadable old entry is replaced all the same
+                old = None
+            if old is not None:
+                both = old.join(
+                    frame.select([*FLOW_KEYS, "value"]),
+                    on=FLOW_KEYS,
+                    how="full",
+                    nulls_equal=True,
+                    suffix="_new",
+                )
+                removed = int(both["value_new"].is_null().sum())
+                added = int(both["value"].is_null().sum())
+                changed = int(
+                    (
+                        both["value"].is_not_null()
+                        & both["value_new"].is_not_null()
+                        & (both["value"] != both["value_new"])
+                    ).sum()
+                )
+                counts += f" ({added} added, {removed} removed, {changed} changed in value)"
+        lines.append(f"{entry.dataset}, imported {when}: {counts}")
+    return lines
+
+
+DISAGREEMENT = 0.001  # relative difference between an annual figure and its 12 months
+
+
+def disagreements(cache: Any, frame: pl.DataFrame, name: str, limit: int = 5) -> list[str]:
+    """Where the file's annual totals and the cache's monthly ones (or the reverse)
+    give two answers: the year's figure against the sum of its 12 months.
+
+    Compared flow by flow (exporter, importer, reporter, currency), for years whose
+    12 months are all there; a difference above ``DISAGREEMENT`` is one note naming
+    both values and both files. Earlier imports of the same file are not compared.
+    """
+    from tradecli.numfmt import currency_symbol, format_amount
+
+    totals = frame.filter(pl.col("product") == schema.TOTAL)
+    if totals.is_empty():
+        return []
+    frequency = str(totals["frequency"][0])
+    other = "year" if frequency == "month" else "month"
+    keys = ["exporter", "importer", "reporter", "currency"]
+    exporters = pl.Series(totals["exporter"].unique().to_list(), dtype=pl.String).implode()
+    importers = pl.Series(totals["importer"].unique().to_list(), dtype=pl.String).implode()
+
+    def by_year(flows: pl.LazyFrame) -> pl.LazyFrame:
+        return (
+            flows.filter(
+                (pl.col("product") == schema.TOTAL)
+                & pl.col("exporter").is_in(exporters)
+                & pl.col("importer").is_in(importers)
+            )
+            .group_by([*keys, pl.col("period").dt.year().alias("year")])
+            .agg(pl.col("value").sum(), months=pl.len())
+        )
+
+    mine = by_year(totals.lazy()).collect()
+    notes: list[str] = []
+    for entry in cache.entries():
+        if entry.frequency.value != other or (entry.kind == "import" and entry.dataset == name):
+            continue
+        files = entry.totals if entry.totals is not None else entry.files
+        try:
+            theirs = by_year(pl.scan_parquet(list(files))).collect() if files else None
+        except Exception:  # an unreadable entry is warned about where it is read
+            continue
+        if theirs is None or theirs.is_empty():
+            continue
+        annual, monthly = (theirs, mine) if frequency == "month" else (mine, theirs)
+        annual_from, monthly_from = (
+            (entry.dataset, name) if frequency == "month" else (name, entry.dataset)
+        )
+        joined = annual.join(
+            monthly.filter(pl.col("months") == 12),
+            on=[*keys, "year"],
+            nulls_equal=True,
+            suffix="_months",
+        ).filter(
+            (pl.col("value") - pl.col("value_months")).abs()
+            > DISAGREEMENT * pl.max_horizontal(pl.col("value").abs(), pl.col("value_months").abs())
+        )
+        for row in joined.sort(["exporter", "importer", "year"]).iter_rows(named=True):
+            symbol = currency_symbol(row["currency"])
+            reporter = f" (reported by {row['reporter']})" if row["reporter"] else ""
+            notes.append(
+                f"{row['exporter']} to {row['importer']}, {row['year']}{reporter}: the annual "
+                f"figure {format_amount(row['value'], symbol)} ({annual_from}) and the sum of "
+                f"its 12 months {format_amount(row['value_months'], symbol)} ({monthly_from}) "
+                "disagree"
+            )
+    if len(notes) > limit:
+        notes = [*notes[:limit], f"... and {len(notes) - limit} more such flow-years"]
+    return notes
 
 
 def baci_coverage(chapters: dict[int, set[str]]) -> dict[str, Any]:
@@ -794,6 +940,7 @@ def _store_baci(
     strict: bool,
     opened: Any = None,
     fmt: ImportFormat = ImportFormat.BACI,
+    supersedes: str | None = None,
 ) -> ImportSummary:
     """BACI file(s) -> one cache entry, a year and a slice at a time (bounded memory)."""
     from tradecli.cache import TOTALS_GLOB
@@ -806,6 +953,7 @@ def _store_baci(
         rows, countries = write_baci(
             years, mapping, directory, source_id, opened=opened, stats=stats
         )
+        stats.countries = countries
         if not rows:
             raise BadFile(f"{label}: no rows between two different countries")
         skipped = {SELF_TRADE: stats.self_trade} if stats.self_trade else {}
@@ -826,14 +974,14 @@ def _store_baci(
         # Total-trade questions may read the TOTAL files alone only if every year has
         # its totals; else the entry is read whole, and a year without says so.
         totals=lambda: TOTALS_GLOB if annotations["coverage"]["total"] else "",
+        supersedes=supersedes,
     )
-    meta = json.loads((entry / "_entry.json").read_text("utf-8"))
     return ImportSummary(
         source_id=source_id,
         format=fmt,
         flows=stats.rows,
         derived_totals=stats.totals,
-        countries=len(meta["countries"]),
+        countries=len(stats.countries),
         start=str(Period(stats.first_year)),
         end=str(Period(stats.last_year)),
         content="products and totals" if stats.totals else "products",
