@@ -443,7 +443,7 @@ def read(
     currencies = _currencies(raw, ctx, fmt, currency, file_currency)
     raw = raw.with_columns(_currency=currencies)
     frame, skipped = parse(raw, ctx)
-    if frame["_currency"].null_count():
+    if raw["_currency"].null_count():  # before skips: nothing states the currency
         raise _unstated_currency(path)
     for reason, count in skipped.items():
         ctx.skip(reason, count)
