@@ -666,3 +666,24 @@ def test_rows_of_a_country_with_itself_are_called_so(runner, tmp_path):
     result = runner.invoke(app, ["import", str(path)])
     _refused(result, "rows where a country trades with itself")
     assert "non-country" not in result.stderr
+
+
+# -- the same causes in the BACI reader -------------------------------------------------
+
+
+def test_a_future_baci_year_is_refused(runner, tmp_path, isolated):
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n2021,152,32,30613,1.5,\n2052,152,32,30614,1,\n")
+    _refused(
+        runner.invoke(app, ["import", str(path), "--input-format", "baci"]),
+        "line 3: the year has not begun yet",
+    )
+    assert _entries(isolated) == []
+
+
+def test_blank_lines_in_a_baci_file_are_not_rows(runner, tmp_path, isolated):
+    path = tmp_path / "BACI_HS92_Y2021_V202501.csv"
+    path.write_bytes(b"t,i,j,k,v,q\r\n2021,152,32,30613,1.5,\r\n,,,,,\r\n\r\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert _stored(isolated)["value"].to_list() == [1500.0]

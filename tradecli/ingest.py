@@ -212,9 +212,14 @@ def _bad_value(path: Path, mapping: dict[int, str], year: int | None, shown: str
     text = text.rename(
         {c: normalise_column(c) for c in text.collect_schema().names() if c != "_row"}
     )
+    text = text.filter(
+        _not_blank([pl.col(c).str.strip_chars().fill_null("") != "" for c in "tijkv"])
+    )
     num = {c: pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in "tijkv"}
+    this_year = dt.date.today().year
     checks: list[tuple[str, pl.Expr, str]] = [
         ("t", num["t"].is_null() | ~num["t"].is_between(1900, 2999), "year must be YYYY"),
+        ("t", num["t"] > this_year, f"the year has not begun yet (today is {dt.date.today()})"),
         ("i", ~num["i"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
         ("j", ~num["j"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
         ("k", num["k"].is_null() | ~num["k"].is_between(0, 999_999), "k must be an HS6 code"),
@@ -234,6 +239,11 @@ def _bad_value(path: Path, mapping: dict[int, str], year: int | None, shown: str
                 hint="fix or remove the row; nothing was imported",
             )
     return None
+
+
+def _not_blank(filled: list[pl.Expr]) -> pl.Expr:
+    """Rows with something in one of t, i, j, k, v (``filled`` says, column by column)."""
+    return pl.any_horizontal(filled)
 
 
 def _separators(path: Path) -> int:
@@ -326,6 +336,8 @@ def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Pa
             # q is read (kept as a one-bit flag that nothing reads): left out, polars
             # would stop each line at v and never see a line with more fields than q.
             .select("t", "i", "j", "k", "v", q_missing=pl.col("q").is_null())
+            # A blank line (or ",,,,,", the end of a sheet) is no row: not a bad year.
+            .filter(_not_blank([pl.col(c).is_not_null() for c in "tijkv"]))
             .sink_parquet(numeric, compression="lz4", statistics=False)
         )
     except Exception:  # a value that does not parse, or a line too long: name its line
@@ -346,7 +358,7 @@ def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Pa
                 | ~pl.col("v").is_finite()
                 | ~(pl.col("v") * 1000.0).is_finite()
                 | ~pl.col("k").is_between(0, 999_999)
-                | ~pl.col("t").is_between(1900, 2999)
+                | ~pl.col("t").is_between(1900, dt.date.today().year)
                 | (pl.lit(False) if year.year is None else pl.col("t") != year.year)
                 | pl.any_horizontal(pl.col("t", "i", "j", "k", "v").is_null())
             ).sum(),
