@@ -687,3 +687,18 @@ def test_blank_lines_in_a_baci_file_are_not_rows(runner, tmp_path, isolated):
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 0, result.stderr
     assert _stored(isolated)["value"].to_list() == [1500.0]
+
+
+def test_a_month_given_as_a_number_is_never_a_fiscal_label(runner, tmp_path, isolated):
+    # refMonth 1 of 2000 and OEC's Month ID 1 with Year 2000 are January 2000, not FY 2000-01.
+    ct = tmp_path / "ct.csv"
+    ct.write_text(
+        "refYear,refMonth,reporterISO,partnerISO,flowCode,cmdCode,primaryValue\n"
+        "2000,1,PAK,JPN,X,TOTAL,1\n"
+    )
+    assert runner.invoke(app, ["import", str(ct)]).exit_code == 0
+    oec = tmp_path / "oec.csv"
+    oec.write_text("Year,Month ID,Country ID,Trade Value\n2000,1,aspak,1\n")
+    result = runner.invoke(app, ["import", str(oec), "--currency", "USD"])
+    assert result.exit_code == 0, result.stderr
+    assert "2000-01..2000-01" in result.stdout

@@ -1071,7 +1071,8 @@ def _comtrade_period(raw: pl.DataFrame, ctx: FileContext) -> pl.Series:
         "freqcode",
     )
     return pl.select(
-        pl.when(is_month).then(year + "-" + month.cast(pl.String).str.zfill(2)).otherwise(year)
+        # YYYYMM: a month given as a number is never a fiscal-year label.
+        pl.when(is_month).then(year + month.cast(pl.String).str.zfill(2)).otherwise(year)
     ).to_series()
 
 
@@ -1162,7 +1163,8 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
     time_col = next((c for c in ("timeid", "monthid", "time", "month") if c in columns), None)
     if time_col in ("monthid", "month") and "year" in columns:
         ctx.use(time_col, "year")
-        text = raw["year"] + "-" + raw[time_col].str.strip_chars().str.zfill(2)
+        # YYYYMM: a Month ID is a month, never a fiscal-year label.
+        text = raw["year"].str.strip_chars() + raw[time_col].str.strip_chars().str.zfill(2)
         raw = raw.with_columns(_period=text)
         period, frequency = _periods(raw, ctx, "_period")
     elif time_col is not None:
