@@ -702,3 +702,13 @@ def test_a_month_given_as_a_number_is_never_a_fiscal_label(runner, tmp_path, iso
     result = runner.invoke(app, ["import", str(oec), "--currency", "USD"])
     assert result.exit_code == 0, result.stderr
     assert "2000-01..2000-01" in result.stdout
+
+
+def test_a_future_year_given_with_year_is_refused(runner, tmp_path, isolated):
+    path = tmp_path / "oec_no_time.csv"
+    path.write_text("Country ID,Country,Trade Value\naspak,Pakistan,5\n")
+    _refused(
+        runner.invoke(app, ["import", str(path), "--year", "2052", "--currency", "USD"]),
+        "--year 2052 has not begun yet",
+    )
+    assert _entries(isolated) == []

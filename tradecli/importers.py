@@ -1172,6 +1172,11 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
     elif "yearid" in columns or "year" in columns:
         period, frequency = _periods(raw, ctx, "yearid" if "yearid" in columns else "year")
     elif ctx.year is not None:
+        if ctx.year > ctx.today.year:
+            raise BadFile(
+                f"{ctx.path}: --year {ctx.year} has not begun yet (today is {ctx.today})",
+                hint="pass the year the file covers",
+            )
         period = pl.Series([f"{ctx.year}-01-01"] * raw.height).str.to_date()
         frequency = pl.Series(["year"] * raw.height, dtype=pl.String)
     else:

@@ -78,8 +78,9 @@ def import_file(
         typer.Option(
             "--currency",
             metavar="CODE",
-            help="Currency of the file's values (ISO 4217) [default: the file's currency "
-            "column, else USD].",
+            help="Currency of the file's values (ISO 4217) [default: what the file says "
+            "(a currency column, a unit, an OEC answer's annotations); USD for UN Comtrade, "
+            "BACI, OTS, gravity and value_usd; an OEC answer that says nothing is refused].",
         ),
     ] = None,
     strict: Annotated[
