@@ -712,3 +712,45 @@ def test_a_future_year_given_with_year_is_refused(runner, tmp_path, isolated):
         "--year 2052 has not begun yet",
     )
     assert _entries(isolated) == []
+
+
+# -- the real published files, saved as people trim them --------------------------------
+
+
+def test_the_real_oec_example_without_its_annotations_is_refused(runner, shared_data, tmp_path):
+    # The OEC's documented api-v2 answer names its source (BACI, so USD); the same
+    # records saved without the annotations no longer say their currency.
+    real = json.loads((shared_data / "real" / "oec_api_v2_example.json").read_text())
+    assert (
+        runner.invoke(
+            app, ["import", str(shared_data / "real" / "oec_api_v2_example.json")]
+        ).exit_code
+        == 0
+    )
+    trimmed = _write_json(tmp_path / "oec_records.json", {"data": real["data"]})
+    _refused(runner.invoke(app, ["import", str(trimmed)]), "does not say its currency")
+
+
+def test_a_real_comtrade_extract_trimmed_of_freq_code_and_period(
+    runner, shared_data, tmp_path, isolated
+):
+    src = pl.read_csv(
+        shared_data
+        / "real"
+        / "comtrade"
+        / "vignette1_USA_imports_from_DEU_FRA_JPN_MEX_TOTAL_2018_2022_annual.csv"
+    )
+    path = tmp_path / "trimmed.csv"
+    src.select(
+        refYear="ref_year",
+        refMonth="ref_month",  # 52: the whole year
+        reporterISO="reporter_iso",
+        partnerISO="partner_iso",
+        flowCode="flow_code",
+        cmdCode="cmd_code",
+        primaryValue="primary_value",
+    ).write_csv(path)
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "2018..2022" in result.stdout
+    assert _stored(isolated)["frequency"].unique().to_list() == ["year"]
