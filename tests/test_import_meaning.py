@@ -754,3 +754,15 @@ def test_a_real_comtrade_extract_trimmed_of_freq_code_and_period(
     assert result.exit_code == 0, result.stderr
     assert "2018..2022" in result.stdout
     assert _stored(isolated)["frequency"].unique().to_list() == ["year"]
+
+
+def test_unnamed_columns_are_dropped_when_empty_and_named_when_not(runner, tmp_path):
+    path = tmp_path / "sheet.csv"
+    path.write_text(TIDY_HEAD.strip() + ",,\nPAK,JPN,exports,2020,1,,\n,,,,,,\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Columns not used" not in result.stdout
+    path.write_text(TIDY_HEAD.strip() + ",,\nPAK,JPN,exports,2020,1,,note\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Columns not used: column 7." in result.stdout

@@ -357,6 +357,21 @@ def _value_base(name: str) -> tuple[str, str | None]:
     return normalise_column(name), None
 
 
+def _unnamed_columns(raw: pl.DataFrame, original: list[str]) -> pl.DataFrame:
+    """Columns without a name: dropped when empty (a sheet's trailing ``,,``), else
+    named by position ("column 7"), so the summary can say they were not read."""
+    renames: dict[str, str] = {}
+    empty: list[str] = []
+    for number, (column, name) in enumerate(zip(raw.columns, original, strict=False), 1):
+        if name:
+            continue
+        if raw[column].str.strip_chars().fill_null("").eq("").all():
+            empty.append(column)
+        else:
+            renames[column] = f"column {number}"
+    return raw.drop(empty).rename(renames)
+
+
 def _blank(raw: pl.DataFrame) -> pl.Series:
     """Rows with nothing in any field: blank lines, or Excel's trailing ``,,,,``."""
     cells = [pl.col(c).str.strip_chars().fill_null("") == "" for c in raw.columns]
@@ -400,11 +415,12 @@ def read(
         offset = 1  # records are numbered from 1
     else:
         text = _decode(path)
-        check_header(path, text)
+        original = check_header(path, text)
         try:
             raw = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
         except Exception as exc:  # polars raises several types for malformed CSV
             raise _csv_error(path, exc) from None
+        raw = _unnamed_columns(raw, original)
         label = "line"
         offset = 2  # line 1 is the header
     raw = raw.with_row_index("_row")
