@@ -766,3 +766,23 @@ def test_unnamed_columns_are_dropped_when_empty_and_named_when_not(runner, tmp_p
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 0, result.stderr
     assert "Columns not used: column 7." in result.stdout
+
+
+def test_an_exporter_alone_with_an_imports_flow_is_its_imports_from_the_world(
+    runner, tmp_path, isolated
+):
+    body = {
+        "annotations": {"source_name": "BACI"},
+        "data": [
+            {
+                "Year": 2022,
+                "Exporter Country ID": "aspak",
+                "Trade Flow": "Imports",
+                "Trade Value": 3,
+            }
+        ],
+    }
+    result = runner.invoke(app, ["import", str(_write_json(tmp_path / "pak.json", body))])
+    assert result.exit_code == 0, result.stderr
+    rows = _stored(isolated).select("exporter", "importer", "reporter").rows()
+    assert rows == [("WLD", "PAK", "PAK")]

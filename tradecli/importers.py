@@ -1168,7 +1168,7 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
         )
         ctx.fail(raw, flow.is_null(), "trade flow must be Exports (2) or Imports (1)", flow_col)
         imports = flow == "imports"
-        if exporter_col.startswith("exporter"):
+        if exporter_col.startswith("exporter") and importer_col is not None:
             # Both sides named: the flow says whose statistics the row is.
             reporter = pl.select(pl.when(imports).then(second).otherwise(first)).to_series()
         else:
