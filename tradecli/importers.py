@@ -13,6 +13,7 @@ unless the whole file is good.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import functools
@@ -240,8 +241,17 @@ def check_header(path: Path, text: str) -> list[str]:
     return original
 
 
+def _not_utf8(path: Path, line: int, byte: int) -> BadFile:
+    return BadFile(
+        f"{path}, line {line}: not UTF-8 text (byte 0x{byte:02X}); the file seems saved "
+        "as Latin-1 / Windows-1252",
+        hint='save it as "CSV UTF-8" (Excel) or convert it, e.g. '
+        "iconv -f WINDOWS-1252 -t UTF-8; nothing was imported",
+    )
+
+
 def _decode(path: Path) -> str:
-    """The file's text; a file that is not UTF-8 is refused naming the line and byte."""
+    """The file's text (a JSON answer, read whole); not UTF-8 is refused naming the line."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -249,13 +259,37 @@ def _decode(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise BadFile(
-            f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02X}); the file "
-            "seems saved as Latin-1 / Windows-1252",
-            hint='save it as "CSV UTF-8" (Excel) or convert it, e.g. '
-            "iconv -f WINDOWS-1252 -t UTF-8; nothing was imported",
-        ) from None
+        raise _not_utf8(path, data[: exc.start].count(b"\n") + 1, data[exc.start]) from None
+
+
+def _utf8_head(path: Path) -> str:
+    """The start of a CSV (its header), once the whole file is known to be UTF-8.
+
+    Streamed in blocks, so a large CSV is not held as text twice; a byte that is not
+    UTF-8 (a Latin-1 "é") is refused naming its line, where polars would read it
+    as a replacement character and a country name would no longer match.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, head = 0, ""
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(1 << 22):
+                try:
+                    text = decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    seen = bytes(exc.object[: exc.start])
+                    line = lines + seen.count(b"\n") + 1
+                    raise _not_utf8(path, line, exc.object[exc.start]) from None
+                lines += text.count("\n")
+                if len(head) < 65536:
+                    head += text[: 65536 - len(head)]
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(path, lines + 1, exc.object[exc.start]) from None
+    except OSError as exc:
+        raise BadFile(f"cannot read {path}: {exc.strerror}") from None
+    return head.lstrip("\ufeff")
 
 
 def _load_json(path: Path) -> Any:
@@ -414,10 +448,9 @@ def read(
         label = "record"
         offset = 1  # records are numbered from 1
     else:
-        text = _decode(path)
-        original = check_header(path, text)
+        original = check_header(path, _utf8_head(path))
         try:
-            raw = pl.read_csv(io.StringIO(text), infer_schema=False, truncate_ragged_lines=False)
+            raw = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False)
         except Exception as exc:  # polars raises several types for malformed CSV
             raise _csv_error(path, exc) from None
         raw = _unnamed_columns(raw, original)
