@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from tradecli import fsutil, schema
+from tradecli.filetext import normalise_column
 from tradecli.importer_options import ImportFormat
 from tradecli.importers import (
     PUBLISHERS,
@@ -24,7 +25,6 @@ from tradecli.importers import (
     FileContext,
     baci_code_table,
     detect,
-    normalise_column,
     ragged_line,
     read,
 )
