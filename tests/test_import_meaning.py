@@ -319,6 +319,7 @@ def test_a_unit_or_scale_is_honoured(runner, tmp_path, isolated, header, cells, 
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 0, result.stderr
     assert "values in USD" in result.stdout
+    assert ("Units: " in result.stdout) == (factor != 1.0)  # a scale applied is said
     stored = dict(zip(_stored(isolated)["importer"], _stored(isolated)["value"], strict=True))
     for r in rows:
         side = "JPN" if r["flow"] == "export" else "PAK"

@@ -160,6 +160,10 @@ class Imported:
     rows_read: int
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
     unused_columns: list[str] = field(default_factory=list)  # as written in the file
+    units: list[str] = field(default_factory=list)  # scales the file stated, as applied
+
+
+_SCALE_WORDS = {1e3: "thousands", 1e6: "millions"}
 
 
 def detect(path: Path) -> ImportFormat:
@@ -329,6 +333,7 @@ def read(
         rows_read=raw.height,
         skipped=dict(ctx.skipped),
         unused_columns=unused,
+        units=list(ctx.units_said),
     )
 
 
@@ -391,6 +396,10 @@ def _units(
                     hint="fix the header or the annotations",
                 )
             file_currency = unit_currency
+        if header_scale != 1.0:
+            ctx.units_said.append(
+                f"{ctx.columns[column]} is in {_SCALE_WORDS[header_scale]}, stored in units"
+            )
     scale = pl.Series([header_scale] * raw.height, dtype=pl.Float64)
     unit_currency_rows = pl.Series([None] * raw.height, dtype=pl.String)
     unit_column = next((c for c in raw.columns if c in UNIT_COLUMNS), None)
@@ -409,6 +418,12 @@ def _units(
         factor = texts.replace_strict(
             {t: p[1] for t, p in parsed_units.items() if p}, return_dtype=pl.Float64
         )
+        scaled = sorted(t for t, p in parsed_units.items() if p and p[1] != 1.0)
+        if scaled:
+            ctx.units_said.append(
+                f"each row's {ctx.columns.get(unit_column, unit_column)} applied "
+                f"({', '.join(scaled)}), stored in units"
+            )
         if header_units:
             ctx.fail(
                 raw,
@@ -595,6 +610,7 @@ class FileContext:
     columns: dict[str, str] = field(default_factory=dict)  # normalised name -> as in the file
     today: dt.date = field(default_factory=dt.date.today)  # rows dated after it are refused
     used: set[str] = field(default_factory=set)  # columns read; the summary names the others
+    units_said: list[str] = field(default_factory=list)  # scales applied, for the summary
 
     def use(self, *columns: str | None) -> None:
         """Note columns as read: every column not noted is named in the import summary."""

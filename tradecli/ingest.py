@@ -668,6 +668,7 @@ class ImportSummary:
     currency: str  # one code, or several joined by "," when each row names its own
     replaced: list[str] = field(default_factory=list)  # earlier imports of the file, described
     unused_columns: list[str] = field(default_factory=list)  # the file's columns not read
+    units: list[str] = field(default_factory=list)  # scales the file stated, as applied
     notes: list[str] = field(default_factory=list)  # where the file disagrees with the cache
 
 
@@ -763,6 +764,7 @@ def import_into_cache(
         skipped=skipped,
         coverage=coverage,
         unused_columns=imported.unused_columns,
+        units=imported.units,
     )
     entry = cache.put_dataset(
         key,
@@ -798,6 +800,7 @@ def import_into_cache(
         replaced=replaced,
         unused_columns=imported.unused_columns,
         notes=notes,
+        units=imported.units,
     )
 
 

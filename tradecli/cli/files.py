@@ -153,6 +153,8 @@ def import_file(
             typer.echo(f"Replaces the previous import: {line}.")
     elif done.entry in held:
         typer.echo(f"Replaces the previous import: {_describe_import(held[done.entry])}.")
+    for line in done.units:
+        typer.echo(f"Units: {line}.")
     typer.echo(f"Covers: {describe_coverage(done.coverage)}.")
     if done.derived_totals:
         typer.echo(
