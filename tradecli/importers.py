@@ -31,10 +31,12 @@ from tradecli.filetext import (
     check_header,
     drop_unnamed_columns,
     load_json,
-    normalise_column,
     parse_unit,
     utf8_head,
     value_base,
+)
+from tradecli.filetext import (
+    normalise_column as normalise_column,  # re-exported: callers import it from here
 )
 from tradecli.importer_options import ImportFormat
 from tradecli.periods import Frequency, Period
