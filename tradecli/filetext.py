@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import json
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -229,3 +231,60 @@ def blank_rows(raw: pl.DataFrame) -> pl.Series:
     """Rows with nothing in any field: blank lines, or Excel's trailing ``,,,,``."""
     cells = [pl.col(c).str.strip_chars().fill_null("") == "" for c in raw.columns]
     return raw.select(pl.all_horizontal(cells)).to_series() if cells else pl.Series([])
+
+
+@dataclass(frozen=True)
+class FileContext:
+    path: Path
+    label: str
+    offset: int
+    year: int | None
+    baci_codes: Path | None
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, filled by parsers
+    columns: dict[str, str] = field(default_factory=dict)  # normalised name -> as in the file
+    today: dt.date = field(default_factory=dt.date.today)  # rows dated after it are refused
+    used: set[str] = field(default_factory=set)  # columns read; the summary names the others
+    units_said: list[str] = field(default_factory=list)  # scales applied, for the summary
+
+    def use(self, *columns: str | None) -> None:
+        """Note columns as read: every column not noted is named in the import summary."""
+        self.used.update(c for c in columns if c)
+
+    def skip(self, reason: str, rows: int) -> None:
+        """Count rows left out on purpose; the import summary names each reason."""
+        if rows:
+            self.skipped[reason] = self.skipped.get(reason, 0) + rows
+
+    def where(self, rows: list[int]) -> str:
+        """'line 7' or 'lines 3, 7' for 0-based data row numbers."""
+        shown = [str(r + self.offset) for r in rows[:5]]
+        more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
+        return f"{self.label}{'s' if len(rows) > 1 else ''} {', '.join(shown)}{more}"
+
+    def fail(
+        self,
+        raw: pl.DataFrame,
+        mask: pl.Series,
+        what: str,
+        column: str | None = None,
+        hint: str = "fix or remove the row; nothing was imported",
+    ) -> None:
+        """Raise for the first row where ``mask`` is true, naming its line or record."""
+        bad = raw.filter(mask.fill_null(False))
+        if bad.is_empty():
+            return
+        row = bad.row(0, named=True)
+        where = f"{self.label} {row['_row'] + self.offset}"
+        name = self.columns.get(column, column) if column else None
+        shown = f" ({name}={row.get(column)!r})" if column else ""
+        more = f"; {bad.height - 1} more bad row(s)" if bad.height > 1 else ""
+        raise BadFile(f"{self.path}, {where}: {what}{shown}{more}", hint=hint)
+
+    def need(self, raw: pl.DataFrame, *columns: str) -> None:
+        self.use(*columns)
+        missing = [c for c in columns if c not in raw.columns]
+        if missing:
+            raise BadFile(
+                f"{self.path}: missing column(s) {', '.join(missing)}",
+                hint=f"the file has {', '.join(c for c in raw.columns if c != '_row')}",
+            )

@@ -25,19 +25,25 @@ import polars as pl
 from tradecli import schema
 from tradecli.codes import WORLD, load_countries
 from tradecli.errors import BadFile as BadFile  # re-exported: callers import it from here
+from tradecli.filecurrency import (
+    apply_units,
+    oec_stated_currency,
+    row_currencies,
+    unstated_currency,
+)
+from tradecli.filetext import FileContext as FileContext  # re-exported: ingest uses it
 from tradecli.filetext import (
-    UNIT_COLUMNS,
     blank_rows,
     check_header,
     drop_unnamed_columns,
     load_json,
-    parse_unit,
     utf8_head,
     value_base,
 )
 from tradecli.filetext import (
     normalise_column as normalise_column,  # re-exported: callers import it from here
 )
+from tradecli.importer_options import PUBLISHERS as PUBLISHERS  # re-exported
 from tradecli.importer_options import ImportFormat
 from tradecli.periods import Frequency, Period
 
@@ -54,26 +60,6 @@ BACI_CODE_EXCEPTIONS = {
     "891": "SCG",
     "530": "ANT",
     "711": "ZAF",
-}
-
-PUBLISHERS = {
-    ImportFormat.OEC_JSON: "Observatory of Economic Complexity (OEC) API output",
-    ImportFormat.OEC_CSV: "Observatory of Economic Complexity (OEC) API output",
-    ImportFormat.COMTRADE_JSON: "UN Comtrade",
-    ImportFormat.COMTRADE_CSV: "UN Comtrade",
-    ImportFormat.BACI: "CEPII BACI",
-    ImportFormat.TIDY: "tidy CSV supplied by the user",
-    ImportFormat.OTS: "Open Trade Statistics",
-    ImportFormat.GRAVITY: "CEPII gravity dataset",
-}
-
-# Formats whose publisher states values in US dollars: --currency cannot change that.
-USD_FORMATS = {
-    ImportFormat.COMTRADE_JSON,
-    ImportFormat.COMTRADE_CSV,
-    ImportFormat.BACI,
-    ImportFormat.OTS,
-    ImportFormat.GRAVITY,
 }
 
 # Header signatures of the CSV shapes: (format, columns that say "this is one",
@@ -163,9 +149,6 @@ class Imported:
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
     unused_columns: list[str] = field(default_factory=list)  # as written in the file
     units: list[str] = field(default_factory=list)  # scales the file stated, as applied
-
-
-_SCALE_WORDS = {1e3: "thousands", 1e6: "millions"}
 
 
 def detect(path: Path) -> ImportFormat:
@@ -291,12 +274,12 @@ def read(
         columns=written,
         today=today or dt.date.today(),
     )
-    raw, file_currency = _units(raw, ctx, header_units, file_currency)
-    currencies = _currencies(raw, ctx, fmt, currency, file_currency)
+    raw, file_currency = apply_units(raw, ctx, header_units, file_currency)
+    currencies = row_currencies(raw, ctx, fmt, currency, file_currency)
     raw = raw.with_columns(_currency=currencies)
     frame, skipped = parse(raw, ctx)
     if raw["_currency"].null_count():  # before skips: nothing states the currency
-        raise _unstated_currency(path)
+        raise unstated_currency(path)
     for reason, count in skipped.items():
         ctx.skip(reason, count)
     frame = frame.with_columns(currency=pl.col("_currency"), source=pl.lit(source_id))
@@ -375,287 +358,10 @@ def ragged_line(path: Path, shown: str, *, fewer: bool = False) -> BadFile | Non
     return None
 
 
-def _units(
-    raw: pl.DataFrame, ctx: FileContext, header_units: dict[str, str], file_currency: str | None
-) -> tuple[pl.DataFrame, str | None]:
-    """Apply what the file says of its values' unit: a value column's header ("Value
-    (US$ '000)") and a unit column ("thousand US$") on each row.
-
-    Adds ``_scale`` (the factor to units) and, where a unit names a currency,
-    ``_unit_currency``; returns the currency a header states (or ``file_currency``).
-    A unit that is not understood is refused: a wrong guess is a factor of 1,000.
-    """
-    header_scale = 1.0
-    for column, unit in header_units.items():
-        parsed = parse_unit(unit)
-        assert parsed is not None  # value_base kept only units it understood
-        unit_currency, header_scale = parsed
-        if unit_currency is not None:
-            if file_currency not in (None, unit_currency):
-                raise BadFile(
-                    f"{ctx.path}: the header says {ctx.columns[column]!r} but the file's "
-                    f"annotations say {file_currency}",
-                    hint="fix the header or the annotations",
-                )
-            file_currency = unit_currency
-        if header_scale != 1.0:
-            ctx.units_said.append(
-                f"{ctx.columns[column]} is in {_SCALE_WORDS[header_scale]}, stored in units"
-            )
-    scale = pl.Series([header_scale] * raw.height, dtype=pl.Float64)
-    unit_currency_rows = pl.Series([None] * raw.height, dtype=pl.String)
-    unit_column = next((c for c in raw.columns if c in UNIT_COLUMNS), None)
-    if unit_column is not None:
-        ctx.use(unit_column)
-        texts = raw[unit_column].str.strip_chars().fill_null("")
-        parsed_units = {t: parse_unit(t) if t else (None, 1.0) for t in texts.unique()}
-        ctx.fail(
-            raw,
-            texts.replace_strict(
-                {t: p is None for t, p in parsed_units.items()}, return_dtype=pl.Boolean
-            ),
-            "unit not understood: values must be in units, thousands or millions (of one currency)",
-            unit_column,
-        )
-        factor = texts.replace_strict(
-            {t: p[1] for t, p in parsed_units.items() if p}, return_dtype=pl.Float64
-        )
-        scaled = sorted(t for t, p in parsed_units.items() if p and p[1] != 1.0)
-        if scaled:
-            ctx.units_said.append(
-                f"each row's {ctx.columns.get(unit_column, unit_column)} applied "
-                f"({', '.join(scaled)}), stored in units"
-            )
-        if header_units:
-            ctx.fail(
-                raw,
-                factor != 1.0,
-                "both the value column's header and this row's unit give a scale",
-                unit_column,
-            )
-        scale = scale * factor
-        unit_currency_rows = texts.replace_strict(
-            {t: p[0] for t, p in parsed_units.items() if p}, return_dtype=pl.String
-        )
-    return raw.with_columns(_scale=scale, _unit_currency=unit_currency_rows), file_currency
-
-
-def _currencies(
-    raw: pl.DataFrame,
-    ctx: FileContext,
-    fmt: ImportFormat,
-    stated: str | None,
-    file_currency: str | None = None,
-) -> pl.Series:
-    """The currency of each row: its ``currency`` column (or unit), else what the file
-    says (a header's unit, an OEC answer's annotations), else --currency.
-
-    Rows whose currency nothing states are refused, and so is a file in which some
-    rows name a currency and others do not: which figures are in which currency is a
-    guess. USD is assumed only for publishers whose values are all in US dollars
-    (and for a ``value_usd`` column).
-    """
-    ctx.use("currency")
-    unit_rows = raw["_unit_currency"]
-    if fmt in USD_FORMATS:
-        if stated not in (None, "USD"):
-            raise BadFile(
-                f"{ctx.path}: {PUBLISHERS[fmt]} values are in US dollars, not {stated}",
-                hint="drop --currency",
-            )
-        if file_currency not in (None, "USD"):
-            raise BadFile(
-                f"{ctx.path}: {PUBLISHERS[fmt]} values are in US dollars, but the header "
-                f"says {file_currency}",
-                hint="fix the header",
-            )
-        ctx.fail(raw, unit_rows.is_not_null() & (unit_rows != "USD"), "a unit not in US dollars")
-        return pl.Series([_USD] * raw.height, dtype=pl.String)
-    usd_column = fmt is ImportFormat.TIDY and "valueusd" in raw.columns
-    if usd_column and stated not in (None, "USD"):
-        raise BadFile(
-            f"{ctx.path}: the value column is value_usd, but --currency says {stated}",
-            hint="rename the column to value, or drop --currency",
-        )
-    if file_currency is not None:
-        if usd_column and file_currency != "USD":
-            raise BadFile(
-                f"{ctx.path}: the value column is value_usd, but its header says {file_currency}",
-                hint="rename the column to value, or fix the header",
-            )
-        if stated not in (None, file_currency):
-            raise BadFile(
-                f"{ctx.path}: --currency says {stated}, but the file says {file_currency}",
-                hint="drop --currency",
-            )
-    default = file_currency or ("USD" if usd_column else stated)
-    if "currency" in raw.columns:
-        named = raw["currency"].str.strip_chars().str.to_uppercase()
-        named = pl.Series(
-            [None if c is None or c == "" else c for c in named.to_list()], dtype=pl.String
-        )
-    else:
-        named = pl.Series([None] * raw.height, dtype=pl.String)
-    ctx.fail(
-        raw,
-        named.is_not_null() & unit_rows.is_not_null() & (named != unit_rows),
-        "the currency and the unit name different currencies",
-        "currency",
-    )
-    named = named.fill_null(unit_rows)
-    if named.is_null().all():
-        if default is None:
-            if fmt in (ImportFormat.OEC_JSON, ImportFormat.OEC_CSV):
-                # Refused once the rows are read (``_unstated_currency``): a file that
-                # cannot be placed in time, or is subnational, says that first.
-                return pl.Series([None] * raw.height, dtype=pl.String)
-            raise BadFile(
-                f"{ctx.path}: the value column does not say its currency",
-                hint="name it value_usd, add a currency column, or pass --currency",
-            )
-        return pl.Series([default] * raw.height, dtype=pl.String)
-    ctx.fail(
-        raw,
-        named.is_not_null() & ~named.str.contains(r"^[A-Z]{3}$").fill_null(False),
-        "currency must be an ISO 4217 code such as USD",
-        "currency",
-    )
-    if usd_column:
-        ctx.fail(
-            raw, named.is_not_null() & (named != "USD"), "a value_usd row not in USD", "currency"
-        )
-    for said, what in ((stated, "--currency"), (file_currency, "the file's header")):
-        if said is not None:
-            ctx.fail(
-                raw,
-                named.is_not_null() & (named != said),
-                f"currency differs from {what} {said}",
-                "currency",
-            )
-    unnamed = named.is_null()
-    if unnamed.any():
-        # Rows without a currency take --currency (or USD for value_usd); with neither,
-        # guessing that they share the named rows' currency is how yen became dollars.
-        if default is None:
-            kinds = sorted(named.drop_nulls().unique().to_list())
-            ctx.fail(
-                raw,
-                unnamed,
-                f"no currency on this row, while others name {', '.join(kinds)}",
-                "currency",
-            )
-        named = named.fill_null(default)
-    return named
-
-
-def _unstated_currency(path: Path) -> BadFile:
-    return BadFile(
-        f"{path}: this OEC answer does not say its currency: the OEC's BACI cubes "
-        "(trade_i_baci_*) are in US dollars, its national customs cubes (all its monthly "
-        "data) in the reporting country's own currency (Japan's in yen)",
-        hint="pass the cube's currency: --currency USD for a BACI cube, --currency JPY "
-        "for Japan's trade_s_jpn_m_hs; nothing was imported",
-    )
-
-
-def oec_stated_currency(body: Any) -> str | None:
-    """The currency an OEC answer states: a measure's unit in its annotations, or its
-    source (BACI cubes are in US dollars). None when the answer does not say.
-
-    api-v2 answers carry ``annotations`` (``source_name``); older ones ``source``, a
-    list of cubes with ``name``, ``measures`` and ``annotations``.
-    """
-    if not isinstance(body, dict):
-        return None
-    notes: list[dict[str, Any]] = []
-    names: list[str] = []
-    if isinstance(body.get("annotations"), dict):
-        notes.append(body["annotations"])
-    for cube in body.get("source") or [] if isinstance(body.get("source"), list) else []:
-        if not isinstance(cube, dict):
-            continue
-        names.append(str(cube.get("name", "")))
-        if isinstance(cube.get("annotations"), dict):
-            notes.append(cube["annotations"])
-        for measure in cube.get("measures") or []:
-            if isinstance(measure, dict) and isinstance(measure.get("annotations"), dict):
-                notes.append(measure["annotations"])
-    for note in notes:
-        for key, value in note.items():
-            if "currency" in key.lower() or "unit" in key.lower():
-                parsed = parse_unit(str(value))
-                if parsed is not None and parsed[0] is not None:
-                    return parsed[0]
-    sources = names + [str(n.get("source_name", "")) for n in notes]
-    if any("baci" in name.lower() for name in sources):
-        return _USD
-    return None
-
-
-_USD = "USD"
-
-
 def _stringify(record: Any) -> dict[str, str | None]:
     if not isinstance(record, dict):
         return {"_bad": "not an object"}
     return {k: None if v is None else str(v) for k, v in record.items()}
-
-
-@dataclass(frozen=True)
-class FileContext:
-    path: Path
-    label: str
-    offset: int
-    year: int | None
-    baci_codes: Path | None
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, filled by parsers
-    columns: dict[str, str] = field(default_factory=dict)  # normalised name -> as in the file
-    today: dt.date = field(default_factory=dt.date.today)  # rows dated after it are refused
-    used: set[str] = field(default_factory=set)  # columns read; the summary names the others
-    units_said: list[str] = field(default_factory=list)  # scales applied, for the summary
-
-    def use(self, *columns: str | None) -> None:
-        """Note columns as read: every column not noted is named in the import summary."""
-        self.used.update(c for c in columns if c)
-
-    def skip(self, reason: str, rows: int) -> None:
-        """Count rows left out on purpose; the import summary names each reason."""
-        if rows:
-            self.skipped[reason] = self.skipped.get(reason, 0) + rows
-
-    def where(self, rows: list[int]) -> str:
-        """'line 7' or 'lines 3, 7' for 0-based data row numbers."""
-        shown = [str(r + self.offset) for r in rows[:5]]
-        more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
-        return f"{self.label}{'s' if len(rows) > 1 else ''} {', '.join(shown)}{more}"
-
-    def fail(
-        self,
-        raw: pl.DataFrame,
-        mask: pl.Series,
-        what: str,
-        column: str | None = None,
-        hint: str = "fix or remove the row; nothing was imported",
-    ) -> None:
-        """Raise for the first row where ``mask`` is true, naming its line or record."""
-        bad = raw.filter(mask.fill_null(False))
-        if bad.is_empty():
-            return
-        row = bad.row(0, named=True)
-        where = f"{self.label} {row['_row'] + self.offset}"
-        name = self.columns.get(column, column) if column else None
-        shown = f" ({name}={row.get(column)!r})" if column else ""
-        more = f"; {bad.height - 1} more bad row(s)" if bad.height > 1 else ""
-        raise BadFile(f"{self.path}, {where}: {what}{shown}{more}", hint=hint)
-
-    def need(self, raw: pl.DataFrame, *columns: str) -> None:
-        self.use(*columns)
-        missing = [c for c in columns if c not in raw.columns]
-        if missing:
-            raise BadFile(
-                f"{self.path}: missing column(s) {', '.join(missing)}",
-                hint=f"the file has {', '.join(c for c in raw.columns if c != '_row')}",
-            )
 
 
 @functools.cache
