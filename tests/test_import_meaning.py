@@ -787,3 +787,14 @@ def test_an_exporter_alone_with_an_imports_flow_is_its_imports_from_the_world(
     assert result.exit_code == 0, result.stderr
     rows = _stored(isolated).select("exporter", "importer", "reporter").rows()
     assert rows == [("WLD", "PAK", "PAK")]
+
+
+def test_quantity_columns_read_are_not_named_unused(runner, tmp_path):
+    path = tmp_path / "ct.csv"
+    path.write_text(
+        "reporterISO,partnerISO,flowCode,period,cmdCode,primaryValue,qty,qtyUnitAbbr,netWgt,"
+        "flowDesc\nPAK,JPN,X,2020,030613,5,2,kg,2,Export\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Columns not used: flowDesc." in result.stdout
