@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from tradecli import render
 from tradecli.config import Config
-from tradecli.errors import ConfigError, ExitCode, StorageError, TradecliError, UsageError
+from tradecli.errors import (
+    ConfigError,
+    ExitCode,
+    StorageError,
+    TradecliError,
+    UsageError,
+    degraded_exit,
+)
 
 if TYPE_CHECKING:
     from tradecli.document import Document
@@ -417,6 +424,8 @@ def run_one(
     try:
         document = build(spec, outcome.warnings.append)
         doc = document.doc
+        # Written, but from the embedded sample or expired data because a fetch failed.
+        outcome.exit_code = degraded_exit(doc.get("provenance"))
         outcome.period = _period_label(doc)
         history = spec.output_dir / HISTORY_DIR / f"{spec.name}.json"
         previous: dict[str, Any] = {}
@@ -641,6 +650,11 @@ def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
         if len(failed) == len(outcomes) and len(codes) == 1:
             return codes.pop()
         return ExitCode.PARTIAL
+    # Answers from weaker data than asked (STALE, FALLBACK) come before alerts computed
+    # from them; then the alerts.
+    degraded = sorted({o.exit_code for o in outcomes} - {ExitCode.OK})
+    if degraded:
+        return degraded[-1]
     if any(o.alerts for o in outcomes):
         return ExitCode.ALERT
     return ExitCode.OK

@@ -33,6 +33,7 @@ from tradecli.sources.base import (
     Source,
     SourceInfo,
 )
+from tradecli.sources.fallback import CommandDeadline, serves
 from tradecli.sources.registry import SOURCES
 from tradecli.sources.sample import load_sample
 
@@ -339,7 +340,7 @@ def load_pair(
     known: dict[tuple[object, object], bool] = {}
 
     def covering(frequency: Frequency) -> list[Entry]:
-        return [e for e in listing if e.covers(request.pair, frequency)]
+        return [e for e in listing if e.covers(request.pair, frequency) and serves(e, request)]
 
     def matching(frequency: Frequency) -> list[Entry]:
         return _holding(cache, covering(frequency), request, known)
@@ -383,9 +384,11 @@ def load_pair(
     allowed = [
         s for s in live if network_allowed(config, offline, s, chosen=request.source == s.name)
     ]
+    deadline = CommandDeadline(config)  # one api.deadline for every source asked
     for source in allowed:
         try:
-            _fetch(source, config, cache, request, progress=progress, transport=transport)
+            asked = deadline.config(source.title)
+            _fetch(source, asked, cache, request, progress=progress, transport=transport)
         except (SourceUnavailable, AuthRequired, NoData) as exc:
             failures.append(exc)
             continue
@@ -446,6 +449,8 @@ def load_pair(
     stale = [e for e in held if not cache.fresh(e)]
     error = "; ".join(exc.message for exc in failures) or None
     dataset = layered(held, "stale" if stale else "cache", floor, error)
+    if error and dataset.fetch_error is None:
+        dataset = replace(dataset, fetch_error=error)  # the sample alone answers: say why
     if failures:
         if not _covers(dataset, request):
             first, *others = failures
