@@ -47,6 +47,7 @@ class Fault:
     # Send the body two bytes at a time, this many seconds apart (a trickling server);
     # bounded by the body's length, and it stops when the client hangs up.
     trickle: float = 0.0
+    trickle_headers: bool = False  # trickle the status line and headers too
 
 
 @dataclass
@@ -80,13 +81,21 @@ def send_fault(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
     for name, value in fault.headers.items():
         handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(fault.body)))
-    handler.end_headers()
     if not fault.trickle:
+        handler.end_headers()
         handler.wfile.write(fault.body)
         return
-    for i in range(0, len(fault.body), 2):
+    if fault.trickle_headers:
+        handler._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+        head = b"".join(handler._headers_buffer)  # type: ignore[attr-defined]
+        handler._headers_buffer = []  # type: ignore[attr-defined]
+        data = head + fault.body
+    else:
+        handler.end_headers()
+        data = fault.body
+    for i in range(0, len(data), 2):
         try:
-            handler.wfile.write(fault.body[i : i + 2])
+            handler.wfile.write(data[i : i + 2])
             handler.wfile.flush()
         except OSError:
             return  # the client gave up: what a deadline is for

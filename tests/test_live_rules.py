@@ -260,6 +260,21 @@ def test_a_trickling_body_is_cut_off_at_the_deadline(
     assert took < 4.0
 
 
+def test_trickling_headers_are_cut_off_at_the_deadline(
+    runner, shared_data, tmp_path, monkeypatch
+) -> None:
+    with OECServer(shared_data) as oec:
+        _config(tmp_path, monkeypatch, oec=oec.url, order=("oec",), deadline=2)
+        slow = {"Content-Type": "application/json", "X-Padding": "p" * 300}
+        oec.fail(Fault(status=200, headers=slow, trickle=0.1, trickle_headers=True, path="cubes"))
+        started = time.monotonic()
+        result = runner.invoke(app, ["fetch", "PAK", "JPN", "--from", "2019-12"])
+        took = time.monotonic() - started
+    assert result.exit_code == ExitCode.SOURCE_UNAVAILABLE, result.stdout
+    assert "2s deadline" in result.stderr and "still arriving" in result.stderr
+    assert took < 4.0
+
+
 def test_a_trickle_with_a_stale_cache_exits_stale_in_time(
     runner, shared_data, tmp_path, monkeypatch
 ) -> None:

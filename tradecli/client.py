@@ -7,11 +7,13 @@ through ``redact`` first.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import random
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -110,6 +112,7 @@ class HTTPClient:
                 "HTTPS_PROXY (NO_PROXY lists hosts reached directly)",
             ) from None
         self._sleep = sleep
+        self._sockets: list[socket.socket] = []  # every socket opened, for the watchdog
         self._jitter = jitter
         self._clock = clock
         self._deadline_at = clock() + config.deadline
@@ -264,29 +267,56 @@ class HTTPClient:
     ) -> tuple[httpx.Response, bytes]:
         """One request, its same-origin redirects followed, and its body read in full."""
         try:
-            request = self.http.build_request("GET", path, params=params, timeout=timeout)
+            request = self.http.build_request(
+                "GET", path, params=params, timeout=timeout, extensions={"trace": self._trace}
+            )
         except UnicodeError:
             raise AuthRequired(
                 f"a credential for {self.source_name} cannot be sent: it is not plain text",
                 hint="set the key or token again exactly as issued",
             ) from None
-        for _ in range(MAX_REDIRECTS + 1):
-            try:
+        # Per-read timeouts cannot bound a server that trickles its headers or body: at
+        # the deadline the watchdog shuts this client's sockets, ending any read at once.
+        watchdog = threading.Timer(max(0.0, self.remaining), self._cut)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
                 response = self.http.send(request, stream=True)
-            except httpx.TooManyRedirects:  # pragma: no cover - redirects are not followed here
-                break
-            try:
-                if response.next_request is None:
-                    return response, self._read(response, shown, max_bytes)
-            finally:
-                response.close()
-            request = response.next_request
-            self._check_redirect(request.url, shown)
+                try:
+                    if response.next_request is None:
+                        return response, self._read(response, shown, max_bytes)
+                finally:
+                    response.close()
+                request = response.next_request
+                self._check_redirect(request.url, shown)
+        except httpx.TransportError:
+            if self.remaining <= 0:
+                raise self._out_of_time(shown, "the answer was still arriving") from None
+            raise
+        finally:
+            watchdog.cancel()
         raise BadResponse(
             f"{self.source_name} redirected more than {MAX_REDIRECTS} times (a redirect loop): "
             f"{shown}",
             hint="check the base URL in the config; the service or a proxy may be misconfigured",
         )
+
+    def _trace(self, event: str, info: Mapping[str, Any]) -> None:
+        """httpcore's trace hook: keep every socket this client opens, for ``_cut``."""
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                self._sockets.append(sock)
+
+    def _cut(self) -> None:
+        """Shut this client's sockets down (the deadline passed): a blocked read returns."""
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown, also for TLS: it ends the read without
+                # touching the TLS object the reading thread is using.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     def _check_redirect(self, target: httpx.URL, shown: str) -> None:
         """A redirect off the configured origin (another host or port, or https -> http)
@@ -328,6 +358,8 @@ class HTTPClient:
                 f"(Content-Encoding): {shown}",
                 hint="a proxy or the server mangled the answer; try again later",
             ) from None
+        if self.remaining <= 0:  # cut off by the watchdog where the body has no length
+            raise self._out_of_time(shown, "the answer was still arriving")
         return bytes(body)
 
     def _not_transient(self, exc: httpx.TransportError, shown: str) -> None:
