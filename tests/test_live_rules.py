@@ -464,6 +464,18 @@ def test_a_dead_proxy_is_named(runner, shared_data, tmp_path, monkeypatch, unuse
     assert f"cannot connect to the proxy http://127.0.0.1:{unused_port}" in result.stderr
 
 
+def test_a_proxy_whose_name_does_not_resolve_is_named(
+    runner, shared_data, tmp_path, monkeypatch
+) -> None:
+    with OECServer(shared_data) as oec:
+        _config(tmp_path, monkeypatch, oec=oec.url, order=("oec",))
+        monkeypatch.setenv("HTTP_PROXY", "http://user:secret@proxy.invalid:3128")
+        result = runner.invoke(app, ["fetch", "CHL", "ARG", "--from", "2006", "--to", "2006"])
+    assert result.exit_code == ExitCode.SOURCE_UNAVAILABLE
+    assert "of the proxy http://proxy.invalid:3128" in result.stderr
+    assert "'127.0.0.1'" not in result.stderr and "secret" not in result.stderr
+
+
 @pytest.fixture
 def self_signed(tmp_path: Path) -> tuple[Path, Path]:
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
