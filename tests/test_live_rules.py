@@ -507,6 +507,17 @@ def test_an_untrusted_certificate_is_named(
     assert trusted.exit_code == 0, trusted.stderr
 
 
+def test_https_to_a_plain_http_server_is_a_handshake_failure_not_a_certificate(
+    runner, shared_data, tmp_path, monkeypatch
+) -> None:
+    with OECServer(shared_data) as oec:
+        _config(tmp_path, monkeypatch, oec=oec.url.replace("http://", "https://"), order=("oec",))
+        result = runner.invoke(app, ["fetch", "CHL", "ARG", "--from", "2006", "--to", "2006"])
+    assert result.exit_code == ExitCode.SOURCE_UNAVAILABLE
+    assert "the TLS handshake with 127.0.0.1 failed" in result.stderr
+    assert "certificate" not in result.stderr
+
+
 # -- 11. metadata is kept per endpoint -------------------------------------------------
 
 

@@ -378,11 +378,19 @@ class HTTPClient:
                 f"cannot resolve the host name {host!r} of {self.source_name}: {shown}",
                 hint="check the base URL in the config and your network or DNS",
             ) from None
-        verify = _tls_failure(exc)
-        if verify is not None:
+        tls = _tls_failure(exc)
+        if tls is not None:
             host = httpx.URL(self.base_url).host
+            untrusted, detail = tls
+            if not untrusted:
+                raise SourceUnavailable(
+                    f"the TLS handshake with {host} failed ({detail}); nothing was sent to "
+                    f"{self.source_name}: {shown}",
+                    hint="check the base URL (https:// to a plain http server fails so) "
+                    "and any proxy settings",
+                ) from None
             raise SourceUnavailable(
-                f"the TLS certificate of {host} is not trusted ({verify}); nothing was sent "
+                f"the TLS certificate of {host} is not trusted ({detail}); nothing was sent "
                 f"to {self.source_name}: {shown}",
                 hint="if a company proxy or private endpoint signs with its own authority, "
                 "point SSL_CERT_FILE at that CA bundle; check the base URL otherwise",
@@ -539,17 +547,18 @@ def _is_dns_failure(exc: BaseException) -> bool:
     )
 
 
-def _tls_failure(exc: BaseException) -> str | None:
-    """Why the TLS handshake failed (an untrusted or wrong certificate), if it did."""
+def _tls_failure(exc: BaseException) -> tuple[bool, str] | None:
+    """Why the TLS handshake failed, if it did: (the certificate is untrusted, detail)."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLCertVerificationError):
-            return str(seen.verify_message or seen.reason or "certificate verify failed")
+            return True, str(seen.verify_message or seen.reason or "certificate verify failed")
         if isinstance(seen, ssl.SSLError):
-            return str(seen.reason or seen)
+            return False, str(seen.reason or seen)
         seen = seen.__cause__ or seen.__context__
-    text = str(exc)
-    return "certificate verify failed" if "CERTIFICATE_VERIFY_FAILED" in text else None
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+        return True, "certificate verify failed"
+    return None
 
 
 def _proxy_in_use(url: str) -> str | None:
