@@ -27,7 +27,7 @@ BASE, TARGET = "2024-08-01", "2025-08-01"
 def tradecli_request(
     command: str, reporter: str, partner: str | None, first: str, last: str, **options: Any
 ) -> Any:
-    from tradecli.documents import Request, SourceSpec, WindowSpec
+    from tradecli.commands import Request, SourceSpec, WindowSpec
 
     return Request(
         command=command,
@@ -40,20 +40,23 @@ def tradecli_request(
 
 
 def tradecli_run(cache_dir: Path, request: Any) -> Any:
+    from tradecli.commands import build
     from tradecli.config import Config
-    from tradecli.documents import build
 
-    return build(Config(cache_dir=cache_dir), request, warn=lambda message: None).doc
+    _, document = build(Config(cache_dir=cache_dir), request, warn=lambda message: None)
+    return document.doc
 
 
 def tradecli_query(query: str, dataset: Path) -> Any:
+    from tradecli.analysis_options import PartnerSort, ProductLevel
+
     request = {
         "balance": tradecli_request("balance", REPORTER, PARTNER, "2024-08", "2025-08"),
         "products": tradecli_request(
-            "products", REPORTER, PARTNER, "2024-08", "2025-08", level="hs4", top=10
+            "products", REPORTER, PARTNER, "2024-08", "2025-08", level=ProductLevel.HS4, top=10
         ),
         "partners": tradecli_request(
-            "partners", REPORTER, None, "2024-08", "2025-08", sort="deficit", top=10
+            "partners", REPORTER, None, "2024-08", "2025-08", sort=PartnerSort.DEFICIT, top=10
         ),
     }[query]
     return tradecli_run(dataset.parent.parent, request)  # <cache>/flows/<entry>.dataset

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tradecli.cli import app
+from tradecli.commands import COMMANDS
 from tradecli.errors import ExitCode
 
 
@@ -317,7 +318,7 @@ def test_code_tables_in_every_format(runner, fmt) -> None:
 
 # -- one option vocabulary, global options, help that reads (issues 12 and 13) ---------
 
-DATA_COMMANDS = ("balance", "products", "partners", "series")
+DATA_COMMANDS = tuple(COMMANDS)  # every registered command, with no list to keep in step
 
 
 def _options(command) -> set[str]:
@@ -392,10 +393,7 @@ def test_short_help_and_version_flags(runner) -> None:
 
 
 ALL_COMMANDS = [
-    ["balance"],
-    ["products"],
-    ["partners"],
-    ["series"],
+    *([name] for name in COMMANDS),
     ["fetch"],
     ["import"],
     ["report"],
@@ -420,7 +418,8 @@ def test_help_metavars_read_as_words(runner, command) -> None:
 def test_root_help_summaries_are_whole_sentences(runner) -> None:
     text = runner.invoke(app, ["--help"], env={"COLUMNS": "80"}).stdout
     rows = text.split("Commands:")[1].strip().splitlines()
-    assert len(rows) == 12
+    # the registered data commands and the eight others (fetch, import, report, fx, ...)
+    assert len(rows) == len(COMMANDS) + 8
     for row in rows:
         summary = row.split(None, 1)[1]
         assert summary.endswith(".") and not summary.endswith("..."), row

@@ -168,7 +168,7 @@ def test_json_never_writes_nan_or_infinity() -> None:
 
 
 def test_builders_turn_non_finite_values_into_null() -> None:
-    from tradecli.documents import _num
+    from tradecli.commands._shared import num as _num
 
     assert _num(math.nan) is None and _num(math.inf) is None and _num(None) is None
     assert _num(1.5) == 1.5

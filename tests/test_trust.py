@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 
 import polars as pl
@@ -305,32 +306,34 @@ def _report_config(tmp_path: Path, alerts: str) -> Config:
     return load_config(path)
 
 
-def _jpy_doc() -> dict:
-    """A balance document in yen: Pakistan's deficit with Japan of JPY 13.9B."""
-    figure = {"from": None, "to": None, "change": None, "growth_pct": None}
-    return {
-        "schema": "tradecli.balance/1",
-        "query": {"reporter": {"iso3": "PAK"}, "partner": {"iso3": "JPN"}, "to": "2025-08",
-                  "to_label": "Aug 2025"},
-        "currency": "JPY",
-        "figures": {"exports": figure, "imports": figure,
-                    "balance": {**figure, "to": -13.9e9, "from": -10e9}},
-    }  # fmt: skip
+def _jpy_answer():
+    """A typed balance answer in yen: Pakistan's deficit with Japan in August 2025."""
+    from tradecli.commands import Request, SourceSpec, WindowSpec, answer
+
+    request = Request(
+        command="balance",
+        reporter="PAK",
+        partner="JPN",
+        window=WindowSpec(from_="2024-08"),
+        source=SourceSpec(offline=True, currency="JPY"),
+    )
+    found = answer(Config(), request, warn=lambda message: None)
+    assert found.currency == "JPY" and found.balance.to is not None and found.balance.to < -1e9
+    return found
 
 
 def test_an_alert_threshold_in_another_currency_is_an_error(tmp_path) -> None:
     (usd,) = parse_specs(_report_config(tmp_path, "deficit_beyond = 1_000_000_000"))
     assert usd.alerts.currency == "USD"  # a bare number means US dollars
     with pytest.raises(ConfigError, match="in USD but the figures are in JPY"):
-        check_alerts(usd, _jpy_doc())
+        check_alerts(usd, _jpy_answer())
     (text,) = parse_specs(_report_config(tmp_path, 'deficit_beyond = "1B USD"'))
     with pytest.raises(ConfigError):
-        check_alerts(text, _jpy_doc())
+        check_alerts(text, _jpy_answer())
     for alerts in ('deficit_beyond = "1B JPY"', 'deficit_beyond = 1e9\ncurrency = "JPY"'):
         (yen,) = parse_specs(_report_config(tmp_path, alerts))
-        assert check_alerts(yen, _jpy_doc()) == [
-            "PAK-JPN deficit of JPY 13.9B in Aug 2025 is beyond JPY 1B"
-        ]
+        (message,) = check_alerts(yen, _jpy_answer())
+        assert re.fullmatch(r"PAK-JPN deficit of JPY [\d.]+B in Aug 2025 is beyond JPY 1B", message)
     with pytest.raises(ConfigError, match="name the currency once|JPY but"):
         parse_specs(_report_config(tmp_path, 'deficit_beyond = "1B JPY"\ncurrency = "USD"'))
     with pytest.raises(ConfigError, match="deficit_beyond"):

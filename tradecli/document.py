@@ -1,6 +1,6 @@
 """What every command hands to the renderers: one typed, immutable ``Document``.
 
-A document is built once per command from the typed result (``documents.py``).
+A document is built once per command from its typed answer (``tradecli.commands``).
 It holds raw values (floats, ``None`` for missing, never preformatted text),
 what kind each column is, which row is a total or the "All other" row, the
 prose, notes, sources, an optional chart series, and the command's JSON payload
@@ -15,7 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
 
 class Kind(StrEnum):
@@ -42,6 +42,8 @@ class Role(StrEnum):
 
 
 Value = float | int | str | bool | None
+# A JSON value as documents hold it (strict JSON: no NaN, no Infinity).
+Json: TypeAlias = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
 
 # The marker on a growth rate or change whose two figures are not comparable
 # (different sources or sides); a note in words says why.
@@ -157,7 +159,7 @@ class Section:
 @dataclass(frozen=True)
 class Document:
     tables: tuple[Table, ...]
-    payload: Any  # the JSON document (dict for data commands, list for code tables)
+    payload: Json  # the JSON document (dict for data commands, list for code tables)
     currency: str = "USD"
     sentence: str | None = None
     sources: tuple[Source, ...] = ()
@@ -168,7 +170,7 @@ class Document:
     plain: bool = False  # a bare list (code tables): no title box, no sources
 
     @property
-    def doc(self) -> Any:
+    def doc(self) -> Json:
         """The JSON payload (the name ``tradecli report`` reads it by)."""
         return self.payload
 
@@ -198,7 +200,8 @@ def list_document(
     """A plain list (code tables, cache entries): every column is text."""
     cols = tuple(Column(key, heading, Kind.TEXT) for key, heading in columns)
     rows = tuple(Row({k: r[k] for k, _ in columns}) for r in records)
-    return Document(tables=(Table(title, cols, rows),), payload=records, plain=True)
+    payload: list[Json] = [dict(r) for r in records]
+    return Document(tables=(Table(title, cols, rows),), payload=payload, plain=True)
 
 
 def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Document:
@@ -225,7 +228,7 @@ def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Docume
     alerts = payload.get("alerts")
     if alerts:
         sections.append(Section("Alerts", tuple(a["message"] for a in alerts)))
-    return replace(document, payload=payload, sections=tuple(sections))
+    return replace(document, payload=dict(payload), sections=tuple(sections))
 
 
 __all__ = [
@@ -240,6 +243,7 @@ __all__ = [
     "Section",
     "Source",
     "Table",
+    "Json",
     "finite",
     "list_document",
     "with_report_extras",

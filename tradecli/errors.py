@@ -27,18 +27,16 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
-def degraded_exit(provenance: object) -> ExitCode:
+def degraded_exit(origin: str, fetch_error: str | None) -> ExitCode:
     """The exit code of an answer printed from weaker data than asked, else ``OK``.
 
-    ``provenance`` is the JSON document's: a live fetch failed (``fetch_error``) and
-    the answer came from expired cache (``STALE``) or from the embedded sample
-    (``FALLBACK``). A still-fresh cache after a failed ``--refresh`` is no weaker.
+    A live fetch failed (``fetch_error``) and the answer came from expired cache
+    (``STALE``) or from the embedded sample (``FALLBACK``), as the provenance's
+    ``origin`` says. A still-fresh cache after a failed ``--refresh`` is no weaker.
     """
-    if not isinstance(provenance, dict) or not provenance.get("fetch_error"):
+    if not fetch_error:
         return ExitCode.OK
-    return {"stale": ExitCode.STALE, "sample": ExitCode.FALLBACK}.get(
-        str(provenance.get("origin")), ExitCode.OK
-    )
+    return {"stale": ExitCode.STALE, "sample": ExitCode.FALLBACK}.get(origin, ExitCode.OK)
 
 
 class TradecliError(Exception):

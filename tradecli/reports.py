@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tradecli import render
+from tradecli.commands import COMMANDS
 from tradecli.config import Config
 from tradecli.errors import (
     ConfigError,
@@ -32,8 +33,12 @@ from tradecli.errors import (
 )
 
 if TYPE_CHECKING:
+    from tradecli.commands import Answer, Request
     from tradecli.document import Document
-    from tradecli.documents import Request
+
+# What a report's build step returns: the typed answer (alerts, revisions and the
+# period read it) beside the document its files are rendered from.
+Built = tuple["Answer", "Document"]
 
 PERIOD_RULES = {
     # rule -> (--period convention, --compare)
@@ -140,15 +145,14 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
         if any(s.name == name for s in specs):
             raise ConfigError(f"{where} is defined twice")
         command = entry.get("command", "balance")
-        if command not in ("balance", "products", "partners", "series"):
+        if command not in COMMANDS:
             raise ConfigError(
-                f"{where}: report.command must be balance, products, partners or "
-                f"series, not {command!r}"
+                f"{where}: report.command must be one of {', '.join(COMMANDS)}, not {command!r}"
             )
         reporter, partner = entry.get("reporter"), entry.get("partner")
         if not isinstance(reporter, str):
             raise ConfigError(f"{where}: report.reporter is required")
-        if command != "partners" and not isinstance(partner, str):
+        if COMMANDS[command].needs_partner and not isinstance(partner, str):
             raise ConfigError(f"{where}: report.partner is required for {command}")
         period = entry.get("period", "latest-month-yoy")
         if period not in PERIOD_RULES and period != "fixed":
@@ -241,11 +245,20 @@ def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
 
 
 def request_for(spec: ReportSpec) -> Request:
-    from tradecli.documents import Request, SourceSpec, WindowSpec
+    """The request a [[report]] entry makes; a value its command cannot take is a ConfigError."""
+    from tradecli.analysis_options import PartnerSort, ProductLevel
+    from tradecli.commands import Request, SourceSpec, WindowSpec
     from tradecli.periods import Compare, Convention
 
     convention, compare = PERIOD_RULES.get(spec.period, ("point", "year"))
     o = spec.options
+    try:
+        flow = COMMANDS[spec.command].parse_flow(o.get("flow"))
+        level = ProductLevel(o.get("level", "hs4"))
+        sort = PartnerSort(o.get("sort", "value"))
+    except (UsageError, ValueError) as exc:
+        message = exc.message if isinstance(exc, UsageError) else str(exc)
+        raise ConfigError(f"report {spec.name}: {message}") from None
     return Request(
         command=spec.command,
         reporter=spec.reporter,
@@ -257,10 +270,10 @@ def request_for(spec: ReportSpec) -> Request:
             compare=Compare(compare),
         ),
         source=SourceSpec(offline=bool(o.get("offline")), currency=o.get("currency")),
-        flow=o.get("flow"),
-        level=o.get("level", "hs4"),
+        flow=flow,
+        level=level,
         top=int(o.get("top", 10)),
-        sort=o.get("sort", "value"),
+        sort=sort,
         chart="html" in spec.formats,
     )
 
@@ -268,71 +281,16 @@ def request_for(spec: ReportSpec) -> Request:
 # -- alerts and revisions ---------------------------------------------------------------
 
 
-def check_alerts(spec: ReportSpec, doc: Mapping[str, Any]) -> list[str]:
-    """One message per triggered threshold (balance reports only)."""
-    if not doc.get("schema", "").startswith("tradecli.balance") or spec.alerts == Alerts():
+def check_alerts(spec: ReportSpec, answer: Answer) -> list[str]:
+    """One message per triggered threshold (commands with an alerts hook: balance)."""
+    if spec.alerts == Alerts():
         return []
-    from tradecli.numfmt import currency_symbol, format_percent
-    from tradecli.numfmt import format_amount as _amount
-
-    q, figures = doc["query"], doc["figures"]
-    currency = str(doc.get("currency") or "USD")
-
-    def format_amount(value: float) -> str:
-        return _amount(value, currency_symbol(currency))
-
-    pair = f"{q['reporter']['iso3']}-{q['partner']['iso3']}"
-    period = q.get("to_label", q["to"])
-    messages = []
-    balance_to, balance_from = figures["balance"]["to"], figures["balance"]["from"]
-    limit = spec.alerts.deficit_beyond
-    if limit is not None and currency != spec.alerts.currency:
-        # Never a silent comparison of amounts in two currencies.
-        raise ConfigError(
-            f"report {spec.name}: the alert threshold deficit_beyond is in "
-            f"{spec.alerts.currency} but the figures are in {currency}; amounts in "
-            "different currencies are never compared",
-            hint=f'give the threshold in {currency} (deficit_beyond = "1B {currency}", or '
-            f'currency = "{currency}" under [report.alerts])',
-        )
-    if limit is not None and balance_to is not None and balance_to < -abs(limit):
-        messages.append(
-            f"{pair} deficit of {format_amount(-balance_to)} in {period} "
-            f"is beyond {format_amount(abs(limit))}"
-        )
-    floor = spec.alerts.growth_below
-    if floor is not None:
-        for flow in ("exports", "imports"):
-            growth = figures[flow]["growth_pct"]
-            if growth is not None and growth < floor:
-                messages.append(
-                    f"{pair} {flow} growth {format_percent(growth, True)} "
-                    f"in {period} is below {format_percent(floor, True)}"
-                )
-    if spec.alerts.sign_change and balance_to is not None and balance_from is not None:
-        if (balance_to >= 0) != (balance_from >= 0):
-            now = "surplus" if balance_to >= 0 else "deficit"
-            messages.append(
-                f"{pair} balance turned to a {now} in {period} "
-                f"({format_amount(balance_from)} -> {format_amount(balance_to)})"
-            )
-    return messages
+    return answer.alerts(spec)
 
 
-def figures_by_period(doc: Mapping[str, Any]) -> dict[str, dict[str, float | None]]:
+def figures_by_period(answer: Answer) -> dict[str, dict[str, float | None]]:
     """The figures a revision check compares: {period: {measure: value}}."""
-    schema = doc.get("schema", "")
-    if schema.startswith("tradecli.balance"):
-        q, f = doc["query"], doc["figures"]
-        out: dict[str, dict[str, float | None]] = {}
-        for side in ("from", "to"):
-            out[q[side]] = {m: f[m][side] for m in ("exports", "imports", "balance")}
-        return out
-    if schema.startswith("tradecli.series"):
-        return {
-            r["period"]: {m: r[m] for m in ("exports", "imports", "balance")} for r in doc["rows"]
-        }
-    return {}
+    return answer.figures_by_period()
 
 
 def revisions(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -352,19 +310,9 @@ SOURCES_KEY = "_sources"  # in a report's history: {period: the source ids of it
 _BACI_SOURCE = re.compile(r"^import:BACI_(HS\d\d)_(V\d+)$")
 
 
-def sources_by_period(doc: Mapping[str, Any]) -> dict[str, str]:
+def sources_by_period(answer: Answer) -> dict[str, str]:
     """Which source (an imported release names its version) each period's figures came from."""
-    ids = sorted({s["id"] for s in doc.get("provenance", {}).get("sources", []) if s.get("id")})
-    whole = ", ".join(ids)
-    if str(doc.get("schema", "")).startswith("tradecli.balance"):
-        q, f = doc["query"], doc["figures"]
-        out = {}
-        for side in ("from", "to"):
-            found = {f[m].get(f"source_{side}") for m in ("exports", "imports")} - {None, ""}
-            if label := ", ".join(sorted(str(x) for x in found)) or whole:
-                out[q[side]] = label
-        return out
-    return dict.fromkeys(figures_by_period(doc), whole) if whole else {}
+    return answer.sources_by_period()
 
 
 def describe_source_change(before: str, after: str) -> str:
@@ -405,15 +353,13 @@ class Outcome:
     ran_at: str | None = None
 
 
-def _period_label(doc: Mapping[str, Any]) -> str:
-    q = doc.get("query", {})
-    text = str(q.get("to", "latest"))
-    return text.replace("..", "_")
+def _period_label(answer: Answer) -> str:
+    return answer.to_period.replace("..", "_")
 
 
 def run_one(
     spec: ReportSpec,
-    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     dry_run: bool = False,
 ) -> Outcome:
@@ -422,11 +368,11 @@ def run_one(
 
     outcome = Outcome(name=spec.name, status="ok")
     try:
-        document = build(spec, outcome.warnings.append)
-        doc = document.doc
+        answer, document = build(spec, outcome.warnings.append)
+        doc: dict[str, Any] = answer.payload
+        outcome.period = _period_label(answer)
         # Written, but from the embedded sample or expired data because a fetch failed.
-        outcome.exit_code = degraded_exit(doc.get("provenance"))
-        outcome.period = _period_label(doc)
+        outcome.exit_code = degraded_exit(answer.provenance.origin, answer.provenance.fetch_error)
         history = spec.output_dir / HISTORY_DIR / f"{spec.name}.json"
         previous: dict[str, Any] = {}
         if history.exists():
@@ -434,13 +380,13 @@ def run_one(
                 previous = json.loads(history.read_text("utf-8"))
             except (OSError, ValueError):
                 previous = {}  # an unreadable history only loses the revision check
-        current = figures_by_period(doc)
+        current = figures_by_period(answer)
         outcome.revisions = revisions(previous, current)
         sources_then = previous.get(SOURCES_KEY)
         sources_then = sources_then if isinstance(sources_then, dict) else {}
-        sources_now = sources_by_period(doc)
+        sources_now = sources_by_period(answer)
         name_sources(outcome.revisions, sources_then, sources_now)
-        outcome.alerts = check_alerts(spec, doc)
+        outcome.alerts = check_alerts(spec, answer)
         if outcome.revisions:
             doc = {**doc, "revisions": outcome.revisions}
         if outcome.alerts:
@@ -555,7 +501,7 @@ def select(specs: tuple[ReportSpec, ...], names: list[str] | None, where: str) -
 
 def dry_run_plan(
     specs: list[ReportSpec],
-    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     source: str,
 ) -> list[str]:
@@ -598,7 +544,7 @@ class RunResult:
 def run(
     all_specs: tuple[ReportSpec, ...],
     specs: list[ReportSpec],
-    build: Callable[[ReportSpec, Callable[[str], None]], Document],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     now: Callable[[], str],
 ) -> RunResult:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer._click import exceptions as _click_exceptions
+from typer._click.core import Context as _ClickContext
 from typer.core import TyperCommand, TyperGroup
 from typer.models import CommandFunctionType
 
@@ -29,8 +30,9 @@ from tradecli.errors import ExitCode, TradecliError, UsageError, degraded_exit
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
-    # documents (and its dataclasses) is imported when a data command runs, not for --help
-    from tradecli.documents import Request, SourceSpec, WindowSpec
+    from rich.progress import Progress, TaskID
+
+    from tradecli.commands import Request, SourceSpec, WindowSpec
 
 
 # "\b" keeps click from re-wrapping the example lines.
@@ -40,20 +42,26 @@ class _ErrorBoundary(TyperGroup):
     It also lets the global options stand before or after the subcommand.
     """
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: _ClickContext, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _globals_first(args))
 
-    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: _ClickContext | None = None,
+        **extra: Any,  # click's own context settings, passed through
+    ) -> _ClickContext:
         # The global options are parsed here, before invoke: their mistakes too.
         try:
-            return super().make_context(*args, **kwargs)
+            return super().make_context(info_name, args, parent, **extra)
         except _click_exceptions.NoArgsIsHelpError:
             raise
         except _click_exceptions.UsageError as exc:
             _print_error(*_usage_message(exc))
             raise typer.Exit(int(ExitCode.USAGE)) from None
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: _ClickContext) -> object:
         try:
             return super().invoke(ctx)
         except _click_exceptions.NoArgsIsHelpError:
@@ -71,7 +79,7 @@ class _ErrorBoundary(TyperGroup):
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
 
 
-def _usage_message(exc: Any) -> tuple[str, str]:
+def _usage_message(exc: _click_exceptions.UsageError) -> tuple[str, str]:
     """click's UsageError as our one-line message and a hint that says what to do."""
     message = " ".join(exc.format_message().split()).rstrip(".")
     command = exc.ctx.command_path if exc.ctx is not None else "tradecli"
@@ -91,7 +99,7 @@ def _usage_message(exc: Any) -> tuple[str, str]:
     return message, hint
 
 
-def _default_hint(ctx: Any, exc: TradecliError) -> str | None:
+def _default_hint(ctx: _ClickContext, exc: TradecliError) -> str | None:
     """A hint for a user mistake raised without one: every usage error says what to do."""
     from tradecli.config import SEE_EXAMPLE
     from tradecli.errors import ConfigError
@@ -114,7 +122,7 @@ def _print_error(message: str, hint: str | None) -> None:
 class _Command(TyperCommand):
     """A command whose usage line names arguments as words: REPORTER, not {REPORTER}."""
 
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+    def collect_usage_pieces(self, ctx: _ClickContext) -> list[str]:
         pieces: list[str] = super().collect_usage_pieces(ctx)
         return [p[1:-1] if p.startswith("{") and p.endswith("}") else p for p in pieces]
 
@@ -359,16 +367,20 @@ OutputOption = Annotated[
 
 
 def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | None) -> None:
-    from tradecli.documents import build
+    from tradecli import api
 
     settings, request = resolve_request(ctx, settings, request, output)
     _refresh_can_apply(settings, request.source)
     with _progress(settings) as progress:
-        document = build(
-            settings, request, warn=_warn, progress=progress, transport=ctx.obj.get("transport")
+        answer = api.answer(
+            request,
+            config=settings,
+            warn=_warn,
+            progress=progress,
+            transport=ctx.obj.get("transport"),
         )
-    emit(settings, output, document)
-    degraded = degraded_exit(document.payload.get("provenance"))
+    emit(settings, output, answer.document)
+    degraded = degraded_exit(answer.provenance.origin, answer.provenance.fetch_error)
     if degraded is not ExitCode.OK:
         # The answer was printed, from expired data or the embedded sample because the
         # fetch failed: say so to scripts and cron with an exit code of its own.
@@ -435,10 +447,10 @@ def _progress(config: Config) -> Iterator[Callable[[int, int | None], None]]:
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        state: dict[str, Any] = {}
+        started: list[tuple[Progress, TaskID]] = []  # the bar, once rows arrive
 
         def update(done: int, total: int | None) -> None:
-            if "bar" not in state:
+            if not started:
                 from rich.console import Console
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -450,14 +462,14 @@ def _progress(config: Config) -> Iterator[Callable[[int, int | None], None]]:
                     console=console,
                     transient=True,
                 )
-                state["bar"] = stack.enter_context(bar)
-                state["task"] = bar.add_task("fetch", total=None)
-            state["bar"].update(state["task"], completed=done, total=total)
+                started.append((stack.enter_context(bar), bar.add_task("fetch", total=None)))
+            shown, task = started[0]
+            shown.update(task, completed=done, total=total)
 
         yield update
 
 
-def _settings(ctx: typer.Context, **flags: Any) -> Config:
+def _settings(ctx: typer.Context, **flags: object) -> Config:
     QUIET[0] = bool(ctx.obj.get("quiet"))
     if ctx.obj.get("no_color"):
         flags["color"] = ColorMode.NEVER
@@ -487,7 +499,7 @@ def window_spec(
     compare: Compare = Compare.YEAR,
 ) -> WindowSpec:
     """WindowOptions as the core takes them."""
-    from tradecli.documents import WindowSpec
+    from tradecli.commands import WindowSpec
 
     return WindowSpec(from_=from_, to=to, period=period, compare=compare)
 
@@ -500,31 +512,6 @@ def source_spec(
     currency: str | None = None,
 ) -> SourceSpec:
     """SourceOptions as the core takes them; contradictory flags are a usage error."""
-    from tradecli.config import parse_currency
-    from tradecli.documents import SourceSpec
-    from tradecli.sources.registry import get
+    from tradecli.commands import source_spec as checked
 
-    if source is not None:
-        source = source.strip().lower()
-        if not get(source).live:
-            raise UsageError(
-                f"--source {source}: not a live source", hint="live sources: comtrade, oec"
-            )
-    if currency is not None:
-        try:
-            currency = parse_currency(currency)
-        except ValueError as exc:
-            raise UsageError(
-                f"--currency {exc}", hint="e.g. --currency EUR, or --currency native"
-            ) from None
-    if cube and source and source != "oec":
-        raise UsageError(
-            f"--cube names an OEC cube; it does not apply to --source {source}",
-            hint="drop --cube, or use --source oec",
-        )
-    if offline and refresh:
-        raise UsageError(
-            "--offline and --refresh contradict each other",
-            hint="--refresh fetches from the network, --offline never uses it: give one",
-        )
-    return SourceSpec(offline=offline, refresh=refresh, cube=cube, source=source, currency=currency)
+    return checked(offline, refresh, cube, source, currency)

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     import typer
     from rich.console import Console
 
+    from tradecli.commands import Request
     from tradecli.document import Document
-    from tradecli.documents import Request
 
 STDOUT = Path("-")
 _FORMAT_PARAMS = ("output_format", "format", "fmt", "format_")
@@ -62,12 +62,12 @@ def resolve_format(settings: Config, output: Path | None, *, explicit: bool) -> 
 def resolve_request(
     ctx: typer.Context, settings: Config, request: Request, output: Path | None
 ) -> tuple[Config, Request]:
-    """The settings with the inferred format, and the request (an HTML balance draws a chart).
+    """The settings with the inferred format, and the request (an HTML page draws a chart).
 
     ``ctx``: the command's click context, to tell an explicit --format from the config's.
     """
     settings = resolve_format(settings, output, explicit=format_given(ctx))
-    if settings.format is OutputFormat.HTML and request.command == "balance" and not request.chart:
+    if settings.format is OutputFormat.HTML and not request.chart:
         request = replace(request, chart=True)
     return settings, request
 

@@ -1,5 +1,17 @@
-"""Data commands: balance, products, partners, series."""
+"""Data commands: one CLI command per entry of ``tradecli.commands.COMMANDS``.
 
+Every data command gets the same arguments (REPORTER, and PARTNER when it needs
+one), the shared options (window, source, format, output) and the options its
+``Command.options`` names, each declared once below. A command added to the
+registry is on the command line, in `--help` and in the tests without an edit here.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,8 +36,8 @@ from tradecli.cli._app import (
     source_spec,
     window_spec,
 )
+from tradecli.commands import COMMANDS, Command, Request
 from tradecli.config import OutputFormat
-from tradecli.errors import UsageError
 from tradecli.periods import Compare, Convention
 
 CountryArgument = Annotated[
@@ -42,8 +54,6 @@ PartnerArgument = Annotated[
         metavar="PARTNER", help="Partner country, in any of the same forms.", show_default=False
     ),
 ]
-
-
 ProductOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -63,6 +73,71 @@ StrictOption = Annotated[
         "sides (reported vs mirror) [config: output.strict].",
     ),
 ]
+MirrorOption = Annotated[
+    bool, typer.Option("--mirror", help="Also show the partner's reported figures and the gap.")
+]
+LevelOption = Annotated[ProductLevel, typer.Option("--level", help="Product level.")]
+SortOption = Annotated[
+    PartnerSort,
+    typer.Option(
+        "--sort",
+        help="value: biggest first; deficit / surplus: largest first; growth: fastest first.",
+    ),
+]
+
+_P = inspect.Parameter
+
+
+def _option(name: str, command: Command) -> _P:
+    """The parameter of one of ``Command.options`` (see ``tradecli.commands.OPTIONS``)."""
+    if name == "flow":
+        assert command.flow is not None  # Command checks that a flow option has choices
+        flow = Annotated[command.flow, typer.Option("--flow", help=command.flow_help)]  # type: ignore[name-defined]
+        return _P("flow", _P.KEYWORD_ONLY, annotation=flow, default=command.default_flow)
+    annotation, default = {
+        "sort": (SortOption, PartnerSort.VALUE),
+        "level": (LevelOption, ProductLevel.HS4),
+        "top": (TopOption, 10),
+        "mirror": (MirrorOption, False),
+        "product": (ProductOption, None),
+        "strict": (StrictOption, False),
+    }[name]
+    return _P(name, _P.KEYWORD_ONLY, annotation=annotation, default=default)
+
+
+# The order --help lists them in: arguments, the command's own choices, the window, the
+# command's flags, then output and source.
+_LEADING = ("flow", "sort", "level", "top")
+
+
+def _parameters(command: Command) -> list[_P]:
+    params = [_P("ctx", _P.KEYWORD_ONLY, annotation=typer.Context)]
+    params.append(_P("reporter", _P.KEYWORD_ONLY, annotation=CountryArgument))
+    if command.needs_partner:
+        params.append(_P("partner", _P.KEYWORD_ONLY, annotation=PartnerArgument))
+    own = [o for o in _LEADING if o in command.options]
+    params += [_option(o, command) for o in own]
+    params += [
+        _P("from_", _P.KEYWORD_ONLY, annotation=FromOption, default=None),
+        _P("to", _P.KEYWORD_ONLY, annotation=ToOption, default=None),
+        _P("period", _P.KEYWORD_ONLY, annotation=PeriodOption, default=Convention.POINT),
+        _P("compare", _P.KEYWORD_ONLY, annotation=CompareOption, default=Compare.YEAR),
+    ]
+    late = ("product", "strict")  # after --cube, as balance has always listed them
+    params += [_option(o, command) for o in command.options if o not in (*own, *late)]
+    params += [
+        _P("output", _P.KEYWORD_ONLY, annotation=OutputOption, default=None),
+        _P("output_format", _P.KEYWORD_ONLY, annotation=FormatOption, default=None),
+        _P("offline", _P.KEYWORD_ONLY, annotation=OfflineOption, default=False),
+        _P("refresh", _P.KEYWORD_ONLY, annotation=RefreshOption, default=False),
+        _P("cube", _P.KEYWORD_ONLY, annotation=CubeOption, default=None),
+    ]
+    params += [_option(o, command) for o in late if o in command.options]
+    params += [
+        _P("source", _P.KEYWORD_ONLY, annotation=SourceOption, default=None),
+        _P("currency", _P.KEYWORD_ONLY, annotation=CurrencyOption, default=None),
+    ]
+    return params
 
 
 def _products(codes: list[str] | None) -> tuple[str, ...]:
@@ -70,240 +145,77 @@ def _products(codes: list[str] | None) -> tuple[str, ...]:
     return tuple(c.strip() for value in codes or () for c in value.split(",") if c.strip())
 
 
-def _local_only(command: str, refresh: bool, cube: str | None) -> None:
-    """products and partners read cached, imported or sample data only: say so, not ignore."""
-    if refresh or cube:
-        flag = "--refresh" if refresh else "--cube"
-        raise UsageError(
-            f"{command} reads cached, imported or sample data only; {flag} does not apply",
-            hint="fetch the pair first (`tradecli fetch`), or import a file",
-        )
+@dataclass(frozen=True, kw_only=True)
+class ParsedOptions:
+    """A data command's options as typer parsed them (the parameters of ``_parameters``)."""
+
+    reporter: str
+    partner: str | None = None
+    from_: str | None
+    to: str | None
+    period: Convention
+    compare: Compare
+    output: Path | None
+    output_format: OutputFormat | None
+    offline: bool
+    refresh: bool
+    cube: str | None
+    source: str | None
+    currency: str | None
+    flow: FlowChoice | PartnerMeasure | None = None
+    sort: PartnerSort = PartnerSort.VALUE
+    level: ProductLevel = ProductLevel.HS4
+    top: int = 10
+    mirror: bool = False
+    product: list[str] | None = None
+    strict: bool = False
 
 
-EPILOG_BALANCE = """\
-\b
-Examples:
-  tradecli balance PAK JPN --from 2024-08     # Aug 2024 vs the latest month
-  tradecli balance pakistan japan --from 2019-12 --to 2020-12
-  tradecli balance CHL ARG --from 2002 --to 2006 --format json   # two sources: not comparable
-  tradecli balance PAK JPN --offline          # cache or embedded sample only
-  tradecli balance THA USA --product 0306 --from 2007 --to 2011   # some products only
-"""
-
-
-@app.command(epilog=EPILOG_BALANCE, short_help="Exports, imports and balance of two countries.")
-def balance(
-    ctx: typer.Context,
-    reporter: CountryArgument,
-    partner: PartnerArgument,
-    from_: FromOption = None,
-    to: ToOption = None,
-    period: PeriodOption = Convention.POINT,
-    compare: CompareOption = Compare.YEAR,
-    mirror: Annotated[
-        bool,
-        typer.Option("--mirror", help="Also show the partner's reported figures and the gap."),
-    ] = False,
-    output: OutputOption = None,
-    output_format: FormatOption = None,
-    offline: OfflineOption = False,
-    refresh: RefreshOption = False,
-    cube: CubeOption = None,
-    product: ProductOption = None,
-    strict: StrictOption = False,
-    source: SourceOption = None,
-    currency: CurrencyOption = None,
-) -> None:
-    """Exports, imports and trade balance of REPORTER with PARTNER over two periods.
-
-    Balance is exports minus imports from REPORTER's side; growth is
-    (to - from) / from x 100, left empty (with a note) when a figure is missing,
-    a month of a window is missing, or the base is zero. Every figure names its
-    source. Periods: months (2024-08), years (2024), quarters (2025-Q2), fiscal
-    years (FY2025, see periods.fiscal_year_start).
-    """
-    settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
-
-    request = Request(
-        command="balance",
-        reporter=reporter,
-        partner=partner,
-        window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube, source, currency),
-        mirror=mirror,
-        chart=settings.format is OutputFormat.HTML,
-        products=_products(product),
-        strict=strict,
+def request_from_options(command: Command, o: ParsedOptions) -> Request:
+    """The request the parsed options of ``command`` make."""
+    return Request(
+        command=command.name,
+        reporter=o.reporter,
+        partner=o.partner,
+        window=window_spec(o.from_, o.to, o.period, o.compare),
+        source=source_spec(o.offline, o.refresh, o.cube, o.source, o.currency),
+        flow=o.flow,
+        level=o.level,
+        top=o.top,
+        sort=o.sort,
+        mirror=o.mirror,
+        products=_products(o.product),
+        strict=o.strict,
     )
-    _run(ctx, settings, request, output)
 
 
-@app.command(
-    short_help="Top products traded between two countries.",
-    epilog="""\
-\b
-Examples:
-  tradecli products CHL ARG --from 2004 --level hs2
-  tradecli products CHL ARG --from 2004 --flow imports --level hs4 --top 5
-""",
-)
-def products(
-    ctx: typer.Context,
-    reporter: CountryArgument,
-    partner: PartnerArgument,
-    flow: Annotated[
-        FlowChoice, typer.Option("--flow", help="Which flow to break down.")
-    ] = FlowChoice.EXPORTS,
-    level: Annotated[
-        ProductLevel, typer.Option("--level", help="Product level.")
-    ] = ProductLevel.HS4,
-    top: TopOption = 10,
-    from_: FromOption = None,
-    to: ToOption = None,
-    period: PeriodOption = Convention.POINT,
-    compare: CompareOption = Compare.YEAR,
-    output_format: FormatOption = None,
-    output: OutputOption = None,
-    offline: OfflineOption = False,
-    refresh: RefreshOption = False,
-    cube: CubeOption = None,
-    strict: StrictOption = False,
-    source: SourceOption = None,
-    currency: CurrencyOption = None,
-) -> None:
-    """Top products of REPORTER's exports to (or imports from) PARTNER.
+def _callback(command: Command) -> Callable[..., None]:
+    def run(ctx: typer.Context, **options: object) -> None:
+        parsed = ParsedOptions(**options)  # type: ignore[arg-type]  # typer checked each type
+        request = request_from_options(command, parsed)
+        command.check(request)  # before the config is read: a usage error says so first
+        settings = _settings(ctx, format=parsed.output_format)
+        _run(ctx, settings, request, parsed.output)
 
-    Shows HS names, value, share of the flow and growth, with an "All other"
-    row so that shares add up to 100 %. Products come from product-level data
-    (the embedded sample has Chile-Argentina 2004 at HS6; add more with
-    `tradecli import`).
-    """
-    _local_only("products", refresh, cube)
-    settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
+    params = _parameters(command)
+    run.__name__ = run.__qualname__ = command.name
+    run.__doc__ = command.help
+    run.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params}
+    return run
 
-    request = Request(
-        command="products",
-        reporter=reporter,
-        partner=partner,
-        window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube, source, currency),
-        flow=flow.value,
-        level=level.value,
-        top=top,
-        strict=strict,
+
+def _epilog(command: Command) -> str:
+    # "\b" keeps click from re-wrapping the example lines.
+    return "\b\nExamples:\n" + "".join(f"  {line}\n" for line in command.examples)
+
+
+def register(group: typer.Typer, command: Command) -> None:
+    """Add ``command`` to ``group`` as a CLI command with the shared options and its own."""
+    group.command(name=command.name, short_help=command.summary, epilog=_epilog(command))(
+        _callback(command)
     )
-    _run(ctx, settings, request, output)
 
 
-@app.command(
-    short_help="A country's top partners, with balance and growth.",
-    epilog="""\
-\b
-Examples:
-  tradecli partners PAK --from 2006 --sort deficit
-  tradecli partners CHL --from 2002 --to 2006 --flow exports --top 5
-""",
-)
-def partners(
-    ctx: typer.Context,
-    reporter: CountryArgument,
-    flow: Annotated[
-        PartnerMeasure,
-        typer.Option(
-            "--flow", help="What value and growth measure: exports, imports or both (trade)."
-        ),
-    ] = PartnerMeasure.TRADE,
-    sort: Annotated[
-        PartnerSort,
-        typer.Option(
-            "--sort",
-            help="value: biggest first; deficit / surplus: largest first; growth: fastest first.",
-        ),
-    ] = PartnerSort.VALUE,
-    top: TopOption = 10,
-    from_: FromOption = None,
-    to: ToOption = None,
-    period: PeriodOption = Convention.POINT,
-    compare: CompareOption = Compare.YEAR,
-    output_format: FormatOption = None,
-    output: OutputOption = None,
-    offline: OfflineOption = False,
-    refresh: RefreshOption = False,
-    cube: CubeOption = None,
-    strict: StrictOption = False,
-    source: SourceOption = None,
-    currency: CurrencyOption = None,
-) -> None:
-    """REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
-
-    Reads cached and imported data involving REPORTER, else the embedded sample
-    (all pairs of 166 countries in 2006; Chile's partners in 2002).
-    """
-    _local_only("partners", refresh, cube)
-    settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
-
-    request = Request(
-        command="partners",
-        reporter=reporter,
-        window=window_spec(from_, to, period, compare),
-        source=source_spec(offline, refresh, cube, source, currency),
-        flow=flow.value,
-        top=top,
-        sort=sort.value,
-        strict=strict,
-    )
-    _run(ctx, settings, request, output)
-
-
-@app.command(
-    short_help="Exports, imports and balance period by period.",
-    epilog="""\
-\b
-Examples:
-  tradecli series PAK JPN --from 2019-11 --to 2021-01
-  tradecli series PAK JPN --from 2023-01 --to 2025-08 --format json
-""",
-)
-def series(
-    ctx: typer.Context,
-    reporter: CountryArgument,
-    partner: PartnerArgument,
-    from_: FromOption = None,
-    to: ToOption = None,
-    period: PeriodOption = Convention.POINT,
-    compare: CompareOption = Compare.YEAR,
-    output_format: FormatOption = None,
-    output: OutputOption = None,
-    offline: OfflineOption = False,
-    refresh: RefreshOption = False,
-    cube: CubeOption = None,
-    product: ProductOption = None,
-    source: SourceOption = None,
-    currency: CurrencyOption = None,
-) -> None:
-    """One row per month (or year) of exports, imports and balance, with a chart.
-
-    Periods without data are shown as n/a, never as zero, and the chart leaves
-    a gap for them. Every period from --from to --to is listed, so --period and
-    --compare (which choose two periods to compare) do not apply.
-    """
-    if period is not Convention.POINT or compare is not Compare.YEAR:
-        raise UsageError(
-            "series lists every period from --from to --to; --period and --compare do not apply",
-            hint="use balance to compare two periods",
-        )
-    settings = _settings(ctx, format=output_format)
-    from tradecli.documents import Request
-
-    request = Request(
-        command="series",
-        reporter=reporter,
-        partner=partner,
-        window=window_spec(from_, to),
-        products=_products(product),
-        source=source_spec(offline, refresh, cube, source, currency),
-    )
-    _run(ctx, settings, request, output)
+for _command in COMMANDS.values():
+    register(app, _command)

@@ -108,7 +108,8 @@ def import_file(
     """
     import sys
 
-    from tradecli.ingest import describe_coverage, import_into_cache, import_release, is_release
+    from tradecli.baci_release import import_release, is_release
+    from tradecli.ingest import describe_coverage, import_into_cache
     from tradecli.sources import open_cache
 
     settings = _settings(ctx)
@@ -186,7 +187,7 @@ def _refuse_downgrade(path: Path, held: list["Entry"], replace_newer: bool) -> N
     without a word; --replace-newer says it is meant. Versions compare by the YYYYMM
     BACI puts in their names; a version named otherwise is not compared.
     """
-    from tradecli.ingest import open_release
+    from tradecli.baci_release import open_release
 
     release = open_release(path)
     new = _baci_month(release.version)
@@ -253,9 +254,8 @@ def report(
     import datetime as dt
     from dataclasses import replace
 
-    from tradecli import reports
+    from tradecli import api, reports
     from tradecli.document import Document
-    from tradecli.documents import build
 
     settings = _settings(ctx)
     _config_file_exists(ctx)
@@ -276,11 +276,12 @@ def report(
         return
     specs = reports.select(specs_all, name, str(settings.path or "the config file"))
 
-    def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> Document:
+    def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> reports.Built:
         request = reports.request_for(spec)
         if dry_run:
             request = replace(request, source=replace(request.source, offline=True))
-        return build(settings, request, warn=warn, transport=ctx.obj.get("transport"))
+        found = api.answer(request, config=settings, warn=warn, transport=ctx.obj.get("transport"))
+        return found, found.document
 
     def render(fmt: str, doc: dict[str, Any], document: Document) -> str:
         return render_report(settings, fmt, doc, document)

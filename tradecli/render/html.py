@@ -249,3 +249,16 @@ def render(document: Document, *, width: int = 100) -> str:
     parts.append(f'</ul><p class="data">{e(document.data_line or "")}</p>')
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def fragment(document: Document) -> str:
+    """The main table as an HTML fragment (title, table, notes): a notebook's view of it."""
+    e = html.escape
+    main = document.main
+    parts = [f"<h3>{e(main.title)}</h3>", *_table(document, main)]
+    if document.sentence:
+        parts.append(f"<p>{e(document.sentence)}</p>")
+    parts += [f'<p class="note">Note: {e(note)}.</p>' for note in main.notes]
+    if document.data_line:
+        parts.append(f'<p class="data">{e(document.data_line)}</p>')
+    return "\n".join(parts)

@@ -1,0 +1,311 @@
+"""`partners`: a country's top partners, with balance and growth.
+
+``PartnersAnswer.rows`` are typed rows, one per partner; the table and the JSON
+``rows`` are both projections of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from tradecli.analysis_options import PartnerMeasure
+from tradecli.commands import _shared as shared
+from tradecli.commands._base import (
+    Answer,
+    Command,
+    Context,
+    Request,
+    TidyRow,
+    currency,
+    newest_first,
+    rates_file,
+    windows,
+)
+from tradecli.document import Bars, Column, Document, Json, Kind, Row, Table
+from tradecli.errors import UsageError
+
+if TYPE_CHECKING:
+    from tradecli.analysis import PartnersResult
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerRow:
+    """One partner: its exports, imports and balance in the last period, and growth."""
+
+    rank: int
+    partner: str  # ISO3
+    name: str
+    exports: float | None
+    imports: float | None
+    balance: float | None
+    value: float | None  # the chosen measure (--flow)
+    value_from: float | None
+    growth_pct: float | None
+    comparable: bool | None
+    reason: str | None
+    side: str | None
+    side_from: str | None
+    reported_by: str
+    mirrored: bool
+
+    def values(self) -> dict[str, float | None]:
+        return {"exports": self.exports, "imports": self.imports, "balance": self.balance}
+
+    def json(self) -> dict[str, Json]:
+        return {
+            "partner": self.partner,
+            "name": self.name,
+            **self.values(),
+            "value": self.value,
+            "value_from": self.value_from,
+            "growth_pct": self.growth_pct,
+            "comparable": self.comparable,
+            "reason": self.reason,
+            "side": self.side,
+            "side_from": self.side_from,
+            "reported_by": self.reported_by or None,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnersAnswer(Answer):
+    result: PartnersResult
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(self.result.source_ids)
+
+    @property
+    def to_period(self) -> str:
+        return str(self.result.end)
+
+    @cached_property
+    def rows(self) -> tuple[PartnerRow, ...]:
+        return _rows(self.result)
+
+    def to_document(self) -> Document:
+        return document(self)
+
+    def tidy(self) -> list[TidyRow]:
+        """Exports, imports and balance with each listed partner in the last period."""
+        r = self.result
+        return [
+            {
+                "pair": f"{r.reporter.iso3}-{p.partner}",
+                "flow": flow,
+                "period": str(r.end),
+                "value": value,
+                "currency": self.currency,
+                "source": None,  # a ranking sums many sources: see ``provenance``
+                "basis": p.side,
+            }
+            for p in self.rows
+            for flow, value in p.values().items()
+        ]
+
+
+def run(context: Context, request: Request) -> PartnersAnswer:
+    """Load everything cached, imported or sampled that involves the reporter; rank."""
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+    from tradecli.sources import convert_dataset, load_country
+
+    if request.source.source is not None:
+        raise UsageError(
+            "partners reads cached, imported or sample data of every source; "
+            "--source does not apply",
+            hint="fetch pairs first (`tradecli fetch`), or import a file",
+        )
+    settings = context.settings
+    rep = resolve_country(request.reporter)
+    start, end = windows(settings, request, context.today)
+    # Ranks TOTAL rows only.
+    dataset = load_country(settings, rep.iso3, context.warn, totals_only=True)
+    dataset = convert_dataset(
+        dataset, currency(settings, request), (rep.iso3,), rates_file=rates_file(settings)
+    )
+    measure = request.flow or PartnerMeasure.TRADE
+    result = analysis.partners(
+        dataset.flows,
+        rep,
+        PartnerMeasure(measure.value),
+        request.sort,
+        request.top,
+        start,
+        end,
+        request.window.period,
+        request.window.compare,
+        settings.fiscal_year_start,
+        strict=request.strict or context.strict,
+        newest_first=newest_first(dataset),
+    )
+    return PartnersAnswer(
+        command="partners", currency=result.currency, dataset=dataset, result=result
+    )
+
+
+def _rows(result: PartnersResult) -> tuple[PartnerRow, ...]:
+    rep, measure = result.reporter, result.measure.value
+    out = []
+    for rank, r in enumerate(result.rows.iter_rows(named=True), start=1):
+        reason = None
+        if r["comparable"] is False:
+            reason = shared.reason(
+                result.start.label,
+                result.end.label,
+                (shared.side_words(r["tier_from"], rep, "the partner"),
+                 shared.side_words(r["tier"], rep, "the partner")),
+                None,
+                {},
+            )  # fmt: skip
+        out.append(
+            PartnerRow(
+                rank=rank,
+                partner=r["partner"],
+                name=r["name"],
+                exports=shared.num(r["exports"]),
+                imports=shared.num(r["imports"]),
+                balance=shared.num(r["balance"]),
+                value=shared.num(r["value"]),
+                value_from=shared.num(r["value_from"]),
+                growth_pct=shared.num(r["growth_pct"]),
+                comparable=r["comparable"],
+                reason=reason,
+                side=shared.side(r["tier"]),
+                side_from=shared.side(r["tier_from"]),
+                reported_by=shared.who(r["tier"], rep.name, r["name"], measure),
+                mirrored=r["tier"] == 2,
+            )
+        )
+    return tuple(out)
+
+
+def document(answer: PartnersAnswer) -> Document:
+    """The partners table, its notes and the JSON."""
+    result, dataset = answer.result, answer.dataset
+    single = result.start == result.end
+    measure = result.measure.value
+    any_mirror = any(t == 2 or t == 3 for t in result.rows["tier"].to_list())
+    columns = (
+        Column("rank", "#", Kind.RANK),
+        Column("label", "Partner", Kind.TEXT, data=False),
+        Column("partner", "ISO3", Kind.CODE, table=False),
+        Column("name", "Name", Kind.TEXT, table=False),
+        Column("exports", "Exports", Kind.AMOUNT),
+        Column("imports", "Imports", Kind.AMOUNT),
+        Column("balance", "Balance", Kind.AMOUNT),
+        Column("growth_pct", f"Growth ({measure})", Kind.GROWTH, table=not single),
+        Column("reported_by", "Reported by", Kind.TEXT, data=False, table=any_mirror),
+        Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("side", "Side", Kind.CODE, table=False),
+        Column("side_from", "Side (from)", Kind.CODE, table=False),
+    )
+    rep = result.reporter
+    rows = []
+    reasons: dict[str, list[str]] = {}
+    for p in answer.rows:
+        if p.reason:
+            reasons.setdefault(p.reason, []).append(p.partner)
+        rows.append(
+            Row(
+                {
+                    "rank": p.rank,
+                    "label": f"{p.name} ({p.partner})",
+                    "partner": p.partner,
+                    "name": p.name,
+                    **p.values(),
+                    "growth_pct": p.growth_pct,
+                    "reported_by": p.reported_by,
+                    "comparable": p.comparable,
+                    "side": p.side,
+                    "side_from": p.side_from,
+                },
+                marks=frozenset({"growth_pct"}) if p.reason else frozenset(),
+            )
+        )
+    notes = (
+        list(result.notes) + shared.fx_notes(dataset) + shared.marked_notes(reasons, "growth for")
+    )
+    if any(p.mirrored for p in answer.rows):
+        flows = {"exports": ["exports"], "imports": ["imports"]}.get(
+            measure, ["exports", "imports"]
+        )
+        notes.append(
+            f"partners marked mirror: {rep.name}'s own figures were missing, so the "
+            "partner's report of the same flows was used"
+        )
+        valuation = shared.mirror_valuation_note(flows, rep.name, "the partner")
+        if valuation:
+            notes.append(valuation)
+    payload: dict[str, Json] = {
+        "schema": "tradecli.partners/1",
+        "query": {
+            "reporter": rep.iso3,
+            "reporter_name": rep.name,
+            "to_long_label": result.end.label,
+            "measure": measure,
+            "sort": result.sort.value,
+            "from": str(result.start),
+            "to": str(result.end),
+        },
+        "currency": result.currency,
+        "partners_in_data": result.partners,
+        "rows": [p.json() for p in answer.rows],
+        "notes": list(notes),
+        "provenance": answer.provenance.as_json(),
+    }
+    table = Table(
+        f"{rep.name}'s partners, {result.end.label}, by {result.sort.value} "
+        f"({result.currency}; {result.partners} partners in the data)",
+        columns,
+        tuple(rows),
+        notes=tuple(notes),
+    )
+    bars = _partners_bars(result, rows, result.currency)
+    return shared.document(table, payload, result.currency, result.source_ids, dataset, bars=bars)
+
+
+def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Bars | None:
+    """Exports to and imports from each listed partner in the last period."""
+    if not rows:
+        return None
+    labels = tuple(str(r.get("name")) for r in rows)
+    series = tuple(
+        (name, tuple(shared.as_float(r.get(key)) for r in rows))
+        for key, name in (("exports", "Exports"), ("imports", "Imports"))
+    )
+    listed = "; ".join(
+        f"{r.get('name')}: exports {shared.money(shared.as_float(r.get('exports')), currency)}, "
+        f"imports {shared.money(shared.as_float(r.get('imports')), currency)}"
+        for r in rows
+    )
+    return Bars(
+        title=f"{result.reporter.name}'s top {len(rows)} partners, {result.end.label}",
+        labels=labels,
+        series=series,
+        caption=f"{result.reporter.name}'s exports and imports by partner, "
+        f"{result.end.label} ({currency}): {listed}.",
+    )
+
+
+COMMAND = Command(
+    name="partners",
+    summary="A country's top partners, with balance and growth.",
+    help="""REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
+
+    Reads cached and imported data involving REPORTER, else the embedded sample
+    (all pairs of 166 countries in 2006; Chile's partners in 2002).
+    """,
+    examples=(
+        "tradecli partners PAK --from 2006 --sort deficit",
+        "tradecli partners CHL --from 2002 --to 2006 --flow exports --top 5",
+    ),
+    run=run,
+    needs_partner=False,
+    options=("flow", "sort", "top", "strict"),
+    flow=PartnerMeasure,
+    flow_help="What value and growth measure: exports, imports or both (trade).",
+    live=False,
+)

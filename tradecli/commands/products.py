@@ -1,0 +1,344 @@
+"""`products`: the top products of one flow between two countries.
+
+``ProductsAnswer.rows`` are typed rows, one per product (and the "All other" row);
+the table and the JSON ``rows`` are both projections of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from tradecli.analysis_options import FlowChoice
+from tradecli.commands import _shared as shared
+from tradecli.commands._base import (
+    Answer,
+    Command,
+    Context,
+    Request,
+    TidyRow,
+    load_pair_for,
+    newest_first,
+)
+from tradecli.document import Bars, Column, Document, Json, Kind, Role, Row, Table
+
+if TYPE_CHECKING:
+    from tradecli.analysis import ProductsResult
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductRow:
+    """One product (or "All other": ``other``) in the two compared periods."""
+
+    code: str  # "OTHER" for the rest
+    name: str
+    other: bool
+    from_: float | None
+    to: float | None
+    share_pct: float | None
+    growth_pct: float | None
+    comparable: bool | None
+    reason: str | None
+    side_from: str | None
+    side_to: str | None
+    source_from: str | None
+    source_to: str | None
+    reported_by: str
+    mirrored: bool  # a mirror figure in either period
+
+    def values(self) -> dict[str, float | None]:
+        return {
+            "from": self.from_,
+            "to": self.to,
+            "share_pct": self.share_pct,
+            "growth_pct": self.growth_pct,
+        }
+
+    def json(self) -> dict[str, Json]:
+        return {
+            "code": None if self.other else self.code,
+            "name": self.name,
+            "other": self.other,
+            **self.values(),
+            "comparable": self.comparable,
+            "reason": self.reason,
+            "side_from": self.side_from,
+            "side_to": self.side_to,
+            "source_from": self.source_from,
+            "source_to": self.source_to,
+            "reported_by": self.reported_by or None,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductsAnswer(Answer):
+    result: ProductsResult
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(self.result.source_ids)
+
+    @property
+    def to_period(self) -> str:
+        return str(self.result.end)
+
+    @cached_property
+    def rows(self) -> tuple[ProductRow, ...]:
+        return _rows(self.result)
+
+    def to_document(self) -> Document:
+        return document(self)
+
+    def tidy(self) -> list[TidyRow]:
+        """Each listed product (and "OTHER") in each compared period."""
+        r = self.result
+        pair = f"{r.reporter.iso3}-{r.partner.iso3}"
+        periods = (("from", r.start), ("to", r.end)) if r.start != r.end else (("to", r.end),)
+        return [
+            {
+                "pair": pair,
+                "flow": r.flow.value,
+                "period": str(window),
+                "value": p.from_ if side == "from" else p.to,
+                "currency": self.currency,
+                "source": p.source_from if side == "from" else p.source_to,
+                "basis": p.side_from if side == "from" else p.side_to,
+                "product": p.code,
+            }
+            for side, window in periods
+            for p in self.rows
+        ]
+
+
+def run(context: Context, request: Request) -> ProductsAnswer:
+    """Load the pair's product rows and rank them."""
+    from tradecli import analysis
+
+    # Product breakdowns come from cached, imported or sample data, never the API (yet).
+    query = load_pair_for(context, request, totals_only=False, offline=True)
+    flow = request.flow or FlowChoice.EXPORTS
+    result = analysis.products(
+        query.dataset.flows,
+        query.reporter,
+        query.partner,
+        FlowChoice(flow.value),
+        request.level.value,
+        request.top,
+        query.start,
+        query.end,
+        request.window.period,
+        request.window.compare,
+        context.settings.fiscal_year_start,
+        strict=request.strict or context.strict,
+        newest_first=newest_first(query.dataset),
+    )
+    return ProductsAnswer(
+        command="products", currency=result.currency, dataset=query.dataset, result=result
+    )
+
+
+def _rows(result: ProductsResult) -> tuple[ProductRow, ...]:
+    single = result.start == result.end
+    rep, par, flow = result.reporter, result.partner, result.flow.value
+    numbers = {source_id: i for i, source_id in enumerate(result.source_ids, start=1)}
+    out = []
+    for r in result.rows.iter_rows(named=True):
+        other = r["code"].startswith("OTHER(")
+        who = shared.who(r["tier_to"], rep.name, par.name, flow)
+        if not single and r["tier_from"] != r["tier_to"]:
+            who = (
+                f"{result.start.short_label}: "
+                f"{shared.who(r['tier_from'], rep.name, par.name, flow)}; "
+                f"{result.end.short_label}: {who}"
+            )
+        reason = None
+        if r["comparable"] is False:
+            reason = shared.reason(
+                result.start.label,
+                result.end.label,
+                (shared.side_words(r["tier_from"], rep, par.name),
+                 shared.side_words(r["tier_to"], rep, par.name)),
+                (r["source_from"], r["source_to"]),
+                numbers,
+            )  # fmt: skip
+        out.append(
+            ProductRow(
+                code="OTHER" if other else r["code"],
+                name=r["name"],
+                other=other,
+                from_=shared.num(r["value_from"]),
+                to=shared.num(r["value_to"]),
+                share_pct=shared.num(r["share_pct"]),
+                growth_pct=shared.num(r["growth_pct"]),
+                comparable=r["comparable"],
+                reason=reason,
+                side_from=shared.side(r["tier_from"]),
+                side_to=shared.side(r["tier_to"]),
+                source_from=r["source_from"],
+                source_to=r["source_to"],
+                reported_by=who,
+                mirrored=2 in (None if single else r["tier_from"], r["tier_to"]),
+            )
+        )
+    return tuple(out)
+
+
+def document(answer: ProductsAnswer) -> Document:
+    """The products table with its total, the notes and the JSON."""
+    result, dataset = answer.result, answer.dataset
+    single = result.start == result.end
+    any_mirror = any(
+        isinstance(t, int) and t >= 2
+        for t in result.rows["tier_to"].to_list()
+        + ([] if single else result.rows["tier_from"].to_list())
+    )
+    columns = (
+        Column("code", "Code", Kind.CODE),
+        Column("name", "Product", Kind.TEXT),
+        Column("from", result.start.short_label, Kind.AMOUNT, table=not single),
+        Column("to", result.end.short_label, Kind.AMOUNT),
+        Column("share_pct", "Share", Kind.PERCENT),
+        Column("growth_pct", "Growth", Kind.GROWTH, table=not single),
+        Column("reported_by", "Reported by", Kind.TEXT, data=False, table=any_mirror),
+        Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("side_from", "Side (from)", Kind.CODE, table=False),
+        Column("side_to", "Side (to)", Kind.CODE, table=False),
+    )
+    rep, par, flow = result.reporter, result.partner, result.flow.value
+    rows = []
+    reasons: dict[str, list[str]] = {}
+    for p in answer.rows:
+        if p.reason:
+            reasons.setdefault(p.reason, []).append(p.code)
+        rows.append(
+            Row(
+                {
+                    "code": p.code,
+                    "name": p.name,
+                    **p.values(),
+                    "reported_by": p.reported_by,
+                    "comparable": p.comparable,
+                    "side_from": p.side_from,
+                    "side_to": p.side_to,
+                },
+                role=Role.OTHER if p.other else Role.NORMAL,
+                blank=frozenset({"code"}) if p.other else frozenset(),
+                marks=frozenset({"growth_pct"}) if p.reason else frozenset(),
+            )
+        )
+    if reasons and shared.num(result.total_growth_pct) is not None:
+        last = list(reasons)[-1]
+        reasons[last].append("the total")
+    notes = (
+        list(result.notes) + shared.fx_notes(dataset) + shared.marked_notes(reasons, "growth of")
+    )
+    mirrored = any(p.mirrored for p in answer.rows)
+    valuation = shared.mirror_valuation_note([flow] if mirrored else [], rep.name, par.name)
+    if valuation:
+        notes.append(valuation)
+    total_from, total_to = shared.num(result.total_from), shared.num(result.total_to)
+    total = Row(
+        {
+            "code": None,
+            "name": f"Total ({result.products} products)",
+            "from": total_from,
+            "to": total_to,
+            "share_pct": 100.0 if total_to else None,
+            "growth_pct": shared.num(result.total_growth_pct),
+        },
+        role=Role.TOTAL,
+        # A total summed from figures that do not compare does not compare either.
+        marks=frozenset({"growth_pct"}) if reasons else frozenset(),
+    )
+    direction = "to" if flow == "exports" else "from"
+    prose: tuple[str, ...] = ()
+    if result.data_level != result.level:
+        prose = (f"Products summed from {result.data_level.upper()} rows.",)
+    payload: dict[str, Json] = {
+        "schema": "tradecli.products/1",
+        "query": {
+            "reporter": rep.iso3,
+            "partner": par.iso3,
+            "reporter_name": rep.name,
+            "partner_name": par.name,
+            "flow": flow,
+            "level": result.level,
+            "data_level": result.data_level,
+            "from": str(result.start),
+            "to": str(result.end),
+            "from_label": result.start.short_label,
+            "to_label": result.end.short_label,
+            "to_long_label": result.end.label,
+        },
+        "currency": result.currency,
+        "data_level": result.data_level,
+        "total": {"from": total_from, "to": total_to, "products": result.products},
+        "rows": [p.json() for p in answer.rows],
+        "notes": list(notes),
+        "provenance": answer.provenance.as_json(),
+    }
+    table = Table(
+        f"{rep.name}'s {flow} {direction} {par.name} by {result.level.upper()}, "
+        f"{result.end.label} ({result.currency})",
+        columns,
+        tuple(rows),
+        total=total,
+        notes=tuple(notes),
+        prose=prose,
+    )
+    bars = _products_bars(result, rows, result.currency)
+    return shared.document(table, payload, result.currency, result.source_ids, dataset, bars=bars)
+
+
+def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Bars | None:
+    """The listed products' values in the last period (and the first), largest first."""
+    shown = [r for r in rows if r.role is Role.NORMAL]
+    if not shown:
+        return None
+    single = result.start == result.end
+    keys = [("to", result.end.label)] if single else [
+        ("from", result.start.label), ("to", result.end.label)]  # fmt: skip
+    labels = tuple(f"{r.get('code')} {shared.short(str(r.get('name')))}" for r in shown)
+    series = tuple((label, tuple(shared.as_float(r.get(k)) for r in shown)) for k, label in keys)
+    other = next((r for r in rows if r.role is Role.OTHER), None)
+    listed = "; ".join(
+        f"{r.get('code')} {r.get('name')}: {shared.money(shared.as_float(r.get('to')), currency)}"
+        for r in shown
+    )
+    rest = (
+        " All other products "
+        f"({shared.money(shared.as_float(other.get('to')), currency)}) are not drawn."
+        if other is not None
+        else ""
+    )
+    flow = result.flow.value
+    return Bars(
+        title=f"Top {len(shown)} products, {flow}, {result.end.label}",
+        labels=labels,
+        series=series,
+        caption=f"{result.reporter.name}'s {flow} by product, {result.end.label} "
+        f"({currency}): {listed}.{rest}",
+    )
+
+
+COMMAND = Command(
+    name="products",
+    summary="Top products traded between two countries.",
+    help="""Top products of REPORTER's exports to (or imports from) PARTNER.
+
+    Shows HS names, value, share of the flow and growth, with an "All other"
+    row so that shares add up to 100 %. Products come from product-level data
+    (the embedded sample has Chile-Argentina 2004 at HS6; add more with
+    `tradecli import`).
+    """,
+    examples=(
+        "tradecli products CHL ARG --from 2004 --level hs2",
+        "tradecli products CHL ARG --from 2004 --flow imports --level hs4 --top 5",
+    ),
+    run=run,
+    options=("flow", "level", "top", "strict"),
+    flow=FlowChoice,
+    flow_help="Which flow to break down.",
+    live=False,
+)
