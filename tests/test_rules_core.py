@@ -141,3 +141,78 @@ def test_pick_one_answers_in_a_stable_order() -> None:
     assert first["period"].to_list() == expected.to_list()
     for _ in range(5):
         assert pick_one(rows, ["period"], "PAK", "JPN").collect().equals(first)
+
+
+def test_a_source_the_newest_first_order_does_not_name_counts_as_oldest() -> None:
+    # The embedded sample is never in the order (it is never imported or fetched): an
+    # import wins over it at the same tier, even when the sample's id sorts first and
+    # even when the import is the oldest of the sources that are named.
+    rows = _rows(
+        [
+            {"source": "a-sample", "value": 1.0},
+            {"source": "m-import", "value": 2.0},
+            {"source": "z-import", "value": 3.0},
+        ]
+    )
+    for order, winner in (
+        (("m-import",), "m-import"),
+        (("z-import", "m-import"), "z-import"),
+        (("m-import", "z-import"), "m-import"),
+        (("z-import",), "z-import"),
+        ((), "a-sample"),  # nothing named: the first id
+    ):
+        got = pick_one(rows, ["period"], "PAK", "JPN", order).collect()
+        assert got["source"].to_list() == [winner], order
+
+
+def test_a_disagreement_is_named_with_its_period_both_sources_and_the_winner() -> None:
+    from tradecli.analysis.core import conflict_notes, conflicts, unit_of
+
+    rows = _rows(
+        [
+            {"source": "old", "value": 2.0},
+            {"source": "new", "value": 3.5},
+            {"source": "new", "value": 7.0, "period": dt.date(2023, 1, 1), "frequency": "year"},
+            {"source": "old", "value": 7.0, "period": dt.date(2023, 1, 1), "frequency": "year"},
+        ]
+    )
+    found = conflicts(rows, ["period", "frequency"], "PAK", "JPN", ("new", "old"))
+    # The year agrees: only the month is a disagreement.
+    assert found.select("source", "value", "other_source", "other_value").rows() == [
+        ("new", 3.5, "old", 2.0)
+    ]
+    notes = conflict_notes(found, lambda row: f"exports for {unit_of(row)}", "JPY")
+    assert notes == (
+        "exports for 2024-08: new gives JPY 3.5 and old gives JPY 2 (a difference of "
+        "JPY 1.5); the most recently imported or fetched, new, was used",
+    )
+    assert unit_of({"period": dt.date(2023, 1, 1), "frequency": "year"}) == "2023"
+    with pytest.raises(AssertionError):
+        unit_of({"period": "2023-01-01", "frequency": "year"})
+    with pytest.raises(AssertionError):
+        unit_of({"period": dt.date(2023, 1, 1), "frequency": None})
+
+
+def test_the_conflict_winner_is_the_newest_source_not_the_first_id() -> None:
+    from tradecli.analysis.core import conflicts
+
+    rows = _rows([{"source": "a-old", "value": 2.0}, {"source": "z-new", "value": 3.0}])
+    for frame in (rows, rows.collect()):  # a LazyFrame or a DataFrame
+        found = conflicts(frame, ["period"], "PAK", "JPN", ("z-new", "a-old"))
+        assert found.select("source", "other_source").rows() == [("z-new", "a-old")]
+    # Nothing named newest: the first id wins, as in pick_one.
+    found = conflicts(rows, ["period"], "PAK", "JPN")
+    assert found.select("source", "other_source").rows() == [("a-old", "z-new")]
+
+
+def test_figures_of_different_tiers_never_conflict() -> None:
+    from tradecli.analysis.core import conflicts
+
+    # Japan's mirror figure and a third country's differ, but the mirror tier wins alone.
+    rows = _rows(
+        [
+            {"source": "m", "reporter": "JPN", "value": 1.0},
+            {"source": "t", "reporter": "USA", "value": 2.0},
+        ]
+    )
+    assert conflicts(rows, ["period"], "PAK", "JPN", ("t", "m")).is_empty()

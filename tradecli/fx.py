@@ -355,26 +355,36 @@ def convert_flows(frame: pl.DataFrame, currency: str, rates_file: Path | None = 
         frame.filter(pl.col("currency") != target)
         .select("currency", "period", "frequency")
         .unique()
-        .sort("currency", "period")
+        .sort("currency", "period", "frequency")
     )
     used: list[Rate] = []
-    factors: dict[tuple[str, dt.date], float] = {}
+    # Keyed by frequency too: the year 2023 and the month 2023-01 start on the same day
+    # but have different rates, and a row takes the rate of its own period.
+    factors: dict[tuple[str, dt.date, str], float] = {}
     for source_currency, start, frequency in pending.iter_rows():
         period = Period.from_date(start, Frequency(frequency))
         rate = rate_for(source_currency, target, period, rates_file)
         used.append(rate)
-        factors[(source_currency, start)] = rate.rate
+        factors[(source_currency, start, frequency)] = rate.rate
     if not factors:
         return Conversion(frame=frame, currency=target, rates=(), rows_converted=0)
     lookup = pl.DataFrame(
         {
             "currency": [k[0] for k in factors],
             "period": [k[1] for k in factors],
+            "frequency": [k[2] for k in factors],
             "_factor": list(factors.values()),
         },
-        schema={"currency": pl.String, "period": pl.Date, "_factor": pl.Float64},
+        schema={
+            "currency": pl.String,
+            "period": pl.Date,
+            "frequency": pl.String,
+            "_factor": pl.Float64,
+        },
     )
-    joined = frame.join(lookup, on=["currency", "period"], how="left")
+    joined = frame.join(
+        lookup, on=["currency", "period", "frequency"], how="left", maintain_order="left"
+    )
     converted = joined.select(
         [
             (pl.col("value") * pl.col("_factor").fill_null(1.0)).alias("value")

@@ -63,6 +63,8 @@ class BalanceResult:
     convention: Convention = Convention.POINT
     products: tuple[str, ...] = ()  # --product codes: the figures are for these only
     extra_notes: tuple[str, ...] = ()  # product scope, same-tier disagreements, --strict
+    # Every source id behind the figures, in the order the figures name them.
+    sources: tuple[str, ...] = ()
 
     def row(self, measure: str) -> dict[str, object]:
         return self.figures.filter(pl.col("measure") == measure).row(0, named=True)
@@ -84,13 +86,7 @@ class BalanceResult:
 
     @property
     def source_ids(self) -> list[str]:
-        ids: list[str] = []
-        for column in ("source_from", "source_to"):
-            for value in self.figures[column].to_list():
-                for source_id in (value or "").split("+"):
-                    if source_id and source_id not in ids:
-                        ids.append(source_id)
-        return ids
+        return list(self.sources)
 
 
 def _directions(reporter: str, partner: str) -> tuple[pl.Expr, pl.Expr]:
@@ -127,25 +123,31 @@ def pair_flows(
     """Flows between the two countries, one per flow and period (``core.pick_one``).
 
     Total goods, or with ``products`` the sum of the selected products (one
-    figure per product chosen first, so two sources are never summed).
+    figure per product chosen first, so two sources are never summed). Columns:
+    flow, period, frequency, value, tier, currency, and the figure's source ids
+    (``sources``) and reporters (``reporters``) as sorted lists.
     """
     candidates = pair_candidates(flows, reporter, partner, products)
-    if products is None:
-        return pick_one(
-            candidates, ["flow", "period", "frequency"], reporter, partner, newest_first
-        )
     keys = ["flow", "period", "frequency"]
+    if products is None:
+        return pick_one(candidates, keys, reporter, partner, newest_first).select(
+            *keys,
+            "value",
+            "tier",
+            "currency",
+            sources=pl.concat_list("source"),
+            reporters=pl.concat_list("reporter").list.drop_nulls(),
+        )
     return (
         pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
         .group_by(keys, maintain_order=True)
         .agg(
             value=pl.col("value").sum(),
-            source=pl.col("source").unique().sort().str.join("+"),
             tier=pl.col("tier").max(),
-            reporter=pl.col("reporter").drop_nulls().unique().sort().str.join("+"),
             currency=pl.col("currency").first(),
+            sources=pl.col("source").unique().sort(),
+            reporters=pl.col("reporter").drop_nulls().unique().sort(),
         )
-        .with_columns(pl.col("reporter").replace("", None))
     )
 
 
@@ -252,7 +254,7 @@ def balance(
         pl.col("period").is_in(days)
     )
     currency = currency_of(candidates, pair_name)
-    figures = _compare(values, base, target, strict)
+    figures, sources = _compare(values, base, target, strict)
     extra: list[str] = []
     if selection is not None:
         extra.append(selection.note)
@@ -273,6 +275,7 @@ def balance(
         convention=convention,
         products=() if selection is None else selection.codes,
         extra_notes=tuple(extra),
+        sources=sources,
     )
 
 
@@ -313,30 +316,35 @@ def _missing_text(row: dict[str, object], window: Window) -> str:
 
 
 def _joined(values: list[str] | None) -> str | None:
+    """Source ids or reporters as the "+"-joined text the figures carry (the output edge)."""
     return "+".join(values) if values else None
 
 
 def _compare(
     values: pl.DataFrame, start: Window, end: Window, strict: bool = False
-) -> pl.DataFrame:
-    """One row per measure with both windows' values, change, growth, sources and a note."""
+) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """One row per measure with both windows' values, change, growth, sources and a note;
+    and every source id used, in the order the rows name them."""
     single = start == end
     by_key = {(r["window"], r["flow"]): r for r in values.iter_rows(named=True)}
     rows: list[dict[str, object]] = []
+    ids: dict[str, list[str]] = {}  # per window, every source id in the rows' order
     for measure in ("exports", "imports"):
         base, now = by_key[("from", measure)], by_key[("to", measure)]
+        ids.setdefault("from", []).extend(base["sources"])
+        ids.setdefault("to", []).extend(now["sources"])
         rows.append(
             {
                 "measure": measure,
                 "value_from": base["value"],
                 "value_to": now["value"],
-                "source_from": _joined(base["sources"]),
-                "source_to": _joined(now["sources"]),
+                "sources_from": base["sources"],
+                "sources_to": now["sources"],
                 "note": _flow_note(measure, base, now, start, end, single),
                 "tier_from": base["tier"],
                 "tier_to": now["tier"],
-                "reported_by_from": _joined(base["reporters"]),
-                "reported_by_to": _joined(now["reporters"]),
+                "reporters_from": base["reporters"],
+                "reporters_to": now["reporters"],
             }
         )
     exports, imports = rows
@@ -352,19 +360,29 @@ def _compare(
             "measure": "balance",
             "value_from": None,  # computed below, once, as exports - imports
             "value_to": None,
-            "source_from": _join_sources(exports["source_from"], imports["source_from"]),
-            "source_to": _join_sources(exports["source_to"], imports["source_to"]),
+            "sources_from": _both(exports["sources_from"], imports["sources_from"]),
+            "sources_to": _both(exports["sources_to"], imports["sources_to"]),
             "note": balance_note,
             "tier_from": _worst(exports["tier_from"], imports["tier_from"]),
             "tier_to": _worst(exports["tier_to"], imports["tier_to"]),
-            "reported_by_from": _join_sources(
-                exports["reported_by_from"], imports["reported_by_from"]
-            ),
-            "reported_by_to": _join_sources(exports["reported_by_to"], imports["reported_by_to"]),
+            "reporters_from": _both(exports["reporters_from"], imports["reporters_from"]),
+            "reporters_to": _both(exports["reporters_to"], imports["reporters_to"]),
         }
     )
+    # The figures frame is the output edge: its ids are the "+"-joined text printed.
+    edge = [
+        {
+            **{k: v for k, v in row.items() if not k.startswith(("sources_", "reporters_"))},
+            "source_from": _joined(row["sources_from"]),  # type: ignore[arg-type]
+            "source_to": _joined(row["sources_to"]),  # type: ignore[arg-type]
+            "reported_by_from": _joined(row["reporters_from"]),  # type: ignore[arg-type]
+            "reported_by_to": _joined(row["reporters_to"]),  # type: ignore[arg-type]
+        }
+        for row in rows
+    ]
+    used = tuple(dict.fromkeys([*ids["from"], *ids["to"]]))
     frame = pl.LazyFrame(
-        rows,
+        edge,
         schema={"measure": pl.String, "value_from": pl.Float64, "value_to": pl.Float64,
                 "source_from": pl.String, "source_to": pl.String, "note": pl.String,
                 "tier_from": pl.Int8, "tier_to": pl.Int8, "reported_by_from": pl.String,
@@ -400,7 +418,7 @@ def _compare(
     ).select(
         "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
         "note", "tier_from", "tier_to", "reported_by_from", "reported_by_to", "comparable",
-    ).collect()  # fmt: skip
+    ).collect(), used  # fmt: skip
 
 
 def _worst(a: object, b: object) -> int | None:
@@ -408,9 +426,10 @@ def _worst(a: object, b: object) -> int | None:
     return max(tiers) if tiers else None
 
 
-def _join_sources(a: object, b: object) -> str | None:
-    ids = [x for part in (a, b) if isinstance(part, str) and part for x in part.split("+")]
-    return "+".join(dict.fromkeys(ids)) or None
+def _both(a: object, b: object) -> list[str]:
+    """The ids of two figures, each once, in order: exports' first."""
+    ids = [x for part in (a, b) if isinstance(part, list) for x in part]
+    return list(dict.fromkeys(ids))
 
 
 def _flow_note(
@@ -491,7 +510,7 @@ def mirror(
     if selection is not None:
         picked = picked.group_by(keys, maintain_order=True).agg(
             value=pl.col("value").sum(),
-            source=pl.col("source").unique().sort().str.join("+"),
+            sources=pl.col("source").unique().sort(),
             tier=pl.col("tier").max(),
             reporter=pl.col("reporter").first(),
         )

@@ -137,19 +137,16 @@ def conflict_notes(
 
     ``what`` describes a key in words ("exports for 2024-08").
     """
-    from tradecli.numfmt import currency_symbol
-    from tradecli.numfmt import format_amount as _amount
+    from tradecli.numfmt import currency_symbol, format_amount
 
-    def format_amount(value: float, _: str) -> str:
-        return _amount(value, currency_symbol(currency))
-
+    symbol = currency_symbol(currency)
     notes = []
     for row in found.iter_rows(named=True):
         value, other = float(row["value"]), float(row["other_value"])
         notes.append(
-            f"{what(row)}: {row['source']} gives {format_amount(value, '')} and "
-            f"{row['other_source']} gives {format_amount(other, '')} (a difference of "
-            f"{format_amount(abs(value - other), '')}); the most recently imported or "
+            f"{what(row)}: {row['source']} gives {format_amount(value, symbol)} and "
+            f"{row['other_source']} gives {format_amount(other, symbol)} (a difference of "
+            f"{format_amount(abs(value - other), symbol)}); the most recently imported or "
             f"fetched, {row['source']}, was used"
         )
     return tuple(dict.fromkeys(notes))

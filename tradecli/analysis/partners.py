@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tradecli.analysis.balance import FLOWS
 from tradecli.analysis.core import (
     STRICT_NOTE,
     comparable,
@@ -24,6 +25,12 @@ from tradecli.codes import Country
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Window
 from tradecli.schema import TOTAL
+
+MEASURE_FLOWS = {
+    PartnerMeasure.EXPORTS: ("exports",),
+    PartnerMeasure.IMPORTS: ("imports",),
+    PartnerMeasure.TRADE: ("exports", "imports"),
+}
 
 
 @dataclass(frozen=True)
@@ -105,66 +112,11 @@ def partners(
     currency = currency_of(
         candidates.filter(pl.col("period").is_in(units["period"].unique().to_list())), what
     )
-    keys = (
-        rows.select("partner")
-        .unique()
-        .join(pl.DataFrame({"flow": ["exports", "imports"]}), how="cross")
-    )
+    keys = rows.select("partner").unique().join(FLOWS, how="cross")
     # A partner missing a unit of the window has no complete figure for it.
-    sums = window_sums(rows, units, ["partner", "flow"], keys=keys).with_columns(
-        key=pl.concat_str("flow", "window", separator="_"),
-        sources=pl.col("sources").list.join("+"),
-    )
-    wide = {
-        column: sums.pivot(on="key", index="partner", values=column)
-        for column in ("value", "tier", "sources")
-    }
+    sums = window_sums(rows, units, ["partner", "flow"], keys=keys)
     single = base == target
-    flows_of = {
-        PartnerMeasure.EXPORTS: ("exports",),
-        PartnerMeasure.IMPORTS: ("imports",),
-        PartnerMeasure.TRADE: ("exports", "imports"),
-    }[measure]
-
-    def of(window: str) -> pl.DataFrame:
-        names = [f"{f}_{window}" for f in flows_of]
-        return pl.DataFrame(
-            {
-                "partner": wide["value"]["partner"],
-                f"value_{window}": wide["value"].select(_plus(names)).to_series(),
-                f"tier_{window}": wide["tier"].select(pl.max_horizontal(names)).to_series(),
-                f"source_{window}": wide["sources"]
-                .select(pl.concat_str(names, separator="+"))
-                .to_series(),
-            }
-        )
-
-    table = (
-        wide["value"]
-        .select(
-            "partner",
-            exports=pl.col("exports_to"),
-            imports=pl.col("imports_to"),
-            balance=pl.col("exports_to") - pl.col("imports_to"),
-        )
-        .join(of("to"), on="partner")
-        .join(of("from"), on="partner")
-        .rename({"value_to": "value", "tier_to": "tier"})
-    )
-    if single:
-        table = table.with_columns(value_from=pl.lit(None, pl.Float64))
-    value_growth = growth(pl.col("value_from"), pl.col("value"))
-    like_with_like = comparable(
-        value_growth.is_not_null(),
-        pl.col("source_from"),
-        pl.col("source_to"),
-        pl.col("tier_from"),
-        pl.col("tier"),
-    )
-    table = table.with_columns(
-        growth_pct=strict_growth(value_growth, like_with_like, strict),
-        comparable=like_with_like,
-    )
+    table = _compare(sums, MEASURE_FLOWS[measure], single, strict)
     table = table.filter(pl.col("exports").is_not_null() | pl.col("imports").is_not_null())
     order = {
         PartnerSort.VALUE: ("value", True),
@@ -285,9 +237,55 @@ def partners(
     )
 
 
-def _plus(names: list[str]) -> pl.Expr:
-    """The sum of the columns ``names``, null when any is null (unlike ``sum_horizontal``)."""
-    total = pl.col(names[0])
-    for name in names[1:]:
-        total = total + pl.col(name)
-    return total
+def _measure(sums: pl.DataFrame, flows: tuple[str, ...], window: str) -> pl.DataFrame:
+    """Per partner, the measure (the sum of ``flows``, null when any is null) in ``window``,
+    the worst tier behind it and its source ids (each flow's, in flow order)."""
+    return (
+        sums.filter((pl.col("window") == window) & pl.col("flow").is_in(flows))
+        .sort("partner", "flow")  # exports before imports: sources in flow order
+        .group_by("partner", maintain_order=True)
+        .agg(
+            pl.when(pl.col("value").null_count() == 0)
+            .then(pl.col("value").sum())
+            .cast(pl.Float64)
+            .alias(f"value_{window}"),
+            pl.col("tier").max().alias(f"tier_{window}"),
+            pl.col("sources").explode().drop_nulls().alias(f"sources_{window}"),
+        )
+    )
+
+
+def _compare(
+    sums: pl.DataFrame, flows: tuple[str, ...], single: bool, strict: bool
+) -> pl.DataFrame:
+    """One row per partner: exports, imports and balance in the later window, the
+    measure in both, and its growth (the one strict rule) and comparability."""
+    latest = sums.filter(pl.col("window") == "to")
+    by_flow = {
+        flow: latest.filter(pl.col("flow") == flow).select(
+            "partner", pl.col("value").cast(pl.Float64).alias(flow)
+        )
+        for flow in ("exports", "imports")
+    }
+    table = (
+        by_flow["exports"]
+        .join(by_flow["imports"], on="partner")
+        .with_columns(balance=pl.col("exports") - pl.col("imports"))
+        .join(_measure(sums, flows, "to"), on="partner")
+        .join(_measure(sums, flows, "from"), on="partner")
+        .rename({"value_to": "value", "tier_to": "tier"})
+    )
+    if single:
+        table = table.with_columns(value_from=pl.lit(None, pl.Float64))
+    value_growth = growth(pl.col("value_from"), pl.col("value"))
+    like_with_like = comparable(
+        value_growth.is_not_null(),
+        pl.col("sources_from"),
+        pl.col("sources_to"),
+        pl.col("tier_from"),
+        pl.col("tier"),
+    )
+    return table.with_columns(
+        growth_pct=strict_growth(value_growth, like_with_like, strict),
+        comparable=like_with_like,
+    )

@@ -15,9 +15,10 @@ from tradecli.analysis.core import (
     currency_of,
     growth,
     pick_one,
+    strict_growth,
     unit_of,
 )
-from tradecli.analysis.windows import coverage, resolve_windows, window_units
+from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, load_hs, product_level, product_name
 from tradecli.errors import NoData, UsageError
@@ -26,7 +27,6 @@ from tradecli.schema import TOTAL
 
 LEVEL_ORDER = {"section": 0, "hs2": 1, "hs4": 2, "hs6": 3}
 LEVEL_DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
-NONE = pl.lit(None, pl.Float64)
 
 
 @dataclass(frozen=True)
@@ -56,22 +56,80 @@ class ProductsResult:
     total_growth_pct: float | None = None  # growth of the whole flow, by core.growth
 
 
-def _missing_units(rows: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
-    """Per window, the units (as text) with no row at all."""
-    present = rows.select("period", "frequency").unique()
-    absent = units.join(present, on=["period", "frequency"], how="anti")
+def joined(ids: pl.Expr) -> pl.Expr:
+    """A list of source ids as the "+"-joined text the outputs print; null when empty."""
+    return pl.when(ids.list.len() > 0).then(ids.list.join("+"))
+
+
+def _select(flows: pl.LazyFrame, exporter: str, importer: str) -> pl.LazyFrame:
+    """Every product row (not TOTAL) of the one flow from ``exporter`` to ``importer``."""
+    return flows.filter(
+        (pl.col("exporter") == exporter)
+        & (pl.col("importer") == importer)
+        & (pl.col("product") != TOTAL)
+    )
+
+
+def _per_code(rows: pl.DataFrame, units: pl.DataFrame, codes: pl.DataFrame) -> pl.DataFrame:
+    """One figure per code and unit holding product data: the sum of its products there.
+
+    A product absent from a unit that has product data traded nothing in it (zero, no
+    source); a unit with no product data at all gets no row, so ``window_sums`` finds it
+    missing and the window has no value.
+    """
+    held = rows.join(units, on=["period", "frequency"], how="semi")
+    summed = held.group_by("code", "period", "frequency").agg(
+        value=pl.col("value").sum(),
+        sources=pl.col("source").unique().sort(),
+        tier=pl.col("tier").max(),
+    )
+    present = held.select("period", "frequency").unique()
+    return (
+        codes.join(present, how="cross")
+        .join(summed, on=["code", "period", "frequency"], how="left")
+        .with_columns(
+            pl.col("value").cast(pl.Float64).fill_null(0.0),
+            pl.col("sources").fill_null(pl.lit([], pl.List(pl.String))),
+        )
+    )
+
+
+def _compare(
+    sums: pl.DataFrame, single: bool, strict: bool
+) -> tuple[pl.DataFrame, pl.Expr, pl.Expr]:
+    """One row per code with both windows' value, tier and sources; and the growth
+    (the one strict rule applied) and comparability expressions over such rows."""
+    wide = [
+        sums.filter(pl.col("window") == window).select(
+            "code",
+            pl.col("value").cast(pl.Float64).alias(f"value_{window}"),
+            pl.col("tier").alias(f"tier_{window}"),
+            pl.col("sources").alias(f"sources_{window}"),
+        )
+        for window in ("from", "to")
+    ]
+    table = wide[0].join(wide[1], on="code", how="full", coalesce=True)
+    value_growth = growth(pl.col("value_from"), pl.col("value_to"))
+    like_with_like = comparable(
+        pl.lit(not single) & value_growth.is_not_null(),
+        pl.col("sources_from"),
+        pl.col("sources_to"),
+        pl.col("tier_from"),
+        pl.col("tier_to"),
+    )
+    value_growth = strict_growth(value_growth, like_with_like, strict)
+    return table, pl.when(pl.lit(not single)).then(value_growth), like_with_like
+
+
+def _missing_text(sums: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
+    """Per window with a unit holding no product data at all: those units, as text."""
     out: dict[str, list[str]] = {}
-    for window, day, frequency in absent.iter_rows():
-        out.setdefault(window, []).append(str(Period.from_date(day, Frequency(frequency))))
+    frequency = dict(units.select("window", "frequency").unique().iter_rows())
+    for window, missing in sums.select("window", "missing").unique("window").iter_rows():
+        if missing:
+            kind = Frequency(frequency[window])
+            out[window] = [str(Period.from_date(day, kind)) for day in missing]
     return out
-
-
-def _in(window: str, expr: pl.Expr) -> pl.Expr:
-    return expr.filter(pl.col("window") == window)
-
-
-def _sources(window: str) -> pl.Expr:
-    return _in(window, pl.col("source")).unique().sort().str.join("+")
 
 
 def products(
@@ -93,7 +151,10 @@ def products(
     """Top ``top`` products of ``flow`` at ``level``, with shares of the flow and growth.
 
     Products are ranked by value, so growth never decides the order; ``strict``
-    leaves growth empty where its two figures are not comparable.
+    leaves growth empty where its two figures are not comparable. The steps are
+    balance's: select the rows, pick one figure per product and unit
+    (``core.pick_one``), sum each window (``windows.window_sums``: a window with a
+    unit missing has no value), compare the two (``core.strict_growth``).
     """
     if level not in LEVEL_ORDER:
         raise UsageError(f"unknown product level {level!r}", hint="use section, hs2, hs4 or hs6")
@@ -101,11 +162,7 @@ def products(
         raise UsageError("--top must be at least 1")
     r, p = reporter.iso3, partner.iso3
     exporter, importer = (r, p) if flow is FlowChoice.EXPORTS else (p, r)
-    candidates = flows.filter(
-        (pl.col("exporter") == exporter)
-        & (pl.col("importer") == importer)
-        & (pl.col("product") != TOTAL)
-    )
+    candidates = _select(flows, exporter, importer)
     rows = (
         pick_one(candidates, ["period", "frequency", "product"], r, p, newest_first)
         .collect()
@@ -132,38 +189,26 @@ def products(
     cov = coverage(rows)
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
     units = window_units(rows, {"from": base, "to": target})
-    missing = _missing_units(rows, units)
-    if "to" in missing and len(missing["to"]) == units.filter(pl.col("window") == "to").height:
+    in_units = rows.join(units, on=["period", "frequency"])
+    if in_units.filter(pl.col("window") == "to").is_empty():
         raise NoData(
             f"no product data for {pair_name} in {target.label}",
             hint=f"the data cover {cov.describe()}",
         )
-    in_units = rows.join(units, on=["period", "frequency"])
-    currency = currency_of(
-        candidates.filter(
-            pl.col("product").is_in(rows["product"].unique().to_list())
-            & pl.col("period").is_in(units["period"].unique().to_list())
-        ),
-        pair_name,
+    held = candidates.filter(
+        pl.col("product").is_in(rows["product"].unique().to_list())
+        & pl.col("period").is_in(units["period"].unique().to_list())
     )
-    complete = {name: name not in missing for name in ("from", "to")}
+    currency = currency_of(held, pair_name)
+    codes = in_units.select("code").unique()
+    sums = window_sums(_per_code(rows, units, codes), units, ["code"], keys=codes)
+    missing = _missing_text(sums, units)
     single = base == target
-    # A product absent from a unit that has product data traded nothing in it.
-    table = in_units.group_by("code").agg(
-        value_from=_in("from", pl.col("value")).sum() if complete["from"] else NONE,
-        value_to=_in("to", pl.col("value")).sum() if complete["to"] else NONE,
-        tier_from=_in("from", pl.col("tier")).max(),
-        tier_to=_in("to", pl.col("tier")).max(),
-        source_from=_sources("from"),
-        source_to=_sources("to"),
-    )
-    table = table.with_columns(
-        pl.col("value_from", "value_to").cast(pl.Float64),
-        pl.col("source_from", "source_to").replace("", None),
-    )
+    table, value_growth, like_with_like = _compare(sums, single, strict)
+    complete = {name: name not in missing for name in ("from", "to")}
     # math.fsum: the exactly rounded sum, the same whatever order or polars version.
-    total_from = math.fsum(table["value_from"].drop_nulls()) if complete["from"] else None
-    total_to = math.fsum(table["value_to"].drop_nulls()) if complete["to"] else None
+    total_from = math.fsum(table["value_from"]) if complete["from"] else None
+    total_to = math.fsum(table["value_to"]) if complete["to"] else None
     total_growth = pl.select(
         g=growth(pl.lit(total_from, pl.Float64), pl.lit(total_to, pl.Float64))
     )["g"][0]
@@ -173,26 +218,15 @@ def products(
     if rest.height:
         other = rest.select(
             code=pl.lit(f"OTHER({rest.height})"),
-            value_from=pl.col("value_from").sum() if complete["from"] else NONE,
-            value_to=pl.col("value_to").sum() if complete["to"] else NONE,
+            # A window's values are all known or all unknown: null stays null.
+            value_from=_plus(pl.col("value_from")),
+            value_to=_plus(pl.col("value_to")),
             tier_from=pl.col("tier_from").max(),
             tier_to=pl.col("tier_to").max(),
-            source_from=pl.col("source_from").str.split("+").explode().drop_nulls().unique()
-            .sort().str.join("+"),
-            source_to=pl.col("source_to").str.split("+").explode().drop_nulls().unique()
-            .sort().str.join("+"),
-        ).with_columns(pl.col("source_from", "source_to").replace("", None))  # fmt: skip
-        shown = pl.concat([shown, other.cast(shown.schema)])
-    value_growth = growth(pl.col("value_from"), pl.col("value_to"))
-    like_with_like = comparable(
-        pl.lit(not single) & value_growth.is_not_null(),
-        pl.col("source_from"),
-        pl.col("source_to"),
-        pl.col("tier_from"),
-        pl.col("tier_to"),
-    )
-    if strict:
-        value_growth = pl.when(like_with_like.fill_null(True)).then(value_growth)
+            sources_from=_union(pl.col("sources_from")),
+            sources_to=_union(pl.col("sources_to")),
+        )
+        shown = pl.concat([shown, other.select(shown.columns).cast(shown.schema)])
     result = shown.with_columns(
         name=pl.col("code").map_elements(
             lambda code: (
@@ -206,8 +240,11 @@ def products(
         share_pct=(
             pl.col("value_to") * (100.0 / total_to) if total_to else pl.lit(None, pl.Float64)
         ),
-        growth_pct=pl.when(pl.lit(not single)).then(value_growth),
+        growth_pct=value_growth,
         comparable=like_with_like,
+        # The joined text only here, at the edge the outputs print.
+        source_from=joined(pl.col("sources_from")),
+        source_to=joined(pl.col("sources_to")),
     ).select(
         "code", "name", "value_from", "value_to", "share_pct", "growth_pct",
         "tier_from", "tier_to", "source_from", "source_to", "comparable",
@@ -228,16 +265,7 @@ def products(
             )
     if strict and result.filter(pl.col("comparable").not_()).height:
         notes.append(STRICT_NOTE)
-    found = conflicts(
-        candidates.filter(
-            pl.col("product").is_in(rows["product"].unique().to_list())
-            & pl.col("period").is_in(units["period"].unique().to_list())
-        ),
-        ["period", "frequency", "product"],
-        r,
-        p,
-        newest_first,
-    )
+    found = conflicts(held, ["period", "frequency", "product"], r, p, newest_first)
     notes.extend(
         conflict_notes(
             found,
@@ -262,6 +290,16 @@ def products(
         source_ids=tuple(sorted(set(in_units["source"]))),
         total_growth_pct=None if single else total_growth,
     )
+
+
+def _plus(values: pl.Expr) -> pl.Expr:
+    """The sum of ``values``, null when any is null (``sum`` would skip them)."""
+    return pl.when(values.null_count() == 0).then(values.sum())
+
+
+def _union(ids: pl.Expr) -> pl.Expr:
+    """Every source id in a column of id lists, once each, sorted, as one list."""
+    return ids.explode().drop_nulls().unique().sort().implode()
 
 
 def _to_level(code: pl.Expr, data_level: str, level: str) -> pl.Expr:

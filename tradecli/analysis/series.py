@@ -145,7 +145,7 @@ def series(
         currency=currency,
         rows=rows,
         missing=missing,
-        source_ids=tuple(sorted({s for v in in_range["source"] for s in v.split("+")})),
+        source_ids=tuple(sorted({s for ids in in_range["sources"] for s in ids})),
         products=() if selection is None else selection.codes,
         notes=notes,
     )

@@ -135,9 +135,11 @@ def window_sums(
     """Per window and ``by`` key: the sum over the window's units, null when any is missing.
 
     ``rows`` hold one figure per key and unit (see ``core.pick_one``), with
-    columns ``by``, period, frequency, value, source and optionally tier and
-    reporter. ``keys`` lists the keys to report (default: every key in
-    ``rows``), so a key with no row at all still gets a (null) line.
+    columns ``by``, period, frequency, value, and its source ids: ``source`` (one
+    id) or ``sources`` (a list, for a figure summed from several rows); optionally
+    tier and ``reporter`` (one code) or ``reporters`` (a list). ``keys`` lists the
+    keys to report (default: every key in ``rows``), so a key with no row at all
+    still gets a (null) line.
 
     Columns: window, *by, value, units, present, missing (dates of the units
     without a figure), periods (every unit), sources (sorted ids), tier (the
@@ -146,15 +148,24 @@ def window_sums(
     by = list(by)
     if keys is None:
         keys = rows.select(by).unique()
-    extra = {
-        "tier": pl.lit(None, pl.Int8),
-        "reporter": pl.lit(None, pl.String),
-    }
+    columns = rows.columns
+    sources = pl.col("sources") if "sources" in columns else pl.concat_list(pl.col("source"))
+    if "reporters" in columns:
+        reporters = pl.col("reporters")
+    elif "reporter" in columns:
+        reporters = pl.concat_list(pl.col("reporter"))
+    else:
+        reporters = pl.lit([], pl.List(pl.String))
+    tier = pl.col("tier") if "tier" in columns else pl.lit(None, pl.Int8)
     # One lazy query, one collect: each eager step would be a collect of its own.
-    picked = (
-        rows.lazy()
-        .with_columns(**{name: expr for name, expr in extra.items() if name not in rows.columns})
-        .select(*by, "period", "frequency", "value", "source", "tier", "reporter")
+    picked = rows.lazy().select(
+        *by,
+        "period",
+        "frequency",
+        "value",
+        sources.alias("sources"),
+        tier.alias("tier"),
+        reporters.alias("reporters"),
     )
     # Units stay in their order, so ``missing`` and ``periods`` list them in time order.
     joined = (
@@ -171,9 +182,9 @@ def window_sums(
             present=pl.col("value").is_not_null().sum(),
             missing=pl.col("period").filter(pl.col("value").is_null()),
             periods=pl.col("period"),
-            sources=pl.col("source").drop_nulls().unique().sort(),
+            sources=pl.col("sources").explode().drop_nulls().unique().sort(),
             tier=pl.col("tier").max(),
-            reporters=pl.col("reporter").drop_nulls().unique().sort(),
+            reporters=pl.col("reporters").explode().drop_nulls().unique().sort(),
         )
         .sort("window", *by)
         .collect()

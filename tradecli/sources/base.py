@@ -7,6 +7,7 @@ an object that satisfies ``Source``, and one line in ``registry.SOURCES``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -51,6 +52,15 @@ class SourceInfo:
 
 
 @dataclass(frozen=True)
+class Layers:
+    """A cache answer laid over the embedded sample: how each layer describes itself."""
+
+    origin: str  # the cache layer's origin ("cache", "stale", "live")
+    description: str  # the cache layer's description
+    sample_description: str  # the sample's description
+
+
+@dataclass(frozen=True)
 class Dataset:
     """Flows plus their provenance."""
 
@@ -59,11 +69,46 @@ class Dataset:
     origin: str  # "sample", "cache", "stale" (cache past its expiry) or "live"
     description: str  # one line for people, e.g. "embedded sample (tradecli 0.1.0)"
     fetched_at: str | None = None  # ISO timestamp for cached or live data
-    extra: dict[str, list[str]] = field(default_factory=dict)
     fetch_error: str | None = None  # why a live fetch failed when this is a fallback
     # Currency conversion done on ``flows`` (tradecli.fx.Rate records), and from what.
     rates: tuple[Rate, ...] = ()
     converted_from: tuple[str, ...] = ()  # the currencies the figures were in
+    # When each cached source id was last imported or fetched; the sample is not in it.
+    # The Data line names the times of the sources an answer used, never one for all,
+    # and the same-tier rule prefers the most recent (``newest_first``).
+    written: Mapping[str, dt.datetime] = field(default_factory=dict)
+    cubes: tuple[str, ...] = ()  # the source datasets fetched (OEC cube names)
+    layers: Layers | None = None  # set when cache entries lie over the sample
+
+    @property
+    def newest_first(self) -> tuple[str, ...]:
+        """Cached source ids, most recently imported or fetched first (the same-tier rule)."""
+        return tuple(sorted(self.written, key=self.written.__getitem__, reverse=True))
+
+    def written_text(self, source_id: str) -> str | None:
+        """When ``source_id`` was written, as the outputs print it (ISO, to the second)."""
+        when = self.written.get(source_id)
+        return None if when is None else when.isoformat(timespec="seconds")
+
+    @property
+    def extra(self) -> dict[str, list[str]]:
+        """The same facts as text, in the shape callers read before they were typed.
+
+        Kept for callers not yet moved to ``newest_first``, ``written``, ``cubes`` and
+        ``layers``; new code should read those.
+        """
+        out: dict[str, list[str]] = {
+            "cubes": list(self.cubes),
+            "times": sorted(f"{s}\t{self.written_text(s)}" for s in self.written),
+            "newest_first": list(self.newest_first),
+        }
+        if self.layers is not None:
+            out["layers"] = [
+                self.layers.origin,
+                self.layers.description,
+                self.layers.sample_description,
+            ]
+        return out
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,163 @@
+"""Start-up of a sample `balance` against importing its three big dependencies.
+
+    python bench/startup.py            # 21 pairs of runs; prints the table
+    python bench/startup.py --write    # ... and rewrites its section of bench/RESULTS.md
+
+Each pair runs ``python -c "import polars, rich, typer"`` (the floor no tradecli code
+can go under) and ``python -m tradecli balance PAK JPN --from 2024-08`` (the embedded
+sample) back to back, the order alternating from pair to pair so that a busy moment
+on a shared machine hits both alike. The ratio is computed per pair, then its median
+taken; wall time (time.perf_counter) and the children's CPU time (getrusage, steadier
+when other processes compete for the cores) are both reported. ``tradecli --help`` is
+timed in the same loop. Every verdict is computed from the figures, never typed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+BASELINE = [PY, "-c", "import polars, rich, typer"]
+BALANCE = [PY, "-m", "tradecli", "balance", "PAK", "JPN", "--from", "2024-08"]
+HELP = [PY, "-m", "tradecli", "--help"]
+RATIO_MAX = 1.3  # sample balance within 1.3x of the bare imports (issue 17)
+HELP_MAX_S = 0.1  # wall seconds for `tradecli --help`
+SECTION = "startup-paired"
+
+
+def _env(home: Path) -> dict[str, str]:
+    """A clean home and cache: the user's config and cache never enter the figures."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRADECLI_", "OEC_"))}
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+        TRADECLI_CACHE_DIR=str(home / "tradecli-cache"),
+        COLUMNS="100",
+    )
+    env.pop("COMTRADE_KEY", None)
+    return env
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of ``cmd``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, env=env, cwd="/")
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def measure(pairs: int, env: dict[str, str]) -> dict[str, list[float]]:
+    """``pairs`` alternating pairs (plus one unrecorded warm-up of each command)."""
+    for cmd in (BASELINE, BALANCE, HELP):
+        timed(cmd, env)  # warm the file cache; not recorded
+    out: dict[str, list[float]] = {
+        name: [] for name in ("base", "balance", "help", "base_cpu", "balance_cpu", "help_cpu")
+    }
+    for i in range(pairs):
+        order = [("base", BASELINE), ("balance", BALANCE)]
+        if i % 2:
+            order.reverse()
+        for name, cmd in [*order, ("help", HELP)]:
+            wall, cpu = timed(cmd, env)
+            out[name].append(wall)
+            out[f"{name}_cpu"].append(cpu)
+    return out
+
+
+def summary(runs: dict[str, list[float]]) -> dict[str, float]:
+    """Medians, and the per-pair ratios' medians (wall and CPU)."""
+    ratios = [b / a for a, b in zip(runs["base"], runs["balance"], strict=True)]
+    cpu_ratios = [b / a for a, b in zip(runs["base_cpu"], runs["balance_cpu"], strict=True)]
+    medians = {name: statistics.median(values) for name, values in runs.items()}
+    return {
+        **medians,
+        "ratio": statistics.median(ratios),
+        "ratio_cpu": statistics.median(cpu_ratios),
+        "pairs": float(len(ratios)),
+    }
+
+
+def verdicts(s: dict[str, float]) -> dict[str, bool]:
+    """Each target, met or not, from the figures alone."""
+    return {
+        "ratio": s["ratio"] <= RATIO_MAX,
+        "help": s["help"] < HELP_MAX_S,
+    }
+
+
+def table(s: dict[str, float], command: str) -> list[str]:
+    met = verdicts(s)
+
+    def word(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    return [
+        "## 1b. Start-up, paired runs",
+        "",
+        f"`{command}`: {int(s['pairs'])} pairs, the order alternating; medians. "
+        f"Python {sys.version.split()[0]}, {os.cpu_count()} cores (shared).",
+        "",
+        "| measure | wall | CPU | target | verdict |",
+        "|---|---:|---:|---|---|",
+        f'| `python -c "import polars, rich, typer"` | {s["base"]:.3f} s | '
+        f"{s['base_cpu']:.3f} s | baseline | |",
+        f"| `tradecli balance PAK JPN --from 2024-08` (sample) | {s['balance']:.3f} s | "
+        f"{s['balance_cpu']:.3f} s | | |",
+        f"| ratio balance / baseline (median of per-pair ratios) | {s['ratio']:.2f} x | "
+        f"{s['ratio_cpu']:.2f} x | <= {RATIO_MAX} x (wall) | {word(met['ratio'])} |",
+        f"| `tradecli --help` | {s['help']:.3f} s | {s['help_cpu']:.3f} s | "
+        f"< {HELP_MAX_S} s (wall) | {word(met['help'])} |",
+    ]
+
+
+def write_section(path: Path, lines: list[str]) -> None:
+    """Replace this script's section of RESULTS.md (appended the first time)."""
+    text = path.read_text(encoding="utf-8")
+    block = f"<!-- {SECTION}:begin -->\n" + "\n".join(lines) + f"\n<!-- {SECTION}:end -->"
+    pattern = re.compile(
+        rf"<!-- {re.escape(SECTION)}:begin -->.*?<!-- {re.escape(SECTION)}:end -->", re.S
+    )
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        anchor = "<!-- startup:end -->"
+        text = text.replace(anchor, f"{anchor}\n\n{block}", 1) if anchor in text else (
+            text.rstrip("\n") + "\n\n" + block
+        )  # fmt: skip
+    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=21)
+    parser.add_argument("--write", action="store_true", help="rewrite bench/RESULTS.md")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as home:
+        runs = measure(args.pairs, _env(Path(home)))
+    command = "python bench/startup.py" + (f" --pairs {args.pairs}" if args.pairs != 21 else "")
+    lines = table(summary(runs), command)
+    print("\n".join(lines))
+    if args.write:
+        write_section(args.out, lines)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""The read order's typed answer: when each source was written, which layers lie where.
+
+``Dataset.written`` holds datetimes, ``Dataset.newest_first`` (the same-tier rule's
+order) is derived from them, and ``Dataset.layers`` names the cache layer and the
+sample under it; ``Dataset.extra`` gives the same facts in the older text shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.conftest import run_import
+from tradecli.config import load_config
+from tradecli.periods import Period
+from tradecli.sources import Dataset, Layers, PairRequest, load_pair
+from tradecli.sources.read_order import ReadOrder
+
+UTC = dt.UTC
+TIDY = "reporter,partner,flow,period,value_usd\n"
+
+
+def _dataset(written: dict[str, dt.datetime], layers: Layers | None = None) -> Dataset:
+    return Dataset(
+        flows=pl.LazyFrame(),
+        sources={},
+        origin="cache",
+        description="d",
+        written=written,
+        layers=layers,
+    )
+
+
+@pytest.mark.parametrize(
+    ("written", "order"),
+    [
+        ({"a": dt.datetime(2024, 1, 2, tzinfo=UTC), "b": dt.datetime(2024, 1, 3, tzinfo=UTC)},
+         ("b", "a")),
+        ({"b": dt.datetime(2024, 1, 3, tzinfo=UTC), "a": dt.datetime(2024, 1, 2, tzinfo=UTC)},
+         ("b", "a")),
+        # A later time wins even when it sorts first as text would not tell it (hours).
+        ({"x": dt.datetime(2024, 1, 2, 9, tzinfo=UTC), "y": dt.datetime(2024, 1, 2, 10,
+                                                                           tzinfo=UTC)},
+         ("y", "x")),
+        ({}, ()),
+    ],
+)  # fmt: skip
+def test_newest_first_is_ordered_by_the_written_times(written, order) -> None:
+    assert _dataset(written).newest_first == order
+
+
+def test_extra_keeps_the_text_shape_for_older_callers() -> None:
+    dataset = _dataset(
+        {"import:b": dt.datetime(2024, 5, 1, 12, 0, 7, 999, tzinfo=UTC),
+         "import:a": dt.datetime(2024, 5, 2, tzinfo=UTC)},
+        Layers("cache", "imported files from the local cache", "embedded sample"),
+    )  # fmt: skip
+    assert dataset.extra == {
+        "cubes": [],
+        "times": ["import:a\t2024-05-02T00:00:00+00:00", "import:b\t2024-05-01T12:00:07+00:00"],
+        "newest_first": ["import:a", "import:b"],
+        "layers": ["cache", "imported files from the local cache", "embedded sample"],
+    }
+    assert dataset.written_text("import:b") == "2024-05-01T12:00:07+00:00"
+    assert dataset.written_text("sample") is None
+    assert "layers" not in _dataset({}).extra
+
+
+def _write(path: Path, month: str) -> Path:
+    path.write_text(TIDY + f"PAK,JPN,exports,{month},1\nPAK,JPN,imports,{month},2\n")
+    return path
+
+
+def test_imports_over_the_sample_are_typed_in_the_answer(runner, tmp_path) -> None:
+    run_import(runner, _write(tmp_path / "first.csv", "2023-01"))
+    time.sleep(1.1)  # the cache keeps times to the second
+    run_import(runner, _write(tmp_path / "second.csv", "2023-02"))
+    config = load_config(env=dict(os.environ))
+    request = PairRequest("PAK", "JPN", Period(2023, 1), Period(2023, 2))
+    dataset = load_pair(config, request, offline=True)
+    assert dataset.newest_first == ("import:second", "import:first")
+    assert all(isinstance(t, dt.datetime) for t in dataset.written.values())
+    assert dataset.written["import:second"] > dataset.written["import:first"]
+    assert dataset.layers is not None and dataset.layers.origin == "cache"
+    assert dataset.layers.sample_description.startswith("embedded sample")
+    # load_pair is the read order's answer, nothing more.
+    again = ReadOrder(config, request, offline=True).answer()
+    assert (again.origin, again.description, again.newest_first) == (
+        dataset.origin,
+        dataset.description,
+        dataset.newest_first,
+    )
+
+
+def test_each_outcome_is_a_method_of_its_own(runner, tmp_path) -> None:
+    run_import(runner, _write(tmp_path / "only.csv", "2023-01"))
+    config = load_config(env=dict(os.environ))
+    order = ReadOrder(config, PairRequest("PAK", "JPN", Period(2023, 1), None), offline=True)
+    fresh = order.fresh_cache()
+    assert fresh.origin == "cache" and fresh.newest_first == ("import:only",)
+    # Nothing failed: the fallback is the same cache over the sample, without a warning.
+    warned: list[str] = []
+    quiet = ReadOrder(
+        config, PairRequest("PAK", "JPN", Period(2023, 1), None), offline=True, warn=warned.append
+    )
+    assert quiet.fallback().newest_first == ("import:only",) and warned == []

@@ -1,0 +1,411 @@
+"""Products and partners obey the one window rule and the one strict rule.
+
+A window's figure exists only when every unit of it has data (``windows.window_sums``);
+--strict empties growth that compares different sources or sides (``core.strict_growth``).
+Products and partners reach those rules through the same steps as balance: select the
+rows, pick one figure per unit, sum the windows, compare them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from tradecli import analysis, schema
+from tradecli.analysis.core import STRICT_NOTE, Tier
+from tradecli.analysis_options import PartnerMeasure, PartnerSort
+from tradecli.cli import app
+from tradecli.codes import resolve_country
+from tradecli.errors import ExitCode, NoData, UsageError
+from tradecli.periods import parse_window
+
+from .conftest import run_import
+
+PAK, JPN, CHN = resolve_country("PAK"), resolve_country("JPN"), resolve_country("CHN")
+
+
+def _frame(rows: list[dict[str, object]]) -> pl.LazyFrame:
+    defaults = {
+        "exporter": "PAK",
+        "importer": "JPN",
+        "reporter": "PAK",
+        "frequency": "month",
+        "product": "TOTAL",
+        "currency": "USD",
+        "source": "a",
+    }
+    full = [{**defaults, **row} for row in rows]
+    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+
+
+def _month(year: int, month: int) -> dt.date:
+    return dt.date(year, month, 1)
+
+
+# -- products ------------------------------------------------------------------------------
+
+
+def _quarters(march_2024: bool) -> pl.LazyFrame:
+    """Q1 2023 complete ($200 of 270900), Q1 2024 with or without its March."""
+    rows = [{"period": _month(2023, m), "product": "270900", "value": v}
+            for m, v in ((1, 50.0), (2, 50.0), (3, 100.0))]  # fmt: skip
+    rows += [{"period": _month(2024, 1), "product": "270900", "value": 100.0},
+             {"period": _month(2024, 2), "product": "270900", "value": 200.0}]  # fmt: skip
+    if march_2024:
+        rows.append({"period": _month(2024, 3), "product": "270900", "value": 100.0})
+    return _frame(rows)
+
+
+def _q1(flows: pl.LazyFrame, **kwargs: object) -> analysis.ProductsResult:
+    return analysis.products(
+        flows,
+        PAK,
+        JPN,
+        level="hs6",
+        start=parse_window("2023-Q1"),
+        end=parse_window("2024-Q1"),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_a_quarter_missing_a_month_has_no_product_value_and_no_growth() -> None:
+    result = _q1(_quarters(march_2024=False))
+    row = result.rows.row(0, named=True)
+    # Two of three months hold $300: never "$200 -> $300, +50 %".
+    assert row["code"] == "270900"
+    assert row["value_from"] == 200.0
+    assert row["value_to"] is None and row["growth_pct"] is None and row["share_pct"] is None
+    assert result.total_from == 200.0 and result.total_to is None
+    assert result.total_growth_pct is None
+    assert result.notes == (
+        "no product data for Q1 2024 (missing 2024-03): its values, shares and growth "
+        "are not computed",
+    )
+
+
+def test_the_same_quarter_complete_has_its_value_and_growth() -> None:
+    result = _q1(_quarters(march_2024=True))
+    row = result.rows.row(0, named=True)
+    assert (row["value_from"], row["value_to"]) == (200.0, 400.0)
+    assert row["growth_pct"] == pytest.approx(100.0) and row["share_pct"] == pytest.approx(100.0)
+    assert result.total_growth_pct == pytest.approx(100.0) and result.notes == ()
+
+
+def test_a_product_absent_from_a_month_with_product_data_traded_nothing_in_it() -> None:
+    flows = (
+        _quarters(march_2024=True)
+        .collect()
+        .vstack(_frame([{"period": _month(2024, 2), "product": "870323", "value": 10.0}]).collect())
+    )
+    result = _q1(flows.lazy())
+    cars = result.rows.filter(pl.col("code") == "870323").row(0, named=True)
+    assert (cars["value_from"], cars["value_to"]) == (0.0, 10.0)
+    assert cars["growth_pct"] is None
+    assert result.notes == ("1 product(s) had no trade in Q1 2023: their growth is undefined",)
+
+
+def test_strict_products_growth_is_the_one_strict_rule() -> None:
+    # Q1 2023 from Japan's mirror figures, Q1 2024 from Pakistan's own: not like with like.
+    rows = [{"period": _month(2023, m), "product": "270900", "value": 100.0, "reporter": "JPN",
+             "source": "m"} for m in (1, 2, 3)]  # fmt: skip
+    rows += [{"period": _month(2024, m), "product": "270900", "value": 200.0} for m in (1, 2, 3)]
+    loose = _q1(_frame(rows))
+    strict = _q1(_frame(rows), strict=True)
+    for result in (loose, strict):
+        row = result.rows.row(0, named=True)
+        assert row["comparable"] is False
+        assert (row["tier_from"], row["tier_to"]) == (Tier.MIRROR, Tier.OWN)
+        assert (row["source_from"], row["source_to"]) == ("m", "a")
+    assert loose.rows["growth_pct"][0] == pytest.approx(100.0)
+    assert strict.rows["growth_pct"][0] is None
+    assert STRICT_NOTE in strict.notes and STRICT_NOTE not in loose.notes
+
+
+def test_all_other_products_name_their_sources_once_each() -> None:
+    rows = [{"period": _month(2024, 1), "product": code, "value": value, "source": source}
+            for code, value, source in (("270900", 9.0, "a"), ("870323", 5.0, "b"),
+                                        ("100630", 4.0, "a"), ("520100", 3.0, "c"))]  # fmt: skip
+    window = parse_window("2024-01")
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", top=1, start=window, end=window)
+    other = result.rows.row(1, named=True)
+    assert other["code"] == "OTHER(3)" and other["value_to"] == 12.0
+    assert other["source_to"] == "a+b+c"
+    assert result.source_ids == ("a", "b", "c")
+
+
+# -- partners ------------------------------------------------------------------------------
+
+
+def _partner_rows(march_2024: bool) -> pl.LazyFrame:
+    """Q1 2023 and Q1 2024 with two partners; exports of March 2024 present or not."""
+    rows: list[dict[str, object]] = []
+    for partner, scale in (("JPN", 1.0), ("CHN", 2.0)):
+        for year in (2023, 2024):
+            for m in (1, 2, 3):
+                if march_2024 or (year, m) != (2024, 3):
+                    rows.append({"importer": partner, "period": _month(year, m), "value": scale})
+                rows.append({"exporter": partner, "importer": "PAK", "period": _month(year, m),
+                             "value": scale / 2})  # fmt: skip
+    return _frame(rows)
+
+
+def _partners_q1(flows: pl.LazyFrame, **kwargs: object) -> analysis.PartnersResult:
+    return analysis.partners(
+        flows,
+        PAK,
+        start=parse_window("2023-Q1"),
+        end=parse_window("2024-Q1"),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_a_partner_quarter_missing_a_month_has_no_figure_and_no_growth() -> None:
+    result = _partners_q1(_partner_rows(march_2024=False))
+    assert result.rows["partner"].to_list() == ["CHN", "JPN"]  # by value, nulls last: by code
+    assert result.rows["exports"].to_list() == [None, None]
+    assert result.rows["imports"].to_list() == [3.0, 1.5]
+    assert result.rows["balance"].to_list() == [None, None]
+    assert result.rows["value"].to_list() == [None, None]
+    assert result.rows["growth_pct"].to_list() == [None, None]
+    assert result.rows["value_from"].to_list() == [9.0, 4.5]
+    assert result.notes[0] == (
+        "2 partner(s) lack a complete export or import figure for Q1 2024: their balance "
+        "is not computed"
+    )
+
+
+def test_partner_quarters_complete_rank_with_growth() -> None:
+    result = _partners_q1(_partner_rows(march_2024=True))
+    assert result.rows["partner"].to_list() == ["CHN", "JPN"]
+    assert result.rows["value"].to_list() == [9.0, 4.5]
+    assert result.rows["balance"].to_list() == [3.0, 1.5]
+    assert result.rows["growth_pct"].to_list() == [pytest.approx(0.0), pytest.approx(0.0)]
+    assert result.notes == ()
+
+
+def test_strict_partner_growth_is_the_one_strict_rule() -> None:
+    rows = [{"importer": "JPN", "period": _month(2023, 1), "value": 1.0, "reporter": "JPN",
+             "source": "m"},
+            {"importer": "JPN", "period": _month(2024, 1), "value": 2.0}]  # fmt: skip
+    window = {"start": parse_window("2023-01"), "end": parse_window("2024-01")}
+    loose = analysis.partners(_frame(rows), PAK, measure=PartnerMeasure.EXPORTS, **window)
+    strict = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS, strict=True, **window
+    )
+    assert loose.rows["growth_pct"].to_list() == [pytest.approx(100.0)]
+    assert strict.rows["growth_pct"].to_list() == [None]
+    assert loose.rows["comparable"].to_list() == strict.rows["comparable"].to_list() == [False]
+    assert strict.notes[-1] == f"1 partner(s): {STRICT_NOTE}"
+
+
+# -- a product-only import for a pair the sample lacks ---------------------------------------
+
+
+def test_a_product_only_import_for_a_pair_the_sample_lacks_names_its_products(
+    tmp_path: Path,
+) -> None:
+    # Bahrain is not in the embedded sample: the import is all there is for BHR-JPN.
+    path = tmp_path / "bhr.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "BHR,JPN,exports,2023,100,270900\n"
+        "BHR,JPN,exports,2024,300,270900\n"
+        "BHR,JPN,imports,2024,50,870323\n"
+    )
+    runner = CliRunner()
+    run_import(runner, path)
+    for command in ("balance", "series"):
+        result = runner.invoke(app, [command, "BHR", "JPN"])
+        assert result.exit_code == ExitCode.NO_DATA, result.stdout
+        assert result.stdout == ""
+        assert result.stderr == (
+            "Error: no total-trade figures for Bahrain (BHR) with Japan (JPN): the data hold "
+            "products 270900, 870323 (HS chapters 27, 87) only\n"
+            "Hint: ask for those products, e.g. --product 2709 --product 8703, or fetch or "
+            "import total-trade data; a sum of some products is not total trade\n"
+        )
+
+
+# -- partners: the rest of what a ranking promises (pinned after a mutation run) ----------
+
+
+def _one_month(rows: list[tuple[str, float, float]], **extra: object) -> pl.LazyFrame:
+    """Pakistan's exports to and imports from each partner in 2024-01."""
+    out: list[dict[str, object]] = []
+    for partner, exported, imported in rows:
+        out.append({"importer": partner, "period": _month(2024, 1), "value": exported, **extra})
+        out.append({"exporter": partner, "importer": "PAK", "period": _month(2024, 1),
+                    "value": imported, **extra})  # fmt: skip
+    return _frame(out)
+
+
+JAN = {"start": parse_window("2024-01"), "end": parse_window("2024-01")}
+
+
+def test_the_ranking_shows_ten_partners_unless_asked_and_never_fewer_than_one() -> None:
+    codes = ["USA", "CHN", "DEU", "FRA", "GBR", "ITA", "ESP", "NLD", "BEL", "CHE", "AUT"]
+    eleven = [(code, float(i), 0.0) for i, code in enumerate(codes, start=1)]
+    result = analysis.partners(_one_month(eleven), PAK, **JAN)
+    assert result.rows.height == 10 and result.partners == 11
+    assert result.rows["partner"][0] == "AUT"
+    assert analysis.partners(_one_month(eleven), PAK, top=1, **JAN).rows.height == 1
+    with pytest.raises(UsageError, match=r"^--top must be at least 1$"):
+        analysis.partners(_one_month(eleven), PAK, top=0, **JAN)
+
+
+def test_partners_of_product_rows_only_name_the_products() -> None:
+    flows = _frame([{"importer": "JPN", "period": _month(2024, 1), "product": "270900",
+                     "value": 1.0}])  # fmt: skip
+    with pytest.raises(NoData) as raised:
+        analysis.partners(flows, PAK, **JAN)
+    assert raised.value.message == (
+        "no total-trade figures for Pakistan (PAK): the data hold products 270900 "
+        "(HS chapters 27) only"
+    )
+    assert raised.value.hint == (
+        "use `tradecli products` or `tradecli balance ... --product CODE`, or import "
+        "total-trade data; a sum of some products is not total trade"
+    )
+    # Imports count too: a product Pakistan bought is named the same way.
+    bought = _frame([{"exporter": "JPN", "importer": "PAK", "period": _month(2024, 1),
+                      "product": "870323", "value": 1.0}])  # fmt: skip
+    with pytest.raises(NoData, match="products 870323"):
+        analysis.partners(bought, PAK, **JAN)
+
+
+def test_partners_without_any_data_say_what_a_ranking_needs() -> None:
+    with pytest.raises(NoData) as raised:
+        third = {"exporter": "JPN", "importer": "CHN", "period": _month(2024, 1), "value": 1.0}
+        analysis.partners(_frame([third]), PAK, **JAN)
+    assert raised.value.message == "no total-goods partner data for Pakistan (PAK)"
+    assert raised.value.hint.startswith("partner rankings need TOTAL flows; ")
+
+
+def test_the_world_and_the_reporter_itself_are_left_out_and_said() -> None:
+    flows = _one_month([("JPN", 2.0, 1.0), ("WLD", 9.0, 9.0), ("PAK", 5.0, 5.0)])
+    result = analysis.partners(flows, PAK, **JAN)
+    assert result.rows["partner"].to_list() == ["JPN"]
+    assert result.notes == (
+        "left out, as not partners: the world total (WLD) and Pakistan's trade with itself "
+        "(4 rows)",
+    )
+    world_only = analysis.partners(_one_month([("JPN", 2.0, 1.0), ("WLD", 9.0, 9.0)]), PAK, **JAN)
+    assert world_only.notes == ("left out, as not partners: the world total (WLD) (2 rows)",)
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        (PartnerSort.VALUE, ["CHN", "USA", "JPN", "FRA"]),  # trade 9, 5, 3, 1
+        (PartnerSort.DEFICIT, ["CHN", "JPN"]),  # balance -5, -1; the surpluses left out
+        (PartnerSort.SURPLUS, ["USA", "FRA"]),  # balance +3, +1
+    ],
+)
+def test_sorted_by_value_deficit_or_surplus(sort: PartnerSort, expected: list[str]) -> None:
+    flows = _one_month([("JPN", 1.0, 2.0), ("CHN", 2.0, 7.0), ("USA", 4.0, 1.0), ("FRA", 1.0, 0.0)])
+    assert analysis.partners(flows, PAK, sort=sort, **JAN).rows["partner"].to_list() == expected
+
+
+def test_sorted_by_growth_unlike_growth_ranks_after_like_and_none_comes_last() -> None:
+    rows: list[dict[str, object]] = []
+    for partner, before, after, reporter in (
+        ("JPN", 1.0, 2.0, "PAK"),  # +100 %, like with like
+        ("CHN", 1.0, 1.5, "PAK"),  # +50 %
+        ("USA", 1.0, 5.0, "USA"),  # +400 %, but from the partner's (mirror) figures then...
+        ("DEU", 0.0, 3.0, "PAK"),  # no growth from zero
+    ):
+        rows.append(
+            {
+                "importer": partner,
+                "period": _month(2023, 1),
+                "value": before,
+                "reporter": reporter,
+                "source": "m" if reporter != "PAK" else "a",
+            }
+        )
+        rows.append({"importer": partner, "period": _month(2024, 1), "value": after})
+    window = {"start": parse_window("2023-01"), "end": parse_window("2024-01")}
+    result = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS, sort=PartnerSort.GROWTH, **window
+    )  # fmt: skip
+    assert result.rows["partner"].to_list() == ["JPN", "CHN", "USA", "DEU"]
+    assert result.rows["comparable"].to_list() == [True, True, False, None]
+    assert result.notes[-1] == (
+        "1 partner(s) have growth that compares different sources or sides (reported vs "
+        "mirror): ranked after the comparable ones"
+    )
+    single = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS, sort=PartnerSort.GROWTH, **JAN
+    )
+    assert "a single period has no growth: sorted by nothing meaningful" in single.notes
+    assert single.rows["growth_pct"].null_count() == single.rows.height == 4
+
+
+def test_later_product_rows_are_named_never_ranked() -> None:
+    flows = pl.concat(
+        [
+            _one_month([("JPN", 2.0, 1.0)]).collect(),
+            _frame(
+                [{"importer": "JPN", "period": _month(2025, 3), "product": "270900", "value": 7.0}]
+            ).collect(),  # fmt: skip
+        ]
+    )
+    result = analysis.partners(flows.lazy(), PAK, **JAN)
+    assert result.rows["value"].to_list() == [3.0]
+    assert result.notes == (
+        "for 2025 the data hold products 270900 (HS chapters 27) only, not total trade: no "
+        "ranking is computed from them (see `tradecli products`)",
+    )
+
+
+def test_two_sources_of_one_partner_figure_are_named_with_the_one_used() -> None:
+    flows = pl.concat(
+        [_one_month([("JPN", 2.0, 1.0)], source="old").collect(),
+         _one_month([("JPN", 3.0, 1.0)], source="new").collect()]
+    )  # fmt: skip
+    result = analysis.partners(flows.lazy(), PAK, newest_first=("new", "old"), **JAN)
+    assert result.rows["exports"].to_list() == [3.0]
+    assert result.source_ids == ("new",)
+    assert result.notes == (
+        "exports with JPN for 2024-01: new gives $3 and old gives $2 (a difference of $1); "
+        "the most recently imported or fetched, new, was used",
+    )
+
+
+def test_a_ranking_holds_the_reporters_total_rows_only_in_its_one_currency() -> None:
+    flows = pl.concat(
+        [
+            _one_month([("JPN", 2.0, 1.0)], currency="JPY").collect(),
+            # Other countries' trade and Pakistan's product rows are not partners' totals.
+            _frame(
+                [
+                    {
+                        "exporter": "CHN",
+                        "importer": "USA",
+                        "period": _month(2024, 1),
+                        "value": 50.0,
+                        "currency": "JPY",
+                    },
+                    {
+                        "importer": "DEU",
+                        "period": _month(2024, 1),
+                        "product": "270900",
+                        "value": 40.0,
+                        "currency": "JPY",
+                    },
+                ]
+            ).collect(),  # fmt: skip
+        ]
+    )
+    result = analysis.partners(flows.lazy(), PAK, **JAN)
+    assert result.rows["partner"].to_list() == ["JPN"] and result.currency == "JPY"
+    mixed = pl.concat([flows, _one_month([("CHN", 1.0, 1.0)]).collect()])
+    with pytest.raises(UsageError) as raised:
+        analysis.partners(mixed.lazy(), PAK, **JAN)
+    assert raised.value.message == (
+        "figures for Pakistan (PAK) are in several currencies (JPY, USD)"
+    )
