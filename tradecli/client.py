@@ -170,8 +170,8 @@ class HTTPClient:
 
     def _out_of_time(self, shown: str, why: str) -> DeadlineExceeded:
         return DeadlineExceeded(
-            f"{self.source_name} did not answer within the {self.config.deadline:g}s deadline "
-            f"({why}): {shown}",
+            f"{self.source_name} did not answer within the "
+            f"{_seconds(self.config.deadline)}s deadline ({why}): {shown}",
             hint="try again later, raise api.deadline, or use cached data with --offline",
         )
 
@@ -241,7 +241,7 @@ class HTTPClient:
                         f"{self.source_name} answered {reason} and asked to retry after "
                         f"{asked:g}s (Retry-After), "
                         f"more than the {max(0.0, self.remaining):.0f}s left of the "
-                        f"{self.config.deadline:g}s deadline: {shown}",
+                        f"{_seconds(self.config.deadline)}s deadline: {shown}",
                         hint="try again later, or raise api.deadline",
                     )
                 delay = asked if asked is not None else self._backoff(attempt)
@@ -609,3 +609,8 @@ def _body_hint(body: bytes) -> str | None:
     if isinstance(parsed, dict) and "error" in parsed:
         return f"the server said: {str(parsed['error'])[:200]}"
     return None
+
+
+def _seconds(value: float) -> str:
+    """Seconds for a message: 10 for 9.99989 (what is left of a deadline), 2.5, 120."""
+    return f"{round(value, 1):g}"
