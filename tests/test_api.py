@@ -35,7 +35,21 @@ CALLS = {
         lambda: api.series("PAK", "JPN", start="2019-11", end="2021-01"),
         ["series", "PAK", "JPN", "--from", "2019-11", "--to", "2021-01"],
     ),
+    # The embedded sample holds no two periods of products: drivers reads an import.
+    "drivers": (
+        lambda: api.drivers("THA", "USA", start=2010, end=2011, level="hs6", top=2),
+        ["drivers", "THA", "USA", "--from", "2010", "--to", "2011", "--level", "hs6", "--top", "2"],
+    ),
 }
+SHRIMP = "real/comtrade/vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv"
+
+
+def prepare(name: str, runner) -> None:
+    """What a call needs beyond the embedded sample: drivers, the shrimp extract imported."""
+    if name == "drivers":
+        from tests.conftest import require_shared_data, run_import
+
+        run_import(runner, require_shared_data() / SHRIMP)
 
 
 def test_every_registered_command_has_a_call_here() -> None:
@@ -45,6 +59,7 @@ def test_every_registered_command_has_a_call_here() -> None:
 @pytest.mark.parametrize("name", list(CALLS))
 def test_to_dict_is_exactly_the_json_format(runner, name) -> None:
     call, argv = CALLS[name]
+    prepare(name, runner)
     result = runner.invoke(app, [*argv, "-f", "json"])
     assert result.exit_code == 0, result.stderr
     assert call().to_dict() == json.loads(result.stdout)
@@ -60,7 +75,8 @@ def test_balance_figures_are_typed_attributes() -> None:
 
 
 @pytest.mark.parametrize("name", list(CALLS))
-def test_to_polars_is_one_tidy_frame(name) -> None:
+def test_to_polars_is_one_tidy_frame(runner, name) -> None:
+    prepare(name, runner)
     frame = CALLS[name][0]().to_polars()
     assert frame.columns[: len(TIDY)] == TIDY and frame.height > 0
     assert frame.schema["value"] == pl.Float64
@@ -138,10 +154,10 @@ def test_any_registered_command_is_reachable_by_name(monkeypatch) -> None:
 
     assert api.run("balance", "PAK", "JPN", start="2024-08").balance.to == -127000000.0  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):
-        api.drivers  # noqa: B018  (not registered yet)
-    monkeypatch.setitem(COMMANDS, "drivers", replace(COMMANDS["balance"], name="drivers"))
-    assert "drivers" in dir(api)
-    found = api.drivers("PAK", "JPN", start="2024-08")  # a registry line is enough
+        api.toy  # noqa: B018  (not registered)
+    monkeypatch.setitem(COMMANDS, "toy", replace(COMMANDS["balance"], name="toy"))
+    assert "toy" in dir(api)
+    found = api.toy("PAK", "JPN", start="2024-08")  # a registry line is enough
     assert found.to_period == "2025-08"
 
 

@@ -44,8 +44,8 @@ def _answer(command: str, reporter: str, partner: str | None, **fields: object):
 # -- the registry --------------------------------------------------------------------------
 
 
-def test_the_registry_lists_the_four_data_commands_once() -> None:
-    assert list(COMMANDS) == ["balance", "products", "partners", "series"]
+def test_the_registry_lists_the_five_data_commands_once() -> None:
+    assert list(COMMANDS) == ["balance", "products", "partners", "series", "drivers"]
     assert all(c.name == name for name, c in COMMANDS.items())
     for command in COMMANDS.values():
         assert command.summary.endswith(".") and command.examples
@@ -142,13 +142,20 @@ REPORT_ENTRIES = {
     "products": 'partner = "ARG"\nperiod = "fixed"\nfrom = "2004"\nlevel = "hs2"\ntop = 3\n',
     "partners": 'period = "fixed"\nfrom = "2006"\nsort = "deficit"\ntop = 3\n',
     "series": 'partner = "JPN"\nperiod = "fixed"\nfrom = "2019-11"\nto = "2020-02"\n',
+    "drivers": 'partner = "USA"\nperiod = "fixed"\nfrom = "2010"\nto = "2011"\nlevel = "hs6"\n',
 }
+REPORTERS = {"products": "CHL", "drivers": "THA"}  # else PAK
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_report_can_schedule_every_registered_command(runner, tmp_path: Path, name) -> None:
     assert set(REPORT_ENTRIES) == set(COMMANDS), "give the new command a [[report]] entry here"
-    reporter = "CHL" if name == "products" else "PAK"
+    reporter = REPORTERS.get(name, "PAK")
+    if name == "drivers":  # the embedded sample holds no two periods of products
+        from tests.conftest import require_shared_data, run_import
+
+        shrimp = "real/comtrade/vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv"
+        run_import(runner, require_shared_data() / shrimp)
     config = tmp_path / "c.toml"
     config.write_text(
         f'[api]\nnetwork = "never"\n\n[[report]]\nname = "r-{name}"\ncommand = "{name}"\n'

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from httpx import BaseTransport
 
     from tradecli.commands.balance import BalanceAnswer
+    from tradecli.commands.drivers import DriversAnswer
     from tradecli.commands.partners import PartnersAnswer
     from tradecli.commands.products import ProductsAnswer
     from tradecli.commands.series import SeriesAnswer
@@ -275,7 +276,42 @@ def series(
     return found
 
 
-_NAMED = {"balance", "products", "partners", "series"}
+def drivers(
+    reporter: str,
+    partner: str,
+    *,
+    flow: FlowChoice | str = FlowChoice.EXPORTS,
+    level: ProductLevel | str = ProductLevel.HS4,
+    top: int = 10,
+    start: Period = None,
+    end: Period = None,
+    period: Convention | str = Convention.POINT,
+    compare: Compare | str = Compare.YEAR,
+    currency: str | None = None,
+    offline: bool = False,
+    product: str | Iterable[str] = (),
+    config: Config | Path | str | None = None,
+) -> DriversAnswer:
+    """What drove the change in ``reporter``'s exports to (or imports from) ``partner``:
+    each product's contribution in percentage points, a remainder row, and the LMDI
+    price/volume split where the data hold quantities. ``.growth_pct`` is the flow's
+    growth; ``.rows`` holds one typed row per shown product (and the remainder);
+    ``.result.attribution`` every figure."""
+    from tradecli.commands.drivers import DriversAnswer
+
+    found = answer(
+        request(
+            "drivers", reporter, partner, flow=str(flow), level=level, top=top, start=start,
+            end=end, period=period, compare=compare, currency=currency, offline=offline,
+            product=product,
+        ),
+        config=config,
+    )  # fmt: skip
+    assert isinstance(found, DriversAnswer)
+    return found
+
+
+_NAMED = {"balance", "products", "partners", "series", "drivers"}
 
 
 def __getattr__(name: str) -> Callable[..., Answer]:
@@ -299,6 +335,7 @@ __all__ = [
     "DataWarning",
     "answer",
     "balance",
+    "drivers",
     "partners",
     "products",
     "request",

@@ -24,6 +24,7 @@ class Kind(StrEnum):
     AMOUNT = "amount"  # money in the document's currency: $15.1M, JPY 13.9B
     PERCENT = "percent"  # a share: 12.7%
     GROWTH = "growth"  # a signed percentage change: +28%, -11%
+    POINTS = "points"  # a signed contribution in percentage points: +13.7 pp
     TEXT = "text"
     CODE = "code"
     PERIOD = "period"
@@ -32,7 +33,7 @@ class Kind(StrEnum):
     @property
     def numeric(self) -> bool:
         # Right-aligned; ranks stay left like codes (they label rows, they are not figures).
-        return self in (Kind.AMOUNT, Kind.PERCENT, Kind.GROWTH)
+        return self in (Kind.AMOUNT, Kind.PERCENT, Kind.GROWTH, Kind.POINTS)
 
 
 class Role(StrEnum):
@@ -149,6 +150,23 @@ class Bars:
 
 
 @dataclass(frozen=True)
+class Waterfall:
+    """Contributions in percentage points, step by step from 0 to the growth.
+
+    One step per label (the products, then the remainder); the last bar is ``total``
+    (the growth), drawn from 0, so the steps visibly add up to it. ``caption`` says in
+    words what the chart shows.
+    """
+
+    title: str
+    labels: tuple[str, ...]
+    steps: tuple[float, ...]
+    total_label: str
+    total: float
+    caption: str
+
+
+@dataclass(frozen=True)
 class Section:
     """A heading and a list of lines: alerts, revisions."""
 
@@ -167,6 +185,7 @@ class Document:
     chart: Chart | None = None
     sections: tuple[Section, ...] = ()
     bars: Bars | None = None  # drawn in HTML instead of ``chart`` when there is no series
+    waterfall: Waterfall | None = None  # drawn in HTML when neither of the above is set
     plain: bool = False  # a bare list (code tables): no title box, no sources
 
     @property
@@ -243,6 +262,7 @@ __all__ = [
     "Section",
     "Source",
     "Table",
+    "Waterfall",
     "Json",
     "finite",
     "list_document",

@@ -83,17 +83,33 @@ def format_percent(value: float | None, signed: bool = False) -> str:
     return ("+" + text) if signed else text
 
 
+def format_points(value: float | None) -> str:
+    """A contribution in percentage points, signed, to two decimals: ``+13.66 pp``.
+
+    Fixed decimals, as statistical offices print them, so the points of one table line
+    up and a remainder of floating-point dust reads ``0.00 pp``, not ``+1.7e-15``.
+    """
+    if value is None:
+        return MISSING
+    text = f"{abs(value):.2f}"
+    if float(text) == 0:
+        return "0.00 pp"
+    return ("-" if value < 0 else "+") + text + " pp"
+
+
 def format_value(value: float | int | str | bool | None, kind: str, currency: str = "USD") -> str:
     """The one place a document's raw value becomes text, by its column kind.
 
     Amounts and percentages are formatted from the unrounded value (rounded
     once, here); a missing figure is ``n/a``; missing text is empty.
     """
-    if kind in ("amount", "percent", "growth"):
+    if kind in ("amount", "percent", "growth", "points"):
         if isinstance(value, str):
             return value
         number = None if value is None else float(value)
         if kind == "amount":
             return format_amount(number, currency_symbol(currency))
+        if kind == "points":
+            return format_points(number)
         return format_percent(number, signed=kind == "growth")
     return "" if value is None else str(value)

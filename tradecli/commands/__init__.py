@@ -1,6 +1,6 @@
 """The data commands: one module each, and ``COMMANDS``, the one list of them.
 
-Each module (``balance``, ``products``, ``partners``, ``series``) holds its run step
+Each module (``balance``, ``products``, ``partners``, ``series``, ``drivers``) holds its run step
 (load -> ``tradecli.analysis`` -> a typed ``Answer``), its document (the tables,
 prose and JSON every format renders, derived from the answer's typed rows) and its
 report hooks (figures by period for revisions, alerts), and ends with one
@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from tradecli.commands import balance, partners, products, series
+from tradecli.commands import balance, drivers, partners, products, series
 from tradecli.commands._base import (
     Answer,
     Command,
@@ -42,6 +42,7 @@ COMMANDS: dict[str, Command] = {
         products.COMMAND,
         partners.COMMAND,
         series.COMMAND,
+        drivers.COMMAND,
     )
 }
 

@@ -6,7 +6,7 @@ import html
 import io
 from typing import Any
 
-from tradecli.document import Bars, Chart, Document, Table
+from tradecli.document import Bars, Chart, Document, Table, Waterfall
 from tradecli.numfmt import currency_symbol, format_amount
 from tradecli.render._layout import body, cells
 
@@ -152,6 +152,39 @@ def bars_svg(bars: Bars, currency: str) -> str | None:
     return _svg(plt, fig, bars.title, bars.caption)
 
 
+def waterfall_svg(waterfall: Waterfall) -> str | None:
+    """Horizontal waterfall, top to bottom, each step labelled; None without matplotlib."""
+    plt = _pyplot()
+    if plt is None:
+        return None
+    from tradecli.numfmt import format_points
+
+    n = len(waterfall.steps)
+    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.9 + 0.34 * (n + 1))), dpi=100)
+    start = 0.0
+    lefts, widths, colors = [], [], []
+    for step in waterfall.steps:
+        lefts.append(start if step >= 0 else start + step)
+        widths.append(abs(step))
+        colors.append(_GREEN if step >= 0 else _RED)
+        start += step
+    lefts.append(min(0.0, waterfall.total))
+    widths.append(abs(waterfall.total))
+    colors.append(_BLUE)
+    drawn = ax.barh(range(n + 1), widths, left=lefts, height=0.7, color=colors)
+    texts = [format_points(s) for s in waterfall.steps] + [format_points(waterfall.total)]
+    ax.bar_label(drawn, labels=texts, padding=3, fontsize=8)
+    ax.axvline(0, color="#888888", linewidth=0.8)
+    ax.set_yticks(range(n + 1), [*waterfall.labels, waterfall.total_label], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("percentage points")
+    ax.tick_params(axis="x", labelsize=8)
+    ax.margins(x=0.22)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _svg(plt, fig, waterfall.title, waterfall.caption)
+
+
 _VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 _MISSING = (
     '<p class="note" id="chart-missing">Chart not drawn: the optional '
@@ -170,6 +203,9 @@ def _figure(document: Document) -> list[str]:
     elif document.bars is not None:
         heading, caption = document.bars.title, document.bars.caption
         svg = bars_svg(document.bars, document.currency)
+    elif document.waterfall is not None:
+        heading, caption = document.waterfall.title, document.waterfall.caption
+        svg = waterfall_svg(document.waterfall)
     else:
         return []
     parts = [f"<h2>{e(heading)}</h2>"]

@@ -1,0 +1,220 @@
+"""`drivers` on flows: one flow's products in two windows, handed to the attribution.
+
+The figures follow the rules every command shares (:mod:`tradecli.analysis.core`): one
+figure per product and period, chosen by tier and recency, never a sum of two sources;
+one currency. The data's finest product level is used, so goods are never counted at
+two levels. A window is attributed only when every one of its units (months, or the
+year) has product data: a month missing would turn into products that look new or gone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from tradecli.analysis.core import (
+    conflict_notes,
+    conflicts,
+    currency_of,
+    pick_one,
+    unit_of,
+)
+from tradecli.analysis.coverage import LEVELS, select_products
+from tradecli.analysis.drivers import Attribution, ProductValue, attribute
+from tradecli.analysis.windows import coverage, resolve_windows, window_units
+from tradecli.analysis_options import FlowChoice
+from tradecli.codes import Country, load_hs, product_level, product_name
+from tradecli.errors import NoData, UsageError
+from tradecli.periods import Compare, Convention, Frequency, Period, Window
+from tradecli.schema import TOTAL
+
+NO_PRODUCTS_HINT = (
+    "`drivers` needs the flow's figures by product in both periods (the embedded sample "
+    "holds products for Chile-Argentina in 2004 only); import a product-level file, e.g. a "
+    "UN Comtrade extract by HS code, BACI or an OEC product CSV, with `tradecli import FILE`"
+)
+DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
+
+
+@dataclass(frozen=True)
+class DriversResult:
+    """What drove the change in ``reporter``'s ``flow`` with ``partner`` from ``start`` to ``end``.
+
+    ``attribution`` holds the figures (:class:`~tradecli.analysis.drivers.Attribution`);
+    ``names`` the HS name of every code it shows; ``selection`` the --product label
+    when the flow was narrowed to some products.
+    """
+
+    reporter: Country
+    partner: Country
+    flow: FlowChoice
+    level: str
+    data_level: str
+    start: Window
+    end: Window
+    attribution: Attribution
+    names: dict[str, str]
+    selection: str | None
+    notes: tuple[str, ...]
+    source_ids: tuple[str, ...]
+
+
+def _at_level(code: pl.Expr, level: str) -> pl.Expr:
+    if level == "section":
+        sections = {c: e.section for c, e in load_hs().items() if e.level == "hs2"}
+        return (
+            pl.when(code.str.starts_with("S"))
+            .then(code)
+            .otherwise(code.str.slice(0, 2).replace_strict(sections, default="S??"))
+        )
+    return code.str.slice(0, DIGITS[level])
+
+
+def _missing(rows: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
+    present = rows.select("period", "frequency").unique()
+    absent = units.join(present, on=["period", "frequency"], how="anti")
+    out: dict[str, list[str]] = {}
+    for window, day, frequency in absent.sort("period").iter_rows():
+        out.setdefault(window, []).append(str(Period.from_date(day, Frequency(frequency))))
+    return out
+
+
+def _window_total(totals: pl.DataFrame, units: pl.DataFrame, window: str) -> float | None:
+    """The flow's total over ``window``, or None unless every unit has its TOTAL row."""
+    wanted = units.filter(pl.col("window") == window)
+    found = wanted.join(totals, on=["period", "frequency"])
+    if found.height < wanted.height:
+        return None
+    return math.fsum(found["value"].to_list())
+
+
+def drivers(
+    flows: pl.LazyFrame,
+    reporter: Country,
+    partner: Country,
+    flow: FlowChoice = FlowChoice.EXPORTS,
+    level: str = "hs4",
+    top: int = 10,
+    start: Window | None = None,
+    end: Window | None = None,
+    convention: Convention = Convention.POINT,
+    compare: Compare = Compare.YEAR,
+    fiscal_start: int = 1,
+    *,
+    products: Sequence[str] = (),
+    newest_first: tuple[str, ...] = (),
+) -> DriversResult:
+    """Contributions of ``flow``'s products at ``level`` to its growth, the ``top`` largest.
+
+    With ``products`` (HS codes or sections), the attribution is of those products'
+    sum, never of the flow's total.
+    """
+    if level not in LEVELS:
+        raise UsageError(f"unknown product level {level!r}", hint="use section, hs2, hs4 or hs6")
+    if top < 1:
+        raise UsageError("--top must be at least 1")
+    r, p = reporter.iso3, partner.iso3
+    exporter, importer = (r, p) if flow is FlowChoice.EXPORTS else (p, r)
+    direction = "to" if flow is FlowChoice.EXPORTS else "from"
+    pair_name = f"{reporter.name} ({r}) {flow.value} {direction} {partner.name} ({p})"
+    candidates = flows.filter((pl.col("exporter") == exporter) & (pl.col("importer") == importer))
+    keys = ["period", "frequency", "product"]
+    chosen = pick_one(candidates, keys, r, p, newest_first).collect()
+    rows = chosen.filter(pl.col("product") != TOTAL).with_columns(
+        level=pl.col("product").map_elements(product_level, return_dtype=pl.String)
+    )
+    if rows.is_empty():
+        raise NoData(f"no product-level data for {pair_name}", hint=NO_PRODUCTS_HINT)
+    selection = None
+    if products:
+        selection = select_products(rows, products, pair_name)
+        rows = rows.filter(selection.expr())
+        # Each code is summed at one level; the coarsest of them bounds --level.
+        data_level = min(set(rows["level"].drop_nulls()), key=LEVELS.index)
+    else:
+        # The finest level present; coarser rows would count the same goods twice.
+        data_level = max(set(rows["level"].drop_nulls()), key=LEVELS.index)
+        rows = rows.filter(pl.col("level") == data_level)
+    if LEVELS.index(level) > LEVELS.index(data_level):
+        raise UsageError(
+            f"the data for {pair_name} go down to {data_level.upper()} only",
+            hint=f"use --level {data_level} or coarser",
+        )
+    cov = coverage(rows)
+    base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
+    if base == target:
+        raise UsageError(
+            f"drivers compares two periods; here both are {base.label}",
+            hint="without --to, the latest period in the data is compared: give an earlier "
+            "--from, or a --to",
+        )
+    units = window_units(rows, {"from": base, "to": target})
+    missing = _missing(rows, units)
+    if missing:
+        parts = []
+        for name, window in (("from", base), ("to", target)):
+            if name in missing:
+                listed = ", ".join(missing[name][:6]) + (" ..." if len(missing[name]) > 6 else "")
+                parts.append(f"{window.label} (missing {listed})")
+        raise NoData(
+            f"no product data for {pair_name} in " + " and ".join(parts),
+            hint=f"the product data cover {cov.describe()}; a missing period would make "
+            "products look new or gone",
+        )
+    in_units = rows.join(units, on=["period", "frequency"]).with_columns(
+        code=_at_level(pl.col("product"), level)
+    )
+    totals = chosen.filter(pl.col("product") == TOTAL)
+    if selection is None:
+        total_from = _window_total(totals, units, "from")
+        total_to = _window_total(totals, units, "to")
+    else:
+        total_from = total_to = None  # some products only: never the flow's total
+    used = candidates.filter(
+        pl.col("period").is_in(units["period"].unique().to_list())
+        & pl.col("product").is_in([*rows["product"].unique().to_list(), TOTAL])
+    )
+    currency = currency_of(used, pair_name)
+    window_rows: dict[str, list[ProductValue]] = {"from": [], "to": []}
+    for row in in_units.iter_rows(named=True):
+        window_rows[row["window"]].append(
+            ProductValue(
+                code=row["code"],
+                value=row["value"],
+                currency=row["currency"],
+                # The flows schema holds no quantities yet: none is ever invented.
+                quantity=None,
+                unit=None,
+                source=row["source"],
+            )
+        )
+    attribution = attribute(window_rows["from"], window_rows["to"], total_from, total_to, top)
+    notes = list(attribution.notes)
+    if selection is not None:
+        notes.insert(0, selection.note)
+    if attribution.rows and all(r.unsplit_reason is not None for r in attribution.rows):
+        notes.append(
+            "no product could be split into price and volume: the data hold no quantities "
+            "for it (or it is new or gone)"
+        )
+    found = conflicts(used, keys, r, p, newest_first)
+    notes.extend(
+        conflict_notes(found, lambda row: f"{row['product']} for {unit_of(row)}", currency)
+    )
+    return DriversResult(
+        reporter=reporter,
+        partner=partner,
+        flow=flow,
+        level=level,
+        data_level=data_level,
+        start=base,
+        end=target,
+        attribution=attribution,
+        names={row.code: product_name(row.code) for row in attribution.rows},
+        selection=None if selection is None else selection.label,
+        notes=tuple(notes),
+        source_ids=tuple(sorted(set(in_units["source"]))),
+    )
