@@ -90,17 +90,14 @@ def world(rows: int, n_countries: int = 200, seed: int = 42) -> Iterator[pl.Data
             .sort("importer", "period")  # group_by order varies between runs
             .with_columns(product=pl.lit(schema.TOTAL))
         )
-        yield (
-            pl.concat([frame, totals.select(frame.columns)])
-            .with_columns(
+        yield schema.conform(  # a synthetic world has no quantities: null
+            pl.concat([frame, totals.select(frame.columns)]).with_columns(
                 exporter=pl.lit(exporter),
                 reporter=pl.lit(None, pl.String),
                 frequency=pl.lit("month"),
                 currency=pl.lit("USD"),
                 source=pl.lit(SOURCE),
             )
-            .select(schema.FLOWS_SCHEMA.names())
-            .cast(dict(schema.FLOWS_SCHEMA))  # type: ignore[arg-type]
         )
 
 

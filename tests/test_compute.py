@@ -110,7 +110,7 @@ def test_a_hint_about_many_products_stays_short(runner) -> None:
 
 def _flows(rows: list[tuple[str, str, str, float]]) -> pl.LazyFrame:
     """Tiny canonical frames: (exporter, importer, YYYY-MM, value)."""
-    return pl.DataFrame(
+    frame = pl.DataFrame(
         {
             "exporter": [r[0] for r in rows],
             "importer": [r[1] for r in rows],
@@ -122,8 +122,9 @@ def _flows(rows: list[tuple[str, str, str, float]]) -> pl.LazyFrame:
             "currency": ["USD" for _ in rows],
             "source": ["test" for _ in rows],
         },
-        schema=schema.FLOWS_SCHEMA,
-    ).lazy()
+        schema_overrides=schema.FLOWS_SCHEMA,
+    )
+    return schema.conform(frame).lazy()  # no quantities: null
 
 
 PAK, JPN = resolve_country("PAK"), resolve_country("JPN")

@@ -126,7 +126,7 @@ def test_period_outside_the_rates_names_the_coverage(runner, isolated) -> None:
     )
     from tradecli import schema
 
-    frame = frame.cast(dict(schema.FLOWS_SCHEMA.items()))
+    frame = schema.conform(frame)
     Cache(isolated / "tradecli-cache").put(
         "k", frame, reporter="PAK", partner="JPN", source="oec", dataset=CUBE,
         start=Period(1998, 8), end=Period(1998, 8), url="http://x", currency="JPY",

@@ -483,7 +483,13 @@ class Cache:
                 )
                 continue
             if files:
-                scans.append(pl.scan_parquet(list(files)))
+                # Entries written before quantities were kept lack their columns:
+                # they read as nulls, so no user's import is ever discarded.
+                scans.append(
+                    pl.scan_parquet(
+                        list(files), schema=schema.FLOWS_SCHEMA, missing_columns="insert"
+                    )
+                )
         if not scans:
             return schema.empty().lazy()
         if len(scans) == 1:
@@ -528,14 +534,19 @@ class Cache:
 
 def _check_parquet(files: tuple[Path, ...]) -> None:
     """Cheap checks before a lazy scan: every file ends in parquet's magic, and the
-    first file has the flows schema. A truncated file fails here, not mid-query."""
+    first file has the flows schema (or the one before quantities were kept). A truncated
+    file fails here, not mid-query."""
     for path in files:
         with open(path, "rb") as f:
             f.seek(-4, os.SEEK_END)
             if f.read(4) != b"PAR1":
                 raise ValueError(f"{path.name} is truncated")
-    if files and dict(pl.read_parquet_schema(files[0])) != dict(schema.FLOWS_SCHEMA):
-        raise ValueError("not in the flows schema")
+    if files:
+        found = dict(pl.read_parquet_schema(files[0]))
+        # Without the quantity columns: an entry written before they were kept.
+        older = {k: v for k, v in schema.FLOWS_SCHEMA.items() if k not in schema.QUANTITY_COLUMNS}
+        if found != dict(schema.FLOWS_SCHEMA) and found != older:
+            raise ValueError("not in the flows schema")
 
 
 def write_totals(frame: pl.DataFrame, target: Path) -> None:

@@ -379,7 +379,12 @@ def parse_records(
     """
     import polars as pl
 
-    rows: dict[str, list[Any]] = {name: [] for name in schema.FLOWS_SCHEMA.names()}
+    from tradecli.quantities import comtrade_quantity
+
+    names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.QUANTITY_COLUMNS]
+    rows: dict[str, list[Any]] = {name: [] for name in names}
+    reported: dict[str, list[Any]] = {"qty": [], "qtyUnitAbbr": [], "netWgt": []}
+    arguments = {"qty": "qty", "qtyUnitAbbr": "unit", "netWgt": "net_weight"}
     wanted = {p.upper() for p in products}
     for index, record in enumerate(records):
         if not isinstance(record, dict):
@@ -414,7 +419,20 @@ def parse_records(
         rows["value"].append(number)
         rows["currency"].append("USD")
         rows["source"].append(source)
-    frame = pl.DataFrame(rows, schema=schema.FLOWS_SCHEMA)
+        for key, column in reported.items():
+            given = record.get(key)
+            column.append(None if given is None else str(given))
+    # qty in its unit, else netWgt in kg, else null: the rule the file importer uses too.
+    quantity, unit = comtrade_quantity(
+        **{arguments[k]: pl.lit(pl.Series(c, dtype=pl.String)) for k, c in reported.items()},
+        value=pl.col("value"),
+        product=pl.col("product"),
+    )
+    frame = schema.conform(
+        pl.DataFrame(rows, schema={n: schema.FLOWS_SCHEMA[n] for n in names}).with_columns(
+            quantity, unit
+        )
+    )
     keys = ["exporter", "importer", "reporter", "period", "product"]
     if frame.select(pl.struct(keys).is_duplicated().any()).item():
         raise BadResponse("UN Comtrade sent the same total flow twice for one period")

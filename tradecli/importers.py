@@ -261,8 +261,7 @@ def read(
         ctx.skip(reason, count)
     frame = frame.with_columns(currency=pl.col("_currency"), source=pl.lit(source_id))
     rows = frame["_row"]
-    frame = frame.select(schema.FLOWS_SCHEMA.names())
-    frame = frame.cast(dict(schema.FLOWS_SCHEMA))  # type: ignore[arg-type]
+    frame = schema.conform(frame)  # formats without quantities get nulls, never 0
     schema.validate(frame)
     keys = ["exporter", "importer", "reporter", "period", "frequency", "product"]
     dupes = frame.with_columns(_row=rows).filter(pl.struct(keys).is_duplicated())
@@ -651,6 +650,21 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     importer = pl.select(pl.when(exports).then(partner).otherwise(reporter)).to_series()
     product = _product(raw, ctx, "cmdcode")
     frame = _finish(raw, ctx, exporter, importer, reporter, period, frequency, product, value)
+    # qty in its unit, else netWgt in kg, else null: the one rule of tradecli.quantities.
+    from tradecli.quantities import comtrade_quantity
+
+    q = {
+        c: pl.col(c) if c in raw.columns else pl.lit(None) for c in ("qty", "qtyunitabbr", "netwgt")
+    }
+    quantity = comtrade_quantity(
+        qty=q["qty"],
+        unit=q["qtyunitabbr"],
+        net_weight=q["netwgt"],
+        value=pl.lit(value),
+        product=pl.lit(product),
+    )
+    kept = raw.select("_row", *quantity)
+    frame = frame.join(kept, on="_row", how="left", maintain_order="left")
     for reason, count in skipped.items():
         ctx.skip(reason, count)
     return frame, {}

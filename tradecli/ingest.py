@@ -143,8 +143,8 @@ def add_derived_totals(frame: pl.DataFrame, level: str | None) -> tuple[pl.DataF
         .agg(pl.col("value").sum())
         .join(has_total, on=keys, how="anti", nulls_equal=True)
         .with_columns(product=pl.lit(schema.TOTAL))
-        .select(schema.FLOWS_SCHEMA.names())
     )
+    derived = schema.conform(derived)  # a TOTAL holds no quantity (all goods, no one unit)
     if derived.is_empty():
         return frame, 0
     return pl.concat([frame, derived]), derived.height
@@ -322,9 +322,17 @@ def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Pa
     try:
         (
             pl.scan_csv(year.path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
-            # q is read (kept as a one-bit flag that nothing reads): left out, polars
-            # would stop each line at v and never see a line with more fields than q.
-            .select("t", "i", "j", "k", "v", q_missing=pl.col("q").is_null())
+            # q, metric tons, is kept as a quantity (null where BACI has none; text
+            # that is no number is no quantity, never a refused file). Read anyway:
+            # left out, polars would never see a line with more fields than q.
+            .select(
+                "t",
+                "i",
+                "j",
+                "k",
+                "v",
+                q=pl.col("q").str.strip_chars().cast(pl.Float64, strict=False),
+            )
             .sink_parquet(numeric, compression="lz4", statistics=False)
         )
     except Exception:  # a value that does not parse, or a line too long: name its line
@@ -409,7 +417,7 @@ def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
     codes = [code for exporters in read for code in exporters]
     block = (
         pl.scan_parquet(numeric)
-        .select("t", "i", "j", "k", "v")
+        .select("t", "i", "j", "k", "v", "q")
         .filter(
             pl.col("i").is_in(pl.Series(codes, dtype=pl.Int16).implode())
             & (pl.col("i") != pl.col("j"))
@@ -421,6 +429,9 @@ def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
         return
     for exporters in read:
         yield block.filter(pl.col("i").is_in(pl.Series(exporters, dtype=pl.Int16).implode()))
+
+
+_known_q = pl.col("q").is_finite() & (pl.col("q") >= 0)
 
 
 def baci_canonical(
@@ -451,7 +462,8 @@ def baci_canonical(
     totals = (  # grouped on one integer (the flow's key without its product)
         summed.group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
         .agg(pl.col("i", "j", "t").first(), pl.col("v").sum())
-        .with_columns(k=pl.lit(-1, pl.Int32))  # key ends in 0: sorts before the products
+        # key ends in 0: sorts before the products; a TOTAL holds no quantity
+        .with_columns(k=pl.lit(-1, pl.Int32), q=pl.lit(None, pl.Float64))
     )
     return (
         pl.concat([keyed, totals.select(keyed.columns)])
@@ -469,6 +481,8 @@ def baci_canonical(
             value=pl.col("v") * 1000.0,  # BACI values are thousands of USD
             currency=pl.lit("USD"),
             source=pl.lit(source_id),
+            quantity=pl.when(_known_q).then(pl.col("q")),
+            quantity_unit=pl.when(_known_q).then(pl.lit("t")),  # BACI's metric tons
         )
         .collect()
     )

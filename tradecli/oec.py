@@ -292,7 +292,9 @@ def parse_records(
     records: Iterable[Mapping[str, Any]], cube: CubeInfo, source_id: str
 ) -> pl.DataFrame:
     """Turn ``data.jsonrecords`` rows into the canonical flows schema."""
-    rows: dict[str, list[Any]] = {name: [] for name in schema.FLOWS_SCHEMA.names()}
+    # TOTAL rows only (the headline figures): no quantity, whatever the cube measures.
+    names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.QUANTITY_COLUMNS]
+    rows: dict[str, list[Any]] = {name: [] for name in names}
     frequency = cube.frequency.value
     for index, record in enumerate(records):
         if not isinstance(record, dict):
@@ -340,7 +342,7 @@ def parse_records(
         rows["value"].append(number)
         rows["currency"].append(cube.currency)
         rows["source"].append(source_id)
-    frame = pl.DataFrame(rows, schema=schema.FLOWS_SCHEMA)
+    frame = schema.conform(pl.DataFrame(rows, schema={n: schema.FLOWS_SCHEMA[n] for n in names}))
     keys = ["exporter", "importer", "reporter", "period", "product"]
     if frame.select(pl.struct(keys).is_duplicated().any()).item():
         raise BadResponse(f"cube {cube.name} returned the same flow twice for one period")

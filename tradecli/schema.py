@@ -24,19 +24,39 @@ currency   ISO 4217 code of ``value``; ``USD`` for everything tradecli ships.
            Figures in different currencies are never summed or compared.
 source     Id of the source the figure came from; ``sources.json`` (or the
            cache's metadata) says what it is, who published it and its licence.
+quantity   How much was traded, in ``quantity_unit``; null when the source gives
+           none (never 0 for "unknown"). TOTAL rows hold none: all goods have no
+           one unit.
+quantity_unit
+           The unit of ``quantity`` as the source names it (``kg``, ``u``, ``l``,
+           ``t`` for BACI's metric tons...); null when ``quantity`` is null.
+           Quantities of different units are never added (``sum_quantity``).
+
+Sources without quantities (the embedded sample, OEC headline figures, caches
+written before quantities were kept) get both columns as nulls from ``conform``.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeVar
 
 import polars as pl
 
 from tradecli.errors import SchemaError
 
-__all__ = ["FLOWS_SCHEMA", "TOTAL", "SchemaError", "empty", "validate"]
+__all__ = [
+    "FLOWS_SCHEMA",
+    "QUANTITY_COLUMNS",
+    "TOTAL",
+    "SchemaError",
+    "conform",
+    "empty",
+    "sum_quantity",
+    "validate",
+]
 
 TOTAL: Final = "TOTAL"
+F = TypeVar("F", pl.DataFrame, pl.LazyFrame)
 
 FLOWS_SCHEMA: Final = pl.Schema(
     {
@@ -49,8 +69,12 @@ FLOWS_SCHEMA: Final = pl.Schema(
         "value": pl.Float64,
         "currency": pl.String,
         "source": pl.String,
+        "quantity": pl.Float64,
+        "quantity_unit": pl.String,
     }
 )
+# Added after the first release: files and caches written before may lack them.
+QUANTITY_COLUMNS: Final = ("quantity", "quantity_unit")
 
 
 def validate(frame: pl.DataFrame | pl.LazyFrame) -> None:
@@ -62,6 +86,35 @@ def validate(frame: pl.DataFrame | pl.LazyFrame) -> None:
         raise SchemaError(
             f"flows frame does not match the schema\n  expected {expected}\n  got      {got}"
         )
+
+
+def conform(frame: F) -> F:
+    """``frame`` in the canonical columns, order and types; quantity columns it lacks
+    are added as nulls (a source without quantities never gets an invented 0).
+
+    Any other column missing is an error, as is a column that does not cast.
+    """
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    missing = [
+        pl.lit(None, FLOWS_SCHEMA[name]).alias(name)
+        for name in QUANTITY_COLUMNS
+        if name not in names
+    ]
+    if missing:
+        frame = frame.with_columns(missing)
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in FLOWS_SCHEMA.items())
+
+
+def sum_quantity(
+    quantity: str | pl.Expr = "quantity", unit: str | pl.Expr = "quantity_unit"
+) -> tuple[pl.Expr, pl.Expr]:
+    """Aggregations for a group's quantity and unit: the sum only when every row has a
+    quantity and all share one unit; else both null (never a sum of kg and litres,
+    never a smaller sum that skips a row without a quantity). An empty group has none."""
+    q = pl.col(quantity) if isinstance(quantity, str) else quantity
+    u = pl.col(unit) if isinstance(unit, str) else unit
+    usable = (q.null_count() == 0) & (u.null_count() == 0) & (u.n_unique() == 1)
+    return pl.when(usable).then(q.sum()), pl.when(usable).then(u.first())
 
 
 def empty() -> pl.DataFrame:

@@ -185,9 +185,11 @@ def drivers(
                 code=row["code"],
                 value=row["value"],
                 currency=row["currency"],
-                # The flows schema holds no quantities yet: none is ever invented.
-                quantity=None,
-                unit=None,
+                # Quantities as the data give them (null stays None, never 0); the
+                # attribution adds them only within one unit, so price/volume splits
+                # only where both periods have them.
+                quantity=row["quantity"],
+                unit=row["quantity_unit"],
                 source=row["source"],
             )
         )

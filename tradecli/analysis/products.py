@@ -23,7 +23,7 @@ from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, load_hs, product_level, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
-from tradecli.schema import TOTAL
+from tradecli.schema import TOTAL, sum_quantity
 
 LEVEL_ORDER = {"section": 0, "hs2": 1, "hs4": 2, "hs6": 3}
 LEVEL_DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
@@ -206,6 +206,10 @@ def products(
     single = base == target
     table, value_growth, like_with_like = _compare(sums, single, strict)
     complete = {name: name not in missing for name in ("from", "to")}
+    # Unit values only where the data hold quantities: other outputs stay as they were.
+    unit_values = bool(in_units["quantity"].is_not_null().any())
+    if unit_values:
+        table = _unit_values(table.join(_quantities(in_units), on="code", how="left"))
     # math.fsum: the exactly rounded sum, the same whatever order or polars version.
     total_from = math.fsum(table["value_from"]) if complete["from"] else None
     total_to = math.fsum(table["value_to"]) if complete["to"] else None
@@ -226,6 +230,12 @@ def products(
             sources_from=_union(pl.col("sources_from")),
             sources_to=_union(pl.col("sources_to")),
         )
+        if unit_values:  # "All other": many products, no one unit
+            other = other.with_columns(
+                unit=pl.lit(None, pl.String),
+                unit_value_from=pl.lit(None, pl.Float64),
+                unit_value_to=pl.lit(None, pl.Float64),
+            )
         shown = pl.concat([shown, other.select(shown.columns).cast(shown.schema)])
     result = shown.with_columns(
         name=pl.col("code").map_elements(
@@ -248,6 +258,7 @@ def products(
     ).select(
         "code", "name", "value_from", "value_to", "share_pct", "growth_pct",
         "tier_from", "tier_to", "source_from", "source_to", "comparable",
+        *(("unit", "unit_value_from", "unit_value_to") if unit_values else ()),
     )  # fmt: skip
     notes = []
     for name, window in (("from", base), ("to", target)):
@@ -300,6 +311,44 @@ def _plus(values: pl.Expr) -> pl.Expr:
 def _union(ids: pl.Expr) -> pl.Expr:
     """Every source id in a column of id lists, once each, sorted, as one list."""
     return ids.explode().drop_nulls().unique().sort().implode()
+
+
+def _quantities(in_units: pl.DataFrame) -> pl.DataFrame:
+    """Each code's quantity and unit in each window: summed only within one unit, from
+    every row (a row without a quantity, or two units, leaves the window's quantity null)."""
+    quantity, unit = sum_quantity()
+    per_window = in_units.group_by("code", "window").agg(quantity=quantity, unit=unit)
+    wide = [
+        per_window.filter(pl.col("window") == window).select(
+            "code",
+            pl.col("quantity").alias(f"quantity_{window}"),
+            pl.col("unit").alias(f"unit_{window}"),
+        )
+        for window in ("from", "to")
+    ]
+    return wide[0].join(wide[1], on="code", how="full", coalesce=True)
+
+
+def _unit_values(table: pl.DataFrame) -> pl.DataFrame:
+    """Value per unit of quantity in each window, in one unit per row: where the two
+    windows' units differ, or a quantity is missing or 0, the unit value is null."""
+    unit_from, unit_to = pl.col("unit_from"), pl.col("unit_to")
+    unit = (
+        pl.when(unit_from.is_null())
+        .then(unit_to)
+        .when(unit_to.is_null() | (unit_to == unit_from))
+        .then(unit_from)
+    )
+    out = table.with_columns(unit=unit)
+
+    def per_unit(window: str) -> pl.Expr:
+        quantity = pl.col(f"quantity_{window}")
+        usable = (pl.col(f"unit_{window}") == pl.col("unit")) & (quantity > 0)
+        return pl.when(usable).then(pl.col(f"value_{window}") / quantity)
+
+    return out.with_columns(unit_value_from=per_unit("from"), unit_value_to=per_unit("to")).drop(
+        "quantity_from", "quantity_to", "unit_from", "unit_to"
+    )
 
 
 def _to_level(code: pl.Expr, data_level: str, level: str) -> pl.Expr:

@@ -46,6 +46,21 @@ class ProductRow:
     source_to: str | None
     reported_by: str
     mirrored: bool  # a mirror figure in either period
+    # Value per unit of quantity, in ``unit``; ``unit_values`` False when the data hold
+    # no quantities at all, and the rows then carry none of the three.
+    unit_values: bool = False
+    unit: str | None = None
+    unit_value_from: float | None = None
+    unit_value_to: float | None = None
+
+    def per_unit(self) -> dict[str, str | float | None]:
+        if not self.unit_values:
+            return {}
+        return {
+            "unit": self.unit,
+            "unit_value_from": self.unit_value_from,
+            "unit_value_to": self.unit_value_to,
+        }
 
     def values(self) -> dict[str, float | None]:
         return {
@@ -68,6 +83,7 @@ class ProductRow:
             "source_from": self.source_from,
             "source_to": self.source_to,
             "reported_by": self.reported_by or None,
+            **self.per_unit(),
         }
 
 
@@ -179,6 +195,10 @@ def _rows(result: ProductsResult) -> tuple[ProductRow, ...]:
                 source_to=r["source_to"],
                 reported_by=who,
                 mirrored=2 in (None if single else r["tier_from"], r["tier_to"]),
+                unit_values="unit" in r,
+                unit=r.get("unit"),
+                unit_value_from=shared.num(r.get("unit_value_from")),
+                unit_value_to=shared.num(r.get("unit_value_to")),
             )
         )
     return tuple(out)
@@ -193,7 +213,7 @@ def document(answer: ProductsAnswer) -> Document:
         for t in result.rows["tier_to"].to_list()
         + ([] if single else result.rows["tier_from"].to_list())
     )
-    columns = (
+    columns: tuple[Column, ...] = (
         Column("code", "Code", Kind.CODE),
         Column("name", "Product", Kind.TEXT),
         Column("from", result.start.short_label, Kind.AMOUNT, table=not single),
@@ -205,6 +225,13 @@ def document(answer: ProductsAnswer) -> Document:
         Column("side_from", "Side (from)", Kind.CODE, table=False),
         Column("side_to", "Side (to)", Kind.CODE, table=False),
     )
+    unit_values = "unit" in result.rows.columns  # only where the data hold quantities
+    if unit_values:
+        columns += (
+            Column("unit_value_from", "Per unit (from)", Kind.AMOUNT, table=False),
+            Column("unit_value_to", "Per unit", Kind.AMOUNT),
+            Column("unit", "Unit", Kind.CODE),
+        )
     rep, par, flow = result.reporter, result.partner, result.flow.value
     rows = []
     reasons: dict[str, list[str]] = {}
@@ -221,6 +248,7 @@ def document(answer: ProductsAnswer) -> Document:
                     "comparable": p.comparable,
                     "side_from": p.side_from,
                     "side_to": p.side_to,
+                    **p.per_unit(),
                 },
                 role=Role.OTHER if p.other else Role.NORMAL,
                 blank=frozenset({"code"}) if p.other else frozenset(),
@@ -248,6 +276,8 @@ def document(answer: ProductsAnswer) -> Document:
             "growth_pct": shared.num(result.total_growth_pct),
         },
         role=Role.TOTAL,
+        # All goods have no one unit: no unit value, and no "n/a" for one either.
+        blank=frozenset({"unit_value_from", "unit_value_to", "unit"}),
         # A total summed from figures that do not compare does not compare either.
         marks=frozenset({"growth_pct"}) if reasons else frozenset(),
     )
