@@ -285,6 +285,40 @@ def reconstruct_oec_headline(shared: Path) -> tuple[list[Flow], dict[str, object
             "headline for total trade (two growth rates and a balance) and one assumed "
             "level, as the note says"
         ),
+        # Which figures are published and which rest on the assumed level, as data:
+        # tradecli marks every figure not listed under "published" as reconstructed.
+        "figures": {
+            "published": [
+                {
+                    "measure": "growth",
+                    "exporter": reporter,
+                    "importer": partner,
+                    "from": headline["from_period"],
+                    "to": headline["to_period"],
+                },
+                {
+                    "measure": "growth",
+                    "exporter": partner,
+                    "importer": reporter,
+                    "from": headline["from_period"],
+                    "to": headline["to_period"],
+                },
+                {
+                    "measure": "balance",
+                    "exporter": reporter,
+                    "importer": partner,
+                    "period": headline["to_period"],
+                },
+            ],
+            "assumed": [
+                {
+                    "measure": "value",
+                    "exporter": reporter,
+                    "importer": partner,
+                    "period": headline["from_period"],
+                },
+            ],
+        },
         "note": (
             f"Published: imports growth {g_m:+}%, exports growth {g_x:+}%, balance "
             f"{balance:,} USD in {headline['to_period']}. Assumed: exports of "

@@ -23,8 +23,8 @@ def test_headline_table(runner) -> None:
     assert "$111M" in imports and "$142M" in imports and "+28%" in imports
     assert "-$127M" in balance
     assert (
-        "In August 2025, Pakistan exported $15.1M to Japan and imported $142M from Japan, "
-        "resulting in a negative trade balance of $127M." in out
+        "In August 2025, Pakistan exported $15.1M‡ to Japan and imported $142M‡ from "
+        "Japan, resulting in a negative trade balance of $127M." in out
     )
     assert "decreased by 11%" in out and "increased by 28%" in out
     assert "Reconstructed, not published as such" in out
@@ -36,7 +36,7 @@ def test_headline_json(runner) -> None:
     result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "--format", "json"])
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert doc["schema"] == "tradecli.balance/1"
+    assert doc["schema"] == "tradecli.balance/2"
     assert doc["query"]["from"] == "2024-08" and doc["query"]["to"] == "2025-08"
     assert doc["query"]["reporter"]["iso3"] == "PAK"
     figures = doc["figures"]
@@ -212,7 +212,7 @@ def test_user_config_in_platform_dir_is_read(runner, isolated: Path) -> None:
     cfg.write_text('[output]\nformat = "json"\n')
     result = runner.invoke(app, ["balance", "PAK", "JPN"])
     assert result.exit_code == 0
-    assert json.loads(result.stdout)["schema"] == "tradecli.balance/1"
+    assert json.loads(result.stdout)["schema"] == "tradecli.balance/2"
     path = runner.invoke(app, ["config-path"])
     assert path.stdout.strip() == str(cfg)
 

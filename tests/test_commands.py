@@ -165,7 +165,7 @@ def test_report_can_schedule_every_registered_command(runner, tmp_path: Path, na
     result = runner.invoke(app, ["--config", str(config), "report"])
     assert result.exit_code == 0, result.stderr
     (written,) = (tmp_path / "out").glob(f"r-{name}-*.json")
-    assert json.loads(written.read_text())["schema"] == f"tradecli.{name}/1"
+    assert json.loads(written.read_text())["schema"] == f"tradecli.{name}/2"
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["ok"] and manifest["reports"][0]["period"]
 

@@ -68,7 +68,7 @@ def tidy(runner, tmp_path: Path) -> None:
 
 def test_contributions_add_up_to_the_flows_growth(runner, tidy):
     doc = run_json(runner, [*ARGS, "--top", "2"])
-    assert doc["schema"] == "tradecli.drivers/1" and doc["basis"] == "total"
+    assert doc["schema"] == "tradecli.drivers/2" and doc["basis"] == "total"
     assert doc["growth_pct"] == pytest.approx(10.0)
     rows = doc["rows"]
     assert [r["code"] for r in rows] == ["030613", "620342", None]
@@ -111,7 +111,7 @@ def test_every_format(runner, tidy, tmp_path: Path):
         assert rows[0]["currency"] == "USD" and rows[0]["status"] == "continuing"
         assert len(rows[0]["name"]) > 40 and "\u2026" not in rows[0]["name"]  # full names
     page = out("html")
-    assert "Contributions to growth, in percentage points" in page
+    assert "contributions to growth, in percentage points" in page
     if "chart-missing" not in page:
         assert "<svg" in page and "030613 +10.00 pp" in page
     json.loads(out("json"))
@@ -119,7 +119,8 @@ def test_every_format(runner, tidy, tmp_path: Path):
 
 def test_product_selection_and_imports(runner, tidy):
     doc = run_json(runner, [*ARGS, "--product", "0306", "--product", "5201"])
-    assert doc["basis"] == "listed" and doc["query"]["products"] == "products 0306, 5201"
+    assert doc["basis"] == "listed" and doc["query"]["products"] == ["0306", "5201"]
+    assert doc["query"]["selection"] == "products 0306, 5201"
     assert doc["growth_pct"] == pytest.approx(130 / 500 * 100)
     assert doc["notes"][0].startswith("figures are for products 0306, 5201 only")
     result = runner.invoke(app, [*ARGS, "--flow", "imports"])

@@ -157,9 +157,9 @@ def test_csv_has_a_currency_column_on_every_table(runner, command) -> None:
 
 
 @pytest.mark.parametrize(("suffix", "check"), [
-    (".json", lambda t: _strict_json(t)["schema"] == "tradecli.balance/1"),
-    (".csv", lambda t: t.startswith("measure,from_period,")),
-    (".tsv", lambda t: t.startswith("measure\tfrom_period\t")),
+    (".json", lambda t: _strict_json(t)["schema"] == "tradecli.balance/2"),
+    (".csv", lambda t: t.startswith("reporter,partner,measure,from_period,")),
+    (".tsv", lambda t: t.startswith("reporter\tpartner\tmeasure\tfrom_period\t")),
     (".md", lambda t: t.startswith("## Pakistan (PAK) with Japan (JPN), USD\n")),
     (".html", lambda t: t.startswith("<!DOCTYPE html>") and 'id="chart' in t),
     (".txt", lambda t: "Exports to Japan" in t and "Sources" in t and "|" not in t),
@@ -179,7 +179,7 @@ def test_output_extension_beats_the_configured_format(runner, tmp_path) -> None:
     target = tmp_path / "b.csv"
     result = runner.invoke(app, ["--config", str(cfg), *COMMANDS["balance"], "-o", str(target)])
     assert result.exit_code == 0, result.stderr
-    assert target.read_text().startswith("measure,")
+    assert target.read_text().startswith("reporter,partner,measure,")
     plain = runner.invoke(app, ["--config", str(cfg), *COMMANDS["balance"]])
     assert _strict_json(plain.stdout)  # without -o, the config's format still holds
 
@@ -188,7 +188,7 @@ def test_unknown_extension_keeps_the_configured_format(runner, tmp_path) -> None
     target = tmp_path / "b.out"
     result = runner.invoke(app, [*COMMANDS["balance"], "-f", "csv", "-o", str(target)])
     assert result.exit_code == 0, result.stderr
-    assert target.read_text().startswith("measure,")
+    assert target.read_text().startswith("reporter,partner,measure,")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "table", "markdown"])
@@ -244,7 +244,7 @@ def test_report_writes_every_registered_format(runner, tmp_path, monkeypatch) ->
     written = {p.suffix for p in (tmp_path / "out").iterdir() if p.is_file()}
     assert {"." + f.extension for f in FORMATS.values()} <= written
     tsv = next((tmp_path / "out").glob("*.tsv")).read_text()
-    assert tsv.startswith("measure\tfrom_period\t") and tsv.count("\tUSD\n") == 3
+    assert tsv.startswith("reporter\tpartner\tmeasure\tfrom_period\t") and tsv.count("\tUSD\n") == 3
     # the run's alerts reach the formats for people, once, as a section
     md = next((tmp_path / "out").glob("*.md")).read_text()
     assert md.count("### Alerts") == 1 and "deficit of $127M" in md

@@ -74,8 +74,8 @@ def test_sparse_balance_is_two_period_bars_not_dots_on_an_empty_axis(runner) -> 
     page = html.unescape(_page(runner, "balance"))
     figure = _figure(page)
     assert "exports, imports and balance, August 2024 and August 2025" in page
-    assert "exports $17M in August 2024 to $15.1M in August 2025" in figure
-    assert "balance -$94M in August 2024 to -$127M in August 2025" in figure
+    assert "exports $17M‡ in August 2024 to $15.1M‡ in August 2025" in figure
+    assert "balance -$94M‡ in August 2024 to -$127M in August 2025" in figure
     assert "2024-09" not in figure  # no empty months on an axis
 
 
@@ -94,7 +94,7 @@ def test_balance_with_a_full_monthly_span_draws_the_series(runner, tmp_path) -> 
     figure = _figure(page)
     assert "<h2>Exports, imports and balance over time</h2>" in page
     assert "per period, 2024-01 to 2025-01 (13 periods, USD)" in figure
-    assert "exports from $1k (2024-01) to $1.12k (2025-01)" in figure
+    assert "exports lowest $1k (2024-01), highest $1.12k (2025-01)" in figure
 
 
 @pytest.mark.parametrize(

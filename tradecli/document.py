@@ -49,6 +49,9 @@ Json: TypeAlias = None | bool | int | float | str | list["Json"] | dict[str, "Js
 # The marker on a growth rate or change whose two figures are not comparable
 # (different sources or sides); a note in words says why.
 MARK = "\u2020"
+# The marker on a figure that rests on an assumed level (a reconstructed source), not
+# a published figure; a legend note says so.
+ASSUMED = "\u2021"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ class Row:
     emphasis: bool = False  # bold in tables for people (the balance row)
     blank: frozenset[str] = frozenset()
     marks: frozenset[str] = frozenset()  # keys whose cell carries MARK (tables for people)
+    # Keys whose figure rests on an assumption, not a published figure: their cell
+    # carries ASSUMED ("‡") in tables for people.
+    assumed: frozenset[str] = frozenset()
 
     def get(self, key: str) -> Value:
         return self.values.get(key)
@@ -147,6 +153,11 @@ class Bars:
     labels: tuple[str, ...]
     series: tuple[tuple[str, tuple[float | None, ...]], ...]
     caption: str
+    # Per label: its bars compare figures that are not like for like (drawn hatched,
+    # the label ends with MARK). Per series, per label: the marker after a bar's
+    # amount (ASSUMED on a figure resting on an assumed level).
+    unlike: tuple[bool, ...] = ()
+    marks: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -205,6 +216,15 @@ class Document:
     def notes(self) -> tuple[str, ...]:
         return self.tables[0].notes if self.tables else ()
 
+    @property
+    def credit(self) -> str:
+        """The sources in one line, drawn inside a chart: a cropped chart keeps them."""
+        names = [
+            f"{s.publisher or s.id}{' (reconstructed)' if s.reconstructed else ''}"
+            for s in self.sources
+        ]
+        return f"Source{'s' if len(names) > 1 else ''}: {'; '.join(names)}" if names else ""
+
 
 def finite(value: float | None) -> float | None:
     """A float, or None for a missing or non-finite one: NaN never reaches any output."""
@@ -257,6 +277,7 @@ __all__ = [
     "Document",
     "Kind",
     "MARK",
+    "ASSUMED",
     "Role",
     "Row",
     "Section",

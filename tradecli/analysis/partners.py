@@ -40,7 +40,8 @@ class PartnersResult:
     ``rows``: partner (ISO3), name, exports, imports, balance, value (the
     chosen measure), value_from, growth_pct, then tier (worst
     :class:`~tradecli.analysis.core.Tier` behind ``value``), tier_from (behind
-    ``value_from``) and comparable; sorted as asked.
+    ``value_from``), comparable, and source_to / source_from (the source ids behind
+    ``value`` and ``value_from``, "+"-joined); sorted as asked.
     """
 
     reporter: Country
@@ -230,6 +231,11 @@ def partners(
             "tier",
             "tier_from",
             "comparable",
+            pl.col("sources_to").list.unique(maintain_order=True).list.join("+").alias("source_to"),
+            pl.col("sources_from")
+            .list.unique(maintain_order=True)
+            .list.join("+")
+            .alias("source_from"),
         ),  # fmt: skip
         partners=table.height,
         notes=tuple(notes),

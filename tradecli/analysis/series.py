@@ -19,7 +19,8 @@ from tradecli.periods import Frequency, Period, Window, check_windows, periods_b
 class SeriesResult:
     """One row per month or year: period, exports, imports, balance, then
     exports_tier / imports_tier (the :class:`~tradecli.analysis.core.Tier` that
-    won for each figure, null where there is none)."""
+    won for each figure, null where there is none), then exports_source /
+    imports_source (the source ids of each figure, "+"-joined, null where none)."""
 
     reporter: Country
     partner: Country
@@ -70,10 +71,19 @@ def series(
         {"period": [u.start for u in periods_between(first, last)]}, schema={"period": pl.Date}
     )
     wide = pair.filter(pl.col("frequency") == frequency).pivot(
-        on="flow", index="period", values=["value", "tier"]
+        on="flow", index="period", values=["value", "tier", "sources"]
+    )
+    wide = wide.with_columns(
+        pl.col(f"sources_{flow}").list.join("+").alias(f"source_{flow}")
+        for flow in ("exports", "imports")
+        if f"sources_{flow}" in wide.columns
     )
     for flow in ("exports", "imports"):
-        for column, dtype in ((f"value_{flow}", pl.Float64), (f"tier_{flow}", pl.Int8)):
+        for column, dtype in (
+            (f"value_{flow}", pl.Float64),
+            (f"tier_{flow}", pl.Int8),
+            (f"source_{flow}", pl.String),
+        ):
             if column not in wide.columns:
                 wide = wide.with_columns(pl.lit(None, dtype).alias(column))
     rows = (
@@ -84,6 +94,8 @@ def series(
                 imports="value_imports",
                 exports_tier="tier_exports",
                 imports_tier="tier_imports",
+                exports_source="source_exports",
+                imports_source="source_imports",
             ),
             on="period",
             how="left",
@@ -96,6 +108,8 @@ def series(
             "balance",
             "exports_tier",
             "imports_tier",
+            "exports_source",
+            "imports_source",
         )  # fmt: skip
     )
     missing = tuple(

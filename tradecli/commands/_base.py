@@ -179,6 +179,7 @@ class Answer:
     command: str
     currency: str
     dataset: Dataset
+    request: Request | None = None  # what was asked (the JSON ``query`` names it)
 
     @property
     def source_ids(self) -> tuple[str, ...]:
@@ -236,8 +237,8 @@ class Answer:
         return copy.deepcopy(self.payload)
 
     def to_polars(self) -> pl.DataFrame:
-        """One tidy frame: pair, flow, period, value, currency, source, basis (and, for
-        products, the product code): one row per figure."""
+        """One tidy frame: pair, flow, period, value, currency, source, basis, side (and,
+        for products, the product code): one row per figure."""
         import polars as pl
 
         rows = self.tidy()
@@ -253,8 +254,10 @@ class Answer:
 
 
 # The columns of ``Answer.to_polars``: who with whom, which flow and period, the value,
-# its currency, the source ids behind it and its basis (reported, mirror, ...).
-TIDY_COLUMNS = ("pair", "flow", "period", "value", "currency", "source", "basis")
+# its currency, the source ids behind it, its basis (published, reconstructed or
+# converted: as the CSV's basis columns) and the side that reported it (reported,
+# reporter unknown, mirror, third party).
+TIDY_COLUMNS = ("pair", "flow", "period", "value", "currency", "source", "basis", "side")
 TidyRow = dict[str, str | float | None]
 
 

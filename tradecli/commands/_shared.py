@@ -6,16 +6,28 @@ The functions that read ``Dataset.extra`` (``newest_first``, ``answered_by``) ar
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from tradecli.commands._base import answered_by
-from tradecli.document import MARK, Bars, Chart, Document, Json, Source, Table, finite
+from tradecli.document import (
+    MARK,
+    Bars,
+    Chart,
+    Column,
+    Document,
+    Json,
+    Kind,
+    Source,
+    Table,
+    Value,
+    finite,
+)
 
 if TYPE_CHECKING:
     from tradecli.analysis import SeriesResult
     from tradecli.codes import Country
-    from tradecli.periods import Period
+    from tradecli.periods import Period, Window
     from tradecli.sources import Dataset
 
 MIRROR_NOTE = (
@@ -214,6 +226,62 @@ def scope(products: tuple[str, ...]) -> str:
 
 def country_json(c: Country) -> dict[str, Json]:
     return {"iso3": c.iso3, "name": c.name, "oec_id": c.oec_id}
+
+
+def scope_words(products: tuple[str, ...]) -> str:
+    """What the figures cover, for data formats: 'total trade' or 'products 0306, 1605'."""
+    if not products:
+        return "total trade"
+    return f"{'product' if len(products) == 1 else 'products'} {', '.join(products)}"
+
+
+def query_json(
+    command: str,
+    reporter: Country,
+    partner: Country | None,
+    start: Window,
+    end: Window,
+    *,
+    convention: str | None,
+    products: tuple[str, ...] = (),
+    scope: str | None = None,
+    **extra: Json,
+) -> dict[str, Json]:
+    """The ``query`` object every data command's JSON shares (then its own fields)."""
+    return {
+        "command": command,
+        "reporter": country_json(reporter),
+        "partner": None if partner is None else country_json(partner),
+        "from": str(start),
+        "to": str(end),
+        "from_label": start.short_label,
+        "to_label": end.short_label,
+        "to_long_label": end.label,
+        "period_kind": "year" if end.annual else end.kind.value,
+        "convention": convention,
+        "from_months": None if start.annual else [str(m) for m in start.months],
+        "to_months": None if end.annual else [str(m) for m in end.months],
+        "products": list(products) or None,
+        "scope": scope or scope_words(products),
+        **extra,
+    }
+
+
+def unique_ids(sources: str | None) -> str | None:
+    """Source ids "+"-joined once each, in order ("a+a+b" is "a+b"); None for none."""
+    return "+".join(dict.fromkeys(s for s in (sources or "").split("+") if s)) or None
+
+
+def basis_columns(keys: Iterable[str]) -> tuple[Column, ...]:
+    """CSV/TSV columns saying what each value rests on: basis_from, basis_to, ..."""
+    return tuple(
+        Column(f"basis_{k.removesuffix('_pct')}", f"Basis ({k})", Kind.CODE, table=False)
+        for k in keys
+    )
+
+
+def basis_values(bases: Mapping[str, str | None]) -> dict[str, Value]:
+    return {f"basis_{k.removesuffix('_pct')}": b for k, b in bases.items()}
 
 
 def short(text: str, limit: int = 26) -> str:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
     Answer,
@@ -23,7 +24,7 @@ from tradecli.commands._base import (
     load_pair_for,
     newest_first,
 )
-from tradecli.document import MARK, Bars, Column, Document, Json, Kind, Row, Table
+from tradecli.document import ASSUMED, MARK, Bars, Column, Document, Json, Kind, Row, Table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
     from tradecli.analysis import BalanceResult, MirrorResult, SeriesResult
     from tradecli.periods import Window
     from tradecli.reports import ReportSpec
+    from tradecli.sources import Dataset
 
-JSON_SCHEMA_VERSION = "tradecli.balance/1"
+JSON_SCHEMA_VERSION = "tradecli.balance/2"
 MEASURES = ("exports", "imports", "balance")
 
 _MEASURE_LABELS = {
@@ -63,6 +65,8 @@ class Figure:
     reported_by_from: str | None
     reported_by_to: str | None
     reported_by: str  # who reported it, for people ("" for the reporter's own)
+    # What each value rests on: published, reconstructed or converted (None: no value).
+    basis: dict[str, str | None]
 
     def values(self) -> dict[str, float | None]:
         return {
@@ -85,7 +89,13 @@ class Figure:
             "reported_by_from": self.reported_by_from,
             "reported_by_to": self.reported_by_to,
             "reported_by": self.reported_by or None,
+            "basis": dict(self.basis),
         }
+
+    @property
+    def assumed(self) -> frozenset[str]:
+        """The values resting on an assumed level: marked ‡."""
+        return frozenset(k for k, b in self.basis.items() if basis.mark(b))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,7 +144,7 @@ class BalanceAnswer(Answer):
     @cached_property
     def figures(self) -> dict[str, Figure]:
         """Exports, imports and balance as typed rows: the table and the JSON read them."""
-        return _figures(self.result)
+        return _figures(self.result, self.dataset)
 
     @cached_property
     def mirror_figures(self) -> tuple[MirrorFigure, ...]:
@@ -160,7 +170,8 @@ class BalanceAnswer(Answer):
                 "value": f.values()[side],
                 "currency": self.currency,
                 "source": f.source_from if side == "from" else f.source_to,
-                "basis": f.side_from if side == "from" else f.side_to,
+                "basis": f.basis[side],
+                "side": f.side_from if side == "from" else f.side_to,
             }
             for side, window in periods
             for f in self.figures.values()
@@ -229,10 +240,11 @@ def run(context: Context, request: Request) -> BalanceAnswer:
         result=result,
         mirror=mirror_result,
         span=span,
+        request=request,
     )
 
 
-def _figures(result: BalanceResult) -> dict[str, Figure]:
+def _figures(result: BalanceResult, dataset: Dataset) -> dict[str, Figure]:
     single = result.start == result.end
     numbers = {source_id: i for i, source_id in enumerate(result.source_ids, start=1)}
 
@@ -242,8 +254,10 @@ def _figures(result: BalanceResult) -> dict[str, Figure]:
         return ",".join(f"[{numbers[s]}]" for s in value.split("+"))
 
     rep, par = result.reporter, result.partner
+    rows = {r["measure"]: r for r in result.figures.iter_rows(named=True)}
+    bases = _bases(result, dataset, rows)
     out = {}
-    for r in result.figures.iter_rows(named=True):
+    for r in rows.values():
         measure = r["measure"]
         start, end = r["source_from"], r["source_to"]
         who_to = shared.who(r["tier_to"], rep.name, par.name, measure, r["reported_by_to"])
@@ -280,7 +294,43 @@ def _figures(result: BalanceResult) -> dict[str, Figure]:
             reported_by_from=r["reported_by_from"],
             reported_by_to=r["reported_by_to"],
             reported_by=who,
+            basis=bases[measure],
         )
+    return out
+
+
+def _bases(
+    result: BalanceResult, dataset: Dataset, rows: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, str | None]]:
+    """What each value of each measure rests on (published, reconstructed, converted)."""
+    rep, par = result.reporter.iso3, result.partner.iso3
+    windows = {"from": result.start, "to": result.end}
+    direction = {"exports": (rep, par), "imports": (par, rep)}
+    out: dict[str, dict[str, str | None]] = {}
+    for measure, r in rows.items():
+        levels: dict[str, str | None] = {}
+        for side, window in windows.items():
+            if r[f"value_{side}"] is None:
+                levels[side] = None
+            elif measure == "balance":
+                flows = (out["exports"][side], out["imports"][side])
+                levels[side] = basis.balance(dataset, r[f"source_{side}"], rep, par, window, flows)
+            else:
+                levels[side] = basis.level(
+                    dataset, r[f"source_{side}"], *direction[measure], window
+                )
+        pair = (levels["from"], levels["to"])
+        change = basis.combine(pair) if r["change"] is not None else None
+        growth = None
+        if r["growth_pct"] is not None and measure in direction:
+            growth = basis.growth(
+                dataset,
+                (r["source_from"], r["source_to"]),
+                *direction[measure],
+                (result.start, result.end),
+                pair,
+            )
+        out[measure] = {**levels, "change": change, "growth_pct": growth}
     return out
 
 
@@ -316,6 +366,8 @@ def document(answer: BalanceAnswer) -> Document:
     )
     columns = (
         Column("label", "", Kind.TEXT, data=False),
+        Column("reporter", "Reporter", Kind.CODE, table=False),
+        Column("partner", "Partner", Kind.CODE, table=False),
         Column("measure", "Measure", Kind.CODE, table=False),
         Column("from_period", "From", Kind.PERIOD, table=False),
         Column("to_period", "To", Kind.PERIOD, table=False),
@@ -328,10 +380,14 @@ def document(answer: BalanceAnswer) -> Document:
         Column("source_from", "Source (from)", Kind.CODE, table=False),
         Column("source_to", "Source (to)", Kind.CODE, table=False),
         Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("reason", "Reason", Kind.TEXT, table=False),
         Column("side_from", "Side (from)", Kind.CODE, table=False),
         Column("side_to", "Side (to)", Kind.CODE, table=False),
         Column("reported_by_from", "Reported by (from)", Kind.CODE, table=False),
         Column("reported_by_to", "Reported by (to)", Kind.CODE, table=False),
+        Column("scope", "Scope", Kind.TEXT, table=False),
+        Column("note", "Note", Kind.TEXT, table=False),
+        *shared.basis_columns(("from", "to", "change", "growth_pct")),
     )
     rep, par = result.reporter, result.partner
     rows = []
@@ -347,6 +403,8 @@ def document(answer: BalanceAnswer) -> Document:
             Row(
                 {
                     "label": f.label,
+                    "reporter": rep.iso3,
+                    "partner": par.iso3,
                     "measure": f.measure,
                     "from_period": str(result.start),
                     "to_period": str(result.end),
@@ -356,14 +414,19 @@ def document(answer: BalanceAnswer) -> Document:
                     "source_from": f.source_from,
                     "source_to": f.source_to,
                     "comparable": f.comparable,
+                    "reason": f.reason,
                     "side_from": f.side_from,
                     "side_to": f.side_to,
                     "reported_by_from": f.reported_by_from,
                     "reported_by_to": f.reported_by_to,
+                    "scope": shared.scope_words(result.products),
+                    "note": f.note,
+                    **shared.basis_values(f.basis),
                 },
                 emphasis=f.measure == "balance",
                 blank=frozenset({"growth_pct"}) if f.measure == "balance" else frozenset(),
                 marks=frozenset({"change", "growth_pct"}) if f.reason else frozenset(),
+                assumed=f.assumed,
             )
         )
     notes = list(result.notes) + shared.fx_notes(dataset)
@@ -372,21 +435,21 @@ def document(answer: BalanceAnswer) -> Document:
     valuation = shared.mirror_valuation_note(mirrored, rep.name, par.name)
     if valuation:
         notes.append(valuation)
-    sentence = balance_sentence(result)
+    if any(f.assumed for f in answer.figures.values()):
+        notes.append(basis.LEGEND)
+    sentence = balance_sentence(result, answer.figures)
     payload: dict[str, Json] = {
         "schema": JSON_SCHEMA_VERSION,
-        "query": {
-            "reporter": shared.country_json(rep),
-            "partner": shared.country_json(par),
-            "from": str(result.start),
-            "to": str(result.end),
-            "from_label": result.start.short_label,
-            "to_label": result.end.short_label,
-            "period_kind": "year" if result.end.annual else result.end.kind.value,
-            "convention": result.convention.value,
-            "from_months": None if result.start.annual else [str(m) for m in result.start.months],
-            "to_months": None if result.end.annual else [str(m) for m in result.end.months],
-        },
+        "query": shared.query_json(
+            "balance",
+            rep,
+            par,
+            result.start,
+            result.end,
+            convention=result.convention.value,
+            products=result.products,
+            mirror=answer.mirror is not None,
+        ),
         "currency": result.currency,
         # Only with --product: the figures are for these HS codes, not total trade.
         **({"products": list(result.products)} if result.products else {}),
@@ -436,32 +499,52 @@ def _balance_bars(result: BalanceResult, rows: list[Row]) -> Bars:
     keys = [("to", result.end.label)] if single else [
         ("from", result.start.label), ("to", result.end.label)]  # fmt: skip
     series = tuple((label, tuple(shared.as_float(r.get(key)) for r in rows)) for key, label in keys)
+    marks = tuple(tuple(ASSUMED if key in r.assumed else "" for r in rows) for key, _ in keys)
+    unlike = tuple("change" in r.marks for r in rows)
     said = "; ".join(
-        f"{name.lower()} "
+        f"{name.lower()}{' ' + MARK if unlike[i] else ''} "
         + " to ".join(
-            f"{shared.money(values[i], result.currency)} in {label}" for label, values in series
-        )  # fmt: skip
+            f"{shared.money(values[i], result.currency)}{marks[k][i]} in {label}"
+            for k, (label, values) in enumerate(series)
+        )
         for i, name in enumerate(labels)
     )
+    reasons = dict.fromkeys(str(r.get("reason")) for r in rows if "change" in r.marks)
+    caveats = "".join(f" {MARK} Not like for like: {reason}." for reason in reasons)
+    if any(m for group in marks for m in group):
+        caveats += f" {ASSUMED} Reconstructed from an assumed level, not published."
     rep, par = result.reporter.name, result.partner.name
     return Bars(
         title=f"{rep} with {par}: exports, imports and balance, "
         + (result.end.label if single else f"{result.start.label} and {result.end.label}"),
-        labels=labels,
+        labels=tuple(
+            f"{name} {MARK}" if u else name for name, u in zip(labels, unlike, strict=True)
+        ),
         series=series,
-        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.",
+        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.{caveats}",
+        unlike=unlike,
+        marks=marks,
     )
 
 
-def balance_sentence(result: BalanceResult) -> str:
-    """The OEC's own phrasing of a bilateral balance, with the comparison after it."""
+def balance_sentence(result: BalanceResult, figures: dict[str, Figure] | None = None) -> str:
+    """The OEC's own phrasing of a bilateral balance, with the comparison after it.
+
+    With ``figures``, an amount resting on an assumed level carries ‡ (and the
+    sentence ends by saying what ‡ means)."""
     from tradecli.numfmt import currency_symbol, format_amount, format_percent
 
     rep, par = result.reporter.name, result.partner.name
     symbol = currency_symbol(result.currency)
+    marked = False
 
-    def amount(value: float | None) -> str:
-        return format_amount(value, symbol)
+    def amount(value: float | None, measure: str = "", side: str = "") -> str:
+        nonlocal marked
+        text = format_amount(value, symbol)
+        if figures is not None and measure and side in figures[measure].assumed:
+            marked = True
+            return text + ASSUMED
+        return text
 
     exports, imports, bal = (result.row(m) for m in MEASURES)
     parts: list[str] = []
@@ -471,9 +554,9 @@ def balance_sentence(result: BalanceResult) -> str:
         sign = "positive" if b1 >= 0 else "negative"
         goods = f" of {shared.scope(result.products)[2:-5]}" if result.products else ""
         parts.append(
-            f"In {when}, {rep} exported {amount(x1)}{goods} to {par} and imported "
-            f"{amount(m1)}{goods} from {par}, resulting in a {sign} trade balance of "
-            f"{amount(abs(b1))}."
+            f"In {when}, {rep} exported {amount(x1, 'exports', 'to')}{goods} to {par} and "
+            f"imported {amount(m1, 'imports', 'to')}{goods} from {par}, resulting in a {sign} "
+            f"trade balance of {amount(abs(b1), 'balance', 'to')}."
         )
     else:
         parts.append(f"In {when}, the data do not hold both flows of {rep} with {par}.")
@@ -493,7 +576,8 @@ def balance_sentence(result: BalanceResult) -> str:
                     else ""
                 )
                 clauses.append(
-                    f"{subject} {verb}{by}{caveat}, from {amount(start)} to {amount(end)}"
+                    f"{subject} {verb}{by}{caveat}, from {amount(start, measure, 'from')} "
+                    f"to {amount(end, measure, 'to')}"
                 )
             else:
                 clauses.append(f"{subject} cannot be compared (see the notes)")
@@ -501,6 +585,8 @@ def balance_sentence(result: BalanceResult) -> str:
             f"Between {result.start.label} and {result.end.label}, "
             + f"{clauses[0]}, and {clauses[1]}."
         )
+    if marked:
+        parts.append(f"({ASSUMED} reconstructed from an assumed level, not published.)")
     return " ".join(parts)
 
 

@@ -9,11 +9,12 @@ tables and the JSON ``rows`` are projections of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from tradecli.analysis_options import FlowChoice
+from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
     Answer,
@@ -41,6 +42,9 @@ from tradecli.document import (
 if TYPE_CHECKING:
     from tradecli.analysis.drivers import ProductChange, Remainder
     from tradecli.analysis.flow_drivers import DriversResult
+    from tradecli.sources import Dataset
+
+JSON_SCHEMA_VERSION = "tradecli.drivers/2"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,6 +73,9 @@ class DriverRow:
     unit_value_from: float | None
     unit_value_to: float | None
     sources: tuple[str, ...]
+    # What each value rests on: published, reconstructed or converted (None: no value,
+    # or the remainder, which is computed from everything else).
+    basis: dict[str, str | None] = field(default_factory=dict)
 
     def json(self) -> dict[str, Json]:
         return {
@@ -88,6 +95,8 @@ class DriverRow:
             "unit_value_from": self.unit_value_from,
             "unit_value_to": self.unit_value_to,
             "sources": list(self.sources),
+            "source": "+".join(self.sources) or None,
+            "basis": dict(self.basis),
         }
 
 
@@ -137,9 +146,26 @@ def _remainder_row(rest: Remainder) -> DriverRow:
     )
 
 
-def _rows(result: DriversResult) -> tuple[DriverRow, ...]:
+def _bases(result: DriversResult, dataset: Dataset, row: DriverRow) -> dict[str, str | None]:
+    rep, par = result.reporter.iso3, result.partner.iso3
+    exporter, importer = (rep, par) if result.flow.value == "exports" else (par, rep)
+    source, code = "+".join(row.sources), row.code or ""
+    levels = {
+        side: None
+        if value is None
+        else basis.level(dataset, source, exporter, importer, window, code)
+        for side, value, window in (
+            ("from", row.value_from, result.start),
+            ("to", row.value_to, result.end),
+        )
+    }
+    return {**levels, "change": basis.combine(levels.values())}
+
+
+def _rows(result: DriversResult, dataset: Dataset) -> tuple[DriverRow, ...]:
     att = result.attribution
     rows = [_product_row(r, result.names.get(r.code, "")) for r in att.rows]
+    rows = [replace(r, basis=_bases(result, dataset, r)) for r in rows]
     rest = att.remainder
     # Shown only when it stands for something: products cut, or outside the data.
     if rest.products_cut > 0 or rest.outside_change is not None:
@@ -165,7 +191,7 @@ class DriversAnswer(Answer):
 
     @cached_property
     def rows(self) -> tuple[DriverRow, ...]:
-        return _rows(self.result)
+        return _rows(self.result, self.dataset)
 
     def to_document(self) -> Document:
         return document(self)
@@ -182,7 +208,8 @@ class DriversAnswer(Answer):
                 "value": row.value_from if side == "from" else row.value_to,
                 "currency": self.currency,
                 "source": "+".join(row.sources) or None,
-                "basis": None,
+                "basis": row.basis.get(side),
+                "side": None,
                 "product": row.code,
             }
             for side, window in (("from", r.start), ("to", r.end))
@@ -223,7 +250,14 @@ def run(context: Context, request: Request) -> DriversAnswer:
         currency=result.attribution.currency,
         dataset=query.dataset,
         result=result,
+        request=request,
     )
+
+
+def _scope(result: DriversResult) -> str:
+    """What the rows cover, in words, for the data formats."""
+    only = f" ({result.selection} only)" if result.selection else ""
+    return f"{result.flow.value} by {result.level.upper()} product{only}"
 
 
 def _plain_name(name: str) -> str:
@@ -236,6 +270,11 @@ def _main_table(result: DriversResult, rows: tuple[DriverRow, ...], notes: list[
     att = result.attribution
     start, end = result.start.short_label, result.end.short_label
     columns = (
+        Column("reporter", "Reporter", Kind.CODE, table=False),
+        Column("partner", "Partner", Kind.CODE, table=False),
+        Column("flow", "Flow", Kind.CODE, table=False),
+        Column("from_period", "From", Kind.PERIOD, table=False),
+        Column("to_period", "To", Kind.PERIOD, table=False),
         Column("code", "Code", Kind.CODE),
         Column("label", "Product", Kind.TEXT, data=False),
         Column("name", "Product", Kind.TEXT, table=False),
@@ -251,6 +290,9 @@ def _main_table(result: DriversResult, rows: tuple[DriverRow, ...], notes: list[
         Column("unit", "Unit", Kind.CODE, table=False),
         Column("unit_value_from", f"Unit value {start}", Kind.AMOUNT, table=False),
         Column("unit_value_to", f"Unit value {end}", Kind.AMOUNT, table=False),
+        Column("source", "Source", Kind.CODE, table=False),
+        Column("scope", "Scope", Kind.TEXT, table=False),
+        *shared.basis_columns(("from", "to", "change")),
     )
     table_rows = []
     for row in rows:
@@ -261,6 +303,15 @@ def _main_table(result: DriversResult, rows: tuple[DriverRow, ...], notes: list[
         }
         # Product names are cut (the data formats have them whole); the remainder's is not.
         values["label"] = row.name if row.other else shared.short(_plain_name(row.name), 40)
+        values |= {
+            "reporter": result.reporter.iso3,
+            "partner": result.partner.iso3,
+            "flow": result.flow.value,
+            "from_period": str(result.start),
+            "to_period": str(result.end),
+            "scope": _scope(result),
+            **shared.basis_values({k: row.basis.get(k) for k in ("from", "to", "change")}),
+        }
         table_rows.append(
             Row(
                 values,
@@ -371,7 +422,8 @@ def _waterfall(result: DriversResult, rows: tuple[DriverRow, ...]) -> Waterfall 
     listed = "; ".join(f"{k} {format_points(v)}" for k, v in zip(labels, steps, strict=True))
     rep, par, flow = result.reporter, result.partner, result.flow.value
     return Waterfall(
-        title="Contributions to growth, in percentage points",
+        title=f"{rep.name}'s {flow} {'to' if flow == 'exports' else 'from'} {par.name}: "
+        "contributions to growth, in percentage points",
         labels=tuple(labels),
         steps=tuple(steps),
         total_label="Growth",
@@ -393,21 +445,22 @@ def document(answer: DriversAnswer) -> Document:
     rep, par = result.reporter, result.partner
     rest = att.remainder
     payload: dict[str, Json] = {
-        "schema": "tradecli.drivers/1",
-        "query": {
-            "reporter": rep.iso3,
-            "partner": par.iso3,
-            "reporter_name": rep.name,
-            "partner_name": par.name,
-            "flow": result.flow.value,
-            "level": result.level,
-            "data_level": result.data_level,
-            "products": result.selection,
-            "from": str(result.start),
-            "to": str(result.end),
-            "from_label": result.start.short_label,
-            "to_label": result.end.short_label,
-        },
+        "schema": JSON_SCHEMA_VERSION,
+        "query": shared.query_json(
+            "drivers",
+            rep,
+            par,
+            result.start,
+            result.end,
+            convention=None if answer.request is None else answer.request.window.period.value,
+            products=() if answer.request is None else answer.request.products,
+            scope=_scope(result),
+            flow=result.flow.value,
+            level=result.level,
+            data_level=result.data_level,
+            selection=result.selection,
+            top=None if answer.request is None else answer.request.top,
+        ),
         "currency": att.currency,
         "basis": att.basis.value,
         "basis_label": att.basis_label,

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tradecli.analysis_options import PartnerMeasure
+from tradecli.analysis_options import PartnerMeasure, PartnerSort
+from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
     Answer,
@@ -23,11 +24,14 @@ from tradecli.commands._base import (
     rates_file,
     windows,
 )
-from tradecli.document import Bars, Column, Document, Json, Kind, Row, Table
+from tradecli.document import ASSUMED, Bars, Column, Document, Json, Kind, Row, Table
 from tradecli.errors import UsageError
 
 if TYPE_CHECKING:
     from tradecli.analysis import PartnersResult
+    from tradecli.sources import Dataset
+
+JSON_SCHEMA_VERSION = "tradecli.partners/2"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +53,14 @@ class PartnerRow:
     side_from: str | None
     reported_by: str
     mirrored: bool
+    source: str | None = None  # the source ids of the measure's figures, "+"-joined
+    source_from: str | None = None
+    # What each value rests on: published, reconstructed or converted (None: no value).
+    basis: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def assumed(self) -> frozenset[str]:
+        return frozenset(k for k, b in self.basis.items() if basis.mark(b))
 
     def values(self) -> dict[str, float | None]:
         return {"exports": self.exports, "imports": self.imports, "balance": self.balance}
@@ -66,6 +78,9 @@ class PartnerRow:
             "side": self.side,
             "side_from": self.side_from,
             "reported_by": self.reported_by or None,
+            "source": self.source,
+            "source_from": self.source_from,
+            "basis": dict(self.basis),
         }
 
 
@@ -83,7 +98,7 @@ class PartnersAnswer(Answer):
 
     @cached_property
     def rows(self) -> tuple[PartnerRow, ...]:
-        return _rows(self.result)
+        return _rows(self.result, self.dataset)
 
     def to_document(self) -> Document:
         return document(self)
@@ -98,8 +113,9 @@ class PartnersAnswer(Answer):
                 "period": str(r.end),
                 "value": value,
                 "currency": self.currency,
-                "source": None,  # a ranking sums many sources: see ``provenance``
-                "basis": p.side,
+                "source": p.source,
+                "basis": p.basis.get(flow),
+                "side": p.side,
             }
             for p in self.rows
             for flow, value in p.values().items()
@@ -142,14 +158,19 @@ def run(context: Context, request: Request) -> PartnersAnswer:
         newest_first=newest_first(dataset),
     )
     return PartnersAnswer(
-        command="partners", currency=result.currency, dataset=dataset, result=result
+        command="partners",
+        currency=result.currency,
+        dataset=dataset,
+        result=result,
+        request=request,
     )
 
 
-def _rows(result: PartnersResult) -> tuple[PartnerRow, ...]:
+def _rows(result: PartnersResult, dataset: Dataset) -> tuple[PartnerRow, ...]:
     rep, measure = result.reporter, result.measure.value
     out = []
     for rank, r in enumerate(result.rows.iter_rows(named=True), start=1):
+        bases = _bases(result, dataset, r)
         reason = None
         if r["comparable"] is False:
             reason = shared.reason(
@@ -177,9 +198,45 @@ def _rows(result: PartnersResult) -> tuple[PartnerRow, ...]:
                 side_from=shared.side(r["tier_from"]),
                 reported_by=shared.who(r["tier"], rep.name, r["name"], measure),
                 mirrored=r["tier"] == 2,
+                source=shared.unique_ids(r["source_to"]),
+                source_from=shared.unique_ids(r["source_from"]),
+                basis=bases,
             )
         )
     return tuple(out)
+
+
+def _bases(result: PartnersResult, dataset: Dataset, r: dict[str, Any]) -> dict[str, str | None]:
+    """What a partner's figures rest on; the ranking's sources are those of the measure."""
+    rep, par = result.reporter.iso3, str(r["partner"])
+    pairs = {"exports": (rep, par), "imports": (par, rep)}
+    to = {
+        flow: None
+        if r[flow] is None
+        else basis.level(dataset, r["source_to"], exporter, importer, result.end)
+        for flow, (exporter, importer) in pairs.items()
+    }
+    value_from = None
+    if r["value_from"] is not None:
+        value_from = basis.combine(
+            basis.level(dataset, r["source_from"], exporter, importer, result.start)
+            for exporter, importer in pairs.values()
+        )
+    value = basis.combine(to.values()) if r["value"] is not None else None
+    growth = None
+    if r["growth_pct"] is not None:
+        growth = basis.combine((value_from, value))
+    return {
+        **to,
+        "balance": None
+        if r["balance"] is None
+        else basis.balance(
+            dataset, r["source_to"], rep, par, result.end, (to["exports"], to["imports"])
+        ),
+        "value": value,
+        "value_from": value_from,
+        "growth_pct": growth,
+    }
 
 
 def document(answer: PartnersAnswer) -> Document:
@@ -190,17 +247,26 @@ def document(answer: PartnersAnswer) -> Document:
     any_mirror = any(t == 2 or t == 3 for t in result.rows["tier"].to_list())
     columns = (
         Column("rank", "#", Kind.RANK),
+        Column("reporter", "Reporter", Kind.CODE, table=False),
         Column("label", "Partner", Kind.TEXT, data=False),
         Column("partner", "ISO3", Kind.CODE, table=False),
         Column("name", "Name", Kind.TEXT, table=False),
+        Column("from_period", "From", Kind.PERIOD, table=False),
+        Column("to_period", "To", Kind.PERIOD, table=False),
         Column("exports", "Exports", Kind.AMOUNT),
         Column("imports", "Imports", Kind.AMOUNT),
         Column("balance", "Balance", Kind.AMOUNT),
+        Column("measure", "Measure", Kind.CODE, table=False),
         Column("growth_pct", f"Growth ({measure})", Kind.GROWTH, table=not single),
         Column("reported_by", "Reported by", Kind.TEXT, data=False, table=any_mirror),
+        Column("source", "Source", Kind.CODE, table=False),
+        Column("source_from", "Source (from)", Kind.CODE, table=False),
         Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("reason", "Reason", Kind.TEXT, table=False),
         Column("side", "Side", Kind.CODE, table=False),
         Column("side_from", "Side (from)", Kind.CODE, table=False),
+        Column("scope", "Scope", Kind.TEXT, table=False),
+        *shared.basis_columns(("exports", "imports", "balance", "growth_pct")),
     )
     rep = result.reporter
     rows = []
@@ -212,22 +278,36 @@ def document(answer: PartnersAnswer) -> Document:
             Row(
                 {
                     "rank": p.rank,
+                    "reporter": rep.iso3,
                     "label": f"{p.name} ({p.partner})",
                     "partner": p.partner,
                     "name": p.name,
+                    "from_period": str(result.start),
+                    "to_period": str(result.end),
                     **p.values(),
+                    "measure": measure,
                     "growth_pct": p.growth_pct,
                     "reported_by": p.reported_by,
+                    "source": p.source,
+                    "source_from": p.source_from,
                     "comparable": p.comparable,
+                    "reason": p.reason,
                     "side": p.side,
                     "side_from": p.side_from,
+                    "scope": "total trade",
+                    **shared.basis_values(
+                        {k: p.basis.get(k) for k in ("exports", "imports", "balance", "growth_pct")}
+                    ),
                 },
                 marks=frozenset({"growth_pct"}) if p.reason else frozenset(),
+                assumed=p.assumed,
             )
         )
     notes = (
         list(result.notes) + shared.fx_notes(dataset) + shared.marked_notes(reasons, "growth for")
     )
+    if any(p.assumed for p in answer.rows):
+        notes.append(basis.LEGEND)
     if any(p.mirrored for p in answer.rows):
         flows = {"exports": ["exports"], "imports": ["imports"]}.get(
             measure, ["exports", "imports"]
@@ -240,16 +320,18 @@ def document(answer: PartnersAnswer) -> Document:
         if valuation:
             notes.append(valuation)
     payload: dict[str, Json] = {
-        "schema": "tradecli.partners/1",
-        "query": {
-            "reporter": rep.iso3,
-            "reporter_name": rep.name,
-            "to_long_label": result.end.label,
-            "measure": measure,
-            "sort": result.sort.value,
-            "from": str(result.start),
-            "to": str(result.end),
-        },
+        "schema": JSON_SCHEMA_VERSION,
+        "query": shared.query_json(
+            "partners",
+            rep,
+            None,
+            result.start,
+            result.end,
+            convention=None if answer.request is None else answer.request.window.period.value,
+            measure=measure,
+            sort=result.sort.value,
+            top=None if answer.request is None else answer.request.top,
+        ),
         "currency": result.currency,
         "partners_in_data": result.partners,
         "rows": [p.json() for p in answer.rows],
@@ -281,12 +363,24 @@ def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Ba
         f"imports {shared.money(shared.as_float(r.get('imports')), currency)}"
         for r in rows
     )
+    rep, n = result.reporter.name, len(rows)
+    # The chart says what the ranking is: a list of deficits is not "top partners".
+    ranked = {
+        PartnerSort.VALUE: f"top {n} partners by {result.measure.value}",
+        PartnerSort.DEFICIT: f"{n} biggest trade deficits, by partner",
+        PartnerSort.SURPLUS: f"{n} biggest trade surpluses, by partner",
+        PartnerSort.GROWTH: f"{n} partners with the fastest {result.measure.value} growth",
+    }[result.sort]
+    marks = tuple(
+        tuple(ASSUMED if key in r.assumed else "" for r in rows) for key in ("exports", "imports")
+    )
     return Bars(
-        title=f"{result.reporter.name}'s top {len(rows)} partners, {result.end.label}",
+        title=f"{rep}'s {ranked}, {result.end.label}",
         labels=labels,
         series=series,
-        caption=f"{result.reporter.name}'s exports and imports by partner, "
+        caption=f"{rep}'s exports and imports with its {ranked}, "
         f"{result.end.label} ({currency}): {listed}.",
+        marks=marks,
     )
 
 

@@ -6,11 +6,12 @@ the table and the JSON ``rows`` are both projections of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from tradecli.analysis_options import FlowChoice
+from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
     Answer,
@@ -21,10 +22,13 @@ from tradecli.commands._base import (
     load_pair_for,
     newest_first,
 )
-from tradecli.document import Bars, Column, Document, Json, Kind, Role, Row, Table
+from tradecli.document import ASSUMED, MARK, Bars, Column, Document, Json, Kind, Role, Row, Table
 
 if TYPE_CHECKING:
     from tradecli.analysis import ProductsResult
+    from tradecli.sources import Dataset
+
+JSON_SCHEMA_VERSION = "tradecli.products/2"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +50,13 @@ class ProductRow:
     source_to: str | None
     reported_by: str
     mirrored: bool  # a mirror figure in either period
+    # What each value rests on: published, reconstructed or converted (None: no value).
+    basis: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def assumed(self) -> frozenset[str]:
+        return frozenset(k for k, b in self.basis.items() if basis.mark(b))
+
     # Value per unit of quantity, in ``unit``; ``unit_values`` False when the data hold
     # no quantities at all, and the rows then carry none of the three.
     unit_values: bool = False
@@ -83,6 +94,7 @@ class ProductRow:
             "source_from": self.source_from,
             "source_to": self.source_to,
             "reported_by": self.reported_by or None,
+            "basis": dict(self.basis),
             **self.per_unit(),
         }
 
@@ -101,7 +113,7 @@ class ProductsAnswer(Answer):
 
     @cached_property
     def rows(self) -> tuple[ProductRow, ...]:
-        return _rows(self.result)
+        return _rows(self.result, self.dataset)
 
     def to_document(self) -> Document:
         return document(self)
@@ -119,7 +131,8 @@ class ProductsAnswer(Answer):
                 "value": p.from_ if side == "from" else p.to,
                 "currency": self.currency,
                 "source": p.source_from if side == "from" else p.source_to,
-                "basis": p.side_from if side == "from" else p.side_to,
+                "basis": p.basis.get(side),
+                "side": p.side_from if side == "from" else p.side_to,
                 "product": p.code,
             }
             for side, window in periods
@@ -150,11 +163,15 @@ def run(context: Context, request: Request) -> ProductsAnswer:
         newest_first=newest_first(query.dataset),
     )
     return ProductsAnswer(
-        command="products", currency=result.currency, dataset=query.dataset, result=result
+        command="products",
+        currency=result.currency,
+        dataset=query.dataset,
+        result=result,
+        request=request,
     )
 
 
-def _rows(result: ProductsResult) -> tuple[ProductRow, ...]:
+def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
     single = result.start == result.end
     rep, par, flow = result.reporter, result.partner, result.flow.value
     numbers = {source_id: i for i, source_id in enumerate(result.source_ids, start=1)}
@@ -178,6 +195,27 @@ def _rows(result: ProductsResult) -> tuple[ProductRow, ...]:
                 (r["source_from"], r["source_to"]),
                 numbers,
             )  # fmt: skip
+        exporter, importer = (rep.iso3, par.iso3) if flow == "exports" else (par.iso3, rep.iso3)
+        windows = {"from": result.start, "to": result.end}
+        product = "OTHER" if other else r["code"]
+        levels = {
+            side: None
+            if r[f"value_{side}"] is None
+            else basis.level(dataset, r[f"source_{side}"], exporter, importer, w, product)
+            for side, w in windows.items()
+        }
+        growth = None
+        if r["growth_pct"] is not None:
+            growth = basis.growth(
+                dataset,
+                (r["source_from"], r["source_to"]),
+                exporter,
+                importer,
+                (result.start, result.end),
+                (levels["from"], levels["to"]),
+                product,
+            )
+        share = levels["to"]
         out.append(
             ProductRow(
                 code="OTHER" if other else r["code"],
@@ -195,6 +233,7 @@ def _rows(result: ProductsResult) -> tuple[ProductRow, ...]:
                 source_to=r["source_to"],
                 reported_by=who,
                 mirrored=2 in (None if single else r["tier_from"], r["tier_to"]),
+                basis={**levels, "share_pct": share, "growth_pct": growth},
                 unit_values="unit" in r,
                 unit=r.get("unit"),
                 unit_value_from=shared.num(r.get("unit_value_from")),
@@ -214,6 +253,11 @@ def document(answer: ProductsAnswer) -> Document:
         + ([] if single else result.rows["tier_from"].to_list())
     )
     columns: tuple[Column, ...] = (
+        Column("reporter", "Reporter", Kind.CODE, table=False),
+        Column("partner", "Partner", Kind.CODE, table=False),
+        Column("flow", "Flow", Kind.CODE, table=False),
+        Column("from_period", "From", Kind.PERIOD, table=False),
+        Column("to_period", "To", Kind.PERIOD, table=False),
         Column("code", "Code", Kind.CODE),
         Column("name", "Product", Kind.TEXT),
         Column("from", result.start.short_label, Kind.AMOUNT, table=not single),
@@ -221,9 +265,14 @@ def document(answer: ProductsAnswer) -> Document:
         Column("share_pct", "Share", Kind.PERCENT),
         Column("growth_pct", "Growth", Kind.GROWTH, table=not single),
         Column("reported_by", "Reported by", Kind.TEXT, data=False, table=any_mirror),
+        Column("source_from", "Source (from)", Kind.CODE, table=False),
+        Column("source_to", "Source (to)", Kind.CODE, table=False),
         Column("comparable", "Comparable", Kind.CODE, table=False),
+        Column("reason", "Reason", Kind.TEXT, table=False),
         Column("side_from", "Side (from)", Kind.CODE, table=False),
         Column("side_to", "Side (to)", Kind.CODE, table=False),
+        Column("scope", "Scope", Kind.TEXT, table=False),
+        *shared.basis_columns(("from", "to", "growth_pct")),
     )
     unit_values = "unit" in result.rows.columns  # only where the data hold quantities
     if unit_values:
@@ -233,6 +282,7 @@ def document(answer: ProductsAnswer) -> Document:
             Column("unit", "Unit", Kind.CODE),
         )
     rep, par, flow = result.reporter, result.partner, result.flow.value
+    scope = f"{flow} by {result.level.upper()} product"
     rows = []
     reasons: dict[str, list[str]] = {}
     for p in answer.rows:
@@ -241,18 +291,31 @@ def document(answer: ProductsAnswer) -> Document:
         rows.append(
             Row(
                 {
+                    "reporter": rep.iso3,
+                    "partner": par.iso3,
+                    "flow": flow,
+                    "from_period": str(result.start),
+                    "to_period": str(result.end),
                     "code": p.code,
                     "name": p.name,
                     **p.values(),
                     "reported_by": p.reported_by,
+                    "source_from": p.source_from,
+                    "source_to": p.source_to,
                     "comparable": p.comparable,
+                    "reason": p.reason,
                     "side_from": p.side_from,
                     "side_to": p.side_to,
+                    "scope": scope,
+                    **shared.basis_values(
+                        {k: p.basis.get(k) for k in ("from", "to", "growth_pct")}
+                    ),
                     **p.per_unit(),
                 },
                 role=Role.OTHER if p.other else Role.NORMAL,
                 blank=frozenset({"code"}) if p.other else frozenset(),
                 marks=frozenset({"growth_pct"}) if p.reason else frozenset(),
+                assumed=p.assumed,
             )
         )
     if reasons and shared.num(result.total_growth_pct) is not None:
@@ -261,6 +324,8 @@ def document(answer: ProductsAnswer) -> Document:
     notes = (
         list(result.notes) + shared.fx_notes(dataset) + shared.marked_notes(reasons, "growth of")
     )
+    if any(p.assumed for p in answer.rows):
+        notes.append(basis.LEGEND)
     mirrored = any(p.mirrored for p in answer.rows)
     valuation = shared.mirror_valuation_note([flow] if mirrored else [], rep.name, par.name)
     if valuation:
@@ -286,21 +351,20 @@ def document(answer: ProductsAnswer) -> Document:
     if result.data_level != result.level:
         prose = (f"Products summed from {result.data_level.upper()} rows.",)
     payload: dict[str, Json] = {
-        "schema": "tradecli.products/1",
-        "query": {
-            "reporter": rep.iso3,
-            "partner": par.iso3,
-            "reporter_name": rep.name,
-            "partner_name": par.name,
-            "flow": flow,
-            "level": result.level,
-            "data_level": result.data_level,
-            "from": str(result.start),
-            "to": str(result.end),
-            "from_label": result.start.short_label,
-            "to_label": result.end.short_label,
-            "to_long_label": result.end.label,
-        },
+        "schema": JSON_SCHEMA_VERSION,
+        "query": shared.query_json(
+            "products",
+            rep,
+            par,
+            result.start,
+            result.end,
+            convention=None if answer.request is None else answer.request.window.period.value,
+            scope=scope,
+            flow=flow,
+            level=result.level,
+            data_level=result.data_level,
+            top=None if answer.request is None else answer.request.top,
+        ),
         "currency": result.currency,
         "data_level": result.data_level,
         "total": {"from": total_from, "to": total_to, "products": result.products},
@@ -343,12 +407,28 @@ def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Ba
         else ""
     )
     flow = result.flow.value
+    direction = "to" if flow == "exports" else "from"
+    rep, par = result.reporter.name, result.partner.name
+    unlike = tuple("growth_pct" in r.marks for r in shown)
+    marks = tuple(tuple(ASSUMED if k in r.assumed else "" for r in shown) for k, _ in keys)
+    caveat = (
+        f" {MARK} The two years of the products marked compare different sources or sides: "
+        "not like for like."
+        if any(unlike) and not single
+        else ""
+    )
     return Bars(
-        title=f"Top {len(shown)} products, {flow}, {result.end.label}",
-        labels=labels,
+        title=f"{rep}'s top {len(shown)} {flow} {direction} {par} by "
+        f"{result.level.upper()}, {result.end.label}",
+        labels=tuple(
+            f"{label} {MARK}" if u and not single else label
+            for label, u in zip(labels, unlike, strict=True)
+        ),
         series=series,
-        caption=f"{result.reporter.name}'s {flow} by product, {result.end.label} "
-        f"({currency}): {listed}.{rest}",
+        caption=f"{rep}'s {flow} {direction} {par} by product, {result.end.label} "
+        f"({currency}): {listed}.{rest}{caveat}",
+        unlike=unlike if not single else (),
+        marks=marks,
     )
 
 

@@ -6,10 +6,11 @@ table (with who reported each figure) are both projections of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
 from tradecli.commands._base import (
     Answer,
@@ -26,9 +27,11 @@ from tradecli.document import Column, Document, Json, Kind, Row, Table
 
 if TYPE_CHECKING:
     from tradecli.analysis import SeriesResult
+    from tradecli.periods import Window
     from tradecli.sources import Dataset
 
 MEASURES = ("exports", "imports", "balance")
+JSON_SCHEMA_VERSION = "tradecli.series/2"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,9 +44,22 @@ class Point:
     balance: float | None
     exports_side: str | None
     imports_side: str | None
+    exports_source: str | None = None
+    imports_source: str | None = None
+    # What each value rests on: published, reconstructed or converted (None: no value).
+    basis: dict[str, str | None] = field(default_factory=dict)
 
     def values(self) -> dict[str, float | None]:
         return {"exports": self.exports, "imports": self.imports, "balance": self.balance}
+
+    @property
+    def source(self) -> str | None:
+        """The source ids of the period's figures, "+"-joined (None: no figure)."""
+        return shared.unique_ids(f"{self.exports_source or ''}+{self.imports_source or ''}")
+
+    @property
+    def assumed(self) -> frozenset[str]:
+        return frozenset(k for k, b in self.basis.items() if basis.mark(b))
 
     def json(self) -> dict[str, Json]:
         return {
@@ -51,6 +67,10 @@ class Point:
             **self.values(),
             "exports_side": self.exports_side,
             "imports_side": self.imports_side,
+            "source": self.source,
+            "exports_source": self.exports_source,
+            "imports_source": self.imports_source,
+            "basis": dict(self.basis),
         }
 
 
@@ -68,7 +88,7 @@ class SeriesAnswer(Answer):
 
     @cached_property
     def rows(self) -> tuple[Point, ...]:
-        return points(self.result)
+        return points(self.result, self.dataset)
 
     def to_document(self) -> Document:
         return document(self)
@@ -77,7 +97,6 @@ class SeriesAnswer(Answer):
         """Exports, imports and balance in every period listed."""
         r = self.result
         pair = f"{r.reporter.iso3}-{r.partner.iso3}"
-        sources = "+".join(self.source_ids) or None
         return [
             {
                 "pair": pair,
@@ -85,8 +104,13 @@ class SeriesAnswer(Answer):
                 "period": p.period,
                 "value": value,
                 "currency": self.currency,
-                "source": sources if value is not None else None,
-                "basis": {"exports": p.exports_side, "imports": p.imports_side}.get(flow),
+                "source": {"exports": p.exports_source, "imports": p.imports_source}.get(
+                    flow, p.source
+                )
+                if value is not None
+                else None,
+                "basis": p.basis.get(flow),
+                "side": {"exports": p.exports_side, "imports": p.imports_side}.get(flow),
             }
             for p in self.rows
             for flow, value in p.values().items()
@@ -116,44 +140,117 @@ def run(context: Context, request: Request) -> SeriesAnswer:
         currency=result.currency,
         dataset=shared.fx_within(query.dataset, result.first, result.last),
         result=result,
+        request=request,
     )
 
 
-def points(result: SeriesResult) -> tuple[Point, ...]:
-    return tuple(
-        Point(
-            period=r["period"],
-            exports=shared.num(r["exports"]),
-            imports=shared.num(r["imports"]),
-            balance=shared.num(r["balance"]),
-            exports_side=shared.side(r["exports_tier"]),
-            imports_side=shared.side(r["imports_tier"]),
+def points(result: SeriesResult, dataset: Dataset) -> tuple[Point, ...]:
+    rep, par = result.reporter.iso3, result.partner.iso3
+    out = []
+    for r in result.rows.iter_rows(named=True):
+        window = _window(r["period"])
+        exports = None if r["exports"] is None else basis.level(
+            dataset, r["exports_source"], rep, par, window)  # fmt: skip
+        imports = None if r["imports"] is None else basis.level(
+            dataset, r["imports_source"], par, rep, window)  # fmt: skip
+        sources = shared.unique_ids(f"{r['exports_source'] or ''}+{r['imports_source'] or ''}")
+        balance = None
+        if r["balance"] is not None:
+            balance = basis.balance(dataset, sources, rep, par, window, (exports, imports))
+        out.append(
+            Point(
+                period=r["period"],
+                exports=shared.num(r["exports"]),
+                imports=shared.num(r["imports"]),
+                balance=shared.num(r["balance"]),
+                exports_side=shared.side(r["exports_tier"]),
+                imports_side=shared.side(r["imports_tier"]),
+                exports_source=r["exports_source"],
+                imports_source=r["imports_source"],
+                basis={"exports": exports, "imports": imports, "balance": balance},
+            )
         )
-        for r in result.rows.iter_rows(named=True)
-    )
+    return tuple(out)
+
+
+def _window(period: str) -> Window:
+    """A series row's period ("2024-08" or "2006") as the one-unit window it is."""
+    from tradecli.periods import Period, month_window, year_window
+
+    if "-" in period:
+        year, month = period.split("-")
+        return month_window(Period(int(year), int(month)))
+    return year_window(int(period))
+
+
+def mixed_sources(rows: tuple[Point, ...]) -> dict[str, list[str]]:
+    """{source ids: periods} when the rows come from more than one source, else {}."""
+    by_source: dict[str, list[str]] = {}
+    for p in rows:
+        if p.source:
+            by_source.setdefault(p.source, []).append(p.period)
+    return by_source if len(by_source) > 1 else {}
 
 
 def series_payload(
     result: SeriesResult, dataset: Dataset, rows: tuple[Point, ...] | None = None
 ) -> dict[str, Json]:
     """The series JSON (also the ``series`` of an HTML balance's JSON), from its typed rows."""
+    rows = points(result, dataset) if rows is None else rows
+    numbers = {s: i for i, s in enumerate(result.source_ids, start=1)}
     return {
-        "schema": "tradecli.series/1",
-        "query": {
-            "reporter": result.reporter.iso3,
-            "partner": result.partner.iso3,
-            "reporter_name": result.reporter.name,
-            "partner_name": result.partner.name,
-            "from": str(result.first),
-            "to": str(result.last),
-        },
+        "schema": JSON_SCHEMA_VERSION,
+        "query": shared.query_json(
+            "series",
+            result.reporter,
+            result.partner,
+            _window(str(result.first)),
+            _window(str(result.last)),
+            convention=None,
+            products=result.products,
+        ),
         "currency": result.currency,
-        "rows": [p.json() for p in (points(result) if rows is None else rows)],
-        "missing": list(result.missing),
         **({"products": list(result.products)} if result.products else {}),
-        **({"notes": list(result.notes)} if result.notes else {}),
+        "rows": [p.json() for p in rows],
+        "missing": list(result.missing),
+        "mixed_sources": bool(mixed_sources(rows)),
+        "notes": list(notes(result, dataset, rows, numbers)),
         "provenance": provenance(result.source_ids, dataset).as_json(),
     }
+
+
+def notes(
+    result: SeriesResult, dataset: Dataset, rows: tuple[Point, ...], numbers: dict[str, int]
+) -> tuple[str, ...]:
+    """The series' notes: gaps, the analysis' notes, conversions, mixed sources, ‡."""
+    out: tuple[str, ...] = ()
+    if result.missing:
+        out = (
+            f"no data for {len(result.missing)} of {len(rows)} periods; "
+            "they are shown as n/a, not as zero",
+        )
+    out += result.notes
+    out = (*out, *shared.fx_notes(dataset))
+    mixed = mixed_sources(rows)
+    if mixed:
+        parts = "; ".join(
+            f"{_spans(periods)} from {_refs(ids, numbers)}" for ids, periods in mixed.items()
+        )
+        out += (
+            f"the rows come from {len(mixed)} different sources ({parts}): a change from one "
+            "row to the next may be a change of source, not of trade",
+        )
+    if any(p.assumed for p in rows):
+        out += (basis.LEGEND,)
+    return out
+
+
+def _refs(ids: str, numbers: dict[str, int]) -> str:
+    return ", ".join(f"[{numbers[s]}] {s}" if s in numbers else s for s in ids.split("+"))
+
+
+def _spans(periods: list[str]) -> str:
+    return ", ".join(periods)
 
 
 def document(answer: SeriesAnswer) -> Document:
@@ -161,14 +258,22 @@ def document(answer: SeriesAnswer) -> Document:
     result, dataset = answer.result, answer.dataset
     payload = series_payload(result, dataset, answer.rows)
     columns: tuple[Column, ...] = (
+        Column("reporter", "Reporter", Kind.CODE, table=False),
+        Column("partner", "Partner", Kind.CODE, table=False),
         Column("period", "Period", Kind.PERIOD),
         Column("exports", "Exports", Kind.AMOUNT),
         Column("imports", "Imports", Kind.AMOUNT),
         Column("balance", "Balance", Kind.AMOUNT),
+        Column("source", "Source", Kind.TEXT, data=False),
         Column("reported_by", "Reported by", Kind.TEXT, data=False, table=False),
         Column("exports_side", "Exports side", Kind.CODE, table=False),
         Column("imports_side", "Imports side", Kind.CODE, table=False),
+        Column("exports_source", "Exports source", Kind.CODE, table=False),
+        Column("imports_source", "Imports source", Kind.CODE, table=False),
+        Column("scope", "Scope", Kind.TEXT, table=False),
+        *shared.basis_columns(MEASURES),
     )
+    numbers = {s: i for i, s in enumerate(result.source_ids, start=1)}
     rep, par = result.reporter.name, result.partner.name
     tiers: dict[str | None, int] = {v: k for k, v in shared.SIDES.items()}
     rows_list = []
@@ -181,15 +286,24 @@ def document(answer: SeriesAnswer) -> Document:
             who = shared.who(tiers.get(p.exports_side), rep, par, "both")
         else:
             who = "; ".join(f"{f}: {shared.who(tiers.get(sides[f]), rep, par, f)}" for f in lower)
+        refs = ",".join(f"[{numbers[s]}]" for s in (p.source or "").split("+") if s in numbers)
         rows_list.append(
             Row(
                 {
+                    "reporter": result.reporter.iso3,
+                    "partner": result.partner.iso3,
                     "period": p.period,
                     **p.values(),
+                    "source": refs,
                     "exports_side": p.exports_side,
                     "imports_side": p.imports_side,
+                    "exports_source": p.exports_source,
+                    "imports_source": p.imports_source,
                     "reported_by": who,
-                }
+                    "scope": shared.scope_words(result.products),
+                    **shared.basis_values(p.basis),
+                },
+                assumed=p.assumed,
             )
         )
     rows = tuple(rows_list)
@@ -198,23 +312,18 @@ def document(answer: SeriesAnswer) -> Document:
             Column(c.key, c.heading, c.kind, data=False) if c.key == "reported_by" else c
             for c in columns
         )
-    notes: tuple[str, ...] = ()
-    if result.missing:
-        notes = (
-            f"no data for {len(result.missing)} of {len(rows)} periods; "
-            "they are shown as n/a, not as zero",
-        )
-    notes += result.notes
-    notes = (*notes, *shared.fx_notes(dataset))
+    found = notes(result, dataset, answer.rows, numbers)
     valuation = shared.mirror_valuation_note(mirrored, rep, par)
     if valuation:
-        notes += (valuation,)
+        found += (valuation,)
+    mixed = mixed_sources(answer.rows)
     table = Table(
         f"{rep} with {par}, {result.first}..{result.last} ({result.currency})"
-        + shared.scope(result.products),
+        + shared.scope(result.products)
+        + (f", rows from {len(mixed)} different sources" if mixed else ""),
         columns,
         rows,
-        notes=notes,
+        notes=found,
     )
     chart = shared.chart_of(result, sparklines=True) if rows else None
     return shared.document(table, payload, result.currency, result.source_ids, dataset, chart)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from tradecli.document import MARK, Document, Row, Table
+from tradecli.document import ASSUMED, MARK, Document, Row, Table
 from tradecli.numfmt import format_value
 
 
 def cell(document: Document, row: Row, key: str, kind: str) -> str:
-    """One cell as text; a marked figure (not comparable) ends with the marker."""
+    """One cell as text; a marked figure ends with its markers: † not comparable,
+    ‡ resting on an assumed level."""
     if key in row.blank:
         return ""
     text = format_value(row.get(key), kind, document.currency)
-    return f"{text} {MARK}" if key in row.marks and row.get(key) is not None else text
+    if row.get(key) is None:
+        return text
+    marks = (MARK if key in row.marks else "") + (ASSUMED if key in row.assumed else "")
+    return f"{text} {marks}" if marks else text
 
 
 def cells(document: Document, table: Table, row: Row) -> list[str]:

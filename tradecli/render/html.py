@@ -72,9 +72,11 @@ def chart_summary(chart: Chart, currency: str) -> str:
                          ("balance", chart.balance)):  # fmt: skip
         known = [(v, p) for v, p in zip(values, chart.periods, strict=True) if v is not None]
         if known:
+            # The lowest and highest values, said as such: "from .. to .." would read
+            # as a change from the first period to the last.
             low, high = min(known), max(known)
             parts.append(
-                f"{name} from {format_amount(low[0], symbol)} ({low[1]}) to "
+                f"{name} lowest {format_amount(low[0], symbol)} ({low[1]}), highest "
                 f"{format_amount(high[0], symbol)} ({high[1]})"
             )
     missing = sum(
@@ -90,7 +92,15 @@ def chart_summary(chart: Chart, currency: str) -> str:
     )
 
 
-def chart_svg(chart: Chart, currency: str, title: str = "") -> str | None:
+def _frame(fig: Any, ax: Any, title: str, credit: str) -> None:
+    """The title and the sources inside the image: a cropped chart still names both."""
+    ax.set_title(title, fontsize=9, loc="left")
+    if credit:
+        fig.text(0.01, 0.01, credit, fontsize=7, color="#5b6b7b", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.05 if credit else 0, 1, 1))
+
+
+def chart_svg(chart: Chart, currency: str, title: str = "", credit: str = "") -> str | None:
     """Exports, imports and balance over time as inline SVG; None without matplotlib."""
     plt = _pyplot()
     if plt is None:
@@ -112,13 +122,15 @@ def chart_svg(chart: Chart, currency: str, title: str = "") -> str | None:
     ax.set_ylabel(f"million {currency}")
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _svg(plt, fig, title or "Exports, imports and balance over time",
-                chart_summary(chart, currency))  # fmt: skip
+    title = title or "Exports, imports and balance over time"
+    _frame(fig, ax, title, credit)
+    return _svg(plt, fig, title, chart_summary(chart, currency))
 
 
-def bars_svg(bars: Bars, currency: str) -> str | None:
-    """Grouped horizontal bars, each labelled with its amount; None without matplotlib."""
+def bars_svg(bars: Bars, currency: str, credit: str = "") -> str | None:
+    """Grouped horizontal bars, each labelled with its amount; None without matplotlib.
+
+    A group whose bars compare figures that are not like for like is hatched."""
     plt = _pyplot()
     if plt is None:
         return None
@@ -137,7 +149,14 @@ def bars_svg(bars: Bars, currency: str) -> str | None:
         ys = [row + (i - (k - 1) / 2) * height for row in range(n)]
         widths = [0.0 if v is None else v for v in values]
         drawn = ax.barh(ys, widths, height=height * 0.92, label=name, color=color)
-        texts = [format_amount(v, symbol) for v in values]
+        for bar, unlike in zip(drawn, bars.unlike, strict=False):
+            if unlike:
+                bar.set_hatch("//")
+        marks = bars.marks[i] if i < len(bars.marks) else ()
+        texts = [
+            format_amount(v, symbol) + (marks[j] if j < len(marks) and v is not None else "")
+            for j, v in enumerate(values)
+        ]
         ax.bar_label(drawn, labels=texts, padding=3, fontsize=8)
     ax.axvline(0, color="#888888", linewidth=0.8)
     ax.set_yticks(range(n), list(bars.labels), fontsize=8)
@@ -146,13 +165,19 @@ def bars_svg(bars: Bars, currency: str) -> str | None:
     ax.tick_params(axis="x", labelsize=8)
     ax.margins(x=0.18)
     if k > 1:
-        ax.legend(loc="best", fontsize=8)
+        # Plain swatches: the hatch marks a group (†), not a series.
+        from matplotlib.patches import Patch
+
+        swatches = [
+            Patch(facecolor=c, label=n) for (n, _), c in zip(bars.series, colors, strict=True)
+        ]
+        ax.legend(handles=swatches, loc="best", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    _frame(fig, ax, bars.title, credit)
     return _svg(plt, fig, bars.title, bars.caption)
 
 
-def waterfall_svg(waterfall: Waterfall) -> str | None:
+def waterfall_svg(waterfall: Waterfall, credit: str = "") -> str | None:
     """Horizontal waterfall, top to bottom, each step labelled; None without matplotlib."""
     plt = _pyplot()
     if plt is None:
@@ -181,7 +206,7 @@ def waterfall_svg(waterfall: Waterfall) -> str | None:
     ax.tick_params(axis="x", labelsize=8)
     ax.margins(x=0.22)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    _frame(fig, ax, waterfall.title, credit)
     return _svg(plt, fig, waterfall.title, waterfall.caption)
 
 
@@ -199,13 +224,14 @@ def _figure(document: Document) -> list[str]:
         chart = document.chart
         heading = "Exports, imports and balance over time"
         caption = chart_summary(chart, document.currency)
-        svg = chart_svg(chart, document.currency, f"{document.main.title}: {heading}")
+        title = f"{document.main.title}: {heading}"
+        svg = chart_svg(chart, document.currency, title, document.credit)
     elif document.bars is not None:
         heading, caption = document.bars.title, document.bars.caption
-        svg = bars_svg(document.bars, document.currency)
+        svg = bars_svg(document.bars, document.currency, document.credit)
     elif document.waterfall is not None:
         heading, caption = document.waterfall.title, document.waterfall.caption
-        svg = waterfall_svg(document.waterfall)
+        svg = waterfall_svg(document.waterfall, document.credit)
     else:
         return []
     parts = [f"<h2>{e(heading)}</h2>"]

@@ -37,6 +37,11 @@ class SourceInfo:
     citation: str = ""
     note: str = ""
     reconstructed: bool = False
+    # For a reconstructed source: the figures it does publish (the rest rest on an
+    # assumption), e.g. {"measure": "growth", "exporter": "PAK", "importer": "JPN",
+    # "from": "2024-08", "to": "2025-08"}; measures are value, growth and balance.
+    published: tuple[Mapping[str, str], ...] = ()
+    assumed: tuple[Mapping[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, str | bool | None]:
         return {

@@ -50,6 +50,8 @@ def catalogue() -> dict[str, SourceInfo]:
             citation=meta.get("citation", ""),
             note=meta.get("note", ""),
             reconstructed=bool(meta.get("reconstructed", False)),
+            published=tuple(meta.get("figures", {}).get("published", ())),
+            assumed=tuple(meta.get("figures", {}).get("assumed", ())),
         )
         for source_id, meta in raw.items()
     }
