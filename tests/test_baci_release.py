@@ -292,7 +292,8 @@ def test_importing_a_file_again_says_what_it_replaces(runner, fixtures, isolated
     again = runner.invoke(app, ["import", str(path)])
     assert again.exit_code == 0
     assert (
-        f"Replaces the previous import: {path.name}, imported {when}." in again.stdout.splitlines()
+        f"Replaces the previous import: {path.name}, imported {when}: 2 flows before, 2 now "
+        "(0 added, 0 removed, 0 changed in value)." in again.stdout.splitlines()
     )
 
 

@@ -199,7 +199,10 @@ def test_oec_csv_with_year_and_world_partner(runner, tmp_path) -> None:
         "Country ID,Country,Section ID,Section,Year,Trade Value\n"
         "aspak,Pakistan,11,Textiles,2021,100\naspak,Pakistan,2,Vegetables,2021,50\n"
     )
-    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    # An OEC CSV does not say its currency (BACI cubes are in USD, national ones not).
+    unsaid = runner.invoke(app, ["import", str(path)])
+    assert unsaid.exit_code == ExitCode.USAGE and "--currency USD" in unsaid.stderr
+    assert runner.invoke(app, ["import", str(path), "--currency", "USD"]).exit_code == 0
     doc = run_json(
         runner, ["products", "PAK", "WLD", "--from", "2021", "--level", "section", "--offline"]
     )

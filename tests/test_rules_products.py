@@ -409,3 +409,41 @@ def test_a_ranking_holds_the_reporters_total_rows_only_in_its_one_currency() -> 
     assert raised.value.message == (
         "figures for Pakistan (PAK) are in several currencies (JPY, USD)"
     )
+
+
+# -- partners whose data in the window are product rows only (issue 19, item 9) -------------
+
+
+def test_a_partner_with_product_rows_only_is_named_never_dropped_silently() -> None:
+    flows = pl.concat(
+        [
+            _one_month([("JPN", 2.0, 1.0)]).collect(),
+            _frame(
+                [{"importer": "CHN", "period": _month(2024, 1), "product": "270900", "value": 7.0}]
+            ).collect(),  # fmt: skip
+        ]
+    )
+    result = analysis.partners(flows.lazy(), PAK, **JAN)
+    assert result.rows["partner"].to_list() == ["JPN"]
+    assert result.notes == (
+        "left out: 1 partner(s) whose data for January 2024 hold products 270900 (HS chapters 27) "
+        "only, not total trade (CHN)",
+    )
+
+
+def test_a_window_whose_partners_all_hold_products_only_is_refused_naming_them() -> None:
+    # The embedded sample: Chile's totals for 2002 and 2006, Chile-Argentina HS6 rows for 2004.
+    result = CliRunner().invoke(app, ["partners", "CHL", "--from", "2004", "--to", "2004"])
+    assert result.exit_code == ExitCode.NO_DATA
+    assert result.stdout == ""
+    assert result.stderr.startswith(
+        "Error: no total-trade figures for Chile (CHL) in 2004: the data hold 1416 products in "
+        "HS chapters 01, 03,"
+    )
+
+
+def test_a_window_without_any_partner_figure_is_no_data_naming_the_coverage() -> None:
+    flows = _one_month([("JPN", 2.0, 1.0)])
+    with pytest.raises(NoData) as raised:
+        analysis.partners(flows, PAK, start=parse_window("2024-01"), end=parse_window("2024-03"))
+    assert raised.value.message == "no total-goods partner figures for Pakistan (PAK) in March 2024"

@@ -255,6 +255,7 @@ class Cache:
         dataset: str = "",
         cube: str = "",  # the old name of ``dataset``, still accepted
         presorted: bool = False,
+        supersedes: str | None = None,
     ) -> Path:
         """Store a large, many-country dataset as one parquet file per exporter.
 
@@ -323,6 +324,7 @@ class Cache:
             source=source,
             dataset=dataset or cube,
             totals=lambda: TOTALS_GLOB if complete else "",
+            supersedes=supersedes,
         )
 
     def put_built_dataset(
@@ -337,6 +339,7 @@ class Cache:
         source: str = "files",
         dataset: str = "",
         totals: str | Callable[[], str] = "",
+        supersedes: str | None = None,
     ) -> Path:
         """Store a dataset whose ``part-*.parquet`` files ``build_files(dir)`` writes itself.
 
@@ -348,10 +351,29 @@ class Cache:
         writer sweeps. ``totals`` is a glob matching the files that hold every TOTAL row
         and only those (see ``Entry.totals``), or a function giving it once the files
         are written; a writer promising that must keep it.
+
+        ``supersedes`` names a file (``dataset``) whose earlier imports this entry
+        replaces: any other single-file import entry of that name (one keyed otherwise
+        by an earlier tradecli) is removed under the same lock as the rename, so no
+        reader or concurrent import ever sees two entries for one file.
         """
         target = self.flows_dir / f"{_safe(key)}{DATASET_SUFFIX}"
+
+        @contextmanager
+        def commit_lock() -> Iterator[None]:
+            with self.locked():
+                yield
+                if supersedes is not None:
+                    for entry in self.file_imports(supersedes):
+                        if entry.path != target:
+                            # Renamed away first: a reader sees the entry or none, never
+                            # half of it; a kill mid-removal leaves scratch, not an entry.
+                            gone = fsutil.scratch_path(self.tmp_dir, entry.path.name)
+                            os.replace(entry.path, gone)
+                            fsutil.remove(gone)
+
         with fsutil.atomic_path(
-            target, tmp_dir=self.tmp_dir, commit_lock=self.locked(), hint=CACHE_DIR_HINT
+            target, tmp_dir=self.tmp_dir, commit_lock=commit_lock(), hint=CACHE_DIR_HINT
         ) as build:
             build.mkdir()
             rows, countries, start, end = build_files(build)
@@ -461,6 +483,14 @@ class Cache:
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             self.warn(f"cache entry {path.name} is unreadable ({type(exc).__name__}); ignoring it")
             return None
+
+    def file_imports(self, name: str) -> list[Entry]:
+        """Entries imported from a single file named ``name`` (not BACI releases)."""
+        return [
+            e
+            for e in self.entries()
+            if e.kind == "import" and e.dataset == name and "release" not in e.annotations
+        ]
 
     def scan(self, entries: list[Entry], *, totals_only: bool = False) -> pl.LazyFrame:
         """Flows of ``entries``, lazily: filters applied later reach the parquet readers.

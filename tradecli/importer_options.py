@@ -14,3 +14,24 @@ class ImportFormat(StrEnum):
     TIDY = "tidy"
     OTS = "ots"
     GRAVITY = "gravity"
+
+
+PUBLISHERS = {
+    ImportFormat.OEC_JSON: "Observatory of Economic Complexity (OEC) API output",
+    ImportFormat.OEC_CSV: "Observatory of Economic Complexity (OEC) API output",
+    ImportFormat.COMTRADE_JSON: "UN Comtrade",
+    ImportFormat.COMTRADE_CSV: "UN Comtrade",
+    ImportFormat.BACI: "CEPII BACI",
+    ImportFormat.TIDY: "tidy CSV supplied by the user",
+    ImportFormat.OTS: "Open Trade Statistics",
+    ImportFormat.GRAVITY: "CEPII gravity dataset",
+}
+
+# Formats whose publisher states values in US dollars: --currency cannot change that.
+USD_FORMATS = {
+    ImportFormat.COMTRADE_JSON,
+    ImportFormat.COMTRADE_CSV,
+    ImportFormat.BACI,
+    ImportFormat.OTS,
+    ImportFormat.GRAVITY,
+}

@@ -14,9 +14,8 @@ unless the whole file is good.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
-import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,25 @@ import polars as pl
 from tradecli import schema
 from tradecli.codes import WORLD, load_countries
 from tradecli.errors import BadFile as BadFile  # re-exported: callers import it from here
+from tradecli.filecurrency import (
+    apply_units,
+    oec_stated_currency,
+    row_currencies,
+    unstated_currency,
+)
+from tradecli.filetext import FileContext as FileContext  # re-exported: ingest uses it
+from tradecli.filetext import (
+    blank_rows,
+    check_header,
+    drop_unnamed_columns,
+    load_json,
+    utf8_head,
+    value_base,
+)
+from tradecli.filetext import (
+    normalise_column as normalise_column,  # re-exported: callers import it from here
+)
+from tradecli.importer_options import PUBLISHERS as PUBLISHERS  # re-exported
 from tradecli.importer_options import ImportFormat
 from tradecli.periods import Frequency, Period
 
@@ -42,26 +60,6 @@ BACI_CODE_EXCEPTIONS = {
     "891": "SCG",
     "530": "ANT",
     "711": "ZAF",
-}
-
-PUBLISHERS = {
-    ImportFormat.OEC_JSON: "Observatory of Economic Complexity (OEC) API output",
-    ImportFormat.OEC_CSV: "Observatory of Economic Complexity (OEC) API output",
-    ImportFormat.COMTRADE_JSON: "UN Comtrade",
-    ImportFormat.COMTRADE_CSV: "UN Comtrade",
-    ImportFormat.BACI: "CEPII BACI",
-    ImportFormat.TIDY: "tidy CSV supplied by the user",
-    ImportFormat.OTS: "Open Trade Statistics",
-    ImportFormat.GRAVITY: "CEPII gravity dataset",
-}
-
-# Formats whose publisher states values in US dollars: --currency cannot change that.
-USD_FORMATS = {
-    ImportFormat.COMTRADE_JSON,
-    ImportFormat.COMTRADE_CSV,
-    ImportFormat.BACI,
-    ImportFormat.OTS,
-    ImportFormat.GRAVITY,
 }
 
 # Header signatures of the CSV shapes: (format, columns that say "this is one",
@@ -149,6 +147,8 @@ class Imported:
     format: ImportFormat
     rows_read: int
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows
+    unused_columns: list[str] = field(default_factory=list)  # as written in the file
+    units: list[str] = field(default_factory=list)  # scales the file stated, as applied
 
 
 def detect(path: Path) -> ImportFormat:
@@ -175,13 +175,18 @@ def detect(path: Path) -> ImportFormat:
             f"{path}: a binary file, not CSV or JSON",
             hint="import OEC, UN Comtrade, BACI or tidy CSV/JSON files",
         )
-    try:
-        original = [c.strip() for c in next(csv.reader(io.StringIO(text)), [])]
-    except csv.Error:
-        original = []
-    header = [normalise_column(c) for c in original]
-    if header[:6] == ["t", "i", "j", "k", "v", "q"]:
+    original = check_header(path, text)
+    written = [normalise_column(c) for c in original]
+    if written[:6] == ["t", "i", "j", "k", "v", "q"]:
         return ImportFormat.BACI
+    if "reporteriso" in written and {"tradeflowcode", "tradevalue(us$)"} & set(written):
+        raise BadFile(
+            f"{path}: a legacy UN Comtrade CSV (Trade Flow Code, Trade Value (US$): the "
+            "format of comtrade.un.org before 2021), which tradecli does not read",
+            hint="download it again from comtradeplus.un.org (reporterISO, flowCode, "
+            "primaryValue), or convert it to the tidy CSV (see the README)",
+        )
+    header = [value_base(c)[0] for c in original]
     if "tradevalue" in header:
         return ImportFormat.OEC_CSV
     found = match_signature(path, header, original)
@@ -193,10 +198,6 @@ def detect(path: Path) -> ImportFormat:
     )
 
 
-def normalise_column(name: str) -> str:
-    return name.strip().lower().replace("_", "").replace(" ", "")
-
-
 def read(
     path: Path,
     fmt: ImportFormat | None = None,
@@ -205,43 +206,56 @@ def read(
     year: int | None = None,
     currency: str | None = None,
     source_id: str = "import",
+    today: dt.date | None = None,
 ) -> Imported:
     """Parse ``path`` into canonical flows; raise BadFile naming the first bad line.
 
-    ``currency`` is what the user said (``--currency``), None when unsaid.
+    ``currency`` is what the user said (``--currency``), None when unsaid. ``today``
+    (default: the date now) bounds the periods: a row dated after it is refused.
     """
     fmt = fmt or detect(path)
     if fmt is ImportFormat.BACI:
         # BACI has one reader, typed and streaming, in ingest (files of any size).
         raise ValueError("BACI files are read by tradecli.ingest.write_baci")
+    file_currency: str | None = None  # what the file itself says of its currency
     if fmt in (ImportFormat.OEC_JSON, ImportFormat.COMTRADE_JSON):
-        try:
-            body = json.loads(path.read_text("utf-8-sig"))
-        except (OSError, ValueError, UnicodeDecodeError) as exc:
-            raise BadFile(f"{path}: not valid JSON ({exc})") from None
+        body = load_json(path)
         records = body.get("data") if isinstance(body, dict) else body
         if not isinstance(records, list):
             raise BadFile(f"{path}: no list of records under 'data'")
-        raw = (
-            pl.DataFrame([_stringify(r) for r in records], infer_schema_length=None)
-            if records
-            else pl.DataFrame()
-        )
+        texts = [_stringify(r) for r in records]
+        names = list(dict.fromkeys(k for r in texts for k in r))
+        check_header(path, ",".join(f'"{n}"' for n in names))  # "Value" and "value"
+        # Every field a string: a field null in every record (a suppressed flow) is a
+        # column of nulls, not a column of no type.
+        raw = pl.DataFrame(texts, schema=dict.fromkeys(names, pl.String))
+        if fmt is ImportFormat.OEC_JSON:
+            file_currency = oec_stated_currency(body)
         label = "record"
         offset = 1  # records are numbered from 1
     else:
+        original = check_header(path, utf8_head(path))
         try:
-            raw = pl.read_csv(
-                path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=False
-            )
+            raw = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False)
         except Exception as exc:  # polars raises several types for malformed CSV
             raise _csv_error(path, exc) from None
+        raw = drop_unnamed_columns(raw, original)
         label = "line"
         offset = 2  # line 1 is the header
+    raw = raw.with_row_index("_row")
+    raw = raw.filter(~blank_rows(raw.drop("_row")))
     if raw.is_empty():
         raise BadFile(f"{path}: no rows")
-    written = {normalise_column(c): c for c in raw.columns}  # for messages: as in the file
-    raw = raw.rename({c: normalise_column(c) for c in raw.columns}).with_row_index("_row")
+    written: dict[str, str] = {}  # normalised -> as in the file, for messages
+    header_units: dict[str, str] = {}
+    renames: dict[str, str] = {}
+    for column in raw.columns[1:]:
+        base, unit = value_base(column)
+        renames[column] = base
+        written[base] = column
+        if unit is not None:
+            header_units[base] = unit
+    raw = raw.rename(renames)
     parse = {
         ImportFormat.OEC_JSON: _oec,
         ImportFormat.OEC_CSV: _oec,
@@ -252,11 +266,20 @@ def read(
         ImportFormat.GRAVITY: _gravity,
     }[fmt]
     ctx = FileContext(
-        path=path, label=label, offset=offset, year=year, baci_codes=baci_codes, columns=written
+        path=path,
+        label=label,
+        offset=offset,
+        year=year,
+        baci_codes=baci_codes,
+        columns=written,
+        today=today or dt.date.today(),
     )
-    currencies = _currencies(raw, ctx, fmt, currency)
+    raw, file_currency = apply_units(raw, ctx, header_units, file_currency)
+    currencies = row_currencies(raw, ctx, fmt, currency, file_currency)
     raw = raw.with_columns(_currency=currencies)
     frame, skipped = parse(raw, ctx)
+    if raw["_currency"].null_count():  # before skips: nothing states the currency
+        raise unstated_currency(path)
     for reason, count in skipped.items():
         ctx.skip(reason, count)
     frame = frame.with_columns(currency=pl.col("_currency"), source=pl.lit(source_id))
@@ -287,7 +310,15 @@ def read(
             f"{path}: mixes annual and monthly rows",
             hint="import the annual and the monthly rows as two files",
         )
-    return Imported(frame=frame, format=fmt, rows_read=raw.height, skipped=dict(ctx.skipped))
+    unused = [written[c] for c in written if c not in ctx.used]
+    return Imported(
+        frame=frame,
+        format=fmt,
+        rows_read=raw.height,
+        skipped=dict(ctx.skipped),
+        unused_columns=unused,
+        units=list(ctx.units_said),
+    )
 
 
 def _csv_error(path: Path, exc: Exception) -> BadFile:
@@ -326,129 +357,10 @@ def ragged_line(path: Path, shown: str, *, fewer: bool = False) -> BadFile | Non
     return None
 
 
-def _currencies(
-    raw: pl.DataFrame, ctx: FileContext, fmt: ImportFormat, stated: str | None
-) -> pl.Series:
-    """The currency of each row: its own ``currency`` column, else --currency, else USD.
-
-    A file in which some rows name a currency and others do not, and the named and
-    unnamed ones differ, is refused: which figures are in which currency is a guess.
-    """
-    if fmt in USD_FORMATS:
-        if stated not in (None, "USD"):
-            raise BadFile(
-                f"{ctx.path}: {PUBLISHERS[fmt]} values are in US dollars, not {stated}",
-                hint="drop --currency",
-            )
-        return pl.Series([_USD] * raw.height, dtype=pl.String)
-    usd_column = fmt is ImportFormat.TIDY and "valueusd" in raw.columns
-    if usd_column and stated not in (None, "USD"):
-        raise BadFile(
-            f"{ctx.path}: the value column is value_usd, but --currency says {stated}",
-            hint="rename the column to value, or drop --currency",
-        )
-    default = "USD" if usd_column else stated
-    no_column = "currency" not in raw.columns
-    if no_column or raw["currency"].str.strip_chars().fill_null("").eq("").all():
-        if default is None:
-            if fmt is ImportFormat.TIDY:
-                raise BadFile(
-                    f"{ctx.path}: the value column does not say its currency",
-                    hint="name it value_usd, add a currency column, or pass --currency",
-                )
-            default = _USD
-        return pl.Series([default] * raw.height, dtype=pl.String)
-    named = raw["currency"].str.strip_chars().str.to_uppercase()
-    named = pl.Series(
-        [None if c is None or c == "" else c for c in named.to_list()], dtype=pl.String
-    )
-    ctx.fail(
-        raw,
-        named.is_not_null() & ~named.str.contains(r"^[A-Z]{3}$").fill_null(False),
-        "currency must be an ISO 4217 code such as USD",
-        "currency",
-    )
-    if usd_column:
-        ctx.fail(
-            raw, named.is_not_null() & (named != "USD"), "a value_usd row not in USD", "currency"
-        )
-    if stated is not None:
-        ctx.fail(
-            raw,
-            named.is_not_null() & (named != stated),
-            f"currency differs from --currency {stated}",
-            "currency",
-        )
-    unnamed = named.is_null()
-    if unnamed.any():
-        # Rows without a currency take --currency (or USD for value_usd); with neither,
-        # guessing that they share the named rows' currency is how yen became dollars.
-        if default is None:
-            kinds = sorted(named.drop_nulls().unique().to_list())
-            ctx.fail(
-                raw,
-                unnamed,
-                f"no currency on this row, while others name {', '.join(kinds)}",
-                "currency",
-            )
-        named = named.fill_null(default)
-    return named
-
-
-_USD = "USD"
-
-
 def _stringify(record: Any) -> dict[str, str | None]:
     if not isinstance(record, dict):
         return {"_bad": "not an object"}
     return {k: None if v is None else str(v) for k, v in record.items()}
-
-
-@dataclass(frozen=True)
-class FileContext:
-    path: Path
-    label: str
-    offset: int
-    year: int | None
-    baci_codes: Path | None
-    skipped: dict[str, int] = field(default_factory=dict)  # reason -> rows, filled by parsers
-    columns: dict[str, str] = field(default_factory=dict)  # normalised name -> as in the file
-
-    def skip(self, reason: str, rows: int) -> None:
-        """Count rows left out on purpose; the import summary names each reason."""
-        if rows:
-            self.skipped[reason] = self.skipped.get(reason, 0) + rows
-
-    def where(self, rows: list[int]) -> str:
-        """'line 7' or 'lines 3, 7' for 0-based data row numbers."""
-        shown = [str(r + self.offset) for r in rows[:5]]
-        more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
-        return f"{self.label}{'s' if len(rows) > 1 else ''} {', '.join(shown)}{more}"
-
-    def fail(
-        self, raw: pl.DataFrame, mask: pl.Series, what: str, column: str | None = None
-    ) -> None:
-        """Raise for the first row where ``mask`` is true, naming its line or record."""
-        bad = raw.filter(mask)
-        if bad.is_empty():
-            return
-        row = bad.row(0, named=True)
-        where = f"{self.label} {row['_row'] + self.offset}"
-        name = self.columns.get(column, column) if column else None
-        shown = f" ({name}={row.get(column)!r})" if column else ""
-        more = f"; {bad.height - 1} more bad row(s)" if bad.height > 1 else ""
-        raise BadFile(
-            f"{self.path}, {where}: {what}{shown}{more}",
-            hint="fix or remove the row; nothing was imported",
-        )
-
-    def need(self, raw: pl.DataFrame, *columns: str) -> None:
-        missing = [c for c in columns if c not in raw.columns]
-        if missing:
-            raise BadFile(
-                f"{self.path}: missing column(s) {', '.join(missing)}",
-                hint=f"the file has {', '.join(c for c in raw.columns if c != '_row')}",
-            )
 
 
 @functools.cache
@@ -475,7 +387,15 @@ def _iso3(expr: pl.Expr) -> pl.Expr:
 
 
 def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0) -> pl.Series:
+    """The column's numbers in units: times ``scale`` (the format's) and the file's own unit."""
+    ctx.use(column)
     values = raw[column].str.strip_chars().cast(pl.Float64, strict=False)
+    ctx.fail(
+        raw,
+        values.is_null() & raw[column].str.contains(r"^\s*-?[\d.]*\d,\d+\s*$").fill_null(False),
+        "value is not a number (a decimal comma? write 1234.5, not 1234,5)",
+        column,
+    )
     ctx.fail(
         raw,
         values.is_null() & raw[column].is_not_null() & (raw[column].str.strip_chars() != ""),
@@ -489,7 +409,7 @@ def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0)
         column,
     )
     ctx.fail(raw, values < 0, "negative trade value", column)
-    scaled = values * scale
+    scaled = values * scale * raw["_scale"]
     ctx.fail(
         raw,
         scaled.is_not_null() & ~scaled.is_finite().fill_null(True),
@@ -500,13 +420,38 @@ def _value(raw: pl.DataFrame, ctx: FileContext, column: str, scale: float = 1.0)
 
 
 def _periods(raw: pl.DataFrame, ctx: FileContext, column: str) -> tuple[pl.Series, pl.Series]:
-    """'2018' -> (2018-01-01, year); '2018-03' or '201803' -> (2018-03-01, month)."""
-    text = raw[column].str.strip_chars().str.replace("-", "")
-    is_year = text.str.contains(r"^\d{4}$")
-    is_month = text.str.contains(r"^\d{4}(0[1-9]|1[0-2])$")
-    ctx.fail(raw, ~(is_year | is_month).fill_null(False), "period must be YYYY or YYYY-MM", column)
+    """'2018' -> (2018-01-01, year); '2018-03' or '201803' -> (2018-03-01, month).
+
+    Refused, naming the line: another form; a label that reads as a fiscal year as
+    well as a month ("2010-11": 2010/11, or November 2010?) when every such label in
+    the file does; a year before 1900 ("0000"); a period that has not begun yet.
+    """
+    ctx.use(column)
+    text = raw[column].str.strip_chars()
+    dashed = text.str.extract_groups(r"^(\d{4})[-/](\d{2})$")
+    first, second = (dashed.struct.field(f).cast(pl.Int64) for f in ("1", "2"))
+    fiscal_like = (second == (first + 1) % 100).fill_null(False)
+    is_dashed = text.str.contains(r"^\d{4}[-/]\d{2}$").fill_null(False)
+    # A file of months has other months too; one whose every label is "2010-11",
+    # "2011-12"... is a list of fiscal years, or too little to tell.
+    if fiscal_like.any() and not (is_dashed & ~fiscal_like).any():
+        ctx.fail(
+            raw,
+            fiscal_like,
+            "reads as a fiscal year (2010-11: July 2010 to June 2011, say) as much as a "
+            "month (November 2010); tradecli cannot tell which",
+            column,
+            hint="write calendar periods: a year as 2010, a month as 2010-11 beside other "
+            "months or as 201011; nothing was imported",
+        )
+    compact = text.str.replace("-", "", literal=True)
+    is_year = text.str.contains(r"^\d{4}$").fill_null(False)
+    is_month = text.str.contains(r"^\d{4}-?(0[1-9]|1[0-2])$").fill_null(False)
+    ctx.fail(raw, ~(is_year | is_month), "period must be YYYY or YYYY-MM", column)
+    years = compact.str.slice(0, 4).cast(pl.Int64)
+    ctx.fail(raw, years < 1900, "a year before 1900 is not a trade period", column)
     day = (
-        pl.DataFrame({"t": text, "y": is_year})
+        pl.DataFrame({"t": compact, "y": is_year})
         .select(
             pl.when(pl.col("y"))
             .then(pl.col("t") + "0101")
@@ -515,12 +460,20 @@ def _periods(raw: pl.DataFrame, ctx: FileContext, column: str) -> tuple[pl.Serie
         )
         .to_series()
     )
+    ctx.fail(
+        raw,
+        day > ctx.today,
+        f"the period has not begun yet (today is {ctx.today.isoformat()}): a typo?",
+        column,
+        hint="trade data are published after the period ends; fix the date; nothing was imported",
+    )
     return day, pl.Series(["year" if y else "month" for y in is_year], dtype=pl.String)
 
 
 def _product(raw: pl.DataFrame, ctx: FileContext, column: str | None) -> pl.Series:
     if column is None or column not in raw.columns:
         return pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
+    ctx.use(column)
     code = raw[column].str.strip_chars().fill_null("TOTAL")
     code = pl.Series(["TOTAL" if c.upper() in ("TOTAL", "ALL", "") else c for c in code])
     ok = code.str.contains(r"^(TOTAL|\d{2}|\d{4}|\d{6})$")
@@ -568,6 +521,8 @@ def _finish(
 
 def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     if "valueusd" not in raw.columns and "value" in raw.columns:
+        ctx.use("value")
+        ctx.columns["valueusd"] = ctx.columns["value"]
         raw = raw.rename({"value": "valueusd"})
     ctx.need(raw, "reporter", "partner", "flow", "period", "valueusd")
     from tradecli.codes import resolve_country
@@ -598,25 +553,11 @@ def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, 
 
 def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
     if "primaryvalue" not in raw.columns and "primaryvalueusd" in raw.columns:
+        ctx.use("primaryvalueusd")
         raw = raw.rename({"primaryvalueusd": "primaryvalue"})
     if "period" not in raw.columns and "refyear" in raw.columns:
         # Extracts written by the common clients carry refYear (and refMonth) only.
-        month = (
-            raw["refmonth"].str.strip_chars().fill_null("")
-            if "refmonth" in raw.columns and "freqcode" in raw.columns
-            else pl.Series([""] * raw.height, dtype=pl.String)
-        )
-        monthly = (
-            raw["freqcode"].str.strip_chars().str.to_uppercase() == "M"
-            if "freqcode" in raw.columns
-            else pl.Series([False] * raw.height)
-        )
-        period = pl.select(
-            pl.when(monthly.fill_null(False))
-            .then(raw["refyear"].str.strip_chars() + month.str.zfill(2))
-            .otherwise(raw["refyear"].str.strip_chars())
-        ).to_series()
-        raw = raw.with_columns(period=period)
+        raw = raw.with_columns(period=_comtrade_period(raw, ctx))
     ctx.need(raw, "reporteriso", "partneriso", "flowcode", "period", "primaryvalue")
     skipped: dict[str, int] = {}
     keep = pl.lit(True)
@@ -624,6 +565,7 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     # double count: only the totals of each are kept.
     for column, total in (("partner2code", ["0"]), ("motcode", ["0"]), ("customscode", ["C00"])):
         if column in raw.columns:
+            ctx.use(column)
             keep = keep & (pl.col(column).is_null() | pl.col(column).is_in(total))
     flow = pl.col("flowcode").str.strip_chars().str.to_uppercase()
     breakdown = raw.filter(~keep).height
@@ -653,6 +595,7 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     # qty in its unit, else netWgt in kg, else null: the one rule of tradecli.quantities.
     from tradecli.quantities import comtrade_quantity
 
+    ctx.use("qty", "qtyunitabbr", "netwgt")
     q = {
         c: pl.col(c) if c in raw.columns else pl.lit(None) for c in ("qty", "qtyunitabbr", "netwgt")
     }
@@ -668,6 +611,54 @@ def _comtrade(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[s
     for reason, count in skipped.items():
         ctx.skip(reason, count)
     return frame, {}
+
+
+def _comtrade_period(raw: pl.DataFrame, ctx: FileContext) -> pl.Series:
+    """A Comtrade extract's period from refYear and refMonth (1-12 a month, 52 the year).
+
+    freqCode, when kept, must agree; without refMonth a monthly row cannot be placed.
+    """
+    ctx.use("refyear", "refmonth", "freqcode")
+    year = raw["refyear"].str.strip_chars()
+    freq = (
+        raw["freqcode"].str.strip_chars().str.to_uppercase()
+        if "freqcode" in raw.columns
+        else pl.Series([None] * raw.height, dtype=pl.String)
+    )
+    ctx.fail(
+        raw,
+        freq.is_not_null() & ~freq.is_in(["A", "M"]),
+        "freqCode must be A (annual) or M (monthly)",
+        "freqcode",
+    )
+    if "refmonth" not in raw.columns:
+        ctx.fail(
+            raw,
+            freq == "M",
+            "a monthly row (freqCode M) without refMonth cannot be placed in time",
+            "freqcode",
+            hint="keep the refMonth (or period) column; nothing was imported",
+        )
+        return year
+    month = raw["refmonth"].str.strip_chars().cast(pl.Int64, strict=False)
+    is_month = month.is_between(1, 12).fill_null(False)
+    is_annual = (month == 52).fill_null(False)
+    ctx.fail(
+        raw,
+        ~(is_month | is_annual),
+        "refMonth must be 1-12 (a month) or 52 (the whole year)",
+        "refmonth",
+    )
+    ctx.fail(
+        raw,
+        ((freq == "M") & is_annual) | ((freq == "A") & is_month),
+        "freqCode and refMonth disagree (a month of an annual row, or the year of a monthly one)",
+        "freqcode",
+    )
+    return pl.select(
+        # YYYYMM: a month given as a number is never a fiscal-year label.
+        pl.when(is_month).then(year + month.cast(pl.String).str.zfill(2)).otherwise(year)
+    ).to_series()
 
 
 def baci_code_table(ctx: FileContext) -> dict[str, str]:
@@ -691,7 +682,12 @@ def baci_code_table(ctx: FileContext) -> dict[str, str]:
     )
 
 
+_OEC_FLOWS = {"1": "imports", "imports": "imports", "2": "exports", "exports": "exports"}
+
+
 def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:
+    """OEC API output. Its Trade Flow (1 imports, 2 exports), when present, says who
+    reported each row and, where the file names one country, which way it flows."""
     from tradecli.oec import hs_code_from_id
 
     ctx.need(raw, "tradevalue")
@@ -720,15 +716,40 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
                 hint="tradecli imports country-level flows only",
             )
         raise BadFile(f"{ctx.path}: no exporter country column (Exporter Country ID or Country ID)")
-    exporter = raw.select(_iso3(pl.col(exporter_col))).to_series()
+    ctx.use(exporter_col, importer_col)
+    first = raw.select(_iso3(pl.col(exporter_col))).to_series()
+    ctx.fail(raw, first.is_null(), "unknown country id", exporter_col)
     if importer_col is None:
-        # OEC "Country" x product tables are exports to the whole world.
-        importer = pl.Series([WORLD] * raw.height, dtype=pl.String)
+        # OEC "Country" x product tables are the country's trade with the whole world.
+        second = pl.Series([WORLD] * raw.height, dtype=pl.String)
     else:
-        importer = raw.select(_iso3(pl.col(importer_col))).to_series()
+        second = raw.select(_iso3(pl.col(importer_col))).to_series()
+        ctx.fail(raw, second.is_null(), "unknown country id", importer_col)
+    exporter, importer, reporter = first, second, None
+    flow_col = next((c for c in ("tradeflowid", "tradeflow", "flowid") if c in columns), None)
+    if flow_col is not None:
+        ctx.use("tradeflowid", "tradeflow", "flowid")
+        flow = (
+            raw[flow_col]
+            .str.strip_chars()
+            .str.to_lowercase()
+            .replace_strict(_OEC_FLOWS, default=None, return_dtype=pl.String)
+        )
+        ctx.fail(raw, flow.is_null(), "trade flow must be Exports (2) or Imports (1)", flow_col)
+        imports = flow == "imports"
+        if exporter_col.startswith("exporter") and importer_col is not None:
+            # Both sides named: the flow says whose statistics the row is.
+            reporter = pl.select(pl.when(imports).then(second).otherwise(first)).to_series()
+        else:
+            # One country (and maybe a partner): its exports, or its imports.
+            exporter = pl.select(pl.when(imports).then(second).otherwise(first)).to_series()
+            importer = pl.select(pl.when(imports).then(first).otherwise(second)).to_series()
+            reporter = first
     time_col = next((c for c in ("timeid", "monthid", "time", "month") if c in columns), None)
     if time_col in ("monthid", "month") and "year" in columns:
-        text = raw["year"] + raw[time_col].str.zfill(2)
+        ctx.use(time_col, "year")
+        # YYYYMM: a Month ID is a month, never a fiscal-year label.
+        text = raw["year"].str.strip_chars() + raw[time_col].str.strip_chars().str.zfill(2)
         raw = raw.with_columns(_period=text)
         period, frequency = _periods(raw, ctx, "_period")
     elif time_col is not None:
@@ -736,6 +757,11 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
     elif "yearid" in columns or "year" in columns:
         period, frequency = _periods(raw, ctx, "yearid" if "yearid" in columns else "year")
     elif ctx.year is not None:
+        if ctx.year > ctx.today.year:
+            raise BadFile(
+                f"{ctx.path}: --year {ctx.year} has not begun yet (today is {ctx.today})",
+                hint="pass the year the file covers",
+            )
         period = pl.Series([f"{ctx.year}-01-01"] * raw.height).str.to_date()
         frequency = pl.Series(["year"] * raw.height, dtype=pl.String)
     else:
@@ -747,19 +773,21 @@ def _oec(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, i
     product = pl.Series([schema.TOTAL] * raw.height, dtype=pl.String)
     for column, digits in (("hs6id", 6), ("hs4id", 4), ("hs2id", 2)):
         if column in columns:
+            ctx.use(column)
             ids = raw[column].str.strip_chars().cast(pl.Int64, strict=False)
             ctx.fail(raw, ids.is_null(), "product id is not a number", column)
             product = pl.Series([hs_code_from_id(i, digits) for i in ids], dtype=pl.String)
             break
     else:
         if "sectionid" in columns:
+            ctx.use("sectionid")
             ids = raw["sectionid"].str.strip_chars().cast(pl.Int64, strict=False)
             ctx.fail(
                 raw, ids.is_null() | (ids < 1) | (ids > 21), "section id must be 1-21", "sectionid"
             )
             product = pl.Series([f"S{i:02d}" for i in ids], dtype=pl.String)
     value = _value(raw, ctx, "tradevalue")
-    return _finish(raw, ctx, exporter, importer, None, period, frequency, product, value), {}
+    return _finish(raw, ctx, exporter, importer, reporter, period, frequency, product, value), {}
 
 
 def _ots(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, int]]:

@@ -7,7 +7,7 @@ reports what was stored.
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from tradecli import schema
+from tradecli.filetext import normalise_column
+from tradecli.import_notes import disagreements, replaced_imports
 from tradecli.importer_options import ImportFormat
 from tradecli.importers import (
     PUBLISHERS,
@@ -23,7 +25,6 @@ from tradecli.importers import (
     FileContext,
     baci_code_table,
     detect,
-    normalise_column,
     ragged_line,
     read,
 )
@@ -211,9 +212,14 @@ def _bad_value(path: Path, mapping: dict[int, str], year: int | None, shown: str
     text = text.rename(
         {c: normalise_column(c) for c in text.collect_schema().names() if c != "_row"}
     )
+    text = text.filter(
+        pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in "tijkv")
+    )
     num = {c: pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in "tijkv"}
+    this_year = dt.date.today().year
     checks: list[tuple[str, pl.Expr, str]] = [
         ("t", num["t"].is_null() | ~num["t"].is_between(1900, 2999), "year must be YYYY"),
+        ("t", num["t"] > this_year, f"the year has not begun yet (today is {dt.date.today()})"),
         ("i", ~num["i"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
         ("j", ~num["j"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
         ("k", num["k"].is_null() | ~num["k"].is_between(0, 999_999), "k must be an HS6 code"),
@@ -333,6 +339,8 @@ def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Pa
                 "v",
                 q=pl.col("q").str.strip_chars().cast(pl.Float64, strict=False),
             )
+            # A blank line (or ",,,,,", the end of a sheet) is no row: not a bad year.
+            .filter(pl.any_horizontal(pl.col(c).is_not_null() for c in "tijkv"))
             .sink_parquet(numeric, compression="lz4", statistics=False)
         )
     except Exception:  # a value that does not parse, or a line too long: name its line
@@ -353,7 +361,7 @@ def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Pa
                 | ~pl.col("v").is_finite()
                 | ~(pl.col("v") * 1000.0).is_finite()
                 | ~pl.col("k").is_between(0, 999_999)
-                | ~pl.col("t").is_between(1900, 2999)
+                | ~pl.col("t").is_between(1900, dt.date.today().year)
                 | (pl.lit(False) if year.year is None else pl.col("t") != year.year)
                 | pl.any_horizontal(pl.col("t", "i", "j", "k", "v").is_null())
             ).sum(),
@@ -497,6 +505,7 @@ class BaciStats:
     first_year: int = 9999
     last_year: int = 0
     chapters: dict[int, set[str]] = field(default_factory=dict)  # year -> HS chapters seen
+    countries: set[str] = field(default_factory=set)  # ISO3 codes of the rows stored
 
     def complete_years(self) -> set[int]:
         """The years whose products are a complete level: only they get TOTAL rows."""
@@ -666,6 +675,10 @@ class ImportSummary:
     entry: Path
     coverage: dict[str, Any]
     currency: str  # one code, or several joined by "," when each row names its own
+    replaced: list[str] = field(default_factory=list)  # earlier imports of the file, described
+    unused_columns: list[str] = field(default_factory=list)  # the file's columns not read
+    units: list[str] = field(default_factory=list)  # scales the file stated, as applied
+    notes: list[str] = field(default_factory=list)  # where the file disagrees with the cache
 
 
 def refuse_skips(path: Path, skipped: dict[str, int]) -> None:
@@ -687,25 +700,26 @@ def import_into_cache(
     year: int | None = None,
     currency: str | None = None,
     strict: bool = False,
+    today: dt.date | None = None,
 ) -> ImportSummary:
-    """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing."""
-    import hashlib
+    """Read ``path`` and store it in ``cache`` as one dataset entry; all or nothing.
 
+    The entry is keyed by the file's name: importing a file of the same name again
+    (edited, or not) replaces the earlier import in one rename, and the summary says
+    what it replaced and how the flows changed.
+    """
     from tradecli.periods import Frequency, Period
 
     fmt = fmt or detect(path)
     source_id = f"import:{path.stem}"
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    key = f"import-{path.stem}-{digest.hexdigest()[:16]}"
+    key = f"import-{path.name}"
     annotations: dict[str, Any] = {
         "source_id": source_id,
         "title": f"{path.name} (imported file)",
         "publisher": PUBLISHERS[fmt],
         "format": fmt.value,
     }
+    previous = cache.file_imports(path.name)
     if fmt is ImportFormat.BACI:
         if currency not in (None, "USD"):
             raise BadFile(
@@ -713,7 +727,7 @@ def import_into_cache(
                 hint="drop --currency",
             )
         ctx = FileContext(path=path, label="line", offset=2, year=None, baci_codes=baci_codes)
-        return _store_baci(
+        summary = _store_baci(
             cache,
             [BaciYear(path, None)],
             baci_mapping(ctx),
@@ -723,9 +737,18 @@ def import_into_cache(
             url=str(path.resolve()),
             cube=path.name,
             strict=strict,
+            supersedes=path.name,
         )
+        summary.replaced.extend(replaced_imports(cache, previous, None, summary.flows))
+        return summary
     imported = read(
-        path, fmt, baci_codes=baci_codes, year=year, currency=currency, source_id=source_id
+        path,
+        fmt,
+        baci_codes=baci_codes,
+        year=year,
+        currency=currency,
+        source_id=source_id,
+        today=today,
     )
     skipped = imported.skipped
     if strict:
@@ -733,12 +756,25 @@ def import_into_cache(
     coverage = coverage_of(imported.frame)
     frame, derived = add_derived_totals(imported.frame, coverage["derived_from"])
     if frame.is_empty():
-        raise BadFile(f"{path}: nothing to import after skipping non-country rows")
+        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
+        raise BadFile(
+            f"{path}: nothing to import: every row was skipped ({reasons or 'no flows'})",
+            hint="the summary of a successful import counts such rows; see the README's "
+            "Importing files",
+        )
     frequency = Frequency(frame["frequency"][0])
     start = Period.from_date(frame["period"].min(), frequency)  # type: ignore[arg-type]
     end = Period.from_date(frame["period"].max(), frequency)  # type: ignore[arg-type]
     currencies = sorted(frame["currency"].unique().to_list())
-    annotations.update(rows_read=imported.rows_read, skipped=skipped, coverage=coverage)
+    notes = disagreements(cache, frame, path.name)
+    replaced = replaced_imports(cache, previous, frame, frame.height)
+    annotations.update(
+        rows_read=imported.rows_read,
+        skipped=skipped,
+        coverage=coverage,
+        unused_columns=imported.unused_columns,
+        units=imported.units,
+    )
     entry = cache.put_dataset(
         key,
         frame.partition_by("exporter"),
@@ -748,20 +784,21 @@ def import_into_cache(
         currency=",".join(currencies),
         annotations=annotations,
         dataset=path.name,
+        supersedes=path.name,
     )
-    meta = json.loads((entry / "_entry.json").read_text("utf-8"))
-    stored = pl.scan_parquet(sorted(entry.glob("*.parquet")))
-    # Only the product column is read: counting totals and products is cheap.
-    totals = int(stored.select((pl.col("product") == schema.TOTAL).sum()).collect().item())
-    rows = int(meta["rows"])
-    products = rows - totals
+    # Counted from the frame, not re-read: a concurrent import may replace the entry.
+    totals = int((frame["product"] == schema.TOTAL).sum())
+    products = frame.height - totals
     content = "totals" if not products else "products" if not totals else "products and totals"
+    countries = set(frame["exporter"].unique().to_list()) | set(
+        frame["importer"].unique().to_list()
+    )
     return ImportSummary(
         source_id=source_id,
         format=fmt,
-        flows=rows,
+        flows=frame.height,
         derived_totals=derived,
-        countries=len(meta["countries"]),
+        countries=len(countries),
         start=str(start),
         end=str(end),
         content=content,
@@ -769,6 +806,10 @@ def import_into_cache(
         entry=entry,
         coverage=coverage,
         currency=",".join(currencies),
+        replaced=replaced,
+        unused_columns=imported.unused_columns,
+        notes=notes,
+        units=imported.units,
     )
 
 
@@ -807,6 +848,7 @@ def _store_baci(
     strict: bool,
     opened: Any = None,
     fmt: ImportFormat = ImportFormat.BACI,
+    supersedes: str | None = None,
 ) -> ImportSummary:
     """BACI file(s) -> one cache entry, a year and a slice at a time (bounded memory)."""
     from tradecli.cache import TOTALS_GLOB
@@ -819,6 +861,7 @@ def _store_baci(
         rows, countries = write_baci(
             years, mapping, directory, source_id, opened=opened, stats=stats
         )
+        stats.countries = countries
         if not rows:
             raise BadFile(f"{label}: no rows between two different countries")
         skipped = {SELF_TRADE: stats.self_trade} if stats.self_trade else {}
@@ -839,14 +882,14 @@ def _store_baci(
         # Total-trade questions may read the TOTAL files alone only if every year has
         # its totals; else the entry is read whole, and a year without says so.
         totals=lambda: TOTALS_GLOB if annotations["coverage"]["total"] else "",
+        supersedes=supersedes,
     )
-    meta = json.loads((entry / "_entry.json").read_text("utf-8"))
     return ImportSummary(
         source_id=source_id,
         format=fmt,
         flows=stats.rows,
         derived_totals=stats.totals,
-        countries=len(meta["countries"]),
+        countries=len(stats.countries),
         start=str(Period(stats.first_year)),
         end=str(Period(stats.last_year)),
         content="products and totals" if stats.totals else "products",

@@ -119,6 +119,30 @@ def partners(
     single = base == target
     table = _compare(sums, MEASURE_FLOWS[measure], single, strict)
     table = table.filter(pl.col("exports").is_not_null() | pl.col("imports").is_not_null())
+    # Partners whose data in the window are product rows only: no total, so no place in a
+    # ranking of total trade; named in a note, and when no partner is left, refused.
+    product_only = (
+        flows.filter((pl.col("product") != TOTAL) & (exports | imports))
+        .with_columns(
+            partner=pl.when(exports).then(pl.col("importer")).otherwise(pl.col("exporter"))
+        )
+        .filter(not_partner.not_())
+        .filter(
+            pl.any_horizontal(
+                pl.col("period").is_between(w.first.start, w.last.start) for w in (base, target)
+            )
+        )
+        .join(table.lazy().select("partner"), on="partner", how="anti")
+        .collect()
+    )
+    if table.is_empty():
+        window = f"{what} in {target.label}"
+        if product_only.height:
+            raise no_total(window, covered_products(product_only), option=False)
+        raise NoData(
+            f"no total-goods partner figures for {window}",
+            hint=f"the data cover {cov.describe()}",
+        )
     order = {
         PartnerSort.VALUE: ("value", True),
         PartnerSort.DEFICIT: ("balance", False),
@@ -154,6 +178,13 @@ def partners(
         )
     )
     notes = []
+    if product_only.height:
+        named = sorted(set(product_only["partner"]))
+        listed = ", ".join(named[:8]) + (f" and {len(named) - 8} more" if len(named) > 8 else "")
+        notes.append(
+            f"left out: {len(named)} partner(s) whose data for {target.label} hold "
+            f"{describe(covered_products(product_only))} only, not total trade ({listed})"
+        )
     incomplete = table.filter(pl.col("exports").is_null() | pl.col("imports").is_null()).height
     if incomplete:
         notes.append(

@@ -78,8 +78,9 @@ def import_file(
         typer.Option(
             "--currency",
             metavar="CODE",
-            help="Currency of the file's values (ISO 4217) [default: the file's currency "
-            "column, else USD].",
+            help="Currency of the file's values (ISO 4217) [default: what the file says "
+            "(a currency column, a unit, an OEC answer's annotations); USD for UN Comtrade, "
+            "BACI, OTS, gravity and value_usd; an OEC answer that says nothing is refused].",
         ),
     ] = None,
     strict: Annotated[
@@ -102,7 +103,11 @@ def import_file(
     reporter,partner,flow,period,value_usd[,product], Open Trade Statistics and
     CEPII gravity tables, and a whole BACI release (BACI_HS92_V202501.zip, or a
     directory of its CSVs) into one entry. A bad row is reported with its line
-    number and nothing is imported; re-importing a file replaces it, and says so.
+    number and nothing is imported. Importing a file of the same name again
+    replaces its earlier import, and says so and what changed. Values are read
+    in the currency and unit (units, thousands, millions) the file states; a
+    file that states no currency (an OEC answer without its annotations) needs
+    --currency.
     A release older than the one of the same edition in the cache is refused
     unless --replace-newer is given.
     """
@@ -144,8 +149,13 @@ def import_file(
         f"{done.countries} countries, {done.start}..{done.end}, {done.content}, "
         f"values in {done.currency}."
     )
-    if done.entry in held:
+    if done.replaced:
+        for line in done.replaced:
+            typer.echo(f"Replaces the previous import: {line}.")
+    elif done.entry in held:
         typer.echo(f"Replaces the previous import: {_describe_import(held[done.entry])}.")
+    for line in done.units:
+        typer.echo(f"Units: {line}.")
     typer.echo(f"Covers: {describe_coverage(done.coverage)}.")
     if done.derived_totals:
         typer.echo(
@@ -154,7 +164,11 @@ def import_file(
         )
     for reason, count in done.skipped.items():
         typer.echo(f"Skipped {count} rows: {reason}.")
+    if done.unused_columns:
+        typer.echo(f"Columns not used: {', '.join(done.unused_columns)}.")
     typer.echo(f"Source id: {done.source_id}; cache entry: {done.entry}")
+    for note in done.notes:
+        _warn(f"sources disagree: {note}.")
 
 
 def _release_of(entry: "Entry") -> tuple[str, str] | None:
