@@ -121,6 +121,33 @@ def build_records(shared: Path, headline: bool = False) -> tuple[dict[str, Any],
     return tuple(records)
 
 
+def japan_report(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Japan's own report of its trade with Pakistan: Pakistan's months seen from Japan,
+    with its imports CIF (5 % over Pakistan's FOB exports) and exports 3 % under."""
+    out = []
+    for record in records:
+        if record.get("reporterISO") != "PAK" or record.get("partnerISO") != "JPN":
+            continue
+        flow = "M" if record["flowCode"] == "X" else "X"
+        factor = 1.05 if flow == "M" else 0.97
+        mirrored = dict(record)
+        mirrored.update(
+            {
+                "reporterCode": CODES["JPN"],
+                "reporterISO": "JPN",
+                "reporterDesc": "Japan",
+                "partnerCode": CODES["PAK"],
+                "partnerISO": "PAK",
+                "partnerDesc": "Pakistan",
+                "flowCode": flow,
+                "flowDesc": "Import" if flow == "M" else "Export",
+                "primaryValue": record["primaryValue"] * factor,
+            }
+        )
+        out.append(mirrored)
+    return out
+
+
 def _breakdowns(record: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows that split a total by mode of transport and customs procedure."""
     out = []
@@ -181,9 +208,13 @@ class ComtradeServer(StandIn):
         preview_cap: int = 500,
         breakdowns: bool = True,
         headline: bool = False,
+        max_periods: int = 12,
+        japan_reports: bool = False,
     ) -> None:
         # ``headline``: Pakistan's report also holds August 2024 and 2025 (headline_months).
         base = list(copy.deepcopy(build_records(shared, headline)))
+        if japan_reports:
+            base += japan_report(base)
         self.records: list[dict[str, Any]] = []
         for record in base:
             self.records.append(record)
@@ -192,6 +223,8 @@ class ComtradeServer(StandIn):
         self.reporters, self.partners = reference_lists(build_records(shared, headline))
         self.key = key
         self.preview_cap = preview_cap
+        # More periods than this in one call is refused, as the real API does.
+        self.max_periods = max_periods
         self.faults: list[Fault] = []
         self.requests: list[str] = []
         self.headers_seen: list[dict[str, str]] = []
@@ -222,6 +255,12 @@ class ComtradeServer(StandIn):
             if sent != self.key:
                 return 401, {"statusCode": 401, "message": "Access denied due to invalid key."}
         freq = match.group(2)
+        periods = query.get("period", "").split(",")
+        if len(periods) > self.max_periods:
+            return 400, {
+                "statusCode": 400,
+                "message": f"at most {self.max_periods} periods a call, not {len(periods)}",
+            }
 
         def wanted(name: str) -> set[str] | None:
             value = query.get(name)

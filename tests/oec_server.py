@@ -44,6 +44,10 @@ class Fault:
     path: str = ""
     close: bool = False  # drop the connection without answering
     reset: bool = False  # abort the connection with a TCP reset (RST), as a crashed proxy does
+    # Send the body two bytes at a time, this many seconds apart (a trickling server);
+    # bounded by the body's length, and it stops when the client hangs up.
+    trickle: float = 0.0
+    trickle_headers: bool = False  # trickle the status line and headers too
 
 
 @dataclass
@@ -77,8 +81,25 @@ def send_fault(handler: BaseHTTPRequestHandler, fault: Fault) -> None:
     for name, value in fault.headers.items():
         handler.send_header(name, value)
     handler.send_header("Content-Length", str(len(fault.body)))
-    handler.end_headers()
-    handler.wfile.write(fault.body)
+    if not fault.trickle:
+        handler.end_headers()
+        handler.wfile.write(fault.body)
+        return
+    if fault.trickle_headers:
+        handler._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]
+        head = b"".join(handler._headers_buffer)  # type: ignore[attr-defined]
+        handler._headers_buffer = []  # type: ignore[attr-defined]
+        data = head + fault.body
+    else:
+        handler.end_headers()
+        data = fault.body
+    for i in range(0, len(data), 2):
+        try:
+            handler.wfile.write(data[i : i + 2])
+            handler.wfile.flush()
+        except OSError:
+            return  # the client gave up: what a deadline is for
+        time.sleep(fault.trickle)
 
 
 def _oec_ids(shared: Path) -> dict[str, tuple[str, str]]:
@@ -247,6 +268,10 @@ class OECServer(StandIn):
         values_per_usd: dict[str, dict[int, float]] | None = None,
         total_overstated_by: int = 0,
         headline: bool = False,
+        ignore_limit: bool = False,
+        ignore_offset: bool = False,
+        tls: tuple[Path, Path] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         # ``headline``: Japan's cube also holds August 2024 and 2025 (headline_months).
         self.cubes = copy.deepcopy(build_cubes(shared, month_ids, headline))
@@ -261,11 +286,23 @@ class OECServer(StandIn):
                 row["Trade Value"] = row["Trade Value"] * factors[key]
         # api-v2 pages announce this many rows more than exist (a server that stops early).
         self.total_overstated_by = total_overstated_by
+        # Misbehaving paging: every row whatever the page size, or always the first page.
+        self.ignore_limit = ignore_limit
+        self.ignore_offset = ignore_offset
         self.token = token
         self.faults: list[Fault] = []
         self.requests: list[str] = []  # raw request paths with query, as received
         self.lock = threading.Lock()
-        self.httpd = _QuietServer(("127.0.0.1", 0), self._handler())
+        self.host = host  # always a loopback address
+        self.httpd = _QuietServer((host, 0), self._handler())
+        self.scheme = "http"
+        if tls is not None:  # (certificate, key): serve https with that certificate
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -276,12 +313,16 @@ class OECServer(StandIn):
         return int(self.httpd.server_address[1])
 
     @property
+    def origin(self) -> str:
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/tesseract"
+        return f"{self.origin}/tesseract"
 
     @property
     def legacy_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/olap-proxy"
+        return f"{self.origin}/api/olap-proxy"
 
     # -- protocol ------------------------------------------------------------
 
@@ -373,8 +414,8 @@ class OECServer(StandIn):
             out.append(record)
         total = len(out)
         size, _, offset = query.get("limit", f"{total},0").partition(",")
-        start = int(offset or 0)
-        page = out[start : start + int(size)]
+        start = 0 if self.ignore_offset else int(offset or 0)
+        page = out[start:] if self.ignore_limit else out[start : start + int(size)]
         if legacy:
             return 200, {
                 "data": page,

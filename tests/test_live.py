@@ -110,7 +110,8 @@ def test_server_gone_stale_cache_is_used_with_a_warning(
 def test_no_cache_and_no_server_falls_back_to_the_sample_or_fails(runner, live_config) -> None:
     _point_at_port(live_config, 9)
     ok = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08"])
-    assert ok.exit_code == 0
+    # Printed from the sample because the fetch failed: never exit 0 (FALLBACK).
+    assert ok.exit_code == ExitCode.FALLBACK
     assert "falling back to the embedded sample" in ok.stderr and "-$127M" in ok.stdout
     missing = runner.invoke(app, ["balance", "FRA", "DEU", "--from", "2020"])
     assert missing.exit_code == ExitCode.SOURCE_UNAVAILABLE

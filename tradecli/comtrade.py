@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tradecli import periods, schema
+from tradecli.answers import trade_value
 from tradecli.client import HTTPClient
 from tradecli.config import Config
 from tradecli.errors import AuthRequired, BadResponse, SourceUnavailable, UnknownCountry
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 PREVIEW_CAP = 500  # records a preview call returns at most
 DATA_CAP = 100_000  # the lower of the documented caps of the data endpoint
+# Periods asked in one call at most: Comtrade documents and enforces a limit (other
+# clients refuse more than 12), so a longer span is asked in parts.
+MAX_PERIODS = 12
+RECORD_BYTES = 4096  # a generous bound on one record's JSON (47 fields)
 REPORTERS_PATH = "files/v1/app/reference/Reporters.json"
 PARTNERS_PATH = "files/v1/app/reference/partnerAreas.json"
 EXPORT, IMPORT = "X", "M"
@@ -89,6 +94,10 @@ class ComtradeClient(HTTPClient):
     @property
     def keyed(self) -> bool:
         return bool(self.config.comtrade_key)
+
+    def credentials(self) -> list[tuple[str, str]]:
+        key = self.config.comtrade_key
+        return [("COMTRADE_KEY", key)] if key else []
 
     @property
     def endpoint(self) -> str:
@@ -399,12 +408,7 @@ def parse_records(
         value = record.get("primaryValue")
         if value is None:
             continue  # a missing value stays missing, never an invented zero
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise BadResponse(
-                f"UN Comtrade record #{index}: value {value!r} is not a number"
-            ) from None
+        number = trade_value(value, f"UN Comtrade record #{index}")
         exporter, importer = (reporter, partner) if flow == EXPORT else (partner, reporter)
         rows["exporter"].append(exporter)
         rows["importer"].append(importer)
@@ -475,14 +479,16 @@ def fetch_flows(
         raise BadResponse(f"cannot ask UN Comtrade for {start}..{end}")  # callers check this
     frequency = start.frequency
     source = source_id(client.endpoint, frequency)
+    asked = _periods(start, end)
     pending = [
         Query(
             reporter=codes.reporter_code(reporter),
             partner=None if partner is None else codes.partner_code(partner),
-            periods=tuple(_periods(start, end)),
+            periods=tuple(asked[i : i + MAX_PERIODS]),
             flows=tuple(flows),
             products=tuple(p.upper() for p in products),
         )
+        for i in range(0, len(asked), MAX_PERIODS)
     ]
     path = client.data_path(frequency)
     frames: list[pl.DataFrame] = []
@@ -497,7 +503,8 @@ def fetch_flows(
         urls.append(shown)
         if on_request:
             on_request(shown)
-        records = _body_records(client.get_json(path, params), shown)
+        body = client.get_json(path, params, max_bytes=max(1 << 20, client.cap * RECORD_BYTES))
+        records = _body_records(body, shown)
         if len(records) >= client.cap:
             smaller = query.split()
             if smaller is None:

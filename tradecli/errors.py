@@ -23,7 +23,20 @@ class ExitCode(IntEnum):
     PARTIAL = 7  # `report`: at least one report failed; the others were written
     STORAGE = 8  # a directory tradecli writes to is not a directory, not writable, full or locked
     STALE = 9  # a data command answered from cache past its expiry because the live fetch failed
+    FALLBACK = 10  # a data command answered from the embedded sample because the live fetch failed
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+
+
+def degraded_exit(origin: str, fetch_error: str | None) -> ExitCode:
+    """The exit code of an answer printed from weaker data than asked, else ``OK``.
+
+    A live fetch failed (``fetch_error``) and the answer came from expired cache
+    (``STALE``) or from the embedded sample (``FALLBACK``), as the provenance's
+    ``origin`` says. A still-fresh cache after a failed ``--refresh`` is no weaker.
+    """
+    if not fetch_error:
+        return ExitCode.OK
+    return {"stale": ExitCode.STALE, "sample": ExitCode.FALLBACK}.get(origin, ExitCode.OK)
 
 
 class TradecliError(Exception):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from tradecli import periods, schema
+from tradecli.answers import trade_value
 from tradecli.codes import load_countries
 from tradecli.errors import BadResponse, NoData, UsageError
 from tradecli.metadata import CachedMetadata
@@ -329,12 +330,7 @@ def parse_records(
             )
         if value is None:
             continue  # a missing value stays missing: no row, never an invented zero
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise BadResponse(
-                f"record #{index} from cube {cube.name}: value {value!r} is not a number"
-            ) from None
+        number = trade_value(value, f"record #{index} from cube {cube.name}")
         if exporter == importer:
             continue
         rows["exporter"].append(exporter)

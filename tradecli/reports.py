@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 from tradecli import history, render
 from tradecli.commands import COMMANDS
 from tradecli.config import Config
-from tradecli.errors import ConfigError, ExitCode, StorageError, TradecliError, UsageError
+from tradecli.errors import (
+    ConfigError,
+    ExitCode,
+    StorageError,
+    TradecliError,
+    UsageError,
+    degraded_exit,
+)
 
 if TYPE_CHECKING:
     from tradecli.commands import Answer, Request
@@ -431,6 +438,8 @@ def run_one(
         answer, document = build(spec, outcome.warnings.append)
         doc: dict[str, Any] = answer.payload
         outcome.period = _period_label(answer)
+        # Written, but from the embedded sample or expired data because a fetch failed.
+        outcome.exit_code = degraded_exit(answer.provenance.origin, answer.provenance.fetch_error)
         store = into / HISTORY_DIR / f"{spec.name}.json"
         before = history.load(store)
         now = period_figures(answer)
@@ -709,6 +718,11 @@ def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
         if len(failed) == len(outcomes) and len(codes) == 1:
             return codes.pop()
         return ExitCode.PARTIAL
+    # Answers from weaker data than asked (STALE, FALLBACK) come before alerts computed
+    # from them; then the alerts.
+    degraded = sorted({o.exit_code for o in outcomes} - {ExitCode.OK})
+    if degraded:
+        return degraded[-1]
     if any(o.mailed_alerts for o in outcomes):
         return ExitCode.ALERT
     return ExitCode.OK

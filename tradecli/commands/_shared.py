@@ -81,7 +81,10 @@ def data_line(dataset: Dataset) -> str:
     fetched = f", fetched {dataset.fetched_at}" if dataset.fetched_at else ""
     if not fetched and dataset.origin != "sample":
         fetched = "; each import or fetch has its own time in the sources list"
-    return f"Data: {dataset.description}{fetched}."
+    # A fallback says why in the output itself, not only on stderr: the reader of a
+    # published table sees that live data were asked for and not had.
+    failed = f" The live fetch failed: {dataset.fetch_error}." if dataset.fetch_error else ""
+    return f"Data: {dataset.description}{fetched}.{failed}"
 
 
 def fx_notes(dataset: Dataset) -> list[str]:

@@ -116,13 +116,18 @@ class ComtradeSource:
 
         from tradecli.comtrade import ComtradeClient, ReferenceLists, fetch_pair
         from tradecli.ingest import coverage_of
+        from tradecli.sources.oec import endpoint_scope
 
         wanted = comtrade_products(request, chosen=request.source == self.name)
         products = () if wanted == ("TOTAL",) else wanted
         start, end = span(request, dt.date.today())
         with ComtradeClient(config, transport=transport) as client:
+            # Reference lists are kept per endpoint: another base_url may list other codes.
+            scope = endpoint_scope(client.base_url)
             lists = ReferenceLists(
-                client, load=lambda name: meta.get_meta(name, META_MAX_AGE), store=meta.put_meta
+                client,
+                load=lambda name: meta.get_meta(f"{name}@{scope}", META_MAX_AGE),
+                store=lambda name, body: meta.put_meta(f"{name}@{scope}", body),
             )
             codes = lists.codes()
             try:
@@ -161,8 +166,10 @@ class ComtradeSource:
         first = Period.from_date(periods[0], frequency)
         last = Period.from_date(periods[-1], frequency)
         freq = "A" if frequency is Frequency.YEAR else "M"
-        a, b = sorted(request.pair)
-        key = f"comtrade_{result.endpoint}_{freq}__{a}-{b}__{start}_{end}"
+        # Keyed by the reporter asked for, in order: JPN-PAK (Japan's report, or Pakistan's
+        # when Japan sent none) never answers PAK-JPN, whose own report comes first.
+        pair = f"{request.reporter}-{request.partner}"
+        key = f"comtrade_{result.endpoint}_{freq}__{pair}__{start}_{end}"
         source_id = str(frame["source"][0])
         if products:
             # Its own key and source id: a products entry never replaces the totals one,
@@ -221,6 +228,14 @@ class ComtradeSource:
             citation="United Nations Comtrade Database, https://comtradeplus.un.org",
             note=note,
         )
+
+
+def serves(entry: Entry, request: PairRequest) -> bool:
+    """Whether a cached entry may answer ``request``: a Comtrade entry only the reporter
+    it was asked for (its own statistics first, whatever was asked before)."""
+    return (
+        entry.source != "comtrade" or entry.kind != "fetch" or (entry.reporter == request.reporter)
+    )
 
 
 SOURCE = ComtradeSource()

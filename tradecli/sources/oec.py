@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tradecli.config import NetworkMode
-from tradecli.periods import Frequency
+from tradecli.errors import NoData
+from tradecli.periods import Frequency, Period
 from tradecli.sources.base import (
     Capabilities,
     FetchResult,
@@ -60,10 +61,12 @@ class OECSource:
         from tradecli.oec import CubeCatalog, fetch_pair
 
         with OECClient(config, transport=transport) as client:
+            # Metadata is kept per endpoint: another base_url has other cubes.
+            scope = endpoint_scope(client.base_url)
             catalog = CubeCatalog(
                 client,
-                load=lambda name: meta.get_meta(name, META_MAX_AGE),
-                store=meta.put_meta,
+                load=lambda name: meta.get_meta(f"{name}@{scope}", META_MAX_AGE),
+                store=lambda name, body: meta.put_meta(f"{name}@{scope}", body),
             )
             result = fetch_pair(
                 client,
@@ -75,12 +78,32 @@ class OECSource:
                 request.dataset,
                 on_page=progress,
             )
+        frame = result.frame
+        query = result.query
+        if frame.is_empty():
+            # An empty answer is no answer: stored, it would stand as fresh, complete data
+            # and the next source (or the stale cache) would never be asked.
+            legacy = (
+                ""
+                if config.api_style.value == "legacy"
+                else ('; a site-proxy base_url (.../api/olap-proxy) needs api.style = "legacy"')
+            )
+            raise NoData(
+                f"the OEC API answered with no {request.reporter}-{request.partner} rows for "
+                f"{query.start}..{query.end} (cube {query.cube}); nothing was stored",
+                hint=f"try another period or source{legacy}",
+            )
+        # The entry claims the periods it holds, not the range asked: "no data for that
+        # period, ask the next source" must see what is missing at the end.
+        days = frame["period"]
+        first = Period.from_date(days.min(), query.frequency)  # type: ignore[arg-type]
+        last = Period.from_date(days.max(), query.frequency)  # type: ignore[arg-type]
         return FetchResult(
-            key=result.query.key(),
-            frame=result.frame,
+            key=query.key(),
+            frame=frame,
             dataset=result.cube.name,
-            start=result.query.start,
-            end=result.query.end,
+            start=first,
+            end=last,
             url=result.url,
             currency=result.cube.currency,
             annotations=dict(result.annotations),
@@ -111,6 +134,13 @@ class OECSource:
             url=entry.url,
             note=note,
         )
+
+
+def endpoint_scope(base_url: str) -> str:
+    """A short, stable name for an endpoint, for metadata keys (never holds a token)."""
+    import hashlib
+
+    return hashlib.sha256(base_url.rstrip("/").encode()).hexdigest()[:12]
 
 
 SOURCE = OECSource()

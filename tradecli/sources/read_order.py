@@ -13,6 +13,7 @@ over the sample, after every live source failed or none was asked).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tradecli.errors import AuthRequired, NoData, SourceUnavailable, TradecliError, UsageError
@@ -27,6 +28,7 @@ from tradecli.sources.datasets import (
     open_cache,
     pair_rows,
 )
+from tradecli.sources.fallback import CommandDeadline, serves
 
 if TYPE_CHECKING:
     import httpx
@@ -83,6 +85,7 @@ class ReadOrder:
         self.listing: list[Entry] = self.cache.entries()
         self.known: dict[tuple[object, object], bool] = {}  # which imports hold the pair
         self.failures: list[TradecliError] = []
+        self.deadline = CommandDeadline(config)  # one api.deadline for every source asked
 
     # -- the order ---------------------------------------------------------------------
 
@@ -126,7 +129,7 @@ class ReadOrder:
         try:
             fetch_entry(
                 source,
-                self.config,
+                self.deadline.config(source.title),  # what is left of the deadline
                 self.cache,
                 request,
                 progress=self.progress,
@@ -198,6 +201,8 @@ class ReadOrder:
         stale = [e for e in held if not self.cache.fresh(e)]
         error = "; ".join(exc.message for exc in self.failures) or None
         dataset = self._layered(held, "stale" if stale else "cache", self.floor, error)
+        if error and dataset.fetch_error is None:
+            dataset = replace(dataset, fetch_error=error)  # the sample alone answers: say why
         if self.failures:
             if not _covers(dataset, self.request):
                 first, *others = self.failures
@@ -237,7 +242,8 @@ class ReadOrder:
         return candidates
 
     def _covering(self, frequency: Frequency) -> list[Entry]:
-        return [e for e in self.listing if e.covers(self.request.pair, frequency)]
+        request = self.request
+        return [e for e in self.listing if e.covers(request.pair, frequency) and serves(e, request)]
 
     def _matching(self, frequency: Frequency) -> list[Entry]:
         return _holding(self.cache, self._covering(frequency), self.request, self.known)

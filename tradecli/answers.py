@@ -1,0 +1,33 @@
+"""Checks of what live sources answer, as strict as those of imported files.
+
+Free of httpx and polars: the source modules use it while parsing answers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tradecli.errors import BadResponse
+
+
+def trade_value(value: Any, where: str) -> float:
+    """A trade value from an answer, checked as strictly as an imported file's: a finite
+    number (no NaN or Infinity, no true/false) and never negative."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadResponse(f"{where}: value {value!r} is not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadResponse(f"{where}: value {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise BadResponse(
+            f"{where}: value {value!r} is not a finite number",
+            hint="the source sent a broken answer; nothing was stored",
+        )
+    if number < 0:
+        raise BadResponse(
+            f"{where}: trade value {number:g} is negative; trade values never are",
+            hint="the source sent a broken answer; nothing was stored",
+        )
+    return number
