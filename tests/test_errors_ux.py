@@ -189,8 +189,16 @@ def test_report_without_a_config_file_says_so(
     runner: CliRunner, isolated: Path, extra: list[str]
 ) -> None:
     default = isolated / "config" / "tradecli" / "config.toml"  # XDG_CONFIG_HOME, no file
-    error, hint = _error_and_hint(runner.invoke(app, ["report", *extra]))
-    assert error == f"Error: there is no config file at {default}, so no [[report]] to run"
+    result = runner.invoke(app, ["report", *extra])
+    message = f"there is no config file at {default}, so no [[report]] to run"
+    if extra:  # --crontab is run by a person: Error and Hint
+        error, hint = _error_and_hint(result)
+        assert error == f"Error: {message}"
+    else:  # a run is what cron mails: one stamped line (issue 21.4)
+        assert result.exit_code == ExitCode.USAGE and result.stdout == ""
+        (line,) = result.stderr.splitlines()
+        assert line.split(" ", 1)[1].startswith(f"tradecli ERROR {message} (hint: ")
+        hint = line
     assert f"copy the project's config.toml to {default}" in hint and "--config" in hint
 
 
@@ -263,7 +271,12 @@ def test_report_config_error_without_its_own_hint_points_at_the_example(
 ) -> None:
     config = tmp_path / "config.toml"
     config.write_text('[[report]]\nname = "a b"\n')
-    error, hint = _error_and_hint(runner.invoke(app, ["--config", str(config), "report"]))
+    result = runner.invoke(app, ["--config", str(config), "report"])
+    (line,) = result.stderr.splitlines()  # cron's one line: the report by its number
+    assert " report#1 ERROR " in line and "report.name" in line and str(config) in line
+    assert line.endswith("(hint: config.toml in the project lists every key and its default)")
+    by_hand = runner.invoke(app, ["--config", str(config), "report", "--dry-run"])
+    error, hint = _error_and_hint(by_hand)  # run by a person: Error and Hint
     assert "report.name" in error and str(config) in error
     assert hint == "Hint: config.toml in the project lists every key and its default"
 
@@ -271,3 +284,17 @@ def test_report_config_error_without_its_own_hint_points_at_the_example(
 def test_same_country_twice_in_fetch(runner: CliRunner) -> None:
     error, hint = _error_and_hint(runner.invoke(app, ["fetch", "PAK", "PAK", "--from", "2023-01"]))
     assert "both Pakistan" in error and "two different countries" in hint
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["balance", "United", "States", "JPN"], ["partners", "South", "Korea"],
+     ["series", "PAK", "United", "Kingdom"]],
+)  # fmt: skip
+def test_a_country_name_split_at_its_space_gets_a_hint_to_quote_it(runner, args) -> None:
+    """Issue 21: `balance United States JPN` said only 'unexpected extra argument'."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == ExitCode.USAGE and result.stdout == ""
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("Error: Got unexpected extra argument")
+    assert hint.startswith('Hint: quote a country name with spaces ("United States"')

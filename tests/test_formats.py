@@ -191,6 +191,41 @@ def test_unknown_extension_keeps_the_configured_format(runner, tmp_path) -> None
     assert target.read_text().startswith("reporter,partner,measure,")
 
 
+@pytest.mark.parametrize("command", ["balance", "countries", "products-codes"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".pdf", ".docx"])
+def test_an_extension_no_format_has_is_refused(runner, tmp_path, command, suffix) -> None:
+    """Issue 21.7: `-o report.xlsx` wrote the text table into it and exited 0."""
+    args = {**COMMANDS, **CODE_TABLES}[command]
+    target = tmp_path / f"report{suffix}"
+    result = runner.invoke(app, [*args, "-o", str(target)])
+    assert result.exit_code == ExitCode.USAGE, result.stderr
+    assert f"cannot write {suffix} files" in result.stderr and not target.exists()
+    # The hint lists what it can write, straight from the registry.
+    assert all(f".{f.extension} ({f.name})" in result.stderr for f in FORMATS.values())
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("suffix", "start"),
+    [(".htm", "<!DOCTYPE html>"), (".markdown", "## Pakistan (PAK)"), (".HTM", "<!DOCTYPE")],
+)
+def test_the_obvious_synonyms_are_their_format(runner, tmp_path, suffix, start) -> None:
+    target = tmp_path / f"page{suffix}"
+    result = runner.invoke(app, [*COMMANDS["balance"], "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text().startswith(start)
+
+
+@pytest.mark.parametrize(("suffix", "check"), [(".json", "[\n"), (".csv", "iso3,")])
+def test_code_tables_infer_the_format_from_the_extension_too(
+    runner, tmp_path, suffix, check
+) -> None:
+    target = tmp_path / f"countries{suffix}"
+    result = runner.invoke(app, [*CODE_TABLES["countries"], "-o", str(target)])
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text().startswith(check)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "table", "markdown"])
 def test_format_contradicting_the_extension_is_a_usage_error(runner, tmp_path, fmt) -> None:
     target = tmp_path / "b.json"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.layout_probe import measure, require_chromium
 from tradecli.cli import app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -162,11 +163,11 @@ def _chromium(tmp_path: Path, page: Path, width: int, *args: str) -> subprocess.
     return done
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 @pytest.mark.parametrize("width", [400, 1200])
 @pytest.mark.parametrize("name", ["balance", "products", "partners", "series"])
 def test_page_fits_its_width_and_draws_its_chart(runner, tmp_path, name, width) -> None:
     """Issue 12.10: at 400 px the table was cut off. Now the page fits; tables scroll."""
+    require_chromium()
     page = tmp_path / f"{name}.html"
     page.write_text(_page(runner, name))
     probed = tmp_path / f"{name}-probed.html"
@@ -190,3 +191,31 @@ def test_page_fits_its_width_and_draws_its_chart(runner, tmp_path, name, width) 
     assert band.size and band.std() > 0.05  # the chart is drawn there, not a blank box
     # Nothing drawn past the right edge: the last column of pixels is page background.
     assert pixels[:, -1, :3].min() > 0.9
+
+
+# Issue 21.8: at 400 px the headline's Change and Growth sat off-screen in a sideways
+# box with no cue, the mirror table showed only labels, and chart text was about 6 px;
+# at 1280 px the mirror table's Gap column was cut off.
+FIGURE_PAGES = {
+    **PAGES,
+    "mirror": ["balance", "CHL", "ARG", "--from", "2002", "--to", "2002", "--mirror"],
+    "mirror-pak-jpn": ["balance", "PAK", "JPN", "--from", "2024-08", "--mirror"],
+}
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+@pytest.mark.parametrize("name", list(FIGURE_PAGES))
+def test_every_figure_is_on_screen_and_chart_text_is_legible(runner, tmp_path, name, width):
+    """From the layout Chromium renders: no table cell needs scrolling to be seen (none
+    outside the viewport or clipped by a scrolling box), and the smallest chart text is
+    at least 11 CSS px as drawn on screen."""
+    require_chromium()
+    result = runner.invoke(app, [*FIGURE_PAGES[name], "-f", "html"])
+    assert result.exit_code == 0, result.stderr
+    layout = measure(tmp_path, result.stdout, width)
+    assert layout["innerWidth"] == width
+    assert layout["scrollWidth"] <= width, f"the page scrolls sideways at {width} px"
+    for table in layout["tables"]:
+        assert table["hidden"] == [], f"needs scrolling to be seen at {width} px"
+    assert layout["chartTexts"] > 0, "no chart text measured"
+    assert layout["chartText"] >= 11, f"chart text {layout['chartText']:.1f} px at {width} px"

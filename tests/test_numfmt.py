@@ -48,7 +48,9 @@ def test_format_amount(value: float | None, expected: str) -> None:
         (99.95, False, "100%"),
         (0.0, True, "0%"),
         (0.0005, True, "+0.0005%"),
-        (1234.5, True, "+1230%"),
+        (1234.5, True, "+1,230%"),  # grouped like amounts (issue 21)
+        (4310000.0, True, "+4,310,000%"),
+        (-12345.6, True, "-12,300%"),
         (None, True, "n/a"),
     ],
 )

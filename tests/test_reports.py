@@ -342,7 +342,11 @@ def test_a_report_in_euros_converts_explicitly_and_a_bad_currency_is_refused(
     config.write_text(entry.format("euro"))
     refused = runner.invoke(app, ["report"])
     assert refused.exit_code == ExitCode.USAGE
-    assert "report.currency" in refused.stderr and "Hint:" in refused.stderr
+    # One line for cron's mail, like every other: timestamp, report name, hint.
+    (line,) = refused.stderr.splitlines()
+    stamp, rest = line.split(" ", 1)
+    assert STAMP.match(stamp) and rest.startswith("eu ERROR ") and "report.currency" in rest
+    assert rest.endswith('(hint: an ISO 4217 code such as "EUR" or "JPY", or "native")')
 
 
 def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
@@ -365,8 +369,9 @@ def test_revisions_are_listed(runner, tmp_path, monkeypatch) -> None:
     second = runner.invoke(app, ["report"])
     assert second.exit_code == 0
     assert second.stdout == ""  # revisions go to stderr, where cron mails them
-    assert " rev REVISED 2024-08 exports: 10.0 -> 11.0" in second.stderr
-    assert " rev REVISED 2024-08 balance: -40.0 -> -39.0" in second.stderr
+    # Amounts as the report writes them, in their currency, with the change (issue 21.4).
+    assert " rev REVISED 2024-08 exports: $10 -> $11 (+$1)" in second.stderr
+    assert " rev REVISED 2024-08 balance: -$40 -> -$39 (+$1)" in second.stderr
     out = tmp_path / "o"
     manifest = json.loads((out / "manifest.json").read_text())
     assert {(r["period"], r["measure"]) for r in manifest["reports"][0]["revisions"]} == {
@@ -443,7 +448,8 @@ def test_killed_mid_write_keeps_previous_files(report_config, tmp_path) -> None:
         text=True,
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "WRITING"
-    assert list(out.glob(".tradecli-tmp-*"))  # caught mid-write
+    # caught mid-write: a generation half built
+    assert list((out / ".tradecli-generations").glob(".tradecli-tmp-*"))
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     after = {
@@ -455,6 +461,7 @@ def test_killed_mid_write_keeps_previous_files(report_config, tmp_path) -> None:
     again = _tradecli(env, "report")
     assert again.returncode == 0
     assert not list(out.glob(".tradecli-tmp-*"))  # the next run swept the debris
+    assert not list((out / ".tradecli-generations").glob(".tradecli-tmp-*"))
 
 
 def test_report_config_errors(runner, tmp_path, monkeypatch) -> None:
@@ -500,8 +507,10 @@ def test_report_config_errors(runner, tmp_path, monkeypatch) -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 def test_html_report_renders_its_chart_in_chromium(runner, report_config, tmp_path) -> None:
+    from tests.layout_probe import require_chromium
+
+    require_chromium()  # skipped without it, except under CI, which installs it
     assert runner.invoke(app, ["report", "--name", "pak-jpn"]).exit_code == 0
     page = report_config.parent / "out" / "pak-jpn-2025-08.html"
     flags = [
@@ -768,3 +777,343 @@ def test_crontab_line_keeps_the_chosen_reports(runner, report_config) -> None:
     assert result.stdout.splitlines()[-1].endswith(" report --name pak-jpn")
     unknown = runner.invoke(app, ["report", "--name", "nope", "--crontab", "0 6 * * 1"])
     assert unknown.exit_code == ExitCode.USAGE and "no report named 'nope'" in unknown.stderr
+
+
+# -- issue 21: reports that stay true over time -------------------------------------------
+
+
+def _shipped_run(runner, config: Path) -> tuple[object, Path]:
+    result = runner.invoke(app, ["--config", str(config), "report"])
+    return result, config.parent / "reports"
+
+
+def test_a_currency_change_is_a_change_of_basis_said_once_not_six_revisions(
+    runner, tmp_path
+) -> None:
+    """Issue 21.1: currency = "EUR" made every figure a 'revision' from its US$ value."""
+    config = _shipped(tmp_path)
+    first, out = _shipped_run(runner, config)
+    assert first.exit_code == 0 and first.stderr == ""
+    shipped = config.read_text()
+    euros = shipped.replace('output_dir = "reports"', 'output_dir = "reports"\ncurrency = "EUR"')
+    config.write_text(euros)
+    # The USD threshold cannot be compared with EUR figures: the run fails, and a run
+    # that fails records no revisions (it did, and then reported them again).
+    failed, _ = _shipped_run(runner, config)
+    assert failed.exit_code == ExitCode.USAGE
+    (line,) = failed.stderr.splitlines()
+    assert " pak-jpn-monthly ERROR " in line and "REVISED" not in failed.stderr
+    entry = json.loads((out / "manifest.json").read_text())["reports"][0]
+    assert entry["status"] == "failed" and entry["revisions"] == []
+    config.write_text(euros.replace("deficit_beyond = 200_000_000", 'deficit_beyond = "180M EUR"'))
+    moved, _ = _shipped_run(runner, config)
+    assert moved.exit_code == 0, moved.stderr
+    (line,) = moved.stderr.splitlines()  # said once, in words; nothing called a revision
+    stamp, rest = line.split(" ", 1)
+    assert STAMP.match(stamp)
+    assert rest == (
+        "pak-jpn-monthly BASIS the figures of 2024-08 and 2025-08 are in EUR now, in USD "
+        "before: a change of currency, not a revision; they are not compared"
+    )
+    md = (out / "pak-jpn-monthly-2025-08.md").read_text()
+    assert "Revisions since the previous run" not in md and "from EUR 17M" not in md
+    assert "### Changes of basis since the previous run" in md
+    entry = json.loads((out / "manifest.json").read_text())["reports"][0]
+    assert entry["revisions"] == [] and len(entry["basis_changes"]) == 1
+    again, _ = _shipped_run(runner, config)
+    assert (again.exit_code, again.stderr) == (0, "")  # said once
+
+
+def test_a_revision_compares_like_with_like_in_the_reports_currency(
+    runner, tmp_path, monkeypatch
+) -> None:
+    data = tmp_path / "monthly.csv"
+    rows = "reporter,partner,flow,period,value_usd\n"
+    for period, x, m in (("2024-08", 10_000_000, 50_000_000), ("2025-08", 12_000_000, 40_000_000)):
+        rows += f"PAK,CHN,exports,{period},{x}\nPAK,CHN,imports,{period},{m}\n"
+    data.write_text(rows)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[api]\nnetwork = "never"\n[[report]]\nname = "rev"\nreporter = "PAK"\n'
+        'partner = "CHN"\nformats = ["markdown"]\noutput_dir = "o"\ncurrency = "EUR"\n'
+    )
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    assert runner.invoke(app, ["import", str(data)]).exit_code == 0
+    assert runner.invoke(app, ["report"]).stderr == ""
+    data.write_text(rows.replace("exports,2024-08,10000000", "exports,2024-08,11000000"))
+    assert runner.invoke(app, ["import", str(data)]).exit_code == 0
+    second = runner.invoke(app, ["report"])
+    lines = second.stderr.splitlines()
+    assert len(lines) == 2, second.stderr  # exports and balance of 2024-08, in euros
+    assert all(re.search(r" rev REVISED 2024-08 (exports|balance): ", x) for x in lines)
+    exports = next(x for x in lines if " exports: " in x)
+    assert re.search(r"exports: EUR 9\.\d+M -> EUR 9\.\d+M \(\+EUR \d+k\)$", exports), exports
+    md = (tmp_path / "o" / "rev-2025-08.md").read_text()
+    assert re.search(r"- 2024-08 exports: EUR 9\.\d+M -> EUR 9\.\d+M", md)
+
+
+def test_history_of_an_older_tradecli_is_a_change_of_basis_once(runner, report_config) -> None:
+    """Figures stored without their currency are never taken for revisions."""
+    out = report_config.parent / "out"
+    (out / ".tradecli-history").mkdir(parents=True)
+    legacy = {"2024-08": {"exports": 1.0, "imports": 2.0, "balance": -1.0}, "_sources": {}}
+    (out / ".tradecli-history" / "pak-jpn.json").write_text(json.dumps(legacy))
+    result = runner.invoke(app, ["report", "--name", "pak-jpn"])
+    assert result.exit_code == 0
+    (line,) = result.stderr.splitlines()
+    assert " pak-jpn BASIS the previous run stored the figures of 2024-08 without their " in line
+    assert runner.invoke(app, ["report", "--name", "pak-jpn"]).stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        ({"exports": "reported"}, {"exports": "mirror"}, "2024-08 exports: now the mirror"),
+        ({"imports": "mirror"}, {"imports": "reported"}, "2024-08 imports: now the reported"),
+    ],
+)
+def test_a_change_of_whose_report_is_said_once_not_a_revision(before, after, expected) -> None:
+    from tradecli.history import Basis, History, PeriodFigures, compare
+
+    sides = {"exports": "reported", "imports": "reported"}
+    old = PeriodFigures({"exports": 1.0, "imports": 2.0, "balance": -1.0},
+                        Basis("USD", ("2024-08",), {**sides, **before}))  # fmt: skip
+    new = PeriodFigures({"exports": 3.0, "imports": 5.0, "balance": -2.0},
+                        Basis("USD", ("2024-08",), {**sides, **after}))  # fmt: skip
+    revisions, notes = compare(History({"2024-08": old}), {"2024-08": new})
+    moved = "exports" if "exports" in before else "imports"
+    # The other flow is revised; the balance moved with the flow whose report changed.
+    assert [r["measure"] for r in revisions] == [m for m in ("exports", "imports") if m != moved]
+    (note,) = notes
+    assert note.startswith(expected) and note.endswith("not a revision; not compared")
+
+
+def test_a_change_of_coverage_is_not_a_revision() -> None:
+    from tradecli.history import Basis, History, PeriodFigures, compare
+
+    old = PeriodFigures({"exports": 1.0}, Basis("USD", ("2025-01", "2025-02"), {}))
+    new = PeriodFigures({"exports": 3.0}, Basis("USD", ("2025-01", "2025-02", "2025-03"), {}))
+    revisions, notes = compare(History({"2025": old}), {"2025": new})
+    assert revisions == [] and notes == [
+        "2025 now covers 2025-01, 2025-02 and 2025-03 (before: 2025-01 and 2025-02): "
+        "a change of coverage, not a revision; not compared"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "who", "fragment"),
+    [
+        ('[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\nperiod = "weekly"\n',
+         "x", "report.period must be one of"),
+        ('[[report]]\nreporter = "PAK"\npartner = "JPN"\n', "report#1", "report.name must be"),
+        ("[api\n", "tradecli", "c.toml"),
+        ('[output]\ncolour = "red"\n[[report]]\nname = "x"\n', "tradecli", "colour"),
+    ],
+)  # fmt: skip
+def test_a_config_error_mailed_by_cron_is_one_stamped_line(
+    runner, tmp_path, monkeypatch, text, who, fragment
+) -> None:
+    """Issue 21.4: it was 'Error: ...' and 'Hint: ...', without the time or the report."""
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    monkeypatch.setenv("TRADECLI_CONFIG", str(path))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.USAGE and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    stamp, rest = line.split(" ", 1)
+    assert STAMP.match(stamp) and rest.startswith(f"{who} ERROR "), line
+    assert fragment in rest and rest.endswith(")") and " (hint: " in rest
+    # Run by a person (--dry-run, --crontab), it is the usual Error and Hint.
+    by_hand = runner.invoke(app, ["report", "--dry-run"])
+    assert by_hand.stderr.startswith("Error: ") and "\nHint: " in by_hand.stderr
+
+
+def test_an_alert_once_per_period_is_mailed_once(runner, report_config) -> None:
+    """Issue 21.4: the same alert for the same period was mailed on every run."""
+    alerts = '[report.alerts]\ndeficit_beyond = 100_000_000\nrepeat = "once-per-period"'
+    report_config.write_text(CONFIG.format(alerts=alerts))
+    first = runner.invoke(app, ["report"])
+    assert first.exit_code == ExitCode.ALERT
+    (line,) = first.stderr.splitlines()
+    assert " pak-jpn ALERT PAK-JPN deficit of $127M in Aug 2025 is beyond $100M" in line
+    second = runner.invoke(app, ["report"])
+    assert (second.exit_code, second.stderr) == (0, "")  # nothing new to mail
+    out = report_config.parent / "out"
+    assert "### Alerts" in (out / "pak-jpn-2025-08.md").read_text()  # still true, still said
+    assert json.loads((out / "manifest.json").read_text())["reports"][0]["alerts"]
+    report_config.write_text(CONFIG.format(alerts=alerts.replace("once-per-period", "every-run")))
+    assert runner.invoke(app, ["report"]).exit_code == ExitCode.ALERT  # the default
+    report_config.write_text(CONFIG.format(alerts=alerts.replace("once-per-period", "daily")))
+    bad = runner.invoke(app, ["report"])
+    assert bad.exit_code == ExitCode.USAGE and "report.alerts.repeat must be" in bad.stderr
+
+
+# -- publishing: one run's files, together ------------------------------------------------
+
+
+def _published(out: Path) -> list[str]:
+    """What is wrong with the set a reader sees: files not matching the manifest."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    import hashlib
+
+    wrong = []
+    for entry in manifest["reports"]:
+        for file in entry["files"]:
+            data = (out / file["path"]).read_bytes()
+            if hashlib.sha256(data).hexdigest() != file["sha256"]:
+                wrong.append(file["path"])
+    return wrong
+
+
+KILL_AT_FSYNC = """
+import os, signal, stat, sys
+real_fsync, count, nth = os.fsync, [0], int(sys.argv[1])
+def fsync(fd):
+    real_fsync(fd)
+    if stat.S_ISREG(os.fstat(fd).st_mode):
+        count[0] += 1
+        if count[0] == nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+os.fsync = fsync
+from tradecli.cli import main
+sys.argv = ["tradecli", "report", "--name", "pak-jpn"]
+main()
+"""
+
+
+def _changing_data(tmp_path: Path, env: dict[str, str], value: int) -> None:
+    data = tmp_path / "pak-jpn.csv"
+    data.write_text(
+        "reporter,partner,flow,period,value_usd\n"
+        f"PAK,JPN,exports,2024-08,{value}\nPAK,JPN,imports,2024-08,500\n"
+        "PAK,JPN,exports,2025-08,400\nPAK,JPN,imports,2025-08,600\n"
+    )
+    assert _tradecli(env, "import", str(data)).returncode == 0
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3, 4, 5, 6, 8, 10])
+def test_killed_between_two_files_never_leaves_a_mixed_set(report_config, tmp_path, nth) -> None:
+    """Issue 21.10: kill -9 between the renames left the new .md beside the old .html and
+    .json under a manifest whose sha256 matched neither. Killed after each file written."""
+    env = _cron_env(report_config, tmp_path / "cache")
+    _changing_data(tmp_path, env, 100)
+    assert _tradecli(env, "report", "--name", "pak-jpn").returncode == 0
+    out = report_config.parent / "out"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    _changing_data(tmp_path, env, 200)  # every file of the next run differs
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT_FSYNC, str(nth)], env=env, cwd="/", capture_output=True
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert _published(out) == []
+    assert after == before or all(after[n] != before[n] for n in before if n.endswith(".md"))
+    if after != before:  # the new set, whole: every file changed with the data
+        assert all(after[n] != before[n] for n in before if not n.startswith(".tradecli"))
+    again = _tradecli(env, "report", "--name", "pak-jpn")
+    assert again.returncode == 0 and _published(out) == []
+
+
+def test_files_written_in_place_by_an_older_tradecli_are_adopted(runner, report_config) -> None:
+    out = report_config.parent / "out"
+    out.mkdir()
+    (out / "pak-jpn-2025-08.md").write_text("old markdown\n")
+    (out / "notes.txt").write_text("the user's own file\n")
+    import hashlib
+
+    digest = hashlib.sha256(b"old markdown\n").hexdigest()
+    files = [{"format": "markdown", "path": "pak-jpn-2025-08.md", "sha256": digest}]
+    (out / "manifest.json").write_text(json.dumps({"reports": [{"name": "x", "files": files}]}))
+    assert runner.invoke(app, ["report"]).exit_code == 0
+    assert (out / "pak-jpn-2025-08.md").is_symlink() and (out / "manifest.json").is_symlink()
+    assert (out / "pak-jpn-2025-08.md").read_text().startswith("## Pakistan")
+    assert (out / "notes.txt").read_text() == "the user's own file\n"  # left alone
+    assert _published(out) == []
+    generations = sorted(p.name for p in (out / ".tradecli-generations").iterdir())
+    assert generations == ["g000001", "g000002"]  # the adopted files, then this run
+    for _ in range(2):
+        assert runner.invoke(app, ["report"]).exit_code == 0
+    kept = sorted(p.name for p in (out / ".tradecli-generations").iterdir())
+    assert kept == ["g000003", "g000004"]  # the current one and the one before it
+
+
+def test_kill_at_random_moments_never_leaves_a_mixed_set(report_config, tmp_path) -> None:
+    """Issue 21.10 walked for real: runs killed with SIGKILL at random moments (40 tries
+    with TRADECLI_KILL_TRIES=40; 6 by default, to keep the suite quick). After each, the
+    set a reader sees is one run's: every file matches the manifest beside it."""
+    import random
+    import time
+
+    tries = int(os.environ.get("TRADECLI_KILL_TRIES", "6"))
+    env = _cron_env(report_config, tmp_path / "cache")
+    out = report_config.parent / "out"
+    _changing_data(tmp_path, env, 100)
+    started = time.monotonic()
+    assert _tradecli(env, "report", "--name", "pak-jpn").returncode == 0
+    duration = time.monotonic() - started
+    pick = random.Random(21)
+    mixed, killed, writing = [], 0, 0
+    for attempt in range(tries):
+        _changing_data(tmp_path, env, 101 + attempt)  # each run's files differ
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tradecli", "report", "--name", "pak-jpn"],
+            env=env,
+            cwd="/",
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(pick.uniform(0.2, 2.0) * duration)  # before, during and after writing
+        proc.kill()
+        killed += proc.wait(timeout=60) == -signal.SIGKILL
+        writing += any(out.rglob(".tradecli-tmp-*"))  # killed while writing files
+        if wrong := _published(out):
+            mixed.append((attempt, wrong))
+    print(
+        f"{tries} runs, {killed} killed before finishing ({writing} while writing files), "
+        f"{len(mixed)} mixed sets"
+    )
+    assert mixed == []
+
+
+def test_readme_crontab_recipe_installs_what_the_shipped_report_needs() -> None:
+    """Issue 21.9: the recipe installed no chart extra while the shipped report asks for
+    HTML, so every page told its readers to pip install 'tradecli[html]'."""
+    import tomllib
+
+    shipped = tomllib.loads((REPO / "config.toml").read_text())
+    assert "html" in shipped["report"][0]["formats"]
+    install = _readme_block("### A crontab recipe", "sh")
+    pip = next(line for line in install.splitlines() if " install " in line)
+    assert re.search(r"install '\.\[([a-z,]*,)?html(,[a-z]*)?\]'", pip), pip
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert any(d.startswith("matplotlib") for d in extras["optional-dependencies"]["html"])
+    config = _readme_block("### A crontab recipe", "sh").split("cp ", 1)[1].split()[0]
+    assert (REPO / config).is_file()  # the file it copies is the shipped one
+
+
+def test_a_report_without_the_chart_extra_says_so_to_cron(runner, tmp_path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if not installed
+    config = _shipped(tmp_path)
+    result = runner.invoke(app, ["--config", str(config), "report"])
+    assert result.exit_code == 0
+    (line,) = result.stderr.splitlines()
+    assert " pak-jpn-monthly WARNING the HTML report has no chart: the plotting extra " in line
+    assert "pip install 'tradecli[html]'" in line
+
+
+@pytest.mark.parametrize(
+    ("schedule", "comment"),
+    [
+        ("@daily", r"# next run: \d{4}-\d\d-\d\dT00:00 "),
+        ("@hourly", r"# next run: \d{4}-\d\d-\d\dT\d\d:00 "),
+        ("@weekly", r"# next run: \d{4}-\d\d-\d\dT00:00 "),
+        ("@reboot", r"# runs each time this machine starts"),
+    ],
+)
+def test_crontab_accepts_crons_nicknames(runner, report_config, schedule, comment) -> None:
+    """`report --crontab "@daily"` was refused, though cron accepts it."""
+    result = runner.invoke(app, ["report", "--crontab", schedule])
+    assert result.exit_code == 0, result.stderr
+    first, line = result.stdout.splitlines()
+    assert re.match(comment, first)
+    assert line.startswith(f"{schedule} /") and line.endswith(" report")

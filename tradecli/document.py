@@ -247,9 +247,8 @@ def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Docume
     """The document with a report run's alerts and revisions (added to its payload)."""
     from dataclasses import replace
 
-    from tradecli.numfmt import currency_symbol, format_amount
+    from tradecli.numfmt import format_revision
 
-    symbol = currency_symbol(document.currency)
     sections = list(document.sections)
     revisions = payload.get("revisions")
     if revisions:
@@ -257,13 +256,17 @@ def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Docume
             Section(
                 "Revisions since the previous run",
                 tuple(
-                    f"{r['period']} {r['measure']}: {format_amount(r['old'], symbol)} -> "
-                    f"{format_amount(r['new'], symbol)}"
+                    # In the currency the figures were stored in, compared like with like.
+                    f"{r['period']} {r['measure']}: "
+                    + format_revision(r["old"], r["new"], r.get("currency") or document.currency)
                     + (f" ({r['release']})" if r.get("release") else "")
                     for r in revisions
                 ),
             )
         )
+    basis = payload.get("basis_changes")
+    if basis:
+        sections.append(Section("Changes of basis since the previous run", tuple(basis)))
     alerts = payload.get("alerts")
     if alerts:
         sections.append(Section("Alerts", tuple(a["message"] for a in alerts)))

@@ -70,12 +70,34 @@ def format_amount(value: float | None, currency_symbol: str = "$") -> str:
     return f"{sign}{currency_symbol}{_plain(rounded)}"
 
 
+def format_revision(old: float, new: float, currency: str) -> str:
+    """A revised figure, old and new, in its currency: '$17M -> $17.5M (+$500k)'.
+
+    When three significant digits hide the change (17,000,000 -> 17,000,400), both
+    figures are written out in full instead: 'USD 17,000,000 -> USD 17,000,400 (+USD 400)'.
+    """
+    symbol = currency_symbol(currency)
+    delta = new - old
+    before, after = format_amount(old, symbol), format_amount(new, symbol)
+    change = format_amount(delta, symbol)
+    if before == after or change in (format_amount(0.0, symbol), f"-{symbol}0"):
+
+        def full(value: float) -> str:
+            text = f"{abs(value):,.2f}".removesuffix(".00")
+            return f"{'-' if value < 0 else ''}{currency} {text}"
+
+        before, after, change = full(old), full(new), full(delta)
+    return f"{before} -> {after} ({'+' if delta > 0 else ''}{change})"
+
+
 def format_percent(value: float | None, signed: bool = False) -> str:
     """OEC-style percentage: ``28%``, ``28.3%``; ``+28%`` / ``-11%`` when ``signed``."""
     if value is None:
         return MISSING
     rounded = round_significant(abs(value))
-    text = _plain(rounded) + "%"
+    whole, dot, fraction = _plain(rounded).partition(".")
+    # Thousands grouped: +4,310,000% reads at a glance, +4310000% does not.
+    text = f"{int(whole):,}{dot}{fraction}%"
     if rounded.is_zero():
         return text
     if value < 0:

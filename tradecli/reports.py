@@ -1,10 +1,13 @@
 """Scheduled reports: the ``[[report]]`` entries of config.toml, run by ``tradecli report``.
 
 A run takes the output directory's lock (a second run waits for it, so cron
-overlapping itself never has two writers on one file), writes every file
-atomically, compares the figures with the previous run's (revisions), checks
-alert thresholds, and finally writes ``manifest.json``. One failing report does
-not stop the others. Nothing here prints: the CLI reports what comes back.
+overlapping itself never has two writers on one file), builds a new generation of
+the directory (``tradecli.publish``): every report's files, the revision history
+(``tradecli.history``: figures compared like with like, else a change of basis said
+once) and ``manifest.json``, then switches to it in one rename, so a reader never
+sees the files of two runs mixed. A report that fails records no revisions. One
+failing report does not stop the others. Nothing here prints: the CLI reports what
+comes back.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tradecli import render
+from tradecli import history, render
 from tradecli.commands import COMMANDS
 from tradecli.config import Config
 from tradecli.errors import (
@@ -63,6 +66,18 @@ class Alerts:
     growth_below: float | None = None  # alert when exports or imports growth is below Y %
     sign_change: bool = False  # alert when the balance changes sign between the two periods
     currency: str = "USD"  # of deficit_beyond: a bare number means US dollars
+    repeat: str = "every-run"  # or "once-per-period": an alert is mailed once for its period
+
+
+REPEAT = ("every-run", "once-per-period")
+
+
+class ReportConfigError(ConfigError):
+    """A ``[[report]]`` table that is wrong; ``report`` names it for cron's one line."""
+
+    def __init__(self, message: str, hint: str | None = None, report: str = "tradecli") -> None:
+        super().__init__(message, hint)
+        self.report = report
 
 
 _AMOUNT = re.compile(r"^\s*(\d+(?:\.\d+)?(?:[eE]\d+)?)\s*([kKMBT]?)\s*([A-Za-z]{3})?\s*$")
@@ -120,128 +135,141 @@ _SPEC_KEYS = {
     "currency",
     "alerts",
 }
-_ALERT_KEYS = {"deficit_beyond", "growth_below", "sign_change", "currency"}
+_ALERT_KEYS = {"deficit_beyond", "growth_below", "sign_change", "currency", "repeat"}
 
 
 def parse_specs(config: Config) -> tuple[ReportSpec, ...]:
-    """Validate the config's ``[[report]]`` tables; errors name the file, the entry and the key."""
-    raw = config.reports
+    """Validate the config's ``[[report]]`` tables; errors name the file, the entry and the key.
+
+    The error is a ``ReportConfigError`` naming the report (its name, else its number).
+    """
     path = config.path or Path("config.toml")
     specs: list[ReportSpec] = []
-    for index, entry in enumerate(raw, start=1):
-        where = f"{path}: report #{index}"
-        if not isinstance(entry, dict):
-            raise ConfigError(f"{where} must be a table")
-        unknown = sorted(set(entry) - _SPEC_KEYS)
-        if unknown:
-            raise ConfigError(
-                f"{where}: unknown key report.{unknown[0]}",
-                hint=f"keys: {', '.join(sorted(_SPEC_KEYS))}",
-            )
-        name = entry.get("name")
-        if not isinstance(name, str) or not _NAME.match(name):
-            raise ConfigError(f"{where}: report.name must be letters, digits, '-', '_' or '.'")
-        where = f"{path}: report {name!r}"
-        if any(s.name == name for s in specs):
-            raise ConfigError(f"{where} is defined twice")
-        command = entry.get("command", "balance")
-        if command not in COMMANDS:
-            raise ConfigError(
-                f"{where}: report.command must be one of {', '.join(COMMANDS)}, not {command!r}"
-            )
-        reporter, partner = entry.get("reporter"), entry.get("partner")
-        if not isinstance(reporter, str):
-            raise ConfigError(f"{where}: report.reporter is required")
-        if COMMANDS[command].needs_partner and not isinstance(partner, str):
-            raise ConfigError(f"{where}: report.partner is required for {command}")
-        period = entry.get("period", "latest-month-yoy")
-        if period not in PERIOD_RULES and period != "fixed":
-            raise ConfigError(
-                f"{where}: report.period must be one of "
-                f"{', '.join([*PERIOD_RULES, 'fixed'])}, not {period!r}"
-            )
-        if period == "fixed" and "from" not in entry:
-            raise ConfigError(f"{where}: report.period = 'fixed' needs report.from")
-        formats = entry.get("formats", ["markdown", "json"])
-        if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
-            raise ConfigError(f"{where}: report.formats must list some of {', '.join(FORMATS)}")
-        filename = entry.get("filename", "{name}-{period}.{ext}")
-        if not isinstance(filename, str) or "{ext}" not in filename or "/" in filename:
-            raise ConfigError(f"{where}: report.filename must contain {{ext}} and no '/'")
+    for index, entry in enumerate(config.reports, start=1):
         try:
-            filename.format(name="n", period="p", ext="e", command="c")
-        except (KeyError, IndexError, ValueError):
-            raise ConfigError(
-                f"{where}: report.filename may use {{name}}, {{period}}, "
-                "{command} and {ext} only"
-            ) from None
-        output_dir = Path(str(entry.get("output_dir", "reports"))).expanduser()
-        if not output_dir.is_absolute():
-            output_dir = path.parent / output_dir  # relative to the config file, not the cwd
-        alerts_raw = entry.get("alerts", {})
-        if not isinstance(alerts_raw, dict) or set(alerts_raw) - _ALERT_KEYS:
-            bad = sorted(set(alerts_raw) - _ALERT_KEYS) if isinstance(alerts_raw, dict) else ["?"]
-            raise ConfigError(
-                f"{where}: unknown key report.alerts.{bad[0]}",
-                hint=f"keys: {', '.join(sorted(_ALERT_KEYS))}",
-            )
-        growth_below = alerts_raw.get("growth_below")
-        if growth_below is not None and (
-            isinstance(growth_below, bool) or not isinstance(growth_below, int | float)
-        ):
-            raise ConfigError(f"{where}: report.alerts.growth_below must be a number")
-        threshold, named = None, None
-        if alerts_raw.get("deficit_beyond") is not None:
-            threshold, named = parse_threshold(alerts_raw["deficit_beyond"], where)
-        key_currency = alerts_raw.get("currency")
-        if key_currency is not None and not (
-            isinstance(key_currency, str) and len(key_currency) == 3 and key_currency.isalpha()
-        ):
-            raise ConfigError(f"{where}: report.alerts.currency must be an ISO 4217 code")
-        if key_currency and named and key_currency.upper() != named:
-            raise ConfigError(
-                f"{where}: report.alerts.deficit_beyond is in {named} but "
-                f"report.alerts.currency is {key_currency.upper()}",
-                hint="name the currency once",
-            )
-        alert_currency = named or (key_currency.upper() if key_currency else "USD")
-        if not isinstance(alerts_raw.get("sign_change", False), bool):
-            raise ConfigError(f"{where}: report.alerts.sign_change must be true or false")
-        options = {
-            k: entry[k]
-            for k in ("from", "to", "flow", "level", "top", "sort", "offline")
-            if k in entry
-        }
-        if "currency" in entry:
-            from tradecli.config import parse_currency
-
-            try:  # the currency its figures are shown in: a code or "native" (--currency)
-                options["currency"] = parse_currency(entry["currency"])
-            except ValueError as exc:
-                raise ConfigError(
-                    f"{where}: report.currency {exc}",
-                    hint='an ISO 4217 code such as "EUR" or "JPY", or "native"',
-                ) from None
-        specs.append(
-            ReportSpec(
-                name=name,
-                command=command,
-                reporter=reporter,
-                partner=partner,
-                period=period,
-                formats=tuple(formats),
-                output_dir=output_dir,
-                filename=filename,
-                options=options,
-                alerts=Alerts(
-                    threshold,
-                    growth_below,
-                    bool(alerts_raw.get("sign_change", False)),
-                    alert_currency,
-                ),
-            )
-        )
+            specs.append(_parse_spec(entry, index, path, specs))
+        except ConfigError as exc:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            who = name if isinstance(name, str) and _NAME.match(name) else f"report#{index}"
+            raise ReportConfigError(exc.message, exc.hint, who) from None
     return tuple(specs)
+
+
+def _parse_spec(entry: object, index: int, path: Path, specs: list[ReportSpec]) -> ReportSpec:
+    where = f"{path}: report #{index}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = sorted(set(entry) - _SPEC_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key report.{unknown[0]}",
+            hint=f"keys: {', '.join(sorted(_SPEC_KEYS))}",
+        )
+    name = entry.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(f"{where}: report.name must be letters, digits, '-', '_' or '.'")
+    where = f"{path}: report {name!r}"
+    if any(s.name == name for s in specs):
+        raise ConfigError(f"{where} is defined twice")
+    command = entry.get("command", "balance")
+    if command not in COMMANDS:
+        raise ConfigError(
+            f"{where}: report.command must be one of {', '.join(COMMANDS)}, not {command!r}"
+        )
+    reporter, partner = entry.get("reporter"), entry.get("partner")
+    if not isinstance(reporter, str):
+        raise ConfigError(f"{where}: report.reporter is required")
+    if COMMANDS[command].needs_partner and not isinstance(partner, str):
+        raise ConfigError(f"{where}: report.partner is required for {command}")
+    period = entry.get("period", "latest-month-yoy")
+    if period not in PERIOD_RULES and period != "fixed":
+        raise ConfigError(
+            f"{where}: report.period must be one of "
+            f"{', '.join([*PERIOD_RULES, 'fixed'])}, not {period!r}"
+        )
+    if period == "fixed" and "from" not in entry:
+        raise ConfigError(f"{where}: report.period = 'fixed' needs report.from")
+    formats = entry.get("formats", ["markdown", "json"])
+    if not isinstance(formats, list) or not formats or any(f not in FORMATS for f in formats):
+        raise ConfigError(f"{where}: report.formats must list some of {', '.join(FORMATS)}")
+    filename = entry.get("filename", "{name}-{period}.{ext}")
+    if not isinstance(filename, str) or "{ext}" not in filename or "/" in filename:
+        raise ConfigError(f"{where}: report.filename must contain {{ext}} and no '/'")
+    try:
+        filename.format(name="n", period="p", ext="e", command="c")
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError(
+            f"{where}: report.filename may use {{name}}, {{period}}, {{command}} and {{ext}} only"
+        ) from None
+    output_dir = Path(str(entry.get("output_dir", "reports"))).expanduser()
+    if not output_dir.is_absolute():
+        output_dir = path.parent / output_dir  # relative to the config file, not the cwd
+    alerts_raw = entry.get("alerts", {})
+    if not isinstance(alerts_raw, dict) or set(alerts_raw) - _ALERT_KEYS:
+        bad = sorted(set(alerts_raw) - _ALERT_KEYS) if isinstance(alerts_raw, dict) else ["?"]
+        raise ConfigError(
+            f"{where}: unknown key report.alerts.{bad[0]}",
+            hint=f"keys: {', '.join(sorted(_ALERT_KEYS))}",
+        )
+    growth_below = alerts_raw.get("growth_below")
+    if growth_below is not None and (
+        isinstance(growth_below, bool) or not isinstance(growth_below, int | float)
+    ):
+        raise ConfigError(f"{where}: report.alerts.growth_below must be a number")
+    threshold, named = None, None
+    if alerts_raw.get("deficit_beyond") is not None:
+        threshold, named = parse_threshold(alerts_raw["deficit_beyond"], where)
+    key_currency = alerts_raw.get("currency")
+    if key_currency is not None and not (
+        isinstance(key_currency, str) and len(key_currency) == 3 and key_currency.isalpha()
+    ):
+        raise ConfigError(f"{where}: report.alerts.currency must be an ISO 4217 code")
+    if key_currency and named and key_currency.upper() != named:
+        raise ConfigError(
+            f"{where}: report.alerts.deficit_beyond is in {named} but "
+            f"report.alerts.currency is {key_currency.upper()}",
+            hint="name the currency once",
+        )
+    alert_currency = named or (key_currency.upper() if key_currency else "USD")
+    if not isinstance(alerts_raw.get("sign_change", False), bool):
+        raise ConfigError(f"{where}: report.alerts.sign_change must be true or false")
+    repeat = alerts_raw.get("repeat", "every-run")
+    if repeat not in REPEAT:
+        raise ConfigError(
+            f"{where}: report.alerts.repeat must be {' or '.join(REPEAT)}, not {repeat!r}",
+            hint='"once-per-period" mails an alert once for the period it is about',
+        )
+    options = {
+        k: entry[k] for k in ("from", "to", "flow", "level", "top", "sort", "offline") if k in entry
+    }
+    if "currency" in entry:
+        from tradecli.config import parse_currency
+
+        try:  # the currency its figures are shown in: a code or "native" (--currency)
+            options["currency"] = parse_currency(entry["currency"])
+        except ValueError as exc:
+            raise ConfigError(
+                f"{where}: report.currency {exc}",
+                hint='an ISO 4217 code such as "EUR" or "JPY", or "native"',
+            ) from None
+    return ReportSpec(
+        name=name,
+        command=command,
+        reporter=reporter,
+        partner=partner,
+        period=period,
+        formats=tuple(formats),
+        output_dir=output_dir,
+        filename=filename,
+        options=options,
+        alerts=Alerts(
+            threshold,
+            growth_below,
+            bool(alerts_raw.get("sign_change", False)),
+            alert_currency,
+            repeat,
+        ),
+    )
 
 
 def request_for(spec: ReportSpec) -> Request:
@@ -293,20 +321,49 @@ def figures_by_period(answer: Answer) -> dict[str, dict[str, float | None]]:
     return answer.figures_by_period()
 
 
-def revisions(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every figure of a period in both runs whose value changed."""
-    changed = []
-    for period in sorted(set(old) & set(new) - {SOURCES_KEY}):
-        for measure, value in new[period].items():
-            before = old[period].get(measure)
-            if before is None or value is None:
-                continue
-            if abs(before - value) > max(0.005, abs(before) * 1e-12):
-                changed.append({"period": period, "measure": measure, "old": before, "new": value})
-    return changed
+def basis_by_period(answer: Answer) -> dict[str, history.Basis]:
+    """What each period's figures are measured in: the answer's currency, the months
+    the period covers, and whose report each flow is (the tidy rows' basis)."""
+    sides: dict[str, dict[str, str | None]] = {}
+    for row in answer.tidy():
+        if row["flow"] in ("exports", "imports"):
+            side = row.get("basis")
+            flows = sides.setdefault(str(row["period"]), {})
+            flows[str(row["flow"])] = None if side is None else str(side)
+    coverage: dict[str, tuple[str, ...]] = {}
+    query = answer.payload.get("query")
+    if isinstance(query, dict):  # balance: a window's months (a YTD covers several)
+        for end in ("from", "to"):
+            months = query.get(f"{end}_months")
+            if isinstance(months, list) and query.get(end) is not None:
+                coverage[str(query[end])] = tuple(str(m) for m in months)
+    return {
+        period: history.Basis(answer.currency, coverage.get(period, (period,)), flows)
+        for period, flows in sides.items()
+    }
 
 
-SOURCES_KEY = "_sources"  # in a report's history: {period: the source ids of its figures}
+def period_figures(answer: Answer) -> dict[str, history.PeriodFigures]:
+    """This run's figures with their basis and sources, as the history keeps them."""
+    figures = figures_by_period(answer)
+    bases, sources = basis_by_period(answer), sources_by_period(answer)
+    return {
+        period: history.PeriodFigures(values, bases[period], sources.get(period) or None)
+        for period, values in figures.items()
+        if period in bases
+    }
+
+
+def describe_revision(revision: Mapping[str, Any]) -> str:
+    """'2024-08 exports: $10 -> $11 (+$1)', in the revision's own currency."""
+    from tradecli.numfmt import format_revision
+
+    text = f"{revision['period']} {revision['measure']}: " + format_revision(
+        revision["old"], revision["new"], str(revision.get("currency") or "USD")
+    )
+    return text + (f" ({revision['release']})" if revision.get("release") else "")
+
+
 _BACI_SOURCE = re.compile(r"^import:BACI_(HS\d\d)_(V\d+)$")
 
 
@@ -323,15 +380,11 @@ def describe_source_change(before: str, after: str) -> str:
     return f"{before} -> {after}"
 
 
-def name_sources(
-    changed: list[dict[str, Any]], then: Mapping[str, Any], now: Mapping[str, str]
-) -> None:
-    """Add to each revision the sources it moved between, when they differ (a new release)."""
+def name_sources(changed: list[dict[str, Any]]) -> None:
+    """Name the release each revision moved between, when its sources differ."""
     for r in changed:
-        before, after = then.get(r["period"]), now.get(r["period"])
-        if isinstance(before, str) and after and before != after:
-            r["sources"] = {"from": before, "to": after}
-            r["release"] = describe_source_change(before, after)
+        if "sources" in r:
+            r["release"] = describe_source_change(r["sources"]["from"], r["sources"]["to"])
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -351,6 +404,13 @@ class Outcome:
     period: str | None = None
     plan: list[str] = field(default_factory=list)
     ran_at: str | None = None
+    basis_changes: list[str] = field(default_factory=list)  # said once, in words
+    repeated: list[str] = field(default_factory=list)  # alerts mailed before for the period
+
+    @property
+    def mailed_alerts(self) -> list[str]:
+        """The alerts this run mails (``repeat = "once-per-period"`` holds back the rest)."""
+        return [a for a in self.alerts if a not in self.repeated]
 
 
 def _period_label(answer: Answer) -> str:
@@ -362,10 +422,17 @@ def run_one(
     build: Callable[[ReportSpec, Callable[[str], None]], Built],
     render: Callable[[str, dict[str, Any], Document], str],
     dry_run: bool = False,
+    into: Path | None = None,
 ) -> Outcome:
-    """Build one report and write its files (the caller holds the directory lock)."""
+    """Build one report and write its files and history into ``into`` (the generation
+    being built; default ``spec.output_dir``). The caller holds the directory lock.
+
+    A report that fails writes nothing and records no revisions. A storage failure is
+    raised: the generation is then incomplete and must not be published.
+    """
     from tradecli.fsutil import write_atomic
 
+    into = spec.output_dir if into is None else into
     outcome = Outcome(name=spec.name, status="ok")
     try:
         answer, document = build(spec, outcome.warnings.append)
@@ -373,22 +440,19 @@ def run_one(
         outcome.period = _period_label(answer)
         # Written, but from the embedded sample or expired data because a fetch failed.
         outcome.exit_code = degraded_exit(answer.provenance.origin, answer.provenance.fetch_error)
-        history = spec.output_dir / HISTORY_DIR / f"{spec.name}.json"
-        previous: dict[str, Any] = {}
-        if history.exists():
-            try:
-                previous = json.loads(history.read_text("utf-8"))
-            except (OSError, ValueError):
-                previous = {}  # an unreadable history only loses the revision check
-        current = figures_by_period(answer)
-        outcome.revisions = revisions(previous, current)
-        sources_then = previous.get(SOURCES_KEY)
-        sources_then = sources_then if isinstance(sources_then, dict) else {}
-        sources_now = sources_by_period(answer)
-        name_sources(outcome.revisions, sources_then, sources_now)
+        store = into / HISTORY_DIR / f"{spec.name}.json"
+        before = history.load(store)
+        now = period_figures(answer)
+        outcome.revisions, outcome.basis_changes = history.compare(before, now)
+        name_sources(outcome.revisions)
         outcome.alerts = check_alerts(spec, answer)
+        if spec.alerts.repeat == "once-per-period":
+            mailed = before.alerted.get(outcome.period, [])
+            outcome.repeated = [a for a in outcome.alerts if a in mailed]
         if outcome.revisions:
             doc = {**doc, "revisions": outcome.revisions}
+        if outcome.basis_changes:
+            doc = {**doc, "basis_changes": outcome.basis_changes}
         if outcome.alerts:
             doc = {**doc, "alerts": [{"message": m} for m in outcome.alerts]}
         names = {
@@ -401,18 +465,27 @@ def run_one(
             outcome.status = "dry-run"
             outcome.plan = [str(spec.output_dir / n) for n in names.values()]
             return outcome
-        for fmt, name in names.items():
-            text = render(fmt, doc, document)
-            target = spec.output_dir / name
-            write_atomic(target, text)
-            digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            outcome.files.append({"format": fmt, "path": name, "sha256": digest})
-        merged = {**previous, **current, SOURCES_KEY: {**sources_then, **sources_now}}
-        write_atomic(history, json.dumps(merged, indent=2, sort_keys=True) + "\n")
+        # Every file is rendered before any is written: a report fails whole or not at all.
+        texts = {fmt: render(fmt, doc, document) for fmt in names}
+        if 'id="chart-missing"' in texts.get("html", ""):
+            # Every reader of the page would see an install hint: cron must say it first.
+            outcome.warnings.append(
+                "the HTML report has no chart: the plotting extra is not installed "
+                "(pip install 'tradecli[html]' in tradecli's environment)"
+            )
+    except StorageError:
+        raise
     except TradecliError as exc:
         outcome.status, outcome.error, outcome.exit_code = "failed", exc.message, exc.exit_code
         outcome.hint = exc.hint
-        outcome.alerts = []
+        outcome.alerts, outcome.revisions, outcome.basis_changes = [], [], []
+        return outcome
+    for fmt, name in names.items():
+        write_atomic(into / name, texts[fmt])
+        digest = hashlib.sha256(texts[fmt].encode("utf-8")).hexdigest()
+        outcome.files.append({"format": fmt, "path": name, "sha256": digest})
+    alerted = {outcome.period: outcome.alerts} if outcome.alerts else {}
+    write_atomic(store, history.dump(history.updated(before, now, alerted)))
     return outcome
 
 
@@ -425,6 +498,7 @@ def _entry(o: Outcome) -> dict[str, Any]:
         "files": o.files,
         "alerts": o.alerts,
         "revisions": o.revisions,
+        "basis_changes": o.basis_changes,
         "error": o.error,
     }
 
@@ -512,7 +586,10 @@ def dry_run_plan(
     """
     lines = []
     for spec in specs:
-        outcome = run_one(spec, build, render, dry_run=True)
+        from tradecli.publish import current
+
+        into = current(spec.output_dir) or spec.output_dir  # the history the run would read
+        outcome = run_one(spec, build, render, dry_run=True, into=into)
         lines.append(
             f"{spec.name}: {spec.command} {spec.reporter}"
             f"{' ' + spec.partner if spec.partner else ''}, period {spec.period}; "
@@ -554,24 +631,16 @@ def run(
     a storage error; the other directories still run. The manifest of a
     directory describes every report of the config that writes there.
     """
-    from tradecli.fsutil import write_atomic
-
     outcomes: dict[str, Outcome] = {}
     by_dir: dict[Path, list[ReportSpec]] = {}
     for spec in specs:
         by_dir.setdefault(spec.output_dir, []).append(spec)
     for directory in sorted(by_dir):
         group = by_dir[directory]
+        members = [s for s in all_specs if s.output_dir == directory]
         try:
             with _locked(directory):
-                for spec in group:
-                    outcome = run_one(spec, build, render)
-                    outcome.ran_at = now()
-                    outcomes[spec.name] = outcome
-                path = directory / MANIFEST
-                members = [s for s in all_specs if s.output_dir == directory]
-                text = manifest(members, [outcomes[s.name] for s in group], _read_manifest(path))
-                write_atomic(path, json.dumps(text, indent=2) + "\n")
+                _run_directory(directory, group, members, outcomes, build, render, now)
         except StorageError as exc:
             for spec in group:
                 done = outcomes.get(spec.name)
@@ -588,6 +657,59 @@ def run(
     return RunResult(ordered, exit_code_for(ordered))
 
 
+def _run_directory(
+    directory: Path,
+    group: list[ReportSpec],
+    members: list[ReportSpec],
+    outcomes: dict[str, Outcome],
+    build: Callable[[ReportSpec, Callable[[str], None]], Built],
+    render: Callable[[str, dict[str, Any], Document], str],
+    now: Callable[[], str],
+) -> None:
+    """Run ``group`` into a new generation of ``directory`` and publish it in one rename
+    (where symlinks cannot be made: into the directory itself, manifest last)."""
+    from tradecli import publish
+    from tradecli.fsutil import _storage_error, write_atomic
+
+    def run_all(into: Path) -> None:
+        for spec in group:
+            outcome = run_one(spec, build, render, into=into)
+            outcome.ran_at = now()
+            outcomes[spec.name] = outcome
+        path = into / MANIFEST
+        text = manifest(members, [outcomes[s.name] for s in group], _read_manifest(path))
+        write_atomic(path, json.dumps(text, indent=2) + "\n")
+
+    try:
+        if not publish.symlinks_work(directory):
+            run_all(directory)
+            return
+        generation = publish.Generation(directory, _legacy_names(directory), [HISTORY_DIR])
+    except OSError as exc:
+        raise _storage_error(exc, directory) from None
+    try:
+        run_all(generation.path)
+        generation.publish()
+    except OSError as exc:
+        generation.discard()
+        raise _storage_error(exc, directory) from None
+    except BaseException:
+        generation.discard()
+        raise
+
+
+def _legacy_names(directory: Path) -> list[str]:
+    """The files an older tradecli wrote in place: the manifest and those it lists."""
+    entries = _read_manifest(directory / MANIFEST).get("reports", [])
+    names = [MANIFEST]
+    for entry in entries if isinstance(entries, list) else []:
+        for file in entry.get("files", []) if isinstance(entry, dict) else []:
+            name = file.get("path") if isinstance(file, dict) else None
+            if isinstance(name, str) and "/" not in name:
+                names.append(name)
+    return names
+
+
 def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
     """ok; alert; the failure's own code when every report failed alike; else partial."""
     failed = [o for o in outcomes if o.status == "failed"]
@@ -601,26 +723,28 @@ def exit_code_for(outcomes: list[Outcome]) -> ExitCode:
     degraded = sorted({o.exit_code for o in outcomes} - {ExitCode.OK})
     if degraded:
         return degraded[-1]
-    if any(o.alerts for o in outcomes):
+    if any(o.mailed_alerts for o in outcomes):
         return ExitCode.ALERT
     return ExitCode.OK
 
 
+def error_line(stamp: str, who: str, message: str, hint: str | None) -> str:
+    """One line for cron's mail that says what to do: timestamp, report name, ERROR."""
+    return f"{stamp} {who} ERROR {message}" + (f" (hint: {hint})" if hint else "")
+
+
 def log_lines(outcome: Outcome, stamp: str) -> list[str]:
     """What cron must mail about one report: one line each, timestamp and report name first
-    (warnings, the error, alerts, revisions); nothing when all went well."""
+    (warnings, the error, alerts, changes of basis, revisions); nothing when all went well.
+    Alerts already mailed for their period are held back under ``repeat = "once-per-period"``.
+    """
     head = f"{stamp} {outcome.name}"
     lines = [f"{head} WARNING {w}" for w in outcome.warnings]
     if outcome.status == "failed":
-        # One line for cron's mail, and it says what to do.
-        hint = f" (hint: {outcome.hint})" if outcome.hint else ""
-        lines.append(f"{head} ERROR {outcome.error}{hint}")
-    lines += [f"{head} ALERT {a}" for a in outcome.alerts]
-    lines += [
-        f"{head} REVISED {c['period']} {c['measure']}: {c['old']} -> {c['new']}"
-        + (f" ({c['release']})" if c.get("release") else "")
-        for c in outcome.revisions
-    ]
+        lines.append(error_line(stamp, outcome.name, outcome.error or "failed", outcome.hint))
+    lines += [f"{head} ALERT {a}" for a in outcome.mailed_alerts]
+    lines += [f"{head} BASIS {b}" for b in outcome.basis_changes]
+    lines += [f"{head} REVISED {describe_revision(c)}" for c in outcome.revisions]
     return lines
 
 
@@ -642,11 +766,23 @@ def crontab_line(
     comment naming its next run."""
     from cronsim import CronSim, CronSimError
 
+    nickname = schedule.strip().lower()
+    if nickname in NICKNAMES:
+        # cron's own shorthands: written as given, checked as what they stand for.
+        words = _report_words(command, config, names)
+        if nickname == "@reboot":
+            return ["# runs each time this machine starts (cron's @reboot)", f"@reboot {words}"]
+        upcoming = next(CronSim(NICKNAMES[nickname], start))
+        return [
+            f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)",
+            f"{nickname} {words}",
+        ]
     fields = schedule.split()
     if len(fields) != 5:
         raise UsageError(
             f"--crontab {schedule!r} is not a five-field cron schedule",
-            hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
+            hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1", '
+            "or one of " + ", ".join(NICKNAMES),
         )
     try:
         upcoming = next(CronSim(" ".join(fields), start))
@@ -655,10 +791,25 @@ def crontab_line(
             f"--crontab {schedule!r} is not a valid cron schedule: {exc}",
             hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
         ) from None
+    line = " ".join(fields) + " " + _report_words(command, config, names)
+    return [f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)", line]
+
+
+NICKNAMES = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@hourly": "0 * * * *",
+    "@reboot": "",
+}
+
+
+def _report_words(command: list[str], config: Path, names: tuple[str, ...]) -> str:
     words = [*command, "--config", str(config), "report"]
     for name in names:
         words += ["--name", name]
     # cron turns an unescaped % into a newline: escape it in paths.
-    command_text = " ".join(shlex.quote(w) for w in words).replace("%", "\\%")
-    line = " ".join(fields) + " " + command_text
-    return [f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)", line]
+    return " ".join(shlex.quote(w) for w in words).replace("%", "\\%")

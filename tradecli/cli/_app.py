@@ -88,6 +88,12 @@ def _usage_message(exc: _click_exceptions.UsageError) -> tuple[str, str]:
         if exc.possibilities:
             message = f"No such option: {exc.option_name}"
             hint = f"did you mean {' or '.join(sorted(exc.possibilities))}? ({hint})"
+    elif "unexpected extra argument" in message and _takes_countries(exc.ctx):
+        # `balance United States JPN`: the shell split a name at its space.
+        hint = (
+            'quote a country name with spaces ("United States", "South Korea") or give its '
+            f"code (USA, KOR); {hint}"
+        )
     elif isinstance(exc, _click_exceptions.BadParameter) and exc.param is not None:
         choices = getattr(exc.param.type, "choices", None)
         if choices:
@@ -97,6 +103,12 @@ def _usage_message(exc: _click_exceptions.UsageError) -> tuple[str, str]:
             example = "config.toml" if exc.param.name == "config" else "out.csv"
             hint = f"give a file's path, e.g. DIRECTORY/{example}"
     return message, hint
+
+
+def _takes_countries(ctx: _ClickContext | None) -> bool:
+    """Whether the command of ``ctx`` takes country arguments (REPORTER, PARTNER)."""
+    params = getattr(getattr(ctx, "command", None), "params", [])
+    return any(getattr(p, "name", None) in ("reporter", "partner") for p in params)
 
 
 def _default_hint(ctx: _ClickContext, exc: TradecliError) -> str | None:

@@ -1,9 +1,11 @@
 """Where a command's document goes: the format, stdout or --output, and how it is written.
 
 The format comes from ``--format``, else the extension of ``--output``
-(``.json .csv .md .html .tsv .txt``, from the registry in ``tradecli.render``),
-else the config. An explicit ``--format`` that contradicts the extension is a
-usage error; ``-o -`` is stdout. Files are written atomically.
+(``.json .csv .md .html .tsv .txt``, and the synonyms ``.markdown .htm``, from the
+registry in ``tradecli.render``), else the config. An explicit ``--format`` that
+contradicts the extension is a usage error, and so is an extension no format has
+(``.xlsx``, ``.pdf``) without ``--format``: writing a text table into ``report.xlsx``
+with exit 0 helps nobody. ``-o -`` is stdout. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -39,15 +41,22 @@ def format_given(ctx: typer.Context) -> bool:
 def resolve_format(settings: Config, output: Path | None, *, explicit: bool) -> Config:
     """``settings`` with the format ``--output``'s extension asks for, unless --format said.
 
-    Raises UsageError when an explicit --format contradicts the extension.
+    Raises UsageError when an explicit --format contradicts the extension, or when
+    no --format is given and no format has the extension.
     """
-    from tradecli.render import FORMATS, by_extension
+    from tradecli.render import FORMATS, by_extension, extensions_text
 
     if output is None or output == STDOUT or not output.suffix:
         return settings
     wanted = by_extension(output.suffix)
     if wanted is None:
-        return settings  # an unknown extension: the configured format, as before
+        if explicit:
+            return settings  # --format said what to write; the name is the user's choice
+        raise UsageError(
+            f"--output {output.name}: tradecli cannot write {output.suffix} files",
+            hint=f"name the file with one of {extensions_text()}, "
+            "or give --format to write that format under this name",
+        )
     if explicit:
         if settings.format.value != wanted.name:
             raise UsageError(

@@ -14,6 +14,7 @@ from tradecli.cli._app import (
     _to_output,
     app,
 )
+from tradecli.cli._output import resolve_format
 from tradecli.errors import ExitCode, UsageError
 
 
@@ -33,7 +34,9 @@ def products_codes(
     """
     from tradecli.codes import search_hs
 
-    settings = _settings(ctx, format=output_format)
+    settings = resolve_format(
+        _settings(ctx, format=output_format), output, explicit=output_format is not None
+    )
     found = search_hs(query)
     if not found:
         raise UsageError(
@@ -81,7 +84,9 @@ def countries(
     """
     from tradecli.codes import load_countries, normalise
 
-    settings = _settings(ctx, format=output_format)
+    settings = resolve_format(
+        _settings(ctx, format=output_format), output, explicit=output_format is not None
+    )
     table = load_countries()
     wanted = normalise(query) if query else ""
     rows = []

@@ -13,8 +13,8 @@ from tradecli.cli._app import (
     app,
 )
 from tradecli.cli._output import render_report
-from tradecli.config import Config
-from tradecli.errors import ExitCode, UsageError
+from tradecli.config import SEE_EXAMPLE, Config
+from tradecli.errors import ConfigError, ExitCode, TradecliError, UsageError
 from tradecli.importer_options import ImportFormat
 
 if TYPE_CHECKING:
@@ -252,8 +252,8 @@ def report(
         typer.Option(
             "--crontab",
             metavar="SCHEDULE",
-            help='Print a crontab line that runs these reports on SCHEDULE ("0 6 * * 1"), '
-            "with absolute paths, and when it runs next; run nothing.",
+            help='Print a crontab line that runs these reports on SCHEDULE ("0 6 * * 1", '
+            '"@daily"), with absolute paths, and when it runs next; run nothing.',
         ),
     ] = None,
 ) -> None:
@@ -271,9 +271,23 @@ def report(
     from tradecli import api, reports
     from tradecli.document import Document
 
-    settings = _settings(ctx)
-    _config_file_exists(ctx)
-    specs_all = reports.parse_specs(settings)
+    def now() -> str:
+        return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+
+    try:
+        settings = _settings(ctx)
+        _config_file_exists(ctx)
+        specs_all = reports.parse_specs(settings)
+        if crontab is None:
+            specs = reports.select(specs_all, name, str(settings.path or "the config file"))
+    except TradecliError as exc:
+        if crontab is not None or dry_run:
+            raise  # run by a person: Error + Hint, as every command
+        # Run by cron: one line like every other it mails, timestamp and report name first.
+        who = exc.report if isinstance(exc, reports.ReportConfigError) else "tradecli"
+        hint = exc.hint or (SEE_EXAMPLE if isinstance(exc, ConfigError) else None)
+        sys.stderr.write(reports.error_line(now(), who, exc.message, hint) + "\n")
+        raise typer.Exit(int(exc.exit_code)) from None
     if crontab is not None:
         config = settings.path
         if config is None:
@@ -288,7 +302,6 @@ def report(
         ):
             typer.echo(line)
         return
-    specs = reports.select(specs_all, name, str(settings.path or "the config file"))
 
     def build_spec(spec: reports.ReportSpec, warn: Callable[[str], None]) -> reports.Built:
         request = reports.request_for(spec)
@@ -308,9 +321,6 @@ def report(
             ):
                 typer.echo(line)
         return
-
-    def now() -> str:
-        return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
     result = reports.run(specs_all, specs, build_spec, render, now)
     verbose = bool(ctx.obj.get("verbose"))

@@ -15,6 +15,7 @@ from tradecli.cli._app import (
     _Typer,
     app,
 )
+from tradecli.cli._output import resolve_format
 from tradecli.config import NetworkMode, OutputFormat
 from tradecli.errors import UsageError
 
@@ -96,7 +97,9 @@ def fx_info(
     from tradecli import fx
     from tradecli.config import cache_dir
 
-    settings = _settings(ctx, format=output_format)
+    settings = resolve_format(
+        _settings(ctx, format=output_format), output, explicit=output_format is not None
+    )
     in_use = fx.rates_file_in_use(cache_dir(settings))
     rows: list[dict[str, Any]] = []
     bundled = fx.load_rates()

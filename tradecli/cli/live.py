@@ -20,6 +20,7 @@ from tradecli.cli._app import (
     _warn,
     app,
 )
+from tradecli.cli._output import resolve_format
 from tradecli.config import Config, NetworkMode, OutputFormat
 from tradecli.errors import TradecliError, UsageError
 
@@ -63,7 +64,9 @@ def fetch(
     from tradecli.periods import check_range, parse_period
     from tradecli.sources import PairRequest, fetch_into_cache, open_cache
 
-    settings = _settings(ctx, format=output_format)
+    settings = resolve_format(
+        _settings(ctx, format=output_format), output, explicit=output_format is not None
+    )
     spec = source_spec(False, False, cube, source)
     if settings.network is NetworkMode.NEVER:
         raise UsageError(
@@ -152,7 +155,9 @@ def cache_info(
     """
     from tradecli.sources import open_cache
 
-    settings = _settings(ctx, format=output_format)
+    settings = resolve_format(
+        _settings(ctx, format=output_format), output, explicit=output_format is not None
+    )
     cache = open_cache(settings, _warn)
     entries = cache.entries()
     scratch = cache.scratch_size()

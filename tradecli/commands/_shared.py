@@ -23,6 +23,7 @@ from tradecli.document import (
     Value,
     finite,
 )
+from tradecli.wording import possessive
 
 if TYPE_CHECKING:
     from tradecli.analysis import SeriesResult
@@ -137,9 +138,9 @@ def who(tier: object, reporter: str, partner: str, flow: str, codes: str | None 
 
 def side_words(tier: object, reporter: Country, partner: str) -> str:
     return {
-        0: f"{reporter.name}'s own figures",
+        0: f"{possessive(reporter.name)} own figures",
         1: "figures whose reporter the source does not name",
-        2: f"{partner}'s figures (mirror)",
+        2: f"{possessive(partner)} figures (mirror)",
         3: "a third country's figures",
     }.get(tier if isinstance(tier, int) else -1, "no figures")
 
@@ -184,12 +185,14 @@ def mirror_valuation_note(flows: Iterable[str], reporter: str, partner: str) -> 
     for flow in dict.fromkeys(flows):
         if flow == "exports":
             parts.append(
-                f"{reporter}'s exports marked mirror are {partner}'s reported imports, "
+                f"{possessive(reporter)} exports marked mirror are "
+                f"{possessive(partner)} reported imports, "
                 "usually valued CIF (with freight and insurance)"
             )
         elif flow == "imports":
             parts.append(
-                f"{reporter}'s imports marked mirror are {partner}'s reported exports, "
+                f"{possessive(reporter)} imports marked mirror are "
+                f"{possessive(partner)} reported exports, "
                 "usually valued FOB"
             )
     return "; ".join(parts) if parts else None

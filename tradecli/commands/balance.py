@@ -25,6 +25,7 @@ from tradecli.commands._base import (
     newest_first,
 )
 from tradecli.document import ASSUMED, MARK, Bars, Column, Document, Json, Kind, Row, Table
+from tradecli.wording import possessive
 
 if TYPE_CHECKING:
     import polars as pl
@@ -337,8 +338,8 @@ def _bases(
 def _mirror_figures(result: MirrorResult) -> tuple[MirrorFigure, ...]:
     rep, par = result.reporter.name, result.partner.name
     labels = {
-        "exports": f"{rep}'s exports to {par} (vs {par}'s imports)",
-        "imports": f"{rep}'s imports from {par} (vs {par}'s exports)",
+        "exports": f"{possessive(rep)} exports to {par} (vs {possessive(par)} imports)",
+        "imports": f"{possessive(rep)} imports from {par} (vs {possessive(par)} exports)",
     }
     return tuple(
         MirrorFigure(
@@ -521,7 +522,7 @@ def _balance_bars(result: BalanceResult, rows: list[Row]) -> Bars:
             f"{name} {MARK}" if u else name for name, u in zip(labels, unlike, strict=True)
         ),
         series=series,
-        caption=f"{rep}'s trade with {par} ({result.currency}): {said}.{caveats}",
+        caption=f"{possessive(rep)} trade with {par} ({result.currency}): {said}.{caveats}",
         unlike=unlike,
         marks=marks,
     )
@@ -616,7 +617,7 @@ def _mirror(
             "note": f.note,
         }
     table = Table(
-        f"Mirror check, {result.window.label}: {rep}'s figures and {par}'s"
+        f"Mirror check, {result.window.label}: {possessive(rep)} figures and {possessive(par)}"
         + shared.scope(result.products),
         columns,
         tuple(rows),
@@ -720,7 +721,7 @@ COMMAND = Command(
         "tradecli balance CHL ARG --from 2002 --to 2006 --format json   # two sources: "
         "not comparable",
         "tradecli balance PAK JPN --offline          # cache or embedded sample only",
-        "tradecli balance THA USA --product 0306 --from 2007 --to 2011   # some products only",
+        "tradecli balance CHL ARG --product 03 --from 2004 --to 2004   # some products only",
     ),
     run=run,
     options=("mirror", "product", "strict"),

@@ -26,6 +26,7 @@ from tradecli.commands._base import (
 )
 from tradecli.document import ASSUMED, Bars, Column, Document, Json, Kind, Row, Table
 from tradecli.errors import UsageError
+from tradecli.wording import plural, possessive
 
 if TYPE_CHECKING:
     from tradecli.analysis import PartnersResult
@@ -313,7 +314,7 @@ def document(answer: PartnersAnswer) -> Document:
             measure, ["exports", "imports"]
         )
         notes.append(
-            f"partners marked mirror: {rep.name}'s own figures were missing, so the "
+            f"partners marked mirror: {possessive(rep.name)} own figures were missing, so the "
             "partner's report of the same flows was used"
         )
         valuation = shared.mirror_valuation_note(flows, rep.name, "the partner")
@@ -339,8 +340,8 @@ def document(answer: PartnersAnswer) -> Document:
         "provenance": answer.provenance.as_json(),
     }
     table = Table(
-        f"{rep.name}'s partners, {result.end.label}, by {result.sort.value} "
-        f"({result.currency}; {result.partners} partners in the data)",
+        f"{possessive(rep.name)} partners, {result.end.label}, by {result.sort.value} "
+        f"({result.currency}; {plural(result.partners, 'partner')} in the data)",
         columns,
         tuple(rows),
         notes=tuple(notes),
@@ -375,10 +376,10 @@ def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Ba
         tuple(ASSUMED if key in r.assumed else "" for r in rows) for key in ("exports", "imports")
     )
     return Bars(
-        title=f"{rep}'s {ranked}, {result.end.label}",
+        title=f"{possessive(rep)} {ranked}, {result.end.label}",
         labels=labels,
         series=series,
-        caption=f"{rep}'s exports and imports with its {ranked}, "
+        caption=f"{possessive(rep)} exports and imports with its {ranked}, "
         f"{result.end.label} ({currency}): {listed}.",
         marks=marks,
     )

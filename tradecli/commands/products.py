@@ -23,6 +23,7 @@ from tradecli.commands._base import (
     newest_first,
 )
 from tradecli.document import ASSUMED, MARK, Bars, Column, Document, Json, Kind, Role, Row, Table
+from tradecli.wording import plural, possessive
 
 if TYPE_CHECKING:
     from tradecli.analysis import ProductsResult
@@ -334,7 +335,7 @@ def document(answer: ProductsAnswer) -> Document:
     total = Row(
         {
             "code": None,
-            "name": f"Total ({result.products} products)",
+            "name": f"Total ({plural(result.products, 'product')})",
             "from": total_from,
             "to": total_to,
             "share_pct": 100.0 if total_to else None,
@@ -373,7 +374,7 @@ def document(answer: ProductsAnswer) -> Document:
         "provenance": answer.provenance.as_json(),
     }
     table = Table(
-        f"{rep.name}'s {flow} {direction} {par.name} by {result.level.upper()}, "
+        f"{possessive(rep.name)} {flow} {direction} {par.name} by {result.level.upper()}, "
         f"{result.end.label} ({result.currency})",
         columns,
         tuple(rows),
@@ -418,14 +419,14 @@ def _products_bars(result: ProductsResult, rows: list[Row], currency: str) -> Ba
         else ""
     )
     return Bars(
-        title=f"{rep}'s top {len(shown)} {flow} {direction} {par} by "
+        title=f"{possessive(rep)} top {len(shown)} {flow} {direction} {par} by "
         f"{result.level.upper()}, {result.end.label}",
         labels=tuple(
             f"{label} {MARK}" if u and not single else label
             for label, u in zip(labels, unlike, strict=True)
         ),
         series=series,
-        caption=f"{rep}'s {flow} {direction} {par} by product, {result.end.label} "
+        caption=f"{possessive(rep)} {flow} {direction} {par} by product, {result.end.label} "
         f"({currency}): {listed}.{rest}{caveat}",
         unlike=unlike if not single else (),
         marks=marks,

@@ -22,6 +22,7 @@ class Format:
     name: str  # the --format value
     extension: str  # without the dot; --output infers the format from it
     module: str  # tradecli.render.<module>.render(document, width=...) -> str
+    synonyms: tuple[str, ...] = ()  # other extensions that plainly mean this format
 
     def render(self, document: Document, *, width: int = 100) -> str:
         renderer = import_module(f"tradecli.render.{self.module}")
@@ -35,14 +36,19 @@ FORMATS: dict[str, Format] = {
         Format("table", "txt", "text"),
         Format("csv", "csv", "csv"),
         Format("json", "json", "json"),
-        Format("markdown", "md", "markdown"),
-        Format("html", "html", "html"),
+        Format("markdown", "md", "markdown", ("markdown",)),
+        Format("html", "html", "html", ("htm",)),
         Format("tsv", "tsv", "tsv"),
     )
 }
 
 
 def by_extension(suffix: str) -> Format | None:
-    """The format a file name ending in ``suffix`` ('.json', 'md') asks for, if any."""
+    """The format a file name ending in ``suffix`` ('.json', 'md', '.htm') asks for, if any."""
     wanted = suffix.lower().lstrip(".")
-    return next((f for f in FORMATS.values() if f.extension == wanted), None)
+    return next((f for f in FORMATS.values() if wanted in (f.extension, *f.synonyms)), None)
+
+
+def extensions_text() -> str:
+    """'.txt (table), .csv (csv), ...': what ``--output`` understands, for messages."""
+    return ", ".join(f".{f.extension} ({f.name})" for f in FORMATS.values())

@@ -18,18 +18,21 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:1rem 0}
 th,td{padding:.35rem .8rem;border-bottom:1px solid #d5dbe1;overflow-wrap:normal}
-td:first-child{white-space:nowrap}
-th{text-align:left;background:#f2f5f8}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th{text-align:left;background:#f2f5f8;vertical-align:bottom}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+th.num{text-align:right}
 .note{color:#8a5a00}.sources{font-size:.9rem;color:#3c4a58}.data{font-size:.85rem;color:#5b6b7b}
-figure{margin:1rem 0}figure svg{display:block;max-width:100%;height:auto}
+figure{margin:1rem 0}figure svg{display:block;width:100%;max-width:30rem;height:auto}
 figcaption{font-size:.9rem;color:#3c4a58}
-@media (max-width:30rem){body{margin:1rem auto;padding:0 .5rem}th,td{padding:.3rem .45rem}}
+@media (max-width:40rem){body{margin:1rem auto;padding:0 .5rem}table{font-size:.8rem}
+th,td{padding:.3rem .2rem}}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10pt;color:#000}
 .scroll{overflow:visible}table{font-size:9pt}tr,figure{break-inside:avoid}
 h2{break-after:avoid}.note{color:#000}}
 """
 _GREEN, _RED, _BLUE, _PALE = "#2a7d4f", "#b53f3f", "#2f5fa8", "#9db4d6"
+CHART_WIDTH_IN = 5.0  # = the 30rem the page shows a chart at, at most
+CHART_FONT_PT = 11
 
 
 def _pyplot() -> Any:
@@ -44,6 +47,9 @@ def _pyplot() -> Any:
     # Fixed salt and no date: the same data give the same bytes.
     plt.rcParams["svg.hashsalt"] = "tradecli"
     plt.rcParams["svg.fonttype"] = "none"
+    # Charts are drawn 5 in (480 px) wide and shown at most that wide: on a 400 px
+    # phone they shrink to 0.8, so 11 pt (14.7 px) text stays above 11 px on screen.
+    plt.rcParams["font.size"] = CHART_FONT_PT
     return plt
 
 
@@ -94,10 +100,11 @@ def chart_summary(chart: Chart, currency: str) -> str:
 
 def _frame(fig: Any, ax: Any, title: str, credit: str) -> None:
     """The title and the sources inside the image: a cropped chart still names both."""
-    ax.set_title(title, fontsize=9, loc="left")
+    # At the charts' one text size (11 pt: 11 px or more on a phone), wrapped to the width.
+    ax.set_title(title, loc="left", wrap=True)
     if credit:
-        fig.text(0.01, 0.01, credit, fontsize=7, color="#5b6b7b", ha="left", va="bottom")
-    fig.tight_layout(rect=(0, 0.05 if credit else 0, 1, 1))
+        fig.text(0.01, 0.01, credit, color="#5b6b7b", ha="left", va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.1 if credit else 0, 1, 1))
 
 
 def chart_svg(chart: Chart, currency: str, title: str = "", credit: str = "") -> str | None:
@@ -105,7 +112,7 @@ def chart_svg(chart: Chart, currency: str, title: str = "", credit: str = "") ->
     plt = _pyplot()
     if plt is None:
         return None
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, 3.4), dpi=100)
     x = list(range(len(chart.periods)))
     series = (
         ("exports", chart.exports, _GREEN),
@@ -117,10 +124,10 @@ def chart_svg(chart: Chart, currency: str, title: str = "", credit: str = "") ->
         values = [float("nan") if v is None else v / 1e6 for v in data]
         ax.plot(x, values, marker="o", markersize=3, label=key.capitalize(), color=color)
     ax.axhline(0, color="#888888", linewidth=0.8)
-    step = max(1, len(x) // 8)
-    ax.set_xticks(x[::step], list(chart.periods)[::step], rotation=30, fontsize=8)
+    step = max(1, (len(x) + 4) // 5)  # at most about five labels fit 5 in at 11 pt
+    ax.set_xticks(x[::step], list(chart.periods)[::step], rotation=30)
     ax.set_ylabel(f"million {currency}")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best")
     ax.grid(alpha=0.3)
     title = title or "Exports, imports and balance over time"
     _frame(fig, ax, title, credit)
@@ -134,7 +141,7 @@ def bars_svg(bars: Bars, currency: str, credit: str = "") -> str | None:
     plt = _pyplot()
     if plt is None:
         return None
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     symbol = currency_symbol(currency)
     n, k = len(bars.labels), len(bars.series)
@@ -144,7 +151,7 @@ def bars_svg(bars: Bars, currency: str, credit: str = "") -> str | None:
     else:
         colors = [_PALE, _BLUE][-k:] if k <= 2 else [_BLUE] * k
     height = 0.8 / k
-    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.8 + 0.32 * n * k)), dpi=100)
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, max(2.4, 0.9 + 0.42 * n * k)), dpi=100)
     for i, ((name, values), color) in enumerate(zip(bars.series, colors, strict=True)):
         ys = [row + (i - (k - 1) / 2) * height for row in range(n)]
         widths = [0.0 if v is None else v for v in values]
@@ -157,13 +164,13 @@ def bars_svg(bars: Bars, currency: str, credit: str = "") -> str | None:
             format_amount(v, symbol) + (marks[j] if j < len(marks) and v is not None else "")
             for j, v in enumerate(values)
         ]
-        ax.bar_label(drawn, labels=texts, padding=3, fontsize=8)
+        ax.bar_label(drawn, labels=texts, padding=3)
     ax.axvline(0, color="#888888", linewidth=0.8)
-    ax.set_yticks(range(n), list(bars.labels), fontsize=8)
+    ax.set_yticks(range(n), list(bars.labels))
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_amount(v, symbol)))
-    ax.tick_params(axis="x", labelsize=8)
-    ax.margins(x=0.18)
+    ax.xaxis.set_major_locator(MaxNLocator(4))  # amounts are wide: four fit at 11 pt
+    ax.margins(x=0.25)
     if k > 1:
         # Plain swatches: the hatch marks a group (†), not a series.
         from matplotlib.patches import Patch
@@ -171,7 +178,7 @@ def bars_svg(bars: Bars, currency: str, credit: str = "") -> str | None:
         swatches = [
             Patch(facecolor=c, label=n) for (n, _), c in zip(bars.series, colors, strict=True)
         ]
-        ax.legend(handles=swatches, loc="best", fontsize=8)
+        ax.legend(handles=swatches, loc="best")
     ax.grid(axis="x", alpha=0.3)
     _frame(fig, ax, bars.title, credit)
     return _svg(plt, fig, bars.title, bars.caption)
@@ -182,10 +189,12 @@ def waterfall_svg(waterfall: Waterfall, credit: str = "") -> str | None:
     plt = _pyplot()
     if plt is None:
         return None
+    from matplotlib.ticker import MaxNLocator
+
     from tradecli.numfmt import format_points
 
     n = len(waterfall.steps)
-    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.9 + 0.34 * (n + 1))), dpi=100)
+    fig, ax = plt.subplots(figsize=(CHART_WIDTH_IN, max(2.6, 1.2 + 0.42 * (n + 1))), dpi=100)
     start = 0.0
     lefts, widths, colors = [], [], []
     for step in waterfall.steps:
@@ -198,12 +207,12 @@ def waterfall_svg(waterfall: Waterfall, credit: str = "") -> str | None:
     colors.append(_BLUE)
     drawn = ax.barh(range(n + 1), widths, left=lefts, height=0.7, color=colors)
     texts = [format_points(s) for s in waterfall.steps] + [format_points(waterfall.total)]
-    ax.bar_label(drawn, labels=texts, padding=3, fontsize=8)
+    ax.bar_label(drawn, labels=texts, padding=3)
     ax.axvline(0, color="#888888", linewidth=0.8)
-    ax.set_yticks(range(n + 1), [*waterfall.labels, waterfall.total_label], fontsize=8)
+    ax.set_yticks(range(n + 1), [*waterfall.labels, waterfall.total_label])
     ax.invert_yaxis()
     ax.set_xlabel("percentage points")
-    ax.tick_params(axis="x", labelsize=8)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
     ax.margins(x=0.22)
     ax.grid(axis="x", alpha=0.3)
     _frame(fig, ax, waterfall.title, credit)

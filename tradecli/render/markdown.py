@@ -1,13 +1,29 @@
-"""``--format markdown``: GitHub-flavoured tables, prose, notes, sections and sources."""
+"""``--format markdown``: GitHub-flavoured tables, prose, notes, sections and sources.
+
+Text from data (file names, product and partner names, notes) is escaped, as the
+HTML format does: most Markdown renderers pass raw HTML through, so an imported file
+named ``<img src=x onerror=alert(1)>.csv`` must reach the page as text, not as a tag.
+"""
 
 from __future__ import annotations
+
+import re
 
 from tradecli.document import Document, Table
 from tradecli.render._layout import body, cells
 
+# What turns text into markup in CommonMark/GFM beyond tables: raw HTML and autolinks
+# (``<``), character references (``&amp;`` decoded), and links, images and link
+# definitions (``](``, ``][``, ``]:``). ``\`` and ``|`` would break the table.
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_LINK = re.compile(r"\](?=[(\[:])")
+
 
 def _esc(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    # ``<`` opens every tag and autolink; ``>`` alone opens none (so "->" stays readable).
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    return _LINK.sub("\\\\]", text)
 
 
 def _table(document: Document, table: Table, level: str) -> list[str]:

@@ -1,0 +1,45 @@
+"""Generated English: possessives of names ending in s, and counts of one."""
+
+from __future__ import annotations
+
+import pytest
+
+from tradecli.cli import app
+from tradecli.wording import plural, possessive
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Japan", "Japan's"), ("United States", "United States'"),
+     ("Philippines", "Philippines'"), ("Bahamas", "Bahamas'"), ("Chile", "Chile's")],
+)  # fmt: skip
+def test_possessive(name, expected) -> None:
+    assert possessive(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"), [(0, "0 partners"), (1, "1 partner"), (2, "2 partners"),
+                            (1200, "1,200 partners")],
+)  # fmt: skip
+def test_plural(count, expected) -> None:
+    assert plural(count, "partner") == expected
+
+
+def test_reports_never_say_united_statess_or_1_partners(runner, tmp_path) -> None:
+    """Issue 21 (smaller): "United States's" and "1 partners" were in reports."""
+    tidy = tmp_path / "one.csv"
+    tidy.write_text(
+        "reporter,partner,flow,period,value_usd\nUSA,PHL,exports,2019,10\nUSA,PHL,imports,2019,20\n"
+    )
+    assert runner.invoke(app, ["import", str(tidy)]).exit_code == 0
+    partners = runner.invoke(app, ["partners", "USA", "--from", "2019", "-f", "markdown"])
+    assert partners.exit_code == 0, partners.stderr
+    assert "## United States' partners, 2019" in partners.stdout
+    assert "(USD; 1 partner in the data)" in partners.stdout
+    mirror = runner.invoke(
+        app,
+        ["balance", "USA", "PHL", "--from", "2019", "--to", "2019", "--mirror", "-f", "markdown"],
+    )
+    text = mirror.stdout
+    assert "United States' exports to Philippines (vs Philippines' imports)" in text, text
+    assert "s's " not in text
