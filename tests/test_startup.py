@@ -73,3 +73,19 @@ def test_the_invoked_name_skips_global_options() -> None:
     assert _invoked_name(["balance", "PAK", "-q"]) == "balance"
     assert _invoked_name(["--no-color", "--config=c.toml", "series"]) == "series"
     assert _invoked_name(["--help"]) is None
+
+
+def test_a_data_command_runs_without_the_other_command_groups() -> None:
+    """`tradecli balance ...` imports cli.data only; --help and the rest get every group."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['tradecli', 'balance', 'PAK', 'JPN', '--from', '2024-08']\n"
+        "from tradecli.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('tradecli.cli.')), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    loaded = proc.stderr.strip().splitlines()[-1]
+    assert loaded == "['tradecli.cli._app', 'tradecli.cli._output', 'tradecli.cli.data']"

@@ -469,9 +469,17 @@ def load_pair_for(
 def rates_file(settings: Config) -> Path | None:
     """The newest ECB rates file: fetched by `tradecli fx update` when newer, else bundled."""
     from tradecli.config import cache_dir
+
+    root = cache_dir(settings)
+    try:
+        fetched = (root / "fx").is_dir()  # fx.FETCHED_DIR, made by `tradecli fx update`
+    except OSError:
+        fetched = True  # an unreadable cache: fx says so, with its hint
+    if not fetched:
+        return None  # the bundled rates, without importing fx at start-up
     from tradecli.fx import rates_file_in_use
 
-    return rates_file_in_use(cache_dir(settings))
+    return rates_file_in_use(root)
 
 
 def currency(settings: Config, request: Request) -> str:
