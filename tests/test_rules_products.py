@@ -9,6 +9,7 @@ rows, pick one figure per unit, sum the windows, compare them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
@@ -95,7 +96,9 @@ def test_the_same_quarter_complete_has_its_value_and_growth() -> None:
     assert result.total_growth_pct == pytest.approx(100.0) and result.notes == ()
 
 
-def test_a_product_absent_from_a_month_with_product_data_traded_nothing_in_it() -> None:
+def test_a_product_absent_from_a_month_with_product_data_has_no_figure_not_zero() -> None:
+    # Absent is not "traded nothing": cars have rows for 2024-02 only, so neither
+    # quarter has a figure for them, and the totals say they leave them out.
     flows = (
         _quarters(march_2024=True)
         .collect()
@@ -103,9 +106,14 @@ def test_a_product_absent_from_a_month_with_product_data_traded_nothing_in_it() 
     )
     result = _q1(flows.lazy())
     cars = result.rows.filter(pl.col("code") == "870323").row(0, named=True)
-    assert (cars["value_from"], cars["value_to"]) == (0.0, 10.0)
-    assert cars["growth_pct"] is None
-    assert result.notes == ("1 product(s) had no trade in Q1 2023: their growth is undefined",)
+    assert (cars["value_from"], cars["value_to"], cars["status"]) == (None, None, None)
+    assert cars["growth_pct"] is None and cars["share_pct"] is None
+    assert result.total_from == 200.0 and result.total_to == 400.0
+    assert result.notes == tuple(
+        f"the total for Q1 {year} sums the 1 products present; 1 product(s) without a "
+        "figure for it are not counted (absent is not zero)"
+        for year in (2023, 2024)
+    )
 
 
 def test_strict_products_growth_is_the_one_strict_rule() -> None:
@@ -447,3 +455,42 @@ def test_a_window_without_any_partner_figure_is_no_data_naming_the_coverage() ->
     with pytest.raises(NoData) as raised:
         analysis.partners(flows, PAK, start=parse_window("2024-01"), end=parse_window("2024-03"))
     assert raised.value.message == "no total-goods partner figures for Pakistan (PAK) in March 2024"
+
+
+# -- products: absent is not zero (issue 18, part 1) ------------------------------------
+
+
+def test_a_product_absent_from_one_year_is_new_not_zero(tmp_path: Path) -> None:
+    # The file's own totals: 100 in 2023, 120 in 2024, +20 %. Product 870323 is not in
+    # the 2023 rows at all: the file does not say it traded nothing.
+    path = tmp_path / "bhr.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "BHR,JPN,exports,2023,100,TOTAL\n"
+        "BHR,JPN,exports,2024,120,TOTAL\n"
+        "BHR,JPN,exports,2023,60,270900\n"
+        "BHR,JPN,exports,2024,40,270900\n"
+        "BHR,JPN,exports,2023,40,760110\n"
+        "BHR,JPN,exports,2024,45,760110\n"
+        "BHR,JPN,exports,2024,35,870323\n"
+    )
+    runner = CliRunner()
+    run_import(runner, path)
+    args = ["products", "BHR", "JPN", "--from", "2023", "--to", "2024", "--level", "hs6"]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.stdout
+    line = next(x for x in shown.stdout.splitlines() if x.strip().startswith("870323"))
+    assert "new" in line and "$0" not in line
+    assert '1 product(s) absent from the data for 2023 but present in 2024 ("new")' in (
+        " ".join(shown.stdout.split())
+    )
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    row = next(r for r in data["rows"] if r["code"] == "870323")
+    assert (row["from"], row["to"], row["status"], row["growth_pct"]) == (None, 35.0, "new", None)
+    # "All other" never adds the absent product as a zero: with one product listed, the
+    # rest compares different sets of products and has no growth rate.
+    top = json.loads(runner.invoke(app, [*args, "--top", "1", "--format", "json"]).stdout)
+    other = top["rows"][-1]
+    assert other["other"] and other["from"] == 60.0 and other["to"] == 75.0
+    assert other["growth_pct"] is None
+    assert any("All other products hold products absent" in n for n in top["notes"])

@@ -50,6 +50,8 @@ class ProductRow:
     source_to: str | None
     reported_by: str
     mirrored: bool  # a mirror figure in either period
+    # "new": absent from the earlier period's data; "gone": from the later one's.
+    status: str | None = None
     # What each value rests on: published, reconstructed or converted (None: no value).
     basis: dict[str, str | None] = field(default_factory=dict)
 
@@ -87,6 +89,7 @@ class ProductRow:
             "name": self.name,
             "other": self.other,
             **self.values(),
+            "status": self.status,
             "comparable": self.comparable,
             "reason": self.reason,
             "side_from": self.side_from,
@@ -233,6 +236,7 @@ def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
                 source_to=r["source_to"],
                 reported_by=who,
                 mirrored=2 in (None if single else r["tier_from"], r["tier_to"]),
+                status=r["status"],
                 basis={**levels, "share_pct": share, "growth_pct": growth},
                 unit_values="unit" in r,
                 unit=r.get("unit"),
@@ -274,6 +278,9 @@ def document(answer: ProductsAnswer) -> Document:
         Column("scope", "Scope", Kind.TEXT, table=False),
         *shared.basis_columns(("from", "to", "growth_pct")),
     )
+    # "new" / "gone" only where a product is absent from one period: other outputs stay.
+    if any(p.status for p in answer.rows):
+        columns += (Column("status", "Status", Kind.CODE, table=False),)
     unit_values = "unit" in result.rows.columns  # only where the data hold quantities
     if unit_values:
         columns += (
@@ -303,6 +310,7 @@ def document(answer: ProductsAnswer) -> Document:
                     "source_from": p.source_from,
                     "source_to": p.source_to,
                     "comparable": p.comparable,
+                    "status": p.status,
                     "reason": p.reason,
                     "side_from": p.side_from,
                     "side_to": p.side_to,
@@ -316,6 +324,11 @@ def document(answer: ProductsAnswer) -> Document:
                 blank=frozenset({"code"}) if p.other else frozenset(),
                 marks=frozenset({"growth_pct"}) if p.reason else frozenset(),
                 assumed=p.assumed,
+                words={"from": "new"}
+                if p.status == "new"
+                else {"to": "gone"}
+                if p.status == "gone"
+                else {},
             )
         )
     if reasons and shared.num(result.total_growth_pct) is not None:
