@@ -487,10 +487,69 @@ def test_a_product_absent_from_one_year_is_new_not_zero(tmp_path: Path) -> None:
     data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
     row = next(r for r in data["rows"] if r["code"] == "870323")
     assert (row["from"], row["to"], row["status"], row["growth_pct"]) == (None, 35.0, "new", None)
-    # "All other" never adds the absent product as a zero: with one product listed, the
-    # rest compares different sets of products and has no growth rate.
-    top = json.loads(runner.invoke(app, [*args, "--top", "1", "--format", "json"]).stdout)
-    other = top["rows"][-1]
-    assert other["other"] and other["from"] == 60.0 and other["to"] == 75.0
-    assert other["growth_pct"] is None
-    assert any("All other products hold products absent" in n for n in top["notes"])
+    # The total is the file's own, +20 %; the rest is that total minus those listed.
+    assert (data["total"]["from"], data["total"]["to"]) == (100.0, 120.0)
+    total = next(x for x in shown.stdout.splitlines() if x.strip().startswith("Total"))
+    assert "+20%" in total
+
+
+def test_all_other_never_adds_an_absent_product_as_zero() -> None:
+    # No TOTAL rows: "All other" sums the products present; with 870323 absent from
+    # 2023 the rest compares different sets of products and has no growth rate.
+    rows = [{"period": dt.date(y, 1, 1), "frequency": "year", "product": code, "value": value}
+            for y, code, value in ((2023, "270900", 60.0), (2024, "270900", 40.0),
+                                   (2023, "760110", 40.0), (2024, "760110", 45.0),
+                                   (2024, "870323", 35.0))]  # fmt: skip
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", top=1,
+        start=parse_window("2023"), end=parse_window("2024"),
+    )  # fmt: skip
+    other = result.rows.row(1, named=True)
+    assert (other["value_from"], other["value_to"], other["growth_pct"]) == (60.0, 75.0, None)
+    assert (result.total_from, result.total_to) == (100.0, 120.0)
+    assert any("All other products hold products absent" in n for n in result.notes)
+    assert any("1 product(s) without a figure for it are not counted" in n for n in result.notes)
+
+
+def test_shares_are_of_the_flows_total_where_the_data_declare_one(tmp_path: Path) -> None:
+    # The flow's TOTAL is $150B; two products hold $35B of it. 8471 is 20 % of the
+    # total, not 85.7 % of the two products' sum.
+    path = tmp_path / "bhr.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "BHR,JPN,exports,2024,150000000000,TOTAL\n"
+        "BHR,JPN,exports,2024,30000000000,847130\n"
+        "BHR,JPN,exports,2024,5000000000,270900\n"
+    )
+    runner = CliRunner()
+    run_import(runner, path)
+    args = ["products", "BHR", "JPN", "--from", "2024", "--level", "hs6"]
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    rows = {r["code"]: r for r in data["rows"]}
+    assert rows["847130"]["share_pct"] == pytest.approx(20.0)
+    other = data["rows"][-1]
+    assert other["other"] and other["to"] == pytest.approx(115e9)
+    assert other["share_pct"] == pytest.approx(115e9 / 150e9 * 100)
+    assert data["total"]["to"] == 150e9 and data["total"]["declared"] is True
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.stdout
+    assert "Total (2 products)" not in shown.stdout and "85.7%" not in shown.stdout
+    assert "$150B" in shown.stdout and "20%" in shown.stdout
+
+
+def test_without_a_total_the_products_say_there_is_none(tmp_path: Path) -> None:
+    path = tmp_path / "bhr.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "BHR,JPN,exports,2024,30000000000,847130\n"
+        "BHR,JPN,exports,2024,5000000000,270900\n"
+    )
+    runner = CliRunner()
+    run_import(runner, path)
+    args = ["products", "BHR", "JPN", "--from", "2024", "--level", "hs6"]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.stdout
+    assert "2 products in the data; no total" in shown.stdout
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert data["total"]["declared"] is False
+    assert data["total"]["label"] == "2 products in the data; no total"

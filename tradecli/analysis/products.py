@@ -56,6 +56,11 @@ class ProductsResult:
     notes: tuple[str, ...]
     source_ids: tuple[str, ...]
     total_growth_pct: float | None = None  # growth of the whole flow, by core.growth
+    # True: the totals are the flow's own total (its TOTAL rows), shares are of it and
+    # "Other products" is that total minus the products listed; False: the totals sum
+    # the products in the data, and ``total_label`` says there is no total.
+    declared_total: bool = False
+    total_label: str = ""
 
 
 def joined(ids: pl.Expr) -> pl.Expr:
@@ -192,11 +197,15 @@ def products(
         pl.col("product").is_in(rows["product"].unique().to_list())
         & pl.col("period").is_in(units["period"].unique().to_list())
     )
+    single = base == target
+    declared, declared_held = _declared_total(flows, exporter, importer, units, r, p, newest_first)
+    has_total = all(declared[w][0] is not None for w in (("to",) if single else ("from", "to")))
+    if has_total:
+        held = pl.concat([held, declared_held], how="diagonal_relaxed")
     currency = currency_of(held, pair_name)
     codes = in_units.select("code").unique()
     sums = window_sums(_per_code(rows, units), units, ["code"], keys=codes)
     missing = _missing_text(rows, units)
-    single = base == target
     table, value_growth, like_with_like = _compare(sums, single, strict)
     complete = {name: name not in missing for name in ("from", "to")}
     # A product with no row at all in a window whose units all hold product data is
@@ -228,13 +237,19 @@ def products(
     absent = {w: table[f"value_{w}"].null_count() for w in ("from", "to")}
     total_from = math.fsum(table["value_from"].drop_nulls()) if complete["from"] else None
     total_to = math.fsum(table["value_to"].drop_nulls()) if complete["to"] else None
+    if has_total:  # the flow's own total, not the sum of whatever rows exist
+        total_from, total_to = declared["from"][0], declared["to"][0]
     total_growth = pl.select(
         g=growth(pl.lit(total_from, pl.Float64), pl.lit(total_to, pl.Float64))
     )["g"][0]
     ranked = table.sort(["value_to", "code"], descending=[True, False], nulls_last=True)
     shown = ranked.head(top)
     rest = ranked.slice(top)
-    if rest.height:
+    notes = []
+    if has_total:
+        shown, note = _other_of_total(shown, table, declared, complete)
+        notes.extend(note)
+    elif rest.height:
         other = rest.select(
             code=pl.lit(f"OTHER({rest.height})"),
             # The products present; null when none is (an absent product adds nothing,
@@ -262,7 +277,9 @@ def products(
     result = shown.with_columns(
         name=pl.col("code").map_elements(
             lambda code: (
-                f"All other products ({code[6:-1]})"
+                OTHER_OF_TOTAL
+                if code == "OTHER(-)"
+                else f"All other products ({code[6:-1]})"
                 if code.startswith("OTHER(")
                 else product_name(code)
             ),
@@ -273,8 +290,12 @@ def products(
             pl.col("value_to") * (100.0 / total_to) if total_to else pl.lit(None, pl.Float64)
         ),
         # "All other" over different sets of products in the two windows: no growth.
-        growth_pct=pl.when(~_other_code() | pl.lit(rest_absent == 0)).then(value_growth),
-        comparable=pl.when(~_other_code() | pl.lit(rest_absent == 0)).then(like_with_like),
+        growth_pct=pl.when(~_other_code() | pl.lit(has_total or rest_absent == 0)).then(
+            value_growth
+        ),
+        comparable=pl.when(~_other_code() | pl.lit(has_total or rest_absent == 0)).then(
+            like_with_like
+        ),
         # The joined text only here, at the edge the outputs print.
         source_from=joined(pl.col("sources_from")),
         source_to=joined(pl.col("sources_to")),
@@ -283,7 +304,6 @@ def products(
         "tier_from", "tier_to", "source_from", "source_to", "comparable", "status",
         *(("unit", "unit_value_from", "unit_value_to") if unit_values else ()),
     )  # fmt: skip
-    notes = []
     for name, window in (("from", base), ("to", target)):
         if name in missing and not (single and name == "from"):
             listed = ", ".join(missing[name][:6]) + (" ..." if len(missing[name]) > 6 else "")
@@ -300,13 +320,19 @@ def products(
                     f'in {other_window.label} ("{status}"): no value and no growth, not zero'
                 )
     for name, window in (("from", base), ("to", target)):
-        if complete[name] and absent[name] and not (single and name == "from"):
+        if complete[name] and absent[name] and not has_total and not (single and name == "from"):
             notes.append(
                 f"the total for {window.label} sums the {table.height - absent[name]} "
                 f"products present; {absent[name]} product(s) without a figure for it are "
                 "not counted (absent is not zero)"
             )
-    if rest_absent and not single:
+    partly = [w.label for n, w in (("from", base), ("to", target)) if declared[n][0] is not None]
+    if partly and not has_total:
+        notes.append(
+            f"the data hold the flow's total for {' and '.join(partly)} only: shares are of "
+            "the products in the data, not of the total"
+        )
+    if rest_absent and not single and not has_total:
         notes.append(
             "All other products hold products absent from one of the two periods: "
             "its growth is not computed"
@@ -335,9 +361,94 @@ def products(
         total_to=total_to,
         products=table.height,
         notes=tuple(notes),
-        source_ids=tuple(sorted(set(in_units["source"]))),
+        source_ids=tuple(
+            sorted(
+                set(in_units["source"])
+                | (set(declared["from"][1]) | set(declared["to"][1]) if has_total else set())
+            )
+        ),
         total_growth_pct=None if single else total_growth,
+        declared_total=has_total,
+        total_label="Total"
+        if has_total
+        else f"{table.height} product{'s' if table.height != 1 else ''} in the data; no total",
     )
+
+
+OTHER_OF_TOTAL = "Other products (the total minus those listed)"
+
+
+def _declared_total(
+    flows: pl.LazyFrame,
+    exporter: str,
+    importer: str,
+    units: pl.DataFrame,
+    reporter: str,
+    partner: str,
+    newest_first: tuple[str, ...],
+) -> tuple[dict[str, tuple[float | None, list[str], int | None]], pl.LazyFrame]:
+    """The flow's own total per window (value, source ids, worst tier), from its TOTAL rows,
+    by the window rule (every unit must have one); and those rows, for currency and
+    conflicts."""
+    candidates = flows.filter(
+        (pl.col("exporter") == exporter)
+        & (pl.col("importer") == importer)
+        & (pl.col("product") == TOTAL)
+    )
+    picked = (
+        pick_one(candidates, ["period", "frequency", "product"], reporter, partner, newest_first)
+        .collect()
+        .select(
+            "product", "period", "frequency", pl.col("value").cast(pl.Float64), "source", "tier"
+        )
+    )
+    sums = window_sums(picked, units, ["product"], keys=pl.DataFrame({"product": [TOTAL]}))
+    out = {
+        window: (value, list(sources), tier)
+        for window, value, sources, tier in sums.select(
+            "window", "value", "sources", "tier"
+        ).iter_rows()
+    }
+    held = candidates.join(units.lazy(), on=["period", "frequency"], how="semi")
+    return {w: out.get(w, (None, [], None)) for w in ("from", "to")}, held
+
+
+def _other_of_total(
+    shown: pl.DataFrame,
+    table: pl.DataFrame,
+    declared: dict[str, tuple[float | None, list[str], int | None]],
+    complete: dict[str, bool],
+) -> tuple[pl.DataFrame, list[str]]:
+    """The listed products and one "Other products" row: the flow's total minus them.
+
+    Its sources and tier are the total's and the products' (it rests on both). A
+    difference below zero (the products listed exceed the total) is not a figure: it
+    is left empty, with a note.
+    """
+    notes = []
+    row: dict[str, object] = {"code": "OTHER(-)", "status": None}
+    for w in ("from", "to"):
+        total, sources, tier = declared[w]
+        value = None
+        if total is not None and complete[w]:
+            value = total - math.fsum(shown[f"value_{w}"].drop_nulls())
+            if abs(value) <= 1e-9 * abs(total):
+                value = 0.0
+            elif value < 0:
+                notes.append(
+                    f"the products listed exceed the flow's total by {-value:.15g}: the data "
+                    "disagree, so other products have no figure"
+                )
+                value = None
+        tiers = [t for t in (tier, table[f"tier_{w}"].max()) if isinstance(t, int)]
+        used = set(sources) | set(table[f"sources_{w}"].explode().drop_nulls())
+        row |= {
+            f"value_{w}": value,
+            f"tier_{w}": max(tiers) if tiers else None,
+            f"sources_{w}": sorted(used),
+        }
+    other = pl.DataFrame([{c: row.get(c) for c in shown.columns}], schema=shown.schema)
+    return pl.concat([shown, other]), notes
 
 
 def _present_sum(values: pl.Expr) -> pl.Expr:

@@ -347,7 +347,7 @@ def document(answer: ProductsAnswer) -> Document:
     total = Row(
         {
             "code": None,
-            "name": f"Total ({result.products} products)",
+            "name": result.total_label or f"Total ({result.products} products)",
             "from": total_from,
             "to": total_to,
             "share_pct": 100.0 if total_to else None,
@@ -380,7 +380,14 @@ def document(answer: ProductsAnswer) -> Document:
         ),
         "currency": result.currency,
         "data_level": result.data_level,
-        "total": {"from": total_from, "to": total_to, "products": result.products},
+        "total": {
+            "from": total_from,
+            "to": total_to,
+            "products": result.products,
+            # true: the flow's own total (TOTAL rows); false: the products' sum, no total.
+            "declared": result.declared_total,
+            "label": result.total_label,
+        },
         "rows": [p.json() for p in answer.rows],
         "notes": list(notes),
         "provenance": answer.provenance.as_json(),
