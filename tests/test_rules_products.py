@@ -9,6 +9,7 @@ rows, pick one figure per unit, sum the windows, compare them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import polars as pl
@@ -95,7 +96,9 @@ def test_the_same_quarter_complete_has_its_value_and_growth() -> None:
     assert result.total_growth_pct == pytest.approx(100.0) and result.notes == ()
 
 
-def test_a_product_absent_from_a_month_with_product_data_traded_nothing_in_it() -> None:
+def test_a_product_absent_from_a_month_with_product_data_has_no_figure_not_zero() -> None:
+    # Absent is not "traded nothing": cars have rows for 2024-02 only, so neither
+    # quarter has a figure for them, and the totals say they leave them out.
     flows = (
         _quarters(march_2024=True)
         .collect()
@@ -103,9 +106,14 @@ def test_a_product_absent_from_a_month_with_product_data_traded_nothing_in_it() 
     )
     result = _q1(flows.lazy())
     cars = result.rows.filter(pl.col("code") == "870323").row(0, named=True)
-    assert (cars["value_from"], cars["value_to"]) == (0.0, 10.0)
-    assert cars["growth_pct"] is None
-    assert result.notes == ("1 product(s) had no trade in Q1 2023: their growth is undefined",)
+    assert (cars["value_from"], cars["value_to"], cars["status"]) == (None, None, None)
+    assert cars["growth_pct"] is None and cars["share_pct"] is None
+    assert result.total_from == 200.0 and result.total_to == 400.0
+    assert result.notes == tuple(
+        f"the total for Q1 {year} sums the 1 products present; 1 product(s) without a "
+        "figure for it are not counted (absent is not zero)"
+        for year in (2023, 2024)
+    )
 
 
 def test_strict_products_growth_is_the_one_strict_rule() -> None:
@@ -447,3 +455,101 @@ def test_a_window_without_any_partner_figure_is_no_data_naming_the_coverage() ->
     with pytest.raises(NoData) as raised:
         analysis.partners(flows, PAK, start=parse_window("2024-01"), end=parse_window("2024-03"))
     assert raised.value.message == "no total-goods partner figures for Pakistan (PAK) in March 2024"
+
+
+# -- products: absent is not zero (issue 18, part 1) ------------------------------------
+
+
+def test_a_product_absent_from_one_year_is_new_not_zero(tmp_path: Path) -> None:
+    # The file's own totals: 100 in 2023, 120 in 2024, +20 %. Product 870323 is not in
+    # the 2023 rows at all: the file does not say it traded nothing.
+    path = tmp_path / "bhr.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "BHR,JPN,exports,2023,100,TOTAL\n"
+        "BHR,JPN,exports,2024,120,TOTAL\n"
+        "BHR,JPN,exports,2023,60,270900\n"
+        "BHR,JPN,exports,2024,40,270900\n"
+        "BHR,JPN,exports,2023,40,760110\n"
+        "BHR,JPN,exports,2024,45,760110\n"
+        "BHR,JPN,exports,2024,35,870323\n"
+    )
+    runner = CliRunner()
+    run_import(runner, path)
+    args = ["products", "BHR", "JPN", "--from", "2023", "--to", "2024", "--level", "hs6"]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.stdout
+    line = next(x for x in shown.stdout.splitlines() if x.strip().startswith("870323"))
+    assert "new" in line and "$0" not in line
+    assert '1 product(s) absent from the data for 2023 but present in 2024 ("new")' in (
+        " ".join(shown.stdout.split())
+    )
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    row = next(r for r in data["rows"] if r["code"] == "870323")
+    assert (row["from"], row["to"], row["status"], row["growth_pct"]) == (None, 35.0, "new", None)
+    # The total is the file's own, +20 %; the rest is that total minus those listed.
+    assert (data["total"]["from"], data["total"]["to"]) == (100.0, 120.0)
+    total = next(x for x in shown.stdout.splitlines() if x.strip().startswith("Total"))
+    assert "+20%" in total
+
+
+def test_all_other_never_adds_an_absent_product_as_zero() -> None:
+    # No TOTAL rows: "All other" sums the products present; with 870323 absent from
+    # 2023 the rest compares different sets of products and has no growth rate.
+    rows = [{"period": dt.date(y, 1, 1), "frequency": "year", "product": code, "value": value}
+            for y, code, value in ((2023, "270900", 60.0), (2024, "270900", 40.0),
+                                   (2023, "760110", 40.0), (2024, "760110", 45.0),
+                                   (2024, "870323", 35.0))]  # fmt: skip
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", top=1,
+        start=parse_window("2023"), end=parse_window("2024"),
+    )  # fmt: skip
+    other = result.rows.row(1, named=True)
+    assert (other["value_from"], other["value_to"], other["growth_pct"]) == (60.0, 75.0, None)
+    assert (result.total_from, result.total_to) == (100.0, 120.0)
+    assert any("All other products hold products absent" in n for n in result.notes)
+    assert any("1 product(s) without a figure for it are not counted" in n for n in result.notes)
+
+
+def test_shares_are_of_the_flows_total_where_the_data_declare_one(tmp_path: Path) -> None:
+    # The flow's TOTAL is $150B; two products hold $35B of it. 8471 is 20 % of the
+    # total, not 85.7 % of the two products' sum.
+    path = tmp_path / "bhr.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "BHR,JPN,exports,2024,150000000000,TOTAL\n"
+        "BHR,JPN,exports,2024,30000000000,847130\n"
+        "BHR,JPN,exports,2024,5000000000,270900\n"
+    )
+    runner = CliRunner()
+    run_import(runner, path)
+    args = ["products", "BHR", "JPN", "--from", "2024", "--level", "hs6"]
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    rows = {r["code"]: r for r in data["rows"]}
+    assert rows["847130"]["share_pct"] == pytest.approx(20.0)
+    other = data["rows"][-1]
+    assert other["other"] and other["to"] == pytest.approx(115e9)
+    assert other["share_pct"] == pytest.approx(115e9 / 150e9 * 100)
+    assert data["total"]["to"] == 150e9 and data["total"]["declared"] is True
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.stdout
+    assert "Total (2 products)" not in shown.stdout and "85.7%" not in shown.stdout
+    assert "$150B" in shown.stdout and "20%" in shown.stdout
+
+
+def test_without_a_total_the_products_say_there_is_none(tmp_path: Path) -> None:
+    path = tmp_path / "bhr.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product\n"
+        "BHR,JPN,exports,2024,30000000000,847130\n"
+        "BHR,JPN,exports,2024,5000000000,270900\n"
+    )
+    runner = CliRunner()
+    run_import(runner, path)
+    args = ["products", "BHR", "JPN", "--from", "2024", "--level", "hs6"]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.stdout
+    assert "2 products in the data; no total" in shown.stdout
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert data["total"]["declared"] is False
+    assert data["total"]["label"] == "2 products in the data; no total"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
 
@@ -81,6 +81,9 @@ class Row:
     # Keys whose figure rests on an assumption, not a published figure: their cell
     # carries ASSUMED ("‡") in tables for people.
     assumed: frozenset[str] = frozenset()
+    # Keys whose missing figure has a word in tables for people instead of n/a (a
+    # product "new" in the later period or "gone" from it); the data formats stay empty.
+    words: Mapping[str, str] = field(default_factory=dict)
 
     def get(self, key: str) -> Value:
         return self.values.get(key)

@@ -35,7 +35,9 @@ class ProductsResult:
 
     ``rows``: code, name, value_from, value_to, share_pct, growth_pct, then
     tier_from / tier_to (worst :class:`~tradecli.analysis.core.Tier` used),
-    source_from / source_to ("+"-joined ids) and comparable; the last row is
+    source_from / source_to ("+"-joined ids), comparable and status ("new" / "gone":
+    absent from the earlier / later window's product data; absent is null, never
+    zero); the last row is
     "All other" when more products exist than ``top``.
     """
 
@@ -54,6 +56,11 @@ class ProductsResult:
     notes: tuple[str, ...]
     source_ids: tuple[str, ...]
     total_growth_pct: float | None = None  # growth of the whole flow, by core.growth
+    # True: the totals are the flow's own total (its TOTAL rows), shares are of it and
+    # "Other products" is that total minus the products listed; False: the totals sum
+    # the products in the data, and ``total_label`` says there is no total.
+    declared_total: bool = False
+    total_label: str = ""
 
 
 def joined(ids: pl.Expr) -> pl.Expr:
@@ -70,27 +77,18 @@ def _select(flows: pl.LazyFrame, exporter: str, importer: str) -> pl.LazyFrame:
     )
 
 
-def _per_code(rows: pl.DataFrame, units: pl.DataFrame, codes: pl.DataFrame) -> pl.DataFrame:
-    """One figure per code and unit holding product data: the sum of its products there.
+def _per_code(rows: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
+    """One figure per code and unit where the data hold the code: the sum of its products.
 
-    A product absent from a unit that has product data traded nothing in it (zero, no
-    source); a unit with no product data at all gets no row, so ``window_sums`` finds it
-    missing and the window has no value.
+    A product absent from a unit has no row there, never a zero: ``window_sums`` then
+    finds the unit missing for that code, and the code has no value in that window
+    (absent is not "traded nothing"; the file does not say so).
     """
     held = rows.join(units, on=["period", "frequency"], how="semi")
-    summed = held.group_by("code", "period", "frequency").agg(
-        value=pl.col("value").sum(),
+    return held.group_by("code", "period", "frequency").agg(
+        value=pl.col("value").sum().cast(pl.Float64),
         sources=pl.col("source").unique().sort(),
         tier=pl.col("tier").max(),
-    )
-    present = held.select("period", "frequency").unique()
-    return (
-        codes.join(present, how="cross")
-        .join(summed, on=["code", "period", "frequency"], how="left")
-        .with_columns(
-            pl.col("value").cast(pl.Float64).fill_null(0.0),
-            pl.col("sources").fill_null(pl.lit([], pl.List(pl.String))),
-        )
     )
 
 
@@ -105,6 +103,7 @@ def _compare(
             pl.col("value").cast(pl.Float64).alias(f"value_{window}"),
             pl.col("tier").alias(f"tier_{window}"),
             pl.col("sources").alias(f"sources_{window}"),
+            pl.col("present").alias(f"present_{window}"),
         )
         for window in ("from", "to")
     ]
@@ -121,14 +120,13 @@ def _compare(
     return table, pl.when(pl.lit(not single)).then(value_growth), like_with_like
 
 
-def _missing_text(sums: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
+def _missing_text(rows: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
     """Per window with a unit holding no product data at all: those units, as text."""
     out: dict[str, list[str]] = {}
-    frequency = dict(units.select("window", "frequency").unique().iter_rows())
-    for window, missing in sums.select("window", "missing").unique("window").iter_rows():
-        if missing:
-            kind = Frequency(frequency[window])
-            out[window] = [str(Period.from_date(day, kind)) for day in missing]
+    held = rows.select("period", "frequency").unique()
+    absent = units.join(held, on=["period", "frequency"], how="anti").sort("period")
+    for window, day, frequency in absent.iter_rows():
+        out.setdefault(window, []).append(str(Period.from_date(day, Frequency(frequency))))
     return out
 
 
@@ -199,36 +197,70 @@ def products(
         pl.col("product").is_in(rows["product"].unique().to_list())
         & pl.col("period").is_in(units["period"].unique().to_list())
     )
+    single = base == target
+    declared, declared_held = _declared_total(flows, exporter, importer, units, r, p, newest_first)
+    has_total = all(declared[w][0] is not None for w in (("to",) if single else ("from", "to")))
+    if has_total:
+        held = pl.concat([held, declared_held], how="diagonal_relaxed")
     currency = currency_of(held, pair_name)
     codes = in_units.select("code").unique()
-    sums = window_sums(_per_code(rows, units, codes), units, ["code"], keys=codes)
-    missing = _missing_text(sums, units)
-    single = base == target
+    sums = window_sums(_per_code(rows, units), units, ["code"], keys=codes)
+    missing = _missing_text(rows, units)
     table, value_growth, like_with_like = _compare(sums, single, strict)
     complete = {name: name not in missing for name in ("from", "to")}
+    # A product with no row at all in a window whose units all hold product data is
+    # absent from it: "new" when only the later window has it, "gone" when only the
+    # earlier one does. Never a zero, so never a growth rate.
+    table = table.with_columns(
+        status=pl.when(pl.lit(single))
+        .then(pl.lit(None, pl.String))
+        .when(
+            pl.lit(complete["from"])
+            & (pl.col("present_from") == 0)
+            & pl.col("value_to").is_not_null()
+        )
+        .then(pl.lit("new"))
+        .when(
+            pl.lit(complete["to"])
+            & (pl.col("present_to") == 0)
+            & pl.col("value_from").is_not_null()
+        )
+        .then(pl.lit("gone"))
+    ).drop("present_from", "present_to")
     # Unit values only where the data hold quantities: other outputs stay as they were.
     unit_values = bool(in_units["quantity"].is_not_null().any())
     if unit_values:
         table = _unit_values(table.join(_quantities(in_units), on="code", how="left"))
     # math.fsum: the exactly rounded sum, the same whatever order or polars version.
-    total_from = math.fsum(table["value_from"]) if complete["from"] else None
-    total_to = math.fsum(table["value_to"]) if complete["to"] else None
+    # A window's total sums the products present in it; the absent ones are counted in a
+    # note, never added as zeros.
+    absent = {w: table[f"value_{w}"].null_count() for w in ("from", "to")}
+    total_from = math.fsum(table["value_from"].drop_nulls()) if complete["from"] else None
+    total_to = math.fsum(table["value_to"].drop_nulls()) if complete["to"] else None
+    if has_total:  # the flow's own total, not the sum of whatever rows exist
+        total_from, total_to = declared["from"][0], declared["to"][0]
     total_growth = pl.select(
         g=growth(pl.lit(total_from, pl.Float64), pl.lit(total_to, pl.Float64))
     )["g"][0]
     ranked = table.sort(["value_to", "code"], descending=[True, False], nulls_last=True)
     shown = ranked.head(top)
     rest = ranked.slice(top)
-    if rest.height:
+    notes = []
+    if has_total:
+        shown, note = _other_of_total(shown, table, declared, complete)
+        notes.extend(note)
+    elif rest.height:
         other = rest.select(
             code=pl.lit(f"OTHER({rest.height})"),
-            # A window's values are all known or all unknown: null stays null.
-            value_from=_plus(pl.col("value_from")),
-            value_to=_plus(pl.col("value_to")),
+            # The products present; null when none is (an absent product adds nothing,
+            # and is no zero either: the row's growth is then empty, with a note).
+            value_from=_present_sum(pl.col("value_from")),
+            value_to=_present_sum(pl.col("value_to")),
             tier_from=pl.col("tier_from").max(),
             tier_to=pl.col("tier_to").max(),
             sources_from=_union(pl.col("sources_from")),
             sources_to=_union(pl.col("sources_to")),
+            status=pl.lit(None, pl.String),
         )
         if unit_values:  # "All other": many products, no one unit
             other = other.with_columns(
@@ -237,10 +269,17 @@ def products(
                 unit_value_to=pl.lit(None, pl.Float64),
             )
         shown = pl.concat([shown, other.select(shown.columns).cast(shown.schema)])
+    rest_absent = (
+        rest.select(pl.col("value_from").null_count() + pl.col("value_to").null_count()).item()
+        if rest.height
+        else 0
+    )
     result = shown.with_columns(
         name=pl.col("code").map_elements(
             lambda code: (
-                f"All other products ({code[6:-1]})"
+                OTHER_OF_TOTAL
+                if code == "OTHER(-)"
+                else f"All other products ({code[6:-1]})"
                 if code.startswith("OTHER(")
                 else product_name(code)
             ),
@@ -250,17 +289,21 @@ def products(
         share_pct=(
             pl.col("value_to") * (100.0 / total_to) if total_to else pl.lit(None, pl.Float64)
         ),
-        growth_pct=value_growth,
-        comparable=like_with_like,
+        # "All other" over different sets of products in the two windows: no growth.
+        growth_pct=pl.when(~_other_code() | pl.lit(has_total or rest_absent == 0)).then(
+            value_growth
+        ),
+        comparable=pl.when(~_other_code() | pl.lit(has_total or rest_absent == 0)).then(
+            like_with_like
+        ),
         # The joined text only here, at the edge the outputs print.
         source_from=joined(pl.col("sources_from")),
         source_to=joined(pl.col("sources_to")),
     ).select(
         "code", "name", "value_from", "value_to", "share_pct", "growth_pct",
-        "tier_from", "tier_to", "source_from", "source_to", "comparable",
+        "tier_from", "tier_to", "source_from", "source_to", "comparable", "status",
         *(("unit", "unit_value_from", "unit_value_to") if unit_values else ()),
     )  # fmt: skip
-    notes = []
     for name, window in (("from", base), ("to", target)):
         if name in missing and not (single and name == "from"):
             listed = ", ".join(missing[name][:6]) + (" ..." if len(missing[name]) > 6 else "")
@@ -268,12 +311,32 @@ def products(
                 f"no product data for {window.label} (missing {listed}): its values, "
                 "shares and growth are not computed"
             )
-    if not single and complete["from"] and complete["to"]:
-        new = table.filter((pl.col("value_from") == 0) & (pl.col("value_to") > 0)).height
-        if new:
+    if not single:
+        for status, window, other_window in (("new", base, target), ("gone", target, base)):
+            count = table.filter(pl.col("status") == status).height
+            if count:
+                notes.append(
+                    f"{count} product(s) absent from the data for {window.label} but present "
+                    f'in {other_window.label} ("{status}"): no value and no growth, not zero'
+                )
+    for name, window in (("from", base), ("to", target)):
+        if complete[name] and absent[name] and not has_total and not (single and name == "from"):
             notes.append(
-                f"{new} product(s) had no trade in {base.label}: their growth is undefined"
+                f"the total for {window.label} sums the {table.height - absent[name]} "
+                f"products present; {absent[name]} product(s) without a figure for it are "
+                "not counted (absent is not zero)"
             )
+    partly = [w.label for n, w in (("from", base), ("to", target)) if declared[n][0] is not None]
+    if partly and not has_total:
+        notes.append(
+            f"the data hold the flow's total for {' and '.join(partly)} only: shares are of "
+            "the products in the data, not of the total"
+        )
+    if rest_absent and not single and not has_total:
+        notes.append(
+            "All other products hold products absent from one of the two periods: "
+            "its growth is not computed"
+        )
     if strict and result.filter(pl.col("comparable").not_()).height:
         notes.append(STRICT_NOTE)
     found = conflicts(held, ["period", "frequency", "product"], r, p, newest_first)
@@ -298,14 +361,103 @@ def products(
         total_to=total_to,
         products=table.height,
         notes=tuple(notes),
-        source_ids=tuple(sorted(set(in_units["source"]))),
+        source_ids=tuple(
+            sorted(
+                set(in_units["source"])
+                | (set(declared["from"][1]) | set(declared["to"][1]) if has_total else set())
+            )
+        ),
         total_growth_pct=None if single else total_growth,
+        declared_total=has_total,
+        total_label="Total"
+        if has_total
+        else f"{table.height} product{'s' if table.height != 1 else ''} in the data; no total",
     )
 
 
-def _plus(values: pl.Expr) -> pl.Expr:
-    """The sum of ``values``, null when any is null (``sum`` would skip them)."""
-    return pl.when(values.null_count() == 0).then(values.sum())
+OTHER_OF_TOTAL = "Other products (the total minus those listed)"
+
+
+def _declared_total(
+    flows: pl.LazyFrame,
+    exporter: str,
+    importer: str,
+    units: pl.DataFrame,
+    reporter: str,
+    partner: str,
+    newest_first: tuple[str, ...],
+) -> tuple[dict[str, tuple[float | None, list[str], int | None]], pl.LazyFrame]:
+    """The flow's own total per window (value, source ids, worst tier), from its TOTAL rows,
+    by the window rule (every unit must have one); and those rows, for currency and
+    conflicts."""
+    candidates = flows.filter(
+        (pl.col("exporter") == exporter)
+        & (pl.col("importer") == importer)
+        & (pl.col("product") == TOTAL)
+    )
+    picked = (
+        pick_one(candidates, ["period", "frequency", "product"], reporter, partner, newest_first)
+        .collect()
+        .select(
+            "product", "period", "frequency", pl.col("value").cast(pl.Float64), "source", "tier"
+        )
+    )
+    sums = window_sums(picked, units, ["product"], keys=pl.DataFrame({"product": [TOTAL]}))
+    out = {
+        window: (value, list(sources), tier)
+        for window, value, sources, tier in sums.select(
+            "window", "value", "sources", "tier"
+        ).iter_rows()
+    }
+    held = candidates.join(units.lazy(), on=["period", "frequency"], how="semi")
+    return {w: out.get(w, (None, [], None)) for w in ("from", "to")}, held
+
+
+def _other_of_total(
+    shown: pl.DataFrame,
+    table: pl.DataFrame,
+    declared: dict[str, tuple[float | None, list[str], int | None]],
+    complete: dict[str, bool],
+) -> tuple[pl.DataFrame, list[str]]:
+    """The listed products and one "Other products" row: the flow's total minus them.
+
+    Its sources and tier are the total's and the products' (it rests on both). A
+    difference below zero (the products listed exceed the total) is not a figure: it
+    is left empty, with a note.
+    """
+    notes = []
+    row: dict[str, object] = {"code": "OTHER(-)", "status": None}
+    for w in ("from", "to"):
+        total, sources, tier = declared[w]
+        value = None
+        if total is not None and complete[w]:
+            value = total - math.fsum(shown[f"value_{w}"].drop_nulls())
+            if abs(value) <= 1e-9 * abs(total):
+                value = 0.0
+            elif value < 0:
+                notes.append(
+                    f"the products listed exceed the flow's total by {-value:.15g}: the data "
+                    "disagree, so other products have no figure"
+                )
+                value = None
+        tiers = [t for t in (tier, table[f"tier_{w}"].max()) if isinstance(t, int)]
+        used = set(sources) | set(table[f"sources_{w}"].explode().drop_nulls())
+        row |= {
+            f"value_{w}": value,
+            f"tier_{w}": max(tiers) if tiers else None,
+            f"sources_{w}": sorted(used),
+        }
+    other = pl.DataFrame([{c: row.get(c) for c in shown.columns}], schema=shown.schema)
+    return pl.concat([shown, other]), notes
+
+
+def _present_sum(values: pl.Expr) -> pl.Expr:
+    """The sum of the known ``values``; null when none is known (never a zero)."""
+    return pl.when(values.is_not_null().any()).then(values.sum())
+
+
+def _other_code() -> pl.Expr:
+    return pl.col("code").str.starts_with("OTHER(")
 
 
 def _union(ids: pl.Expr) -> pl.Expr:

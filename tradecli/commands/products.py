@@ -51,6 +51,8 @@ class ProductRow:
     source_to: str | None
     reported_by: str
     mirrored: bool  # a mirror figure in either period
+    # "new": absent from the earlier period's data; "gone": from the later one's.
+    status: str | None = None
     # What each value rests on: published, reconstructed or converted (None: no value).
     basis: dict[str, str | None] = field(default_factory=dict)
 
@@ -88,6 +90,7 @@ class ProductRow:
             "name": self.name,
             "other": self.other,
             **self.values(),
+            "status": self.status,
             "comparable": self.comparable,
             "reason": self.reason,
             "side_from": self.side_from,
@@ -234,6 +237,7 @@ def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
                 source_to=r["source_to"],
                 reported_by=who,
                 mirrored=2 in (None if single else r["tier_from"], r["tier_to"]),
+                status=r["status"],
                 basis={**levels, "share_pct": share, "growth_pct": growth},
                 unit_values="unit" in r,
                 unit=r.get("unit"),
@@ -275,6 +279,9 @@ def document(answer: ProductsAnswer) -> Document:
         Column("scope", "Scope", Kind.TEXT, table=False),
         *shared.basis_columns(("from", "to", "growth_pct")),
     )
+    # "new" / "gone" only where a product is absent from one period: other outputs stay.
+    if any(p.status for p in answer.rows):
+        columns += (Column("status", "Status", Kind.CODE, table=False),)
     unit_values = "unit" in result.rows.columns  # only where the data hold quantities
     if unit_values:
         columns += (
@@ -304,6 +311,7 @@ def document(answer: ProductsAnswer) -> Document:
                     "source_from": p.source_from,
                     "source_to": p.source_to,
                     "comparable": p.comparable,
+                    "status": p.status,
                     "reason": p.reason,
                     "side_from": p.side_from,
                     "side_to": p.side_to,
@@ -317,6 +325,11 @@ def document(answer: ProductsAnswer) -> Document:
                 blank=frozenset({"code"}) if p.other else frozenset(),
                 marks=frozenset({"growth_pct"}) if p.reason else frozenset(),
                 assumed=p.assumed,
+                words={"from": "new"}
+                if p.status == "new"
+                else {"to": "gone"}
+                if p.status == "gone"
+                else {},
             )
         )
     if reasons and shared.num(result.total_growth_pct) is not None:
@@ -335,7 +348,7 @@ def document(answer: ProductsAnswer) -> Document:
     total = Row(
         {
             "code": None,
-            "name": f"Total ({plural(result.products, 'product')})",
+            "name": result.total_label or f"Total ({plural(result.products, 'product')})",
             "from": total_from,
             "to": total_to,
             "share_pct": 100.0 if total_to else None,
@@ -368,7 +381,14 @@ def document(answer: ProductsAnswer) -> Document:
         ),
         "currency": result.currency,
         "data_level": result.data_level,
-        "total": {"from": total_from, "to": total_to, "products": result.products},
+        "total": {
+            "from": total_from,
+            "to": total_to,
+            "products": result.products,
+            # true: the flow's own total (TOTAL rows); false: the products' sum, no total.
+            "declared": result.declared_total,
+            "label": result.total_label,
+        },
         "rows": [p.json() for p in answer.rows],
         "notes": list(notes),
         "provenance": answer.provenance.as_json(),

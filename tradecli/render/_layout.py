@@ -11,6 +11,8 @@ def cell(document: Document, row: Row, key: str, kind: str) -> str:
     ‡ resting on an assumed level."""
     if key in row.blank:
         return ""
+    if row.get(key) is None and key in row.words:
+        return row.words[key]
     text = format_value(row.get(key), kind, document.currency)
     if row.get(key) is None:
         return text
