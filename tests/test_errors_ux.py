@@ -43,6 +43,16 @@ def test_config_that_is_a_directory(runner: CliRunner, tmp_path: Path) -> None:
     assert "is a directory" in error and "config.toml" in hint
 
 
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_config_that_fails_to_read_is_an_error_not_a_traceback(runner: CliRunner) -> None:
+    # Reading /proc/self/mem from offset 0 fails with EIO: an OSError that is neither a
+    # missing file, a directory nor a permission problem (a device, a broken disk).
+    result = runner.invoke(app, ["--config", "/proc/self/mem", "balance", "PAK", "JPN"])
+    error, hint = _error_and_hint(result)
+    assert error.startswith("Error: cannot read config file /proc/self/mem: ")
+    assert "regular, readable TOML file" in hint
+
+
 def test_invalid_choice_lists_the_choices(runner: CliRunner) -> None:
     result = runner.invoke(app, ["balance", "PAK", "JPN", "--format", "xml"])
     error, hint = _error_and_hint(result)

@@ -273,6 +273,11 @@ def _read_file(path: Path, required: bool) -> dict[str, Any]:
         raise ConfigError(
             f"config file {path} is not UTF-8 text", hint=f"save {path} as UTF-8"
         ) from None
+    except OSError as exc:  # a device, a FIFO with no writer, an I/O error: any other read failure
+        raise ConfigError(
+            f"cannot read config file {path}: {exc.strerror or exc}",
+            hint="point --config / TRADECLI_CONFIG at a regular, readable TOML file",
+        ) from None
 
 
 def load_config(
