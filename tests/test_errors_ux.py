@@ -308,3 +308,13 @@ def test_a_country_name_split_at_its_space_gets_a_hint_to_quote_it(runner, args)
     error, hint = result.stderr.splitlines()
     assert error.startswith("Error: Got unexpected extra argument")
     assert hint.startswith('Hint: quote a country name with spaces ("United States"')
+
+
+def test_a_missing_column_hint_names_only_the_files_own_columns(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "text.csv"
+    path.write_text("country,year,value\nPAK,2020,5\n")
+    result = runner.invoke(app, ["import", str(path), "--input-format", "comtrade-csv"])
+    _, hint = _error_and_hint(result)
+    assert hint == "Hint: the file has country, year, value"

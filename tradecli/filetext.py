@@ -22,6 +22,9 @@ import polars as pl
 
 from tradecli.errors import BadFile
 
+# Columns the importers add to a file's own while reading it: never named to the user.
+INTERNAL = frozenset({"_row", "_scale", "_unit_currency", "_currency"})
+
 
 def normalise_column(name: str) -> str:
     return name.strip().lower().replace("_", "").replace(" ", "")
@@ -286,5 +289,6 @@ class FileContext:
         if missing:
             raise BadFile(
                 f"{self.path}: missing column(s) {', '.join(missing)}",
-                hint=f"the file has {', '.join(c for c in raw.columns if c != '_row')}",
+                hint="the file has "
+                + ", ".join(self.columns.get(c, c) for c in raw.columns if c not in INTERNAL),
             )
