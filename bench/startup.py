@@ -46,6 +46,9 @@ def _env(home: Path) -> dict[str, str]:
         COLUMNS="100",
     )
     env.pop("COMTRADE_KEY", None)
+    # A user's installed tradecli runs from compiled bytecode after its first run, as the
+    # dependencies in the baseline do: a no-bytecode environment would time compilation.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
