@@ -311,6 +311,26 @@ def test_one_deadline_for_every_source_of_a_command(
     assert took < 3.5
 
 
+def test_one_deadline_for_a_whole_report_run(runner, shared_data, tmp_path, monkeypatch) -> None:
+    # Three reports, each of which would wait its own 2 s on a trickling server: the
+    # run as a whole gets one api.deadline, as every other command does.
+    report = "".join(
+        "[[report]]\n"
+        f'name = "pj{i}"\ncommand = "balance"\nreporter = "PAK"\npartner = "JPN"\n'
+        f'period = "fixed"\nfrom = "2024-08"\nto = "2025-08"\nformats = ["json"]\n'
+        f'output_dir = "{tmp_path / "out"}"\n'
+        for i in range(3)
+    )
+    with OECServer(shared_data, headline=True) as oec:
+        _config(tmp_path, monkeypatch, oec=oec.url, order=("oec",), deadline=2, extra=report)
+        oec.fail(_trickle("cubes"), _trickle("cubes"), _trickle("cubes"))
+        started = time.monotonic()
+        result = runner.invoke(app, ["report"])
+        took = time.monotonic() - started
+    assert result.exit_code == ExitCode.FALLBACK, result.stderr
+    assert took < 3.5, took
+
+
 # -- 7. pages are bounded, and repeated pages detected -------------------------------
 
 

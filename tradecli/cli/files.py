@@ -322,7 +322,10 @@ def report(
                 typer.echo(line)
         return
 
-    result = reports.run(specs_all, specs, build_spec, render, now)
+    from tradecli.sources.fallback import one_deadline
+
+    with one_deadline(settings):  # api.deadline bounds the whole run, not each report
+        result = reports.run(specs_all, specs, build_spec, render, now)
     verbose = bool(ctx.obj.get("verbose"))
     for spec, outcome in zip(specs, result.outcomes, strict=True):
         stamp = outcome.ran_at or now()

@@ -7,7 +7,9 @@ Kept apart from the read order itself so that it reads as one call per rule ther
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -31,8 +33,9 @@ class CommandDeadline:
         self._clock = clock
         self._ends = clock() + config.deadline
 
-    def config(self, title: str) -> Config:
-        """The config for the next source; an error when nothing is left for it."""
+    def config(self, title: str, base: Config | None = None) -> Config:
+        """``base`` (default: the first config) with what is left of the deadline, for the
+        next source; an error when nothing is left for it."""
         left = self._ends - self._clock()
         if left <= 0:
             raise SourceUnavailable(
@@ -40,7 +43,26 @@ class CommandDeadline:
                 "(api.deadline) was spent on the sources before it",
                 hint="try again later, or raise api.deadline",
             )
-        return replace(self._config, deadline=left)
+        return replace(base or self._config, deadline=left)
+
+
+_SHARED: ContextVar[CommandDeadline | None] = ContextVar("tradecli_deadline", default=None)
+
+
+@contextmanager
+def one_deadline(config: Config) -> Iterator[None]:
+    """Every read order inside shares one ``api.deadline``: `report` runs several
+    answers in one command, and the deadline bounds the command, not each answer."""
+    token = _SHARED.set(CommandDeadline(config))
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
+
+def command_deadline(config: Config) -> CommandDeadline:
+    """The deadline of the command under way (``one_deadline``), else one of its own."""
+    return _SHARED.get() or CommandDeadline(config)
 
 
 def serves(entry: Entry, request: PairRequest) -> bool:

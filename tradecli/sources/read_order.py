@@ -28,7 +28,7 @@ from tradecli.sources.datasets import (
     open_cache,
     pair_rows,
 )
-from tradecli.sources.fallback import CommandDeadline, serves
+from tradecli.sources.fallback import CommandDeadline, command_deadline, serves
 
 if TYPE_CHECKING:
     import httpx
@@ -85,7 +85,7 @@ class ReadOrder:
         self.listing: list[Entry] = self.cache.entries()
         self.known: dict[tuple[object, object], bool] = {}  # which imports hold the pair
         self.failures: list[TradecliError] = []
-        self.deadline = CommandDeadline(config)  # one api.deadline for every source asked
+        self.deadline: CommandDeadline = command_deadline(config)  # one for every source
 
     # -- the order ---------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ class ReadOrder:
         try:
             fetch_entry(
                 source,
-                self.deadline.config(source.title),  # what is left of the deadline
+                self.deadline.config(source.title, self.config),  # what is left of it
                 self.cache,
                 request,
                 progress=self.progress,
