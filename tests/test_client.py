@@ -285,3 +285,21 @@ def test_currency_from_metadata() -> None:
     unstated = parse_cube(body, "trade_s_jpn_m_hs")
     assert unstated.currency == "XXX" and not unstated.currency_stated
     assert parse_cube(body, "trade_i_baci_a_92").currency == "USD"
+
+
+def test_a_token_never_follows_a_redirect_from_https_to_http_on_the_same_host() -> None:
+    # Same host, same (default) port, another scheme: the token would travel in clear.
+    seen: list[httpx.URL] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        if request.url.scheme == "https":
+            moved = str(request.url.copy_with(scheme="http"))
+            return httpx.Response(302, headers={"Location": moved})
+        return httpx.Response(200, json={"cubes": []})
+
+    config = Config(base_url="https://api.example/tesseract", token="tok-1", timeout=1.0)
+    client = OECClient(config, transport=httpx.MockTransport(answer), sleep=lambda _: None)
+    with pytest.raises(BadResponse, match=r"redirected to another origin \(http://api\.example\)"):
+        client.get_json("cubes")
+    assert [url.scheme for url in seen] == ["https"]
