@@ -84,8 +84,11 @@ def partners(
     r = reporter.iso3
     exports = pl.col("exporter") == r
     imports = pl.col("importer") == r
+    partner_of = (
+        pl.when(exports).then(pl.col("importer")).otherwise(pl.col("exporter"))
+    )  # the other country of a row
     labelled = flows.filter((pl.col("product") == TOTAL) & (exports | imports)).with_columns(
-        partner=pl.when(exports).then(pl.col("importer")).otherwise(pl.col("exporter")),
+        partner=partner_of,
         flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports")),
     )
     # Not partners: the world total and a country's trade with itself. Left out, never silently.
@@ -123,9 +126,7 @@ def partners(
     # ranking of total trade; named in a note, and when no partner is left, refused.
     product_only = (
         flows.filter((pl.col("product") != TOTAL) & (exports | imports))
-        .with_columns(
-            partner=pl.when(exports).then(pl.col("importer")).otherwise(pl.col("exporter"))
-        )
+        .with_columns(partner=partner_of)
         .filter(not_partner.not_())
         .filter(
             pl.any_horizontal(
