@@ -16,9 +16,10 @@ from typing import Any
 import polars as pl
 
 from tradecli import fsutil
+from tradecli.baci_lines import BaciYear
 from tradecli.importer_options import ImportFormat
 from tradecli.importers import PUBLISHERS, BadFile, normalise_column
-from tradecli.ingest import BaciYear, ImportSummary, _store_baci
+from tradecli.ingest import ImportSummary, _store_baci
 
 _RELEASE_YEAR = re.compile(r"^BACI_(HS\d\d)_Y(\d{4})_(V\d+)\.csv$", re.IGNORECASE)
 _RELEASE_COUNTRIES = re.compile(r"^country_codes_(V\d+)\.csv$", re.IGNORECASE)

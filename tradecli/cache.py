@@ -517,7 +517,10 @@ class Cache:
                 # they read as nulls, so no user's import is ever discarded.
                 scans.append(
                     pl.scan_parquet(
-                        list(files), schema=schema.FLOWS_SCHEMA, missing_columns="insert"
+                        list(files),
+                        glob=False,
+                        schema=schema.FLOWS_SCHEMA,
+                        missing_columns="insert",
                     )
                 )
         if not scans:
@@ -572,7 +575,7 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
             if f.read(4) != b"PAR1":
                 raise ValueError(f"{path.name} is truncated")
     if files:
-        found = dict(pl.read_parquet_schema(files[0]))
+        found = dict(pl.scan_parquet(files[0], glob=False).collect_schema())
         # Without the quantity columns: an entry written before they were kept.
         older = {k: v for k, v in schema.FLOWS_SCHEMA.items() if k not in schema.QUANTITY_COLUMNS}
         if found != dict(schema.FLOWS_SCHEMA) and found != older:

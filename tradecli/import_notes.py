@@ -28,7 +28,9 @@ def replaced_imports(
         if frame is not None:
             try:
                 old = (
-                    pl.scan_parquet(list(entry.files)).select([*FLOW_KEYS, "value"]).collect()
+                    pl.scan_parquet(list(entry.files), glob=False)
+                    .select([*FLOW_KEYS, "value"])
+                    .collect()
                     if entry.files
                     else frame.clear().select([*FLOW_KEYS, "value"])
                 )
@@ -96,7 +98,7 @@ def disagreements(cache: Any, frame: pl.DataFrame, name: str, limit: int = 5) ->
             continue
         files = entry.totals if entry.totals is not None else entry.files
         try:
-            theirs = by_year(pl.scan_parquet(list(files))).collect() if files else None
+            theirs = by_year(pl.scan_parquet(list(files), glob=False)).collect() if files else None
         except Exception:  # an unreadable entry is warned about where it is read
             continue
         if theirs is None or theirs.is_empty():

@@ -236,7 +236,7 @@ def read(
     else:
         original = check_header(path, utf8_head(path))
         try:
-            raw = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False)
+            raw = pl.read_csv(path, glob=False, infer_schema=False, truncate_ragged_lines=False)
         except Exception as exc:  # polars raises several types for malformed CSV
             raise _csv_error(path, exc) from None
         raw = drop_unnamed_columns(raw, original)
@@ -667,7 +667,7 @@ def baci_code_table(ctx: FileContext) -> dict[str, str]:
         table.update(BACI_CODE_EXCEPTIONS)
         return table
     try:
-        codes = pl.read_csv(ctx.baci_codes, infer_schema=False)
+        codes = pl.read_csv(ctx.baci_codes, glob=False, infer_schema=False)
     except Exception as exc:
         raise BadFile(f"cannot read the BACI country codes file {ctx.baci_codes}: {exc}") from None
     codes = codes.rename({c: normalise_column(c) for c in codes.columns})

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from tradecli import schema
+from tradecli.baci_lines import BACI_SCHEMA, BaciYear, duplicate, first_bad_line, unreadable
 from tradecli.filetext import normalise_column
 from tradecli.import_notes import disagreements, replaced_imports
 from tradecli.importer_options import ImportFormat
@@ -151,94 +152,14 @@ def add_derived_totals(frame: pl.DataFrame, level: str | None) -> tuple[pl.DataF
     return pl.concat([frame, derived]), derived.height
 
 
-BACI_SCHEMA = {  # compact: 18 bytes a row once parsed (codes < 1000, HS6 < 10^6)
-    "t": pl.Int16,
-    "i": pl.Int16,
-    "j": pl.Int16,
-    "k": pl.Int32,
-    "v": pl.Float64,
-    "q": pl.String,
-}
 SLICE_ROWS = 300_000  # rows of one slice held as strings (about 60 MB; 575 MB peak, 25 x 10M)
 SLICE_WORKERS = 2  # slices in flight at once: peak memory ~ SLICE_WORKERS x SLICE_ROWS
 READ_ROWS = 6 * SLICE_ROWS  # numeric rows read back in one scan (about 55 MB)
 BACI_LEVEL = "hs6"  # BACI's products: a year's totals are summed from them when complete
 
 
-@dataclass(frozen=True)
-class BaciYear:
-    """One BACI year file: where it is, and the year its name says (None if unnamed)."""
-
-    path: Path
-    year: int | None
-    shown: str | None = None  # how messages name it: "release.zip:member.csv" for a zip member
-
-    @property
-    def name(self) -> str:
-        return self.shown or str(self.path)
-
-
 def baci_mapping(ctx: FileContext) -> dict[int, str]:
     return {int(c): iso3 for c, iso3 in baci_code_table(ctx).items() if c.isdigit()}
-
-
-def _first_bad_line(
-    path: Path, mapping: dict[int, str], year: int | None, shown: str
-) -> BadFile | None:
-    """The first bad line of a BACI CSV; the typed read only said 'bad'.
-
-    A line with more or fewer fields than the header comes first: its values are
-    shifted, so what a value check would say of it misleads. None if nothing is found.
-    """
-    ragged = ragged_line(path, shown, fewer=True)
-    if ragged is not None:
-        return ragged
-    try:
-        return _bad_value(path, mapping, year, shown)
-    except pl.exceptions.PolarsError:  # a line the text read cannot split either
-        return None
-
-
-def _unreadable(shown: str) -> BadFile:
-    """When no line can be blamed, the file as a whole is not in BACI's shape."""
-    return BadFile(f"{shown}: not a BACI file (t,i,j,k,v,q with numbers)")
-
-
-def _bad_value(path: Path, mapping: dict[int, str], year: int | None, shown: str) -> BadFile | None:
-    """The first line with a bad value, found by streaming text reads, one per check."""
-    ctx = FileContext(path=path, label="line", offset=2, year=None, baci_codes=None)
-    known = pl.Series(list(mapping), dtype=pl.Int64).implode()
-    text = pl.scan_csv(path, infer_schema=False, row_index_name="_row", null_values=["NA"])
-    text = text.rename(
-        {c: normalise_column(c) for c in text.collect_schema().names() if c != "_row"}
-    )
-    text = text.filter(
-        pl.any_horizontal(pl.col(c).str.strip_chars().fill_null("") != "" for c in "tijkv")
-    )
-    num = {c: pl.col(c).str.strip_chars().cast(pl.Float64, strict=False) for c in "tijkv"}
-    this_year = dt.date.today().year
-    checks: list[tuple[str, pl.Expr, str]] = [
-        ("t", num["t"].is_null() | ~num["t"].is_between(1900, 2999), "year must be YYYY"),
-        ("t", num["t"] > this_year, f"the year has not begun yet (today is {dt.date.today()})"),
-        ("i", ~num["i"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
-        ("j", ~num["j"].cast(pl.Int64, strict=False).is_in(known), "unknown BACI country code"),
-        ("k", num["k"].is_null() | ~num["k"].is_between(0, 999_999), "k must be an HS6 code"),
-        ("v", num["v"].is_null(), "value is not a number"),
-        ("v", ~num["v"].is_finite(), "value is not a finite number"),
-        ("v", num["v"] < 0, "negative trade value"),
-        ("v", ~(num["v"] * 1000.0).is_finite(), "value is too large"),
-    ]
-    if year is not None:
-        checks.append(("t", num["t"] != year, f"year differs from the file name's {year}"))
-    for column, bad, what in checks:
-        hit = text.filter(bad.fill_null(True)).head(1).collect()
-        if hit.height:
-            row = hit.row(0, named=True)
-            return BadFile(
-                f"{shown}, {ctx.where([row['_row']])}: {what} ({column}={row[column]!r})",
-                hint="fix or remove the row; nothing was imported",
-            )
-    return None
 
 
 def _separators(path: Path) -> int:
@@ -254,28 +175,6 @@ def _separators(path: Path) -> int:
         while n := f.readinto(block):
             count += block.count(b",", 0, n)
     return count
-
-
-def _duplicate(year: BaciYear, mapping: dict[int, str], flow: dict[str, Any]) -> BadFile:
-    """The same flow twice in a BACI file: name it and its lines, as for other files.
-
-    The numeric rows carry no line numbers (a column of them would cost every import):
-    the file is read again, only on this error path, for the lines holding the flow.
-    """
-    ctx = FileContext(path=year.path, label="line", offset=2, year=None, baci_codes=None)
-    same = pl.all_horizontal([pl.col(c) == flow[c] for c in "tijk"])
-    rows = (
-        pl.scan_csv(year.path, schema=BACI_SCHEMA, null_values=["NA"], row_index_name="_row")
-        .filter(same)
-        .select("_row")
-        .collect()["_row"]
-        .to_list()
-    )
-    return BadFile(
-        f"{year.name}, {ctx.where(rows)}: the same flow appears twice "
-        f"({mapping[flow['i']]} to {mapping[flow['j']]}, {flow['t']}, product {flow['k']:06d})",
-        hint="the file may hold overlapping rows; keep one row per flow; nothing was imported",
-    )
 
 
 def baci_slices(
@@ -299,7 +198,7 @@ def baci_slices(
         pl.col("rows", "bad", "self_trade").sum(), pl.col("lo").min(), pl.col("hi").max()
     ).row(0, named=True)
     if checks["bad"] or per_exporter["i"].null_count():
-        raise _first_bad_line(year.path, mapping, year.year, year.name) or _unreadable(year.name)
+        raise first_bad_line(year.path, mapping, year.year, year.name) or unreadable(year.name)
     if commas.result() != (len(BACI_SCHEMA) - 1) * (int(checks["rows"]) + 1):
         # A line with fewer fields (polars refused more), or a comma inside quotes.
         ragged = ragged_line(year.path, year.name, fewer=True)
@@ -327,7 +226,9 @@ def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Pa
     numeric = work / f"numeric-{year.path.stem}.parquet"
     try:
         (
-            pl.scan_csv(year.path, schema=BACI_SCHEMA, null_values=["NA"], has_header=True)
+            pl.scan_csv(
+                year.path, glob=False, schema=BACI_SCHEMA, null_values=["NA"], has_header=True
+            )
             # q, metric tons, is kept as a quantity (null where BACI has none; text
             # that is no number is no quantity, never a refused file). Read anyway:
             # left out, polars would never see a line with more fields than q.
@@ -344,12 +245,12 @@ def _typed_read(year: BaciYear, mapping: dict[int, str], work: Path) -> tuple[Pa
             .sink_parquet(numeric, compression="lz4", statistics=False)
         )
     except Exception:  # a value that does not parse, or a line too long: name its line
-        raise _first_bad_line(year.path, mapping, year.year, year.name) or _unreadable(
+        raise first_bad_line(year.path, mapping, year.year, year.name) or unreadable(
             year.name
         ) from None
     known = pl.Series(list(mapping), dtype=pl.Int32).implode()
     per_exporter = (
-        pl.scan_parquet(numeric)
+        pl.scan_parquet(numeric, glob=False)
         .group_by("i")
         .agg(
             rows=pl.len(),
@@ -411,7 +312,7 @@ def _chapters(numeric: Path) -> dict[int, set[str]]:
     About a hundred codes a year, whatever the size of the file (memory stays bounded).
     """
     seen = (
-        pl.scan_parquet(numeric)
+        pl.scan_parquet(numeric, glob=False)
         .filter(pl.col("i") != pl.col("j"))
         .group_by("t")
         .agg((pl.col("k") // 10_000).unique())
@@ -424,7 +325,7 @@ def read_slices(numeric: Path, read: list[list[int]]) -> Iterator[pl.DataFrame]:
     """The rows of each slice of one read: one scan of the numeric file, split in memory."""
     codes = [code for exporters in read for code in exporters]
     block = (
-        pl.scan_parquet(numeric)
+        pl.scan_parquet(numeric, glob=False)
         .select("t", "i", "j", "k", "v", "q")
         .filter(
             pl.col("i").is_in(pl.Series(codes, dtype=pl.Int16).implode())
@@ -462,7 +363,7 @@ def baci_canonical(
     keyed = part.with_columns(_key=pair * 10_000_000 + pl.col("k") + 1)
     if keyed.select(pl.col("_key").is_duplicated().any()).item():
         twice = keyed.filter(pl.col("_key").is_duplicated()).row(0, named=True)
-        raise _duplicate(year, mapping, twice)
+        raise duplicate(year, mapping, twice)
     years = set(keyed["t"].unique().to_list())  # one, in a year's file
     # No copy of the slice when every year has its totals (the usual case): a filtered
     # copy of two slices in flight cost ~90 MB of peak memory on a 25-year release.
@@ -640,7 +541,7 @@ def merge_totals(yearly: Path, build: Path) -> None:
 
     files = sorted(yearly.glob("*.parquet"))
     if files:
-        scan = pl.scan_parquet(files)
+        scan = pl.scan_parquet(files, glob=False)
         counts = scan.group_by("exporter").len().sort("exporter").collect()
         groups: list[list[str]] = [[]]
         held = 0
