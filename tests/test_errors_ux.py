@@ -37,6 +37,15 @@ def test_output_that_is_a_directory(runner: CliRunner, tmp_path: Path) -> None:
     assert "out.csv" in hint
 
 
+def test_countries_say_yes_or_no_in_tables_and_keep_booleans_in_json(runner: CliRunner) -> None:
+    text = runner.invoke(app, ["countries", "yugoslavia"]).stdout
+    assert text.split()[-2:] == ["Yugoslavia", "no"]
+    csv = runner.invoke(app, ["countries", "yugoslavia", "--format", "csv"]).stdout
+    assert csv.splitlines()[1].endswith(",Yugoslavia,no")
+    json_text = runner.invoke(app, ["countries", "yugoslavia", "--format", "json"]).stdout
+    assert '"current": false' in json_text
+
+
 def test_config_that_is_a_directory(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["--config", str(tmp_path), "balance", "PAK", "JPN"])
     error, hint = _error_and_hint(result)
@@ -63,7 +72,7 @@ def test_invalid_choice_lists_the_choices(runner: CliRunner) -> None:
 def test_missing_import_file(runner: CliRunner) -> None:
     error, hint = _error_and_hint(runner.invoke(app, ["import", "/nonexistent.csv"]))
     assert "/nonexistent.csv" in error and "does not exist" in error
-    assert hint == "Hint: run `tradecli import --help`"
+    assert "check the path" in hint and "quote a path with spaces" in hint
 
 
 def test_no_such_option(runner: CliRunner) -> None:

@@ -239,11 +239,20 @@ def finite(value: float | None) -> float | None:
 def list_document(
     title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
 ) -> Document:
-    """A plain list (code tables, cache entries): every column is text."""
+    """A plain list (code tables, cache entries): every column is text.
+
+    A yes/no value reads "yes"/"no" in the table; the JSON payload keeps the boolean.
+    """
     cols = tuple(Column(key, heading, Kind.TEXT) for key, heading in columns)
-    rows = tuple(Row({k: r[k] for k, _ in columns}) for r in records)
+    rows = tuple(Row({k: _yes_no(r[k]) for k, _ in columns}) for r in records)
     payload: list[Json] = [dict(r) for r in records]
     return Document(tables=(Table(title, cols, rows),), payload=payload, plain=True)
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
 
 
 def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Document:

@@ -102,6 +102,11 @@ def _usage_message(exc: _click_exceptions.UsageError) -> tuple[str, str]:
         elif "is a directory" in message:
             example = "config.toml" if exc.param.name == "config" else "out.csv"
             hint = f"give a file's path, e.g. DIRECTORY/{example}"
+        elif "does not exist" in message:
+            hint = (
+                "check the path (relative paths start from the current directory); "
+                'quote a path with spaces ("my trade.csv")'
+            )
     return message, hint
 
 
