@@ -43,3 +43,13 @@ def test_reports_never_say_united_statess_or_1_partners(runner, tmp_path) -> Non
     text = mirror.stdout
     assert "United States' exports to Philippines (vs Philippines' imports)" in text, text
     assert "s's " not in text
+
+
+def test_a_growth_ranking_names_its_base_period_in_the_title_and_chart(runner) -> None:
+    """A +4,310,000 % from a tiny 2002 base heads the list: the title says "since 2002"."""
+    args = ["partners", "CHL", "--from", "2002", "--to", "2006", "--sort", "growth", "--top", "3"]
+    markdown = runner.invoke(app, [*args, "--format", "markdown"])
+    assert markdown.exit_code == 0, markdown.stderr
+    assert "Chile's partners, 2006, by growth since 2002 (USD" in markdown.stdout
+    html = runner.invoke(app, [*args, "--format", "html"]).stdout
+    assert "fastest trade growth since 2002" in html

@@ -340,7 +340,7 @@ def document(answer: PartnersAnswer) -> Document:
         "provenance": answer.provenance.as_json(),
     }
     table = Table(
-        f"{possessive(rep.name)} partners, {result.end.label}, by {result.sort.value} "
+        f"{possessive(rep.name)} partners, {result.end.label}, by {_ranking(result)} "
         f"({result.currency}; {plural(result.partners, 'partner')} in the data)",
         columns,
         tuple(rows),
@@ -348,6 +348,14 @@ def document(answer: PartnersAnswer) -> Document:
     )
     bars = _partners_bars(result, rows, result.currency)
     return shared.document(table, payload, result.currency, result.source_ids, dataset, bars=bars)
+
+
+def _ranking(result: PartnersResult) -> str:
+    """What the rows are ranked by; growth names its base period (a +4,310,000 % from a
+    tiny base year is read differently once the year is in the title)."""
+    if result.sort is PartnerSort.GROWTH:
+        return f"growth since {result.start.label}"
+    return result.sort.value
 
 
 def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Bars | None:
@@ -370,7 +378,8 @@ def _partners_bars(result: PartnersResult, rows: list[Row], currency: str) -> Ba
         PartnerSort.VALUE: f"top {n} partners by {result.measure.value}",
         PartnerSort.DEFICIT: f"{n} biggest trade deficits, by partner",
         PartnerSort.SURPLUS: f"{n} biggest trade surpluses, by partner",
-        PartnerSort.GROWTH: f"{n} partners with the fastest {result.measure.value} growth",
+        PartnerSort.GROWTH: f"{n} partners with the fastest {result.measure.value} growth "
+        f"since {result.start.label}",
     }[result.sort]
     marks = tuple(
         tuple(ASSUMED if key in r.assumed else "" for r in rows) for key in ("exports", "imports")
