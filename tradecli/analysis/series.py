@@ -33,6 +33,11 @@ class SeriesResult:
     products: tuple[str, ...] = ()  # --product codes: the figures are for these only
     notes: tuple[str, ...] = ()  # product scope, same-tier disagreements
 
+    @property
+    def end(self) -> Period:
+        """The last period of the series (the period a report answers)."""
+        return self.last
+
 
 def series(
     flows: pl.LazyFrame,

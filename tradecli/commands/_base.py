@@ -11,10 +11,10 @@ the registry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
 from tradecli.document import Json
@@ -166,6 +166,17 @@ def _json_object(mapping: Mapping[str, str | bool | None]) -> dict[str, Json]:
     return dict(mapping.items())
 
 
+class AnalysisResult(Protocol):
+    """What every command's analysis result gives its answer: the source ids of its
+    figures and the (last) period it answers."""
+
+    @property
+    def source_ids(self) -> Sequence[str]: ...
+
+    @property
+    def end(self) -> object: ...
+
+
 @dataclass(frozen=True, kw_only=True)
 class Answer:
     """A command's typed answer: what the document, `report` and ``tradecli.api`` read.
@@ -179,16 +190,17 @@ class Answer:
     command: str
     currency: str
     dataset: Dataset
+    result: AnalysisResult  # each command's own result type
     request: Request | None = None  # what was asked (the JSON ``query`` names it)
 
     @property
     def source_ids(self) -> tuple[str, ...]:
-        raise NotImplementedError
+        return tuple(self.result.source_ids)
 
     @property
     def to_period(self) -> str:
         """The (last) period answered, as the document's ``query.to`` says it."""
-        raise NotImplementedError
+        return str(self.result.end)
 
     @property
     def provenance(self) -> Provenance:

@@ -123,14 +123,6 @@ class BalanceAnswer(Answer):
     span: SeriesResult | None = None  # the monthly series the HTML chart draws
 
     @property
-    def source_ids(self) -> tuple[str, ...]:
-        return tuple(self.result.source_ids)
-
-    @property
-    def to_period(self) -> str:
-        return str(self.result.end)
-
-    @property
     def exports(self) -> Figure:
         return self.figures["exports"]
 

@@ -178,14 +178,6 @@ class DriversAnswer(Answer):
     result: DriversResult
 
     @property
-    def source_ids(self) -> tuple[str, ...]:
-        return self.result.source_ids
-
-    @property
-    def to_period(self) -> str:
-        return str(self.result.end)
-
-    @property
     def growth_pct(self) -> float | None:
         return self.result.attribution.growth_pct
 

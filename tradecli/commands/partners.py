@@ -89,14 +89,6 @@ class PartnerRow:
 class PartnersAnswer(Answer):
     result: PartnersResult
 
-    @property
-    def source_ids(self) -> tuple[str, ...]:
-        return tuple(self.result.source_ids)
-
-    @property
-    def to_period(self) -> str:
-        return str(self.result.end)
-
     @cached_property
     def rows(self) -> tuple[PartnerRow, ...]:
         return _rows(self.result, self.dataset)

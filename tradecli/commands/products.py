@@ -107,14 +107,6 @@ class ProductRow:
 class ProductsAnswer(Answer):
     result: ProductsResult
 
-    @property
-    def source_ids(self) -> tuple[str, ...]:
-        return tuple(self.result.source_ids)
-
-    @property
-    def to_period(self) -> str:
-        return str(self.result.end)
-
     @cached_property
     def rows(self) -> tuple[ProductRow, ...]:
         return _rows(self.result, self.dataset)

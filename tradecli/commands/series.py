@@ -78,14 +78,6 @@ class Point:
 class SeriesAnswer(Answer):
     result: SeriesResult
 
-    @property
-    def source_ids(self) -> tuple[str, ...]:
-        return tuple(self.result.source_ids)
-
-    @property
-    def to_period(self) -> str:
-        return str(self.result.last)
-
     @cached_property
     def rows(self) -> tuple[Point, ...]:
         return points(self.result, self.dataset)
