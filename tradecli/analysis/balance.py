@@ -238,9 +238,20 @@ def balance(
     # Periods without a total but with product rows: say so, never sum them into one.
     partial = None
     if selection is None and values["value"].null_count():
-        gaps = values.filter(pl.col("value").is_null())["periods"].explode().unique().to_list()
-        products_there = pair_products(flows, reporter.iso3, partner.iso3).filter(
-            pl.col("period").is_in(gaps)
+        # The flows and periods without a figure: not the other flow's, nor another period's.
+        gaps = (
+            values.filter(pl.col("value").is_null())
+            .select("flow", period=pl.col("periods"))
+            .explode("period")
+            .unique()
+        )
+        exports, _ = _directions(reporter.iso3, partner.iso3)
+        products_there = (
+            pair_products(flows, reporter.iso3, partner.iso3)
+            .with_columns(
+                flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports"))
+            )
+            .join(gaps, on=["flow", "period"], how="semi")
         )
         if products_there.height:
             partial = (
