@@ -138,8 +138,9 @@ def pair_flows(
             sources=pl.concat_list("source"),
             reporters=pl.concat_list("reporter").list.drop_nulls(),
         )
+    picked = pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
     return (
-        pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
+        products.covering(picked, keys)
         .group_by(keys, maintain_order=True)
         .agg(
             value=pl.col("value").sum(),
@@ -519,11 +520,15 @@ def mirror(
         newest_first,
     )
     if selection is not None:
-        picked = picked.group_by(keys, maintain_order=True).agg(
-            value=pl.col("value").sum(),
-            sources=pl.col("source").unique().sort(),
-            tier=pl.col("tier").max(),
-            reporter=pl.col("reporter").first(),
+        picked = (
+            selection.covering(picked, keys)
+            .group_by(keys, maintain_order=True)
+            .agg(
+                value=pl.col("value").sum(),
+                sources=pl.col("source").unique().sort(),
+                tier=pl.col("tier").max(),
+                reporter=pl.col("reporter").first(),
+            )
         )
     rows = picked.collect()
     sums = window_sums(rows, window_units(rows, {"w": window}), ["flow", "side"], keys=sides)
