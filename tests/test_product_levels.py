@@ -173,3 +173,13 @@ def test_products_json_says_total_trade_where_the_flow_declares_it(runner, tmp_p
     doc = run_json(runner, ["products", "PAK", "JPN", "--from", "2023", "--level", "hs4"])
     assert doc["coverage"]["scope"] == "total trade" and doc["coverage"]["declared_total"]
     assert doc["coverage"]["products"] == 1
+
+
+def test_a_flow_complete_across_levels_gets_its_total_each_good_once(runner, tmp_path, isolated):
+    half = len(CHAPTERS) // 2
+    lines = [f"PAK,JPN,exports,2023,{_value(c)},{c}" for c in CHAPTERS[:half]]
+    lines += [f"PAK,JPN,exports,2023,{_value(c)},{c}01" for c in CHAPTERS[half:]]  # HS4 only
+    lines.append(f"PAK,JPN,exports,2023,5,{CHAPTERS[0]}01")  # part of chapter 01's row
+    run_import(runner, _write(tmp_path, "levels.csv", lines))
+    doc = run_json(runner, ["balance", "PAK", "JPN", "--from", "2023"])
+    assert doc["figures"]["exports"]["to"] == sum(_value(c) for c in CHAPTERS)  # not + 5

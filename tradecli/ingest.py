@@ -33,6 +33,7 @@ from tradecli.product_levels import (
 )
 from tradecli.product_levels import (
     add_derived_totals,
+    complete_flows,
     coverage_of,
     is_complete,
 )
@@ -642,8 +643,9 @@ def import_into_cache(
     skipped = imported.skipped
     if strict:
         refuse_skips(path, skipped)
-    coverage = coverage_of(imported.frame)
-    frame, derived = add_derived_totals(imported.frame)
+    flows = complete_flows(imported.frame)  # once, for both
+    coverage = coverage_of(imported.frame, flows)
+    frame, derived = add_derived_totals(imported.frame, flows)
     if frame.is_empty():
         reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
         raise BadFile(

@@ -43,10 +43,18 @@ def level_of(code: pl.Expr) -> pl.Expr:
 
 
 def rank_of(code: pl.Expr) -> pl.Expr:
-    """0 for a section, 1 for HS2, 2 for HS4, 3 for HS6; null for TOTAL or anything else."""
-    return level_of(code).replace_strict(
-        {lv: i for i, lv in enumerate(LEVELS)}, default=None, return_dtype=pl.Int8
-    )
+    """0 for a section, 1 for HS2, 2 for HS4, 3 for HS6 (LEVELS' index); null for TOTAL."""
+    length = code.str.len_bytes()
+    return (
+        pl.when(code.str.starts_with("S"))
+        .then(pl.lit(0, pl.Int8))
+        .when(length == 2)
+        .then(pl.lit(1, pl.Int8))
+        .when(length == 4)
+        .then(pl.lit(2, pl.Int8))
+        .when(length == 6)
+        .then(pl.lit(3, pl.Int8))
+    )  # TOTAL and anything else: null
 
 
 @cache
@@ -75,9 +83,16 @@ def drop_covered(rows: Frame, keys: list[str], floor: str = "section") -> Frame:
     not hide HS4 rows when HS4 is the floor (the level asked for).
     """
     rank = rank_of(pl.col("product"))
+    judged = range(LEVELS.index(floor), len(LEVELS) - 1)
+    if isinstance(rows, pl.DataFrame):  # most data hold one level: nothing can be covered
+        ranks = set(rows.select(rank.unique()).to_series().drop_nulls().to_list())
+        judged = range(0) if len(ranks) < 2 else range(judged.start, max(ranks))
+        judged = range(0) if not judged else judged
+        if not judged:
+            return rows
     present = rows.select(*keys, "product").unique()
     out = rows
-    for index in range(LEVELS.index(floor), len(LEVELS) - 1):
+    for index in judged:
         level = LEVELS[index]
         ancestor = pl.when(rank > index).then(at_level(pl.col("product"), level))
         out = out.with_columns(_holder=ancestor).join(
@@ -91,27 +106,36 @@ def drop_covered(rows: Frame, keys: list[str], floor: str = "section") -> Frame:
 
 def complete_flows(frame: pl.DataFrame, keys: list[str] = FLOW_KEYS) -> pl.DataFrame:
     """Per flow (``keys``) with product rows: ``complete`` (its products span every HS
-    chapter: its sum is total trade) and the ``chapters`` they span, sorted."""
-    products = frame.filter(rank_of(pl.col("product")).is_not_null())
+    chapter: its sum is total trade), the ``chapters`` they span, sorted, and ``rank``,
+    the coarsest level of its rows (0 for sections, as ``rank_of``)."""
+    product = pl.col("product")
+    # First each flow's chapters (and sections) with their coarsest level: far fewer rows.
+    spans = (
+        frame.lazy()
+        .with_columns(rank=rank_of(product))
+        .filter(pl.col("rank").is_not_null())
+        .group_by(
+            *keys,
+            span=pl.when(product.str.starts_with("S"))
+            .then(product)
+            .otherwise(product.str.slice(0, 2)),
+        )
+        .agg(pl.col("rank").min())
+        .collect()
+    )
     sections = pl.DataFrame(
         [(s, c) for c, s in chapter_sections().items()],
-        schema={"product": pl.String, "chapter": pl.String},
+        schema={"span": pl.String, "chapter": pl.String},
         orient="row",
     )
-    spanned = pl.concat(
-        [
-            products.filter(~pl.col("product").str.starts_with("S")).select(
-                *keys, chapter=pl.col("product").str.slice(0, 2)
-            ),
-            products.filter(pl.col("product").str.starts_with("S"))
-            .join(sections, on="product")
-            .select(*keys, "chapter"),
-        ]
+    spanned = spans.join(sections, on="span", how="left").with_columns(
+        chapter=pl.coalesce("chapter", "span")
     )
     return spanned.group_by(keys).agg(
         chapters=pl.col("chapter").unique().sort(),
-        complete=pl.col("chapter").filter(pl.col("chapter").is_in(HS_CHAPTERS)).n_unique()
+        complete=pl.col("chapter").filter(pl.col("chapter").is_in(list(HS_CHAPTERS))).n_unique()
         == len(HS_CHAPTERS),
+        rank=pl.col("rank").min(),
     )
 
 
@@ -131,13 +155,14 @@ def _declared(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return frame.filter(pl.col("product") == schema.TOTAL).select(keys).unique()
 
 
-def coverage_of(frame: pl.DataFrame) -> dict[str, Any]:
+def coverage_of(frame: pl.DataFrame, flows: pl.DataFrame | None = None) -> dict[str, Any]:
     """What the file covers: total trade, or which products, and where not.
 
     A flow (pair and period) is total trade when it has a declared TOTAL row or its
     products span every HS chapter (``complete_flows``). ``total``: every flow is;
     ``periods_without_total``: the periods where some flow holds some products only,
-    with their chapters, when other flows are total trade.
+    with their chapters, when other flows are total trade. ``flows``: the frame's
+    ``complete_flows``, when the caller has them.
     """
     keys = [k for k in FLOW_KEYS if k in frame.columns]
     codes = (
@@ -154,19 +179,15 @@ def coverage_of(frame: pl.DataFrame) -> dict[str, Any]:
     }
     chapters = sorted({c[:2] for lv, cs in by_level.items() if lv != "section" for c in cs})
     complete_levels = [lv for lv, cs in by_level.items() if is_complete(lv, cs)]
-    flows = complete_flows(frame, keys).join(
+    flows = (complete_flows(frame, keys) if flows is None else flows).join(
         _declared(frame, keys), on=keys, how="anti", nulls_equal=True
     )
     derived = flows.filter("complete")
     partial = flows.filter(~pl.col("complete"))
     level = None
     if derived.height:  # the coarsest level its sums rest on
-        held = frame.filter(rank_of(pl.col("product")).is_not_null())
-        used = drop_covered(
-            held.join(derived.select(keys), on=keys, how="semi", nulls_equal=True), keys
-        )
-        ranks = used.select(rank_of(pl.col("product")).min()).item()
-        level = complete_levels[0] if complete_levels else LEVELS[ranks]
+        coarsest = int(derived.select(pl.col("rank").min()).item())
+        level = complete_levels[0] if complete_levels else LEVELS[coarsest]
     some_total = declared or level is not None
     without: dict[str, list[str]] = {}
     if some_total and partial.height:
@@ -228,30 +249,32 @@ def describe_coverage(coverage: dict[str, Any]) -> str:
     )
 
 
-def add_derived_totals(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+def add_derived_totals(
+    frame: pl.DataFrame, flows: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, int]:
     """Add a TOTAL row to each flow (pair and period) without one whose products span
     every HS chapter: their sum, each good once (``drop_covered``).
 
     A flow of some products only gets none: a few products are not total trade, even
     beside a complete period of the same file. The derived rows keep the file's
-    source id, and the import summary says they were derived.
+    source id, and the import summary says they were derived. ``flows``: as in
+    ``coverage_of``.
     """
     keys = FLOW_KEYS
     complete = (
-        complete_flows(frame, keys)
+        (complete_flows(frame, keys) if flows is None else flows)
         .filter("complete")
         .select(keys)
         .join(_declared(frame, keys), on=keys, how="anti", nulls_equal=True)
     )
     if complete.is_empty():
         return frame, 0
-    rows = frame.filter(rank_of(pl.col("product")).is_not_null()).join(
-        complete, on=keys, how="semi", nulls_equal=True
-    )
+    rows = frame.filter(rank_of(pl.col("product")).is_not_null())
     derived = (
         drop_covered(rows, keys)
         .group_by(keys)
-        .agg(pl.col("value").sum())
+        .agg(pl.col("value").sum())  # then kept for the complete flows only (fewer rows)
+        .join(complete, on=keys, how="semi", nulls_equal=True)
         .with_columns(product=pl.lit(schema.TOTAL))
     )
     derived = schema.conform(derived)  # a TOTAL holds no quantity (all goods, no one unit)
