@@ -29,128 +29,18 @@ from tradecli.importers import (
     ragged_line,
     read,
 )
+from tradecli.product_levels import (
+    HS_CHAPTERS as HS_CHAPTERS,  # moved: importable from here as before
+)
+from tradecli.product_levels import (
+    add_derived_totals,
+    complete_flows,
+    coverage_of,
+    is_complete,
+)
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
-
-# HS chapters that exist (77 is reserved); a level is complete when every one appears.
-HS_CHAPTERS = frozenset(f"{c:02d}" for c in range(1, 98) if c != 77)
-SECTIONS = frozenset(f"S{s:02d}" for s in range(1, 22))
-LEVELS = ("section", "hs2", "hs4", "hs6")  # coarsest first
-
-
-def level_of(code: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(code == schema.TOTAL)
-        .then(pl.lit("total"))
-        .when(code.str.starts_with("S"))
-        .then(pl.lit("section"))
-        .otherwise(pl.lit("hs") + code.str.len_chars().cast(pl.String))
-    )
-
-
-def is_complete(level: str, codes: set[str]) -> bool:
-    """Whether codes of ``level`` are a whole level, whose sum is total trade.
-
-    HS codes must span every HS chapter (so a file of a few products, or of a few
-    chapters, is never read as total trade); sections must be all 21. The one rule for
-    every file: generic ones (``coverage_of``) and BACI, judged year by year.
-    """
-    if level == "section":
-        return codes >= SECTIONS
-    return {c[:2] for c in codes} >= HS_CHAPTERS
-
-
-def coverage_of(frame: pl.DataFrame) -> dict[str, Any]:
-    """What the file covers: total trade, or which products.
-
-    Total trade is covered by a declared TOTAL row, or by a complete product level
-    (``is_complete``). Totals are derived from that one level only.
-    """
-    codes = (
-        frame.lazy()
-        .select(pl.col("product").unique())
-        .with_columns(level=level_of(pl.col("product")))
-        .collect()
-    )
-    declared = bool((codes["level"] == "total").any())
-    by_level = {
-        lv: set(codes.filter(pl.col("level") == lv)["product"].to_list())
-        for lv in LEVELS
-        if (codes["level"] == lv).any()
-    }
-    chapters = sorted({c[:2] for lv, cs in by_level.items() if lv != "section" for c in cs})
-    complete_levels = [lv for lv, cs in by_level.items() if is_complete(lv, cs)]
-    level = complete_levels[0] if complete_levels else None
-    partial_products = [] if level else sorted(c for cs in by_level.values() for c in cs)
-    return {
-        "total": declared or level is not None,
-        "declared_total": declared,
-        "derived_from": level,
-        "levels": [lv for lv in LEVELS if lv in by_level],
-        "complete_levels": complete_levels,
-        "products": partial_products,
-        "chapters": chapters,
-    }
-
-
-def _listed(codes: list[str], limit: int = 8) -> str:
-    """'01, 03 ... and 79 more': a summary line stays short however many codes."""
-    more = f" and {len(codes) - limit} more" if len(codes) > limit else ""
-    return ", ".join(codes[:limit]) + more
-
-
-def describe_coverage(coverage: dict[str, Any]) -> str:
-    """One line for the import summary: total trade, or which products (or years) not."""
-    partial = coverage.get("years_without_total") or {}
-    if coverage["total"]:
-        how = (
-            "declared TOTAL rows"
-            if coverage["declared_total"] and not coverage["derived_from"]
-            else f"summed from the complete {coverage['derived_from'].upper()} level"
-            if not coverage["declared_total"]
-            else f"declared TOTAL rows, else summed from {coverage['derived_from'].upper()}"
-        )
-        return f"total trade ({how})"
-    if coverage["derived_from"] and partial:  # a BACI import whose years differ
-        years = ", ".join(partial)
-        chapters = sorted({c for cs in partial.values() for c in cs})
-        return (
-            f"total trade (summed from the complete {coverage['derived_from'].upper()} level), "
-            f"except {years}: some products only (HS chapters {_listed(chapters)}), "
-            f"so no total-trade figures for {years}"
-        )
-    # A BACI import records chapters, not its (thousands of) products.
-    shown = _listed(coverage["products"]) or f"HS chapters {_listed(coverage['chapters'])}"
-    return (
-        f"some products only ({shown}); no total is derived from them, "
-        "so this file gives no total-trade figures"
-    )
-
-
-def add_derived_totals(frame: pl.DataFrame, level: str | None) -> tuple[pl.DataFrame, int]:
-    """Add TOTAL rows, summed from the products of ONE complete ``level``, where a flow has none.
-
-    With no complete level (``level`` None) nothing is derived: a file of a few
-    products is not total trade. The derived rows keep the file's source id, and
-    the import summary says they were derived.
-    """
-    if level is None:
-        return frame, 0
-    keys = ["exporter", "importer", "reporter", "period", "frequency", "currency", "source"]
-    has_total = frame.filter(pl.col("product") == schema.TOTAL).select(keys).unique()
-    derived = (
-        frame.filter(level_of(pl.col("product")) == level)
-        .group_by(keys)
-        .agg(pl.col("value").sum())
-        .join(has_total, on=keys, how="anti", nulls_equal=True)
-        .with_columns(product=pl.lit(schema.TOTAL))
-    )
-    derived = schema.conform(derived)  # a TOTAL holds no quantity (all goods, no one unit)
-    if derived.is_empty():
-        return frame, 0
-    return pl.concat([frame, derived]), derived.height
-
 
 SLICE_ROWS = 300_000  # rows of one slice held as strings (about 60 MB; 575 MB peak, 25 x 10M)
 SLICE_WORKERS = 2  # slices in flight at once: peak memory ~ SLICE_WORKERS x SLICE_ROWS
@@ -654,8 +544,9 @@ def import_into_cache(
     skipped = imported.skipped
     if strict:
         refuse_skips(path, skipped)
-    coverage = coverage_of(imported.frame)
-    frame, derived = add_derived_totals(imported.frame, coverage["derived_from"])
+    flows = complete_flows(imported.frame)  # once, for both
+    coverage = coverage_of(imported.frame, flows)
+    frame, derived = add_derived_totals(imported.frame, flows)
     if frame.is_empty():
         reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.items())
         raise BadFile(

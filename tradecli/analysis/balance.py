@@ -138,8 +138,9 @@ def pair_flows(
             sources=pl.concat_list("source"),
             reporters=pl.concat_list("reporter").list.drop_nulls(),
         )
+    picked = pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
     return (
-        pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
+        products.covering(picked, keys)
         .group_by(keys, maintain_order=True)
         .agg(
             value=pl.col("value").sum(),
@@ -238,9 +239,20 @@ def balance(
     # Periods without a total but with product rows: say so, never sum them into one.
     partial = None
     if selection is None and values["value"].null_count():
-        gaps = values.filter(pl.col("value").is_null())["periods"].explode().unique().to_list()
-        products_there = pair_products(flows, reporter.iso3, partner.iso3).filter(
-            pl.col("period").is_in(gaps)
+        # The flows and periods without a figure: not the other flow's, nor another period's.
+        gaps = (
+            values.filter(pl.col("value").is_null())
+            .select("flow", period=pl.col("periods"))
+            .explode("period")
+            .unique()
+        )
+        exports, _ = _directions(reporter.iso3, partner.iso3)
+        products_there = (
+            pair_products(flows, reporter.iso3, partner.iso3)
+            .with_columns(
+                flow=pl.when(exports).then(pl.lit("exports")).otherwise(pl.lit("imports"))
+            )
+            .join(gaps, on=["flow", "period"], how="semi")
         )
         if products_there.height:
             partial = (
@@ -508,11 +520,15 @@ def mirror(
         newest_first,
     )
     if selection is not None:
-        picked = picked.group_by(keys, maintain_order=True).agg(
-            value=pl.col("value").sum(),
-            sources=pl.col("source").unique().sort(),
-            tier=pl.col("tier").max(),
-            reporter=pl.col("reporter").first(),
+        picked = (
+            selection.covering(picked, keys)
+            .group_by(keys, maintain_order=True)
+            .agg(
+                value=pl.col("value").sum(),
+                sources=pl.col("source").unique().sort(),
+                tier=pl.col("tier").max(),
+                reporter=pl.col("reporter").first(),
+            )
         )
     rows = picked.collect()
     sums = window_sums(rows, window_units(rows, {"w": window}), ["flow", "side"], keys=sides)

@@ -15,6 +15,7 @@ import polars as pl
 
 from tradecli.codes import load_hs, product_level
 from tradecli.errors import NoData, UsageError
+from tradecli.product_levels import Frame, drop_covered
 from tradecli.schema import TOTAL
 
 LEVELS = ("section", "hs2", "hs4", "hs6")
@@ -22,10 +23,10 @@ LEVELS = ("section", "hs2", "hs4", "hs6")
 
 @dataclass(frozen=True)
 class Selection:
-    """Products asked for with --product, each with the one level its rows are summed at."""
+    """Products asked for with --product, each with the levels its rows are summed at."""
 
     codes: tuple[str, ...]
-    levels: dict[str, str]  # code -> level of the rows summed for it
+    levels: dict[str, tuple[str, ...]]  # code -> levels of the rows summed for it
     summed: dict[str, tuple[str, ...]]  # code -> the product codes in the data summed for it
 
     @property
@@ -34,25 +35,34 @@ class Selection:
         return ("product " if len(self.codes) == 1 else "products ") + ", ".join(self.codes)
 
     def expr(self) -> pl.Expr:
-        """True for the rows summed for the selection."""
-        return pl.any_horizontal([_within(code, level) for code, level in self.levels.items()])
+        """True for the rows under the selection, at any level (``covering`` then keeps
+        those that count)."""
+        return pl.any_horizontal([_under(code) for code in self.codes])
+
+    def covering(self, rows: Frame, keys: list[str]) -> Frame:
+        """The selected ``rows`` that count, within each flow and period (``keys``): a row
+        under another row of the data (5201 beside its chapter 52) is already in it."""
+        return drop_covered(rows, keys)
 
     @property
     def note(self) -> str:
         """What was summed, code by code: a code's figure is only as whole as its rows."""
         parts = []
-        for code, level in self.levels.items():
-            if level == product_level(code):
+        for code, levels in self.levels.items():
+            if levels == (product_level(code),):
                 parts.append(f"{code} as reported")
                 continue
             codes = self.summed[code]
             listed = ", ".join(codes[:8]) + (f" ... ({len(codes)} codes)" if len(codes) > 8 else "")
-            parts.append(f"{code} is the sum of the {level.upper()} rows in the data ({listed})")
+            names = " and ".join(lv.upper() for lv in levels)
+            parts.append(f"{code} is the sum of the {names} rows in the data ({listed})")
         return (
             f"figures are for {self.label} only, not total trade; "
             + "; ".join(parts)
             + ("; codes absent from the data count as nothing" if any(
-                lv != product_level(c) for c, lv in self.levels.items()) else "")
+                lv != (product_level(c),) for c, lv in self.levels.items()) else "")
+            + ("; a row is never added to the coarser row it is part of" if any(
+                len(lv) > 1 for lv in self.levels.values()) else "")
         )  # fmt: skip
 
 
@@ -70,6 +80,12 @@ def _within(code: str, level: str) -> pl.Expr:
     if product_level(code) == "section":
         return right_length & product.str.slice(0, 2).is_in(_section_chapters(code))
     return right_length & product.str.starts_with(code)
+
+
+def _under(code: str) -> pl.Expr:
+    """Rows of ``code`` itself or finer, under it."""
+    own = LEVELS.index(product_level(code) or "section")
+    return pl.any_horizontal([_within(code, lv) for lv in LEVELS[own:]])
 
 
 def _check_code(code: str) -> str:
@@ -162,8 +178,8 @@ def no_total(what: str, products: Sequence[str], option: bool = True) -> NoData:
 def select_products(rows: pl.DataFrame, codes: Sequence[str], what: str) -> Selection:
     """Resolve --product codes against ``rows`` (the pair's product rows).
 
-    Each code is summed at one level: the code's own rows when the data hold
-    them (the whole of that product), else the finest level present under it.
+    Each code is its own row where a flow and period has one (the whole of that
+    product), else the sum of the coarsest rows under it (``product_levels``).
     Codes that overlap (0306 and 030613, or S01 and 03) would count goods twice
     and are refused; a code with no rows is a NoData naming what is covered.
     """
@@ -177,14 +193,15 @@ def select_products(rows: pl.DataFrame, codes: Sequence[str], what: str) -> Sele
                     hint="give each product once, at one level",
                 )
     present = covered_products(rows)
-    products = rows.select("product").unique().filter(pl.col("product") != TOTAL)
-    levels: dict[str, str] = {}
+    levels: dict[str, tuple[str, ...]] = {}
     summed: dict[str, tuple[str, ...]] = {}
+    # Each flow and period once (whatever its source): what --product may sum.
+    keys: list[str] = [
+        k for k in ("exporter", "importer", "period", "frequency") if k in rows.columns
+    ]
     for code in wanted:
-        own = product_level(code) or ""
-        options = [lv for lv in LEVELS if LEVELS.index(lv) >= LEVELS.index(own)]
-        found = [lv for lv in options if products.filter(_within(code, lv)).height]
-        if not found:
+        under = drop_covered(rows.filter(_under(code)).select(*keys, "product").unique(), keys)
+        if under.is_empty():
             if not present:
                 raise NoData(
                     f"no product-level data for {what}",
@@ -194,8 +211,7 @@ def select_products(rows: pl.DataFrame, codes: Sequence[str], what: str) -> Sele
                 f"no data for product {code} for {what}",
                 hint=f"the data hold {describe(present)}",
             )
-        levels[code] = own if own in found else found[-1]
-        summed[code] = tuple(
-            products.filter(_within(code, levels[code]))["product"].sort().to_list()
-        )
+        found = sorted(set(under["product"]))
+        levels[code] = tuple(lv for lv in LEVELS if any(product_level(c) == lv for c in found))
+        summed[code] = tuple(found)
     return Selection(codes=wanted, levels=levels, summed=summed)

@@ -29,6 +29,7 @@ from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, load_hs, product_level, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
+from tradecli.product_levels import drop_covered
 from tradecli.schema import TOTAL
 
 NO_PRODUCTS_HINT = (
@@ -129,15 +130,23 @@ def drivers(
     if rows.is_empty():
         raise NoData(f"no product-level data for {pair_name}", hint=NO_PRODUCTS_HINT)
     selection = None
+    coarser = rows.clear()
     if products:
         selection = select_products(rows, products, pair_name)
-        rows = rows.filter(selection.expr())
+        rows = selection.covering(rows.filter(selection.expr()), ["period", "frequency"])
         # Each code is summed at one level; the coarsest of them bounds --level.
         data_level = min(set(rows["level"].drop_nulls()), key=LEVELS.index)
     else:
-        # The finest level present; coarser rows would count the same goods twice.
-        data_level = max(set(rows["level"].drop_nulls()), key=LEVELS.index)
-        rows = rows.filter(pl.col("level") == data_level)
+        # Rows at --level or finer, each good once (``product_levels.drop_covered``);
+        # coarser rows cannot be split into its codes: a note names them.
+        present = sorted(set(rows["level"].drop_nulls()), key=LEVELS.index)
+        finer = [lv for lv in present if LEVELS.index(lv) >= LEVELS.index(level)]
+        coarser = rows.filter(pl.col("level").is_in([lv for lv in present if lv not in finer]))
+        rows = drop_covered(
+            rows.filter(pl.col("level").is_in(finer)), ["period", "frequency"], level
+        )
+        summed = set(rows["level"].drop_nulls())
+        data_level = max(summed, key=LEVELS.index) if summed else present[-1]
     if LEVELS.index(level) > LEVELS.index(data_level):
         raise UsageError(
             f"the data for {pair_name} go down to {data_level.upper()} only",
@@ -197,6 +206,16 @@ def drivers(
     notes = list(attribution.notes)
     if selection is not None:
         notes.insert(0, selection.note)
+    unsplit = sorted(set(coarser.join(units, on=["period", "frequency"], how="semi")["product"]))
+    if unsplit:
+        listed = ", ".join(unsplit[:8]) + (
+            f" ... ({len(unsplit)} codes)" if len(unsplit) > 8 else ""
+        )
+        notes.append(
+            f"the data hold rows coarser than {level.upper()} ({listed}) that cannot be split "
+            f"into {level.upper()} codes: not listed; see them with --level "
+            + min(set(coarser["level"]), key=LEVELS.index)
+        )
     if attribution.rows and all(r.unsplit_reason is not None for r in attribution.rows):
         notes.append(
             "no product could be split into price and volume: the data hold no quantities "

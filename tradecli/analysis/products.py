@@ -20,9 +20,10 @@ from tradecli.analysis.core import (
 )
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.analysis_options import FlowChoice
-from tradecli.codes import Country, load_hs, product_level, product_name
+from tradecli.codes import Country, product_level, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
+from tradecli.product_levels import at_level, drop_covered
 from tradecli.schema import TOTAL, sum_quantity
 
 LEVEL_ORDER = {"section": 0, "hs2": 1, "hs4": 2, "hs6": 3}
@@ -61,6 +62,10 @@ class ProductsResult:
     # the products in the data, and ``total_label`` says there is no total.
     declared_total: bool = False
     total_label: str = ""
+    # The levels of the rows summed (coarsest first), and rows coarser than ``level`` in
+    # the windows, which its codes cannot split (named in a note, never dropped silently).
+    summed_levels: tuple[str, ...] = ()
+    unsplit: tuple[str, ...] = ()
 
 
 def joined(ids: pl.Expr) -> pl.Expr:
@@ -175,15 +180,21 @@ def products(
             "import a product file with `tradecli import`",
         )
     levels = sorted(set(rows["level"].drop_nulls()), key=LEVEL_ORDER.__getitem__)
-    data_level = levels[-1]  # the finest level present; coarser rows would double count
-    if LEVEL_ORDER[level] > LEVEL_ORDER[data_level]:
-        raise UsageError(
-            f"the data for {pair_name} go down to {data_level.upper()} only",
-            hint=f"use --level {data_level} or coarser",
-        )
-    rows = rows.filter(pl.col("level") == data_level).with_columns(
-        code=_to_level(pl.col("product"), data_level, level)
+    # Rows at the level asked or finer, each counted once (``product_levels``): a code is
+    # its own row where the data hold one, else the sum of the rows under it.
+    finer = [lv for lv in levels if LEVEL_ORDER[lv] >= LEVEL_ORDER[level]]
+    usable = drop_covered(
+        rows.filter(pl.col("level").is_in(finer)), ["period", "frequency"], floor=level
     )
+    if usable.is_empty():
+        raise UsageError(
+            f"the data for {pair_name} go down to {levels[-1].upper()} only",
+            hint=f"use --level {levels[-1]} or coarser",
+        )
+    # Rows coarser than asked cannot be split into its codes: named in a note, never dropped.
+    coarser = rows.filter(pl.col("level").is_in([lv for lv in levels if lv not in finer]))
+    data_level = max(set(usable["level"]), key=LEVEL_ORDER.__getitem__)  # the finest summed
+    rows = usable.with_columns(code=at_level(pl.col("product"), level))
     cov = coverage(rows)
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
     units = window_units(rows, {"from": base, "to": target})
@@ -337,6 +348,19 @@ def products(
             "All other products hold products absent from one of the two periods: "
             "its growth is not computed"
         )
+    unsplit = sorted(set(coarser.join(units, on=["period", "frequency"], how="semi")["product"]))
+    if unsplit:
+        listed = ", ".join(unsplit[:8]) + (
+            f" ... ({len(unsplit)} codes)" if len(unsplit) > 8 else ""
+        )
+        coarsest = min(set(coarser["level"]), key=LEVEL_ORDER.__getitem__)
+        notes.append(
+            f"the data hold rows coarser than {level.upper()} ({listed}) that cannot be split "
+            f"into {level.upper()} codes: "
+            + ("they are in the total (and other products), not listed" if has_total
+               else "they are neither listed nor summed here")
+            + f"; see them with --level {coarsest}"
+        )  # fmt: skip
     if strict and result.filter(pl.col("comparable").not_()).height:
         notes.append(STRICT_NOTE)
     found = conflicts(held, ["period", "frequency", "product"], r, p, newest_first)
@@ -369,6 +393,10 @@ def products(
         ),
         total_growth_pct=None if single else total_growth,
         declared_total=has_total,
+        summed_levels=tuple(
+            sorted(set(in_units["level"].drop_nulls()), key=LEVEL_ORDER.__getitem__)
+        ),
+        unsplit=tuple(unsplit),
         total_label="Total"
         if has_total
         else f"{table.height} product{'s' if table.height != 1 else ''} in the data; no total",
@@ -501,12 +529,3 @@ def _unit_values(table: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(unit_value_from=per_unit("from"), unit_value_to=per_unit("to")).drop(
         "quantity_from", "quantity_to", "unit_from", "unit_to"
     )
-
-
-def _to_level(code: pl.Expr, data_level: str, level: str) -> pl.Expr:
-    if level == data_level:
-        return code
-    if level == "section":
-        sections = {c: e.section for c, e in load_hs().items() if e.level == "hs2"}
-        return code.str.slice(0, 2).replace_strict(sections, default="S??")
-    return code.str.slice(0, LEVEL_DIGITS[level])

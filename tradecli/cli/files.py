@@ -114,7 +114,8 @@ def import_file(
     import sys
 
     from tradecli.baci_release import import_release, is_release
-    from tradecli.ingest import describe_coverage, import_into_cache
+    from tradecli.ingest import import_into_cache
+    from tradecli.product_levels import describe_coverage
     from tradecli.sources import open_cache
 
     settings = _settings(ctx)

@@ -269,6 +269,8 @@ def document(answer: ProductsAnswer) -> Document:
         Column("side_from", "Side (from)", Kind.CODE, table=False),
         Column("side_to", "Side (to)", Kind.CODE, table=False),
         Column("scope", "Scope", Kind.TEXT, table=False),
+        # Shares of the flow's total trade, or of the products in the data only.
+        Column("coverage", "Coverage", Kind.TEXT, table=False),
         *shared.basis_columns(("from", "to", "growth_pct")),
     )
     # "new" / "gone" only where a product is absent from one period: other outputs stay.
@@ -283,6 +285,7 @@ def document(answer: ProductsAnswer) -> Document:
         )
     rep, par, flow = result.reporter, result.partner, result.flow.value
     scope = f"{flow} by {result.level.upper()} product"
+    coverage = "total trade" if result.declared_total else "products only"
     rows = []
     reasons: dict[str, list[str]] = {}
     for p in answer.rows:
@@ -308,6 +311,7 @@ def document(answer: ProductsAnswer) -> Document:
                     "side_from": p.side_from,
                     "side_to": p.side_to,
                     "scope": scope,
+                    "coverage": coverage,
                     **shared.basis_values(
                         {k: p.basis.get(k) for k in ("from", "to", "growth_pct")}
                     ),
@@ -354,8 +358,9 @@ def document(answer: ProductsAnswer) -> Document:
     )
     direction = "to" if flow == "exports" else "from"
     prose: tuple[str, ...] = ()
-    if result.data_level != result.level:
-        prose = (f"Products summed from {result.data_level.upper()} rows.",)
+    if result.summed_levels and result.summed_levels != (result.level,):
+        levels = " and ".join(lv.upper() for lv in result.summed_levels)
+        prose = (f"Products summed from {levels} rows.",)
     payload: dict[str, Json] = {
         "schema": JSON_SCHEMA_VERSION,
         "query": shared.query_json(
@@ -380,6 +385,17 @@ def document(answer: ProductsAnswer) -> Document:
             # true: the flow's own total (TOTAL rows); false: the products' sum, no total.
             "declared": result.declared_total,
             "label": result.total_label,
+        },
+        # What the figures cover, for a program: the flow's total trade (shares are of
+        # it), or only the products in the data; the levels summed; coarser rows the
+        # level asked cannot split (in the total, if any, but not listed).
+        "coverage": {
+            "scope": coverage,
+            "declared_total": result.declared_total,
+            "products": result.products,
+            "level": result.level,
+            "summed_levels": list(result.summed_levels),
+            "unsplit": list(result.unsplit),
         },
         "rows": [p.json() for p in answer.rows],
         "notes": list(notes),

@@ -115,7 +115,7 @@ class ComtradeSource:
         import polars as pl
 
         from tradecli.comtrade import ComtradeClient, ReferenceLists, fetch_pair
-        from tradecli.ingest import coverage_of
+        from tradecli.product_levels import coverage_of
         from tradecli.sources.oec import endpoint_scope
 
         wanted = comtrade_products(request, chosen=request.source == self.name)
