@@ -11,6 +11,7 @@ import pytest
 
 from tests.comtrade_server import ComtradeServer
 from tests.test_live_rules import _config
+from tradecli.cache_guard import what_is_wrong
 from tradecli.cli import app
 from tradecli.errors import ExitCode
 from tradecli.numfmt import format_amount, format_percent, format_points
@@ -82,3 +83,20 @@ def test_numbers_that_are_no_figures_are_refused_by_name(value: float) -> None:
     for format_ in (format_amount, format_percent, format_points):
         with pytest.raises(ValueError, match="not a finite number"):
             format_(value)
+
+
+@pytest.mark.parametrize(
+    ("values", "said"),
+    [
+        ([1.0, None, 2.0], None),
+        ([None, None], None),
+        ([], None),
+        ([0.0], None),
+        ([1.0, float("nan"), None], "NaN"),
+        ([float("inf"), 1.0], "Infinity"),
+        ([float("-inf"), 1.0], "Infinity"),
+        ([-0.5, None], "a negative amount"),
+    ],
+)
+def test_what_is_wrong_with_a_column(values, said) -> None:
+    assert what_is_wrong(pl.Series(values, dtype=pl.Float64)) == said

@@ -8,6 +8,7 @@ Each entry's scan carries a check of its own, run on the rows a query actually r
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from tradecli.errors import StorageError
@@ -33,7 +34,16 @@ class CorruptEntry(StorageError):
 
 
 def what_is_wrong(column: pl.Series) -> str | None:
-    """Why ``column`` cannot be used as amounts, or None when it can (nulls can)."""
+    """Why ``column`` cannot be used as amounts, or None when it can (nulls can).
+
+    Called once per row group a query reads, so the common case takes two reductions:
+    ``nan_max`` is NaN or Infinity when any value is, ``min`` negative when any is.
+    """
+    high, low = column.nan_max(), column.min()
+    if high is None or (
+        isinstance(high, float) and math.isfinite(high) and isinstance(low, float) and low >= 0
+    ):
+        return None
     if column.is_nan().any():
         return "NaN"
     if column.is_infinite().any():
