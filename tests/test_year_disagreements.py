@@ -111,3 +111,20 @@ def test_months_shown_when_the_annual_figures_stop_earlier(runner, tmp_path) -> 
     (note,) = [n for n in doc["notes"] if "disagree" in n]
     assert "the annual figure $230 (import:annual, from annual.csv)" in note
     assert "the sum of the months is shown" in note
+
+
+def test_the_read_order_notes_a_year_and_asks_nothing_without_periods(runner, tmp_path) -> None:
+    import os
+
+    from tradecli.config import load_config
+    from tradecli.periods import Frequency, Period
+    from tradecli.sources import PairRequest, load_pair
+
+    _imported(runner, tmp_path, 230, MONTHS_180)
+    config = load_config(env=dict(os.environ))
+    year = load_pair(config, PairRequest("PAK", "JPN", None, Period(2023)), offline=True)
+    ((noted, note),) = year.year_notes
+    assert noted == 2023 and note.startswith(NOTE)
+    # A frequency wanted without a period names no year: no note, and no failure.
+    bare = PairRequest("PAK", "JPN", None, None, wanted_frequency=Frequency.YEAR)
+    assert load_pair(config, bare, offline=True).year_notes == ()

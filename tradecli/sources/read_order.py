@@ -258,10 +258,9 @@ class ReadOrder:
         """For a question in years, where the cached annual figures and the sums of
         their twelve months disagree, in the years asked (no cost without both)."""
         request = self.request
-        if request.frequency is not Frequency.YEAR:
-            return ()
         first, last = request.start or request.end, request.end or request.start
-        assert first is not None and last is not None  # a frequency comes from a period
+        if request.frequency is not Frequency.YEAR or first is None or last is None:
+            return ()  # months are answered by months alone; no period, nothing shown
         from tradecli.sources.frequencies import year_disagreements
 
         return year_disagreements(
