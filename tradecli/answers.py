@@ -31,3 +31,23 @@ def trade_value(value: Any, where: str) -> float:
             hint="the source sent a broken answer; nothing was stored",
         )
     return number
+
+
+def answer_quantity(value: Any) -> tuple[Any, bool]:
+    """A quantity from an answer, checked as strictly as a value: ``(kept, refused)``.
+
+    A quantity is optional, so one that is not a finite, non-negative number (NaN,
+    Infinity, negative, true/false, text) is kept as null and ``refused`` says so, for
+    a note; the answer's values still stand. A missing quantity stays missing.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, False
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None, True
+    try:
+        number = float(value)
+    except ValueError:
+        return None, True
+    if not math.isfinite(number) or number < 0:
+        return None, True
+    return value, False

@@ -21,7 +21,9 @@ cube name, a file name). Entries written before these names existed carry
 ``cube`` instead: they are read as ``dataset``, with the source ``oec`` for fetched
 entries and ``files`` for imports.
 
-A corrupt or unreadable entry is a miss with a warning, never a crash. The API
+A corrupt or unreadable entry is a miss with a warning, never a crash; one whose
+figures are NaN, Infinity or negative (an older tradecli's) is an error naming it
+(``tradecli.cache_guard``), never a traceback nor a figure. The API
 token is never written anywhere under this directory.
 """
 
@@ -40,6 +42,7 @@ from pathlib import Path
 import polars as pl
 
 from tradecli import fsutil, schema
+from tradecli.cache_guard import guarded
 from tradecli.config import CACHE_DIR_HINT
 from tradecli.periods import Frequency, Period, parse_period
 
@@ -515,14 +518,14 @@ class Cache:
             if files:
                 # Entries written before quantities were kept lack their columns:
                 # they read as nulls, so no user's import is ever discarded.
-                scans.append(
-                    pl.scan_parquet(
-                        list(files),
-                        glob=False,
-                        schema=schema.FLOWS_SCHEMA,
-                        missing_columns="insert",
-                    )
+                scan = pl.scan_parquet(
+                    list(files),
+                    glob=False,
+                    schema=schema.FLOWS_SCHEMA,
+                    missing_columns="insert",
                 )
+                # NaN, Infinity or a negative amount (an older tradecli's) is refused.
+                scans.append(guarded(scan, entry.path.name))
         if not scans:
             return schema.empty().lazy()
         if len(scans) == 1:

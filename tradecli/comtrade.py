@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tradecli import periods, schema
-from tradecli.answers import trade_value
+from tradecli.answers import answer_quantity, trade_value
 from tradecli.client import HTTPClient
 from tradecli.config import Config
 from tradecli.errors import AuthRequired, BadResponse, SourceUnavailable, UnknownCountry
@@ -44,6 +44,8 @@ DATA_CAP = 100_000  # the lower of the documented caps of the data endpoint
 # clients refuse more than 12), so a longer span is asked in parts.
 MAX_PERIODS = 12
 RECORD_BYTES = 4096  # a generous bound on one record's JSON (47 fields)
+# The quantity fields of a record, checked like values (``qtyUnitAbbr`` names a unit).
+AMOUNTS = ("qty", "netWgt")
 REPORTERS_PATH = "files/v1/app/reference/Reporters.json"
 PARTNERS_PATH = "files/v1/app/reference/partnerAreas.json"
 EXPORT, IMPORT = "X", "M"
@@ -371,11 +373,14 @@ def parse_records(
     products: Sequence[str],
     source: str,
     left_out: dict[str, int] | None = None,
+    refused: dict[str, int] | None = None,
 ) -> pl.DataFrame:
     """Rows that are totals on every breakdown dimension -> the canonical flows schema.
 
     Rows whose partner is a listed area that is no country ("Areas, nes") are left
-    out and counted in ``left_out`` (area name -> rows), for the output to say.
+    out and counted in ``left_out`` (area name -> rows), for the output to say; product
+    rows whose ``qty`` or ``netWgt`` is no finite, non-negative number keep it as null,
+    counted in ``refused`` (field -> rows), likewise.
     """
     import polars as pl
 
@@ -421,6 +426,10 @@ def parse_records(
         rows["source"].append(source)
         for key, column in reported.items():
             given = record.get(key)
+            if key in AMOUNTS:
+                given, bad = answer_quantity(given)
+                if bad and product != "TOTAL" and refused is not None:
+                    refused[key] = refused.get(key, 0) + 1
             column.append(None if given is None else str(given))
     # qty in its unit, else netWgt in kg, else null: the rule the file importer uses too.
     quantity, unit = comtrade_quantity(
@@ -495,6 +504,7 @@ def fetch_flows(
     urls: list[str] = []
     splits = 0
     left_out: dict[str, int] = {}
+    refused: dict[str, int] = {}
     fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     while pending:
         query = pending.pop(0)
@@ -517,11 +527,18 @@ def fetch_flows(
             splits += 1
             pending[:0] = smaller
             continue
-        frames.append(parse_records(records, codes, frequency, query.products, source, left_out))
+        frames.append(
+            parse_records(records, codes, frequency, query.products, source, left_out, refused)
+        )
     frame = pl.concat(frames) if frames else schema.empty()
     notes = [VALUATION[f] for f in flows if f in VALUATION]
     for area, count in sorted(left_out.items()):
         notes.append(f"{count} row(s) with {area}, an area that is no country, left out")
+    for key, count in sorted(refused.items()):
+        notes.append(
+            f"{count} row(s) with a {key} that is no finite, non-negative number (NaN, "
+            "Infinity or negative), not used as a quantity; their values are kept"
+        )
     if splits:
         notes.append(
             f"{splits} answer(s) reached the {client.cap}-record cap and were asked again "

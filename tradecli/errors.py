@@ -27,16 +27,21 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
-def degraded_exit(origin: str, fetch_error: str | None) -> ExitCode:
+def degraded_exit(origin: str, fetch_error: str | None, *, sample: bool = False) -> ExitCode:
     """The exit code of an answer printed from weaker data than asked, else ``OK``.
 
     A live fetch failed (``fetch_error``) and the answer came from expired cache
     (``STALE``) or from the embedded sample (``FALLBACK``), as the provenance's
-    ``origin`` says. A still-fresh cache after a failed ``--refresh`` is no weaker.
+    ``origin`` says, or ``sample``: at least one figure shown came from the embedded
+    sample while cached data answered the others. The sample is the weaker of the two,
+    so an answer with figures from both says ``FALLBACK``. A still-fresh cache after a
+    failed ``--refresh`` is no weaker.
     """
     if not fetch_error:
         return ExitCode.OK
-    return {"stale": ExitCode.STALE, "sample": ExitCode.FALLBACK}.get(origin, ExitCode.OK)
+    if sample or origin == "sample":
+        return ExitCode.FALLBACK
+    return ExitCode.STALE if origin == "stale" else ExitCode.OK
 
 
 class TradecliError(Exception):

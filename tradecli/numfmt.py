@@ -8,6 +8,7 @@ round-half-even, and trailing zeros are dropped.
 
 from __future__ import annotations
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
 
 _SUFFIXES = (
@@ -24,7 +25,10 @@ def round_significant(value: float, digits: int = 3) -> Decimal:
 
     The float goes through ``repr`` (its shortest round-tripping form), so
     0.125 is treated as the 0.125 a person typed, not 0.12499999...
+    NaN and Infinity are no figures: a ``ValueError`` saying so, never a guess.
     """
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}; figures are checked before this")
     number = Decimal(repr(float(value)))
     if number.is_zero():
         return Decimal(0)
@@ -113,6 +117,8 @@ def format_points(value: float | None) -> str:
     """
     if value is None:
         return MISSING
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}; figures are checked before this")
     text = f"{abs(value):.2f}"
     if float(text) == 0:
         return "0.00 pp"

@@ -32,7 +32,6 @@ from tradecli.errors import (
     StorageError,
     TradecliError,
     UsageError,
-    degraded_exit,
 )
 
 if TYPE_CHECKING:
@@ -439,7 +438,7 @@ def run_one(
         doc: dict[str, Any] = answer.payload
         outcome.period = _period_label(answer)
         # Written, but from the embedded sample or expired data because a fetch failed.
-        outcome.exit_code = degraded_exit(answer.provenance.origin, answer.provenance.fetch_error)
+        outcome.exit_code = answer.provenance.exit_code
         store = into / HISTORY_DIR / f"{spec.name}.json"
         before = history.load(store)
         now = period_figures(answer)

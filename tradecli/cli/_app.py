@@ -26,7 +26,7 @@ from tradecli.cli._output import _console as _console
 from tradecli.cli._output import _dump_json as _dump_json
 from tradecli.cli._output import _emit_list as _emit_list
 from tradecli.config import ColorMode, Config, OutputFormat, load_config
-from tradecli.errors import ExitCode, TradecliError, UsageError, degraded_exit
+from tradecli.errors import ExitCode, TradecliError, UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
@@ -397,7 +397,7 @@ def _run(ctx: typer.Context, settings: Config, request: Request, output: Path | 
             transport=ctx.obj.get("transport"),
         )
     emit(settings, output, answer.document)
-    degraded = degraded_exit(answer.provenance.origin, answer.provenance.fetch_error)
+    degraded = answer.provenance.exit_code
     if degraded is not ExitCode.OK:
         # The answer was printed, from expired data or the embedded sample because the
         # fetch failed: say so to scripts and cron with an exit code of its own.

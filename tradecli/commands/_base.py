@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
 from tradecli.document import Json
-from tradecli.errors import UsageError
+from tradecli.errors import ExitCode, UsageError, degraded_exit
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
@@ -139,11 +139,20 @@ class Provenance:
     fetch_error: str | None = None
     sources: tuple[Mapping[str, str | bool | None], ...] = ()
     conversion: Mapping[str, Json] | None = None
+    # Some figure shown came from the embedded sample, under cached data (origin
+    # "cache" or "stale"): after a failed fetch that is a fallback, figure by figure.
+    from_sample: bool = False
 
     @property
     def stale(self) -> bool:
         """Printed from expired data because the fetch failed: its own exit code."""
         return self.origin == "stale" and bool(self.fetch_error)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """``OK``, or ``STALE`` / ``FALLBACK`` when a figure shown is weaker than asked
+        because the live fetch failed (see ``tradecli.errors.degraded_exit``)."""
+        return degraded_exit(self.origin, self.fetch_error, sample=self.from_sample)
 
     def as_json(self) -> dict[str, Json]:
         extra: dict[str, Json] = {}
@@ -421,6 +430,8 @@ def provenance(source_ids: Iterable[str], dataset: Dataset) -> Provenance:
         ),
         # The conversion's summary holds JSON values only (codes, rates, dates).
         conversion=cast("dict[str, Json] | None", conversion_provenance(dataset)),
+        from_sample=dataset.layers is not None
+        and any(s in dataset.sources and s not in dataset.written for s in source_ids),
     )
 
 

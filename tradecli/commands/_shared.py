@@ -87,6 +87,12 @@ def data_line(dataset: Dataset) -> str:
     return f"Data: {dataset.description}{fetched}.{failed}"
 
 
+def year_notes(dataset: Dataset, years: Iterable[int]) -> list[str]:
+    """Where the cache's annual figure and its twelve months disagree, for ``years``."""
+    shown = set(years)
+    return [note for year, note in dataset.year_notes if year in shown]
+
+
 def fx_notes(dataset: Dataset) -> list[str]:
     from tradecli.sources import conversion_notes
 

@@ -423,6 +423,8 @@ def document(answer: BalanceAnswer) -> Document:
             )
         )
     notes = list(result.notes) + shared.fx_notes(dataset)
+    # A calendar year held both as an annual figure and as twelve months that disagree.
+    notes += shared.year_notes(dataset, {w.first.year for w in (result.start, result.end)})
     notes += shared.marked_notes(reasons, "the change of")
     notes += list(result.tier_notes)
     valuation = shared.mirror_valuation_note(mirrored, rep.name, par.name)

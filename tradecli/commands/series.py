@@ -223,6 +223,7 @@ def notes(
         )
     out += result.notes
     out = (*out, *shared.fx_notes(dataset))
+    out += tuple(shared.year_notes(dataset, range(result.first.year, result.last.year + 1)))
     mixed = mixed_sources(rows)
     if mixed:
         parts = "; ".join(

@@ -84,6 +84,9 @@ class Dataset:
     written: Mapping[str, dt.datetime] = field(default_factory=dict)
     cubes: tuple[str, ...] = ()  # the source datasets fetched (OEC cube names)
     layers: Layers | None = None  # set when cache entries lie over the sample
+    # (year, note): where the cache's annual figure and the sum of its 12 months disagree
+    # for a year the answer may show (``tradecli.sources.frequencies``).
+    year_notes: tuple[tuple[int, str], ...] = ()
 
     @property
     def newest_first(self) -> tuple[str, ...]:

@@ -86,11 +86,18 @@ class ReadOrder:
         self.known: dict[tuple[object, object], bool] = {}  # which imports hold the pair
         self.failures: list[TradecliError] = []
         self.deadline: CommandDeadline = command_deadline(config)  # one for every source
+        self.fetched: Frequency | None = None  # the frequency a live source answered at
 
     # -- the order ---------------------------------------------------------------------
 
     def answer(self) -> Dataset:
-        """Walk the read order to the first outcome that answers (or raises)."""
+        """Walk the read order to the first outcome that answers (or raises), noting
+        where the cache's annual figures and their twelve months disagree."""
+        dataset = self._walk()
+        notes = self._year_notes()
+        return replace(dataset, year_notes=notes) if notes else dataset
+
+    def _walk(self) -> Dataset:
         candidates = self._candidates()
         fresh = candidates and all(self.cache.fresh(e) for e in candidates)
         if fresh and not self.refresh:
@@ -148,6 +155,7 @@ class ReadOrder:
             self.failures.append(NoData(f"{source.title} holds no {pair} data for {anchor}"))
             return None
         self._said()
+        self.fetched = fetched
         if request.frequency is None:
             return self._layered(self._entries(), "live", self.floor)
         import polars as pl
@@ -240,6 +248,28 @@ class ReadOrder:
 
                 self.floor = self.floor & (pl.col("frequency") == answered_at.value)
         return candidates
+
+    @property
+    def shown_at(self) -> Frequency:
+        """The frequency the answer is given at (a question at one frequency)."""
+        return self.fetched or self.frequencies[0]
+
+    def _year_notes(self) -> tuple[tuple[int, str], ...]:
+        """For a question in years, where the cached annual figures and the sums of
+        their twelve months disagree, in the years asked (no cost without both)."""
+        request = self.request
+        first, last = request.start or request.end, request.end or request.start
+        if request.frequency is not Frequency.YEAR or first is None or last is None:
+            return ()  # months are answered by months alone; no period, nothing shown
+        from tradecli.sources.frequencies import year_disagreements
+
+        return year_disagreements(
+            self.cache,
+            request.pair,
+            range(first.year, last.year + 1),
+            self.shown_at,
+            lambda frequency: _pair_entries(request, [frequency], self._matching),
+        )
 
     def _covering(self, frequency: Frequency) -> list[Entry]:
         request = self.request

@@ -1,0 +1,73 @@
+"""Figures a cache entry must never hand on: NaN, Infinity or a negative amount.
+
+tradecli refuses them when a file is imported or a source answers, but an older
+version could store them; read back, they end in a traceback or print as figures.
+Each entry's scan carries a check of its own, run on the rows a query actually reads
+(filters still reach the parquet reader), and naming the entry when it fails.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from tradecli.errors import StorageError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+# The amounts checked: trade values and quantities are never negative nor infinite.
+CHECKED = ("value", "quantity")
+CLEAR_HINT = (
+    "clear the cache (`tradecli cache clear`), then fetch or import the data again; "
+    "`tradecli cache info` lists the entries"
+)
+
+
+class CorruptEntry(StorageError):
+    """A cache entry holds figures no source gives (NaN, Infinity, negative amounts)."""
+
+    def __init__(self, message: str, hint: str | None = CLEAR_HINT) -> None:
+        # Raised inside a polars query, it comes back re-made from its text alone, with
+        # the query's expression appended: the first paragraph is the message.
+        super().__init__(message.split("\n\n", 1)[0], hint=hint or CLEAR_HINT)
+
+
+def what_is_wrong(column: pl.Series) -> str | None:
+    """Why ``column`` cannot be used as amounts, or None when it can (nulls can).
+
+    Called once per row group a query reads, so the common case takes two reductions:
+    ``nan_max`` is NaN or Infinity when any value is, ``min`` negative when any is.
+    """
+    high, low = column.nan_max(), column.min()
+    if high is None or (
+        isinstance(high, float) and math.isfinite(high) and isinstance(low, float) and low >= 0
+    ):
+        return None
+    if column.is_nan().any():
+        return "NaN"
+    if column.is_infinite().any():
+        return "Infinity"
+    if (column < 0).any():
+        return "a negative amount"
+    return None
+
+
+def guarded(scan: pl.LazyFrame, name: str) -> pl.LazyFrame:
+    """``scan`` whose amounts raise ``CorruptEntry`` naming entry ``name`` when bad."""
+    import polars as pl
+
+    def check(column: str) -> pl.Expr:
+        def read(series: pl.Series) -> pl.Series:
+            wrong = what_is_wrong(series)
+            if wrong is not None:
+                raise CorruptEntry(
+                    f"cache entry {name} holds {wrong} in its {column!r} column "
+                    "(written by an older tradecli); its figures cannot be used"
+                )
+            return series
+
+        # Elementwise: a filter on other columns still reaches the parquet reader.
+        return pl.col(column).map_batches(read, return_dtype=pl.Float64, is_elementwise=True)
+
+    return scan.with_columns(check(c) for c in CHECKED)
