@@ -3,6 +3,7 @@ refused by name when read, never a traceback nor a wrong figure (issue #20)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from tests.comtrade_server import ComtradeServer
 from tests.test_live_rules import _config
+from tradecli.cache import META_KEY
 from tradecli.cache_guard import what_is_wrong
 from tradecli.cli import app
 from tradecli.errors import ExitCode
@@ -22,8 +24,12 @@ ASK = ["balance", "PAK", "JPN", "--from", "2024-08", "--to", "2024-08", "--offli
 
 def _poison(entry: Path, column: str, value: float) -> None:
     """Rewrite the entry's file as an older tradecli could have stored it: the same
-    metadata, every figure of ``column`` replaced by ``value``."""
+    metadata but for the mark of a checked entry (older versions wrote none), every
+    figure of ``column`` replaced by ``value``."""
     meta = pl.read_parquet_metadata(entry)
+    described = json.loads(meta[META_KEY])
+    assert described.pop("amounts_checked") is True  # this version marks what it checked
+    meta[META_KEY] = json.dumps(described)
     frame = pl.read_parquet(entry).with_columns(pl.lit(value, pl.Float64).alias(column))
     frame.write_parquet(entry, metadata=meta)
 
@@ -100,3 +106,35 @@ def test_numbers_that_are_no_figures_are_refused_by_name(value: float) -> None:
 )
 def test_what_is_wrong_with_a_column(values, said) -> None:
     assert what_is_wrong(pl.Series(values, dtype=pl.Float64)) == said
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("-inf"), -1.0])
+def test_this_version_never_stores_a_bad_amount(isolated, bad) -> None:
+    """An entry this version writes is read without the reader's check, so the writer
+    refuses what the check would: a NaN, infinite or negative amount is never stored."""
+    from tradecli import schema
+    from tradecli.cache import Cache
+    from tradecli.periods import parse_period
+
+    frame = schema.conform(
+        pl.DataFrame(
+            {
+                "exporter": ["PAK"], "importer": ["JPN"], "reporter": ["PAK"],
+                "period": [dt.date(2024, 8, 1)], "frequency": ["month"], "product": ["TOTAL"],
+                "value": [bad], "currency": ["USD"], "source": ["test"],
+            }
+        )
+    )  # fmt: skip
+    cache = Cache(isolated / "c")
+    with pytest.raises(ValueError, match="refusing to store"):
+        cache.put(
+            "k", frame, reporter="PAK", partner="JPN", source="test", dataset="d",
+            start=parse_period("2024-08"), end=parse_period("2024-08"), url="", currency="USD",
+            annotations={},
+        )  # fmt: skip
+    with pytest.raises(ValueError, match="refusing to store"):
+        cache.put_dataset(
+            "k2", [frame], start=parse_period("2024-08"), end=parse_period("2024-08"), url="",
+            currency="USD", annotations={},
+        )  # fmt: skip
+    assert cache.entries() == []

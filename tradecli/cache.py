@@ -42,7 +42,7 @@ from pathlib import Path
 import polars as pl
 
 from tradecli import fsutil, schema
-from tradecli.cache_guard import guarded
+from tradecli.cache_guard import guarded, refuse_bad_amounts
 from tradecli.config import CACHE_DIR_HINT
 from tradecli.periods import Frequency, Period, parse_period
 
@@ -84,6 +84,9 @@ class Entry:
     # says so (an imported BACI release): every flow with products has its TOTAL row
     # there, so a question about total trade reads these alone. None: not split.
     totals: tuple[Path, ...] | None = None
+    # The writer checked every amount (finite, not negative) before storing: true of
+    # every entry this version writes. Entries of older versions are checked as read.
+    checked: bool = False
 
     @property
     def cube(self) -> str:
@@ -218,8 +221,10 @@ class Cache:
     ) -> Path:
         """Store one query's flows, replacing any previous entry for the same key."""
         schema.validate(frame)
+        refuse_bad_amounts(frame, key)
         meta = {
             "version": FORMAT_VERSION,
+            "amounts_checked": True,
             "key": key,
             "reporter": reporter,
             "partner": partner,
@@ -294,6 +299,7 @@ class Cache:
                 if part.is_empty():
                     continue
                 schema.validate(part)
+                refuse_bad_amounts(part, key)
                 exporters = part["exporter"].unique().to_list()
                 if len(exporters) != 1:
                     raise ValueError("each partition must hold one exporter")
@@ -353,7 +359,9 @@ class Cache:
         under the lock: a killed import leaves the old entry, and debris that the next
         writer sweeps. ``totals`` is a glob matching the files that hold every TOTAL row
         and only those (see ``Entry.totals``), or a function giving it once the files
-        are written; a writer promising that must keep it.
+        are written; a writer promising that must keep it. Likewise every amount
+        ``build_files`` writes must be finite and not negative (the entry is marked
+        checked, and read without the reader's check).
 
         ``supersedes`` names a file (``dataset``) whose earlier imports this entry
         replaces: any other single-file import entry of that name (one keyed otherwise
@@ -382,6 +390,7 @@ class Cache:
             rows, countries, start, end = build_files(build)
             meta = {
                 "version": FORMAT_VERSION,
+                "amounts_checked": True,
                 "key": key,
                 "reporter": "",
                 "partner": "",
@@ -482,6 +491,7 @@ class Cache:
                 countries=tuple(meta.get("countries") or ()),
                 files=files,
                 totals=totals,
+                checked=meta.get("amounts_checked") is True,
             )
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             self.warn(f"cache entry {path.name} is unreadable ({type(exc).__name__}); ignoring it")
@@ -524,8 +534,9 @@ class Cache:
                     schema=schema.FLOWS_SCHEMA,
                     missing_columns="insert",
                 )
-                # NaN, Infinity or a negative amount (an older tradecli's) is refused.
-                scans.append(guarded(scan, entry.path.name))
+                # NaN, Infinity or a negative amount (an older tradecli's) is refused;
+                # an entry this version wrote was checked once, as it was written.
+                scans.append(scan if entry.checked else guarded(scan, entry.path.name))
         if not scans:
             return schema.empty().lazy()
         if len(scans) == 1:

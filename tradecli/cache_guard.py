@@ -53,6 +53,18 @@ def what_is_wrong(column: pl.Series) -> str | None:
     return None
 
 
+def refuse_bad_amounts(frame: pl.DataFrame, key: str) -> None:
+    """Refuse to store ``frame`` (entry ``key``) when an amount is NaN, infinite or negative.
+
+    Importers and sources refuse such rows with a message naming them; this is the
+    cache's own last word, so that an entry this version wrote can be read unchecked.
+    """
+    for column in CHECKED:
+        wrong = what_is_wrong(frame[column])
+        if wrong is not None:
+            raise ValueError(f"refusing to store {wrong} in {column!r} of cache entry {key}")
+
+
 def guarded(scan: pl.LazyFrame, name: str) -> pl.LazyFrame:
     """``scan`` whose amounts raise ``CorruptEntry`` naming entry ``name`` when bad."""
     import polars as pl
