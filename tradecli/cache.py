@@ -513,13 +513,15 @@ class Cache:
                 )
                 continue
             if files:
-                # Entries written before quantities were kept lack their columns:
-                # they read as nulls, so no user's import is ever discarded.
-                scans.append(
-                    pl.scan_parquet(
-                        list(files), schema=schema.FLOWS_SCHEMA, missing_columns="insert"
-                    )
+                # Entries written before quantities (or editions) were kept lack their
+                # columns: they read as nulls, so no user's import is ever discarded; an
+                # edition a BACI source id names is filled in (schema.fill_edition).
+                scan = pl.scan_parquet(
+                    list(files), schema=schema.FLOWS_SCHEMA, missing_columns="insert"
                 )
+                if schema.EDITION not in pl.read_parquet_schema(files[0]):
+                    scan = schema.fill_edition(scan)
+                scans.append(scan)
         if not scans:
             return schema.empty().lazy()
         if len(scans) == 1:
@@ -573,9 +575,11 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
                 raise ValueError(f"{path.name} is truncated")
     if files:
         found = dict(pl.read_parquet_schema(files[0]))
-        # Without the quantity columns: an entry written before they were kept.
-        older = {k: v for k, v in schema.FLOWS_SCHEMA.items() if k not in schema.QUANTITY_COLUMNS}
-        if found != dict(schema.FLOWS_SCHEMA) and found != older:
+        # Without the columns added later (quantities, edition): an entry written
+        # before they were kept.
+        full = dict(schema.FLOWS_SCHEMA)
+        required = {k: v for k, v in full.items() if k not in schema.LATER_COLUMNS}
+        if any(full.get(k) != v for k, v in found.items()) or not required.items() <= found.items():
             raise ValueError("not in the flows schema")
 
 

@@ -34,6 +34,7 @@ from tradecli.analysis.coverage import (
 )
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.codes import Country
+from tradecli.editions import newest_edition
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
 from tradecli.schema import TOTAL
@@ -139,7 +140,10 @@ def pair_flows(
             reporters=pl.concat_list("reporter").list.drop_nulls(),
         )
     return (
-        pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
+        newest_edition(
+            pick_one(candidates, [*keys, "product", "hs_edition"], reporter, partner, newest_first),
+            keys,
+        )
         .group_by(keys, maintain_order=True)
         .agg(
             value=pl.col("value").sum(),
@@ -502,11 +506,13 @@ def mirror(
             .otherwise(pl.lit("mirror"))
         ),
         # Within one side, one source per flow and period: never a sum of two.
-        keys if selection is None else [*keys, "product"],
+        keys if selection is None else [*keys, "product", "hs_edition"],
         r,
         p,
         newest_first,
     )
+    if selection is not None:  # products of one HS edition per figure, never two added
+        picked = newest_edition(picked, keys)
     if selection is not None:
         picked = picked.group_by(keys, maintain_order=True).agg(
             value=pl.col("value").sum(),
