@@ -135,6 +135,7 @@ def test_a_change_across_two_editions_is_marked_not_comparable(runner, tmp_path)
     both = next(r for r in doc["rows"] if r["code"] == "270900")
     assert both["growth_pct"] == pytest.approx((65 - 50) / 50 * 100)
     assert both["comparable"] is False
+    assert both["reason"].endswith("different HS editions (HS 1992 and HS 2017)")
     assert any("no HS edition in the data covers both periods" in n for n in doc["notes"])
     strict = run_json(
         runner,
@@ -147,6 +148,24 @@ def test_a_change_across_two_editions_is_marked_not_comparable(runner, tmp_path)
     assert result.exit_code == ExitCode.NO_DATA
     assert "2021: HS 1992; 2022: HS 2017" in result.stderr
     assert "Hint:" in result.stderr
+
+
+def test_one_source_in_two_editions_is_not_like_for_like_either(runner, tmp_path) -> None:
+    """One file (one source, one side) whose years are of two editions, as a Comtrade
+    extract over a change of classification: the editions alone make it unlike."""
+    path = tmp_path / "chl.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product,classificationCode\n"
+        "CHL,ARG,exports,2021,100,270900,H4\n"
+        "CHL,ARG,exports,2022,130,270900,H5\n"
+    )
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    doc = run_json(runner, ["products", "CHL", "ARG", "--from", "2021", "--to", "2022"])
+    [row] = doc["rows"]
+    assert row["growth_pct"] == pytest.approx(30.0)
+    assert row["comparable"] is False
+    assert row["reason"].endswith(": different HS editions (HS 2012 and HS 2017)")
+    assert row["edition"] == "HS17"
 
 
 def test_every_imported_baci_row_keeps_its_edition_and_totals_have_none(

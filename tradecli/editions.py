@@ -150,8 +150,9 @@ def choose(
     note = (
         f"no HS edition in the data covers both periods ({names}): {windows['from']}: "
         f"{label(used['from'])}; {windows['to']}: {label(used['to'])}; each product's change "
-        "compares codes of two editions (a code can mean other goods in each): not like "
-        "for like; editions are never added"
+        "compares codes of two editions (a code can mean other goods in each, and a "
+        "product new or gone may be the same goods under another code): not like for "
+        "like; editions are never added"
     )
     return Choice(used, found, (note,))
 

@@ -65,6 +65,8 @@ class ProductsResult:
     # Why a product name (HS 2022's) may not fit the data's codes: their edition differs
     # or is not stated (``editions.names_note``); None when the data are HS 2022.
     names_note: str | None = None
+    # "HS 1992 and HS 2017" when the two windows are of two editions (not like for like).
+    edition_change: str | None = None
 
 
 def joined(ids: pl.Expr) -> pl.Expr:
@@ -384,6 +386,11 @@ def products(
         total_growth_pct=None if single else total_growth,
         declared_total=has_total,
         names_note=names_note,
+        edition_change=(
+            f"{editions.label(edition.used['from'])} and {editions.label(edition.used['to'])}"
+            if edition.crossed and not single
+            else None
+        ),
         total_label="Total"
         if has_total
         else f"{table.height} product{'s' if table.height != 1 else ''} in the data; no total",

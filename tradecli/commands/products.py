@@ -210,6 +210,7 @@ def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
                  shared.side_words(r["tier_to"], rep, par.name)),
                 (r["source_from"], r["source_to"]),
                 numbers,
+                result.edition_change,
             )  # fmt: skip
         exporter, importer = (rep.iso3, par.iso3) if flow == "exports" else (par.iso3, rep.iso3)
         windows = {"from": result.start, "to": result.end}
