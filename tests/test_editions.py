@@ -99,6 +99,9 @@ def test_product_balance_adds_products_of_one_edition_only(runner, tmp_path) -> 
     # HS17's 852412 alone: never 330k (HS17) + 120k (HS92's 852410).
     assert exports["to"] == pytest.approx(_usd(HS17[2022], "85")) == 330_000
     assert exports["source_to"] == "import:BACI_HS17_V202501"
+    notes = "\n".join(doc["notes"])
+    assert "several HS editions (HS 1992, HS 2017)" in notes
+    assert "was used" not in notes  # HS92's rows are another edition, not a rival figure
 
 
 def test_an_hs92_code_shows_its_hs2022_name_only_with_a_note_saying_so(runner, tmp_path) -> None:

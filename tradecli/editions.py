@@ -244,3 +244,13 @@ def newest_edition(frame: F, keys: list[str]) -> F:
     ranks = {e: i for i, e in enumerate(EDITIONS)}
     rank_expr = pl.col("hs_edition").replace_strict(ranks, default=-1, return_dtype=pl.Int8)
     return frame.filter(rank_expr == rank_expr.max().over(keys))
+
+
+def newest_edition_note(found: list[str | None]) -> str:
+    """The note for :func:`newest_edition` when the rows it chose from hold several."""
+    names = ", ".join(label(e) for e in sorted(found, key=rank))
+    return (
+        f"the products' rows are in several HS editions ({names}): each figure adds the "
+        "products of its period's newest edition only; editions are never added (a code "
+        "can mean other goods in another edition)"
+    )

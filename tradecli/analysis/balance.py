@@ -34,7 +34,7 @@ from tradecli.analysis.coverage import (
 )
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.codes import Country
-from tradecli.editions import newest_edition
+from tradecli.editions import newest_edition, newest_edition_note
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
 from tradecli.schema import TOTAL
@@ -262,6 +262,10 @@ def balance(
     extra: list[str] = []
     if selection is not None:
         extra.append(selection.note)
+        stated = candidates.select("hs_edition").unique().collect()["hs_edition"].to_list()
+        if len(stated) > 1:  # each figure is of one edition (pair_flows): say which
+            extra.append(newest_edition_note(stated))
+        candidates = newest_edition(candidates, ["flow", "period", "frequency"])
     if partial:
         extra.append(partial)
     keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
