@@ -193,6 +193,20 @@ def test_every_imported_baci_row_keeps_its_edition_and_totals_have_none(
     assert totals["value"].item() == pytest.approx(len(first) * 1000.0)
 
 
+def test_a_single_baci_year_file_keeps_the_edition_its_name_gives(
+    runner, tmp_path, isolated
+) -> None:
+    from tradecli.cache import Cache
+
+    path = tmp_path / "BACI_HS17_Y2022_V202501.csv"
+    path.write_text("t,i,j,k,v,q\n2022,152,32,852412,330.0,1.5\n")
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    cache = Cache(isolated / "tradecli-cache")
+    rows = cache.scan(cache.entries()).collect()
+    assert rows.select("product", "hs_edition").rows() == [("852412", "HS17")]
+
+
 def test_a_cache_entry_written_before_editions_still_reads(runner, tmp_path, isolated) -> None:
     """Entries of an earlier tradecli lack the column: they read, a BACI release's rows
     get the edition its source id names, other rows null (not stated)."""
