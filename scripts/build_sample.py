@@ -41,7 +41,7 @@ from pathlib import Path
 
 import polars as pl
 
-from tradecli.schema import FLOWS_SCHEMA, QUANTITY_COLUMNS, conform, validate
+from tradecli.schema import FLOWS_SCHEMA, LATER_COLUMNS, conform, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_OUT = ROOT / "tradecli" / "data"
@@ -602,9 +602,10 @@ def build(shared: Path) -> dict[str, str | pl.DataFrame]:
 def flows_frame(text: str) -> pl.DataFrame:
     """The flows CSV text as a frame in the canonical schema, in the file's row order."""
     frame = pl.read_csv(io.StringIO(text), schema_overrides=dict(FLOWS_SCHEMA.items()))
-    # The sample has no quantities: it ships without their columns, and loading it
-    # adds them as nulls (schema.conform), so the file stays as it was.
-    frame = frame.select(n for n in FLOWS_SCHEMA.names() if n not in QUANTITY_COLUMNS)
+    # The sample has no quantities and states no HS edition: it ships without their
+    # columns, and loading it adds them as nulls (schema.conform), so the file stays as
+    # it was.
+    frame = frame.select(n for n in FLOWS_SCHEMA.names() if n not in LATER_COLUMNS)
     validate(conform(frame))
     return frame
 

@@ -13,7 +13,7 @@ from tradecli.analysis_options import FlowChoice
 from tradecli.codes import resolve_country
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import parse_window
-from tradecli.schema import FLOWS_SCHEMA, QUANTITY_COLUMNS, conform
+from tradecli.schema import FLOWS_SCHEMA, LATER_COLUMNS, conform
 
 TODAY = dt.date(2026, 12, 4)
 PAK, JPN = resolve_country("PAK"), resolve_country("JPN")
@@ -33,7 +33,7 @@ def flows(*rows: tuple) -> pl.LazyFrame:
             (exporter, importer, exporter, dt.date(year, mon, 1), "month", product, value,
              currency, source)
         )  # fmt: skip
-    columns = [(name, FLOWS_SCHEMA[name]) for name in FLOWS_SCHEMA if name not in QUANTITY_COLUMNS]
+    columns = [(name, FLOWS_SCHEMA[name]) for name in FLOWS_SCHEMA if name not in LATER_COLUMNS]
     return conform(pl.DataFrame(out, schema=columns, orient="row")).lazy()  # no quantities
 
 

@@ -526,14 +526,17 @@ class Cache:
                 )
                 continue
             if files:
-                # Entries written before quantities were kept lack their columns:
-                # they read as nulls, so no user's import is ever discarded.
+                # Entries written before quantities (or editions) were kept lack their
+                # columns: they read as nulls, so no user's import is ever discarded; an
+                # edition a BACI source id names is filled in (schema.fill_edition).
                 scan = pl.scan_parquet(
                     list(files),
                     glob=False,
                     schema=schema.FLOWS_SCHEMA,
                     missing_columns="insert",
                 )
+                if schema.EDITION not in pl.scan_parquet(files[0], glob=False).collect_schema():
+                    scan = schema.fill_edition(scan)
                 # NaN, Infinity or a negative amount (an older tradecli's) is refused;
                 # an entry this version wrote was checked once, as it was written.
                 scans.append(scan if entry.checked else guarded(scan, entry.path.name))
@@ -590,9 +593,11 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
                 raise ValueError(f"{path.name} is truncated")
     if files:
         found = dict(pl.scan_parquet(files[0], glob=False).collect_schema())
-        # Without the quantity columns: an entry written before they were kept.
-        older = {k: v for k, v in schema.FLOWS_SCHEMA.items() if k not in schema.QUANTITY_COLUMNS}
-        if found != dict(schema.FLOWS_SCHEMA) and found != older:
+        # Without the columns added later (quantities, edition): an entry written
+        # before they were kept.
+        full = dict(schema.FLOWS_SCHEMA)
+        required = {k: v for k, v in full.items() if k not in schema.LATER_COLUMNS}
+        if any(full.get(k) != v for k, v in found.items()) or not required.items() <= found.items():
             raise ValueError("not in the flows schema")
 
 

@@ -366,6 +366,17 @@ def _record_period(record: Mapping[str, Any], frequency: Frequency) -> dt.date:
     raise BadResponse(f"UN Comtrade sent a record without a readable period: {raw!r}")
 
 
+def _edition(record: Mapping[str, Any], index: int) -> str | None:
+    """A product record's HS edition from its classificationCode (H0 = HS92 ... H6 = HS22)."""
+    from tradecli import editions
+
+    code = record.get("classificationCode")
+    try:
+        return editions.parse(None if code is None else str(code))
+    except ValueError as exc:
+        raise BadResponse(f"UN Comtrade record #{index}: {exc}") from None
+
+
 def parse_records(
     records: Iterable[Any],
     codes: CountryCodes,
@@ -386,9 +397,10 @@ def parse_records(
 
     from tradecli.quantities import comtrade_quantity
 
-    names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.QUANTITY_COLUMNS]
+    names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.LATER_COLUMNS]
     rows: dict[str, list[Any]] = {name: [] for name in names}
     reported: dict[str, list[Any]] = {"qty": [], "qtyUnitAbbr": [], "netWgt": []}
+    hs_editions: list[str | None] = []  # classificationCode (H0..H6) of product rows
     arguments = {"qty": "qty", "qtyUnitAbbr": "unit", "netWgt": "net_weight"}
     wanted = {p.upper() for p in products}
     for index, record in enumerate(records):
@@ -424,6 +436,7 @@ def parse_records(
         rows["value"].append(number)
         rows["currency"].append("USD")
         rows["source"].append(source)
+        hs_editions.append(None if product == "TOTAL" else _edition(record, index))
         for key, column in reported.items():
             given = record.get(key)
             if key in AMOUNTS:
@@ -439,7 +452,7 @@ def parse_records(
     )
     frame = schema.conform(
         pl.DataFrame(rows, schema={n: schema.FLOWS_SCHEMA[n] for n in names}).with_columns(
-            quantity, unit
+            quantity, unit, hs_edition=pl.Series(hs_editions, dtype=pl.String)
         )
     )
     keys = ["exporter", "importer", "reporter", "period", "product"]

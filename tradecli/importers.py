@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from tradecli import schema
+from tradecli import editions, schema
 from tradecli.codes import WORLD, load_countries
 from tradecli.errors import BadFile as BadFile  # re-exported: callers import it from here
 from tradecli.filecurrency import (
@@ -218,6 +218,7 @@ def read(
         # BACI has one reader, typed and streaming, in ingest (files of any size).
         raise ValueError("BACI files are read by tradecli.ingest.write_baci")
     file_currency: str | None = None  # what the file itself says of its currency
+    file_edition: str | None = None  # and of its HS edition (an OEC answer's cube)
     if fmt in (ImportFormat.OEC_JSON, ImportFormat.COMTRADE_JSON):
         body = load_json(path)
         records = body.get("data") if isinstance(body, dict) else body
@@ -231,6 +232,7 @@ def read(
         raw = pl.DataFrame(texts, schema=dict.fromkeys(names, pl.String))
         if fmt is ImportFormat.OEC_JSON:
             file_currency = oec_stated_currency(body)
+            file_edition = editions.of_oec_answer(body)
         label = "record"
         offset = 1  # records are numbered from 1
     else:
@@ -282,7 +284,11 @@ def read(
         raise unstated_currency(path)
     for reason, count in skipped.items():
         ctx.skip(reason, count)
-    frame = frame.with_columns(currency=pl.col("_currency"), source=pl.lit(source_id))
+    frame = frame.with_columns(
+        currency=pl.col("_currency"),
+        source=pl.lit(source_id),
+        hs_edition=editions.from_file(raw, ctx, frame, file_edition),
+    )
     rows = frame["_row"]
     frame = schema.conform(frame)  # formats without quantities get nulls, never 0
     schema.validate(frame)

@@ -241,7 +241,7 @@ def baci_canonical(
     with_totals: set[int],
 ) -> pl.DataFrame:
     """BACI rows (numeric) -> canonical flows, sorted for the cache, with TOTAL rows
-    derived for the years in ``with_totals`` (those whose products are complete)."""
+    derived for the years in ``with_totals`` (complete years; a TOTAL has no edition)."""
     # One int64 key in the order the cache wants (exporter, importer, year, TOTAL then
     # products): ranks follow ISO3 order. Sorting and duplicate checks on one integer
     # are several times faster than on four columns or on strings.
@@ -261,8 +261,7 @@ def baci_canonical(
     totals = (  # grouped on one integer (the flow's key without its product)
         summed.group_by(_key=(pl.col("_key") // 10_000_000) * 10_000_000)
         .agg(pl.col("i", "j", "t").first(), pl.col("v").sum())
-        # key ends in 0: sorts before the products; a TOTAL holds no quantity
-        .with_columns(k=pl.lit(-1, pl.Int32), q=pl.lit(None, pl.Float64))
+        .with_columns(k=pl.lit(-1, pl.Int32), q=pl.lit(None, pl.Float64))  # sorts first
     )
     return (
         pl.concat([keyed, totals.select(keyed.columns)])
@@ -282,6 +281,7 @@ def baci_canonical(
             source=pl.lit(source_id),
             quantity=pl.when(_known_q).then(pl.col("q")),
             quantity_unit=pl.when(_known_q).then(pl.lit("t")),  # BACI's metric tons
+            hs_edition=pl.when(pl.col("k") >= 0).then(schema.baci_edition(source_id)),
         )
         .collect()
     )

@@ -293,7 +293,8 @@ def parse_records(
 ) -> pl.DataFrame:
     """Turn ``data.jsonrecords`` rows into the canonical flows schema."""
     # TOTAL rows only (the headline figures): no quantity, whatever the cube measures.
-    names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.QUANTITY_COLUMNS]
+    # TOTAL rows only: no edition either (all goods are the same in every HS edition).
+    names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.LATER_COLUMNS]
     rows: dict[str, list[Any]] = {name: [] for name in names}
     frequency = cube.frequency.value
     for index, record in enumerate(records):

@@ -31,9 +31,17 @@ quantity_unit
            The unit of ``quantity`` as the source names it (``kg``, ``u``, ``l``,
            ``t`` for BACI's metric tons...); null when ``quantity`` is null.
            Quantities of different units are never added (``sum_quantity``).
+hs_edition The HS edition a product row's code belongs to (``HS92``, ``HS96``,
+           ``HS02``, ``HS07``, ``HS12``, ``HS17``, ``HS22``: a BACI release's, UN
+           Comtrade's ``classificationCode``, an OEC cube's); null for TOTAL rows (all
+           goods are the same in every edition) and where the source does not say.
+           A code can mean other goods in another edition: rows of two editions are
+           never added (:mod:`tradecli.editions`).
 
 Sources without quantities (the embedded sample, OEC headline figures, caches
-written before quantities were kept) get both columns as nulls from ``conform``.
+written before quantities were kept) get both columns as nulls from ``conform``;
+frames and caches written before editions were kept get ``hs_edition`` from
+``conform`` too: a BACI source id names its release's edition, else null.
 """
 
 from __future__ import annotations
@@ -46,10 +54,14 @@ from tradecli.errors import SchemaError
 
 __all__ = [
     "FLOWS_SCHEMA",
+    "EDITION",
+    "LATER_COLUMNS",
     "QUANTITY_COLUMNS",
     "TOTAL",
     "SchemaError",
     "conform",
+    "baci_edition",
+    "fill_edition",
     "empty",
     "sum_quantity",
     "validate",
@@ -71,10 +83,15 @@ FLOWS_SCHEMA: Final = pl.Schema(
         "source": pl.String,
         "quantity": pl.Float64,
         "quantity_unit": pl.String,
+        "hs_edition": pl.String,
     }
 )
 # Added after the first release: files and caches written before may lack them.
 QUANTITY_COLUMNS: Final = ("quantity", "quantity_unit")
+EDITION: Final = "hs_edition"
+LATER_COLUMNS: Final = (*QUANTITY_COLUMNS, EDITION)
+# A BACI source id names its release's edition (import:BACI_HS92_V202501).
+_BACI_EDITION: Final = r"BACI_(HS(?:92|96|02|07|12|17|22))_"
 
 
 def validate(frame: pl.DataFrame | pl.LazyFrame) -> None:
@@ -90,19 +107,32 @@ def validate(frame: pl.DataFrame | pl.LazyFrame) -> None:
 
 def conform(frame: F) -> F:
     """``frame`` in the canonical columns, order and types; quantity columns it lacks
-    are added as nulls (a source without quantities never gets an invented 0).
+    are added as nulls (a source without quantities never gets an invented 0), and an
+    edition column it lacks is filled by :func:`fill_edition`.
 
     Any other column missing is an error, as is a column that does not cast.
     """
     names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
     missing = [
-        pl.lit(None, FLOWS_SCHEMA[name]).alias(name)
-        for name in QUANTITY_COLUMNS
-        if name not in names
+        pl.lit(None, FLOWS_SCHEMA[name]).alias(name) for name in LATER_COLUMNS if name not in names
     ]
     if missing:
         frame = frame.with_columns(missing)
-    return frame.select(pl.col(name).cast(dtype) for name, dtype in FLOWS_SCHEMA.items())
+    frame = frame.select(pl.col(name).cast(dtype) for name, dtype in FLOWS_SCHEMA.items())
+    return fill_edition(frame) if EDITION not in names else frame
+
+
+def baci_edition(source_id: str) -> pl.Expr:
+    """The edition a BACI source id names, as a literal (null when it names none)."""
+    return pl.lit(source_id, pl.String).str.extract(_BACI_EDITION, 1)
+
+
+def fill_edition(frame: F) -> F:
+    """Rows written before editions were kept: a product row of a BACI release (its
+    source id names the edition) gets that edition; others stay null ("not stated").
+    TOTAL rows never have one."""
+    stated = pl.col(EDITION).fill_null(pl.col("source").str.extract(_BACI_EDITION, 1))
+    return frame.with_columns(pl.when(pl.col("product") != TOTAL).then(stated).alias(EDITION))
 
 
 def sum_quantity(

@@ -34,6 +34,7 @@ from tradecli.analysis.coverage import (
 )
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.codes import Country
+from tradecli.editions import newest_edition, newest_edition_note
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
 from tradecli.schema import TOTAL
@@ -138,9 +139,10 @@ def pair_flows(
             sources=pl.concat_list("source"),
             reporters=pl.concat_list("reporter").list.drop_nulls(),
         )
-    picked = pick_one(candidates, [*keys, "product"], reporter, partner, newest_first)
+    picked = pick_one(candidates, [*keys, "product", "hs_edition"], reporter, partner, newest_first)
     return (
-        products.covering(picked, keys)
+        # One HS edition per figure (never two added), then each code summed once.
+        products.covering(newest_edition(picked, keys), keys)
         .group_by(keys, maintain_order=True)
         .agg(
             value=pl.col("value").sum(),
@@ -270,6 +272,10 @@ def balance(
     extra: list[str] = []
     if selection is not None:
         extra.append(selection.note)
+        stated = candidates.select("hs_edition").unique().collect()["hs_edition"].to_list()
+        if len(stated) > 1:  # each figure is of one edition (pair_flows): say which
+            extra.append(newest_edition_note(stated))
+        candidates = newest_edition(candidates, ["flow", "period", "frequency"])
     if partial:
         extra.append(partial)
     keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
@@ -514,11 +520,13 @@ def mirror(
             .otherwise(pl.lit("mirror"))
         ),
         # Within one side, one source per flow and period: never a sum of two.
-        keys if selection is None else [*keys, "product"],
+        keys if selection is None else [*keys, "product", "hs_edition"],
         r,
         p,
         newest_first,
     )
+    if selection is not None:  # products of one HS edition per figure, never two added
+        picked = newest_edition(picked, keys)
     if selection is not None:
         picked = (
             selection.covering(picked, keys)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tradecli import editions
 from tradecli.analysis.core import (
     conflict_notes,
     conflicts,
@@ -61,6 +62,9 @@ class DriversResult:
     selection: str | None
     notes: tuple[str, ...]
     source_ids: tuple[str, ...]
+    # The HS edition of the figures (None: not stated); names are HS 2022's (NAMES_EDITION).
+    edition: str | None = None
+    names_note: str | None = None  # why a name (HS 2022's) may not fit: editions.names_note
 
 
 def _at_level(code: pl.Expr, level: str) -> pl.Expr:
@@ -123,7 +127,8 @@ def drivers(
     pair_name = f"{reporter.name} ({r}) {flow.value} {direction} {partner.name} ({p})"
     candidates = flows.filter((pl.col("exporter") == exporter) & (pl.col("importer") == importer))
     keys = ["period", "frequency", "product"]
-    chosen = pick_one(candidates, keys, r, p, newest_first).collect()
+    # One figure per product in each HS edition: one edition is chosen below, never two added.
+    chosen = pick_one(candidates, [*keys, "hs_edition"], r, p, newest_first).collect()
     rows = chosen.filter(pl.col("product") != TOTAL).with_columns(
         level=pl.col("product").map_elements(product_level, return_dtype=pl.String)
     )
@@ -161,6 +166,18 @@ def drivers(
             "--from, or a --to",
         )
     units = window_units(rows, {"from": base, "to": target})
+    edition = editions.choose(rows, units, {"from": base.label, "to": target.label}, False)
+    if edition.crossed:
+        raise NoData(
+            f"no HS edition of the product data for {pair_name} covers both {base.label} and "
+            f"{target.label} ({base.label}: {editions.label(edition.used['from'])}; "
+            f"{target.label}: {editions.label(edition.used['to'])}): a product's change "
+            "would compare codes of two editions, which can mean different goods",
+            hint="compare two periods of one edition, or import a release (e.g. one BACI "
+            "edition) that covers both; `tradecli products` shows such a change, marked "
+            "not comparable",
+        )
+    rows = edition.keep(rows, units)
     missing = _missing(rows, units)
     if missing:
         parts = []
@@ -182,9 +199,12 @@ def drivers(
         total_to = _window_total(totals, units, "to")
     else:
         total_from = total_to = None  # some products only: never the flow's total
-    used = candidates.filter(
-        pl.col("period").is_in(units["period"].unique().to_list())
-        & pl.col("product").is_in([*rows["product"].unique().to_list(), TOTAL])
+    used = edition.keep(
+        candidates.filter(
+            pl.col("period").is_in(units["period"].unique().to_list())
+            & pl.col("product").is_in([*rows["product"].unique().to_list(), TOTAL])
+        ),
+        units,
     )
     currency = currency_of(used, pair_name)
     window_rows: dict[str, list[ProductValue]] = {"from": [], "to": []}
@@ -203,7 +223,7 @@ def drivers(
             )
         )
     attribution = attribute(window_rows["from"], window_rows["to"], total_from, total_to, top)
-    notes = list(attribution.notes)
+    notes = [*edition.notes, *attribution.notes]
     if selection is not None:
         notes.insert(0, selection.note)
     unsplit = sorted(set(coarser.join(units, on=["period", "frequency"], how="semi")["product"]))
@@ -238,4 +258,6 @@ def drivers(
         selection=None if selection is None else selection.label,
         notes=tuple(notes),
         source_ids=tuple(sorted(set(in_units["source"]))),
+        edition=edition.used["to"],
+        names_note=editions.names_note({edition.used["to"]}),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tradecli import editions
 from tradecli.analysis.core import (
     STRICT_NOTE,
     comparable,
@@ -27,7 +28,6 @@ from tradecli.product_levels import at_level, drop_covered
 from tradecli.schema import TOTAL, sum_quantity
 
 LEVEL_ORDER = {"section": 0, "hs2": 1, "hs4": 2, "hs6": 3}
-LEVEL_DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,11 @@ class ProductsResult:
     # the windows, which its codes cannot split (named in a note, never dropped silently).
     summed_levels: tuple[str, ...] = ()
     unsplit: tuple[str, ...] = ()
+    # Why a product name (HS 2022's) may not fit the data's codes: their edition differs
+    # or is not stated (``editions.names_note``); None when the data are HS 2022.
+    names_note: str | None = None
+    # "HS 1992 and HS 2017" when the two windows are of two editions (not like for like).
+    edition_change: str | None = None
 
 
 def joined(ids: pl.Expr) -> pl.Expr:
@@ -98,10 +103,11 @@ def _per_code(rows: pl.DataFrame, units: pl.DataFrame) -> pl.DataFrame:
 
 
 def _compare(
-    sums: pl.DataFrame, single: bool, strict: bool
+    sums: pl.DataFrame, single: bool, strict: bool, crossed: bool = False
 ) -> tuple[pl.DataFrame, pl.Expr, pl.Expr]:
     """One row per code with both windows' value, tier and sources; and the growth
-    (the one strict rule applied) and comparability expressions over such rows."""
+    (the one strict rule applied) and comparability expressions over such rows.
+    ``crossed``: the two windows are in different HS editions, so nothing compares."""
     wide = [
         sums.filter(pl.col("window") == window).select(
             "code",
@@ -121,6 +127,8 @@ def _compare(
         pl.col("tier_from"),
         pl.col("tier_to"),
     )
+    if crossed:
+        like_with_like = pl.when(like_with_like.is_not_null()).then(pl.lit(False))
     value_growth = strict_growth(value_growth, like_with_like, strict)
     return table, pl.when(pl.lit(not single)).then(value_growth), like_with_like
 
@@ -166,8 +174,8 @@ def products(
     r, p = reporter.iso3, partner.iso3
     exporter, importer = (r, p) if flow is FlowChoice.EXPORTS else (p, r)
     candidates = _select(flows, exporter, importer)
-    rows = (
-        pick_one(candidates, ["period", "frequency", "product"], r, p, newest_first)
+    rows = (  # one figure per product in each HS edition: editions are chosen below
+        pick_one(candidates, ["period", "frequency", "product", "hs_edition"], r, p, newest_first)
         .collect()
         .with_columns(level=pl.col("product").map_elements(product_level, return_dtype=pl.String))
     )
@@ -198,17 +206,23 @@ def products(
     cov = coverage(rows)
     base, target = resolve_windows(cov, start, end, convention, compare, fiscal_start, pair_name)
     units = window_units(rows, {"from": base, "to": target})
+    single = base == target
+    # One HS edition per window, never two added (a code can mean other goods in each).
+    edition = editions.choose(rows, units, {"from": base.label, "to": target.label}, single)
+    rows = edition.keep(rows, units)
     in_units = rows.join(units, on=["period", "frequency"])
     if in_units.filter(pl.col("window") == "to").is_empty():
         raise NoData(
             f"no product data for {pair_name} in {target.label}",
             hint=f"the data cover {cov.describe()}",
         )
-    held = candidates.filter(
-        pl.col("product").is_in(rows["product"].unique().to_list())
-        & pl.col("period").is_in(units["period"].unique().to_list())
+    held = edition.keep(
+        candidates.filter(
+            pl.col("product").is_in(rows["product"].unique().to_list())
+            & pl.col("period").is_in(units["period"].unique().to_list())
+        ),
+        units,
     )
-    single = base == target
     declared, declared_held = _declared_total(flows, exporter, importer, units, r, p, newest_first)
     has_total = all(declared[w][0] is not None for w in (("to",) if single else ("from", "to")))
     if has_total:
@@ -217,7 +231,7 @@ def products(
     codes = in_units.select("code").unique()
     sums = window_sums(_per_code(rows, units), units, ["code"], keys=codes)
     missing = _missing_text(rows, units)
-    table, value_growth, like_with_like = _compare(sums, single, strict)
+    table, value_growth, like_with_like = _compare(sums, single, strict, edition.crossed)
     complete = {name: name not in missing for name in ("from", "to")}
     # A product with no row at all in a window whose units all hold product data is
     # absent from it: "new" when only the later window has it, "gone" when only the
@@ -256,7 +270,7 @@ def products(
     ranked = table.sort(["value_to", "code"], descending=[True, False], nulls_last=True)
     shown = ranked.head(top)
     rest = ranked.slice(top)
-    notes = []
+    notes = [*edition.notes]
     if has_total:
         shown, note = _other_of_total(shown, table, declared, complete)
         notes.extend(note)
@@ -315,6 +329,7 @@ def products(
         "tier_from", "tier_to", "source_from", "source_to", "comparable", "status",
         *(("unit", "unit_value_from", "unit_value_to") if unit_values else ()),
     )  # fmt: skip
+    result, names_note = _editions(result, edition, single)
     for name, window in (("from", base), ("to", target)):
         if name in missing and not (single and name == "from"):
             listed = ", ".join(missing[name][:6]) + (" ..." if len(missing[name]) > 6 else "")
@@ -397,6 +412,12 @@ def products(
             sorted(set(in_units["level"].drop_nulls()), key=LEVEL_ORDER.__getitem__)
         ),
         unsplit=tuple(unsplit),
+        names_note=names_note,
+        edition_change=(
+            f"{editions.label(edition.used['from'])} and {editions.label(edition.used['to'])}"
+            if edition.crossed and not single
+            else None
+        ),
         total_label="Total"
         if has_total
         else f"{table.height} product{'s' if table.height != 1 else ''} in the data; no total",
@@ -529,3 +550,22 @@ def _unit_values(table: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(unit_value_from=per_unit("from"), unit_value_to=per_unit("to")).drop(
         "quantity_from", "quantity_to", "unit_from", "unit_to"
     )
+
+
+def _editions(
+    result: pl.DataFrame, edition: editions.Choice, single: bool
+) -> tuple[pl.DataFrame, str | None]:
+    """Each row's HS edition (its later figure's) and that of its name (the shipped
+    HS 2022 table), where the data state an edition; and the note when a name shown
+    may not be of the data's edition. Outputs of data stating none stay as they were."""
+    used = {edition.used["to"]} if single else set(edition.used.values())
+    note = editions.names_note(used)
+    if not any(edition.found):
+        return result, note
+    later = pl.when(pl.col("value_to").is_not_null() | pl.lit(single))
+    return result.with_columns(
+        edition=later.then(pl.lit(edition.used["to"], pl.String)).otherwise(
+            pl.lit(edition.used["from"], pl.String)
+        ),
+        name_edition=pl.when(~_other_code()).then(pl.lit(editions.NAMES_EDITION)),
+    ), note

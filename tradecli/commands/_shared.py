@@ -157,8 +157,10 @@ def reason(
     sides: tuple[str, str],
     sources: tuple[str | None, str | None] | None,
     numbers: dict[str, int],
+    editions: str | None = None,
 ) -> str:
-    """Why two figures do not compare, in words: which source and side each comes from."""
+    """Why two figures do not compare, in words: which source and side each comes from
+    (and ``editions``, "HS 1992 and HS 2017", when their product codes are of two)."""
 
     def refs(value: str | None) -> str:
         ids = [s for s in (value or "").split("+") if s]
@@ -169,6 +171,8 @@ def reason(
         differs.append("different sources")
     if sides[0] != sides[1]:
         differs.append("different sides")
+    if editions:
+        differs.append(f"different HS editions ({editions})")
     if sources is None:
         left, right = f"{start} ({sides[0]})", f"{end} ({sides[1]})"
     else:

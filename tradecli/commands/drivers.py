@@ -76,8 +76,13 @@ class DriverRow:
     # What each value rests on: published, reconstructed or converted (None: no value,
     # or the remainder, which is computed from everything else).
     basis: dict[str, str | None] = field(default_factory=dict)
+    # The HS edition of the figures and of the name (HS 2022's table); in the JSON only
+    # where the data state an edition.
+    edition: str | None = None
+    name_edition: str | None = None
 
     def json(self) -> dict[str, Json]:
+        stated = {"edition": self.edition, "name_edition": self.name_edition}
         return {
             "code": self.code,
             "name": self.name,
@@ -97,6 +102,7 @@ class DriverRow:
             "sources": list(self.sources),
             "source": "+".join(self.sources) or None,
             "basis": dict(self.basis),
+            **(stated if self.edition is not None else {}),
         }
 
 
@@ -166,6 +172,10 @@ def _rows(result: DriversResult, dataset: Dataset) -> tuple[DriverRow, ...]:
     att = result.attribution
     rows = [_product_row(r, result.names.get(r.code, "")) for r in att.rows]
     rows = [replace(r, basis=_bases(result, dataset, r)) for r in rows]
+    if result.edition is not None:
+        from tradecli.editions import NAMES_EDITION
+
+        rows = [replace(r, edition=result.edition, name_edition=NAMES_EDITION) for r in rows]
     rest = att.remainder
     # Shown only when it stands for something: products cut, or outside the data.
     if rest.products_cut > 0 or rest.outside_change is not None:
@@ -433,7 +443,11 @@ def document(answer: DriversAnswer) -> Document:
     """Two tables (contributions; price and volume), the sentence, the waterfall, the JSON."""
     result, dataset = answer.result, answer.dataset
     att, rows = result.attribution, answer.rows
-    notes = list(result.notes) + shared.fx_notes(dataset)
+    notes = (
+        list(result.notes)
+        + ([result.names_note] if result.names_note else [])
+        + shared.fx_notes(dataset)
+    )
     rep, par = result.reporter, result.partner
     rest = att.remainder
     payload: dict[str, Json] = {

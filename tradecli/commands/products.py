@@ -67,6 +67,17 @@ class ProductRow:
     unit_value_from: float | None = None
     unit_value_to: float | None = None
 
+    # The HS edition of the row's figures, and of its name (the shipped HS 2022 table);
+    # only where the data state an edition (``editions``), else the rows carry neither.
+    editions: bool = False
+    edition: str | None = None
+    name_edition: str | None = None
+
+    def edition_fields(self) -> dict[str, str | None]:
+        if not self.editions:
+            return {}
+        return {"edition": self.edition, "name_edition": self.name_edition}
+
     def per_unit(self) -> dict[str, str | float | None]:
         if not self.unit_values:
             return {}
@@ -100,6 +111,7 @@ class ProductRow:
             "reported_by": self.reported_by or None,
             "basis": dict(self.basis),
             **self.per_unit(),
+            **self.edition_fields(),
         }
 
 
@@ -190,6 +202,7 @@ def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
                  shared.side_words(r["tier_to"], rep, par.name)),
                 (r["source_from"], r["source_to"]),
                 numbers,
+                result.edition_change,
             )  # fmt: skip
         exporter, importer = (rep.iso3, par.iso3) if flow == "exports" else (par.iso3, rep.iso3)
         windows = {"from": result.start, "to": result.end}
@@ -235,6 +248,9 @@ def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
                 unit=r.get("unit"),
                 unit_value_from=shared.num(r.get("unit_value_from")),
                 unit_value_to=shared.num(r.get("unit_value_to")),
+                editions="edition" in r,
+                edition=r.get("edition"),
+                name_edition=r.get("name_edition"),
             )
         )
     return tuple(out)
@@ -283,6 +299,11 @@ def document(answer: ProductsAnswer) -> Document:
             Column("unit_value_to", "Per unit", Kind.AMOUNT),
             Column("unit", "Unit", Kind.CODE),
         )
+    if "edition" in result.rows.columns:  # only where the data state an HS edition
+        columns += (
+            Column("edition", "HS edition", Kind.CODE, table=False),
+            Column("name_edition", "Name edition", Kind.CODE, table=False),
+        )
     rep, par, flow = result.reporter, result.partner, result.flow.value
     scope = f"{flow} by {result.level.upper()} product"
     coverage = "total trade" if result.declared_total else "products only"
@@ -316,6 +337,7 @@ def document(answer: ProductsAnswer) -> Document:
                         {k: p.basis.get(k) for k in ("from", "to", "growth_pct")}
                     ),
                     **p.per_unit(),
+                    **p.edition_fields(),
                 },
                 role=Role.OTHER if p.other else Role.NORMAL,
                 blank=frozenset({"code"}) if p.other else frozenset(),
@@ -332,7 +354,10 @@ def document(answer: ProductsAnswer) -> Document:
         last = list(reasons)[-1]
         reasons[last].append("the total")
     notes = (
-        list(result.notes) + shared.fx_notes(dataset) + shared.marked_notes(reasons, "growth of")
+        list(result.notes)
+        + ([result.names_note] if result.names_note else [])
+        + shared.fx_notes(dataset)
+        + shared.marked_notes(reasons, "growth of")
     )
     if any(p.assumed for p in answer.rows):
         notes.append(basis.LEGEND)
