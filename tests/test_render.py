@@ -185,7 +185,7 @@ def test_mirror_note_is_printed_once(runner) -> None:
     assert result.stdout.count("Pakistan reported no complete figure for August 2025") == 1
     md = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "--mirror", "-f",
                              "markdown"]).stdout  # fmt: skip
-    assert "### Mirror check, August 2025" in md and md.count("CIF") == 1
+    assert "### Mirror check, August 2024 and August 2025" in md and md.count("CIF") == 1
     doc = json.loads(
         runner.invoke(
             app, ["balance", "PAK", "JPN", "--from", "2024-08", "--mirror", "-f", "json"]
