@@ -43,3 +43,13 @@ def test_reports_never_say_united_statess_or_1_partners(runner, tmp_path) -> Non
     text = mirror.stdout
     assert "United States' exports to Philippines (vs Philippines' imports)" in text, text
     assert "s's " not in text
+
+
+def test_mirror_stand_in_note_of_a_name_ending_in_s() -> None:
+    """The note for figures taken from a lower tier put the owner in the possessive by hand."""
+    from tradecli.analysis.core import Tier, tier_notes
+
+    notes = tier_notes({"exports for 2002": int(Tier.MIRROR)}, "United States")
+    assert notes == (
+        "exports for 2002: United States' own figures were missing, so mirror figures were used",
+    )
