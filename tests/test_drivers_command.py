@@ -184,6 +184,11 @@ def test_readme_example_is_what_drivers_prints(runner, shared_data):
     block = readme.split("### Drivers: what moved a flow\n", 1)[1].split("```", 2)[1]
     lines = block.split("\n")
     assert lines[1].startswith("$ tradecli import ") and lines[1].endswith(SHRIMP.split("/")[-1])
+    # Issue 21: it imported ../shared/..., a path no clone has. The file is not shipped
+    # (GPL-3): the block imports it by name and the text before it says where it is from.
+    assert lines[1] == f"$ tradecli import {SHRIMP.split('/')[-1]}"
+    before = readme.split("### Drivers: what moved a flow\n", 1)[1].split("```", 1)[0]
+    assert "https://github.com/ropensci/comtradr" in before and "GPL-3" in before
     command = lines[2].removeprefix("$ tradecli ").split()
     printed = "\n".join(lines[3:])
     run_import(runner, shared_data / SHRIMP)
