@@ -184,6 +184,11 @@ def test_readme_example_is_what_drivers_prints(runner, shared_data):
     block = readme.split("### Drivers: what moved a flow\n", 1)[1].split("```", 2)[1]
     lines = block.split("\n")
     assert lines[1].startswith("$ tradecli import ") and lines[1].endswith(SHRIMP.split("/")[-1])
+    # Issue 21: it imported ../shared/..., a path no clone has. The file is not shipped
+    # (GPL-3): the block imports it by name and the text before it says where it is from.
+    assert lines[1] == f"$ tradecli import {SHRIMP.split('/')[-1]}"
+    before = readme.split("### Drivers: what moved a flow\n", 1)[1].split("```", 1)[0]
+    assert "https://github.com/ropensci/comtradr" in before and "GPL-3" in before
     command = lines[2].removeprefix("$ tradecli ").split()
     printed = "\n".join(lines[3:])
     run_import(runner, shared_data / SHRIMP)
@@ -194,3 +199,45 @@ def test_readme_example_is_what_drivers_prints(runner, shared_data):
         return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", "TIME", text).strip()
 
     assert timeless(result.stdout) == timeless(printed)
+
+
+def test_a_scheduled_drivers_report_runs_silently_under_cron(tmp_path):
+    """Walked as cron runs it: no terminal, a bare PATH, a fresh HOME whose platform
+    config schedules `command = "drivers"` for an imported pair. Silent, exit 0, and
+    published: every file the manifest lists matches it."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    config = home / ".config" / "tradecli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    out = tmp_path / "reports"
+    config.write_text(
+        '[api]\nnetwork = "never"\n\n[[report]]\nname = "pak-jpn-drivers"\n'
+        'command = "drivers"\nreporter = "PAK"\npartner = "JPN"\nperiod = "fixed"\n'
+        'from = "2023"\nto = "2024"\nlevel = "hs6"\n'
+        'formats = ["markdown", "json", "html", "csv", "table"]\n'
+        f'output_dir = "{out}"\n'
+    )
+    data = tmp_path / "pak_jpn_products.csv"
+    data.write_text(TIDY)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": os.pathsep.join(sys.path)}
+
+    def tradecli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tradecli", *args], env=env, cwd="/",
+                              capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+
+    assert tradecli("import", str(data)).returncode == 0
+    for _ in range(2):  # the first run, and one over a published directory
+        done = tradecli("report")
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    manifest = json.loads((out / "manifest.json").read_text())
+    (entry,) = manifest["reports"]
+    assert entry["status"] == "ok" and len(entry["files"]) == 5
+    for file in entry["files"]:
+        data_bytes = (out / file["path"]).read_bytes()
+        assert hashlib.sha256(data_bytes).hexdigest() == file["sha256"]
+    # 030613: (500 - 400) / 1000 x 100 = +10 points, by hand from TIDY.
+    assert "+10.00 pp" in (out / "pak-jpn-drivers-2024.md").read_text()

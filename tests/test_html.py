@@ -219,3 +219,34 @@ def test_every_figure_is_on_screen_and_chart_text_is_legible(runner, tmp_path, n
         assert table["hidden"] == [], f"needs scrolling to be seen at {width} px"
     assert layout["chartTexts"] > 0, "no chart text measured"
     assert layout["chartText"] >= 11, f"chart text {layout['chartText']:.1f} px at {width} px"
+
+
+# The drivers page (a waterfall, two tables) came after the check above and was not in
+# it: at 400 px its Contribution column sat off-screen in the table's scroll box.
+SHRIMP = "real/comtrade/vignette3_THA_shrimp_HS6_all_partners_2007_2011_annual.csv"
+DRIVERS_PAGES = {
+    "drivers-hs6": ["drivers", "THA", "USA", "--from", "2010", "--to", "2011", "--level", "hs6"],
+    "drivers-hs4-top3": ["drivers", "THA", "JPN", "--from", "2010", "--to", "2011",
+                         "--level", "hs4", "--flow", "exports", "--top", "3"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+@pytest.mark.parametrize("name", list(DRIVERS_PAGES))
+def test_drivers_contributions_are_on_screen_and_chart_text_is_legible(
+    runner, tmp_path, name, width
+) -> None:
+    from tests.conftest import require_shared_data, run_import
+
+    require_chromium()
+    run_import(runner, require_shared_data() / SHRIMP)
+    result = runner.invoke(app, [*DRIVERS_PAGES[name], "-f", "html"])
+    assert result.exit_code == 0, result.stderr
+    assert "<svg" in result.stdout, "no waterfall drawn"
+    layout = measure(tmp_path, result.stdout, width)
+    assert layout["innerWidth"] == width
+    assert layout["scrollWidth"] <= width, f"the page scrolls sideways at {width} px"
+    for table in layout["tables"]:
+        assert table["hidden"] == [], f"needs scrolling to be seen at {width} px"
+    assert layout["chartTexts"] > 0, "no chart text measured"
+    assert layout["chartText"] >= 11, f"chart text {layout['chartText']:.1f} px at {width} px"

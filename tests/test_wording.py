@@ -53,3 +53,13 @@ def test_a_growth_ranking_names_its_base_period_in_the_title_and_chart(runner) -
     assert "Chile's partners, 2006, by growth since 2002 (USD" in markdown.stdout
     html = runner.invoke(app, [*args, "--format", "html"]).stdout
     assert "fastest trade growth since 2002" in html
+
+
+def test_mirror_stand_in_note_of_a_name_ending_in_s() -> None:
+    """The note for figures taken from a lower tier put the owner in the possessive by hand."""
+    from tradecli.analysis.core import Tier, tier_notes
+
+    notes = tier_notes({"exports for 2002": int(Tier.MIRROR)}, "United States")
+    assert notes == (
+        "exports for 2002: United States' own figures were missing, so mirror figures were used",
+    )

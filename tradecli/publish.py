@@ -16,8 +16,15 @@ switch; to read one generation for sure, resolve ``.tradecli-current`` once (e.g
 ``realpath reports/.tradecli-current``) and read from there. The generation before
 the current one is kept for such readers; older ones are removed.
 
-Where symlinks cannot be made (some Windows setups), files are written in place
-one by one, manifest last, as before.
+Where symlinks cannot be made (some Windows setups, FAT and some network mounts),
+the generation is built and kept the same way and ``.tradecli-current`` is a small
+file naming it, replaced in one rename: reading the generation it names gives one
+whole run, as above. The names readers open are then plain files, put in place one by
+one after the switch: first ``manifest.json`` is removed, then each file is replaced
+(a hard link to the generation's copy where the filesystem has them, else a copy),
+and the new manifest comes last. So a manifest beside the files always describes
+them; while it is missing a run is publishing, or was killed doing so (the next run
+completes it), and no set is claimed.
 
 Layout of ``output_dir``::
 
@@ -43,12 +50,26 @@ _GENERATION = re.compile(r"^g(\d{6,})$")
 KEEP = 2  # the current generation and the one before it, for readers in the middle of it
 
 
+MANIFEST = "manifest.json"  # written last where the files are plain (no symlinks)
+_POINTER = re.compile(rf"^{re.escape(GENERATIONS)}/g\d{{6,}}$")
+
+
 def current(directory: Path) -> Path | None:
-    """The published generation of ``directory`` (None before the first one)."""
+    """The published generation of ``directory`` (None before the first one): where the
+    symlink ``.tradecli-current`` leads, or, without symlinks, what the file names."""
     link = directory / CURRENT
-    if not link.is_symlink():
+    if link.is_symlink():
+        target = directory / os.readlink(link)
+    elif link.is_file():
+        try:
+            named = link.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if not _POINTER.match(named):
+            return None
+        target = directory / named
+    else:
         return None
-    target = directory / os.readlink(link)
     return target if target.is_dir() else None
 
 
@@ -119,6 +140,7 @@ class Generation:
         self.root = directory / GENERATIONS
         self.root.mkdir(parents=True, exist_ok=True)
         sweep(self.root)  # half-built generations of killed runs
+        self.links = symlinks_work(directory)
         self.before = current(directory)
         if self.before is None:
             self._adopt(legacy, legacy_dirs)
@@ -155,6 +177,10 @@ class Generation:
         os.replace(self.path, final)
         _fsync_dir(self.root)
         names = sorted(p.name for p in final.iterdir() if p.is_file())
+        if not self.links:
+            self._publish_plain(final, names)
+            self._prune(final)
+            return
         # New names are linked before the switch (dangling until then: the file is
         # simply not there yet), so at the switch every name leads to the new generation.
         for name in names:
@@ -170,6 +196,16 @@ class Generation:
         _fsync_dir(self.directory)
         self._prune(final)
 
+    def _publish_plain(self, final: Path, names: list[str]) -> None:
+        """Without symlinks: switch the pointer file, then put the files in place one by
+        one, the manifest removed first and written last (see the module's docstring)."""
+        _replace_with(final, self.directory, CURRENT, f"{GENERATIONS}/{final.name}\n")
+        remove(self.directory / MANIFEST)
+        _fsync_dir(self.directory)
+        for name in sorted(names, key=lambda n: n == MANIFEST):
+            _replace_with(final, self.directory, name)
+        _fsync_dir(self.directory)
+
     def _prune(self, newest: Path) -> None:
         done = sorted((p for p in self.root.iterdir() if _GENERATION.match(p.name)), key=_number)
         for old in done[:-KEEP]:
@@ -178,6 +214,26 @@ class Generation:
 
     def discard(self) -> None:
         remove(self.path)
+
+
+def _replace_with(source: Path, directory: Path, name: str, text: str | None = None) -> None:
+    """``directory / name`` replaced in one rename by ``text`` or by ``source / name``
+    (hard-linked where the filesystem can, else copied), written to disk first."""
+    tmp = directory / f"{_tmp_prefix(directory / name)}{os.urandom(4).hex()}{TMP_SUFFIX}"
+    try:
+        if text is not None:
+            tmp.write_text(text, encoding="utf-8")
+        else:
+            try:
+                os.link(source / name, tmp)
+            except OSError:
+                shutil.copyfile(source / name, tmp)
+        os.chmod(tmp, 0o644)
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, directory / name)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _plain_file(path: Path) -> bool:
@@ -192,4 +248,4 @@ def _carry_file(source: Path, destination: Path) -> None:
         shutil.copy2(source, destination)
 
 
-__all__ = ["CURRENT", "GENERATIONS", "Generation", "current", "symlinks_work"]
+__all__ = ["CURRENT", "GENERATIONS", "MANIFEST", "Generation", "current", "symlinks_work"]

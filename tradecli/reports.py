@@ -666,7 +666,8 @@ def _run_directory(
     now: Callable[[], str],
 ) -> None:
     """Run ``group`` into a new generation of ``directory`` and publish it in one rename
-    (where symlinks cannot be made: into the directory itself, manifest last)."""
+    (where symlinks cannot be made, see ``tradecli.publish``: the files are then also
+    put in place as plain files, the manifest last)."""
     from tradecli import publish
     from tradecli.fsutil import _storage_error, write_atomic
 
@@ -680,9 +681,6 @@ def _run_directory(
         write_atomic(path, json.dumps(text, indent=2) + "\n")
 
     try:
-        if not publish.symlinks_work(directory):
-            run_all(directory)
-            return
         generation = publish.Generation(directory, _legacy_names(directory), [HISTORY_DIR])
     except OSError as exc:
         raise _storage_error(exc, directory) from None

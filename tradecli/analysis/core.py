@@ -22,6 +22,7 @@ from enum import IntEnum
 import polars as pl
 
 from tradecli.errors import UsageError
+from tradecli.wording import possessive
 
 
 class Tier(IntEnum):
@@ -196,7 +197,8 @@ def tier_notes(tiers: dict[str, int | None], owner: str) -> tuple[str, ...]:
         if worst is None or worst <= Tier.UNKNOWN:
             continue
         notes.append(
-            f"{what}: {owner}'s own figures were missing, so {Tier(worst).label} figures were used"
+            f"{what}: {possessive(owner)} own figures were missing, "
+            f"so {Tier(worst).label} figures were used"
         )
     return tuple(notes)
 

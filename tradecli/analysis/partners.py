@@ -25,6 +25,7 @@ from tradecli.codes import Country
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Window
 from tradecli.schema import TOTAL
+from tradecli.wording import possessive
 
 MEASURE_FLOWS = {
     PartnerMeasure.EXPORTS: ("exports",),
@@ -214,7 +215,7 @@ def partners(
         if (excluded == WORLD).any():
             kinds.append(f"the world total ({WORLD})")
         if (excluded == r).any():
-            kinds.append(f"{reporter.name}'s trade with itself")
+            kinds.append(f"{possessive(reporter.name)} trade with itself")
         notes.append(f"left out, as not partners: {' and '.join(kinds)} ({excluded.len()} rows)")
     found = conflicts(
         candidates.filter(pl.col("period").is_in(units["period"].unique().to_list())),

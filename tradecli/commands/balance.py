@@ -119,7 +119,8 @@ class BalanceAnswer(Answer):
     """The balance's typed answer: ``result`` from ``analysis.balance`` and its figures."""
 
     result: BalanceResult
-    mirror: MirrorResult | None = None
+    mirror: MirrorResult | None = None  # the mirror check of the --to window
+    mirror_from: MirrorResult | None = None  # ... and of the --from window, when it differs
     span: SeriesResult | None = None  # the monthly series the HTML chart draws
 
     @property
@@ -142,6 +143,11 @@ class BalanceAnswer(Answer):
     @cached_property
     def mirror_figures(self) -> tuple[MirrorFigure, ...]:
         return _mirror_figures(self.mirror) if self.mirror is not None else ()
+
+    @property
+    def mirrors(self) -> tuple[MirrorResult, ...]:
+        """The mirror checks of both compared windows, --from first (one if they are one)."""
+        return tuple(m for m in (self.mirror_from, self.mirror) if m is not None)
 
     def to_document(self) -> Document:
         return document(self)
@@ -215,16 +221,22 @@ def run(context: Context, request: Request) -> BalanceAnswer:
         strict=request.strict or context.strict,
         newest_first=newest,
     )
-    mirror_result = None
+    mirror_result = mirror_from = None
     if request.mirror:
-        mirror_result = analysis.mirror(
-            query.dataset.flows,
-            query.reporter,
-            query.partner,
-            result.end,
-            products=result.products,
-            newest_first=newest,
-        )
+        # Both ends of the comparison are checked: a change can rest on either side.
+        checks = [
+            analysis.mirror(
+                query.dataset.flows,
+                query.reporter,
+                query.partner,
+                window,
+                products=result.products,
+                newest_first=newest,
+            )
+            for window in dict.fromkeys((result.start, result.end))
+        ]
+        mirror_result = checks[-1]
+        mirror_from = checks[0] if len(checks) == 2 else None
     span = _chart_series(query.dataset.flows, result, newest) if request.chart else None
     return BalanceAnswer(
         command="balance",
@@ -232,6 +244,7 @@ def run(context: Context, request: Request) -> BalanceAnswer:
         dataset=shared.fx_within(query.dataset, result.start.first, result.end.last),
         result=result,
         mirror=mirror_result,
+        mirror_from=mirror_from,
         span=span,
         request=request,
     )
@@ -463,7 +476,7 @@ def document(answer: BalanceAnswer) -> Document:
         )
     ]
     if answer.mirror is not None:
-        mirror_table, payload["mirror"] = _mirror(answer.mirror, answer.mirror_figures)
+        mirror_table, payload["mirror"] = _mirror(answer.mirrors)
         tables.append(mirror_table)
     chart, bars = None, None
     if answer.span is not None:
@@ -585,12 +598,13 @@ def balance_sentence(result: BalanceResult, figures: dict[str, Figure] | None = 
     return " ".join(parts)
 
 
-def _mirror(
-    result: MirrorResult, figures: tuple[MirrorFigure, ...]
-) -> tuple[Table, dict[str, Json]]:
-    """The mirror check as a second table (its CIF/FOB note once) and its JSON."""
-    rep, par = result.reporter.name, result.partner.name
+def _mirror(checks: tuple[MirrorResult, ...]) -> tuple[Table, dict[str, Json]]:
+    """The mirror check of each compared window as one table (its CIF/FOB note once) and
+    its JSON: ``period`` and ``flows`` of the --to window, ``periods`` for each window."""
+    last = checks[-1]
+    rep, par = last.reporter.name, last.partner.name
     columns = (
+        Column("period", "", Kind.PERIOD, table=len(checks) > 1),
         Column("label", "", Kind.TEXT, data=False),
         Column("flow", "Flow", Kind.CODE, table=False),
         Column("reported", f"Reported by {rep}", Kind.AMOUNT),
@@ -598,27 +612,41 @@ def _mirror(
         Column("gap_pct", "Gap", Kind.GROWTH),
     )
     rows, notes = [], []
+    periods: list[Json] = []
     flows: dict[str, Json] = {}
-    for f in figures:
-        rows.append(Row({"label": f.label, "flow": f.flow, **f.values()}))
-        # Both flows often carry the same note: print it once.
-        if f.note and f.note not in notes:
-            notes.append(f.note)
-        flows[f.flow] = {
-            **f.values(),
-            "source_reported": f.source_reported,
-            "source_mirror": f.source_mirror,
-            "note": f.note,
-        }
+    for check in checks:
+        flows = {}
+        for f in _mirror_figures(check):
+            rows.append(
+                Row({"period": check.window.short_label, "label": f.label, "flow": f.flow,
+                     **f.values()})
+            )  # fmt: skip
+            # Both flows often carry the same note: print it once.
+            if f.note and f.note not in notes:
+                notes.append(f.note)
+            flows[f.flow] = {
+                **f.values(),
+                "source_reported": f.source_reported,
+                "source_mirror": f.source_mirror,
+                "note": f.note,
+            }
+        periods.append({"period": str(check.window), "flows": flows})
+    labels = " and ".join(c.window.label for c in checks)
     table = Table(
-        f"Mirror check, {result.window.label}: {possessive(rep)} figures and {possessive(par)}"
-        + shared.scope(result.products),
+        f"Mirror check, {labels}: {possessive(rep)} figures and {possessive(par)}"
+        + shared.scope(last.products),
         columns,
         tuple(rows),
         notes=tuple(notes),
         prose=(shared.MIRROR_NOTE,),
     )
-    return table, {"period": str(result.window), "flows": flows, "note": shared.MIRROR_NOTE}
+    payload: dict[str, Json] = {
+        "period": str(last.window),
+        "flows": flows,
+        "periods": periods,
+        "note": shared.MIRROR_NOTE,
+    }
+    return table, payload
 
 
 def _chart_series(

@@ -38,6 +38,7 @@ from tradecli.document import (
     Waterfall,
     finite,
 )
+from tradecli.wording import possessive
 
 if TYPE_CHECKING:
     from tradecli.analysis.drivers import ProductChange, Remainder
@@ -337,7 +338,7 @@ def _main_table(result: DriversResult, rows: tuple[DriverRow, ...], notes: list[
     level = "HS section" if result.level == "section" else result.level.upper()
     scope = f" ({result.selection} only)" if result.selection else ""
     title = (
-        f"{rep.name}'s {flow} {direction} {par.name}{scope} by {level}: contributions to "
+        f"{possessive(rep.name)} {flow} {direction} {par.name}{scope} by {level}: contributions to "
         f"growth, {result.start.label} to {result.end.label} ({att.currency})"
     )
     prose: tuple[str, ...] = ()
@@ -383,10 +384,9 @@ def _split_table(result: DriversResult, rows: tuple[DriverRow, ...]) -> Table:
         columns,
         table_rows,
         total=total,
-        prose=(
-            "Volume + price + not split = change. Price effects are of unit values, not "
-            "prices: a change in the mix of goods within a code moves them too.",
-        ),
+        # That unit values are not prices is said once, in the notes (where a change was
+        # split): here it was said a second time.
+        prose=("Volume + price + not split = change.",),
     )
 
 
@@ -394,7 +394,7 @@ def _sentence(result: DriversResult) -> str:
     att = result.attribution
     rep, par, flow = result.reporter, result.partner, result.flow.value
     direction = "to" if flow == "exports" else "from"
-    what = f"{rep.name}'s {flow} {direction} {par.name}"
+    what = f"{possessive(rep.name)} {flow} {direction} {par.name}"
     money = (
         f"{shared.money(att.total_from, att.currency)} to "
         f"{shared.money(att.total_to, att.currency)}"
@@ -424,14 +424,14 @@ def _waterfall(result: DriversResult, rows: tuple[DriverRow, ...]) -> Waterfall 
     listed = "; ".join(f"{k} {format_points(v)}" for k, v in zip(labels, steps, strict=True))
     rep, par, flow = result.reporter, result.partner, result.flow.value
     return Waterfall(
-        title=f"{rep.name}'s {flow} {'to' if flow == 'exports' else 'from'} {par.name}: "
+        title=f"{possessive(rep.name)} {flow} {'to' if flow == 'exports' else 'from'} {par.name}: "
         "contributions to growth, in percentage points",
         labels=tuple(labels),
         steps=tuple(steps),
         total_label="Growth",
         total=att.growth_pct,
         caption=(
-            f"Contributions to the growth of {rep.name}'s {flow} "
+            f"Contributions to the growth of {possessive(rep.name)} {flow} "
             f"{'to' if flow == 'exports' else 'from'} {par.name}, {result.start.label} to "
             f"{result.end.label}, in percentage points: {listed}; growth "
             f"{format_points(att.growth_pct)}."

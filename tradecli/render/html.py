@@ -6,7 +6,7 @@ import html
 import io
 from typing import Any
 
-from tradecli.document import Bars, Chart, Document, Table, Waterfall
+from tradecli.document import Bars, Chart, Document, Kind, Table, Waterfall
 from tradecli.numfmt import currency_symbol, format_amount
 from tradecli.render._layout import body, cells
 
@@ -25,7 +25,7 @@ th.num{text-align:right}
 figure{margin:1rem 0}figure svg{display:block;width:100%;max-width:30rem;height:auto}
 figcaption{font-size:.9rem;color:#3c4a58}
 @media (max-width:40rem){body{margin:1rem auto;padding:0 .5rem}table{font-size:.8rem}
-th,td{padding:.3rem .2rem}}
+th,td{padding:.3rem .2rem}td.text{overflow-wrap:anywhere;hyphens:auto}}
 @media print{body{max-width:none;margin:0;padding:0;font-size:10pt;color:#000}
 .scroll{overflow:visible}table{font-size:9pt}tr,figure{break-inside:avoid}
 h2{break-after:avoid}.note{color:#000}}
@@ -249,6 +249,14 @@ def _figure(document: Document) -> list[str]:
     return parts + [f'<figure id="chart">{svg}<figcaption>{e(caption)}</figcaption></figure>']
 
 
+def _cell_class(kind: Kind) -> str:
+    """Figures right-aligned and never broken; words (product names, labels) may break
+    anywhere on a narrow screen, so the figures beside them stay in view (codes never)."""
+    if kind.numeric:
+        return " class=num"
+    return " class=text" if kind is Kind.TEXT else ""
+
+
 def _table(document: Document, table: Table) -> list[str]:
     e = html.escape
     parts = ['<div class="scroll"><table><thead><tr>']
@@ -259,7 +267,7 @@ def _table(document: Document, table: Table) -> list[str]:
         parts.append(
             "<tr>"
             + "".join(
-                f"<td{' class=num' if c.kind.numeric else ''}>{e(text)}</td>"
+                f"<td{_cell_class(c.kind)}>{e(text)}</td>"
                 for c, text in zip(table.shown, cells(document, table, row), strict=True)
             )
             + "</tr>"
