@@ -11,6 +11,7 @@ import typer.main
 
 from tradecli.cli import app
 from tradecli.cli._app import _invoked_name
+from tradecli.commands import COMMANDS
 
 TOP_LEVEL = sorted(
     [c.name or typer.main.get_command_name(c.callback.__name__) for c in app.registered_commands]
@@ -89,3 +90,60 @@ def test_a_data_command_runs_without_the_other_command_groups() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     loaded = proc.stderr.strip().splitlines()[-1]
     assert loaded == "['tradecli.cli._app', 'tradecli.cli._output', 'tradecli.cli.data']"
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    """The modules a run of `tradecli ARGV` (as the program, in a new process) imported."""
+    import subprocess
+    import sys
+
+    code = (
+        f"import sys; sys.argv = ['tradecli', *{argv!r}]\n"
+        "from tradecli.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(sys.modules), file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("["), proc.stderr
+    return set(eval(last))  # a list of module names printed just above
+
+
+COMMAND_MODULES = {f"tradecli.commands.{name}" for name in COMMANDS}
+
+
+def test_a_data_command_imports_only_its_own_command_module() -> None:
+    """The registry names every command; a run imports the module of the one it runs."""
+    loaded = _modules_after(["balance", "PAK", "JPN", "--from", "2024-08"])
+    assert loaded & COMMAND_MODULES == {"tradecli.commands.balance"}
+    loaded = _modules_after(["series", "PAK", "JPN", "--from", "2024-06", "--to", "2024-08"])
+    assert loaded & COMMAND_MODULES == {"tradecli.commands.series"}
+
+
+def test_help_for_one_command_imports_only_that_command() -> None:
+    loaded = _modules_after(["partners", "--help"])
+    assert loaded & COMMAND_MODULES == {"tradecli.commands.partners"}
+
+
+def test_the_registry_names_commands_without_importing_them() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom tradecli.commands import COMMANDS\n"
+        "names = list(COMMANDS); assert 'balance' in COMMANDS and len(COMMANDS) == len(names)\n"
+        "print(names, sorted(m for m in sys.modules if m.startswith('tradecli.commands.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    names, _, loaded = out.stdout.partition("] ")
+    assert names + "]" == repr(["balance", "products", "partners", "series", "drivers"])
+    assert eval(loaded) == ["tradecli.commands._base"]
+
+
+def test_a_registry_lookup_is_the_module_command() -> None:
+    from tradecli.commands import balance, drivers
+
+    assert COMMANDS["balance"] is balance.COMMAND
+    assert COMMANDS.get("drivers") is drivers.COMMAND
+    assert COMMANDS.get("nosuch") is None
+    assert [c.name for c in COMMANDS.values()] == list(COMMANDS)

@@ -6,15 +6,18 @@ prose and JSON every format renders, derived from the answer's typed rows) and i
 report hooks (figures by period for revisions, alerts), and ends with one
 ``COMMAND``. The CLI, `tradecli report`, ``tradecli.api`` and the tests read
 ``COMMANDS``: adding a command is one module and one line below. Importing this
-package loads neither polars nor httpx.
+package loads neither polars nor httpx, nor any command's module: ``COMMANDS`` names
+them all and imports one when it is first looked up (``COMMANDS["balance"]``), so a
+run of one command never builds the other commands' types.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, MutableMapping
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from tradecli.commands import balance, drivers, partners, products, series
 from tradecli.commands._base import (
     Answer,
     Command,
@@ -35,16 +38,46 @@ if TYPE_CHECKING:
     from tradecli.config import Config
     from tradecli.document import Document
 
-COMMANDS: dict[str, Command] = {
-    c.name: c
-    for c in (
-        balance.COMMAND,
-        products.COMMAND,
-        partners.COMMAND,
-        series.COMMAND,
-        drivers.COMMAND,
-    )
-}
+
+class Registry(MutableMapping[str, Command]):
+    """Command names, in the order `tradecli --help` lists them, each with its module.
+
+    Iterating, ``len`` and ``in`` read the names only; looking a command up imports
+    its module (``tradecli.commands.<name>``, whose ``COMMAND`` it is) the first time.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self._names: dict[str, Command | None] = dict.fromkeys(names)
+
+    def __getitem__(self, name: str) -> Command:
+        command = self._names[name]  # KeyError for a name not registered
+        if command is None:
+            command = import_module(f"{__name__}.{name}").COMMAND
+            if not isinstance(command, Command) or command.name != name:
+                raise TypeError(f"{__name__}.{name}.COMMAND is not the {name!r} command")
+            self._names[name] = command
+        return command
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._names[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._names[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __repr__(self) -> str:
+        return f"Registry({tuple(self._names)!r})"
+
+
+COMMANDS = Registry(("balance", "products", "partners", "series", "drivers"))
 
 
 def get(name: str) -> Command:
