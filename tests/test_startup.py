@@ -147,3 +147,12 @@ def test_a_registry_lookup_is_the_module_command() -> None:
     assert COMMANDS.get("drivers") is drivers.COMMAND
     assert COMMANDS.get("nosuch") is None
     assert [c.name for c in COMMANDS.values()] == list(COMMANDS)
+
+
+@pytest.mark.parametrize(
+    "fmt", ["table", "json", "csv", "tsv", "markdown"], ids=lambda f: f"--format {f}"
+)
+def test_a_sample_answer_to_a_pipe_loads_no_rich_console_or_table(fmt: str) -> None:
+    """rich's console and table modules (~20 ms) only for a terminal or what must wrap."""
+    loaded = _modules_after(["balance", "PAK", "JPN", "--from", "2024-08", "--format", fmt])
+    assert {"rich.console", "rich.table", "rich.text"} & loaded == set()
