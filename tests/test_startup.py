@@ -37,6 +37,9 @@ def _run(entry: object, argv: list[str], capsys: pytest.CaptureFixture[str]) -> 
         ["balance", "PAK"],
         ["balanc", "PAK", "JPN"],
         ["--help"],
+        ["-q", "--help", "balance"],
+        ["-V"],
+        ["-qv", "balance", "PAK", "JPN", "--from", "2024-08"],
         [],
     ],
     ids=" ".join,
@@ -58,11 +61,27 @@ def test_only_the_invoked_command_is_built() -> None:
     assert len(app.registered_commands) > 1  # the app itself is left whole
 
 
-@pytest.mark.parametrize(
-    "argv", [[], ["--help", "balance"], ["-V"], ["nosuch"], ["--config", "balance"]]
-)
+@pytest.mark.parametrize("argv", [["nosuch"], ["--config", "balance"], ["-qv", "balance"]])
 def test_anything_else_builds_every_command(argv: list[str]) -> None:
     assert app.narrowed(argv) is app
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["--help"], ["-h"], ["--help", "balance"], ["-V"], ["-q", "--config", "c", "-h"]]
+)
+def test_the_app_s_help_lists_the_data_commands_without_building_them(argv: list[str]) -> None:
+    listed = app.narrowed(argv)
+    assert listed is not app
+    names = [c.name for c in listed.registered_commands]
+    assert names == [c.name for c in app.registered_commands]
+    data = [c for c in listed.registered_commands if c.name in COMMANDS]
+    assert [c.short_help for c in data] == [COMMANDS.summary(c.name) for c in data]  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match="never run"):
+        data[0].callback()  # type: ignore[misc]
+
+
+def test_the_app_s_help_imports_no_command_module() -> None:
+    assert _modules_after(["--help"]) & COMMAND_MODULES == set()
 
 
 def test_shell_completion_builds_every_command(monkeypatch: pytest.MonkeyPatch) -> None:

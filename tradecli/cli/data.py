@@ -252,5 +252,17 @@ class _Registered(CommandInfo):
     short_help = property(lambda self: self._info.short_help, lambda self, _: None)
     epilog = property(lambda self: self._info.epilog, lambda self, _: None)
 
+    def listing(self) -> CommandInfo:
+        """The command as `tradecli --help` lists it (name, summary), its module unloaded.
+
+        Only for an app that lists its commands and runs none (``_Typer.narrowed``).
+        """
+        name = self.__dict__["name"]
+
+        def listed() -> None:
+            raise AssertionError(f"{name}: a listing is never run")
+
+        return CommandInfo(name, cls=_Command, callback=listed, short_help=COMMANDS.summary(name))
+
 
 app.registered_commands.extend(_Registered(name) for name in COMMANDS)
