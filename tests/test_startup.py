@@ -175,3 +175,7 @@ def test_a_sample_answer_to_a_pipe_loads_no_rich_console_or_table(fmt: str) -> N
     """rich's console and table modules (~20 ms) only for a terminal or what must wrap."""
     loaded = _modules_after(["balance", "PAK", "JPN", "--from", "2024-08", "--format", fmt])
     assert {"rich.console", "rich.table", "rich.text"} & loaded == set()
+
+
+def test_without_a_config_file_no_toml_parser_is_imported() -> None:
+    assert "tomllib" not in _modules_after(["balance", "PAK", "JPN", "--from", "2024-08"])
