@@ -358,6 +358,8 @@ class Context:
 
 @dataclass(frozen=True)
 class LoadedPair:
+    """The two countries, the windows asked for, and the dataset read for them."""
+
     reporter: Country
     partner: Country
     start: Window | None
