@@ -52,6 +52,20 @@ def test_the_registry_lists_the_five_data_commands_once() -> None:
         assert all(e.startswith(f"tradecli {command.name} ") for e in command.examples)
 
 
+def test_the_registry_s_summaries_are_its_commands_own() -> None:
+    """`tradecli --help` lists a command by the registry's summary, its module unloaded."""
+    assert [COMMANDS.summary(n) for n in COMMANDS] == [c.summary for c in COMMANDS.values()]
+
+
+def test_a_command_module_that_is_not_the_listed_command_is_refused() -> None:
+    from tradecli.commands import Registry
+
+    with pytest.raises(TypeError, match="not the 'balance' listed here"):
+        Registry({"balance": "Another sentence."})["balance"]
+    with pytest.raises(KeyError):
+        Registry({})["balance"]
+
+
 def test_the_cli_has_exactly_the_registered_data_commands() -> None:
     group = typer.main.get_command(app)
     for name in COMMANDS:

@@ -159,6 +159,18 @@ def test_sums_without_tier_or_reporter_columns_have_typed_empty_ones() -> None:
     assert sums["reporters"].to_list() == [[], []]
 
 
+def test_who_reported_a_window_s_figures_comes_from_a_one_code_reporter_column() -> None:
+    """Rows as the cache holds them name one reporter each (the balance path): the
+    window's ``reporters`` are those codes, sorted, each once; an unknown one is left out."""
+    rows = _pair_rows().with_columns(reporter=pl.Series(["PAK", "JPN", "PAK", None, "JPN", None]))
+    units = window_units(rows, {"q": parse_window("2025-Q1")})
+    sums = window_sums(rows, units, ["flow"])
+    assert sums.select("flow", "reporters").rows() == [
+        ("exports", ["JPN", "PAK"]),
+        ("imports", ["JPN"]),
+    ]
+
+
 def test_sums_come_window_by_window_whatever_order_the_windows_were_given() -> None:
     rows = _pair_rows()
     windows = {"to": month_window(Period(2025, 3)), "from": month_window(Period(2025, 1))}

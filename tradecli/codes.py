@@ -27,6 +27,8 @@ WORLD = "WLD"
 
 @dataclass(frozen=True)
 class Country:
+    """One row of the shipped country table (``data/countries.csv``)."""
+
     iso3: str
     iso2: str
     m49: str
@@ -147,6 +149,8 @@ def resolve_country(text: str) -> Country:
 
 @dataclass(frozen=True)
 class HsCode:
+    """One HS product code of the shipped table (``data/hs_codes.csv``)."""
+
     code: str  # S01..S21 for sections, else 2, 4 or 6 digits
     level: str  # section, hs2, hs4, hs6
     section: str

@@ -10,12 +10,11 @@ repository root documents every key with its default.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tradecli.errors import ConfigError
 
@@ -243,10 +242,22 @@ def config_file(explicit: Path | None, env: Mapping[str, str]) -> tuple[Path, bo
     return default_config_path(), False
 
 
+def _toml(f: IO[bytes]) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read: most runs have none (start-up)
+
+    return tomllib.load(f)
+
+
+def _toml_error() -> type[Exception]:
+    import tomllib
+
+    return tomllib.TOMLDecodeError
+
+
 def _read_file(path: Path, required: bool) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            return _toml(f)
     except FileNotFoundError:
         if required:
             raise ConfigError(
@@ -264,7 +275,7 @@ def _read_file(path: Path, required: bool) -> dict[str, Any]:
             f"cannot read config file {path}: permission denied",
             hint="make it readable (chmod u+r), or point --config / TRADECLI_CONFIG elsewhere",
         ) from None
-    except tomllib.TOMLDecodeError as exc:
+    except _toml_error() as exc:
         raise ConfigError(
             f"config file {path} is not valid TOML: {exc}",
             hint=f"fix that line of {path}; {SEE_EXAMPLE}",

@@ -91,6 +91,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
+    """A table for people: title, columns, rows (and total), then its notes and prose."""
+
     title: str
     columns: tuple[Column, ...]
     rows: tuple[Row, ...]
@@ -109,6 +111,8 @@ class Table:
 
 @dataclass(frozen=True)
 class Source:
+    """A numbered source of the figures, as the Sources list names it."""
+
     number: int
     id: str
     title: str | None = None
@@ -190,6 +194,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
+    """Everything a command hands the renderers (see the module's docstring)."""
+
     tables: tuple[Table, ...]
     payload: Json  # the JSON document (dict for data commands, list for code tables)
     currency: str = "USD"

@@ -16,9 +16,9 @@ from tradecli.analysis.core import (
     Tier,
     comparable,
     conflict_notes,
-    conflicts,
-    currency_of,
+    conflicts_query,
     growth,
+    one_currency,
     pick_one,
     strict_growth,
     tier_notes,
@@ -267,7 +267,16 @@ def balance(
     candidates = pair_candidates(flows, reporter.iso3, partner.iso3, selection).filter(
         pl.col("period").is_in(days)
     )
-    currency = currency_of(candidates, pair_name)
+    keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
+    # Every candidate's currency (checked before choosing) and the same-tier conflicts:
+    # two queries over the same rows, collected at once.
+    currencies, found = pl.collect_all(
+        [
+            candidates.select(pl.col("currency").unique()),
+            conflicts_query(candidates, keys, reporter.iso3, partner.iso3, newest_first),
+        ]
+    )
+    currency = one_currency(currencies["currency"].to_list(), pair_name)
     figures, sources = _compare(values, base, target, strict)
     extra: list[str] = []
     if selection is not None:
@@ -278,8 +287,6 @@ def balance(
         candidates = newest_edition(candidates, ["flow", "period", "frequency"])
     if partial:
         extra.append(partial)
-    keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
-    found = conflicts(candidates, keys, reporter.iso3, partner.iso3, newest_first)
     extra.extend(conflict_notes(found, conflict_what, currency))
     if strict and figures.filter(pl.col("comparable").not_()).height:
         extra.append(STRICT_NOTE)

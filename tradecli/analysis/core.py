@@ -110,6 +110,17 @@ def conflicts(
     One row per key and losing source: ``keys``, source (the winner), value,
     other_source, other_value. Empty when every source of the best tier agrees.
     """
+    return conflicts_query(frame, keys, reporter, partner, newest_first).collect()
+
+
+def conflicts_query(
+    frame: pl.LazyFrame | pl.DataFrame,
+    keys: Sequence[str],
+    reporter: str | pl.Expr,
+    partner: str | pl.Expr,
+    newest_first: Sequence[str] = (),
+) -> pl.LazyFrame:
+    """:func:`conflicts`, not yet collected (to collect with other queries at once)."""
     lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     ranked = (
         lazy.with_columns(tier=tier(reporter, partner), _recency=_recency(newest_first))
@@ -128,7 +139,7 @@ def conflicts(
         value="_winner_value",
         other_source="source",
         other_value="value",
-    ).collect()
+    )
 
 
 def conflict_notes(

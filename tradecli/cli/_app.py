@@ -172,6 +172,13 @@ class _Typer(typer.Typer):
 
         if any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
             return self  # shell completion lists every command
+        if _lists_only(argv):
+            # `tradecli --help`: every command's name and summary, none built in full.
+            listed = copy.copy(self)
+            listed.registered_commands = [
+                getattr(c, "listing", lambda c=c: c)() for c in self.registered_commands
+            ]
+            return listed
         name = _invoked_name(argv)
         commands = [
             c
@@ -203,6 +210,23 @@ def _invoked_name(args: list[str]) -> str | None:
         else:
             return None if arg.startswith("-") else arg
     return None
+
+
+_EAGER = frozenset({"--help", "-h", "--version", "-V"})
+
+
+def _lists_only(args: list[str]) -> bool:
+    """Whether ``args`` print the app's help (or version) and run no command.
+
+    No arguments, or --help / --version before any command (click acts on them at once).
+    """
+    if not args:
+        return True
+    rest = _globals_first(args)
+    i = 0
+    while i < len(rest) and (rest[i] in _GLOBAL_FLAGS or rest[i] in _GLOBAL_VALUED):
+        i += 2 if rest[i] in _GLOBAL_VALUED else 1
+    return i < len(rest) and rest[i] in _EAGER
 
 
 def _globals_first(args: list[str]) -> list[str]:

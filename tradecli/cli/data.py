@@ -4,6 +4,8 @@ Every data command gets the same arguments (REPORTER, and PARTNER when it needs
 one), the shared options (window, source, format, output) and the options its
 ``Command.options`` names, each declared once below. A command added to the
 registry is on the command line, in `--help` and in the tests without an edit here.
+Each is registered by name: its module is imported only when typer builds it, so a
+run of `tradecli balance` never imports the other commands.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.models import CommandInfo
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
 from tradecli.cli._app import (
@@ -30,6 +33,7 @@ from tradecli.cli._app import (
     SourceOption,
     ToOption,
     TopOption,
+    _Command,
     _run,
     _settings,
     app,
@@ -217,5 +221,48 @@ def register(group: typer.Typer, command: Command) -> None:
     )
 
 
-for _command in COMMANDS.values():
-    register(app, _command)
+class _Registered(CommandInfo):
+    """The CLI command of ``COMMANDS[name]``, resolved when typer first reads it.
+
+    typer reads the callback (its parameters and help), the short help and the epilog
+    only when it builds the command: a run builds one command, so only that command's
+    module is imported. What typer builds is what ``register`` would have given it.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, cls=_Command)
+
+    @property
+    def _info(self) -> CommandInfo:
+        info: CommandInfo | None = self.__dict__.get("_resolved")
+        if info is None:
+            command = COMMANDS[self.__dict__["name"]]
+            info = CommandInfo(
+                command.name,
+                cls=_Command,
+                callback=_callback(command),
+                short_help=command.summary,
+                epilog=_epilog(command),
+            )
+            self.__dict__["_resolved"] = info
+        return info
+
+    # CommandInfo.__init__ sets these to None; the command's own values replace them.
+    callback = property(lambda self: self._info.callback, lambda self, _: None)
+    short_help = property(lambda self: self._info.short_help, lambda self, _: None)
+    epilog = property(lambda self: self._info.epilog, lambda self, _: None)
+
+    def listing(self) -> CommandInfo:
+        """The command as `tradecli --help` lists it (name, summary), its module unloaded.
+
+        Only for an app that lists its commands and runs none (``_Typer.narrowed``).
+        """
+        name = self.__dict__["name"]
+
+        def listed() -> None:
+            raise AssertionError(f"{name}: a listing is never run")
+
+        return CommandInfo(name, cls=_Command, callback=listed, short_help=COMMANDS.summary(name))
+
+
+app.registered_commands.extend(_Registered(name) for name in COMMANDS)

@@ -287,7 +287,7 @@ class Command:
     """One data command: everything the CLI, `report`, the API and the tests need.
 
     Adding a command is one module in ``tradecli/commands/`` defining its ``Answer``
-    subclass, its run step and one of these, and one line in ``COMMANDS``.
+    subclass, its run step and one of these, and its name and summary in ``COMMANDS``.
     ``options`` names the options it takes beyond the shared ones (window, source,
     format, output), from ``OPTIONS``.
     """
@@ -379,6 +379,8 @@ class Context:
 
 @dataclass(frozen=True)
 class LoadedPair:
+    """The two countries, the windows asked for, and the dataset read for them."""
+
     reporter: Country
     partner: Country
     start: Window | None

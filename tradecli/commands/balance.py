@@ -101,6 +101,8 @@ class Figure:
 
 @dataclass(frozen=True, kw_only=True)
 class MirrorFigure:
+    """One flow as each side reported it, and the gap between the two."""
+
     flow: str
     label: str
     reported: float | None

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Format:
+    """One output format: its --format name, file extension(s) and renderer module."""
+
     name: str  # the --format value
     extension: str  # without the dot; --output infers the format from it
     module: str  # tradecli.render.<module>.render(document, width=...) -> str

@@ -27,3 +27,22 @@ def cells(document: Document, table: Table, row: Row) -> list[str]:
 def body(table: Table) -> list[Row]:
     """The rows for people: the data rows, then the total row."""
     return list(table.rows) + ([table.total] if table.total is not None else [])
+
+
+_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(
+    values: tuple[float | None, ...] | list[float | None], low: float, high: float
+) -> str:
+    """One character per value on a shared scale; a gap is a blank, never a zero."""
+    if high <= low:
+        high = low + 1.0
+    out = []
+    for value in values:
+        if value is None:
+            out.append(" ")
+        else:
+            index = round((value - low) / (high - low) * (len(_BLOCKS) - 1))
+            out.append(_BLOCKS[max(0, min(len(_BLOCKS) - 1, index))])
+    return "".join(out)

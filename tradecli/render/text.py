@@ -1,38 +1,31 @@
-"""``--format table``: rich tables and prose, to a Console (the terminal) or to text."""
+"""``--format table``: rich tables and prose, to a Console (the terminal) or to text.
+
+As text (a file, a pipe), a document is written by ``render.plaintext`` when the
+result is certain to be rich's, and rich is not imported at all (start-up).
+"""
 
 from __future__ import annotations
 
 import io
-
-from rich import box
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from tradecli.document import Chart, Document, Role, Table
 from tradecli.numfmt import currency_symbol, format_amount
-from tradecli.render._layout import body, cells
+from tradecli.render import plaintext
+from tradecli.render._layout import body, cells, sparkline
 
-_BLOCKS = "▁▂▃▄▅▆▇█"
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table as RichTable
 
-
-def sparkline(
-    values: tuple[float | None, ...] | list[float | None], low: float, high: float
-) -> str:
-    """One character per value on a shared scale; a gap is a blank, never a zero."""
-    if high <= low:
-        high = low + 1.0
-    out = []
-    for value in values:
-        if value is None:
-            out.append(" ")
-        else:
-            index = round((value - low) / (high - low) * (len(_BLOCKS) - 1))
-            out.append(_BLOCKS[max(0, min(len(_BLOCKS) - 1, index))])
-    return "".join(out)
+__all__ = ["print_document", "render", "sparkline"]
 
 
 def _rich_table(document: Document, table: Table) -> RichTable:
+    from rich import box
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
     if document.plain:
         grid = RichTable(*(c.heading for c in table.shown), box=None)
     else:
@@ -55,6 +48,9 @@ def _rich_table(document: Document, table: Table) -> RichTable:
 
 
 def _sparklines(chart: Chart, currency: str, console: Console) -> None:
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
     symbol = currency_symbol(currency)
     flows = [v for v in chart.exports + chart.imports if v is not None]
     if not flows:
@@ -83,12 +79,16 @@ def _sparklines(chart: Chart, currency: str, console: Console) -> None:
 
 
 def _notes(table: Table, console: Console) -> None:
+    from rich.text import Text
+
     for note in table.notes:
         console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
 
 
 def print_document(document: Document, console: Console) -> None:
     """Tables, sentence, notes, sections and sources, all on ``console``."""
+    from rich.text import Text
+
     main = document.main
     console.print(_rich_table(document, main))
     if document.plain:
@@ -135,6 +135,18 @@ def print_document(document: Document, console: Console) -> None:
 
 def render(document: Document, *, width: int = 100) -> str:
     """The table as plain text (no colour), trailing spaces trimmed: the same bytes each run."""
+    text = plaintext.render(document, width=width)
+    return _trimmed(text if text is not None else rich_text(document, width=width))
+
+
+def _trimmed(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def rich_text(document: Document, *, width: int = 100) -> str:
+    """What rich writes for ``document`` on a colourless console ``width`` wide, untrimmed."""
+    from rich.console import Console
+
     buffer = io.StringIO()
     print_document(
         document,
@@ -148,4 +160,4 @@ def render(document: Document, *, width: int = 100) -> str:
             emoji=False,
         ),
     )
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    return buffer.getvalue()

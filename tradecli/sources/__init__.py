@@ -176,13 +176,18 @@ def convert_dataset(
     if last is not None:
         end = dt.date(last.year, 12, 31) if last.month is None else last.start
         frame = frame.filter(pl.col("period") <= end)
-    collected = frame.collect()
-    others = sorted(set(collected.filter(pl.col("currency") != currency)["currency"].to_list()))
+    # The other currencies alone are collected: the window's rows only when converted.
+    others = sorted(
+        frame.filter(pl.col("currency") != currency)
+        .select(pl.col("currency").unique())
+        .collect()["currency"]
+        .to_list()
+    )
     if not others:
         return dataset
     from tradecli.fx import convert_flows  # only when something is converted: start-up
 
-    conversion = convert_flows(collected, currency, rates_file)
+    conversion = convert_flows(frame.collect(), currency, rates_file)
     return replace(
         dataset,
         flows=conversion.frame.lazy(),
