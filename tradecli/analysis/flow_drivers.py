@@ -22,7 +22,7 @@ from tradecli.analysis.core import (
     pick_one,
     unit_of,
 )
-from tradecli.analysis.coverage import LEVELS, select_products
+from tradecli.analysis.coverage import LEVELS, PRODUCT_SOURCES, select_products
 from tradecli.analysis.drivers import Attribution, ProductValue, attribute
 from tradecli.analysis.windows import coverage, resolve_windows, window_units
 from tradecli.analysis_options import FlowChoice
@@ -33,8 +33,7 @@ from tradecli.schema import TOTAL
 
 NO_PRODUCTS_HINT = (
     "`drivers` needs the flow's figures by product in both periods (the embedded sample "
-    "holds products for Chile-Argentina in 2004 only); import a product-level file, e.g. a "
-    "UN Comtrade extract by HS code, BACI or an OEC product CSV, with `tradecli import FILE`"
+    f"holds products for Chile-Argentina in 2004 only); {PRODUCT_SOURCES}"
 )
 DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
 
