@@ -26,7 +26,7 @@ from tradecli.analysis.coverage import LEVELS, PRODUCT_SOURCES, select_products
 from tradecli.analysis.drivers import Attribution, ProductValue, attribute
 from tradecli.analysis.windows import coverage, resolve_windows, window_units
 from tradecli.analysis_options import FlowChoice
-from tradecli.codes import Country, load_hs, product_level, product_name
+from tradecli.codes import Country, load_hs, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
 from tradecli.schema import TOTAL
@@ -70,6 +70,19 @@ def _at_level(code: pl.Expr, level: str) -> pl.Expr:
             .otherwise(code.str.slice(0, 2).replace_strict(sections, default="S??"))
         )
     return code.str.slice(0, DIGITS[level])
+
+
+def _level_of(code: pl.Expr) -> pl.Expr:
+    """``codes.product_level`` as one expression: a Python call per row is most of the
+    time of a pair with every HS6 product over many years."""
+    digits = code.str.len_chars()
+    return (
+        pl.when(code.str.starts_with("S") & (digits == 3))
+        .then(pl.lit("section"))
+        .when(code.str.contains(r"^[0-9]+$") & digits.is_in([2, 4, 6]))
+        .then(pl.lit("hs") + digits.cast(pl.String))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
 
 
 def _missing(rows: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
@@ -123,7 +136,7 @@ def drivers(
     keys = ["period", "frequency", "product"]
     chosen = pick_one(candidates, keys, r, p, newest_first).collect()
     rows = chosen.filter(pl.col("product") != TOTAL).with_columns(
-        level=pl.col("product").map_elements(product_level, return_dtype=pl.String)
+        level=_level_of(pl.col("product"))
     )
     if rows.is_empty():
         raise NoData(f"no product-level data for {pair_name}", hint=NO_PRODUCTS_HINT)
