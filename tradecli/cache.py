@@ -32,7 +32,7 @@ import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +81,22 @@ class Entry:
     # says so (an imported BACI release): every flow with products has its TOTAL row
     # there, so a question about total trade reads these alone. None: not split.
     totals: tuple[Path, ...] | None = None
+    # Each file's first and last exporter, when the writer listed them (a dataset
+    # directory): a question about a few exporters opens only their files. None: not
+    # listed (older entries), every file is read.
+    exporters: Mapping[str, tuple[str, str]] | None = None
+
+    def files_of(self, files: tuple[Path, ...], exporters: Collection[str] | None) -> list[Path]:
+        """``files`` that may hold rows of ``exporters`` (None: every file)."""
+        ranges = self.exporters
+        if exporters is None or ranges is None:
+            return list(files)
+        return [
+            f
+            for f in files
+            if f.name not in ranges
+            or any(ranges[f.name][0] <= e <= ranges[f.name][1] for e in exporters)
+        ]
 
     @property
     def cube(self) -> str:
@@ -397,6 +413,7 @@ class Cache:
             pattern = totals() if callable(totals) else totals
             if pattern:
                 meta["totals"] = sorted(p.name for p in build.glob(pattern))
+            meta["exporters"] = _exporter_ranges(build)
             (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
         return target
 
@@ -449,10 +466,16 @@ class Cache:
                 files = tuple(path / name for name, _ in found)
                 size = sum(n for _, n in found)
                 totals = _totals_files(path, meta.get("totals"), files)
+                listed = meta.get("exporters")
+                exporters = (
+                    {str(k): (str(v[0]), str(v[1])) for k, v in listed.items()}
+                    if isinstance(listed, dict)
+                    else None
+                )
             else:
                 meta = json.loads(pl.read_parquet_metadata(path)[META_KEY])
                 files, size = (path,), path.stat().st_size
-                totals = None
+                totals = exporters = None
             if meta.get("version") != FORMAT_VERSION:
                 raise ValueError(f"format version {meta.get('version')}")
             kind = str(meta.get("kind", "fetch"))
@@ -479,6 +502,7 @@ class Cache:
                 countries=tuple(meta.get("countries") or ()),
                 files=files,
                 totals=totals,
+                exporters=exporters,
             )
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             self.warn(f"cache entry {path.name} is unreadable ({type(exc).__name__}); ignoring it")
@@ -492,18 +516,27 @@ class Cache:
             if e.kind == "import" and e.dataset == name and "release" not in e.annotations
         ]
 
-    def scan(self, entries: list[Entry], *, totals_only: bool = False) -> pl.LazyFrame:
+    def scan(
+        self,
+        entries: list[Entry],
+        *,
+        totals_only: bool = False,
+        exporters: Collection[str] | None = None,
+    ) -> pl.LazyFrame:
         """Flows of ``entries``, lazily: filters applied later reach the parquet readers.
 
         Where two entries hold the same flow the newest fetch wins; with a single
         entry nothing needs merging, so nothing stops predicate pushdown.
         ``totals_only``: the caller reads TOTAL rows only, so an entry whose TOTAL rows
         are in files of their own (``Entry.totals``) is read from those alone (one small
-        file instead of hundreds); other entries are read whole.
+        file instead of hundreds); other entries are read whole. ``exporters``: the
+        caller reads rows of these exporters only (a pair), so files listed as holding
+        none of them are not opened.
         """
         scans = []
         for entry in sorted(entries, key=lambda e: e.fetched_at, reverse=True):
             files = entry.totals if totals_only and entry.totals is not None else entry.files
+            files = tuple(entry.files_of(files, exporters))
             try:
                 _check_parquet(files)
             except Exception as exc:
@@ -577,6 +610,19 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
         older = {k: v for k, v in schema.FLOWS_SCHEMA.items() if k not in schema.QUANTITY_COLUMNS}
         if found != dict(schema.FLOWS_SCHEMA) and found != older:
             raise ValueError("not in the flows schema")
+
+
+def _exporter_ranges(build: Path) -> dict[str, list[str]]:
+    """Each part file's first and last exporter (files without rows are left out)."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(build.glob("part-*.parquet")):
+        span = pl.scan_parquet(path).select(
+            lo=pl.col("exporter").min(), hi=pl.col("exporter").max()
+        )
+        lo, hi = span.collect().row(0)
+        if lo is not None and hi is not None:
+            out[path.name] = [str(lo), str(hi)]
+    return out
 
 
 def write_totals(frame: pl.DataFrame, target: Path) -> None:

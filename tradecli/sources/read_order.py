@@ -255,7 +255,16 @@ class ReadOrder:
     def _layered(
         self, held: list[Entry], origin: str, rows: pl.Expr | None, error: str | None = None
     ) -> Dataset:
-        return layered(self.cache, held, origin, rows, error, totals_only=self.request.totals_only)
+        # A pair's rows are its two countries' exports: other exporters' files stay shut.
+        return layered(
+            self.cache,
+            held,
+            origin,
+            rows,
+            error,
+            totals_only=self.request.totals_only,
+            exporters=self.request.pair,
+        )
 
     def _said(self) -> str | None:
         """The failures so far, each warned once when something else answers instead."""
@@ -327,11 +336,13 @@ def _holding(
         key = (entry.path, entry.fetched_at, detail)
         if key not in known:
             if detail:
-                scan = cache.scan([entry]).filter(pair & (pl.col("product") != TOTAL))
+                scan = cache.scan([entry], exporters=request.pair)
+                scan = scan.filter(pair & (pl.col("product") != TOTAL))
             else:
                 # An entry with TOTAL files of its own has a TOTAL row for every flow it
                 # holds: those few files say whether the pair is there.
-                scan = cache.scan([entry], totals_only=True).filter(pair)
+                scan = cache.scan([entry], totals_only=True, exporters=request.pair)
+                scan = scan.filter(pair)
             known[key] = bool(scan.head(1).collect().height)
         return known[key]
 
