@@ -336,3 +336,12 @@ def test_oec_empty_product_answer_is_no_data(runner, oec):
     )
     assert result.exit_code == ExitCode.NO_DATA
     assert result.stdout == "" and "answered with no THA-USA rows" in result.stderr
+
+
+def test_oec_refusing_the_product_query_is_auth_required(runner, oec):
+    oec.token = "a-token-this-run-does-not-have"
+    result = runner.invoke(
+        app, ["drivers", "THA", "USA", "--from", "2010", "--to", "2011", "--source", "oec"]
+    )
+    assert result.exit_code == ExitCode.AUTH_REQUIRED
+    assert result.stdout == "" and "401" in result.stderr
