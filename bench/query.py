@@ -6,7 +6,7 @@
 
 TOOL is tradecli, duckdb or pandas (release: tradecli, duckdb over every file of the
 entry, or duckdb-totals over its TOTAL files alone); QUERY is balance, products or
-partners. The
+partners (release: balance, series, partners or drivers). The
 parent (bench/run.py) runs this in a fresh process per (tool, query) so that
 peak memory (ru_maxrss) belongs to that query alone. Timings exclude imports
 and interpreter start-up; the first run is reported separately as "cold".
@@ -66,10 +66,14 @@ def tradecli_query(query: str, dataset: Path) -> Any:
 
 
 def release_tradecli(query: str, cache_dir: Path, a: str, b: str, first: str, last: str) -> Any:
+    from tradecli.analysis_options import ProductLevel
+
     request = {
         "balance": tradecli_request("balance", a, b, first, last),
         "series": tradecli_request("series", a, b, first, last),
         "partners": tradecli_request("partners", a, None, first, last),
+        # A's exports to B by HS6, first year to last, the default --top.
+        "drivers": tradecli_request("drivers", a, b, first, last, level=ProductLevel.HS6),
     }[query]
     return tradecli_run(cache_dir, request)
 
@@ -98,6 +102,9 @@ def release_duckdb(
         "partners": f"SELECT exporter, importer, period, sum(value) FROM {src} "
         f"WHERE product = 'TOTAL' AND (exporter = '{a}' OR importer = '{a}') AND {ends} "
         "GROUP BY ALL",
+        # A's exports to B product by product (and in total) in the two years compared.
+        "drivers": f"SELECT product, period, sum(value) FROM {src} "
+        f"WHERE exporter = '{a}' AND importer = '{b}' AND {ends} GROUP BY ALL",
     }[query]
     return con.sql(sql).fetchall()
 

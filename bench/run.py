@@ -545,6 +545,19 @@ def bench_release(zip_path: Path, repeat: int) -> dict[str, Any]:
         "balance": ["balance", "USA", "CHN", "--from", first, "--to", last, "--offline"],
         "series": ["series", "USA", "CHN", "--from", first, "--to", last, "--offline"],
         "partners": ["partners", "USA", "--from", first, "--to", last],
+        # Product by product (issue 18): USA's exports to CHN by HS6, default --top.
+        "drivers": [
+            "drivers",
+            "USA",
+            "CHN",
+            "--from",
+            first,
+            "--to",
+            last,
+            "--level",
+            "hs6",
+            "--offline",
+        ],  # fmt: skip
     }
     queries: dict[str, Any] = {}
     for name, args in commands.items():
@@ -570,8 +583,12 @@ def bench_release(zip_path: Path, repeat: int) -> dict[str, Any]:
             duck_whole.append(wall)
         # In-process (issue 11's yardstick): the query function alone, in one process per
         # tool, imports excluded; warm runs (the first, cold, is kept apart).
-        inproc: dict[str, Any] = {}
-        for tool in ("tradecli", "duckdb", "duckdb-totals"):
+        inproc: dict[str, Any] = {"duckdb-totals": None}
+        # drivers reads product rows: DuckDB over the TOTAL files alone cannot answer it.
+        tools = (
+            ("tradecli", "duckdb") if name == "drivers" else ("tradecli", "duckdb", "duckdb-totals")
+        )
+        for tool in tools:
             _, rss, out = run_measured(
                 [PY, str(HERE / "query.py"), "release", tool, name, str(cache), "USA", "CHN",
                  first, last, "--repeat", str(max(repeat, 5))]
@@ -631,7 +648,7 @@ def release_section(r: dict[str, Any], command: str, cores: object) -> str:
         f"({r['tradecli_rss_mb']:.0f} MB).",
         "",
         "Cross-year queries over every year of the release (USA and CHN, first to last "
-        "year). Whole commands are new `tradecli` processes (start-up included) against a "
+        "year; drivers: USA's exports to CHN by HS6, the default top 10). Whole commands are new `tradecli` processes (start-up included) against a "
         "new Python process running DuckDB; in-process times are the query alone, imports "
         "excluded, warm runs, one process per tool and query (the issue's yardstick: DuckDB "
         "over the same files, every file of the entry). The last two columns give DuckDB "
@@ -646,13 +663,16 @@ def release_section(r: dict[str, Any], command: str, cores: object) -> str:
     stricter: list[float] = []
     for name, q in r["queries"].items():
         t_in, d_in = q["tradecli_in_process"], q["duckdb_in_process"]
-        d_tot = q["duckdb_totals_in_process"]
+        d_tot = q.get("duckdb_totals_in_process")
         ratio = t_in["warm"]["median"] / d_in["warm"]["median"]
-        ratio_tot = t_in["warm"]["median"] / d_tot["warm"]["median"]
+        totals = "n/a (needs product rows) | n/a"
+        if d_tot is not None:
+            ratio_tot = t_in["warm"]["median"] / d_tot["warm"]["median"]
+            totals = f"{fmt(d_tot['warm'])} | {ratio_tot:.2f}x"
+            stricter.append(ratio_tot)
         lines.append(
             f"| {name} | {fmt(q['wall'])} | {q['rss_mb']:.0f} MB | {fmt(q['duckdb_whole'])} | "
-            f"{fmt(t_in['warm'])} | {fmt(d_in['warm'])} | {ratio:.2f}x | "
-            f"{fmt(d_tot['warm'])} | {ratio_tot:.2f}x |"
+            f"{fmt(t_in['warm'])} | {fmt(d_in['warm'])} | {ratio:.2f}x | {totals} |"
         )
         verdicts.append(
             f"- {name}: < {CLI_WALL_MAX_S:g} s and < {CLI_RSS_MAX_MB} MB as a whole command: "
@@ -660,7 +680,6 @@ def release_section(r: dict[str, Any], command: str, cores: object) -> str:
             f"within {QUERY_VS_DUCKDB_MAX}x DuckDB in-process: "
             f"{verdict(ratio <= QUERY_VS_DUCKDB_MAX)} ({ratio:.2f}x)"
         )
-        stricter.append(ratio_tot)
     lines += ["", *verdicts]
     if stricter:
         lines += [

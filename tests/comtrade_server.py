@@ -273,11 +273,18 @@ class ComtradeServer(StandIn):
             "cmdCode": wanted("cmdCode"),
             "flowCode": wanted("flowCode"),
         }
+
+        def matches(record: dict[str, Any], name: str, keys: set[str] | None) -> bool:
+            value = str(record.get(name))
+            if keys is None or value in keys:
+                return True
+            # AG2 (AG4, AG6): every HS code of that length, as Comtrade's aggregates.
+            return name == "cmdCode" and value.isdigit() and f"AG{len(value)}" in keys
+
         rows = [
             r
             for r in self.records
-            if r.get("freqCode") == freq
-            and all(keys is None or str(r.get(k)) in keys for k, keys in filters.items())
+            if r.get("freqCode") == freq and all(matches(r, k, v) for k, v in filters.items())
         ]
         cap = self.preview_cap if preview else 100_000
         rows = rows[:cap]

@@ -405,7 +405,8 @@ class OECServer(StandIn):
             columns += (
                 [f"{level} ID", level] if f"{level} ID" in (rows[0] if rows else {}) else [level]
             )
-        columns.append("Trade Value")
+        # The measures asked for (Quantity where a row has one), Trade Value by default.
+        columns += query.get("measures", "Trade Value").split(",")
         out = []
         for r in rows:
             record = {c: r[c] for c in columns if c in r}

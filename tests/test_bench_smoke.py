@@ -161,6 +161,32 @@ def test_release_generator_and_section(tmp_path, monkeypatch, runner) -> None:
     doc = query.release_tradecli("balance", tmp_path / "cache", iso3[i], iso3[j], "1998", "1999")
     flows = raw.filter((pl.col("i") == i) & (pl.col("j") == j))["v"].sum() * 1000
     assert doc["figures"]["exports"]["to"] == pytest.approx(flows)
+    # drivers, as the section times it: the pair's HS6 products, 1998 to 1999. By hand
+    # from the files: each product's change over the 1998 total, in percentage points.
+    found = query.release_tradecli("drivers", tmp_path / "cache", iso3[i], iso3[j], "1998", "1999")
+    by_year = [
+        year.filter((pl.col("i") == i) & (pl.col("j") == j))
+        .group_by("k")
+        .agg(pl.col("v").sum() * 1000)
+        for year in (before, raw)
+    ]
+    total_from = by_year[0]["v"].sum()
+    change = (
+        by_year[1]
+        .join(by_year[0], on="k", how="full", coalesce=True)
+        .select(
+            code=pl.col("k").cast(pl.String).str.zfill(6),
+            change=pl.col("v").fill_null(0) - pl.col("v_right").fill_null(0),
+        )
+    )
+    expected = {c: d / total_from * 100 for c, d in change.iter_rows()}
+    rows = [row for row in found["rows"] if not row["other"]]
+    assert found["query"]["level"] == "hs6" and 0 < len(rows) <= 10
+    assert found["total"]["from"] == pytest.approx(total_from)
+    for row in rows:
+        assert row["contribution_pp"] == pytest.approx(expected[row["code"]], abs=0.005)
+    largest = sorted(abs(v) for v in expected.values())[-len(rows) :]
+    assert sorted(abs(r["contribution_pp"]) for r in rows) == pytest.approx(largest, abs=0.005)
     q = {"median": 0.5, "min": 0.4, "max": 0.6}
     slow = {"median": 2.0, "min": 2.0, "max": 2.0}
     section = run.release_section(
@@ -189,7 +215,15 @@ def test_release_generator_and_section(tmp_path, monkeypatch, runner) -> None:
                         "rss_mb": 60.0,
                     },
                     "duckdb_whole": {"median": 0.3, "min": 0.3, "max": 0.3},
-                }
+                },
+                "drivers": {
+                    "wall": slow,
+                    "rss_mb": 100.0,
+                    "tradecli_in_process": {"warm": q, "cold": 0.6, "rss_mb": 90.0},
+                    "duckdb_in_process": {"warm": q, "cold": 0.6, "rss_mb": 90.0},
+                    "duckdb_totals_in_process": None,  # cannot answer: needs products
+                    "duckdb_whole": {"median": 0.3, "min": 0.3, "max": 0.3},
+                },
             },
         },
         "python bench/run.py release",
@@ -200,3 +234,7 @@ def test_release_generator_and_section(tmp_path, monkeypatch, runner) -> None:
     assert "within 1.5x DuckDB in-process: **not met** (5.00x)" in section
     assert "takes 1.2-1.2x the time of DuckDB's SQL sum over the TOTAL files alone" in section
     assert "< 1 s and < 500 MB as a whole command: met" in section
+    # drivers' verdict is its own measurement (2 s: not met), with no TOTAL-files peer.
+    assert "- drivers: < 1 s and < 500 MB as a whole command: **not met**" in section
+    assert "| drivers | 2.000 s (2.000-2.000) |" in section
+    assert "n/a (needs product rows)" in section

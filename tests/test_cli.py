@@ -341,7 +341,7 @@ def test_every_data_command_takes_the_shared_options(name) -> None:
     [
         (["balance", "PAK", "JPN", "--offline", "--refresh"], "--offline and --refresh"),
         (["series", "PAK", "JPN", "--offline", "--refresh"], "--offline and --refresh"),
-        (["products", "CHL", "ARG", "--from", "2004", "--refresh"], "--refresh does not apply"),
+        (["products", "CHL", "ARG", "--from", "2004", "--refresh"], "--refresh fetches from"),
         (["partners", "CHL", "--from", "2002", "--cube", "x"], "--cube does not apply"),
         (["series", "PAK", "JPN", "--compare", "previous"], "--compare do not apply"),
         (["-q", "balance", "PAK", "JPN", "-v"], "--quiet and --verbose"),

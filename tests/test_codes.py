@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,33 @@ def test_an_iso3_code_resolves_without_building_the_name_index() -> None:
     assert "by_key" not in vars(table)
     assert table.resolve("Japan").iso3 == "JPN"  # a name builds it, on first use
     assert vars(table)["by_key"] == load_countries().by_key
+
+
+def test_one_name_is_read_without_the_whole_table() -> None:
+    """product_name looks one line up (drivers names ten products of seven thousand):
+    the same names as the whole table gives, for every code and for older ones."""
+    import csv
+
+    from tradecli import codes
+
+    codes.load_hs.cache_clear()
+    assert codes.product_name("010121") == "Horses; live, pure-bred breeding animals"
+    assert codes.load_hs.cache_info().currsize == 0  # the table was not built
+    text = (Path(codes.__file__).parent / "data" / "hs_codes.csv").read_text("utf-8")
+    rows = {r["code"]: r["description"] for r in csv.DictReader(text.splitlines())}
+    for code, description in rows.items():
+        assert codes.product_name(code) == description, code
+    assert codes.product_name("030613").startswith("(not in HS 2022; within 0306: ")
+    assert codes.product_name("980000") == "(not in the HS 2022 table)"
+    assert codes.product_name("S01,x") == "(not in the HS 2022 table)"
+
+
+def test_the_level_expression_is_product_level() -> None:
+    import polars as pl
+
+    from tradecli.analysis.flow_drivers import _level_of
+    from tradecli.codes import product_level
+
+    names = ["S01", "S21", "SXX", "01", "0306", "030613", "03061", "1", "TOTAL", "", "S1"]
+    frame = pl.DataFrame({"code": names}).with_columns(level=_level_of(pl.col("code")))
+    assert frame["level"].to_list() == [product_level(c) for c in names]

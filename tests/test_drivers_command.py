@@ -155,7 +155,7 @@ def test_one_period_is_not_a_change(runner, tidy):
 
 def test_refused_options(runner, tidy):
     for extra, words in (
-        (["--refresh"], "--refresh does not apply"),
+        (["--refresh"], "--refresh fetches from the network"),
         (["--level", "hs8"], "hs8"),
         (["--top", "0"], "top"),
     ):

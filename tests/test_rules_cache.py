@@ -290,3 +290,61 @@ def test_an_entry_of_another_format_version_is_ignored(cache: Cache, warnings: l
     )
     assert cache.entries() == []
     assert warnings == ["cache entry future.parquet is unreadable (ValueError); ignoring it"]
+
+
+def test_the_sample_floor_asks_the_totals_files_what_the_cache_holds(
+    cache: Cache, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A product answer over a release layers the sample under it: which directions and
+    periods the cache holds is read from the TOTAL files (the same keys), never from
+    every product file; the answer itself still reads the products."""
+    from tradecli.sources.datasets import layered, pair_rows
+
+    complete = pl.concat([_flows(3.0), _product(1.0, "0101"), _product(2.0, "0202")])
+    cache.put_dataset(
+        "ds", [complete], start=Period(2024, 8), end=Period(2024, 8),
+        url="file:a.csv", currency="USD", annotations={}, dataset="a.csv",
+    )  # fmt: skip
+    (entry,) = cache.entries()
+    asked: list[bool] = []
+    scan = Cache.scan
+
+    def spy(self: Cache, entries: list, *, totals_only: bool = False, **kw) -> pl.LazyFrame:
+        asked.append(totals_only)
+        return scan(self, entries, totals_only=totals_only, **kw)
+
+    monkeypatch.setattr(Cache, "scan", spy)
+    dataset = layered(cache, [entry], "cache", pair_rows("PAK", "JPN"))
+    assert asked == [False, True]  # the answer's scan, then the floor's question
+    frame = dataset.flows.filter(pl.col("period") == dt.date(2024, 8, 1)).collect()
+    held = frame.filter(pl.col("exporter") == "PAK")
+    assert sorted(held["value"].to_list()) == [1.0, 2.0, 3.0]  # the sample hides nothing
+    assert set(held["source"]) == {"oec"}
+    # The direction the cache does not hold is the sample's, as before.
+    other = frame.filter(pl.col("exporter") == "JPN")
+    assert other.height and "oec" not in set(other["source"])
+
+
+def test_a_pair_opens_only_the_files_of_its_exporters(cache: Cache) -> None:
+    """A dataset directory lists each file's first and last exporter; a question about
+    two countries reads their files alone, with the same rows as reading them all."""
+    parts = [
+        _flows(float(n)).with_columns(exporter=pl.lit(code), importer=pl.lit("JPN"))
+        for n, code in enumerate(["AUS", "CHN", "PAK", "USA"], start=1)
+    ]
+    cache.put_dataset(
+        "ds", [pl.concat([p, p.with_columns(product=pl.lit("0101"))]) for p in parts],
+        start=Period(2024, 8), end=Period(2024, 8),
+        url="file:a.csv", currency="USD", annotations={}, dataset="a.csv",
+    )  # fmt: skip
+    (entry,) = cache.entries()
+    assert entry.exporters is not None
+    assert entry.exporters["part-PAK.parquet"] == ("PAK", "PAK")
+    files = [f.name for f in entry.files_of(entry.files, ("PAK", "JPN"))]
+    assert files == ["part-PAK.parquet", "part-totals-000.parquet"]
+    pair = pl.col("exporter").is_in(["PAK", "JPN"])
+    every = cache.scan([entry]).filter(pair).collect().sort("product")
+    pruned = cache.scan([entry], exporters=("PAK", "JPN")).filter(pair).collect()
+    assert pruned.sort("product").equals(every) and every.height == 2
+    # FRA is inside the totals file's range (AUS..USA), in no country's file.
+    assert [f.name for f in entry.files_of(entry.files, ("FRA",))] == ["part-totals-000.parquet"]

@@ -34,7 +34,7 @@ import itertools
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +87,22 @@ class Entry:
     # The writer checked every amount (finite, not negative) before storing: true of
     # every entry this version writes. Entries of older versions are checked as read.
     checked: bool = False
+    # Each file's first and last exporter, when the writer listed them (a dataset
+    # directory): a question about a few exporters opens only their files. None: not
+    # listed (older entries), every file is read.
+    exporters: Mapping[str, tuple[str, str]] | None = None
+
+    def files_of(self, files: tuple[Path, ...], exporters: Collection[str] | None) -> list[Path]:
+        """``files`` that may hold rows of ``exporters`` (None: every file)."""
+        ranges = self.exporters
+        if exporters is None or ranges is None:
+            return list(files)
+        return [
+            f
+            for f in files
+            if f.name not in ranges
+            or any(ranges[f.name][0] <= e <= ranges[f.name][1] for e in exporters)
+        ]
 
     @property
     def cube(self) -> str:
@@ -409,6 +425,7 @@ class Cache:
             pattern = totals() if callable(totals) else totals
             if pattern:
                 meta["totals"] = sorted(p.name for p in build.glob(pattern))
+            meta["exporters"] = _exporter_ranges(build)
             (build / DATASET_META).write_text(json.dumps(meta), "utf-8")
         return target
 
@@ -461,10 +478,16 @@ class Cache:
                 files = tuple(path / name for name, _ in found)
                 size = sum(n for _, n in found)
                 totals = _totals_files(path, meta.get("totals"), files)
+                listed = meta.get("exporters")
+                exporters = (
+                    {str(k): (str(v[0]), str(v[1])) for k, v in listed.items()}
+                    if isinstance(listed, dict)
+                    else None
+                )
             else:
                 meta = json.loads(pl.read_parquet_metadata(path)[META_KEY])
                 files, size = (path,), path.stat().st_size
-                totals = None
+                totals = exporters = None
             if meta.get("version") != FORMAT_VERSION:
                 raise ValueError(f"format version {meta.get('version')}")
             kind = str(meta.get("kind", "fetch"))
@@ -492,6 +515,7 @@ class Cache:
                 files=files,
                 totals=totals,
                 checked=meta.get("amounts_checked") is True,
+                exporters=exporters,
             )
         except Exception as exc:  # any unreadable entry is a miss, never a crash
             self.warn(f"cache entry {path.name} is unreadable ({type(exc).__name__}); ignoring it")
@@ -505,18 +529,27 @@ class Cache:
             if e.kind == "import" and e.dataset == name and "release" not in e.annotations
         ]
 
-    def scan(self, entries: list[Entry], *, totals_only: bool = False) -> pl.LazyFrame:
+    def scan(
+        self,
+        entries: list[Entry],
+        *,
+        totals_only: bool = False,
+        exporters: Collection[str] | None = None,
+    ) -> pl.LazyFrame:
         """Flows of ``entries``, lazily: filters applied later reach the parquet readers.
 
         Where two entries hold the same flow the newest fetch wins; with a single
         entry nothing needs merging, so nothing stops predicate pushdown.
         ``totals_only``: the caller reads TOTAL rows only, so an entry whose TOTAL rows
         are in files of their own (``Entry.totals``) is read from those alone (one small
-        file instead of hundreds); other entries are read whole.
+        file instead of hundreds); other entries are read whole. ``exporters``: the
+        caller reads rows of these exporters only (a pair), so files listed as holding
+        none of them are not opened.
         """
         scans = []
         for entry in sorted(entries, key=lambda e: e.fetched_at, reverse=True):
             files = entry.totals if totals_only and entry.totals is not None else entry.files
+            files = tuple(entry.files_of(files, exporters))
             try:
                 _check_parquet(files)
             except Exception as exc:
@@ -599,6 +632,19 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
         required = {k: v for k, v in full.items() if k not in schema.LATER_COLUMNS}
         if any(full.get(k) != v for k, v in found.items()) or not required.items() <= found.items():
             raise ValueError("not in the flows schema")
+
+
+def _exporter_ranges(build: Path) -> dict[str, list[str]]:
+    """Each part file's first and last exporter (files without rows are left out)."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(build.glob("part-*.parquet")):
+        span = pl.scan_parquet(path).select(
+            lo=pl.col("exporter").min(), hi=pl.col("exporter").max()
+        )
+        lo, hi = span.collect().row(0)
+        if lo is not None and hi is not None:
+            out[path.name] = [str(lo), str(hi)]
+    return out
 
 
 def write_totals(frame: pl.DataFrame, target: Path) -> None:

@@ -158,9 +158,14 @@ class HsCode:
 
 
 @cache
+def _hs_text() -> str:
+    return resources.files("tradecli.data").joinpath("hs_codes.csv").read_text("utf-8")
+
+
+@cache
 def load_hs() -> dict[str, HsCode]:
     """HS 2022 names at every level, from the shipped ``data/hs_codes.csv``."""
-    text = resources.files("tradecli.data").joinpath("hs_codes.csv").read_text("utf-8")
+    text = _hs_text()
     table = {}
     for row in csv.DictReader(text.splitlines()):
         table[row["code"]] = HsCode(row["code"], row["level"], row["section"], row["description"])
@@ -176,13 +181,30 @@ def product_level(code: str) -> str | None:
     return None
 
 
+def hs_entry(code: str) -> HsCode | None:
+    """One code's row of the HS table, without reading the whole table into objects
+    (a command naming ten products need not build seven thousand); one per line."""
+    if load_hs.cache_info().currsize:
+        return load_hs().get(code)
+    if not code or "\n" in code or "," in code:
+        return None
+    text = _hs_text()
+    start = text.find(f"\n{code},")
+    if start < 0:
+        return None
+    end = text.find("\n", start + 1)
+    line = text[start + 1 : None if end < 0 else end]
+    row = next(csv.reader([line]))
+    return HsCode(row[0], row[1], row[2], row[3])
+
+
 def product_name(code: str) -> str:
     """The HS 2022 name; for codes of older HS editions, the nearest parent's name."""
-    table = load_hs()
-    if code in table:
-        return table[code].description
+    entry = hs_entry(code)
+    if entry is not None:
+        return entry.description
     for digits in (4, 2):
-        parent = table.get(code[:digits]) if len(code) > digits else None
+        parent = hs_entry(code[:digits]) if len(code) > digits else None
         if parent is not None:
             return f"(not in HS 2022; within {parent.code}: {parent.description})"
     return "(not in the HS 2022 table)"

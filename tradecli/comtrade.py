@@ -410,7 +410,7 @@ def parse_records(
         if flow not in (EXPORT, IMPORT) or not _is_total_row(record):
             continue  # re-exports, re-imports and breakdown rows are not part of X/M totals
         product = str(record.get("cmdCode") or "").upper()
-        if product not in wanted:
+        if not _asked(product, wanted):
             continue
         freq = record.get("freqCode")
         if freq is not None and freq != ("A" if frequency is Frequency.YEAR else "M"):
@@ -459,6 +459,12 @@ def parse_records(
     if frame.select(pl.struct(keys).is_duplicated().any()).item():
         raise BadResponse("UN Comtrade sent the same total flow twice for one period")
     return frame
+
+
+def _asked(product: str, wanted: set[str]) -> bool:
+    """Whether ``product`` was asked for: by its code, or as one of every code of its
+    length (``AG2``: every HS chapter, ``AG4``, ``AG6``)."""
+    return product in wanted or (product.isdigit() and f"AG{len(product)}" in wanted)
 
 
 def _area(codes: CountryCodes, code: Any) -> str | None:

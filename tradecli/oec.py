@@ -23,6 +23,7 @@ from tradecli.metadata import CachedMetadata
 from tradecli.periods import Frequency, Period
 
 VALUE_MEASURE = "Trade Value"
+QUANTITY_MEASURE = "Quantity"
 IMPORTS_FLOW, EXPORTS_FLOW = 1, 2
 _NATIONAL_CUBE = re.compile(r"^trade_[sn]_([a-z]{3})_")
 
@@ -48,6 +49,8 @@ class CubeInfo:
     currency: str
     currency_stated: bool
     annotations: Mapping[str, Any] = field(default_factory=dict)
+    # The cube's Quantity measure and its unit, when it has one (None: no quantities).
+    quantity_unit: str | None = None
 
     def _level(self, *patterns: str) -> str | None:
         for pattern in patterns:
@@ -85,6 +88,11 @@ class CubeInfo:
         return Frequency.YEAR
 
     @property
+    def product_level(self) -> str | None:
+        """The cube's finest HS level (HS6, HS4 or HS2), None when it has no products."""
+        return self._level(r"HS6", r"HS4", r"HS2")
+
+    @property
     def bilateral(self) -> bool:
         return self.exporter_level is not None and self.importer_level is not None
 
@@ -115,10 +123,15 @@ def parse_cube(body: Any, name: str) -> CubeInfo:
         raise BadResponse(f"unexpected metadata for cube {name}: no levels")
     raw_annotations = body.get("annotations")
     annotations: dict[str, Any] = raw_annotations if isinstance(raw_annotations, dict) else {}
-    currency = None
+    currency = quantity_unit = None
     for measure in body.get("measures") or []:
         if isinstance(measure, dict) and measure.get("name") == VALUE_MEASURE:
             currency = _currency(measure.get("annotations") or {})
+        if isinstance(measure, dict) and measure.get("name") == QUANTITY_MEASURE:
+            # BACI's quantities are documented in metric tons; another cube's unit must
+            # be stated, or its quantities are not read (never a guessed unit).
+            unit = _currency(measure.get("annotations") or {})
+            quantity_unit = unit or ("t" if "baci" in name else None)
     currency = currency or _currency(annotations)
     stated = currency is not None
     if currency is None:
@@ -131,6 +144,7 @@ def parse_cube(body: Any, name: str) -> CubeInfo:
         currency=currency,
         currency_stated=stated,
         annotations=dict(annotations),
+        quantity_unit=quantity_unit,
     )
 
 
@@ -181,15 +195,18 @@ class PairQuery:
     cube: str
     start: Period
     end: Period
+    products: str | None = None  # the HS level drilled down to (HS6...); None: total trade
 
     @property
     def frequency(self) -> Frequency:
         return self.start.frequency
 
     def key(self) -> str:
-        """Stable cache key; never contains a token or anything user-specific."""
+        """Stable cache key; never contains a token or anything user-specific. A product
+        fetch has its own: it never replaces, nor stands for, the pair's total trade."""
         a, b = sorted((self.reporter, self.partner))
-        return f"{self.cube}__{a}-{b}__{self.start}_{self.end}"
+        key = f"{self.cube}__{a}-{b}__{self.start}_{self.end}"
+        return key + (f"__{self.products}" if self.products else "")
 
 
 def _country_key(iso3: str, cube: CubeInfo) -> str:
@@ -228,7 +245,16 @@ def build_params(query: PairQuery, cube: CubeInfo, legacy: bool) -> dict[str, st
         if cube.flow_level:
             drilldowns.append(cube.flow_level)
         cuts[cube.partner_level] = _country_key(other, cube)
-    params = {"cube": cube.name, "drilldowns": ",".join(drilldowns), "measures": VALUE_MEASURE}
+    measures = [VALUE_MEASURE]
+    if query.products:
+        drilldowns.append(query.products)
+        if cube.quantity_unit:
+            measures.append(QUANTITY_MEASURE)
+    params = {
+        "cube": cube.name,
+        "drilldowns": ",".join(drilldowns),
+        "measures": ",".join(measures),
+    }
     if legacy:
         params.update(cuts)
     else:
@@ -289,13 +315,21 @@ def _period_start(record: Mapping[str, Any], cube: CubeInfo) -> dt.date | None:
 
 
 def parse_records(
-    records: Iterable[Mapping[str, Any]], cube: CubeInfo, source_id: str
+    records: Iterable[Mapping[str, Any]],
+    cube: CubeInfo,
+    source_id: str,
+    products: str | None = None,
 ) -> pl.DataFrame:
-    """Turn ``data.jsonrecords`` rows into the canonical flows schema."""
-    # TOTAL rows only (the headline figures): no quantity, whatever the cube measures.
-    # TOTAL rows only: no edition either (all goods are the same in every HS edition).
-    names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.LATER_COLUMNS]
+    """Turn ``data.jsonrecords`` rows into the canonical flows schema.
+
+    ``products`` (an HS level, e.g. ``HS6``): the rows are drilled down to it, and carry
+    the cube's quantities where it has them, and the HS edition its name states; else
+    they are TOTAL rows, without quantity or edition (all goods are the same in every
+    HS edition).
+    """
+    names = [n for n in schema.FLOWS_SCHEMA.names() if n != schema.EDITION]
     rows: dict[str, list[Any]] = {name: [] for name in names}
+    digits = int(products[2:]) if products else 0
     frequency = cube.frequency.value
     for index, record in enumerate(records):
         if not isinstance(record, dict):
@@ -334,16 +368,37 @@ def parse_records(
         number = trade_value(value, f"record #{index} from cube {cube.name}")
         if exporter == importer:
             continue
+        product, quantity = schema.TOTAL, None
+        if products:
+            raw = _column(record, f"{products} ID")
+            if raw is None or not str(raw).isdigit():
+                raise BadResponse(
+                    f"unexpected record #{index} from cube {cube.name}: no {products} ID",
+                    hint="the API's response format may have changed",
+                )
+            product = hs_code_from_id(raw, digits)
+            amount = _column(record, QUANTITY_MEASURE) if cube.quantity_unit else None
+            if amount is not None:
+                quantity = trade_value(amount, f"record #{index}'s quantity from {cube.name}")
         rows["exporter"].append(exporter)
         rows["importer"].append(importer)
         rows["reporter"].append(reporter)
         rows["period"].append(start)
         rows["frequency"].append(frequency)
-        rows["product"].append(schema.TOTAL)
+        rows["product"].append(product)
         rows["value"].append(number)
         rows["currency"].append(cube.currency)
         rows["source"].append(source_id)
+        rows["quantity"].append(quantity)
+        rows["quantity_unit"].append(None if quantity is None else cube.quantity_unit)
     frame = schema.conform(pl.DataFrame(rows, schema={n: schema.FLOWS_SCHEMA[n] for n in names}))
+    if products:
+        from tradecli.editions import of_cube
+
+        edition = pl.lit(of_cube(cube.name), pl.String)
+        frame = frame.with_columns(
+            pl.when(pl.col("product") != schema.TOTAL).then(edition).alias(schema.EDITION)
+        )
     keys = ["exporter", "importer", "reporter", "period", "product"]
     if frame.select(pl.struct(keys).is_duplicated().any()).item():
         raise BadResponse(f"cube {cube.name} returned the same flow twice for one period")
@@ -432,8 +487,13 @@ def fetch_pair(
     end: Period | None,
     cube_name: str | None,
     on_page: Callable[[int, int | None], None] | None = None,
+    products: bool = False,
 ) -> FetchResult:
-    """Fetch both flows between two countries for a period range from the OEC."""
+    """Fetch both flows between two countries for a period range from the OEC.
+
+    ``products``: drilled down to the cube's finest HS level (the flow product by
+    product), with its quantities where it has them; a cube without products is NoData.
+    """
     known = start or end
     frequency = known.frequency if known else Frequency.MONTH
     if cube_name is None:
@@ -462,13 +522,21 @@ def fetch_pair(
                 hint=f"it covers {available[0]}..{available[-1]}",
             )
         start, end = max(start, available[0]), min(end, available[-1])
-    query = PairQuery(reporter=reporter, partner=partner, cube=cube.name, start=start, end=end)
+    level = cube.product_level if products else None
+    if products and level is None:
+        raise NoData(
+            f"cube {cube.name} holds no products (no HS2, HS4 or HS6 level)",
+            hint="choose a cube with products (--cube), or another source",
+        )
+    query = PairQuery(
+        reporter=reporter, partner=partner, cube=cube.name, start=start, end=end, products=level
+    )
     params = build_params(query, cube, legacy=client.config.api_style.value == "legacy")
     frames = []
     fetched = 0
     annotations: Mapping[str, Any] = cube.annotations
     for page in client.pages("data.jsonrecords", params):
-        frames.append(parse_records(page.records, cube, source_id_for(cube.name)))
+        frames.append(parse_records(page.records, cube, source_id_for(cube.name), level))
         fetched += len(page.records)
         if isinstance(page.body.get("annotations"), dict):
             annotations = page.body["annotations"]

@@ -18,6 +18,14 @@ from tradecli.errors import NoData, UsageError
 from tradecli.product_levels import Frame, drop_covered
 from tradecli.schema import TOTAL
 
+# Where product data come from: the live sources that give them, then files.
+PRODUCT_SOURCES = (
+    "a live source fetches them when the network is allowed (not --offline): UN Comtrade "
+    "by HS chapter (COMTRADE_KEY set, or --source comtrade; then --level hs2), the OEC API "
+    "by HS product (OEC_TOKEN set, or --source oec); or import a product-level file (a UN "
+    "Comtrade extract by HS code, BACI or an OEC product CSV) with `tradecli import FILE`"
+)
+
 LEVELS = ("section", "hs2", "hs4", "hs6")
 
 

@@ -23,11 +23,11 @@ from tradecli.analysis.core import (
     pick_one,
     unit_of,
 )
-from tradecli.analysis.coverage import LEVELS, select_products
+from tradecli.analysis.coverage import LEVELS, PRODUCT_SOURCES, select_products
 from tradecli.analysis.drivers import Attribution, ProductValue, attribute
 from tradecli.analysis.windows import coverage, resolve_windows, window_units
 from tradecli.analysis_options import FlowChoice
-from tradecli.codes import Country, load_hs, product_level, product_name
+from tradecli.codes import Country, load_hs, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
 from tradecli.product_levels import drop_covered
@@ -35,8 +35,7 @@ from tradecli.schema import TOTAL
 
 NO_PRODUCTS_HINT = (
     "`drivers` needs the flow's figures by product in both periods (the embedded sample "
-    "holds products for Chile-Argentina in 2004 only); import a product-level file, e.g. a "
-    "UN Comtrade extract by HS code, BACI or an OEC product CSV, with `tradecli import FILE`"
+    f"holds products for Chile-Argentina in 2004 only); {PRODUCT_SOURCES}"
 )
 DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
 
@@ -76,6 +75,19 @@ def _at_level(code: pl.Expr, level: str) -> pl.Expr:
             .otherwise(code.str.slice(0, 2).replace_strict(sections, default="S??"))
         )
     return code.str.slice(0, DIGITS[level])
+
+
+def _level_of(code: pl.Expr) -> pl.Expr:
+    """``codes.product_level`` as one expression: a Python call per row is most of the
+    time of a pair with every HS6 product over many years."""
+    digits = code.str.len_chars()
+    return (
+        pl.when(code.str.starts_with("S") & (digits == 3))
+        .then(pl.lit("section"))
+        .when(code.str.contains(r"^[0-9]+$") & digits.is_in([2, 4, 6]))
+        .then(pl.lit("hs") + digits.cast(pl.String))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
 
 
 def _missing(rows: pl.DataFrame, units: pl.DataFrame) -> dict[str, list[str]]:
@@ -130,7 +142,7 @@ def drivers(
     # One figure per product in each HS edition: one edition is chosen below, never two added.
     chosen = pick_one(candidates, [*keys, "hs_edition"], r, p, newest_first).collect()
     rows = chosen.filter(pl.col("product") != TOTAL).with_columns(
-        level=pl.col("product").map_elements(product_level, return_dtype=pl.String)
+        level=_level_of(pl.col("product"))
     )
     if rows.is_empty():
         raise NoData(f"no product-level data for {pair_name}", hint=NO_PRODUCTS_HINT)

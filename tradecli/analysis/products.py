@@ -19,6 +19,7 @@ from tradecli.analysis.core import (
     strict_growth,
     unit_of,
 )
+from tradecli.analysis.coverage import PRODUCT_SOURCES
 from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
 from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, product_level, product_name
@@ -185,7 +186,7 @@ def products(
         raise NoData(
             f"no product-level data for {pair_name}",
             hint="the embedded sample has products for Chile-Argentina in 2004 (HS6); "
-            "import a product file with `tradecli import`",
+            + PRODUCT_SOURCES,
         )
     levels = sorted(set(rows["level"].drop_nulls()), key=LEVEL_ORDER.__getitem__)
     # Rows at the level asked or finer, each counted once (``product_levels``): a code is

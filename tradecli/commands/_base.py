@@ -438,9 +438,19 @@ def provenance(source_ids: Iterable[str], dataset: Dataset) -> Provenance:
 
 
 def load_pair_for(
-    context: Context, request: Request, *, totals_only: bool, offline: bool | None = None
+    context: Context,
+    request: Request,
+    *,
+    totals_only: bool,
+    offline: bool | None = None,
+    detail: bool = False,
 ) -> LoadedPair:
-    """Resolve countries and periods, then load the pair's data (cache, API, sample)."""
+    """Resolve countries and periods, then load the pair's data (cache, API, sample).
+
+    ``detail``: the answer needs the flow product by product (drivers, products), so a
+    cached fetch of total trade alone never answers and live sources are asked for
+    product rows.
+    """
     from tradecli.codes import resolve_country
     from tradecli.periods import check_windows, request_span
     from tradecli.sources import PairRequest, convert_dataset, load_pair
@@ -469,6 +479,7 @@ def load_pair_for(
         request.source.source,
         products=request.products,
         totals_only=totals_only,
+        detail=detail,
     )
     dataset = load_pair(
         settings,

@@ -230,8 +230,8 @@ def run(context: Context, request: Request) -> DriversAnswer:
     """Load the pair's product rows and attribute the flow's change to them."""
     from tradecli.analysis.flow_drivers import drivers
 
-    # Product breakdowns come from cached, imported or sample data, never the API (yet).
-    query = load_pair_for(context, request, totals_only=False, offline=True)
+    # Product rows: cached, imported or sample data, else a live source's (unless offline).
+    query = load_pair_for(context, request, totals_only=False, detail=True)
     flow = request.flow or FlowChoice.EXPORTS
     result = drivers(
         query.dataset.flows,
@@ -517,7 +517,8 @@ COMMAND = Command(
     outside the data) is one remainder row, so the rows add up to the growth.
     Where the data hold quantities in one unit in both periods, each change is
     split into volume and unit value (LMDI). Needs product-level data for both
-    periods (`tradecli import`); the embedded sample has none to compare.
+    periods: cached or imported (`tradecli import`), else fetched from a live
+    source unless --offline (UN Comtrade by HS chapter, the OEC by HS product).
     """,
     examples=(
         "tradecli drivers THA USA --from 2010 --to 2011 --level hs6",
@@ -527,5 +528,5 @@ COMMAND = Command(
     options=("flow", "level", "top", "product"),
     flow=FlowChoice,
     flow_help="Which flow to explain.",
-    live=False,
+    live=True,
 )

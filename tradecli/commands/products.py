@@ -152,8 +152,8 @@ def run(context: Context, request: Request) -> ProductsAnswer:
     """Load the pair's product rows and rank them."""
     from tradecli import analysis
 
-    # Product breakdowns come from cached, imported or sample data, never the API (yet).
-    query = load_pair_for(context, request, totals_only=False, offline=True)
+    # Product rows: cached, imported or sample data, else a live source's (unless offline).
+    query = load_pair_for(context, request, totals_only=False, detail=True)
     flow = request.flow or FlowChoice.EXPORTS
     result = analysis.products(
         query.dataset.flows,
@@ -504,5 +504,5 @@ COMMAND = Command(
     options=("flow", "level", "top", "strict"),
     flow=FlowChoice,
     flow_help="Which flow to break down.",
-    live=False,
+    live=True,
 )

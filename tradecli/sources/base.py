@@ -135,6 +135,9 @@ class PairRequest:
     wanted_frequency: Frequency | None = None
     source: str | None = None
     products: tuple[str, ...] = ()  # HS codes asked for (--product); () is total trade
+    # The answer needs the flow product by product (drivers, products): a live source
+    # is asked for its product rows, and only cached fetches holding them answer.
+    detail: bool = False
     # The answer reads TOTAL rows only (balance and series of total trade): cached
     # entries with TOTAL files of their own are read from those alone.
     totals_only: bool = False

@@ -31,11 +31,13 @@ from tradecli.sources.base import (
 
 if TYPE_CHECKING:
     import httpx
+    import polars as pl
 
     from tradecli.cache import Entry
     from tradecli.config import Config
 
 META_MAX_AGE = 30 * 86_400.0  # the reference lists change a few times a year
+CHAPTERS = "AG2"  # Comtrade's cmdCode for every HS chapter (2-digit code) at once
 PUBLISHER = "United Nations Statistics Division (UN Comtrade)"
 
 
@@ -120,6 +122,10 @@ class ComtradeSource:
 
         wanted = comtrade_products(request, chosen=request.source == self.name)
         products = () if wanted == ("TOTAL",) else wanted
+        # The flow's products (drivers, products): every HS chapter, with total trade.
+        chapters = request.detail and not products
+        if chapters:
+            wanted = ("TOTAL", CHAPTERS)
         start, end = span(request, dt.date.today())
         with ComtradeClient(config, transport=transport) as client:
             # Reference lists are kept per endpoint: another base_url may list other codes.
@@ -134,7 +140,7 @@ class ComtradeSource:
                 result = fetch_pair(
                     client, codes, request.reporter, request.partner, start, end, products=wanted
                 )
-                if result.frame.is_empty():
+                if _empty(result.frame, chapters):
                     # The reporter sent nothing for these periods: ask the partner's report.
                     result = fetch_pair(
                         client,
@@ -153,7 +159,10 @@ class ComtradeSource:
                 raise kind(exc.message, hint=exc.hint) from None
         frame = result.frame
         scope = f"HS {', '.join(products)}" if products else "total"
-        if frame.is_empty():
+        if chapters:
+            scope = "HS chapter"
+        if _empty(frame, chapters):
+            # Total trade alone is no answer to a question about products: nothing is stored.
             raise NoData(
                 f"UN Comtrade holds no {request.reporter}-{request.partner} {scope} flows for "
                 f"{start}..{end} (neither country's report)",
@@ -177,6 +186,12 @@ class ComtradeSource:
             key += "__" + "-".join(products)
             source_id += ":" + "+".join(products)
             frame = frame.with_columns(source=pl.lit(source_id))
+        elif chapters:
+            # Its own key (a totals fetch never stands for it, nor it for one) and source
+            # id: the figures are the reporter's by HS chapter, with its total.
+            key += "__HS2"
+            source_id += ":HS2"
+            frame = frame.with_columns(source=pl.lit(source_id))
         coverage = coverage_of(frame)
         reported_by = ", ".join(result.reported_by)
         return FetchResult(
@@ -197,6 +212,7 @@ class ComtradeSource:
                 # What the entry holds: total trade, or these HS products only.
                 "coverage": coverage,
                 "products": list(products),
+                "detail": "HS2" if chapters else None,
             },
         )
 
@@ -210,6 +226,8 @@ class ComtradeSource:
         asked = ann.get("products")
         products = [str(p) for p in asked] if isinstance(asked, list) else []
         scope = f" {', '.join(products)} only" if products else ""
+        if ann.get("detail") == "HS2":
+            scope = " by HS chapter"
         whose = f"reported by {reported_by}"
         if reported_by != entry.reporter:
             whose += f" (mirror flows: {reported_by}'s statistics)"
@@ -228,6 +246,15 @@ class ComtradeSource:
             citation="United Nations Comtrade Database, https://comtradeplus.un.org",
             note=note,
         )
+
+
+def _empty(frame: pl.DataFrame, chapters: bool) -> bool:
+    """No rows; or, when the chapters were asked for, none of them (total trade alone)."""
+    import polars as pl
+
+    if chapters:
+        return frame.filter(pl.col("product") != "TOTAL").is_empty()
+    return frame.is_empty()
 
 
 def serves(entry: Entry, request: PairRequest) -> bool:

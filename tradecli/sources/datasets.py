@@ -6,7 +6,7 @@ network, open the cache, fetch one pair into it).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -59,12 +59,14 @@ def cache_dataset(
     fetch_error: str | None = None,
     *,
     totals_only: bool = False,
+    exporters: Collection[str] | None = None,
 ) -> Dataset:
     """A Dataset over cached entries, each described by the source that wrote it.
 
     ``origin`` is "live" (fetched now), "cache" (fresh) or "stale" (past its expiry);
     ``fetch_error`` says why a live fetch failed when the cache is the fallback;
-    ``totals_only``: the answer reads TOTAL rows only (see ``Cache.scan``).
+    ``totals_only``: the answer reads TOTAL rows only; ``exporters``: rows of these
+    exporters only (see ``Cache.scan``).
     """
     described = [(entry, registry.describe(entry)) for entry in entries]
     catalogue = {info.id: info for _, info in described}
@@ -91,7 +93,7 @@ def cache_dataset(
         "stale": f"{what} from the local cache, past its expiry",
     }[origin]
     return Dataset(
-        flows=cache.scan(entries, totals_only=totals_only),
+        flows=cache.scan(entries, totals_only=totals_only, exporters=exporters),
         sources=catalogue,
         origin=origin,
         description=description,
@@ -118,8 +120,12 @@ def layered(
     fetch_error: str | None = None,
     *,
     totals_only: bool = False,
+    exporters: Collection[str] | None = None,
 ) -> Dataset:
     """The cache entries over the embedded sample's ``rows`` (None: no sample).
+
+    ``exporters``: the answer reads rows of these exporters only (a pair's two
+    countries), so the files of others are not opened.
 
     The sample is the floor: it answers only the periods the cache does not hold for a
     direction (the oldest source: an import or a fetch wins where they overlap), and
@@ -132,15 +138,21 @@ def layered(
         if sample is None:
             raise NoData("no data")  # callers never ask for nothing from nothing
         return sample
-    layer = cache_dataset(cache, entries, origin, fetch_error, totals_only=totals_only)
+    layer = cache_dataset(
+        cache, entries, origin, fetch_error, totals_only=totals_only, exporters=exporters
+    )
     if sample is None or rows is None:
         return layer
     # The floor fills gaps only: where the cache holds a direction of the pair for a
     # period (any reporter, any product), the sample's rows for it are not read.
     keys = ["exporter", "importer", "period", "frequency"]
     # Only the rows the sample could fill (``rows``: the pair or the country), so the
-    # scan of a large cache entry prunes to them instead of reading every flow.
-    held = layer.flows.filter(rows).select(keys).unique()
+    # scan of a large cache entry prunes to them instead of reading every flow. Which
+    # directions and periods the cache holds is read from TOTAL files where an entry has
+    # them (every flow with products has its TOTAL row there): a few files, not the
+    # hundreds of product files of a release, which a product answer reads once later.
+    held = cache.scan(entries, totals_only=True, exporters=exporters)
+    held = held.filter(rows).select(keys).unique()
     floor = sample.flows.filter(rows).join(held, on=keys, how="anti")
     if floor.head(1).collect().height == 0:
         return layer

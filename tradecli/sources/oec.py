@@ -77,6 +77,7 @@ class OECSource:
                 request.end,
                 request.dataset,
                 on_page=progress,
+                products=request.detail and not request.products,
             )
         frame = result.frame
         query = result.query
@@ -98,6 +99,13 @@ class OECSource:
         days = frame["period"]
         first = Period.from_date(days.min(), query.frequency)  # type: ignore[arg-type]
         last = Period.from_date(days.max(), query.frequency)  # type: ignore[arg-type]
+        annotations = dict(result.annotations)
+        if query.products:
+            from tradecli.product_levels import coverage_of
+
+            # What the entry holds (products at this level, no TOTAL row), as Comtrade's
+            # entries say it: a request for products is answered only by such entries.
+            annotations |= {"coverage": coverage_of(frame), "detail": query.products}
         return FetchResult(
             key=query.key(),
             frame=frame,
@@ -106,7 +114,7 @@ class OECSource:
             end=last,
             url=result.url,
             currency=result.cube.currency,
-            annotations=dict(result.annotations),
+            annotations=annotations,
         )
 
     def describe(self, entry: Entry) -> SourceInfo:

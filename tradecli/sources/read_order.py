@@ -83,7 +83,7 @@ class ReadOrder:
         self.frequencies: list[Frequency] = list(_ANSWERED_AT[request.frequency])
         # Listed once (a release entry is hundreds of files) and again after a fetch writes.
         self.listing: list[Entry] = self.cache.entries()
-        self.known: dict[tuple[object, object], bool] = {}  # which imports hold the pair
+        self.known: dict[tuple[object, ...], bool] = {}  # which imports hold the pair
         self.failures: list[TradecliError] = []
         self.deadline: CommandDeadline = command_deadline(config)  # one for every source
         self.fetched: Frequency | None = None  # the frequency a live source answered at
@@ -237,7 +237,8 @@ class ReadOrder:
         candidates: list[Entry] = []
         answered_at = self.frequencies[0]
         for frequency in self.frequencies:
-            candidates = _usable(self._matching(frequency), self.request)
+            # A request for products is answered from the cache only where it holds them.
+            candidates = _usable(self._matching(frequency, self.request.detail), self.request)
             if candidates:
                 answered_at = frequency
                 break
@@ -275,8 +276,8 @@ class ReadOrder:
         request = self.request
         return [e for e in self.listing if e.covers(request.pair, frequency) and serves(e, request)]
 
-    def _matching(self, frequency: Frequency) -> list[Entry]:
-        return _holding(self.cache, self._covering(frequency), self.request, self.known)
+    def _matching(self, frequency: Frequency, detail: bool = False) -> list[Entry]:
+        return _holding(self.cache, self._covering(frequency), self.request, self.known, detail)
 
     def _entries(self) -> list[Entry]:
         return _pair_entries(self.request, self.frequencies, self._matching)
@@ -284,7 +285,16 @@ class ReadOrder:
     def _layered(
         self, held: list[Entry], origin: str, rows: pl.Expr | None, error: str | None = None
     ) -> Dataset:
-        return layered(self.cache, held, origin, rows, error, totals_only=self.request.totals_only)
+        # A pair's rows are its two countries' exports: other exporters' files stay shut.
+        return layered(
+            self.cache,
+            held,
+            origin,
+            rows,
+            error,
+            totals_only=self.request.totals_only,
+            exporters=self.request.pair,
+        )
 
     def _said(self) -> str | None:
         """The failures so far, each warned once when something else answers instead."""
@@ -319,6 +329,10 @@ def _holds(entry: Entry, request: PairRequest) -> bool:
     others, and imports, are judged by the answer (their rows), as before.
     """
     coverage = entry.annotations.get("coverage")
+    if entry.kind == "fetch" and request.detail and not request.products:
+        # Product rows, not total trade alone: a totals fetch (which says nothing of
+        # products) never answers `drivers`.
+        return isinstance(coverage, dict) and bool(coverage.get("levels"))
     if entry.kind != "fetch" or not isinstance(coverage, dict):
         return True
     if request.products:
@@ -331,21 +345,35 @@ def _holding(
     cache: Cache,
     entries: list[Entry],
     request: PairRequest,
-    known: dict[tuple[object, object], bool],
+    known: dict[tuple[object, ...], bool],
+    detail: bool = False,
 ) -> list[Entry]:
     """Entries that hold rows for the pair: an imported file naming both countries in
     other rows (FRA-PAK, JPN-DEU) must not hide the pair's data elsewhere (the sample).
 
-    ``known`` keeps the answers of one command: each entry is looked into once."""
+    ``known`` keeps the answers of one command: each entry is looked into once. With
+    ``detail`` (which entries can answer a request for the flow's products), an import
+    holds the pair only with product rows for it: one holding its total trade alone
+    would stand in front of a live source that has the products."""
+    import polars as pl
+
+    from tradecli.schema import TOTAL
+
     pair = pair_rows(*request.pair)
+    detail = detail and not request.products
 
     def holds(entry: Entry) -> bool:
-        key = (entry.path, entry.fetched_at)
+        key = (entry.path, entry.fetched_at, detail)
         if key not in known:
-            # An entry with TOTAL files of its own has a TOTAL row for every flow it
-            # holds: those few files say whether the pair is there.
-            scan = cache.scan([entry], totals_only=True)
-            known[key] = bool(scan.filter(pair).head(1).collect().height)
+            if detail:
+                scan = cache.scan([entry], exporters=request.pair)
+                scan = scan.filter(pair & (pl.col("product") != TOTAL))
+            else:
+                # An entry with TOTAL files of its own has a TOTAL row for every flow it
+                # holds: those few files say whether the pair is there.
+                scan = cache.scan([entry], totals_only=True, exporters=request.pair)
+                scan = scan.filter(pair)
+            known[key] = bool(scan.head(1).collect().height)
         return known[key]
 
     return [e for e in entries if e.kind != "import" or holds(e)]
@@ -391,6 +419,8 @@ def _pair_entries(
 
 def _can_answer(source: Source, request: PairRequest) -> bool:
     caps = source.capabilities
+    if request.detail and not caps.products:
+        return False
     return caps.pair_totals and _fetched_frequency(request) in caps.frequencies
 
 
