@@ -323,6 +323,8 @@ def test_oec_products_are_the_cube_drilled_to_hs4_with_quantities(runner, oec):
     assert rows["0306"]["volume"] == pytest.approx(volume, abs=0.005)
     assert rows["0306"]["price"] == pytest.approx(price, abs=0.005)
     assert rows["0306"]["unit"] == "t"
+    # The cube's name states its HS edition (trade_i_baci_a_17: HS 2017): every row says so.
+    assert {row["edition"] for row in doc["rows"] if row["code"] in ("0306", "1605")} == {"HS17"}
     data = [r for r in oec.requests if "data.jsonrecords" in r]
     assert data and all("HS4" in r and "Quantity" in r for r in data)
     # Paged two rows at a time: three pages, all read.
