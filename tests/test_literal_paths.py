@@ -85,3 +85,28 @@ def test_a_bad_baci_line_is_named_under_a_folder_with_brackets(
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == ExitCode.USAGE
     assert "BACI_HS92_Y2021_V202501.csv, line 3: value is not a finite number" in result.stderr
+
+
+def test_every_polars_read_of_a_path_turns_globbing_off() -> None:
+    """The behaviour tests above reach the common reads; this one reaches every read
+    written in the package (a new one without ``glob=False`` broke a bracketed cache
+    folder the day it landed). Reads of bytes in memory need no flag."""
+    import ast
+
+    import tradecli
+
+    readers = {"scan_parquet", "scan_csv", "read_csv", "read_parquet", "scan_ndjson"}
+    banned = {"read_parquet_schema"}  # no glob flag: use scan_parquet(..., glob=False)
+    offenders = []
+    for path in Path(tradecli.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            name = node.func.attr
+            in_memory = bool(node.args) and "BytesIO" in ast.unparse(node.args[0])
+            flagged = any(
+                k.arg == "glob" and ast.unparse(k.value) == "False" for k in node.keywords
+            )
+            if name in banned or (name in readers and not flagged and not in_memory):
+                offenders.append(f"{path.name}:{node.lineno} {name}")
+    assert offenders == []

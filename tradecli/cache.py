@@ -638,7 +638,7 @@ def _exporter_ranges(build: Path) -> dict[str, list[str]]:
     """Each part file's first and last exporter (files without rows are left out)."""
     out: dict[str, list[str]] = {}
     for path in sorted(build.glob("part-*.parquet")):
-        span = pl.scan_parquet(path).select(
+        span = pl.scan_parquet(path, glob=False).select(
             lo=pl.col("exporter").min(), hi=pl.col("exporter").max()
         )
         lo, hi = span.collect().row(0)
