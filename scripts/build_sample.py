@@ -449,6 +449,13 @@ def open_trade_statistics(shared: Path, known: set[str]) -> tuple[list[Flow], di
             "copied: the API's reporter-partner totals (trade_value_usd_exp, "
             "trade_value_usd_imp), one row per reporter and partner"
         ),
+        "note": (
+            "Recorded API responses (the test data of the tradestatistics R package), "
+            "shipped to try the tool, not checked against customs statistics: some pairs "
+            "look far smaller than other statistics suggest (Chile and China each report "
+            "about $10M of trade with the other here), so do not quote these figures; "
+            "fetch or import a current source instead."
+        ),
     }
     return flows, meta
 

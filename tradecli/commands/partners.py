@@ -392,7 +392,7 @@ COMMAND = Command(
     help="""REPORTER's top partners, biggest surpluses or deficits, with balance and growth.
 
     Reads cached and imported data involving REPORTER, else the embedded sample
-    (all pairs of 166 countries in 2006; Chile's partners in 2002).
+    (all pairs of 166 countries in 2006; Chile's and Mexico's partners in 2002).
     """,
     examples=(
         "tradecli partners PAK --from 2006 --sort deficit",
