@@ -32,7 +32,13 @@ from tradecli.analysis.coverage import (
     select_products,
     suggestion,
 )
-from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
+from tradecli.analysis.windows import (
+    coverage,
+    defaulted_span_note,
+    resolve_windows,
+    window_sums,
+    window_units,
+)
 from tradecli.codes import Country
 from tradecli.editions import newest_edition, newest_edition_note
 from tradecli.errors import NoData, UsageError
@@ -287,6 +293,8 @@ def balance(
         candidates = newest_edition(candidates, ["flow", "period", "frequency"])
     if partial:
         extra.append(partial)
+    if span := defaulted_span_note(base, target, end is not None, convention):
+        extra.append(span)
     extra.extend(conflict_notes(found, conflict_what, currency))
     if strict and figures.filter(pl.col("comparable").not_()).height:
         extra.append(STRICT_NOTE)

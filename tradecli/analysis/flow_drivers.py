@@ -25,7 +25,7 @@ from tradecli.analysis.core import (
 )
 from tradecli.analysis.coverage import LEVELS, PRODUCT_SOURCES, select_products
 from tradecli.analysis.drivers import Attribution, ProductValue, attribute
-from tradecli.analysis.windows import coverage, resolve_windows, window_units
+from tradecli.analysis.windows import coverage, defaulted_span_note, resolve_windows, window_units
 from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, load_hs, product_name
 from tradecli.errors import NoData, UsageError
@@ -236,6 +236,8 @@ def drivers(
         )
     attribution = attribute(window_rows["from"], window_rows["to"], total_from, total_to, top)
     notes = [*edition.notes, *attribution.notes]
+    if span := defaulted_span_note(base, target, end is not None, convention):
+        notes.append(span)
     if selection is not None:
         notes.insert(0, selection.note)
     unsplit = sorted(set(coarser.join(units, on=["period", "frequency"], how="semi")["product"]))

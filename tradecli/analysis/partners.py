@@ -19,7 +19,13 @@ from tradecli.analysis.core import (
     unit_of,
 )
 from tradecli.analysis.coverage import covered_products, describe, no_total
-from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
+from tradecli.analysis.windows import (
+    coverage,
+    defaulted_span_note,
+    resolve_windows,
+    window_sums,
+    window_units,
+)
 from tradecli.analysis_options import PartnerMeasure, PartnerSort
 from tradecli.codes import Country
 from tradecli.errors import NoData, UsageError
@@ -180,6 +186,8 @@ def partners(
         )
     )
     notes = []
+    if span := defaulted_span_note(base, target, end is not None, convention):
+        notes.append(span)
     if product_only.height:
         named = sorted(set(product_only["partner"]))
         listed = ", ".join(named[:8]) + (f" and {len(named) - 8} more" if len(named) > 8 else "")

@@ -20,7 +20,13 @@ from tradecli.analysis.core import (
     unit_of,
 )
 from tradecli.analysis.coverage import PRODUCT_SOURCES
-from tradecli.analysis.windows import coverage, resolve_windows, window_sums, window_units
+from tradecli.analysis.windows import (
+    coverage,
+    defaulted_span_note,
+    resolve_windows,
+    window_sums,
+    window_units,
+)
 from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, product_level, product_name
 from tradecli.errors import NoData, UsageError
@@ -379,6 +385,8 @@ def products(
         )  # fmt: skip
     if strict and result.filter(pl.col("comparable").not_()).height:
         notes.append(STRICT_NOTE)
+    if span := defaulted_span_note(base, target, end is not None, convention):
+        notes.append(span)
     found = conflicts(held, ["period", "frequency", "product"], r, p, newest_first)
     notes.extend(
         conflict_notes(

@@ -108,6 +108,27 @@ def resolve_windows(
         ) from None
 
 
+def defaulted_span_note(
+    base: Window, target: Window, end_given: bool, convention: Convention
+) -> str | None:
+    """A note when --to was left to default to the latest period and that period is not a
+    whole number of years after --from: "Aug 2024 -> Sep 2025" is a 13-month change, which
+    a reader takes for a year-on-year one unless told (None when --to was given, or years
+    are compared, or the span is whole years)."""
+    if end_given or convention is not Convention.POINT or base.annual or target.annual:
+        return None
+    months = (target.first.year - base.first.year) * 12 + (
+        (target.first.month or 1) - (base.first.month or 1)
+    )
+    if months <= 0 or months % 12 == 0:
+        return None
+    return (
+        f"--to was not given: it is the latest period in the data, {target.label}, "
+        f"{months} months after {base.label}, so the changes are over {months} months, "
+        f"not year-on-year; give --to to choose (e.g. --to {base.shift_years(1).first})"
+    )
+
+
 def window_units(rows: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFrame:
     """(window, period, frequency) for every unit each window is summed over.
 
