@@ -103,7 +103,7 @@ def _check_code(code: str) -> str:
         raise UsageError(
             f"--product {code!r} is not an HS code",
             hint="give an HS section (S01..S21), or an HS code of 2, 4 or 6 digits, e.g. "
-            "--product 0306; `tradecli codes hs WORD` looks codes up",
+            "--product 0306; `tradecli products-codes WORD` looks codes up",
         )
     return code
 

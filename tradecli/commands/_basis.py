@@ -27,6 +27,18 @@ LEGEND = (
 )
 
 
+def legend(dataset: Dataset) -> str:
+    """The ‡ legend. Where the answer was converted, its unmarked figures are published
+    figures converted at the rates the conversion note names, not published as shown."""
+    if dataset.rates:
+        return LEGEND.replace(
+            "unmarked figures are published",
+            "unmarked figures are published figures converted into "
+            f"{dataset.rates[0].currency_to} (see the conversion note), not published as shown",
+        )
+    return LEGEND
+
+
 def combine(bases: Iterable[str | None]) -> str | None:
     """The basis of a figure computed from others: the weakest of theirs."""
     found = {b for b in bases if b is not None}

@@ -446,7 +446,7 @@ def document(answer: BalanceAnswer) -> Document:
     if valuation:
         notes.append(valuation)
     if any(f.assumed for f in answer.figures.values()):
-        notes.append(basis.LEGEND)
+        notes.append(basis.legend(dataset))
     sentence = balance_sentence(result, answer.figures)
     payload: dict[str, Json] = {
         "schema": JSON_SCHEMA_VERSION,

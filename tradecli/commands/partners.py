@@ -300,7 +300,7 @@ def document(answer: PartnersAnswer) -> Document:
         list(result.notes) + shared.fx_notes(dataset) + shared.marked_notes(reasons, "growth for")
     )
     if any(p.assumed for p in answer.rows):
-        notes.append(basis.LEGEND)
+        notes.append(basis.legend(dataset))
     if any(p.mirrored for p in answer.rows):
         flows = {"exports": ["exports"], "imports": ["imports"]}.get(
             measure, ["exports", "imports"]

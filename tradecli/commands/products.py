@@ -360,7 +360,7 @@ def document(answer: ProductsAnswer) -> Document:
         + shared.marked_notes(reasons, "growth of")
     )
     if any(p.assumed for p in answer.rows):
-        notes.append(basis.LEGEND)
+        notes.append(basis.legend(dataset))
     mirrored = any(p.mirrored for p in answer.rows)
     valuation = shared.mirror_valuation_note([flow] if mirrored else [], rep.name, par.name)
     if valuation:

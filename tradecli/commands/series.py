@@ -234,7 +234,7 @@ def notes(
             "row to the next may be a change of source, not of trade",
         )
     if any(p.assumed for p in rows):
-        out += (basis.LEGEND,)
+        out += (basis.legend(dataset),)
     return out
 
 
