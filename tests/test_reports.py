@@ -681,7 +681,10 @@ def test_crontab_line_is_validated_and_absolute(runner, tmp_path, monkeypatch) -
     assert re.match(r"# next run: \d{4}-\d\d-\d\dT06:00 ", comment)
     fields = line.split()
     assert fields[:5] == ["0", "6", "*", "*", "1"]
-    assert Path(fields[5]).is_absolute() and Path(fields[5]).exists()
+    # cron's bare environment gets the cache this shell uses (conftest sets one).
+    cache = Path(os.environ["TRADECLI_CACHE_DIR"]).resolve()
+    assert fields[5] == f"TRADECLI_CACHE_DIR={cache}"
+    assert Path(fields[6]).is_absolute() and Path(fields[6]).exists()
     assert f"--config {config.resolve()} report" in line
     for bad in ("0 6 * *", "61 6 * * 1", "0 6 * * 8", "every monday"):
         refused = runner.invoke(app, ["report", "--config", str(config), "--crontab", bad])
@@ -769,6 +772,24 @@ def test_crontab_line_quotes_paths_for_cron(tmp_path) -> None:
         "30 2 * * *", ["/opt/my tools/tradecli"], Path("/srv/100%/c.toml"), datetime(2026, 1, 1)
     )
     assert line == "30 2 * * * '/opt/my tools/tradecli' --config /srv/100\\%/c.toml report"
+
+
+def test_crontab_line_carries_the_cache_dir_and_never_a_token(tmp_path, monkeypatch) -> None:
+    """A walk found `--dry-run` reading $TRADECLI_CACHE_DIR while the cron job, in cron's
+    bare environment, read ~/.cache/tradecli: another cache, another report."""
+    import shlex
+
+    config = _shipped(tmp_path)
+    monkeypatch.setenv("TRADECLI_CACHE_DIR", str(tmp_path / "my cache"))
+    monkeypatch.setenv("OEC_TOKEN", "secret-token")
+    printed = _tradecli(
+        dict(os.environ), "report", "--crontab", "0 6 * * 1", "--config", str(config)
+    )
+    assert printed.returncode == 0, printed.stderr
+    line = printed.stdout.splitlines()[-1]
+    words = shlex.split(line.split(None, 5)[5])  # as sh splits the command
+    assert words[0] == f"TRADECLI_CACHE_DIR={(tmp_path / 'my cache').resolve()}"
+    assert "secret-token" not in line and "OEC_TOKEN" not in line
 
 
 def test_crontab_line_keeps_the_chosen_reports(runner, report_config) -> None:
@@ -1116,4 +1137,4 @@ def test_crontab_accepts_crons_nicknames(runner, report_config, schedule, commen
     assert result.exit_code == 0, result.stderr
     first, line = result.stdout.splitlines()
     assert re.match(comment, first)
-    assert line.startswith(f"{schedule} /") and line.endswith(" report")
+    assert re.match(rf"{schedule} (TRADECLI_CACHE_DIR=\S+ )?/", line) and line.endswith(" report")

@@ -758,15 +758,18 @@ def crontab_line(
     config: Path,
     start: dt.datetime,
     names: tuple[str, ...] = (),
+    *,
+    cache_dir: Path | None = None,
 ) -> list[str]:
     """A validated crontab line running ``tradecli report`` with absolute paths, and the
-    comment naming its next run."""
+    comment naming its next run. ``cache_dir``: the TRADECLI_CACHE_DIR the line sets
+    (cron's environment has none of the shell's)."""
     from cronsim import CronSim, CronSimError
 
     nickname = schedule.strip().lower()
     if nickname in NICKNAMES:
         # cron's own shorthands: written as given, checked as what they stand for.
-        words = _report_words(command, config, names)
+        words = _report_words(command, config, names, cache_dir)
         if nickname == "@reboot":
             return ["# runs each time this machine starts (cron's @reboot)", f"@reboot {words}"]
         upcoming = next(CronSim(NICKNAMES[nickname], start))
@@ -788,7 +791,7 @@ def crontab_line(
             f"--crontab {schedule!r} is not a valid cron schedule: {exc}",
             hint='minute hour day-of-month month day-of-week, e.g. "0 6 * * 1"',
         ) from None
-    line = " ".join(fields) + " " + _report_words(command, config, names)
+    line = " ".join(fields) + " " + _report_words(command, config, names, cache_dir)
     return [f"# next run: {upcoming.isoformat(timespec='minutes')} (this machine's time)", line]
 
 
@@ -804,9 +807,14 @@ NICKNAMES = {
 }
 
 
-def _report_words(command: list[str], config: Path, names: tuple[str, ...]) -> str:
+def _report_words(
+    command: list[str], config: Path, names: tuple[str, ...], cache_dir: Path | None = None
+) -> str:
     words = [*command, "--config", str(config), "report"]
     for name in names:
         words += ["--name", name]
+    line = " ".join(shlex.quote(w) for w in words)
+    if cache_dir is not None:  # a variable assignment before the command, for sh
+        line = f"TRADECLI_CACHE_DIR={shlex.quote(str(cache_dir))} {line}"
     # cron turns an unescaped % into a newline: escape it in paths.
-    return " ".join(shlex.quote(w) for w in words).replace("%", "\\%")
+    return line.replace("%", "\\%")

@@ -267,6 +267,7 @@ def report(
     alike, that failure's own code.
     """
     import datetime as dt
+    import os
     from dataclasses import replace
 
     from tradecli import api, reports
@@ -298,8 +299,16 @@ def report(
             )
         chosen = reports.select(specs_all, name, str(config))  # the names must exist
         names = tuple(s.name for s in chosen) if name else ()
+        # cron's bare environment lacks this shell's TRADECLI_CACHE_DIR: the line carries
+        # it, so the job reads the cache this run (and --dry-run) read. Never a token.
+        cache_dir = os.environ.get("TRADECLI_CACHE_DIR")
         for line in reports.crontab_line(
-            crontab, _executable(), config.resolve(), dt.datetime.now(), names
+            crontab,
+            _executable(),
+            config.resolve(),
+            dt.datetime.now(),
+            names,
+            cache_dir=Path(cache_dir).resolve() if cache_dir else None,
         ):
             typer.echo(line)
         return
