@@ -26,3 +26,13 @@ def test_a_bad_product_code_hint_names_a_command_that_exists(runner) -> None:
     assert result.exit_code != 0
     assert "tradecli products-codes WORD" in result.stderr
     assert "codes hs" not in result.stderr
+
+
+def test_an_import_of_one_flow_says_one_flow(runner, tmp_path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value,currency\nPAK,JPN,exports,2025-11,1000,USD\n"
+    )
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("Imported 1 flow from one.csv (tidy): 2 countries, ")

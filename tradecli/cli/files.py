@@ -117,6 +117,7 @@ def import_file(
     from tradecli.ingest import import_into_cache
     from tradecli.product_levels import describe_coverage
     from tradecli.sources import open_cache
+    from tradecli.wording import plural
 
     settings = _settings(ctx)
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
@@ -146,8 +147,9 @@ def import_file(
             strict=strict,
         )
     typer.echo(
-        f"Imported {done.flows} flows from {path.name} ({done.format.value}): "
-        f"{done.countries} countries, {done.start}..{done.end}, {done.content}, "
+        f"Imported {plural(done.flows, 'flow')} from {path.name} ({done.format.value}): "
+        f"{plural(done.countries, 'country', 'countries')}, {done.start}..{done.end}, "
+        f"{done.content}, "
         f"values in {done.currency}."
     )
     if done.replaced:
