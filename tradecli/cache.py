@@ -551,7 +551,7 @@ class Cache:
             files = entry.totals if totals_only and entry.totals is not None else entry.files
             files = tuple(entry.files_of(files, exporters))
             try:
-                _check_parquet(files)
+                columns = _check_parquet(files)
             except Exception as exc:
                 self.warn(
                     f"cache entry {entry.path.name} is unreadable ({type(exc).__name__}); "
@@ -568,7 +568,7 @@ class Cache:
                     schema=schema.FLOWS_SCHEMA,
                     missing_columns="insert",
                 )
-                if schema.EDITION not in pl.scan_parquet(files[0], glob=False).collect_schema():
+                if schema.EDITION not in columns:
                     scan = schema.fill_edition(scan)
                 # NaN, Infinity or a negative amount (an older tradecli's) is refused;
                 # an entry this version wrote was checked once, as it was written.
@@ -615,10 +615,10 @@ class Cache:
         return removed
 
 
-def _check_parquet(files: tuple[Path, ...]) -> None:
+def _check_parquet(files: tuple[Path, ...]) -> set[str]:
     """Cheap checks before a lazy scan: every file ends in parquet's magic, and the
     first file has the flows schema (or the one before quantities were kept). A truncated
-    file fails here, not mid-query."""
+    file fails here, not mid-query. Returns the first file's columns (none: no files)."""
     for path in files:
         with open(path, "rb") as f:
             f.seek(-4, os.SEEK_END)
@@ -632,6 +632,8 @@ def _check_parquet(files: tuple[Path, ...]) -> None:
         required = {k: v for k, v in full.items() if k not in schema.LATER_COLUMNS}
         if any(full.get(k) != v for k, v in found.items()) or not required.items() <= found.items():
             raise ValueError("not in the flows schema")
+        return set(found)
+    return set()
 
 
 def _exporter_ranges(build: Path) -> dict[str, list[str]]:

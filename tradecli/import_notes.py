@@ -59,6 +59,28 @@ def replaced_imports(
 
 
 DISAGREEMENT = 0.001  # relative difference between an annual figure and its 12 months
+# A flow in a calendar year: what an annual figure and the sum of its months share.
+YEAR_KEYS = ["exporter", "importer", "reporter", "currency", "year"]
+
+
+def year_sums(flows: pl.LazyFrame, *extra: str) -> pl.LazyFrame:
+    """Each flow's figures summed by calendar year (``YEAR_KEYS`` and ``extra``), with
+    ``months``, how many rows were summed (twelve for a whole year of months)."""
+    year = pl.col("period").dt.year().alias("year")
+    return flows.group_by([*YEAR_KEYS[:-1], year, *extra]).agg(
+        pl.col("value").sum(), months=pl.len()
+    )
+
+
+def disagreeing(annual: pl.DataFrame, monthly: pl.DataFrame) -> pl.DataFrame:
+    """Annual figures beside the sums of their twelve months (columns of ``monthly``
+    suffixed ``_months``) where the two differ by more than ``DISAGREEMENT``."""
+    return annual.join(
+        monthly.filter(pl.col("months") == 12), on=YEAR_KEYS, nulls_equal=True, suffix="_months"
+    ).filter(
+        (pl.col("value") - pl.col("value_months")).abs()
+        > DISAGREEMENT * pl.max_horizontal(pl.col("value").abs(), pl.col("value_months").abs())
+    )
 
 
 def disagreements(cache: Any, frame: pl.DataFrame, name: str, limit: int = 5) -> list[str]:
@@ -76,19 +98,16 @@ def disagreements(cache: Any, frame: pl.DataFrame, name: str, limit: int = 5) ->
         return []
     frequency = str(totals["frequency"][0])
     other = "year" if frequency == "month" else "month"
-    keys = ["exporter", "importer", "reporter", "currency"]
     exporters = pl.Series(totals["exporter"].unique().to_list(), dtype=pl.String).implode()
     importers = pl.Series(totals["importer"].unique().to_list(), dtype=pl.String).implode()
 
     def by_year(flows: pl.LazyFrame) -> pl.LazyFrame:
-        return (
+        return year_sums(
             flows.filter(
                 (pl.col("product") == schema.TOTAL)
                 & pl.col("exporter").is_in(exporters)
                 & pl.col("importer").is_in(importers)
             )
-            .group_by([*keys, pl.col("period").dt.year().alias("year")])
-            .agg(pl.col("value").sum(), months=pl.len())
         )
 
     mine = by_year(totals.lazy()).collect()
@@ -107,15 +126,7 @@ def disagreements(cache: Any, frame: pl.DataFrame, name: str, limit: int = 5) ->
         annual_from, monthly_from = (
             (entry.dataset, name) if frequency == "month" else (name, entry.dataset)
         )
-        joined = annual.join(
-            monthly.filter(pl.col("months") == 12),
-            on=[*keys, "year"],
-            nulls_equal=True,
-            suffix="_months",
-        ).filter(
-            (pl.col("value") - pl.col("value_months")).abs()
-            > DISAGREEMENT * pl.max_horizontal(pl.col("value").abs(), pl.col("value_months").abs())
-        )
+        joined = disagreeing(annual, monthly)
         for row in joined.sort(["exporter", "importer", "year"]).iter_rows(named=True):
             symbol = currency_symbol(row["currency"])
             reporter = f" (reported by {row['reporter']})" if row["reporter"] else ""

@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 # A note and the year it is about: a command keeps those of the years it shows.
 YearNote = tuple[int, str]
 
-_KEYS = ["exporter", "importer", "reporter", "currency", "year"]
-
 
 def year_disagreements(
     cache: Cache,
@@ -49,7 +47,7 @@ def year_disagreements(
         return ()
     import polars as pl
 
-    from tradecli.import_notes import DISAGREEMENT
+    from tradecli.import_notes import YEAR_KEYS, disagreeing, year_sums
     from tradecli.sources.datasets import pair_rows
 
     def by_year(entries: list[Entry]) -> pl.DataFrame:
@@ -58,24 +56,12 @@ def year_disagreements(
             & (pl.col("product") == "TOTAL")
             & pl.col("period").dt.year().is_between(years.start, years.stop - 1)
         )
-        return (
-            flows.group_by([*_KEYS[:-1], pl.col("period").dt.year().alias("year"), "source"])
-            .agg(pl.col("value").sum(), months=pl.len())
-            .collect()
-        )
+        return year_sums(flows, "source").collect()
 
-    months = by_year(monthly).filter(pl.col("months") == 12)
-    if months.is_empty():
+    months = by_year(monthly)
+    if not (months["months"] == 12).any():
         return ()
-    joined = (
-        by_year(annual)
-        .join(months, on=_KEYS, nulls_equal=True, suffix="_months")
-        .filter(
-            (pl.col("value") - pl.col("value_months")).abs()
-            > DISAGREEMENT * pl.max_horizontal(pl.col("value").abs(), pl.col("value_months").abs())
-        )
-        .sort([*_KEYS, "source", "source_months"])
-    )
+    joined = disagreeing(by_year(annual), months).sort([*YEAR_KEYS, "source", "source_months"])
     from tradecli.sources import registry
 
     # An import is named by its file too: the file the other figure came from may not
