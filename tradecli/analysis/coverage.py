@@ -15,7 +15,7 @@ import polars as pl
 
 from tradecli.codes import load_hs, product_level
 from tradecli.errors import NoData, UsageError
-from tradecli.product_levels import Frame, drop_covered
+from tradecli.product_levels import LEVELS, Frame, drop_covered
 from tradecli.schema import TOTAL
 
 # Where product data come from: the live sources that give them, then files.
@@ -25,8 +25,6 @@ PRODUCT_SOURCES = (
     "by HS product (OEC_TOKEN set, or --source oec); or import a product-level file (a UN "
     "Comtrade extract by HS code, BACI or an OEC product CSV) with `tradecli import FILE`"
 )
-
-LEVELS = ("section", "hs2", "hs4", "hs6")
 
 
 @dataclass(frozen=True)

@@ -23,21 +23,20 @@ from tradecli.analysis.core import (
     pick_one,
     unit_of,
 )
-from tradecli.analysis.coverage import LEVELS, PRODUCT_SOURCES, select_products
+from tradecli.analysis.coverage import PRODUCT_SOURCES, select_products
 from tradecli.analysis.drivers import Attribution, ProductValue, attribute
 from tradecli.analysis.windows import coverage, defaulted_span_note, resolve_windows, window_units
 from tradecli.analysis_options import FlowChoice
-from tradecli.codes import Country, load_hs, product_name
+from tradecli.codes import Country, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
-from tradecli.product_levels import drop_covered
+from tradecli.product_levels import LEVELS, at_level, drop_covered
 from tradecli.schema import TOTAL
 
 NO_PRODUCTS_HINT = (
     "`drivers` needs the flow's figures by product in both periods (the embedded sample "
     f"holds products for Chile-Argentina in 2004 only); {PRODUCT_SOURCES}"
 )
-DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
 
 
 @dataclass(frozen=True)
@@ -64,17 +63,6 @@ class DriversResult:
     # The HS edition of the figures (None: not stated); names are HS 2022's (NAMES_EDITION).
     edition: str | None = None
     names_note: str | None = None  # why a name (HS 2022's) may not fit: editions.names_note
-
-
-def _at_level(code: pl.Expr, level: str) -> pl.Expr:
-    if level == "section":
-        sections = {c: e.section for c, e in load_hs().items() if e.level == "hs2"}
-        return (
-            pl.when(code.str.starts_with("S"))
-            .then(code)
-            .otherwise(code.str.slice(0, 2).replace_strict(sections, default="S??"))
-        )
-    return code.str.slice(0, DIGITS[level])
 
 
 def _level_of(code: pl.Expr) -> pl.Expr:
@@ -203,7 +191,7 @@ def drivers(
             "products look new or gone",
         )
     in_units = rows.join(units, on=["period", "frequency"]).with_columns(
-        code=_at_level(pl.col("product"), level)
+        code=at_level(pl.col("product"), level)
     )
     totals = chosen.filter(pl.col("product") == TOTAL)
     if selection is None:

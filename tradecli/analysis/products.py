@@ -31,10 +31,10 @@ from tradecli.analysis_options import FlowChoice
 from tradecli.codes import Country, product_level, product_name
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
-from tradecli.product_levels import at_level, drop_covered
+from tradecli.product_levels import LEVELS, at_level, drop_covered
 from tradecli.schema import TOTAL, sum_quantity
 
-LEVEL_ORDER = {"section": 0, "hs2": 1, "hs4": 2, "hs6": 3}
+LEVEL_ORDER = {level: rank for rank, level in enumerate(LEVELS)}  # coarsest first
 
 
 @dataclass(frozen=True)
