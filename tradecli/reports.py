@@ -29,6 +29,7 @@ from tradecli.config import Config
 from tradecli.errors import (
     ConfigError,
     ExitCode,
+    NoData,
     StorageError,
     TradecliError,
     UsageError,
@@ -315,6 +316,21 @@ def check_alerts(spec: ReportSpec, answer: Answer) -> list[str]:
     return answer.alerts(spec)
 
 
+def refuse_other_frequency(spec: ReportSpec, answer: Answer) -> None:
+    """A ``latest-month-*`` report over data that hold years only would publish a year
+    under a monthly rule: refuse, naming the year it would have shown."""
+    from tradecli.periods import Window
+
+    end = answer.result.end
+    if spec.period.startswith("latest-month") and isinstance(end, Window) and end.annual:
+        raise NoData(
+            f"report {spec.name}: period = {spec.period!r} needs monthly figures, but the "
+            f"data for this report hold years only (the latest is {end})",
+            hint=f'use period = "fixed" with from = "{end.first.year - 1}" and to = '
+            f'"{end.first.year}", or fetch or import monthly data',
+        )
+
+
 def figures_by_period(answer: Answer) -> dict[str, dict[str, float | None]]:
     """The figures a revision check compares: {period: {measure: value}}."""
     return answer.figures_by_period()
@@ -435,6 +451,7 @@ def run_one(
     outcome = Outcome(name=spec.name, status="ok")
     try:
         answer, document = build(spec, outcome.warnings.append)
+        refuse_other_frequency(spec, answer)
         doc: dict[str, Any] = answer.payload
         outcome.period = _period_label(answer)
         # Written, but from the embedded sample or expired data because a fetch failed.
@@ -445,6 +462,7 @@ def run_one(
         outcome.revisions, outcome.basis_changes = history.compare(before, now)
         name_sources(outcome.revisions)
         outcome.alerts = check_alerts(spec, answer)
+        outcome.warnings += answer.unchecked(spec)
         if spec.alerts.repeat == "once-per-period":
             mailed = before.alerted.get(outcome.period, [])
             outcome.repeated = [a for a in outcome.alerts if a in mailed]
@@ -496,6 +514,7 @@ def _entry(o: Outcome) -> dict[str, Any]:
         "period": o.period,
         "files": o.files,
         "alerts": o.alerts,
+        "warnings": o.warnings,
         "revisions": o.revisions,
         "basis_changes": o.basis_changes,
         "error": o.error,

@@ -242,6 +242,11 @@ class Answer:
         """One message per threshold of ``spec``'s [report.alerts] the answer crosses."""
         return []
 
+    def unchecked(self, spec: ReportSpec) -> list[str]:
+        """What a report of this answer could not check or show (a threshold whose figure
+        is n/a, a headline figure missing): one warning each, so cron mails it."""
+        return []
+
     # -- for people at a notebook (``tradecli.api``) ------------------------------------
 
     @property

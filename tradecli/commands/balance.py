@@ -203,6 +203,9 @@ class BalanceAnswer(Answer):
     def alerts(self, spec: ReportSpec) -> list[str]:
         return alerts(self, spec)
 
+    def unchecked(self, spec: ReportSpec) -> list[str]:
+        return unchecked(self, spec)
+
 
 def run(context: Context, request: Request) -> BalanceAnswer:
     """Load the pair, compute the balance (and the mirror check, and the chart's series)."""
@@ -725,6 +728,38 @@ def alerts(answer: BalanceAnswer, spec: ReportSpec) -> list[str]:
                 f"{pair} balance turned to a {now} in {period} "
                 f"({amount(balance_from)} -> {amount(balance_to)})"
             )
+    return messages
+
+
+def unchecked(answer: BalanceAnswer, spec: ReportSpec) -> list[str]:
+    """A threshold whose figure is n/a is not a threshold held: say so, never stay silent.
+    A balance report without the balance of its period says that too."""
+    result = answer.result
+    pair = f"{result.reporter.iso3}-{result.partner.iso3}"
+    to, start = result.end.short_label, result.start.short_label
+    balance_to, balance_from = answer.balance.to, answer.balance.from_
+
+    absent = [f for f in ("exports", "imports") if answer.figures[f].to is None]
+    messages = []
+    if balance_to is None:
+        messages.append(
+            f"{pair}: the report has no balance for {to} (no "
+            f"{' or '.join(absent) or 'comparable'} figure; see the report's notes)"
+        )
+    if spec.alerts.deficit_beyond is not None and balance_to is None:
+        messages.append(f"{pair}: alert deficit_beyond not checked: no balance for {to}")
+    if spec.alerts.growth_below is not None:
+        for flow in ("exports", "imports"):
+            if answer.figures[flow].growth_pct is None:
+                messages.append(
+                    f"{pair}: alert growth_below not checked for {flow}: no growth "
+                    f"from {start} to {to}"
+                )
+    if spec.alerts.sign_change and (balance_to is None or balance_from is None):
+        messages.append(
+            f"{pair}: alert sign_change not checked: no balance for "
+            f"{to if balance_to is None else start}"
+        )
     return messages
 
 
