@@ -251,6 +251,25 @@ def test_no_args_shows_help(runner) -> None:
     assert "balance" in result.output and "Usage:" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        ([], "Hint: try tradecli balance PAK JPN --from 2024-08 (the embedded sample), or "),
+        (["cache"], "Hint: add one of the commands listed above (see tradecli cache --help)"),
+        (["fx"], "Hint: add one of the commands listed above (see tradecli fx --help)"),
+    ],
+)
+def test_no_command_ends_in_the_error_and_hint_pair(runner, args, hint) -> None:
+    # A bare `tradecli` (or group) in a script or crontab is a mistake: the help, then
+    # the one Error and one Hint line every usage mistake ends with, exit 2.
+    result = runner.invoke(app, args, prog_name="tradecli")
+    assert result.exit_code == ExitCode.USAGE and result.stdout == ""
+    *help_lines, error, last = result.stderr.splitlines()
+    assert any(line.startswith("Usage: tradecli") for line in help_lines)
+    assert error == "Error: no command given to " + " ".join(["tradecli", *args])
+    assert last.startswith(hint)
+
+
 def test_version(runner) -> None:
     from tradecli import __version__
 

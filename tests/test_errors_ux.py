@@ -104,8 +104,9 @@ def test_help_is_unchanged(runner: CliRunner) -> None:
         result = runner.invoke(app, ["balance", flag])
         assert result.exit_code == 0 and result.stdout.startswith("Usage: tradecli balance")
         assert "Error" not in result.output
-    group = runner.invoke(app, ["cache"])  # a group without its command shows its help
-    assert "Usage: tradecli cache" in group.output and "Error" not in group.output
+    group = runner.invoke(app, ["cache"])  # a group without its command: its help, then
+    assert "Usage: tradecli cache" in group.output  # the Error + Hint of a usage mistake
+    assert group.output.count("Error:") == 1 and group.exit_code == 2
 
 
 # -- errors that had no hint -------------------------------------------------------------

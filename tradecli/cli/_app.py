@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer._click import exceptions as _click_exceptions
@@ -55,8 +55,8 @@ class _ErrorBoundary(TyperGroup):
         # The global options are parsed here, before invoke: their mistakes too.
         try:
             return super().make_context(info_name, args, parent, **extra)
-        except _click_exceptions.NoArgsIsHelpError:
-            raise
+        except _click_exceptions.NoArgsIsHelpError as exc:
+            _no_command(exc)
         except _click_exceptions.UsageError as exc:
             _print_error(*_usage_message(exc))
             raise typer.Exit(int(ExitCode.USAGE)) from None
@@ -64,8 +64,8 @@ class _ErrorBoundary(TyperGroup):
     def invoke(self, ctx: _ClickContext) -> object:
         try:
             return super().invoke(ctx)
-        except _click_exceptions.NoArgsIsHelpError:
-            raise  # `tradecli cache` alone: the group's help, as click prints it
+        except _click_exceptions.NoArgsIsHelpError as exc:
+            _no_command(exc)  # `tradecli cache` alone: the group's help, then what to type
         except _click_exceptions.UsageError as exc:
             # click's own parameter errors (bad choice, no such option, missing
             # argument, a directory where a file is wanted): one Error + Hint, like ours.
@@ -127,6 +127,20 @@ def _default_hint(ctx: _ClickContext, exc: TradecliError) -> str | None:
         command = " ".join(filter(None, ["tradecli", ctx.invoked_subcommand]))
         return f"run `{command} --help`"
     return None
+
+
+def _no_command(exc: _click_exceptions.NoArgsIsHelpError) -> NoReturn:
+    """`tradecli` (or a group) alone: its help, then the Error and Hint pair every usage
+    mistake ends with, exit 2. Cron mails it; a person sees what to type."""
+    exc.show()
+    path = exc.ctx.command_path
+    hint = (
+        f"try {path} balance PAK JPN --from 2024-08 (the embedded sample), or {path} --help"
+        if exc.ctx.parent is None
+        else f"add one of the commands listed above (see {path} --help)"
+    )
+    _print_error(f"no command given to {path}", hint)
+    raise typer.Exit(int(ExitCode.USAGE))
 
 
 def _print_error(message: str, hint: str | None) -> None:
