@@ -125,18 +125,41 @@ def _expected(required: list[tuple[str, ...]]) -> str:
     return ", ".join(" or ".join(_SPELLING.get(c, c) for c in group) for group in required)
 
 
+# Columns people name otherwise, for the hint of a near miss: "rename year to period".
+_OTHER_NAMES = {
+    "period": ("year", "month", "date", "time", "yr"),
+    "valueusd": ("usd", "tradevalue", "amount", "valueus", "tradevalueusd"),
+    "reporter": ("country", "reporteriso", "exporter"),
+    "partner": ("partnercountry", "partneriso", "importer"),
+    "flow": ("direction", "tradeflow", "flowdesc"),
+}
+
+
 def match_signature(path: Path, header: list[str], original: list[str]) -> ImportFormat | None:
     """The CSV shape whose columns ``header`` holds; refuse a near miss by name."""
     columns = set(header)
     for fmt, signal, required in SIGNATURES:
         if not signal <= columns:
             continue
-        if all(any(c in columns for c in group) for group in required):
+        missing = [group for group in required if not any(c in columns for c in group)]
+        if not missing:
             return fmt
+        renames = []
+        for group in missing:
+            found = [o for o in _OTHER_NAMES.get(group[0], ()) if o in columns]
+            if found:
+                name = original[header.index(found[0])]
+                renames.append(
+                    f"{name} to value_usd if it is in US dollars, else to value beside a "
+                    "currency column"
+                    if group[0] == "valueusd"
+                    else f"{name} to {_SPELLING.get(group[0], group[0])}"
+                )
         raise BadFile(
             f"{path}: looks like {PUBLISHERS[fmt]} but lacks columns: expected "
             f"{_expected(required)}; found {', '.join(original[:20])}",
-            hint=f"rename the columns, or pass --input-format {fmt.value}",
+            hint=(f"rename {', '.join(renames)}" if renames else "rename the columns")
+            + "; the README's section \"Importing files\" lists each format's columns",
         )
     return None
 
@@ -159,6 +182,12 @@ def detect(path: Path) -> ImportFormat:
     except OSError as exc:
         raise BadFile(f"cannot read {path}: {exc.strerror}") from None
     text = head.decode("utf-8-sig", errors="replace").lstrip()
+    if not text.strip():
+        raise BadFile(
+            f"{path}: the file is empty" + (" (0 bytes)" if not head else " (blank lines only)"),
+            hint="check that the download or export finished; a CSV starts with a header line "
+            "such as reporter,partner,flow,period,value_usd",
+        )
     if text.startswith(("{", "[")):
         lowered = text.lower()
         if "reporteriso" in lowered or "flowcode" in lowered or "primaryvalue" in lowered:
@@ -192,9 +221,12 @@ def detect(path: Path) -> ImportFormat:
     found = match_signature(path, header, original)
     if found is not None:
         return found
+    shown = ", ".join(original[:12]) + (", ..." if len(original) > 12 else "")
     raise BadFile(
-        f"{path}: cannot tell the file's format from its header {original[:8]}",
-        hint=f"pass --input-format {'|'.join(f.value for f in ImportFormat)}",
+        f"{path}: cannot tell the file's format from its header: {shown}",
+        hint="name the columns as one of the formats in the README's section \"Importing "
+        'files" (tidy CSV: reporter, partner, flow, period, value_usd), or pass --input-format '
+        + "|".join(f.value for f in ImportFormat),
     )
 
 
@@ -535,15 +567,25 @@ def _tidy(raw: pl.DataFrame, ctx: FileContext) -> tuple[pl.DataFrame, dict[str, 
     from tradecli.errors import UnknownCountry
 
     names: dict[str, str | None] = {}
+    suggestions: dict[str, str] = {}  # a code no country has -> "did you mean ..."
     for text in set(raw["reporter"].drop_nulls()) | set(raw["partner"].drop_nulls()):
         try:
             names[text] = resolve_country(text).iso3
-        except UnknownCountry:
+        except UnknownCountry as exc:
             names[text] = None
-    reporter = raw["reporter"].replace_strict(names, default=None, return_dtype=pl.String)
-    partner = raw["partner"].replace_strict(names, default=None, return_dtype=pl.String)
-    ctx.fail(raw, reporter.is_null(), "unknown reporter", "reporter")
-    ctx.fail(raw, partner.is_null(), "unknown partner", "partner")
+            suggestions[text] = exc.hint or ""
+    resolved: dict[str, pl.Series] = {}
+    for column in ("reporter", "partner"):
+        codes = raw[column].replace_strict(names, default=None, return_dtype=pl.String)
+        first = raw.filter(codes.is_null())[column]
+        said = suggestions.get(first[0], "") if first.len() else ""
+        if said.endswith("?"):  # "did you mean Japan (JPN)?"
+            hint = f"{said} Fix or remove the row"
+        else:
+            hint = f"{said}; fix or remove the row" if said else "fix or remove the row"
+        ctx.fail(raw, codes.is_null(), f"unknown {column}", column, f"{hint}; nothing was imported")
+        resolved[column] = codes
+    reporter, partner = resolved["reporter"], resolved["partner"]
     flow = raw["flow"].str.strip_chars().str.to_lowercase()
     exports = flow.is_in(["exports", "export", "x"])
     imports = flow.is_in(["imports", "import", "m"])
