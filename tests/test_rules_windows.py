@@ -197,7 +197,8 @@ def test_monthly_question_on_annual_data_says_to_use_years() -> None:
     assert error.message == (
         f"--from 2025-03 needs monthly data, and the data hold none for {WHAT}"
     )
-    assert error.hint == "use years instead, e.g. --from 2025"
+    # The fix, and the years the data hold: nothing left to guess.
+    assert error.hint == "use years instead, e.g. --from 2025; the data cover years 2024..2025"
 
 
 def test_no_periods_at_all_is_no_data_saying_what_is_covered() -> None:

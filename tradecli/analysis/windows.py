@@ -104,7 +104,10 @@ def resolve_windows(
     except PeriodNotInData as exc:
         raise NoData(
             f"{exc.message.replace('this pair', what)}",
-            hint=exc.hint or f"the data cover {cov.describe()}",
+            # The fix ("use years") with what the data hold, so the years are not guessed.
+            hint=f"{exc.hint}; the data cover {cov.describe()}"
+            if exc.hint
+            else f"the data cover {cov.describe()}",
         ) from None
 
 
