@@ -115,3 +115,25 @@ def test_a_header_of_no_known_format_is_listed_as_written(runner, tmp_path) -> N
     )
     assert "tidy CSV: reporter, partner, flow, period, value_usd" in hint
     assert "--input-format" in hint
+
+
+def test_cache_info_names_an_imports_countries_and_keeps_every_heading(runner, tmp_path) -> None:
+    # A long file name folds within its column; the headings and times stay whole.
+    one = tmp_path / "pakistan_japan_exports_monthly_2025_from_the_ministry_of_commerce.csv"
+    one.write_text(TIDY + "PAK,JPN,exports,2025-09,15000000\n")
+    many = tmp_path / "many.csv"
+    many.write_text(
+        TIDY + "".join(f"PAK,{c},exports,2025-09,1\n" for c in ("JPN", "CHN", "USA", "DEU"))
+    )
+    for path in (one, many):
+        assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    result = runner.invoke(app, ["cache", "info"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("Pair"))
+    assert header.split() == ["Pair", "From", "To", "Cube", "Rows", "Fetched", "Fresh"]
+    assert max(len(line) for line in lines[1:]) <= 100
+    assert any(line.lstrip().startswith("import: JPN, PAK ") for line in lines)
+    assert any(line.lstrip().startswith("import (5 countries) ") for line in lines)
+    folded = "".join(line[header.index("Cube") :].split()[0] for line in lines[1:] if line.strip())
+    assert one.name in folded  # never cut with "...": the whole name, folded

@@ -163,9 +163,7 @@ def cache_info(
     scratch = cache.scratch_size()
     rows = [
         {
-            "pair": f"{e.reporter}-{e.partner}"
-            if e.kind == "fetch"
-            else f"import ({len(e.countries)} countries)",
+            "pair": f"{e.reporter}-{e.partner}" if e.kind == "fetch" else _import_pair(e.countries),
             "from": str(e.start),
             "to": str(e.end),
             "cube": e.cube,
@@ -187,6 +185,14 @@ def cache_info(
             say(_scratch_line(scratch))
 
     _to_output(settings, output, write)
+
+
+def _import_pair(countries: tuple[str, ...]) -> str:
+    """What an imported file covers, as a person looks for it: its countries, by name
+    when they are few ("import: JPN, PAK"), else how many."""
+    if len(countries) <= 3:
+        return f"import: {', '.join(sorted(countries))}"
+    return f"import ({len(countries)} countries)"
 
 
 def _scratch_line(size: int) -> str:
@@ -244,13 +250,20 @@ def _print_folded(
     table = document.main
     lines = [cells(document, table, row) for row in body(table)]
     grid = RichTable(box=None)
-    for i, (key, heading) in enumerate(columns):
-        # The cube (a file name for imports) folds; the short columns keep their width.
-        widest = max([len(heading), *(len(line[i]) for line in lines)])
-        grid.add_column(heading, overflow="fold", min_width=None if key == "cube" else widest)
+    console = _console(settings)
+    widest = [max([len(h), *(len(line[i]) for line in lines)]) for i, (_, h) in enumerate(columns)]
+    # The cube (a file name for imports) folds into what the others leave (two cells of
+    # padding each); the short columns, headings included, keep their whole width.
+    others = sum(w for (key, _), w in zip(columns, widest, strict=True) if key != "cube")
+    room = max(12, console.width - others - 2 * len(columns))
+    for (key, heading), width in zip(columns, widest, strict=True):
+        if key == "cube":
+            grid.add_column(heading, overflow="fold", max_width=room)
+        else:
+            grid.add_column(heading, no_wrap=True, min_width=width)
     for line in lines:
         grid.add_row(*(Text(cell) for cell in line))
-    _console(settings).print(grid)
+    console.print(grid)
 
 
 @cache_app.command("clear", short_help="Delete cached entries.")
