@@ -92,12 +92,15 @@ def test_what_rich_would_lay_out_otherwise_is_left_to_rich() -> None:
         table("T", "H", "x" * 49),  # a text column wraps past 48 characters
         table("T", "H", "\u4e2d"),  # a character two cells wide
         table("T", "[b]H[/b]", "x"),  # a heading rich reads as markup
-        table("[b]T[/b]", "H", "x"),  # a title rich reads as markup
-        table("a title longer than its table", "H", "x"),  # rich wraps it
         table("T", "H", "a\tb"),
     ):
         assert plaintext.render(document, width=100) is None
         assert render(document, width=100) == _trimmed(rich_text(document, width=100))
+    # A title is its own line, never read as markup nor wrapped to its table's width:
+    # both writers give it whole, on one line.
+    for title in ("[b]T[/b] [/a]", "a title longer than its table, " * 5):
+        fast, slow = _both(table(title, "H", "x"), 100)
+        assert fast == slow and fast.splitlines()[0] == title.rstrip()
     wide = table("T", "H", "1" * 60, Kind.AMOUNT)
     assert plaintext.render(wide, width=100) is not None
     assert plaintext.render(wide, width=60) is None  # wider than the console

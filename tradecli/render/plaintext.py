@@ -5,16 +5,17 @@ a sample `balance` after its dependencies. Written to a file or a pipe, a docume
 whose tables fit the width (no cell wrapped) and whose characters are each one cell
 wide comes out of rich in a fixed shape, which this module writes directly:
 
-- a table: its title (left), a blank edge line, the header, a rule of ``─``, the rows,
-  a blank edge line (rich's ``box.SIMPLE_HEAD``); every cell padded with one space on
+- a table: its title on its own line (never wrapped), a blank edge line, the header, a
+  rule of ``─``, the rows, a blank edge line (rich's ``box.SIMPLE_HEAD``); every cell
+  padded with one space on
   each side, numbers right-justified (a right-justified cell loses its trailing
   spaces), columns one space apart; a plain list (``box=None``) has no title, edges,
   rule or space between the padded cells;
 - prose, notes, sources: each paragraph on one line (rich's ``soft_wrap``).
 
-Anything else (a cell or title that would wrap, a text column over 48 characters, a
-character outside ``_ONE_CELL``, a ``[`` that rich would read as markup in a title or
-heading, a tab or control character) returns None, and ``render.text`` lets rich lay
+Anything else (a cell that would wrap, a text column over 48 characters, a
+character outside ``_ONE_CELL``, a ``[`` that rich would read as markup in a heading,
+a tab or control character) returns None, and ``render.text`` lets rich lay
 it out. tests/test_render_plaintext.py holds the two to the same bytes.
 """
 
@@ -90,9 +91,7 @@ def _grid(
 
     out = []
     if title:
-        if "[" in title or len(_one_cell(title)) > table_width:
-            raise _Unsure  # markup, or a title rich would wrap
-        out.append(title + "\n")
+        out.append(_paragraph(_one_cell(title)))  # on its own line, as render.text prints it
     if boxed:
         out.append("\n")
     if headings is not None:

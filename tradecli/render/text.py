@@ -29,7 +29,7 @@ def _rich_table(document: Document, table: Table) -> RichTable:
     if document.plain:
         grid = RichTable(*(c.heading for c in table.shown), box=None)
     else:
-        grid = RichTable(title=table.title, box=box.SIMPLE_HEAD, title_justify="left")
+        grid = RichTable(box=box.SIMPLE_HEAD)  # its title is printed above it, unwrapped
         for column in table.shown:
             numeric = column.kind.numeric
             grid.add_column(
@@ -85,11 +85,21 @@ def _notes(table: Table, console: Console) -> None:
         console.print(Text(f"Note: {note}.", style="yellow"), soft_wrap=True)
 
 
+def _title(document: Document, table: Table, console: Console) -> None:
+    """A table's title on its own soft-wrapped line: one line in a file however narrow
+    the table (rich wraps a table's own title to the table's width), never markup."""
+    from rich.text import Text
+
+    if table.title and not document.plain:
+        console.print(Text(table.title, style="italic"), soft_wrap=True)
+
+
 def print_document(document: Document, console: Console) -> None:
     """Tables, sentence, notes, sections and sources, all on ``console``."""
     from rich.text import Text
 
     main = document.main
+    _title(document, main, console)
     console.print(_rich_table(document, main))
     if document.plain:
         return
@@ -103,6 +113,7 @@ def print_document(document: Document, console: Console) -> None:
     _notes(main, console)
     for table in document.tables[1:]:
         console.print()
+        _title(document, table, console)
         console.print(_rich_table(document, table))
         _notes(table, console)
         for line in table.prose:
