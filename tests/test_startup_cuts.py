@@ -89,3 +89,10 @@ def test_a_sample_not_on_disk_is_read_as_before(
     monkeypatch.undo()
     scanned = sample.load_sample().flows.filter(pair_rows("PAK", "JPN")).collect()
     assert zipped.equals(scanned)
+
+
+def test_a_total_trade_balance_loads_no_product_layer() -> None:
+    """Coverage, product levels and HS editions: only for products or a product-only pair."""
+    loaded = set(eval(_after_main(BALANCE, "sorted(sys.modules)")))
+    product_layer = {"tradecli.analysis.coverage", "tradecli.product_levels", "tradecli.editions"}
+    assert "tradecli.analysis.balance" in loaded and loaded & product_layer == set()
