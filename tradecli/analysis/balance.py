@@ -8,6 +8,7 @@ never a figure for the wrong month.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -24,14 +25,6 @@ from tradecli.analysis.core import (
     tier_notes,
     unit_of,
 )
-from tradecli.analysis.coverage import (
-    Selection,
-    covered_products,
-    describe,
-    no_total,
-    select_products,
-    suggestion,
-)
 from tradecli.analysis.windows import (
     coverage,
     defaulted_span_note,
@@ -40,10 +33,16 @@ from tradecli.analysis.windows import (
     window_units,
 )
 from tradecli.codes import Country
-from tradecli.editions import newest_edition, newest_edition_note
 from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, Frequency, Period, Window
 from tradecli.schema import TOTAL
+
+if TYPE_CHECKING:
+    from tradecli.analysis.coverage import Selection
+
+# The product layer (coverage, product levels, HS editions) is imported where a
+# selection of products or a product-only pair needs it: a total-trade answer, the
+# sample's among them, never does (start-up).
 
 FLOWS = pl.DataFrame({"flow": ["exports", "imports"]})
 
@@ -146,6 +145,8 @@ def pair_flows(
             reporters=pl.concat_list("reporter").list.drop_nulls(),
         )
     picked = pick_one(candidates, [*keys, "product", "hs_edition"], reporter, partner, newest_first)
+    from tradecli.editions import newest_edition
+
     return (
         # One HS edition per figure (never two added), then each code summed once.
         products.covering(newest_edition(picked, keys), keys)
@@ -176,9 +177,13 @@ def pair_rows(
     what = f"{reporter.name} ({r}) with {partner.name} ({p})"
     selection = None
     if products:
+        from tradecli.analysis.coverage import select_products
+
         selection = select_products(pair_products(flows, r, p), products, what)
     pair = pair_flows(flows, r, p, selection, newest_first).collect()
     if pair.is_empty() and selection is None:
+        from tradecli.analysis.coverage import covered_products, no_total
+
         present = covered_products(pair_products(flows, r, p))
         if present:
             raise no_total(what, present)
@@ -236,6 +241,8 @@ def balance(
         )
         if later is None or later.is_empty():
             raise
+        from tradecli.analysis.coverage import covered_products, describe, suggestion
+
         held = covered_products(later)
         raise NoData(
             exc.message,
@@ -263,6 +270,8 @@ def balance(
             .join(gaps, on=["flow", "period"], how="semi")
         )
         if products_there.height:
+            from tradecli.analysis.coverage import covered_products, describe, suggestion
+
             partial = (
                 f"for periods without a total-trade figure the data hold "
                 f"{describe(covered_products(products_there))} only, not total trade: "
@@ -287,6 +296,8 @@ def balance(
     extra: list[str] = []
     if selection is not None:
         extra.append(selection.note)
+        from tradecli.editions import newest_edition, newest_edition_note
+
         stated = candidates.select("hs_edition").unique().collect()["hs_edition"].to_list()
         if len(stated) > 1:  # each figure is of one edition (pair_flows): say which
             extra.append(newest_edition_note(stated))
@@ -524,6 +535,8 @@ def mirror(
     selection = None
     if products:
         what = f"{reporter.name} ({r}) with {partner.name} ({p})"
+        from tradecli.analysis.coverage import select_products
+
         selection = select_products(pair_products(flows, r, p), products, what)
     keys = ["flow", "side", "period", "frequency"]
     picked = pick_one(
@@ -541,6 +554,8 @@ def mirror(
         newest_first,
     )
     if selection is not None:  # products of one HS edition per figure, never two added
+        from tradecli.editions import newest_edition
+
         picked = newest_edition(picked, keys)
     if selection is not None:
         picked = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from importlib.abc import Traversable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tradecli.errors import NoData
@@ -63,14 +64,21 @@ def load_sample() -> Dataset:
 
     from tradecli import __version__, schema
 
-    with resources.as_file(_data_path(SAMPLE_FILE)) as path:
-        # Parquet, not CSV: ~26k rows load in about half the time (start-up matters:
-        # every offline answer reads it). Read eagerly, so the frame outlives ``as_file``.
-        frame = pl.read_parquet(path, glob=False)
-    frame = schema.conform(frame)  # the sample holds no quantities: null, never 0
-    schema.validate(frame)
+    data = _data_path(SAMPLE_FILE)
+    if isinstance(data, Path):
+        # Parquet, not CSV: ~26k rows, and every offline answer reads them (start-up).
+        # Scanned, not read: an answer's filter (a pair, a country) is pushed into the
+        # read, so only its rows are decoded and conformed, in the answer's one collect.
+        flows = pl.scan_parquet(data, glob=False)
+    else:
+        # Not a file on disk (a zipped install): read eagerly, so the frame outlives
+        # ``as_file``'s temporary copy.
+        with resources.as_file(data) as path:
+            flows = pl.read_parquet(path, glob=False).lazy()
+    flows = schema.conform(flows)  # the sample holds no quantities: null, never 0
+    schema.validate(flows)
     return Dataset(
-        flows=frame.lazy(),
+        flows=flows,
         sources=catalogue(),
         origin="sample",
         description=f"embedded sample shipped with tradecli {__version__} (not live data)",
