@@ -553,3 +553,92 @@ def test_without_a_total_the_products_say_there_is_none(tmp_path: Path) -> None:
     data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
     assert data["total"]["declared"] is False
     assert data["total"]["label"] == "2 products in the data; no total"
+
+
+# -- products: pinned after the mutation run of analysis/products.py -----------------------
+
+
+def _declared_q1(months_2024: tuple[int, ...]) -> pl.LazyFrame:
+    """The flow's TOTAL for every month of Q1 2023 ($100 each) and Q1 2024 ($150 each);
+    product 270900 at $50 a month in Q1 2023 and $60 in the months of 2024 given."""
+    rows = [{"period": _month(y, m), "value": v} for y, v in ((2023, 100.0), (2024, 150.0))
+            for m in (1, 2, 3)]  # fmt: skip
+    rows += [{"period": _month(2023, m), "product": "270900", "value": 50.0} for m in (1, 2, 3)]
+    rows += [{"period": _month(2024, m), "product": "270900", "value": 60.0} for m in months_2024]
+    return _frame(rows)
+
+
+def test_other_products_of_a_window_missing_product_data_is_no_figure() -> None:
+    # Q1 2024's total is $450, but March 2024 holds no product row: 270900 has no Q1
+    # figure, and "Other products" is not $450 minus nothing (nor $450 - $120).
+    result = _q1(_declared_q1((1, 2)))
+    assert result.declared_total and (result.total_from, result.total_to) == (300.0, 450.0)
+    oil, other = result.rows.row(0, named=True), result.rows.row(1, named=True)
+    assert (oil["code"], oil["value_from"], oil["value_to"]) == ("270900", 150.0, None)
+    assert other["code"] == "OTHER(-)"
+    assert (other["value_from"], other["value_to"], other["share_pct"]) == (150.0, None, None)
+    assert other["growth_pct"] is None
+
+
+def _jan_2024(total: float, products: list[tuple[str, float]], **total_row: object) -> pl.LazyFrame:
+    rows = [{"period": _month(2024, 1), "value": total, **total_row}]
+    rows += [{"period": _month(2024, 1), "product": c, "value": v} for c, v in products]
+    return _frame(rows)
+
+
+def _top1(flows: pl.LazyFrame) -> analysis.ProductsResult:
+    return analysis.products(flows, PAK, JPN, level="hs6", top=1, **JAN)
+
+
+def test_other_products_rest_on_the_total_and_the_products_both() -> None:
+    # The total is Japan's mirror figure from source "t"; the products Pakistan's own
+    # from "a": "Other products" ($100 - $60) names both sources and the worse tier.
+    result = _top1(_jan_2024(100.0, [("270900", 60.0), ("870323", 30.0)], reporter="JPN",
+                             source="t"))  # fmt: skip
+    other = result.rows.row(1, named=True)
+    assert (other["code"], other["value_to"]) == ("OTHER(-)", 40.0)
+    assert other["name"] == "Other products (the total minus those listed)"
+    assert other["share_pct"] == pytest.approx(40.0)
+    assert (other["source_to"], other["tier_to"]) == ("a+t", Tier.MIRROR)
+    assert result.source_ids == ("a", "t") and result.total_label == "Total"
+
+
+@pytest.mark.parametrize(
+    ("total", "listed", "other"),
+    [
+        (1e9, 999_999_999.0, 0.0),  # one part in a billion of the total: rounding, so 0
+        (1000.0, 999.5, 0.5),  # a remainder under 1 is still a remainder
+    ],
+)
+def test_other_products_is_zero_only_within_rounding_of_the_total(
+    total: float, listed: float, other: float
+) -> None:
+    result = _top1(_jan_2024(total, [("270900", listed)]))
+    assert result.rows["value_to"].to_list() == [listed, other]
+    assert result.notes == ()
+
+
+def test_products_listed_above_the_total_leave_other_products_without_a_figure() -> None:
+    result = _top1(_jan_2024(100.0, [("270900", 130.0)]))
+    assert result.rows["value_to"].to_list() == [130.0, None]
+    assert result.rows["share_pct"].to_list() == [pytest.approx(130.0), None]
+    # Said once, for the one period (its "from" is the same window).
+    assert result.notes == (
+        "the products listed exceed the flow's total for January 2024 by 30: the data "
+        "disagree, so other products have no figure",
+    )
+
+
+def test_products_above_the_total_name_the_window_they_exceed() -> None:
+    # Q1 2023: 270900 alone ($240) is more than the total ($225); Q1 2024 is consistent.
+    rows = [{"period": _month(y, m), "value": v} for y, v in ((2023, 75.0), (2024, 150.0))
+            for m in (1, 2, 3)]  # fmt: skip
+    rows += [{"period": _month(y, m), "product": "270900", "value": v}
+             for y, v in ((2023, 80.0), (2024, 60.0)) for m in (1, 2, 3)]  # fmt: skip
+    result = _q1(_frame(rows))
+    other = result.rows.row(1, named=True)
+    assert (other["value_from"], other["value_to"]) == (None, 270.0)
+    assert result.notes == (
+        "the products listed exceed the flow's total for Q1 2023 by 15: the data "
+        "disagree, so other products have no figure",
+    )
