@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from tradecli import analysis, schema
 from tradecli.analysis.core import STRICT_NOTE, Tier
-from tradecli.analysis_options import PartnerMeasure, PartnerSort
+from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort
 from tradecli.cli import app
 from tradecli.codes import resolve_country
 from tradecli.errors import ExitCode, NoData, UsageError
@@ -642,3 +642,60 @@ def test_products_above_the_total_name_the_window_they_exceed() -> None:
         "the products listed exceed the flow's total for Q1 2023 by 15: the data "
         "disagree, so other products have no figure",
     )
+
+
+def test_unit_values_of_a_new_product_a_small_quantity_and_all_other() -> None:
+    # 2023: 270900 only. 2024: 270900, 870323 (new: a unit value for 2024 alone) and
+    # 100630 with 1 kg (a quantity of 1 is a quantity). No total: "All other" sums
+    # products of several units, so it has no unit value.
+    rows = [{"period": dt.date(y, 1, 1), "frequency": "year", "product": code, "value": value,
+             "quantity": quantity, "quantity_unit": "kg"}
+            for y, code, value, quantity in ((2023, "270900", 60.0, 30.0),
+                                             (2024, "270900", 80.0, 20.0),
+                                             (2024, "870323", 45.0, 9.0),
+                                             (2024, "100630", 7.0, 1.0),
+                                             (2024, "520100", 2.0, 0.5))]  # fmt: skip
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", top=3,
+        start=parse_window("2023"), end=parse_window("2024"),
+    )  # fmt: skip
+    got = result.rows.select("code", "status", "unit", "unit_value_from", "unit_value_to").rows()
+    assert got == [
+        ("270900", None, "kg", 2.0, 4.0),  # 60 / 30, 80 / 20
+        ("870323", "new", "kg", None, 5.0),  # 45 / 9
+        ("100630", "new", "kg", None, 7.0),  # 7 / 1
+        ("OTHER(1)", None, None, None, None),  # 520100: its own 2 / 0.5 is not shown
+    ]
+
+
+def test_products_refusals_name_the_pair_and_the_way_out() -> None:
+    flows = _jan_2024(100.0, [("2709", 60.0)])  # Pakistan's exports: a total and one HS4 row
+    with pytest.raises(UsageError) as raised:
+        analysis.products(flows, PAK, JPN, level="hs5", **JAN)
+    assert raised.value.message == "unknown product level 'hs5'"
+    assert raised.value.hint == "use section, hs2, hs4 or hs6"
+    with pytest.raises(UsageError, match=r"^--top must be at least 1$"):
+        analysis.products(flows, PAK, JPN, top=0, **JAN)
+    with pytest.raises(UsageError) as raised:
+        analysis.products(flows, PAK, JPN, level="hs6", **JAN)
+    assert raised.value.message == (
+        "the data for Pakistan (PAK) exports to Japan (JPN) go down to HS4 only"
+    )
+    assert raised.value.hint == "use --level hs4 or coarser"
+    # Imports are the rows from Japan to Pakistan: there are none, only a total.
+    with pytest.raises(NoData) as no_data:
+        analysis.products(flows, PAK, JPN, flow=FlowChoice.IMPORTS, **JAN)
+    assert no_data.value.message == (
+        "no product-level data for Pakistan (PAK) imports from Japan (JPN)"
+    )
+    assert no_data.value.hint.startswith(
+        "the embedded sample has products for Chile-Argentina in 2004 (HS6); a live source "
+    )
+    with pytest.raises(NoData) as no_data:
+        analysis.products(
+            flows, PAK, JPN, start=parse_window("2024-01"), end=parse_window("2024-03")
+        )
+    assert no_data.value.message == (
+        "no product data for Pakistan (PAK) exports to Japan (JPN) in March 2024"
+    )
+    assert no_data.value.hint == "the data cover months 2024-01"
