@@ -699,3 +699,50 @@ def test_products_refusals_name_the_pair_and_the_way_out() -> None:
         "no product data for Pakistan (PAK) exports to Japan (JPN) in March 2024"
     )
     assert no_data.value.hint == "the data cover months 2024-01"
+
+
+# -- partners: pinned after the mutation run of analysis/partners.py -----------------------
+
+
+def test_partners_tied_on_their_measure_rank_by_code() -> None:
+    # Trade 4 each; balance -2 for two of them; growth: none (one period).
+    flows = _one_month([("USA", 1.0, 3.0), ("JPN", 1.0, 3.0), ("CHN", 3.0, 1.0), ("DEU", 3.0, 1.0)])
+    by = {sort: analysis.partners(flows, PAK, sort=sort, **JAN).rows["partner"].to_list()
+          for sort in PartnerSort}  # fmt: skip
+    assert by[PartnerSort.VALUE] == ["CHN", "DEU", "JPN", "USA"]
+    assert by[PartnerSort.DEFICIT] == ["JPN", "USA"]
+    assert by[PartnerSort.SURPLUS] == ["CHN", "DEU"]
+    assert by[PartnerSort.GROWTH] == ["CHN", "DEU", "JPN", "USA"]
+
+
+def test_a_partners_measure_is_its_flows_with_their_sources() -> None:
+    # Exports from source "x", imports from "m"; 2023-01 and 2024-01.
+    rows: list[dict[str, object]] = []
+    for year, exported, imported in ((2023, 4.0, 1.0), (2024, 6.0, 3.0)):
+        rows.append({"importer": "JPN", "period": _month(year, 1), "value": exported,
+                     "source": "x"})  # fmt: skip
+        rows.append({"exporter": "JPN", "importer": "PAK", "period": _month(year, 1),
+                     "value": imported, "source": "m"})  # fmt: skip
+    window = {"start": parse_window("2023-01"), "end": parse_window("2024-01")}
+    cols = ["value", "value_from", "growth_pct", "source_to", "source_from", "balance"]
+    for measure, expected in (
+        (PartnerMeasure.TRADE, (9.0, 5.0, 80.0, "x+m", "x+m", 3.0)),  # exports first
+        (PartnerMeasure.EXPORTS, (6.0, 4.0, 50.0, "x", "x", 3.0)),
+        (PartnerMeasure.IMPORTS, (3.0, 1.0, 200.0, "m", "m", 3.0)),
+    ):
+        result = analysis.partners(_frame(rows), PAK, measure=measure, **window)
+        assert result.rows.select(cols).row(0) == pytest.approx(expected), measure
+        assert result.source_ids == ("m", "x")
+
+
+def test_a_partner_without_a_complete_earlier_window_has_no_growth_said() -> None:
+    # Q1 2023 lacks February for China: no Q1 2023 figure, so no growth for China.
+    flows = _partner_rows(march_2024=True).filter(
+        ~((pl.col("importer") == "CHN") & (pl.col("period") == _month(2023, 2)))
+    )
+    result = _partners_q1(flows)
+    assert result.rows.select("partner", "value_from", "growth_pct").rows() == [
+        ("CHN", None, None),
+        ("JPN", 4.5, pytest.approx(0.0)),
+    ]
+    assert result.notes == ("1 partner(s) have no complete figure for Q1 2023: no growth for them",)
