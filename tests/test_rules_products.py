@@ -746,3 +746,25 @@ def test_a_partner_without_a_complete_earlier_window_has_no_growth_said() -> Non
         ("JPN", 4.5, pytest.approx(0.0)),
     ]
     assert result.notes == ("1 partner(s) have no complete figure for Q1 2023: no growth for them",)
+
+
+def test_a_product_absent_from_the_later_year_is_gone_not_zero() -> None:
+    rows = [{"period": dt.date(y, 1, 1), "frequency": "year", "product": code, "value": value}
+            for y, code, value in ((2023, "270900", 60.0), (2024, "270900", 80.0),
+                                   (2023, "760110", 40.0))]  # fmt: skip
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2023"), end=parse_window("2024")
+    )
+    got = result.rows.select("code", "value_from", "value_to", "growth_pct", "status").rows()
+    assert got == [
+        ("270900", 60.0, 80.0, pytest.approx(100 / 3), None),  # (80 - 60) / 60
+        ("760110", 40.0, None, None, "gone"),
+    ]
+    assert (result.total_from, result.total_to) == (100.0, 80.0)
+    assert result.total_label == "2 products in the data; no total"
+    assert result.notes == (
+        '1 product(s) absent from the data for 2024 but present in 2023 ("gone"): no value '
+        "and no growth, not zero",
+        "the total for 2024 sums the 1 products present; 1 product(s) without a figure for it "
+        "are not counted (absent is not zero)",
+    )
