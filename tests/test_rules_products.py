@@ -630,18 +630,27 @@ def test_products_listed_above_the_total_leave_other_products_without_a_figure()
 
 
 def test_products_above_the_total_name_the_window_they_exceed() -> None:
-    # Q1 2023: 270900 alone ($240) is more than the total ($225); Q1 2024 is consistent.
-    rows = [{"period": _month(y, m), "value": v} for y, v in ((2023, 75.0), (2024, 150.0))
-            for m in (1, 2, 3)]  # fmt: skip
-    rows += [{"period": _month(y, m), "product": "270900", "value": v}
-             for y, v in ((2023, 80.0), (2024, 60.0)) for m in (1, 2, 3)]  # fmt: skip
-    result = _q1(_frame(rows))
-    other = result.rows.row(1, named=True)
-    assert (other["value_from"], other["value_to"]) == (None, 270.0)
-    assert result.notes == (
-        "the products listed exceed the flow's total for Q1 2023 by 15: the data "
-        "disagree, so other products have no figure",
+    # 270900 alone is more than the total in each quarter: $240 of $225 in Q1 2023,
+    # $480 of $450 in Q1 2024; with 2024 consistent ($180), only Q1 2023 is named.
+    def flows(oil_2024: float) -> pl.LazyFrame:
+        rows = [{"period": _month(y, m), "value": v} for y, v in ((2023, 75.0), (2024, 150.0))
+                for m in (1, 2, 3)]  # fmt: skip
+        rows += [{"period": _month(y, m), "product": "270900", "value": v}
+                 for y, v in ((2023, 80.0), (2024, oil_2024)) for m in (1, 2, 3)]  # fmt: skip
+        return _frame(rows)
+
+    both = _q1(flows(160.0))
+    assert both.rows.row(1, named=True)["value_from"] is None
+    assert both.rows.row(1, named=True)["value_to"] is None
+    assert both.notes == tuple(
+        f"the products listed exceed the flow's total for Q1 {year} by {by}: the data "
+        "disagree, so other products have no figure"
+        for year, by in ((2023, 15), (2024, 30))
     )
+    earlier = _q1(flows(60.0))
+    other = earlier.rows.row(1, named=True)
+    assert (other["value_from"], other["value_to"]) == (None, 270.0)
+    assert earlier.notes == both.notes[:1]
 
 
 def test_unit_values_of_a_new_product_a_small_quantity_and_all_other() -> None:
