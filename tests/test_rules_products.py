@@ -22,7 +22,7 @@ from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort
 from tradecli.cli import app
 from tradecli.codes import resolve_country
 from tradecli.errors import ExitCode, NoData, UsageError
-from tradecli.periods import parse_window
+from tradecli.periods import Convention, parse_window
 
 from .conftest import run_import
 
@@ -290,7 +290,10 @@ def test_partners_without_any_data_say_what_a_ranking_needs() -> None:
         third = {"exporter": "JPN", "importer": "CHN", "period": _month(2024, 1), "value": 1.0}
         analysis.partners(_frame([third]), PAK, **JAN)
     assert raised.value.message == "no total-goods partner data for Pakistan (PAK)"
-    assert raised.value.hint.startswith("partner rankings need TOTAL flows; ")
+    assert raised.value.hint == (
+        "partner rankings need TOTAL flows; the embedded sample has all partners of 166 "
+        "countries in 2006 and of Chile in 2002; import more with `tradecli import`"
+    )
 
 
 def test_the_world_and_the_reporter_itself_are_left_out_and_said() -> None:
@@ -777,3 +780,16 @@ def test_a_product_absent_from_the_later_year_is_gone_not_zero() -> None:
         "the total for 2024 sums the 1 products present; 1 product(s) without a figure for it "
         "are not counted (absent is not zero)",
     )
+
+
+def test_a_fiscal_year_to_date_ranking_starts_at_the_configured_month() -> None:
+    # $1 of exports to Japan every month of 2023 and to 2024-09. A fiscal year from July:
+    # July..September 2024 ($3) against July..September 2023 ($3), not January..September.
+    rows = [{"importer": "JPN", "period": _month(y, m), "value": 1.0}
+            for y in (2023, 2024) for m in range(1, 13) if (y, m) <= (2024, 9)]  # fmt: skip
+    result = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS,
+        convention=Convention.FISCAL_YTD, fiscal_start=7,
+    )  # fmt: skip
+    assert (result.start.label, result.end.label) == ("Jul-Sep 2023", "Jul-Sep 2024")
+    assert result.rows.select("value", "value_from").row(0) == (3.0, 3.0)
