@@ -793,3 +793,15 @@ def test_a_fiscal_year_to_date_ranking_starts_at_the_configured_month() -> None:
     )  # fmt: skip
     assert (result.start.label, result.end.label) == ("Jul-Sep 2023", "Jul-Sep 2024")
     assert result.rows.select("value", "value_from").row(0) == (3.0, 3.0)
+
+
+def test_more_than_eight_product_only_partners_are_counted_past_the_eighth() -> None:
+    codes = ["USA", "CHN", "DEU", "FRA", "GBR", "ITA", "ESP", "NLD", "BEL"]
+    products_only = [{"importer": c, "period": _month(2024, 1), "product": "270900",
+                      "value": 7.0} for c in codes]  # fmt: skip
+    flows = pl.concat([_one_month([("JPN", 2.0, 1.0)]).collect(), _frame(products_only).collect()])
+    result = analysis.partners(flows.lazy(), PAK, **JAN)
+    assert result.notes == (
+        "left out: 9 partner(s) whose data for January 2024 hold products 270900 (HS chapters "
+        "27) only, not total trade (BEL, CHN, DEU, ESP, FRA, GBR, ITA, NLD and 1 more)",
+    )
