@@ -18,11 +18,11 @@ from typer.testing import CliRunner
 
 from tradecli import analysis, schema
 from tradecli.analysis.core import STRICT_NOTE, Tier
-from tradecli.analysis_options import PartnerMeasure, PartnerSort
+from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort
 from tradecli.cli import app
 from tradecli.codes import resolve_country
 from tradecli.errors import ExitCode, NoData, UsageError
-from tradecli.periods import parse_window
+from tradecli.periods import Convention, parse_window
 
 from .conftest import run_import
 
@@ -290,7 +290,10 @@ def test_partners_without_any_data_say_what_a_ranking_needs() -> None:
         third = {"exporter": "JPN", "importer": "CHN", "period": _month(2024, 1), "value": 1.0}
         analysis.partners(_frame([third]), PAK, **JAN)
     assert raised.value.message == "no total-goods partner data for Pakistan (PAK)"
-    assert raised.value.hint.startswith("partner rankings need TOTAL flows; ")
+    assert raised.value.hint == (
+        "partner rankings need TOTAL flows; the embedded sample has all partners of 166 "
+        "countries in 2006 and of Chile in 2002; import more with `tradecli import`"
+    )
 
 
 def test_the_world_and_the_reporter_itself_are_left_out_and_said() -> None:
@@ -553,3 +556,252 @@ def test_without_a_total_the_products_say_there_is_none(tmp_path: Path) -> None:
     data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
     assert data["total"]["declared"] is False
     assert data["total"]["label"] == "2 products in the data; no total"
+
+
+# -- products: pinned after the mutation run of analysis/products.py -----------------------
+
+
+def _declared_q1(months_2024: tuple[int, ...]) -> pl.LazyFrame:
+    """The flow's TOTAL for every month of Q1 2023 ($100 each) and Q1 2024 ($150 each);
+    product 270900 at $50 a month in Q1 2023 and $60 in the months of 2024 given."""
+    rows = [{"period": _month(y, m), "value": v} for y, v in ((2023, 100.0), (2024, 150.0))
+            for m in (1, 2, 3)]  # fmt: skip
+    rows += [{"period": _month(2023, m), "product": "270900", "value": 50.0} for m in (1, 2, 3)]
+    rows += [{"period": _month(2024, m), "product": "270900", "value": 60.0} for m in months_2024]
+    return _frame(rows)
+
+
+def test_other_products_of_a_window_missing_product_data_is_no_figure() -> None:
+    # Q1 2024's total is $450, but March 2024 holds no product row: 270900 has no Q1
+    # figure, and "Other products" is not $450 minus nothing (nor $450 - $120).
+    result = _q1(_declared_q1((1, 2)))
+    assert result.declared_total and (result.total_from, result.total_to) == (300.0, 450.0)
+    oil, other = result.rows.row(0, named=True), result.rows.row(1, named=True)
+    assert (oil["code"], oil["value_from"], oil["value_to"]) == ("270900", 150.0, None)
+    assert other["code"] == "OTHER(-)"
+    assert (other["value_from"], other["value_to"], other["share_pct"]) == (150.0, None, None)
+    assert other["growth_pct"] is None
+
+
+def _jan_2024(total: float, products: list[tuple[str, float]], **total_row: object) -> pl.LazyFrame:
+    rows = [{"period": _month(2024, 1), "value": total, **total_row}]
+    rows += [{"period": _month(2024, 1), "product": c, "value": v} for c, v in products]
+    return _frame(rows)
+
+
+def _top1(flows: pl.LazyFrame) -> analysis.ProductsResult:
+    return analysis.products(flows, PAK, JPN, level="hs6", top=1, **JAN)
+
+
+def test_other_products_rest_on_the_total_and_the_products_both() -> None:
+    # The total is Japan's mirror figure from source "t"; the products Pakistan's own
+    # from "a": "Other products" ($100 - $60) names both sources and the worse tier.
+    result = _top1(_jan_2024(100.0, [("270900", 60.0), ("870323", 30.0)], reporter="JPN",
+                             source="t"))  # fmt: skip
+    other = result.rows.row(1, named=True)
+    assert (other["code"], other["value_to"]) == ("OTHER(-)", 40.0)
+    assert other["name"] == "Other products (the total minus those listed)"
+    assert other["share_pct"] == pytest.approx(40.0)
+    assert (other["source_to"], other["tier_to"]) == ("a+t", Tier.MIRROR)
+    assert result.source_ids == ("a", "t") and result.total_label == "Total"
+
+
+@pytest.mark.parametrize(
+    ("total", "listed", "other"),
+    [
+        (1e9, 999_999_999.0, 0.0),  # one part in a billion of the total: rounding, so 0
+        (1000.0, 999.5, 0.5),  # a remainder under 1 is still a remainder
+    ],
+)
+def test_other_products_is_zero_only_within_rounding_of_the_total(
+    total: float, listed: float, other: float
+) -> None:
+    result = _top1(_jan_2024(total, [("270900", listed)]))
+    assert result.rows["value_to"].to_list() == [listed, other]
+    assert result.notes == ()
+
+
+def test_products_listed_above_the_total_leave_other_products_without_a_figure() -> None:
+    result = _top1(_jan_2024(100.0, [("270900", 130.0)]))
+    assert result.rows["value_to"].to_list() == [130.0, None]
+    assert result.rows["share_pct"].to_list() == [pytest.approx(130.0), None]
+    # Said once, for the one period (its "from" is the same window).
+    assert result.notes == (
+        "the products listed exceed the flow's total for January 2024 by 30: the data "
+        "disagree, so other products have no figure",
+    )
+
+
+def test_products_above_the_total_name_the_window_they_exceed() -> None:
+    # 270900 alone is more than the total in each quarter: $240 of $225 in Q1 2023,
+    # $480 of $450 in Q1 2024; with 2024 consistent ($180), only Q1 2023 is named.
+    def flows(oil_2024: float) -> pl.LazyFrame:
+        rows = [{"period": _month(y, m), "value": v} for y, v in ((2023, 75.0), (2024, 150.0))
+                for m in (1, 2, 3)]  # fmt: skip
+        rows += [{"period": _month(y, m), "product": "270900", "value": v}
+                 for y, v in ((2023, 80.0), (2024, oil_2024)) for m in (1, 2, 3)]  # fmt: skip
+        return _frame(rows)
+
+    both = _q1(flows(160.0))
+    assert both.rows.row(1, named=True)["value_from"] is None
+    assert both.rows.row(1, named=True)["value_to"] is None
+    assert both.notes == tuple(
+        f"the products listed exceed the flow's total for Q1 {year} by {by}: the data "
+        "disagree, so other products have no figure"
+        for year, by in ((2023, 15), (2024, 30))
+    )
+    earlier = _q1(flows(60.0))
+    other = earlier.rows.row(1, named=True)
+    assert (other["value_from"], other["value_to"]) == (None, 270.0)
+    assert earlier.notes == both.notes[:1]
+
+
+def test_unit_values_of_a_new_product_a_small_quantity_and_all_other() -> None:
+    # 2023: 270900 only. 2024: 270900, 870323 (new: a unit value for 2024 alone) and
+    # 100630 with 1 kg (a quantity of 1 is a quantity). No total: "All other" sums
+    # products of several units, so it has no unit value.
+    rows = [{"period": dt.date(y, 1, 1), "frequency": "year", "product": code, "value": value,
+             "quantity": quantity, "quantity_unit": "kg"}
+            for y, code, value, quantity in ((2023, "270900", 60.0, 30.0),
+                                             (2024, "270900", 80.0, 20.0),
+                                             (2024, "870323", 45.0, 9.0),
+                                             (2024, "100630", 7.0, 1.0),
+                                             (2024, "520100", 2.0, 0.5))]  # fmt: skip
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", top=3,
+        start=parse_window("2023"), end=parse_window("2024"),
+    )  # fmt: skip
+    got = result.rows.select("code", "status", "unit", "unit_value_from", "unit_value_to").rows()
+    assert got == [
+        ("270900", None, "kg", 2.0, 4.0),  # 60 / 30, 80 / 20
+        ("870323", "new", "kg", None, 5.0),  # 45 / 9
+        ("100630", "new", "kg", None, 7.0),  # 7 / 1
+        ("OTHER(1)", None, None, None, None),  # 520100: its own 2 / 0.5 is not shown
+    ]
+
+
+def test_products_refusals_name_the_pair_and_the_way_out() -> None:
+    flows = _jan_2024(100.0, [("2709", 60.0)])  # Pakistan's exports: a total and one HS4 row
+    with pytest.raises(UsageError) as raised:
+        analysis.products(flows, PAK, JPN, level="hs5", **JAN)
+    assert raised.value.message == "unknown product level 'hs5'"
+    assert raised.value.hint == "use section, hs2, hs4 or hs6"
+    with pytest.raises(UsageError, match=r"^--top must be at least 1$"):
+        analysis.products(flows, PAK, JPN, top=0, **JAN)
+    with pytest.raises(UsageError) as raised:
+        analysis.products(flows, PAK, JPN, level="hs6", **JAN)
+    assert raised.value.message == (
+        "the data for Pakistan (PAK) exports to Japan (JPN) go down to HS4 only"
+    )
+    assert raised.value.hint == "use --level hs4 or coarser"
+    # Imports are the rows from Japan to Pakistan: there are none, only a total.
+    with pytest.raises(NoData) as no_data:
+        analysis.products(flows, PAK, JPN, flow=FlowChoice.IMPORTS, **JAN)
+    assert no_data.value.message == (
+        "no product-level data for Pakistan (PAK) imports from Japan (JPN)"
+    )
+    assert no_data.value.hint.startswith(
+        "the embedded sample has products for Chile-Argentina in 2004 (HS6); a live source "
+    )
+    with pytest.raises(NoData) as no_data:
+        analysis.products(
+            flows, PAK, JPN, start=parse_window("2024-01"), end=parse_window("2024-03")
+        )
+    assert no_data.value.message == (
+        "no product data for Pakistan (PAK) exports to Japan (JPN) in March 2024"
+    )
+    assert no_data.value.hint == "the data cover months 2024-01"
+
+
+# -- partners: pinned after the mutation run of analysis/partners.py -----------------------
+
+
+def test_partners_tied_on_their_measure_rank_by_code() -> None:
+    # Trade 4 each; balance -2 for two of them; growth: none (one period).
+    flows = _one_month([("USA", 1.0, 3.0), ("JPN", 1.0, 3.0), ("CHN", 3.0, 1.0), ("DEU", 3.0, 1.0)])
+    by = {sort: analysis.partners(flows, PAK, sort=sort, **JAN).rows["partner"].to_list()
+          for sort in PartnerSort}  # fmt: skip
+    assert by[PartnerSort.VALUE] == ["CHN", "DEU", "JPN", "USA"]
+    assert by[PartnerSort.DEFICIT] == ["JPN", "USA"]
+    assert by[PartnerSort.SURPLUS] == ["CHN", "DEU"]
+    assert by[PartnerSort.GROWTH] == ["CHN", "DEU", "JPN", "USA"]
+
+
+def test_a_partners_measure_is_its_flows_with_their_sources() -> None:
+    # Exports from source "x", imports from "m"; 2023-01 and 2024-01.
+    rows: list[dict[str, object]] = []
+    for year, exported, imported in ((2023, 4.0, 1.0), (2024, 6.0, 3.0)):
+        rows.append({"importer": "JPN", "period": _month(year, 1), "value": exported,
+                     "source": "x"})  # fmt: skip
+        rows.append({"exporter": "JPN", "importer": "PAK", "period": _month(year, 1),
+                     "value": imported, "source": "m"})  # fmt: skip
+    window = {"start": parse_window("2023-01"), "end": parse_window("2024-01")}
+    cols = ["value", "value_from", "growth_pct", "source_to", "source_from", "balance"]
+    for measure, expected in (
+        (PartnerMeasure.TRADE, (9.0, 5.0, 80.0, "x+m", "x+m", 3.0)),  # exports first
+        (PartnerMeasure.EXPORTS, (6.0, 4.0, 50.0, "x", "x", 3.0)),
+        (PartnerMeasure.IMPORTS, (3.0, 1.0, 200.0, "m", "m", 3.0)),
+    ):
+        result = analysis.partners(_frame(rows), PAK, measure=measure, **window)
+        assert result.rows.select(cols).row(0) == pytest.approx(expected), measure
+        assert result.source_ids == ("m", "x")
+
+
+def test_a_partner_without_a_complete_earlier_window_has_no_growth_said() -> None:
+    # Q1 2023 lacks February for China: no Q1 2023 figure, so no growth for China.
+    flows = _partner_rows(march_2024=True).filter(
+        ~((pl.col("importer") == "CHN") & (pl.col("period") == _month(2023, 2)))
+    )
+    result = _partners_q1(flows)
+    assert result.rows.select("partner", "value_from", "growth_pct").rows() == [
+        ("CHN", None, None),
+        ("JPN", 4.5, pytest.approx(0.0)),
+    ]
+    assert result.notes == ("1 partner(s) have no complete figure for Q1 2023: no growth for them",)
+
+
+def test_a_product_absent_from_the_later_year_is_gone_not_zero() -> None:
+    rows = [{"period": dt.date(y, 1, 1), "frequency": "year", "product": code, "value": value}
+            for y, code, value in ((2023, "270900", 60.0), (2024, "270900", 80.0),
+                                   (2023, "760110", 40.0))]  # fmt: skip
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2023"), end=parse_window("2024")
+    )
+    got = result.rows.select("code", "value_from", "value_to", "growth_pct", "status").rows()
+    assert got == [
+        ("270900", 60.0, 80.0, pytest.approx(100 / 3), None),  # (80 - 60) / 60
+        ("760110", 40.0, None, None, "gone"),
+    ]
+    assert (result.total_from, result.total_to) == (100.0, 80.0)
+    assert result.total_label == "2 products in the data; no total"
+    assert result.notes == (
+        '1 product(s) absent from the data for 2024 but present in 2023 ("gone"): no value '
+        "and no growth, not zero",
+        "the total for 2024 sums the 1 products present; 1 product(s) without a figure for it "
+        "are not counted (absent is not zero)",
+    )
+
+
+def test_a_fiscal_year_to_date_ranking_starts_at_the_configured_month() -> None:
+    # $1 of exports to Japan every month of 2023 and to 2024-09. A fiscal year from July:
+    # July..September 2024 ($3) against July..September 2023 ($3), not January..September.
+    rows = [{"importer": "JPN", "period": _month(y, m), "value": 1.0}
+            for y in (2023, 2024) for m in range(1, 13) if (y, m) <= (2024, 9)]  # fmt: skip
+    result = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS,
+        convention=Convention.FISCAL_YTD, fiscal_start=7,
+    )  # fmt: skip
+    assert (result.start.label, result.end.label) == ("Jul-Sep 2023", "Jul-Sep 2024")
+    assert result.rows.select("value", "value_from").row(0) == (3.0, 3.0)
+
+
+def test_more_than_eight_product_only_partners_are_counted_past_the_eighth() -> None:
+    codes = ["USA", "CHN", "DEU", "FRA", "GBR", "ITA", "ESP", "NLD", "BEL"]
+    products_only = [{"importer": c, "period": _month(2024, 1), "product": "270900",
+                      "value": 7.0} for c in codes]  # fmt: skip
+    flows = pl.concat([_one_month([("JPN", 2.0, 1.0)]).collect(), _frame(products_only).collect()])
+    result = analysis.partners(flows.lazy(), PAK, **JAN)
+    assert result.notes == (
+        "left out: 9 partner(s) whose data for January 2024 hold products 270900 (HS chapters "
+        "27) only, not total trade (BEL, CHN, DEU, ESP, FRA, GBR, ITA, NLD and 1 more)",
+    )

@@ -279,7 +279,8 @@ def products(
     rest = ranked.slice(top)
     notes = [*edition.notes]
     if has_total:
-        shown, note = _other_of_total(shown, table, declared, complete)
+        labels = {"to": target.label} if single else {"from": base.label, "to": target.label}
+        shown, note = _other_of_total(shown, table, declared, complete, labels)
         notes.extend(note)
     elif rest.height:
         other = rest.select(
@@ -476,12 +477,14 @@ def _other_of_total(
     table: pl.DataFrame,
     declared: dict[str, tuple[float | None, list[str], int | None]],
     complete: dict[str, bool],
+    labels: dict[str, str],
 ) -> tuple[pl.DataFrame, list[str]]:
     """The listed products and one "Other products" row: the flow's total minus them.
 
     Its sources and tier are the total's and the products' (it rests on both). A
     difference below zero (the products listed exceed the total) is not a figure: it
-    is left empty, with a note.
+    is left empty, with a note naming the window (``labels``: the windows shown, one
+    for a single period, whose "from" repeats its "to").
     """
     notes = []
     row: dict[str, object] = {"code": "OTHER(-)", "status": None}
@@ -493,10 +496,11 @@ def _other_of_total(
             if abs(value) <= 1e-9 * abs(total):
                 value = 0.0
             elif value < 0:
-                notes.append(
-                    f"the products listed exceed the flow's total by {-value:.15g}: the data "
-                    "disagree, so other products have no figure"
-                )
+                if w in labels:
+                    notes.append(
+                        f"the products listed exceed the flow's total for {labels[w]} by "
+                        f"{-value:.15g}: the data disagree, so other products have no figure"
+                    )
                 value = None
         tiers = [t for t in (tier, table[f"tier_{w}"].max()) if isinstance(t, int)]
         used = set(sources) | set(table[f"sources_{w}"].explode().drop_nulls())
