@@ -233,3 +233,84 @@ def test_fiscal_year_to_date_defaults_to_a_calendar_year() -> None:
         convention=Convention.FISCAL_YTD,
     )  # fmt: skip
     assert (result.end.first, result.end.last) == (Period(2025, 1), Period(2025, 8))
+
+
+# --- balance --product and mirror --product: what decides a product figure ------------
+
+JUL24, SEP24 = dt.date(2024, 7, 1), dt.date(2024, 9, 1)
+JUL25, SEP25 = dt.date(2025, 7, 1), dt.date(2025, 9, 1)
+FISH = "0306"  # crustaceans: an HS4 code, summed "as reported"
+
+
+def _product(flow: str, day: dt.date, value: float, **extra: object) -> dict[str, object]:
+    return _flow(flow, day, value, **{"product": FISH, **extra})
+
+
+def _product_balance(
+    rows: list[dict[str, object]], newest_first: tuple[str, ...] = ()
+) -> analysis.BalanceResult:
+    return analysis.balance(
+        _frame(rows),
+        PAK,
+        JPN,
+        month_window(Period(2024, 8)),
+        month_window(Period(2025, 8)),
+        products=(FISH,),
+        newest_first=newest_first,
+    )
+
+
+def test_a_product_balance_over_two_editions_of_one_source_is_not_like_for_like() -> None:
+    """One source (a Comtrade extract over a change of classification) whose 2024 rows are
+    HS 2017 and 2025 rows HS 2022: the exports change compares codes of two editions."""
+    rows = [
+        _product("exports", AUG24, 10.0, hs_edition="HS17"),
+        _product("exports", AUG25, 11.0, hs_edition="HS17"),  # the older edition: not used
+        _product("exports", AUG25, 12.0, hs_edition="HS22"),
+        _product("imports", AUG24, 4.0, hs_edition="HS17"),
+        _product("imports", AUG25, 5.0, hs_edition="HS17"),
+    ]
+    result = _product_balance(rows)
+    exports, imports = result.row("exports"), result.row("imports")
+    assert (exports["value_from"], exports["value_to"]) == (10.0, 12.0)  # never 11 + 12
+    assert exports["source_from"] == exports["source_to"] == "a"
+    assert exports["comparable"] is False
+    assert exports["edition_change"] == "HS 2017 and HS 2022"
+    assert imports["comparable"] is True and imports["edition_change"] is None
+    assert result.row("balance")["comparable"] is False
+    assert result.row("balance")["edition_change"] == "HS 2017 and HS 2022"
+    assert result.products == (FISH,)
+    assert result.notes == [
+        "figures are for product 0306 only, not total trade; 0306 as reported",
+        "the products' rows are in several HS editions (HS 2017, HS 2022): each figure adds "
+        "the products of its period's newest edition only; editions are never added (a code "
+        "can mean other goods in another edition)",
+    ]
+    strict = analysis.balance(
+        _frame(rows), PAK, JPN, month_window(Period(2024, 8)), month_window(Period(2025, 8)),
+        products=(FISH,), strict=True,
+    )  # fmt: skip
+    assert strict.row("exports")["growth_pct"] is None
+    assert strict.row("imports")["growth_pct"] == pytest.approx((5.0 - 4.0) / 4.0 * 100)
+
+
+def test_a_product_balance_in_one_edition_throughout_stays_comparable() -> None:
+    rows = [_product(f, d, 2.0, hs_edition="HS17") for f in ("exports", "imports")
+            for d in (AUG24, AUG25)]  # fmt: skip
+    result = _product_balance(rows)
+    assert result.figures["comparable"].to_list() == [True, True, True]
+    assert result.figures["edition_change"].to_list() == [None, None, None]
+    assert result.notes == ["figures are for product 0306 only, not total trade; 0306 as reported"]
+
+
+def test_an_older_editions_figure_from_another_source_is_not_a_rival_figure() -> None:
+    rows = [_product(f, d, 2.0, hs_edition="HS17") for f in ("exports", "imports")
+            for d in (AUG24, AUG25)]  # fmt: skip
+    # Source b, newest in the read order, holds the period in HS 2012 only: HS 2017's
+    # figure (a's) is used, and b's older-edition figure is no disagreement of sources.
+    rows.append(_product("exports", AUG25, 9.0, source="b", hs_edition="HS12"))
+    result = _product_balance(rows, newest_first=("b",))
+    assert result.row("exports")["value_to"] == 2.0
+    assert result.row("exports")["source_to"] == "a"
+    assert not [n for n in result.notes if "was used" in n]
+    assert any("several HS editions (HS 2012, HS 2017)" in n for n in result.notes)
