@@ -469,3 +469,11 @@ def test_no_complete_figure_names_the_pair_and_the_product_rows_in_the_gaps() ->
     assert raised.value.hint == (
         f"the data cover months 2024-07..2024-08, 2025-07..2025-08; {PARTIAL}"
     )
+
+
+def test_a_product_mirror_without_the_products_names_the_pair() -> None:
+    rows = [_product("exports", AUG25, 1.0)]
+    with pytest.raises(NoData) as raised:
+        analysis.mirror(_frame(rows), PAK, JPN, parse_window("2025-08"), products=("1605",))
+    assert raised.value.message == "no data for product 1605 for Pakistan (PAK) with Japan (JPN)"
+    assert raised.value.hint == "the data hold products 0306 (HS chapters 03)"
