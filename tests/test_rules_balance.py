@@ -477,3 +477,23 @@ def test_a_product_mirror_without_the_products_names_the_pair() -> None:
         analysis.mirror(_frame(rows), PAK, JPN, parse_window("2025-08"), products=("1605",))
     assert raised.value.message == "no data for product 1605 for Pakistan (PAK) with Japan (JPN)"
     assert raised.value.hint == "the data hold products 0306 (HS chapters 03)"
+
+
+def test_a_third_countrys_product_figure_is_no_rival_of_a_better_tier() -> None:
+    rows = [_product(f, AUG24, 1.0) for f in ("exports", "imports")]
+    rows += [
+        _product("exports", AUG25, 2.0),  # Pakistan's own
+        _product("exports", AUG25, 3.0, source="c", reporter="CHN"),
+        _product("imports", AUG25, 4.0, reporter="JPN"),  # Japan's mirror
+        _product("imports", AUG25, 5.0, source="c", reporter="CHN"),
+    ]
+    result = _product_balance(rows)
+    assert (result.row("exports")["value_to"], result.row("imports")["value_to"]) == (2.0, 4.0)
+    assert not [n for n in result.notes if "was used" in n]
+
+
+def test_no_complete_figure_without_product_rows_names_the_coverage_only() -> None:
+    rows = [_flow(f, d, 1.0) for f in ("exports", "imports") for d in (JUL24, AUG24, JUL25, AUG25)]
+    with pytest.raises(NoData) as raised:
+        analysis.balance(_frame(rows), PAK, JPN, parse_window("2024-Q3"), parse_window("2025-Q3"))
+    assert raised.value.hint == "the data cover months 2024-07..2024-08, 2025-07..2025-08"
