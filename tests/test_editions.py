@@ -171,6 +171,43 @@ def test_one_source_in_two_editions_is_not_like_for_like_either(runner, tmp_path
     assert row["edition"] == "HS17"
 
 
+def test_a_product_balance_over_two_editions_of_one_source_is_marked(runner, tmp_path) -> None:
+    """balance --product over one Comtrade extract whose classification changes (H5 in
+    2021, H6 in 2022): one source and one side, but the exports change compares codes of
+    two editions, so it is marked like a change across two sources."""
+    path = tmp_path / "chl.csv"
+    path.write_text(
+        "reporter,partner,flow,period,value_usd,product,classificationCode\n"
+        "CHL,ARG,exports,2021,100,270900,H5\n"
+        "CHL,ARG,exports,2022,130,270900,H6\n"
+        "CHL,ARG,imports,2021,40,270900,H6\n"
+        "CHL,ARG,imports,2022,50,270900,H6\n"
+    )
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    args = ["balance", "CHL", "ARG", "--from", "2021", "--to", "2022", "--product", "2709"]
+    doc = run_json(runner, args)
+    exports, imports = doc["figures"]["exports"], doc["figures"]["imports"]
+    assert exports["growth_pct"] == pytest.approx((130 - 100) / 100 * 100)
+    assert exports["source_from"] == exports["source_to"]  # one source throughout
+    assert exports["comparable"] is False
+    assert exports["reason"].endswith(": different HS editions (HS 2017 and HS 2022)")
+    assert imports["comparable"] is True and imports["reason"] is None
+    assert doc["figures"]["balance"]["comparable"] is False
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0, text.stderr
+    assert "+30%\u2020" in text.stdout.replace(" ", "")  # growth marked, never plain
+    assert "different HS editions (HS 2017 and HS 2022)" in text.stdout
+    csv = runner.invoke(app, [*args, "-f", "csv"])
+    header, *lines = csv.stdout.splitlines()
+    rows = [dict(zip(header.split(","), line.split(","), strict=False)) for line in lines]
+    by_measure = {r["measure"]: r for r in rows}
+    assert by_measure["exports"]["comparable"] == "false"
+    assert by_measure["imports"]["comparable"] == "true"
+    strict = run_json(runner, [*args, "--strict"])
+    assert strict["figures"]["exports"]["growth_pct"] is None
+    assert strict["figures"]["imports"]["growth_pct"] == pytest.approx(25.0)
+
+
 def test_every_imported_baci_row_keeps_its_edition_and_totals_have_none(
     runner, tmp_path, isolated
 ) -> None:

@@ -55,8 +55,10 @@ class BalanceResult:
     columns measure, value_from, value_to, change, growth_pct, source_from,
     source_to, note, then tier_from / tier_to (the worst :class:`Tier` used in
     each window, Int8), reported_by_from / reported_by_to (ISO3 codes of who
-    reported the figures, "+"-joined) and comparable (both windows from the same
-    sources and the same tier; null when there is nothing to compare). Values
+    reported the figures, "+"-joined), edition_change (with --product: "HS 2017 and
+    HS 2022" when the two windows' product codes are of different HS editions, else
+    null) and comparable (both windows from the same sources, the same tier and, with
+    --product, the same HS editions; null when there is nothing to compare). Values
     are in ``currency``.
     """
 
@@ -131,7 +133,8 @@ def pair_flows(
     Total goods, or with ``products`` the sum of the selected products (one
     figure per product chosen first, so two sources are never summed). Columns:
     flow, period, frequency, value, tier, currency, and the figure's source ids
-    (``sources``) and reporters (``reporters``) as sorted lists.
+    (``sources``) and reporters (``reporters``) as sorted lists; with ``products``
+    also the figure's one HS edition (``hs_edition``, null when not stated).
     """
     candidates = pair_candidates(flows, reporter, partner, products)
     keys = ["flow", "period", "frequency"]
@@ -157,6 +160,7 @@ def pair_flows(
             currency=pl.col("currency").first(),
             sources=pl.col("source").unique().sort(),
             reporters=pl.col("reporter").drop_nulls().unique().sort(),
+            hs_edition=pl.col("hs_edition").first(),
         )
     )
 
@@ -283,6 +287,14 @@ def balance(
         pl.col("period").is_in(days)
     )
     keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
+    stated: list[str | None] = []
+    if selection is not None:
+        from tradecli.editions import newest_edition
+
+        stated = candidates.select("hs_edition").unique().collect()["hs_edition"].to_list()
+        # The rows each figure chose from (pair_flows): a row of an older edition is not
+        # a rival source's figure for the same product.
+        candidates = newest_edition(candidates, ["flow", "period", "frequency"])
     # Every candidate's currency (checked before choosing) and the same-tier conflicts:
     # two queries over the same rows, collected at once.
     currencies, found = pl.collect_all(
@@ -292,16 +304,16 @@ def balance(
         ]
     )
     currency = one_currency(currencies["currency"].to_list(), pair_name)
-    figures, sources = _compare(values, base, target, strict)
+    windows = {"from": base, "to": target}
+    used = None if selection is None else window_editions(pair, windows)
+    figures, sources = _compare(values, base, target, strict, used)
     extra: list[str] = []
     if selection is not None:
         extra.append(selection.note)
-        from tradecli.editions import newest_edition, newest_edition_note
-
-        stated = candidates.select("hs_edition").unique().collect()["hs_edition"].to_list()
         if len(stated) > 1:  # each figure is of one edition (pair_flows): say which
+            from tradecli.editions import newest_edition_note
+
             extra.append(newest_edition_note(stated))
-        candidates = newest_edition(candidates, ["flow", "period", "frequency"])
     if partial:
         extra.append(partial)
     if span := defaulted_span_note(base, target, end is not None, convention):
@@ -351,6 +363,38 @@ def window_values(pair: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFram
     return window_sums(pair, window_units(pair, windows), ["flow"], keys=FLOWS)
 
 
+def window_editions(
+    pair: pl.DataFrame, windows: dict[str, Window]
+) -> dict[tuple[str, str], tuple[str | None, ...]]:
+    """(window, flow) -> the HS editions of the product figures summed there (``pair``
+    from ``pair_flows`` with products), oldest first."""
+    from tradecli.editions import rank as edition_rank
+
+    units = window_units(pair, windows)
+    found = (
+        units.join(
+            pair.select("flow", "period", "frequency", "hs_edition"), on=["period", "frequency"]
+        )
+        .group_by("window", "flow")
+        .agg(pl.col("hs_edition").unique())
+    )
+    return {
+        (window, flow): tuple(sorted(set(found_), key=edition_rank))
+        for window, flow, found_ in found.iter_rows()
+    }
+
+
+def _edition_change(
+    start: tuple[str | None, ...] | None, end: tuple[str | None, ...] | None
+) -> str | None:
+    """'HS 2017 and HS 2022' when two windows' figures are of different HS editions."""
+    if not start or not end or set(start) == set(end):
+        return None
+    from tradecli.editions import label as edition_label
+
+    return " and ".join("/".join(edition_label(e) for e in side) for side in (start, end))
+
+
 def _missing_text(row: dict[str, object], window: Window) -> str:
     if row["units"] == 1 or not row["present"]:
         return window.label
@@ -365,11 +409,18 @@ def _joined(values: list[str] | None) -> str | None:
 
 
 def _compare(
-    values: pl.DataFrame, start: Window, end: Window, strict: bool = False
+    values: pl.DataFrame,
+    start: Window,
+    end: Window,
+    strict: bool = False,
+    editions: dict[tuple[str, str], tuple[str | None, ...]] | None = None,
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
     """One row per measure with both windows' values, change, growth, sources and a note;
-    and every source id used, in the order the rows name them."""
+    and every source id used, in the order the rows name them. ``editions`` (--product):
+    the HS editions of each window's figures (``window_editions``); a change across two
+    is not like for like."""
     single = start == end
+    used = editions or {}
     by_key = {(r["window"], r["flow"]): r for r in values.iter_rows(named=True)}
     rows: list[dict[str, object]] = []
     ids: dict[str, list[str]] = {}  # per window, every source id in the rows' order
@@ -389,6 +440,9 @@ def _compare(
                 "tier_to": now["tier"],
                 "reporters_from": base["reporters"],
                 "reporters_to": now["reporters"],
+                "edition_change": None
+                if single
+                else _edition_change(used.get(("from", measure)), used.get(("to", measure))),
             }
         )
     exports, imports = rows
@@ -411,6 +465,12 @@ def _compare(
             "tier_to": _worst(exports["tier_to"], imports["tier_to"]),
             "reporters_from": _both(exports["reporters_from"], imports["reporters_from"]),
             "reporters_to": _both(exports["reporters_to"], imports["reporters_to"]),
+            "edition_change": "; ".join(
+                dict.fromkeys(
+                    str(c) for c in (exports["edition_change"], imports["edition_change"]) if c
+                )
+            )
+            or None,
         }
     )
     # The figures frame is the output edge: its ids are the "+"-joined text printed.
@@ -424,13 +484,13 @@ def _compare(
         }
         for row in rows
     ]
-    used = tuple(dict.fromkeys([*ids["from"], *ids["to"]]))
+    ids_used = tuple(dict.fromkeys([*ids["from"], *ids["to"]]))
     frame = pl.LazyFrame(
         edge,
         schema={"measure": pl.String, "value_from": pl.Float64, "value_to": pl.Float64,
                 "source_from": pl.String, "source_to": pl.String, "note": pl.String,
                 "tier_from": pl.Int8, "tier_to": pl.Int8, "reported_by_from": pl.String,
-                "reported_by_to": pl.String},
+                "reported_by_to": pl.String, "edition_change": pl.String},
     )  # fmt: skip
     flow_total = {
         key: pl.col(key).filter(pl.col("measure") == "exports").first()
@@ -451,6 +511,12 @@ def _compare(
         pl.col("tier_from"),
         pl.col("tier_to"),
     )
+    # Codes of two HS editions are not like for like either, even from one source.
+    like_with_like = (
+        pl.when(like_with_like.is_not_null() & pl.col("edition_change").is_not_null())
+        .then(pl.lit(False))
+        .otherwise(like_with_like)
+    )
     raw_growth = pl.when(~is_balance & pl.lit(not single)).then(
         growth(pl.col("value_from"), pl.col("value_to"))
     )
@@ -462,7 +528,8 @@ def _compare(
     ).select(
         "measure", "value_from", "value_to", "change", "growth_pct", "source_from", "source_to",
         "note", "tier_from", "tier_to", "reported_by_from", "reported_by_to", "comparable",
-    ).collect(), used  # fmt: skip
+        "edition_change",
+    ).collect(), ids_used  # fmt: skip
 
 
 def _worst(a: object, b: object) -> int | None:

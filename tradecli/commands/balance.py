@@ -286,6 +286,7 @@ def _figures(result: BalanceResult, dataset: Dataset) -> dict[str, Figure]:
                  shared.side_words(r["tier_to"], rep, par.name)),
                 (start, end),
                 numbers,
+                r["edition_change"],
             )  # fmt: skip
         out[measure] = Figure(
             measure=measure,
@@ -584,7 +585,8 @@ def balance_sentence(result: BalanceResult, figures: dict[str, Figure] | None = 
                 )
                 by = f" by {format_percent(abs(growth))}" if growth != 0 else ""
                 caveat = (
-                    f" ({MARK} not like for like: different sources or sides, see the note)"
+                    f" ({MARK} not like for like: different sources, sides or HS editions, "
+                    "see the note)"
                     if row["comparable"] is False
                     else ""
                 )
