@@ -423,3 +423,44 @@ def test_1999_is_covered_though_its_first_fixing_was_4_january() -> None:
     assert year.rate == pytest.approx(_ecb_mean("USD", "JPY", D(1999, 1, 1), D(1999, 12, 31)))
     january = fx.monthly_rate("USD", "JPY", Period(1999, 1))
     assert january.rate == pytest.approx(_ecb_mean("USD", "JPY", D(1999, 1, 1), D(1999, 1, 31)))
+
+
+def test_a_file_that_stops_a_fixing_short_of_the_month_end_does_not_cover_it(
+    tmp_path: Path,
+) -> None:
+    # The file's last day is Thursday 30 October 2025; Friday the 31st was a fixing day.
+    path = tmp_path / "october.csv"
+    path.write_text("Date,USD,JPY,\n2025-10-30,1.16,176.0,\n2025-09-30,1.17,174.0,\n")
+    with pytest.raises(fx.RatesError) as err:
+        fx.monthly_rate("JPY", "USD", Period(2025, 10), path)
+    assert err.value.message == (
+        "the exchange rates do not cover October 2025 "
+        "(the rates file covers 2025-09-30..2025-10-30)"
+    )
+    assert err.value.hint == (
+        "use periods inside that range, or fetch newer rates: tradecli fx update"
+    )
+    # With the 31st in the file, October is whole: the mean of its two days.
+    whole = tmp_path / "october-whole.csv"
+    whole.write_text("Date,USD,JPY,\n2025-10-31,1.15,175.0,\n" + path.read_text()[14:])
+    rate = fx.monthly_rate("JPY", "USD", Period(2025, 10), whole)
+    assert rate.rate == pytest.approx((1.16 / 176 + 1.15 / 175) / 2)
+
+
+def test_hand_table_errors_say_what_is_wrong_and_what_is_known(tmp_path: Path) -> None:
+    path = _hand_file(tmp_path)
+    with pytest.raises(fx.RatesError) as err:
+        fx.monthly_rate("PKR", "usd", Period(2025, 8), path)
+    assert err.value.message == "no exchange rates for 'PKR'"
+    assert err.value.hint == "the ECB reference rates cover EUR, JPY, USD"
+    with pytest.raises(fx.RatesError) as err:
+        fx.monthly_rate("JPY", "USD", Period(2025), path)
+    assert err.value.message == "2025 is a year; monthly_rate needs a month"
+    nothing = fx.convert_flows(
+        _frame([("PAK", "JPN", D(2025, 8, 1), "month", 1.0, "USD")]), "usd", path
+    )
+    assert (nothing.currency, nothing.rates, nothing.rows_converted) == ("USD", (), 0)
+    converted = fx.convert_flows(
+        _frame([("PAK", "JPN", D(2025, 8, 1), "month", 1.0, "JPY")]), "usd", path
+    )
+    assert converted.currency == "USD" and converted.rows_converted == 1
