@@ -464,3 +464,19 @@ def test_hand_table_errors_say_what_is_wrong_and_what_is_known(tmp_path: Path) -
         _frame([("PAK", "JPN", D(2025, 8, 1), "month", 1.0, "JPY")]), "usd", path
     )
     assert converted.currency == "USD" and converted.rows_converted == 1
+
+
+def test_a_currency_that_ends_on_the_last_fixing_of_a_month_covers_it() -> None:
+    # The kuna's last ECB rate is Friday 30 December 2022; the 31st was a Saturday.
+    december = fx.monthly_rate("HRK", "USD", Period(2022, 12))
+    assert december.days[-1] == D(2022, 12, 30)
+    assert december.rate == pytest.approx(_ecb_mean("HRK", "USD", D(2022, 12, 1), D(2022, 12, 31)))
+    year = fx.annual_rate("HRK", "USD", Period(2022))
+    assert year.rate == pytest.approx(_ecb_mean("HRK", "USD", D(2022, 1, 1), D(2022, 12, 31)))
+    # A month it has no rates for at all is still refused, naming its coverage.
+    with pytest.raises(fx.RatesError) as err:
+        fx.monthly_rate("HRK", "USD", Period(2023, 1))
+    assert err.value.message == (
+        "the ECB has no HRK rates for all of January 2023 (HRK rates cover 2005-04-01..2022-12-30)"
+    )
+    assert err.value.hint == "choose a period inside that range"

@@ -249,6 +249,17 @@ def _complete_until(table: RateTable, end: dt.date) -> bool:
     return True
 
 
+def _no_fixing_after(end: dt.date, last: dt.date) -> bool:
+    """Whether no fixing falls after ``end`` up to ``last``: kuna rates that end on Friday
+    30 December 2022 cover December 2022, whose last two days were a weekend."""
+    day = end + dt.timedelta(days=1)
+    while day <= last:
+        if _fixing_day(day):
+            return False
+        day += dt.timedelta(days=1)
+    return True
+
+
 def _no_fixing_before(begin: dt.date, first: dt.date) -> bool:
     """Whether no fixing falls from ``first`` up to (not including) ``begin``: rates that
     begin on 4 January 1999 cover 1999, whose first three days had no fixing."""
@@ -289,7 +300,8 @@ def _average(
     days = tuple(sorted(d for d in src if first <= d <= last and d in dst))
     for currency in (currency_from, currency_to):
         begin, end = table.coverage(currency)
-        if not _no_fixing_before(begin, first) or (end < last and table.last_date > end):
+        stops_early = table.last_date > end and not _no_fixing_after(end, last)
+        if not _no_fixing_before(begin, first) or stops_early:
             raise RatesError(
                 f"the ECB has no {currency} rates for all of {period.label} "
                 f"({currency} rates cover {begin}..{end})",
