@@ -227,3 +227,28 @@ def test_after_a_failure_the_sample_answers_only_what_it_holds(
     # A pair the sample does not hold: the failure is the answer, never an empty one.
     with pytest.raises(SourceUnavailable, match="toy API is down"):
         ReadOrder(config, PairRequest("AND", "MCO", None, None)).answer()
+
+
+def test_a_live_answer_with_no_period_lies_over_the_sample(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _toy_order(isolated, monkeypatch)
+    dataset = ReadOrder(config, PairRequest("PAK", "JPN", None, None)).answer()
+    assert dataset.origin == "live" and len(toy.calls) == 1
+    assert dataset.description.startswith(
+        "Toy API, fetched now and stored in the cache, over the embedded sample"
+    )
+    # The toy holds months only: the sample's years stay under them.
+    assert "toy:monthly" in _sources(dataset) and len(_sources(dataset)) == 2
+
+
+def test_a_live_source_that_stops_short_of_the_period_is_said_and_not_used(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.errors import NoData
+
+    toy, config = _toy_order(isolated, monkeypatch)  # the toy's months end in August 2025
+    with pytest.raises(NoData) as raised:
+        ReadOrder(config, PairRequest("PAK", "JPN", Period(2025, 12), None)).answer()
+    assert raised.value.message == "Toy API holds no PAK-JPN data for 2025-12"
+    assert len(toy.calls) == 1
