@@ -379,17 +379,24 @@ def test_a_year_and_its_months_from_a_hand_table_that_starts_on_2_january(
             ("PAK", "JPN", jan, "year", 3e9, "JPY"),
             ("PAK", "JPN", jan, "month", 1.2e9, "JPY"),
             ("PAK", "JPN", mar, "month", 1.6e9, "JPY"),
+            ("JPN", "PAK", mar, "month", 5e5, "EUR"),
+            ("JPN", "PAK", jan, "year", 1e6, "EUR"),
         ]
     )
     result = fx.convert_flows(frame, "USD", path)
     # 2024: (1.2/144 + 1.0/160 + 1.1/165) / 3 = 0.02125 / 3 dollars per yen, so 3e9 yen
     # is 21,250,000 dollars; January: 1.2/144 = 1/120 (one fixing); March: 1/160.
-    assert result.frame["value"].to_list() == pytest.approx([21_250_000, 10_000_000, 10_000_000])
+    # Euro: 1.0 dollar in March; (1.2 + 1.0 + 1.1) / 3 = 1.1 over 2024.
+    assert result.frame["value"].to_list() == pytest.approx(
+        [21_250_000, 10_000_000, 10_000_000, 500_000, 1_100_000]
+    )
     # One rate per (currency, period, frequency), in that order.
-    assert [(str(r.period), r.method, len(r.days)) for r in result.rates] == [
-        ("2024-01", fx.MONTHLY_METHOD, 1),
-        ("2024", fx.ANNUAL_METHOD, 3),
-        ("2024-03", fx.MONTHLY_METHOD, 1),
+    assert [(r.currency_from, str(r.period), r.method, len(r.days)) for r in result.rates] == [
+        ("EUR", "2024", fx.ANNUAL_METHOD, 3),
+        ("EUR", "2024-03", fx.MONTHLY_METHOD, 1),
+        ("JPY", "2024-01", fx.MONTHLY_METHOD, 1),
+        ("JPY", "2024", fx.ANNUAL_METHOD, 3),
+        ("JPY", "2024-03", fx.MONTHLY_METHOD, 1),
     ]
     annual = fx.annual_rate("JPY", "USD", Period(2024, 6), path)  # a month names its year
     assert annual.period == Period(2024) and annual.rate == pytest.approx(0.02125 / 3)
