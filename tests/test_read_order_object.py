@@ -252,3 +252,33 @@ def test_a_live_source_that_stops_short_of_the_period_is_said_and_not_used(
         ReadOrder(config, PairRequest("PAK", "JPN", Period(2025, 12), None)).answer()
     assert raised.value.message == "Toy API holds no PAK-JPN data for 2025-12"
     assert len(toy.calls) == 1
+
+
+def test_the_source_is_given_the_progress_the_transport_and_the_deadline(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    toy, config = _toy_order(isolated, monkeypatch)
+    seen: list[tuple[object, object]] = []
+    fetch = toy.fetch_pair
+
+    def recording(config, request, *, meta, progress=None, transport=None):  # type: ignore[no-untyped-def]
+        seen.append((progress, transport))
+        return fetch(config, request, meta=meta, progress=progress, transport=transport)
+
+    monkeypatch.setattr(toy, "fetch_pair", recording)
+    progress, transport = object(), httpx.MockTransport(lambda request: httpx.Response(500))
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    order = ReadOrder(config, request, progress=progress, transport=transport)  # type: ignore[arg-type]
+    assert order.answer().origin == "live" and seen == [(progress, transport)]
+    # A deadline already spent: the source is not asked, and the warning names it.
+    from dataclasses import replace
+
+    warned: list[str] = []
+    spent = replace(config, deadline=0.0)
+    ReadOrder(spent, request, refresh=True, warn=warned.append).answer()
+    assert len(seen) == 1
+    assert warned[0] == (
+        "Toy API was not asked: the 0s deadline (api.deadline) was spent on the sources before it"
+    )
