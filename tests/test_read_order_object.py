@@ -282,3 +282,12 @@ def test_the_source_is_given_the_progress_the_transport_and_the_deadline(
     assert warned[0] == (
         "Toy API was not asked: the 0s deadline (api.deadline) was spent on the sources before it"
     )
+
+
+def test_a_source_without_products_is_not_asked_for_them(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _toy_order(isolated, monkeypatch)  # the toy has total trade only
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None, detail=True)
+    assert ReadOrder(config, request).answer().origin == "sample"
+    assert toy.calls == []
