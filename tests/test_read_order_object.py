@@ -291,3 +291,17 @@ def test_a_source_without_products_is_not_asked_for_them(
     request = PairRequest("PAK", "JPN", Period(2024, 8), None, detail=True)
     assert ReadOrder(config, request).answer().origin == "sample"
     assert toy.calls == []
+
+
+def test_every_failure_is_in_the_fallback_s_fetch_error(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.sources import registry
+
+    _, config = _toy_order(isolated, monkeypatch, source_order=("toy", "toy2"))
+    registry.SOURCES["toy"].fail = True  # type: ignore[attr-defined]
+    monkeypatch.setitem(registry.SOURCES, "toy2", ToySource(name="toy2", fail=True))
+    dataset = ReadOrder(config, PairRequest("PAK", "JPN", Period(2024, 8), None)).answer()
+    assert dataset.origin == "sample"
+    assert dataset.fetch_error == "toy API is down; toy API is down"
