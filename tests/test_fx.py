@@ -487,3 +487,19 @@ def test_a_currency_that_ends_on_the_last_fixing_of_a_month_covers_it() -> None:
         "the ECB has no HRK rates for all of January 2023 (HRK rates cover 2005-04-01..2022-12-30)"
     )
     assert err.value.hint == "choose a period inside that range"
+
+
+def test_a_currency_that_stops_a_fixing_short_of_the_month_end_does_not_cover_it(
+    tmp_path: Path,
+) -> None:
+    # The yen's last rate here is Thursday 30 October 2025; Friday the 31st had a fixing.
+    path = tmp_path / "yen-stops.csv"
+    path.write_text(
+        "Date,USD,JPY,\n2025-11-03,1.15,N/A,\n2025-10-31,1.15,N/A,\n"
+        "2025-10-30,1.16,176.0,\n2025-09-30,1.17,174.0,\n"
+    )
+    with pytest.raises(fx.RatesError) as err:
+        fx.monthly_rate("JPY", "USD", Period(2025, 10), path)
+    assert err.value.message == (
+        "the ECB has no JPY rates for all of October 2025 (JPY rates cover 2025-09-30..2025-10-30)"
+    )
