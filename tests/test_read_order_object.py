@@ -109,3 +109,199 @@ def test_each_outcome_is_a_method_of_its_own(runner, tmp_path) -> None:
         config, PairRequest("PAK", "JPN", Period(2023, 1), None), offline=True, warn=warned.append
     )
     assert quiet.fallback().newest_first == ("import:only",) and warned == []
+
+
+# -- each outcome's words and errors, with a source of the test's own ---------------------
+
+
+def _toy_order(isolated: Path, monkeypatch: pytest.MonkeyPatch, **config: object):
+    from dataclasses import replace
+
+    from tests.test_sources import ToySource
+    from tradecli.config import Config
+    from tradecli.sources import registry
+
+    toy = ToySource()
+    monkeypatch.setitem(registry.SOURCES, "toy", toy)
+    base = Config(cache_dir=isolated / "c", source_order=("toy",))
+    return toy, replace(base, **config)
+
+
+def _fetched_at(isolated: Path) -> str:
+    from tradecli.cache import Cache
+
+    (entry,) = Cache(isolated / "c").entries()
+    return entry.fetched_at.isoformat(timespec="seconds")
+
+
+def _sources(dataset: Dataset) -> set[str]:
+    return set(dataset.flows.select("source").unique().collect()["source"])
+
+
+def test_an_expired_entry_answers_when_the_source_fails_and_says_both(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _toy_order(isolated, monkeypatch, recent_ttl=0.0, closed_ttl=0.0)
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    assert ReadOrder(config, request).answer().origin == "live"
+    toy.fail = True
+    warned: list[str] = []
+    stale = ReadOrder(config, request, warn=warned.append).answer()
+    assert warned == [
+        "toy API is down",
+        f"using cached data fetched {_fetched_at(isolated)}, past its expiry",
+    ]
+    assert (stale.origin, stale.fetch_error) == ("stale", "toy API is down")
+    assert _sources(stale) == {"toy:monthly"}
+
+
+def test_a_failed_refresh_answers_from_the_fresh_entry_and_says_so(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.sources import registry
+
+    toy, config = _toy_order(isolated, monkeypatch, source_order=("toy", "toy2"))
+    monkeypatch.setitem(registry.SOURCES, "toy2", ToySource(name="toy2", fail=True))
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    assert ReadOrder(config, request).answer().origin == "live"
+    toy.fail = True
+    warned: list[str] = []
+    kept = ReadOrder(config, request, refresh=True, warn=warned.append).answer()
+    assert warned == [
+        "toy API is down",
+        "toy API is down",
+        f"using cached data fetched {_fetched_at(isolated)} (still fresh; the refresh failed)",
+    ]
+    # Both failures, in the order asked, joined into the answer's fetch error.
+    assert (kept.origin, kept.fetch_error) == ("cache", "toy API is down; toy API is down")
+    assert _sources(kept) == {"toy:monthly"}
+
+
+def test_a_named_source_s_errors_keep_their_hint_or_give_one(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.errors import SourceUnavailable, UsageError
+
+    toy, config = _toy_order(isolated, monkeypatch)
+
+    def down(*args: object, **kwargs: object) -> None:
+        raise SourceUnavailable("the service is down", hint="try again later")
+
+    monkeypatch.setattr(toy, "fetch_pair", down)
+    named = PairRequest("PAK", "JPN", Period(2024, 8), None, source="toy")
+    with pytest.raises(SourceUnavailable) as failed:
+        ReadOrder(config, named).answer()
+    assert (failed.value.message, failed.value.hint) == (
+        "Toy API: the service is down",
+        "try again later",
+    )
+    with pytest.raises(UsageError) as offline:
+        ReadOrder(config, named, offline=True).answer()
+    assert (offline.value.message, offline.value.hint) == (
+        "--source toy: Toy API is not allowed offline",
+        "drop --offline (and check api.network), or drop --source to use the cache and "
+        "the embedded sample",
+    )
+    year = PairRequest("PAK", "JPN", Period(2006), None, source="toy")  # toy is monthly
+    with pytest.raises(UsageError) as cannot:
+        ReadOrder(config, year).answer()
+    assert (cannot.value.message, cannot.value.hint) == (
+        "--source toy: Toy API cannot answer this request",
+        "drop --source to use the cache and the embedded sample",
+    )
+
+
+def test_after_a_failure_the_sample_answers_only_what_it_holds(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.errors import SourceUnavailable
+
+    toy, config = _toy_order(isolated, monkeypatch)
+    toy.fail = True
+    # No period asked: the sample's rows for the pair answer, with the failure said.
+    warned: list[str] = []
+    dataset = ReadOrder(config, PairRequest("PAK", "JPN", None, None), warn=warned.append).answer()
+    assert dataset.origin == "sample" and dataset.fetch_error == "toy API is down"
+    assert warned == ["toy API is down", "falling back to the embedded sample"]
+    # A pair the sample does not hold: the failure is the answer, never an empty one.
+    with pytest.raises(SourceUnavailable, match="toy API is down"):
+        ReadOrder(config, PairRequest("AND", "MCO", None, None)).answer()
+
+
+def test_a_live_answer_with_no_period_lies_over_the_sample(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _toy_order(isolated, monkeypatch)
+    dataset = ReadOrder(config, PairRequest("PAK", "JPN", None, None)).answer()
+    assert dataset.origin == "live" and len(toy.calls) == 1
+    assert dataset.description.startswith(
+        "Toy API, fetched now and stored in the cache, over the embedded sample"
+    )
+    # The toy holds months only: the sample's years stay under them.
+    assert "toy:monthly" in _sources(dataset) and len(_sources(dataset)) == 2
+
+
+def test_a_live_source_that_stops_short_of_the_period_is_said_and_not_used(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.errors import NoData
+
+    toy, config = _toy_order(isolated, monkeypatch)  # the toy's months end in August 2025
+    with pytest.raises(NoData) as raised:
+        ReadOrder(config, PairRequest("PAK", "JPN", Period(2025, 12), None)).answer()
+    assert raised.value.message == "Toy API holds no PAK-JPN data for 2025-12"
+    assert len(toy.calls) == 1
+
+
+def test_the_source_is_given_the_progress_the_transport_and_the_deadline(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    toy, config = _toy_order(isolated, monkeypatch)
+    seen: list[tuple[object, object]] = []
+    fetch = toy.fetch_pair
+
+    def recording(config, request, *, meta, progress=None, transport=None):  # type: ignore[no-untyped-def]
+        seen.append((progress, transport))
+        return fetch(config, request, meta=meta, progress=progress, transport=transport)
+
+    monkeypatch.setattr(toy, "fetch_pair", recording)
+    progress, transport = object(), httpx.MockTransport(lambda request: httpx.Response(500))
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    order = ReadOrder(config, request, progress=progress, transport=transport)  # type: ignore[arg-type]
+    assert order.answer().origin == "live" and seen == [(progress, transport)]
+    # A deadline already spent: the source is not asked, and the warning names it.
+    from dataclasses import replace
+
+    warned: list[str] = []
+    spent = replace(config, deadline=0.0)
+    ReadOrder(spent, request, refresh=True, warn=warned.append).answer()
+    assert len(seen) == 1
+    assert warned[0] == (
+        "Toy API was not asked: the 0s deadline (api.deadline) was spent on the sources before it"
+    )
+
+
+def test_a_source_without_products_is_not_asked_for_them(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _toy_order(isolated, monkeypatch)  # the toy has total trade only
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None, detail=True)
+    assert ReadOrder(config, request).answer().origin == "sample"
+    assert toy.calls == []
+
+
+def test_every_failure_is_in_the_fallback_s_fetch_error(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.sources import registry
+
+    _, config = _toy_order(isolated, monkeypatch, source_order=("toy", "toy2"))
+    registry.SOURCES["toy"].fail = True  # type: ignore[attr-defined]
+    monkeypatch.setitem(registry.SOURCES, "toy2", ToySource(name="toy2", fail=True))
+    dataset = ReadOrder(config, PairRequest("PAK", "JPN", Period(2024, 8), None)).answer()
+    assert dataset.origin == "sample"
+    assert dataset.fetch_error == "toy API is down; toy API is down"

@@ -7,6 +7,7 @@ behaviour the rule promises that no other test pinned down.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import polars as pl
 import pytest
@@ -216,3 +217,28 @@ def test_figures_of_different_tiers_never_conflict() -> None:
         ]
     )
     assert conflicts(rows, ["period"], "PAK", "JPN", ("t", "m")).is_empty()
+
+
+def test_same_tier_sources_outside_the_order_conflict_with_the_first_id_as_winner() -> None:
+    from tradecli.analysis.core import conflicts
+
+    # For every month, three sources of the reporter's own tier disagree, none of them
+    # named in the read order: the winner is the first by source id, whatever order the
+    # rows come in (listed here last id first, and in every other order, so a sort that
+    # dropped the id would keep some other row first).
+    ids = ("b-imp", "c-imp", "d-imp")
+    rows = []
+    for n, order in enumerate(list(itertools.permutations(ids)) * 40):
+        period = dt.date(2000 + n // 12, n % 12 + 1, 1)
+        for source in order:
+            rows.append({"source": source, "period": period, "value": float(ids.index(source))})
+    frame = _rows(rows)
+    for newest_first in ((), ("a-fetch", "z-fetch")):
+        found = conflicts(frame, ["period"], "PAK", "JPN", newest_first)
+        assert found.height == 2 * 6 * 40
+        assert set(found["source"]) == {"b-imp"}
+        assert set(found["value"]) == {0.0}
+        assert sorted(set(found["other_source"])) == ["c-imp", "d-imp"]
+        # Every month names both losers against the same winner.
+        per_month = found.group_by("period").agg(pl.col("other_source").sort())
+        assert set(map(tuple, per_month["other_source"].to_list())) == {("c-imp", "d-imp")}

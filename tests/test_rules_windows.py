@@ -13,7 +13,13 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from tradecli.analysis.windows import Coverage, resolve_windows, window_sums, window_units
+from tradecli.analysis.windows import (
+    Coverage,
+    defaulted_span_note,
+    resolve_windows,
+    window_sums,
+    window_units,
+)
 from tradecli.errors import NoData
 from tradecli.periods import (
     Compare,
@@ -111,6 +117,22 @@ def test_fiscal_year_to_date_starts_at_the_configured_month() -> None:
 def test_an_explicit_to_is_used_as_given() -> None:
     start, end = month_window(Period(2024, 8)), month_window(Period(2025, 8))
     assert _resolve(Coverage(months=MONTHS, years=()), start, end) == (start, end)
+
+
+def test_a_defaulted_to_one_month_later_is_said_in_the_singular() -> None:
+    # --from 2025-08 with data up to 2025-09: --to defaults to September, one month on,
+    # which a reader would take for year-on-year unless told.
+    cov = Coverage(months=periods_between(Period(2024, 8), Period(2025, 9)), years=())
+    base, target = _resolve(cov, month_window(Period(2025, 8)))
+    assert (base, target) == (month_window(Period(2025, 8)), month_window(Period(2025, 9)))
+    assert defaulted_span_note(base, target, False, Convention.POINT) == (
+        "--to was not given: it is the latest period in the data, September 2025, "
+        "1 month after August 2025, so the changes are over 1 month, not year-on-year; "
+        "give --to to choose (e.g. --to 2026-08)"
+    )
+    # The same month (a span of zero) and a given --to get no note.
+    assert defaulted_span_note(base, base, False, Convention.POINT) is None
+    assert defaulted_span_note(base, target, True, Convention.POINT) is None
 
 
 def test_coverage_names_runs_of_periods_from_first_to_last() -> None:

@@ -125,9 +125,10 @@ def defaulted_span_note(
     )
     if months <= 0 or months % 12 == 0:
         return None
+    span = f"{months} month" if months == 1 else f"{months} months"
     return (
         f"--to was not given: it is the latest period in the data, {target.label}, "
-        f"{months} months after {base.label}, so the changes are over {months} months, "
+        f"{span} after {base.label}, so the changes are over {span}, "
         f"not year-on-year; give --to to choose (e.g. --to {base.shift_years(1).first})"
     )
 
