@@ -348,3 +348,183 @@ def test_a_pair_opens_only_the_files_of_its_exporters(cache: Cache) -> None:
     assert pruned.sort("product").equals(every) and every.height == 2
     # FRA is inside the totals file's range (AUS..USA), in no country's file.
     assert [f.name for f in entry.files_of(entry.files, ("FRA",))] == ["part-totals-000.parquet"]
+
+
+# -- damaged and older entries (issue #20) ----------------------------------------------
+
+
+def _release(cache: Cache, codes: tuple[str, ...] = ("AUS", "CHN", "PAK")) -> Path:
+    """A dataset directory with one file per exporter (TOTAL and product 0101 each, to
+    JPN) and the TOTAL rows in a file of their own; exporter n's figures are n and 10n."""
+    parts = [
+        pl.concat([_flows(float(n)), _product(10.0 * n, "0101")]).with_columns(
+            exporter=pl.lit(code), importer=pl.lit("JPN")
+        )
+        for n, code in enumerate(codes, start=1)
+    ]
+    return cache.put_dataset(
+        "ds", parts, start=Period(2024, 8), end=Period(2024, 8),
+        url="file:a.csv", currency="USD", annotations={}, dataset="a.csv",
+    )  # fmt: skip
+
+
+def _cut(data: bytes) -> dict[str, bytes]:
+    """A parquet file's bytes as a disk or a killed copy could leave them."""
+    return {
+        "cut mid-footer": data[:-10],
+        "cut to 3 bytes": data[:3],
+        "zero bytes": b"",
+        "magic only at the start": data[:-4],
+        "last byte of the magic gone": data[:-1],
+        "magic only at the start, same length": data[:-4] + b"PAR0",
+    }
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "cut mid-footer",
+        "cut to 3 bytes",
+        "zero bytes",
+        "magic only at the start",
+        "last byte of the magic gone",
+        "magic only at the start, same length",
+    ],
+)
+def test_a_damaged_file_of_a_dataset_skips_the_entry_with_a_warning_never_a_crash(
+    cache: Cache, warnings: list[str], damage: str
+) -> None:
+    """The files of a dataset directory are opened only when a question reads them: a
+    damaged one is found then, and the entry is a miss with a warning naming it, never
+    a traceback nor the other files' rows passed off as the whole entry."""
+    path = _release(cache)
+    _put(cache, "pair", _flows(7.0), T0)  # another entry, which still answers
+    entries = cache.entries()
+    assert warnings == [] and len(entries) == 2
+    damaged = path / "part-CHN.parquet"
+    damaged.write_bytes(_cut(damaged.read_bytes())[damage])
+    got = cache.scan(entries).collect()
+    assert got.select("exporter", "product", "value").rows() == [("PAK", "TOTAL", 7.0)]
+    (warning,) = warnings
+    kind = "OSError" if len(damaged.read_bytes()) < 4 else "ValueError"
+    assert warning == f"cache entry ds.dataset is unreadable ({kind}); ignoring it"
+
+
+def test_a_pair_never_opens_the_files_of_other_exporters(cache: Cache, warnings: list[str]) -> None:
+    """With the exporters asked, a file listed as holding none of them is not opened:
+    another exporter's damaged file neither hides the pair's figures nor warns."""
+    path = _release(cache)
+    (entry,) = cache.entries()
+    (path / "part-AUS.parquet").write_bytes(b"")
+    got = cache.scan([entry], exporters=("PAK", "JPN")).filter(pl.col("exporter") == "PAK")
+    assert sorted(got.collect().select("product", "value").rows()) == [
+        ("0101", 30.0), ("TOTAL", 3.0),
+    ]  # fmt: skip
+    assert warnings == []
+    cache.scan([entry]).collect()  # every file: the damaged one is found
+    assert warnings == ["cache entry ds.dataset is unreadable (OSError); ignoring it"]
+
+
+def test_a_dataset_without_exporter_ranges_is_read_whole(cache: Cache, warnings: list[str]) -> None:
+    """A dataset directory written before each file's exporters were listed, or whose
+    list is not a mapping, is read with every file opened, never skipped."""
+    path = _release(cache)
+    meta_path = path / "_entry.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    for listed in (None, ["part-PAK.parquet", "PAK", "PAK"]):
+        if listed is None:
+            meta.pop("exporters")
+        else:
+            meta["exporters"] = listed
+        meta_path.write_text(json.dumps(meta), "utf-8")
+        (entry,) = cache.entries()
+        assert warnings == [] and entry.exporters is None
+        assert len(entry.files_of(entry.files, ("PAK",))) == 4  # three exporters, the totals
+        got = cache.scan([entry], exporters=("PAK", "JPN")).collect()
+        assert got.height == 6  # every file read: three exporters, two rows each
+
+
+def _legacy_file(cache: Cache, name: str, frame: pl.DataFrame, **meta: object) -> Path:
+    """An entry as an older tradecli wrote it: the same layout and metadata, without the
+    mark of checked amounts, holding whatever columns ``frame`` has."""
+    described = {
+        "version": 1, "key": name, "reporter": "PAK", "partner": "JPN", "source": "oec",
+        "dataset": "trade_m", "start": "2024-08", "end": "2024-08",
+        "fetched_at": T0.isoformat(), "url": "u", "currency": "USD", "annotations": {},
+        "rows": frame.height, "kind": "fetch", "countries": [], **meta,
+    }  # fmt: skip
+    cache.flows_dir.mkdir(parents=True, exist_ok=True)
+    path = cache.flows_dir / f"{name}.parquet"
+    frame.write_parquet(path, metadata={"tradecli": json.dumps(described)})
+    return path
+
+
+@pytest.mark.parametrize("missing", ["value", "currency", "exporter", "period", "source"])
+def test_an_entry_missing_a_required_column_is_skipped_never_read_as_nulls(
+    cache: Cache, warnings: list[str], missing: str
+) -> None:
+    """Quantities and editions may be absent (older entries); any other column missing
+    makes the entry unreadable: a missing value must never read as "no figure"."""
+    _legacy_file(cache, "broken", _flows(5.0).drop(missing))
+    _put(cache, "good", _flows(1.0, period=dt.date(2024, 9, 1)), T0)
+    got = cache.scan(cache.entries()).collect()
+    assert got.select("period", "value").rows() == [(dt.date(2024, 9, 1), 1.0)]
+    assert warnings == ["cache entry broken.parquet is unreadable (ValueError); ignoring it"]
+
+
+def test_an_older_entry_without_quantities_or_editions_reads_them_as_nulls(
+    cache: Cache, warnings: list[str]
+) -> None:
+    """An entry written before quantities and editions were kept holds exactly the
+    required columns: it reads in the full schema, the later columns null, merged with a
+    newer entry that has them."""
+    old = pl.concat([_flows(5.0), _product(2.0, "0101")]).drop(schema.LATER_COLUMNS)
+    assert set(old.columns) == set(schema.FLOWS_SCHEMA) - set(schema.LATER_COLUMNS)
+    _legacy_file(cache, "old", old)
+    newer = _product(4.0, "0202", dt.date(2024, 9, 1)).with_columns(
+        quantity=pl.lit(9.0), quantity_unit=pl.lit("kg"), hs_edition=pl.lit("HS17")
+    )
+    _put(cache, "new", newer, T0 + dt.timedelta(hours=1))
+    (old_entry,) = [e for e in cache.entries() if e.key == "old"]
+    alone = cache.scan([old_entry]).collect()
+    assert dict(alone.schema) == dict(schema.FLOWS_SCHEMA)
+    assert sorted(alone.select("product", "value", *schema.LATER_COLUMNS).rows()) == [
+        ("0101", 2.0, None, None, None), ("TOTAL", 5.0, None, None, None),
+    ]  # fmt: skip
+    both = cache.scan(cache.entries()).collect()
+    assert dict(both.schema) == dict(schema.FLOWS_SCHEMA)
+    assert sorted(both.select("product", "value", *schema.LATER_COLUMNS).rows()) == [
+        ("0101", 2.0, None, None, None), ("0202", 4.0, 9.0, "kg", "HS17"),
+        ("TOTAL", 5.0, None, None, None),
+    ]  # fmt: skip
+    assert warnings == []
+
+
+def test_an_older_baci_entry_gets_the_edition_its_source_id_names(
+    cache: Cache, warnings: list[str]
+) -> None:
+    """Before editions were kept, a BACI release's rows said their edition only in the
+    source id (import:BACI_HS92_V202501): its product rows get that edition, its TOTAL
+    rows none; rows of other sources stay "not stated" (null)."""
+    baci = "import:BACI_HS92_V202501"
+    rows = pl.concat(
+        [_flows(5.0, source=baci), _product(2.0, "0101").with_columns(source=pl.lit(baci))]
+    )
+    _legacy_file(cache, "baci", rows.drop(schema.LATER_COLUMNS), kind="import")
+    other = _product(3.0, "0202").with_columns(source=pl.lit("import:tidy.csv"))
+    _legacy_file(cache, "tidy", other.drop(schema.EDITION), kind="import")
+    for entry in cache.entries():
+        got = cache.scan([entry]).collect()
+        editions = sorted(got.select("product", "hs_edition").rows())
+        if entry.key == "baci":
+            assert editions == [("0101", "HS92"), ("TOTAL", None)]
+        else:
+            assert editions == [("0202", None)]
+    # Merged with a newer entry of its own edition, the rows keep theirs.
+    newer = _product(4.0, "0303").with_columns(source=pl.lit(baci), hs_edition=pl.lit("HS92"))
+    _put(cache, "new", newer, T0 + dt.timedelta(hours=1), kind="import")
+    both = cache.scan(cache.entries()).collect()
+    assert sorted(both.select("product", "hs_edition").rows()) == [
+        ("0101", "HS92"), ("0202", None), ("0303", "HS92"), ("TOTAL", None),
+    ]  # fmt: skip
+    assert warnings == []
