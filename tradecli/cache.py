@@ -42,7 +42,7 @@ from pathlib import Path
 import polars as pl
 
 from tradecli import fsutil, schema
-from tradecli.cache_guard import guarded, refuse_bad_amounts
+from tradecli.cache_guard import SCANNED, guarded, refuse_bad_amounts
 from tradecli.config import CACHE_DIR_HINT
 from tradecli.periods import Frequency, Period, parse_period
 
@@ -559,6 +559,7 @@ class Cache:
                 )
                 continue
             if files:
+                SCANNED[entry.path.name] = files  # where to look if a query fails
                 # Entries written before quantities (or editions) were kept lack their
                 # columns: they read as nulls, so no user's import is ever discarded; an
                 # edition a BACI source id names is filled in (schema.fill_edition).

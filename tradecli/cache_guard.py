@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 from tradecli.errors import StorageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import polars as pl
+
+# The files each cache entry's scan opened in this process (entry name -> files): where
+# to look when a query over them fails inside polars (``damaged``).
+SCANNED: dict[str, tuple[Path, ...]] = {}
 
 # The amounts checked: trade values and quantities are never negative nor infinite.
 CHECKED = ("value", "quantity")
@@ -83,3 +89,35 @@ def guarded(scan: pl.LazyFrame, name: str) -> pl.LazyFrame:
         return pl.col(column).map_batches(read, return_dtype=pl.Float64, is_elementwise=True)
 
     return scan.with_columns(check(c) for c in CHECKED)
+
+
+def damaged() -> CorruptEntry | None:
+    """After a query failed inside polars: the cache entry whose file a full read shows
+    damaged (garbage in its pages, columns of another type or name), or None when every
+    file the queries scanned reads whole -- the failure is then not the cache's, and is
+    left to surface as the bug it is.
+
+    ``Cache.scan`` checks each entry's first file only (a footer read per file would
+    cost a whole-release query hundreds); this full read runs only after a failure.
+    """
+    import polars as pl
+
+    from tradecli import schema
+
+    expected = dict(schema.FLOWS_SCHEMA)
+    for name, files in list(SCANNED.items()):
+        for path in files:
+            try:
+                found = pl.read_parquet(path, glob=False).schema
+            except Exception as exc:  # whatever polars or the OS says of a damaged file
+                reason = f"cannot be read ({type(exc).__name__})"
+            else:
+                odd = [k for k, v in found.items() if expected.get(k) != v]
+                if not odd:
+                    continue
+                reason = f"has columns of another name or type ({', '.join(odd)})"
+            return CorruptEntry(
+                f"cache entry {name} is damaged: its file {path.name} {reason}; its "
+                "figures cannot be used"
+            )
+    return None

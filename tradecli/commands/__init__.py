@@ -125,7 +125,20 @@ def answer(
     command = get(request.command)
     command.check(request)
     context = Context(settings, warn, today or dt.date.today(), progress, transport)
-    return command.run(context, request)
+    from tradecli import cache_guard
+
+    cache_guard.SCANNED.clear()  # the files this answer's queries open, and no others
+    try:
+        return command.run(context, request)
+    except Exception as exc:
+        if not type(exc).__module__.startswith("polars"):
+            raise
+        # A query failed inside polars: a damaged cache file is the user's to clear
+        # (exit 8, naming it), anything else is a bug and surfaces as one.
+        found = cache_guard.damaged()
+        if found is None:
+            raise
+        raise found from None
 
 
 def build(
