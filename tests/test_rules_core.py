@@ -195,15 +195,28 @@ def test_a_disagreement_is_named_with_its_period_both_sources_and_the_winner() -
 
 
 def test_the_conflict_winner_is_the_newest_source_not_the_first_id() -> None:
-    from tradecli.analysis.core import conflicts
+    from tradecli.analysis.core import conflict_notes, conflicts
 
     rows = _rows([{"source": "a-old", "value": 2.0}, {"source": "z-new", "value": 3.0}])
     for frame in (rows, rows.collect()):  # a LazyFrame or a DataFrame
         found = conflicts(frame, ["period"], "PAK", "JPN", ("z-new", "a-old"))
         assert found.select("source", "other_source").rows() == [("z-new", "a-old")]
-    # Nothing named newest: the first id wins, as in pick_one.
+    # Nothing named newest: the first id wins, as in pick_one, and the note says so
+    # rather than calling it the most recent.
     found = conflicts(rows, ["period"], "PAK", "JPN")
     assert found.select("source", "other_source").rows() == [("a-old", "z-new")]
+    [note] = conflict_notes(found, lambda row: "exports", "USD")
+    assert note.endswith(
+        "neither has an import or fetch time to rank them by, so the first by source id, "
+        "a-old, was used"
+    )
+    ranked = conflicts(rows, ["period"], "PAK", "JPN", ("z-new", "a-old"))
+    [note] = conflict_notes(ranked, lambda row: "exports", "USD")
+    assert note.endswith("the most recently imported or fetched, z-new, was used")
+    # One of them ranked: it wins over the unranked one by the order, and is said so.
+    half = conflicts(rows, ["period"], "PAK", "JPN", ("z-new",))
+    [note] = conflict_notes(half, lambda row: "exports", "USD")
+    assert note.endswith("the most recently imported or fetched, z-new, was used")
 
 
 def test_figures_of_different_tiers_never_conflict() -> None:

@@ -108,7 +108,9 @@ def conflicts(
     """Where two sources of the winning tier give different values for the same ``keys``.
 
     One row per key and losing source: ``keys``, source (the winner), value,
-    other_source, other_value. Empty when every source of the best tier agrees.
+    other_source, other_value, by_order (the winner came later in the read order; false
+    when neither is in it and the first id won). Empty when every source of the best
+    tier agrees.
     """
     return conflicts_query(frame, keys, reporter, partner, newest_first).collect()
 
@@ -129,6 +131,7 @@ def conflicts_query(
             _best=pl.col("tier").first().over(list(keys)),
             _winner=pl.col("source").first().over(list(keys)),
             _winner_value=pl.col("value").first().over(list(keys)),
+            _winner_recency=pl.col("_recency").first().over(list(keys)),
         )
         .filter((pl.col("tier") == pl.col("_best")) & (pl.col("source") != pl.col("_winner")))
         .filter(pl.col("value") != pl.col("_winner_value"))
@@ -139,6 +142,8 @@ def conflicts_query(
         value="_winner_value",
         other_source="source",
         other_value="value",
+        # Whether the read order decided it (else both were outside it: the first id won).
+        by_order=pl.col("_winner_recency") < pl.col("_recency"),
     )
 
 
@@ -158,8 +163,13 @@ def conflict_notes(
         notes.append(
             f"{what(row)}: {row['source']} gives {format_amount(value, symbol)} and "
             f"{row['other_source']} gives {format_amount(other, symbol)} (a difference of "
-            f"{format_amount(abs(value - other), symbol)}); the most recently imported or "
-            f"fetched, {row['source']}, was used"
+            f"{format_amount(abs(value - other), symbol)}); "
+            + (
+                f"the most recently imported or fetched, {row['source']}, was used"
+                if row.get("by_order", True)
+                else "neither has an import or fetch time to rank them by, so the first by "
+                f"source id, {row['source']}, was used"
+            )
         )
     return tuple(dict.fromkeys(notes))
 
