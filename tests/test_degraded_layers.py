@@ -55,6 +55,9 @@ def test_fresh_cache_over_the_sample_after_a_failed_fetch_exits_fallback(
         assert result.exit_code == ExitCode.FALLBACK, (fmt, result.stderr)
         assert "Traceback" not in result.stderr
         assert "falling back to the local cache and the embedded sample" in result.stderr
+        # A refused key recurs every run until renewed: the warning says what to do.
+        said = "set COMTRADE_KEY to a subscription key" in result.stderr
+        assert said == (how == "401"), result.stderr
     doc = json.loads(results["json"].stdout)
     exports = doc["figures"]["exports"]
     # August 2024 from the fresh fetch, August 2025 from the sample: both shown.

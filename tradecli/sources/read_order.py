@@ -16,7 +16,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from tradecli.errors import AuthRequired, NoData, SourceUnavailable, TradecliError, UsageError
+from tradecli.errors import (
+    AuthRequired,
+    ExitCode,
+    NoData,
+    SourceUnavailable,
+    TradecliError,
+    UsageError,
+)
 from tradecli.periods import Frequency, Period
 from tradecli.sources import registry
 from tradecli.sources.base import Dataset, PairRequest, Progress, Source
@@ -187,7 +194,7 @@ class ReadOrder:
         if self.failures:
             first, *others = self.failures
             for other in others:
-                self.warn(other.message)
+                self.warn(_with_remedy(other))
             if source.title not in first.message:
                 return type(first)(f"{source.title}: {first.message}", hint=first.hint)
             return first
@@ -215,7 +222,7 @@ class ReadOrder:
             if not _covers(dataset, self.request):
                 first, *others = self.failures
                 for other in others:
-                    self.warn(other.message)
+                    self.warn(_with_remedy(other))
                 raise first
             self._said()
             self.warn(
@@ -299,8 +306,16 @@ class ReadOrder:
     def _said(self) -> str | None:
         """The failures so far, each warned once when something else answers instead."""
         for exc in self.failures:
-            self.warn(exc.message)
+            self.warn(_with_remedy(exc))
         return "; ".join(exc.message for exc in self.failures) or None
+
+
+def _with_remedy(exc: TradecliError) -> str:
+    """A failure as warned when other data answer instead: a refused token or plan also
+    says what to do about it (it recurs every run until the token is renewed)."""
+    if exc.exit_code is ExitCode.AUTH_REQUIRED and exc.hint:
+        return f"{exc.message} ({exc.hint})"
+    return exc.message
 
 
 # -- which cached entries answer -------------------------------------------------------
