@@ -326,8 +326,8 @@ def refuse_other_frequency(spec: ReportSpec, answer: Answer) -> None:
         raise NoData(
             f"report {spec.name}: period = {spec.period!r} needs monthly figures, but the "
             f"data for this report hold years only (the latest is {end})",
-            hint=f'use period = "fixed" with from = "{end.first.year - 1}" and to = '
-            f'"{end.first.year}", or fetch or import monthly data',
+            hint=f'use period = "fixed" with to = "{end.first.year}" and from = an earlier '
+            "year the data hold, or fetch or import monthly data",
         )
 
 
