@@ -239,32 +239,11 @@ def _fixing_day(day: dt.date) -> bool:
     return day.weekday() < 5 and (day.month, day.day) not in _CLOSED
 
 
-def _complete_until(table: RateTable, end: dt.date) -> bool:
-    """Whether the file holds every fixing up to ``end`` (later days are closed days)."""
-    day = table.last_date + dt.timedelta(days=1)
-    while day <= end:
-        if _fixing_day(day):
-            return False
-        day += dt.timedelta(days=1)
-    return True
-
-
-def _no_fixing_after(end: dt.date, last: dt.date) -> bool:
-    """Whether no fixing falls after ``end`` up to ``last``: kuna rates that end on Friday
-    30 December 2022 cover December 2022, whose last two days were a weekend."""
-    day = end + dt.timedelta(days=1)
-    while day <= last:
-        if _fixing_day(day):
-            return False
-        day += dt.timedelta(days=1)
-    return True
-
-
-def _no_fixing_before(begin: dt.date, first: dt.date) -> bool:
-    """Whether no fixing falls from ``first`` up to (not including) ``begin``: rates that
-    begin on 4 January 1999 cover 1999, whose first three days had no fixing."""
+def _no_fixing(first: dt.date, last: dt.date) -> bool:
+    """Whether no fixing day falls from ``first`` to ``last`` (both included; none when
+    ``first`` is after ``last``): days without a fixing need no rate."""
     day = first
-    while day < begin:
+    while day <= last:
         if _fixing_day(day):
             return False
         day += dt.timedelta(days=1)
@@ -291,7 +270,10 @@ def _average(
     for currency in (currency_from, currency_to):
         _check_currency(table, currency)
     coverage = f"{table.first_date}..{table.last_date}"
-    if not _no_fixing_before(table.first_date, first) or not _complete_until(table, last):
+    # The file covers the period when it misses no fixing of it: rates that begin on
+    # Monday 4 January 1999 cover 1999, whose first three days had none.
+    one = dt.timedelta(days=1)
+    if not _no_fixing(first, table.first_date - one) or not _no_fixing(table.last_date + one, last):
         raise RatesError(
             f"the exchange rates do not cover {period.label} (the rates file covers {coverage})",
             hint="use periods inside that range, or fetch newer rates: tradecli fx update",
@@ -300,8 +282,10 @@ def _average(
     days = tuple(sorted(d for d in src if first <= d <= last and d in dst))
     for currency in (currency_from, currency_to):
         begin, end = table.coverage(currency)
-        stops_early = table.last_date > end and not _no_fixing_after(end, last)
-        if not _no_fixing_before(begin, first) or stops_early:
+        # Kuna rates that end on Friday 30 December 2022 cover December 2022 (its last two
+        # days were a weekend); a currency still quoted at the file's end stops nowhere.
+        stops_early = table.last_date > end and not _no_fixing(end + one, last)
+        if not _no_fixing(first, begin - one) or stops_early:
             raise RatesError(
                 f"the ECB has no {currency} rates for all of {period.label} "
                 f"({currency} rates cover {begin}..{end})",
