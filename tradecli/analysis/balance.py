@@ -287,22 +287,24 @@ def balance(
         pl.col("period").is_in(days)
     )
     keys = ["flow", "period", "frequency"] + ([] if selection is None else ["product"])
-    stated: list[str | None] = []
+    # With products, the HS editions the rows state (before the choice below, for the note).
+    editions = [candidates.select("hs_edition").unique()] if selection is not None else []
     if selection is not None:
         from tradecli.editions import newest_edition
 
-        stated = candidates.select("hs_edition").unique().collect()["hs_edition"].to_list()
         # The rows each figure chose from (pair_flows): a row of an older edition is not
         # a rival source's figure for the same product.
         candidates = newest_edition(candidates, ["flow", "period", "frequency"])
-    # Every candidate's currency (checked before choosing) and the same-tier conflicts:
-    # two queries over the same rows, collected at once.
-    currencies, found = pl.collect_all(
+    # Every candidate's currency (checked before choosing), the same-tier conflicts and
+    # the editions: queries over the same rows, collected at once.
+    currencies, found, *stated_editions = pl.collect_all(
         [
             candidates.select(pl.col("currency").unique()),
             conflicts_query(candidates, keys, reporter.iso3, partner.iso3, newest_first),
+            *editions,
         ]
     )
+    stated = [e for frame in stated_editions for e in frame["hs_edition"].to_list()]
     currency = one_currency(currencies["currency"].to_list(), pair_name)
     windows = {"from": base, "to": target}
     used = None if selection is None else window_editions(pair, windows)
@@ -623,10 +625,8 @@ def mirror(
     if selection is not None:  # products of one HS edition per figure, never two added
         from tradecli.editions import newest_edition
 
-        picked = newest_edition(picked, keys)
-    if selection is not None:
         picked = (
-            selection.covering(picked, keys)
+            selection.covering(newest_edition(picked, keys), keys)
             .group_by(keys, maintain_order=True)
             .agg(
                 value=pl.col("value").sum(),
