@@ -150,7 +150,7 @@ def test_what_a_command_cannot_take_is_a_usage_error() -> None:
 
 
 def test_any_registered_command_is_reachable_by_name(monkeypatch) -> None:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     assert api.run("balance", "PAK", "JPN", start="2024-08").balance.to == -127000000.0  # type: ignore[attr-defined]
     with pytest.raises(AttributeError):

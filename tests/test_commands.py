@@ -8,12 +8,12 @@ typed rows as its table.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import typer
 import typer.main
+from msgspec.structs import replace
 
 from tradecli import reports
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel

@@ -115,7 +115,7 @@ def test_each_outcome_is_a_method_of_its_own(runner, tmp_path) -> None:
 
 
 def _toy_order(isolated: Path, monkeypatch: pytest.MonkeyPatch, **config: object):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from tests.test_sources import ToySource
     from tradecli.config import Config
@@ -273,7 +273,7 @@ def test_the_source_is_given_the_progress_the_transport_and_the_deadline(
     order = ReadOrder(config, request, progress=progress, transport=transport)  # type: ignore[arg-type]
     assert order.answer().origin == "live" and seen == [(progress, transport)]
     # A deadline already spent: the source is not asked, and the warning names it.
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     warned: list[str] = []
     spent = replace(config, deadline=0.0)

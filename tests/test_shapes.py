@@ -7,9 +7,9 @@ import csv
 import io
 import json
 import re
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 
 from tradecli import api
 from tradecli.cli import app

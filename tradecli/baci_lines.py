@@ -8,11 +8,11 @@ Paths are taken literally: a '[' in a file name is no glob pattern.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from msgspec import Struct
 
 from tradecli.filetext import normalise_column
 from tradecli.importers import BadFile, FileContext, ragged_line
@@ -27,8 +27,7 @@ BACI_SCHEMA = {  # compact: 18 bytes a row once parsed (codes < 1000, HS6 < 10^6
 }
 
 
-@dataclass(frozen=True)
-class BaciYear:
+class BaciYear(Struct, frozen=True):
     """One BACI year file: where it is, and the year its name says (None if unnamed)."""
 
     path: Path

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from msgspec import Struct
 
 from tradecli import fsutil
 from tradecli.baci_lines import BaciYear
@@ -26,8 +26,7 @@ _RELEASE_COUNTRIES = re.compile(r"^country_codes_(V\d+)\.csv$", re.IGNORECASE)
 _RELEASE_PRODUCTS = re.compile(r"^product_codes_(HS\d\d)_(V\d+)\.csv$", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Release:
+class Release(Struct, frozen=True):
     """A BACI release as distributed: a zip (or a directory) of CSVs."""
 
     source: Path

@@ -36,10 +36,10 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+from msgspec import Struct, field
 
 from tradecli import fsutil, schema
 from tradecli.cache_guard import SCANNED, guarded, refuse_bad_amounts
@@ -59,8 +59,7 @@ LOCK_TIMEOUT = 120.0  # seconds a writer waits for another one before giving up
 Annotations = Mapping[str, object]  # JSON-able notes a source keeps with an entry
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Struct, frozen=True):
     """One cached query, as described by its metadata."""
 
     path: Path

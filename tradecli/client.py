@@ -16,11 +16,11 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlencode, urlsplit
 
 import httpx
+from msgspec import Struct
 
 from tradecli import __version__
 from tradecli.config import Config
@@ -44,8 +44,7 @@ def redact(url: str | httpx.URL, token: str | None = None) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(Struct, frozen=True):
     records: list[dict[str, Any]]
     total: int | None
     body: dict[str, Any]

@@ -16,17 +16,17 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
+
+from msgspec import Struct
 
 from tradecli.errors import UnknownCountry
 
 WORLD = "WLD"
 
 
-@dataclass(frozen=True)
-class Country:
+class Country(Struct, frozen=True):
     """One row of the shipped country table (``data/countries.csv``)."""
 
     iso3: str
@@ -147,8 +147,7 @@ def resolve_country(text: str) -> Country:
 # -- HS product codes ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HsCode:
+class HsCode(Struct, frozen=True):
     """One HS product code of the shipped table (``data/hs_codes.csv``)."""
 
     code: str  # S01..S21 for sections, else 2, 4 or 6 digits

@@ -22,8 +22,9 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from tradecli import periods, schema
 from tradecli.answers import answer_quantity, trade_value
@@ -135,8 +136,7 @@ class ComtradeClient(HTTPClient):
 # -- country codes -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CountryCodes:
+class CountryCodes(Struct, frozen=True):
     """Comtrade reporter and partner codes, both ways, from the reference lists."""
 
     reporters: Mapping[int, str]  # code -> ISO3
@@ -283,8 +283,7 @@ def _periods(start: Period, end: Period) -> list[Period]:
     return list(periods.periods_between(start, end)) or [start]
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(Struct, frozen=True):
     """One request to the data or preview endpoint (codes already Comtrade's own)."""
 
     reporter: int
@@ -328,8 +327,7 @@ class Query:
         return None
 
 
-@dataclass(frozen=True)
-class ComtradeResult:
+class ComtradeResult(Struct, frozen=True):
     """Flows in the canonical schema and everything the output needs to say about them."""
 
     frame: pl.DataFrame

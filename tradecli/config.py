@@ -11,10 +11,12 @@ repository root documents every key with its default.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from tradecli.errors import ConfigError
 
@@ -47,8 +49,7 @@ class ApiStyle(StrEnum):
     LEGACY = "legacy"  # site proxy / logic layer: Level=key,key as plain parameters
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Struct, frozen=True):
     """Every setting tradecli reads, after precedence has been applied."""
 
     format: OutputFormat = OutputFormat.TABLE
@@ -57,7 +58,7 @@ class Config:
     network: NetworkMode = NetworkMode.AUTO
     base_url: str = "https://api-v2.oec.world/tesseract"
     api_style: ApiStyle = ApiStyle.V2
-    token: str | None = field(default=None, repr=False)  # never printed, logged or cached
+    token: str | None = None  # never printed (see __repr__), logged or cached
     timeout: float = 30.0
     retries: int = 3
     retry_budget: float = 60.0  # seconds spent waiting between retries, at most
@@ -66,7 +67,7 @@ class Config:
     annual_cube: str = "trade_i_baci_a_92"
     monthly_cube: str | None = None  # None: the reporter's national cube, else the partner's
     comtrade_base_url: str = "https://comtradeapi.un.org"
-    comtrade_key: str | None = field(default=None, repr=False)  # COMTRADE_KEY; never shown
+    comtrade_key: str | None = None  # COMTRADE_KEY; never shown (see __repr__)
     # The ECB's full reference-rate history, fetched by `tradecli fx update`.
     fx_rates_url: str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-hist.zip"
     source_order: tuple[str, ...] = ("oec", "comtrade")  # live sources to try, in order
@@ -79,6 +80,18 @@ class Config:
     # The [[report]] tables as written; tradecli.reports.parse_specs validates them.
     reports: tuple[Mapping[str, object], ...] = ()
     path: Path | None = None  # the file these settings were read from, if any
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets: a repr ends up in logs and tracebacks."""
+        shown = (
+            f"{name}={getattr(self, name)!r}"
+            for name in self.__struct_fields__
+            if name not in _SECRETS
+        )
+        return f"Config({', '.join(shown)})"
+
+
+_SECRETS = frozenset({"token", "comtrade_key"})
 
 
 def _choice(enum: type[StrEnum]) -> Callable[[Any], Any]:

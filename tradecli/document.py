@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeAlias
+
+from msgspec import Struct, field
 
 
 class Kind(StrEnum):
@@ -54,8 +55,7 @@ MARK = "\u2020"
 ASSUMED = "\u2021"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(Struct, frozen=True):
     """One column. ``key`` names it in CSV; ``heading`` in tables for people.
 
     ``table``: shown in tables for people (text, Markdown, HTML); ``data``:
@@ -69,8 +69,7 @@ class Column:
     data: bool = True
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(Struct, frozen=True):
     """Raw values by column key. ``blank``: keys shown empty (not n/a): no such figure."""
 
     values: Mapping[str, Value]
@@ -89,8 +88,7 @@ class Row:
         return self.values.get(key)
 
 
-@dataclass(frozen=True)
-class Table:
+class Table(Struct, frozen=True):
     """A table for people: title, columns, rows (and total), then its notes and prose."""
 
     title: str
@@ -109,8 +107,7 @@ class Table:
         return tuple(c for c in self.columns if c.data)
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Struct, frozen=True):
     """A numbered source of the figures, as the Sources list names it."""
 
     number: int
@@ -136,8 +133,7 @@ class Source:
         return text
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(Struct, frozen=True):
     """Exports, imports and balance over consecutive periods; None is a gap, never zero."""
 
     periods: tuple[str, ...]
@@ -147,8 +143,7 @@ class Chart:
     sparklines: bool = False  # also drawn in the text table (series)
 
 
-@dataclass(frozen=True)
-class Bars:
+class Bars(Struct, frozen=True):
     """A bar chart: one group of bars per label, one bar per series; None is no bar.
 
     Drawn in HTML when the data hold no series worth a line: the two periods of a
@@ -167,8 +162,7 @@ class Bars:
     marks: tuple[tuple[str, ...], ...] = ()
 
 
-@dataclass(frozen=True)
-class Waterfall:
+class Waterfall(Struct, frozen=True):
     """Contributions in percentage points, step by step from 0 to the growth.
 
     One step per label (the products, then the remainder); the last bar is ``total``
@@ -184,16 +178,14 @@ class Waterfall:
     caption: str
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Struct, frozen=True):
     """A heading and a list of lines: alerts, revisions."""
 
     heading: str
     items: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(Struct, frozen=True):
     """Everything a command hands the renderers (see the module's docstring)."""
 
     tables: tuple[Table, ...]
@@ -263,7 +255,7 @@ def _yes_no(value: Any) -> Any:
 
 def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Document:
     """The document with a report run's alerts and revisions (added to its payload)."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     from tradecli.numfmt import format_revision
 

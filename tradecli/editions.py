@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeVar
 
 import polars as pl
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from tradecli.filetext import FileContext
@@ -67,8 +67,7 @@ def rank(edition: str | None) -> int:
     return EDITIONS.index(edition) if edition in EDITIONS else -1
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(Struct, frozen=True):
     """The edition used in each window ("from", "to"), and the notes that say so."""
 
     used: Mapping[str, str | None]

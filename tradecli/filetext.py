@@ -14,11 +14,11 @@ import datetime as dt
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from msgspec import Struct, field
 
 from tradecli.errors import BadFile
 
@@ -236,8 +236,7 @@ def blank_rows(raw: pl.DataFrame) -> pl.Series:
     return raw.select(pl.all_horizontal(cells)).to_series() if cells else pl.Series([])
 
 
-@dataclass(frozen=True)
-class FileContext:
+class FileContext(Struct, frozen=True):
     path: Path
     label: str
     offset: int

@@ -21,9 +21,10 @@ import functools
 import io
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from tradecli.errors import UsageError
 from tradecli.periods import Frequency, Period
@@ -42,8 +43,7 @@ class RatesError(UsageError):
     """A conversion the rates cannot answer: unknown currency or a period outside them."""
 
 
-@dataclass(frozen=True)
-class RateTable:
+class RateTable(Struct, frozen=True):
     """Daily rates, currency -> {day: units per euro}, and where they came from."""
 
     rates: Mapping[str, Mapping[dt.date, float]]
@@ -61,8 +61,7 @@ class RateTable:
         return min(days), max(days)
 
 
-@dataclass(frozen=True)
-class Rate:
+class Rate(Struct, frozen=True):
     """How many ``currency_to`` one ``currency_from`` was worth over ``period``, and why."""
 
     currency_from: str
@@ -82,8 +81,7 @@ class Rate:
         )
 
 
-@dataclass(frozen=True)
-class Conversion:
+class Conversion(Struct, frozen=True):
     """A converted flows frame and exactly what was done to it."""
 
     frame: pl.DataFrame

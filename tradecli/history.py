@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 SCHEMA = "tradecli.history/2"
 MEASURES = ("exports", "imports", "balance")
 _LEGACY_SOURCES = "_sources"  # tradecli.history/1: {period: source ids} beside the figures
 
 
-@dataclass(frozen=True)
-class Basis:
+class Basis(Struct, frozen=True):
     """What a period's figures are measured in; two runs compare only on equal bases."""
 
     currency: str | None  # None: stored without it (an older tradecli)
@@ -40,15 +40,13 @@ class Basis:
         return (self.sides.get(measure),)
 
 
-@dataclass(frozen=True)
-class PeriodFigures:
+class PeriodFigures(Struct, frozen=True):
     figures: Mapping[str, float | None]
     basis: Basis
     source: str | None = None  # the source ids behind them ("BACI_HS92_V202501")
 
 
-@dataclass
-class History:
+class History(Struct):
     periods: dict[str, PeriodFigures] = field(default_factory=dict)
     alerted: dict[str, list[str]] = field(default_factory=dict)  # period -> alerts mailed
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
+from msgspec import Struct, field
 
 from tradecli import editions, schema
 from tradecli.codes import WORLD, load_countries
@@ -164,8 +164,7 @@ def match_signature(path: Path, header: list[str], original: list[str]) -> Impor
     return None
 
 
-@dataclass(frozen=True)
-class Imported:
+class Imported(Struct, frozen=True):
     frame: pl.DataFrame
     format: ImportFormat
     rows_read: int

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from msgspec import Struct, field
 
 from tradecli import schema
 from tradecli.baci_lines import BACI_SCHEMA, BaciYear, duplicate, first_bad_line, unreadable
@@ -287,8 +287,7 @@ def baci_canonical(
     )
 
 
-@dataclass
-class BaciStats:
+class BaciStats(Struct):
     rows_read: int = 0
     rows: int = 0
     totals: int = 0
@@ -452,8 +451,7 @@ def merge_totals(yearly: Path, build: Path) -> None:
 SELF_TRADE = "rows where a country trades with itself (reporter = partner)"
 
 
-@dataclass(frozen=True)
-class ImportSummary:
+class ImportSummary(Struct, frozen=True):
     source_id: str
     format: ImportFormat
     flows: int  # rows stored, derived totals included

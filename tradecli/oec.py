@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from msgspec import Struct, field
 
 from tradecli import periods, schema
 from tradecli.answers import trade_value
@@ -40,8 +40,7 @@ def national_cube_country(cube: str) -> str | None:
 _ISO_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-@dataclass(frozen=True)
-class CubeInfo:
+class CubeInfo(Struct, frozen=True):
     """What tradecli needs to know of one cube, read from ``/cubes/<name>``."""
 
     name: str
@@ -186,8 +185,7 @@ def periods_between(start: Period, end: Period) -> list[Period]:
     return list(periods.periods_between(start, end)) or [start]
 
 
-@dataclass(frozen=True)
-class PairQuery:
+class PairQuery(Struct, frozen=True):
     """One normalised request: a pair, a cube, a frequency and a closed period range."""
 
     reporter: str
@@ -469,8 +467,7 @@ def covered_periods(members: list[int], frequency: Frequency) -> list[Period]:
     return out
 
 
-@dataclass(frozen=True)
-class FetchResult:
+class FetchResult(Struct, frozen=True):
     query: PairQuery
     cube: CubeInfo
     frame: pl.DataFrame

@@ -8,9 +8,13 @@ year.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
+
+from msgspec import Struct
 
 from tradecli.errors import PeriodError, PeriodNotInData
 
@@ -46,12 +50,29 @@ class Frequency(StrEnum):
     YEAR = "year"
 
 
-@dataclass(frozen=True, order=True)
-class Period:
-    """A calendar month (``month`` 1-12) or a calendar year (``month`` None)."""
+class Period(Struct, frozen=True):
+    """A calendar month (``month`` 1-12) or a calendar year (``month`` None).
+
+    Periods order as the tuple ``(year, month)``: a year equals itself, and a year is
+    never ordered against a month of it (that comparison raises TypeError).
+    """
 
     year: int
     month: int | None = None
+
+    # A Struct's own order=True compares field by field, so two years (month None)
+    # would raise; Periods order as tuples do, as they did as dataclasses.
+    def __lt__(self, other: object) -> bool:
+        return _ordered(operator.lt, self, other)
+
+    def __le__(self, other: object) -> bool:
+        return _ordered(operator.le, self, other)
+
+    def __gt__(self, other: object) -> bool:
+        return _ordered(operator.gt, self, other)
+
+    def __ge__(self, other: object) -> bool:
+        return _ordered(operator.ge, self, other)
 
     def __post_init__(self) -> None:
         if not MIN_YEAR <= self.year <= MAX_YEAR:
@@ -95,6 +116,12 @@ class Period:
     @classmethod
     def from_date(cls, day: dt.date, frequency: Frequency) -> Period:
         return cls(day.year, None if frequency is Frequency.YEAR else day.month)
+
+
+def _ordered(op: Callable[[Any, Any], Any], a: Period, b: object) -> bool:
+    if not isinstance(b, Period):
+        return NotImplemented  # type: ignore[no-any-return]  # Python tries the other side
+    return bool(op((a.year, a.month), (b.year, b.month)))
 
 
 def parse_period(text: str, today: dt.date | None = None) -> Period:
@@ -200,8 +227,7 @@ def months_between(first: Period, last: Period) -> tuple[Period, ...]:
     return periods_between(first, last) or (first,)
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(Struct, frozen=True):
     """A span of time a value is summed over: a month, quarter, year, fiscal year or run.
 
     ``first`` and ``last`` are months, except for a calendar year given as

@@ -19,9 +19,10 @@ import re
 import shlex
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from tradecli import history, render
 from tradecli.commands import COMMANDS
@@ -60,8 +61,7 @@ LOCK_TIMEOUT = 300.0
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-@dataclass(frozen=True)
-class Alerts:
+class Alerts(Struct, frozen=True):
     deficit_beyond: float | None = None  # alert when the balance is below -X (in ``currency``)
     growth_below: float | None = None  # alert when exports or imports growth is below Y %
     sign_change: bool = False  # alert when the balance changes sign between the two periods
@@ -102,8 +102,7 @@ def parse_threshold(value: object, where: str) -> tuple[float, str | None]:
     return float(number) * _SCALE[scale], currency.upper() if currency else None
 
 
-@dataclass(frozen=True)
-class ReportSpec:
+class ReportSpec(Struct, frozen=True):
     name: str
     command: str
     reporter: str
@@ -405,8 +404,7 @@ def name_sources(changed: list[dict[str, Any]]) -> None:
 # -- the run ------------------------------------------------------------------------------
 
 
-@dataclass
-class Outcome:
+class Outcome(Struct):
     name: str
     status: str  # ok, failed, dry-run
     files: list[dict[str, str]] = field(default_factory=list)
@@ -630,8 +628,7 @@ def dry_run_plan(
     return lines
 
 
-@dataclass
-class RunResult:
+class RunResult(Struct):
     outcomes: list[Outcome]
     exit_code: ExitCode
 

@@ -1,4 +1,4 @@
-"""The figures: pure polars, frames in, frozen dataclasses with frames out.
+"""The figures: pure polars, frames in, frozen records with frames out.
 
 ``core`` holds the rules every command shares (which figure wins, growth, the
 currency check), ``windows`` the windows of time and their sums; ``balance``

@@ -7,10 +7,10 @@ never a figure for the wrong month.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
+from msgspec import Struct
 
 from tradecli.analysis.core import (
     STRICT_NOTE,
@@ -47,8 +47,7 @@ if TYPE_CHECKING:
 FLOWS = pl.DataFrame({"flow": ["exports", "imports"]})
 
 
-@dataclass(frozen=True)
-class BalanceResult:
+class BalanceResult(Struct, frozen=True):
     """Exports, imports and balance of ``reporter`` with ``partner`` in two periods.
 
     ``figures`` has one row per measure (exports, imports, balance) and the
@@ -567,8 +566,7 @@ def _flow_note(
     return None
 
 
-@dataclass(frozen=True)
-class MirrorResult:
+class MirrorResult(Struct, frozen=True):
     """Each flow as the reporter reported it and as the partner did, in one window.
 
     ``figures`` columns: flow (exports/imports), reported (by the reporter),

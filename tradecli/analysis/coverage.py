@@ -9,9 +9,9 @@ level per code so the same goods are never counted twice.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
+from msgspec import Struct
 
 from tradecli.codes import load_hs, product_level
 from tradecli.errors import NoData, UsageError
@@ -27,8 +27,7 @@ PRODUCT_SOURCES = (
 )
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(Struct, frozen=True):
     """Products asked for with --product, each with the levels its rows are summed at."""
 
     codes: tuple[str, ...]

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
+
+from msgspec import Struct
 
 from tradecli.analysis.core import one_currency
 from tradecli.errors import NoData, UsageError
@@ -46,8 +47,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class ProductValue:
+class ProductValue(Struct, frozen=True):
     """One product of the flow in one period, as the data give it.
 
     ``quantity`` is ``None`` when the data hold none (never 0 for "unknown");
@@ -90,8 +90,7 @@ class Unsplit(StrEnum):
     MIXED = "quantities in several units or missing for part of the product"
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(Struct, frozen=True):
     """The LMDI split of one product's change; ``volume + price == value_to - value_from``."""
 
     unit: str
@@ -103,8 +102,7 @@ class Split:
     price: float  # L(v1, v0) * ln(p1 / p0): unit value, not a price (mix moves it too)
 
 
-@dataclass(frozen=True)
-class ProductChange:
+class ProductChange(Struct, frozen=True):
     """One shown product: its change, its contribution and, where possible, its split.
 
     ``value_from`` / ``value_to`` are 0 where the product was not traded.
@@ -125,8 +123,7 @@ class ProductChange:
     sources: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Effects:
+class Effects(Struct, frozen=True):
     """Volume, price and unsplit change of a set of products, in the flow's currency."""
 
     volume: float
@@ -134,8 +131,7 @@ class Effects:
     unsplit: float
 
 
-@dataclass(frozen=True)
-class Remainder:
+class Remainder(Struct, frozen=True):
     """The row that makes the contributions add up to the growth exactly.
 
     ``contribution_pp`` is growth minus the sum of the shown contributions (None
@@ -155,8 +151,7 @@ class Remainder:
     outside_change: float | None
 
 
-@dataclass(frozen=True)
-class Attribution:
+class Attribution(Struct, frozen=True):
     """Growth of one flow between two periods and what drove it.
 
     ``total_from`` / ``total_to`` are V0 and V1 (the flow's totals, or the sums of
@@ -198,8 +193,7 @@ def log_mean(a: float, b: float) -> float:
     return (a - b) / math.log(ratio)
 
 
-@dataclass(frozen=True)
-class _Held:
+class _Held(Struct, frozen=True):
     """One product in one period after its rows are added up."""
 
     value: float

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
+from msgspec import Struct
 
 from tradecli import editions
 from tradecli.analysis.core import (
@@ -39,8 +39,7 @@ NO_PRODUCTS_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class DriversResult:
+class DriversResult(Struct, frozen=True):
     """What drove the change in ``reporter``'s ``flow`` with ``partner`` from ``start`` to ``end``.
 
     ``attribution`` holds the figures (:class:`~tradecli.analysis.drivers.Attribution`);

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
+from msgspec import Struct
 
 from tradecli.analysis.balance import FLOWS
 from tradecli.analysis.core import (
@@ -40,8 +39,7 @@ MEASURE_FLOWS = {
 }
 
 
-@dataclass(frozen=True)
-class PartnersResult:
+class PartnersResult(Struct, frozen=True):
     """Partners of one reporter with exports, imports, balance and growth.
 
     ``rows``: partner (ISO3), name, exports, imports, balance, value (the

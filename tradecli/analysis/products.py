@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import polars as pl
+from msgspec import Struct
 
 from tradecli import editions
 from tradecli.analysis.core import (
@@ -37,8 +37,7 @@ from tradecli.schema import TOTAL, sum_quantity
 LEVEL_ORDER = {level: rank for rank, level in enumerate(LEVELS)}  # coarsest first
 
 
-@dataclass(frozen=True)
-class ProductsResult:
+class ProductsResult(Struct, frozen=True):
     """Top products of one flow between two countries.
 
     ``rows``: code, name, value_from, value_to, share_pct, growth_pct, then

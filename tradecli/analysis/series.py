@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
+from msgspec import Struct
 
 from tradecli.analysis.balance import conflict_what, pair_candidates, pair_products, pair_rows
 from tradecli.analysis.core import conflict_notes, conflicts, currency_of
@@ -15,8 +14,7 @@ from tradecli.errors import NoData
 from tradecli.periods import Frequency, Period, Window, check_windows, periods_between
 
 
-@dataclass(frozen=True)
-class SeriesResult:
+class SeriesResult(Struct, frozen=True):
     """One row per month or year: period, exports, imports, balance, then
     exports_tier / imports_tier (the :class:`~tradecli.analysis.core.Tier` that
     won for each figure, null where there is none), then exports_source /

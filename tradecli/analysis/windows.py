@@ -5,9 +5,9 @@ and the sum of a window, which is known only when every unit of it has a figure.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
+from msgspec import Struct
 
 from tradecli.errors import NoData, PeriodError, PeriodNotInData
 from tradecli.periods import (
@@ -22,8 +22,7 @@ from tradecli.periods import (
 )
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(Struct, frozen=True):
     """Which periods hold any data for a pair, by frequency."""
 
     months: tuple[Period, ...]

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import replace
 
 from tradecli.config import ColorMode, Config, OutputFormat
 from tradecli.errors import UsageError

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from msgspec import Struct
 from typer.models import CommandInfo
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
@@ -149,8 +149,7 @@ def _products(codes: list[str] | None) -> tuple[str, ...]:
     return tuple(c.strip() for value in codes or () for c in value.split(",") if c.strip())
 
 
-@dataclass(frozen=True, kw_only=True)
-class ParsedOptions:
+class ParsedOptions(Struct, frozen=True, kw_only=True):
     """A data command's options as typer parsed them (the parameters of ``_parameters``)."""
 
     reporter: str

@@ -270,7 +270,8 @@ def report(
     """
     import datetime as dt
     import os
-    from dataclasses import replace
+
+    from msgspec.structs import replace
 
     from tradecli import api, reports
     from tradecli.document import Document

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, cast
+
+from msgspec import Struct
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
 from tradecli.document import Json
@@ -40,8 +41,7 @@ Progress = Callable[[int, int | None], None]
 FiguresByPeriod = dict[str, dict[str, float | None]]
 
 
-@dataclass(frozen=True, kw_only=True)
-class WindowSpec:
+class WindowSpec(Struct, frozen=True, kw_only=True):
     """Which periods to compare: --from, --to, --period and --compare as given."""
 
     from_: str | None = None
@@ -50,8 +50,7 @@ class WindowSpec:
     compare: Compare = Compare.YEAR
 
 
-@dataclass(frozen=True, kw_only=True)
-class SourceSpec:
+class SourceSpec(Struct, frozen=True, kw_only=True):
     """Where the data may come from (--offline, --refresh, --cube, --source) and the
     currency to show them in (--currency: a code, "native", or None for the config's)."""
 
@@ -100,8 +99,7 @@ def source_spec(
     return SourceSpec(offline=offline, refresh=refresh, cube=cube, source=source, currency=currency)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Request:
+class Request(Struct, frozen=True, kw_only=True):
     """What one data command computes; built by the CLI, by `report` or by ``tradecli.api``.
 
     ``flow`` is the command's own flow choice (``FlowChoice`` for products,
@@ -123,8 +121,7 @@ class Request:
     strict: bool = False  # --strict (or [output] strict): no growth across sources or sides
 
 
-@dataclass(frozen=True)
-class Provenance:
+class Provenance(Struct, frozen=True):
     """Where an answer's figures come from, as the JSON ``provenance`` object says it.
 
     ``origin`` is "sample", "cache", "stale" (an expired cache) or "live";
@@ -186,8 +183,7 @@ class AnalysisResult(Protocol):
     def end(self) -> object: ...
 
 
-@dataclass(frozen=True, kw_only=True)
-class Answer:
+class Answer(Struct, frozen=True, kw_only=True, dict=True):
     """A command's typed answer: what the document, `report` and ``tradecli.api`` read.
 
     Each command subclasses it with its typed result and rows; ``dataset`` is the
@@ -287,8 +283,7 @@ TIDY_COLUMNS = ("pair", "flow", "period", "value", "currency", "source", "basis"
 TidyRow = dict[str, str | float | None]
 
 
-@dataclass(frozen=True)
-class Command:
+class Command(Struct, frozen=True):
     """One data command: everything the CLI, `report`, the API and the tests need.
 
     Adding a command is one module in ``tradecli/commands/`` defining its ``Answer``
@@ -367,8 +362,7 @@ class Command:
 OPTIONS = ("flow", "sort", "level", "top", "mirror", "product", "strict")
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(Struct, frozen=True):
     """What a run step needs besides the request: settings, messages, and 'today'."""
 
     settings: Config
@@ -382,8 +376,7 @@ class Context:
         return self.settings.strict
 
 
-@dataclass(frozen=True)
-class LoadedPair:
+class LoadedPair(Struct, frozen=True):
     """The two countries, the windows asked for, and the dataset read for them."""
 
     reporter: Country
@@ -402,7 +395,7 @@ def answered_by(dataset: Dataset, source_ids: Iterable[str]) -> Dataset:
     """``dataset`` described by the sources the answer used: an answer from the embedded
     sample alone says so even when cached imports lay over it, and the time is that of
     the cached sources used (none when several were written at different times)."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     used = set(source_ids)
     times = dict(t.split("\t", 1) for t in dataset.extra.get("times", ()))

@@ -62,7 +62,7 @@ def sources_of(source_ids: Iterable[str], dataset: Dataset) -> tuple[Source, ...
 def fx_within(dataset: Dataset, first: Period, last: Period) -> Dataset:
     """Only the conversions of months from ``first`` to ``last``: a yen import of other
     months converted with the answer's rows is not a conversion of the figures shown."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     if not dataset.rates:
         return dataset

@@ -7,9 +7,10 @@ table and the JSON ``figures`` are both projections of those rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
@@ -45,8 +46,7 @@ _MEASURE_LABELS = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
-class Figure:
+class Figure(Struct, frozen=True, kw_only=True):
     """One measure (exports, imports or balance) in the two compared periods."""
 
     measure: str
@@ -99,8 +99,7 @@ class Figure:
         return frozenset(k for k, b in self.basis.items() if basis.mark(b))
 
 
-@dataclass(frozen=True, kw_only=True)
-class MirrorFigure:
+class MirrorFigure(Struct, frozen=True, kw_only=True):
     """One flow as each side reported it, and the gap between the two."""
 
     flow: str
@@ -116,8 +115,7 @@ class MirrorFigure:
         return {"reported": self.reported, "mirror": self.mirror, "gap_pct": self.gap_pct}
 
 
-@dataclass(frozen=True, kw_only=True)
-class BalanceAnswer(Answer):
+class BalanceAnswer(Answer, frozen=True, kw_only=True, dict=True):
     """The balance's typed answer: ``result`` from ``analysis.balance`` and its figures."""
 
     result: BalanceResult

@@ -9,9 +9,11 @@ tables and the JSON ``rows`` are projections of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from tradecli.analysis_options import FlowChoice
 from tradecli.commands import _basis as basis
@@ -48,8 +50,7 @@ if TYPE_CHECKING:
 JSON_SCHEMA_VERSION = "tradecli.drivers/2"
 
 
-@dataclass(frozen=True, kw_only=True)
-class DriverRow:
+class DriverRow(Struct, frozen=True, kw_only=True):
     """One shown product, or the remainder (``other``): its change and what drove it.
 
     ``volume`` / ``price`` are the LMDI effects where the change could be split;
@@ -184,8 +185,7 @@ def _rows(result: DriversResult, dataset: Dataset) -> tuple[DriverRow, ...]:
     return tuple(rows)
 
 
-@dataclass(frozen=True, kw_only=True)
-class DriversAnswer(Answer):
+class DriversAnswer(Answer, frozen=True, kw_only=True, dict=True):
     result: DriversResult
 
     @property

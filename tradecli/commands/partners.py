@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from tradecli.analysis_options import PartnerMeasure, PartnerSort
 from tradecli.commands import _basis as basis
@@ -35,8 +36,7 @@ if TYPE_CHECKING:
 JSON_SCHEMA_VERSION = "tradecli.partners/2"
 
 
-@dataclass(frozen=True, kw_only=True)
-class PartnerRow:
+class PartnerRow(Struct, frozen=True, kw_only=True):
     """One partner: its exports, imports and balance in the last period, and growth."""
 
     rank: int
@@ -85,8 +85,7 @@ class PartnerRow:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
-class PartnersAnswer(Answer):
+class PartnersAnswer(Answer, frozen=True, kw_only=True, dict=True):
     result: PartnersResult
 
     @cached_property

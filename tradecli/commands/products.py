@@ -6,9 +6,10 @@ the table and the JSON ``rows`` are both projections of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from tradecli.analysis_options import FlowChoice
 from tradecli.commands import _basis as basis
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
 JSON_SCHEMA_VERSION = "tradecli.products/2"
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProductRow:
+class ProductRow(Struct, frozen=True, kw_only=True):
     """One product (or "All other": ``other``) in the two compared periods."""
 
     code: str  # "OTHER" for the rest
@@ -115,8 +115,7 @@ class ProductRow:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
-class ProductsAnswer(Answer):
+class ProductsAnswer(Answer, frozen=True, kw_only=True, dict=True):
     result: ProductsResult
 
     @cached_property

@@ -6,9 +6,10 @@ table (with who reported each figure) are both projections of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from tradecli.commands import _basis as basis
 from tradecli.commands import _shared as shared
@@ -34,8 +35,7 @@ MEASURES = ("exports", "imports", "balance")
 JSON_SCHEMA_VERSION = "tradecli.series/2"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Point:
+class Point(Struct, frozen=True, kw_only=True):
     """One period's exports, imports and balance, and whose figures they are."""
 
     period: str
@@ -74,8 +74,7 @@ class Point:
         }
 
 
-@dataclass(frozen=True, kw_only=True)
-class SeriesAnswer(Answer):
+class SeriesAnswer(Answer, frozen=True, kw_only=True, dict=True):
     result: SeriesResult
 
     @cached_property

@@ -9,16 +9,16 @@ imported only when used, so ``tradecli --help`` never loads rich or matplotlib.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from tradecli.document import Document
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(Struct, frozen=True):
     """One output format: its --format name, file extension(s) and renderer module."""
 
     name: str  # the --format value

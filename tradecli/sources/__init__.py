@@ -18,8 +18,9 @@ source alone: no other entries, no sample, no fallback.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from tradecli.config import Config
 from tradecli.periods import Period

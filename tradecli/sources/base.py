@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
+
+from msgspec import Struct, field
 
 from tradecli.periods import Frequency, Period
 
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int, int | None], None]  # rows fetched so far, total if known
 
 
-@dataclass(frozen=True)
-class SourceInfo:
+class SourceInfo(Struct, frozen=True):
     """What one ``source`` id in a flows frame stands for."""
 
     id: str
@@ -56,8 +56,7 @@ class SourceInfo:
         }
 
 
-@dataclass(frozen=True)
-class Layers:
+class Layers(Struct, frozen=True):
     """A cache answer laid over the embedded sample: how each layer describes itself."""
 
     origin: str  # the cache layer's origin ("cache", "stale", "live")
@@ -65,8 +64,7 @@ class Layers:
     sample_description: str  # the sample's description
 
 
-@dataclass(frozen=True)
-class Dataset:
+class Dataset(Struct, frozen=True):
     """Flows plus their provenance."""
 
     flows: pl.LazyFrame
@@ -119,8 +117,7 @@ class Dataset:
         return out
 
 
-@dataclass(frozen=True)
-class PairRequest:
+class PairRequest(Struct, frozen=True):
     """What a data command needs: a pair, a frequency and (optionally) the two periods.
 
     ``dataset`` pins the source's own dataset (an OEC cube name); ``source`` pins the
@@ -157,8 +154,7 @@ class PairRequest:
         return (self.reporter, self.partner)
 
 
-@dataclass(frozen=True)
-class FetchResult:
+class FetchResult(Struct, frozen=True):
     """One pair fetched by a source, in the canonical schema, ready for the cache."""
 
     key: str  # cache key: the same request gives the same key
@@ -171,8 +167,7 @@ class FetchResult:
     annotations: Mapping[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Capabilities:
+class Capabilities(Struct, frozen=True):
     """What a source can answer."""
 
     pair_totals: bool  # total trade between two countries

@@ -13,8 +13,9 @@ over the sample, after every live source failed or none was asked).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from tradecli.errors import (
     AuthRequired,
