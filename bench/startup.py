@@ -14,8 +14,9 @@ timed in the same loop. Every verdict is computed from the figures, never typed.
 tradecli freezes its objects before it exits (``gc.freeze()``), which spares the
 interpreter's last full garbage collections; the bare imports pay them. So that the
 gain is not mistaken for less work of tradecli's own, each pair also times the
-bare imports followed by the same freeze, and the table gives the ratio to it too
-(information: the target is on the first ratio, as the issue states it).
+bare imports followed by the same freeze, and the table gives the ratio to it too,
+held to the same target: the issue's ratio alone could be met by the freeze, not by
+cutting tradecli's own work.
 """
 
 from __future__ import annotations
@@ -109,10 +110,13 @@ def summary(runs: dict[str, list[float]]) -> dict[str, float]:
 
 def verdicts(s: dict[str, float]) -> dict[str, bool]:
     """Each target, met or not, from the figures alone."""
-    return {
+    met = {
         "ratio": s["ratio"] <= RATIO_MAX,
         "help": s["help"] < HELP_MAX_S,
     }
+    if "ratio_frozen" in s:  # tradecli's own work, like for like: held to the same target
+        met["ratio_frozen"] = s["ratio_frozen"] <= RATIO_MAX
+    return met
 
 
 def table(s: dict[str, float], command: str) -> list[str]:
@@ -143,7 +147,8 @@ def table(s: dict[str, float], command: str) -> list[str]:
             f'| `python -c "import gc, polars, rich, typer; gc.freeze()"` | {s["frozen"]:.3f} s | '
             f"{s['frozen_cpu']:.3f} s | baseline exiting as tradecli does | |",
             f"| ratio balance / that baseline (tradecli's own work) | {s['ratio_frozen']:.2f} x | "
-            f"{s['ratio_frozen_cpu']:.2f} x | information | |",
+            f"{s['ratio_frozen_cpu']:.2f} x | <= {RATIO_MAX} x (wall) | "
+            f"{word(met['ratio_frozen'])} |",
         ]
     return lines
 
