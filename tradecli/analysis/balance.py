@@ -26,8 +26,10 @@ from tradecli.analysis.core import (
     unit_of,
 )
 from tradecli.analysis.windows import (
+    both_flows,
     coverage,
     defaulted_span_note,
+    one_flow_note,
     resolve_windows,
     window_sums,
     window_units,
@@ -228,10 +230,22 @@ def balance(
             "`tradecli import`",
         )
     cov = coverage(pair)
+    # --to left out: the latest period holding both flows, so the balance has a figure
+    # (a later period of one flow, e.g. one newer month imported, is said in a note).
+    both = both_flows(pair) if end is None else cov
+    stopped = None
     try:
-        base, target = resolve_windows(
-            cov, start, end, convention, compare, fiscal_start, pair_name
-        )
+        try:
+            if both == cov or not (both.months or both.years):
+                raise NoData("")  # nothing to prefer: resolve on all the data below
+            base, target = resolve_windows(
+                both, start, end, convention, compare, fiscal_start, pair_name
+            )
+            stopped = one_flow_note(pair, target)
+        except NoData:  # --from is past the last period of both flows: all the data
+            base, target = resolve_windows(
+                cov, start, end, convention, compare, fiscal_start, pair_name
+            )
     except NoData as exc:
         # Total trade stops before --from, but product rows go on (an import of some
         # products over the sample's totals): say what they are, never "no data".
@@ -317,6 +331,8 @@ def balance(
             extra.append(newest_edition_note(stated))
     if partial:
         extra.append(partial)
+    if stopped:
+        extra.append(stopped)
     if span := defaulted_span_note(base, target, end is not None, convention):
         extra.append(span)
     extra.extend(conflict_notes(found, conflict_what, currency))
@@ -459,13 +475,17 @@ def _compare(
             "measure": "balance",
             "value_from": None,  # computed below, once, as exports - imports
             "value_to": None,
-            "sources_from": _both(exports["sources_from"], imports["sources_from"]),
-            "sources_to": _both(exports["sources_to"], imports["sources_to"]),
+            # A balance without a figure rests on no source (not on the one flow it has).
+            **{
+                f"{kind}_{side}": _both(exports[f"{kind}_{side}"], imports[f"{kind}_{side}"])
+                if exports[f"value_{side}"] is not None and imports[f"value_{side}"] is not None
+                else []
+                for kind in ("sources", "reporters")
+                for side in ("from", "to")
+            },
             "note": balance_note,
             "tier_from": _worst(exports["tier_from"], imports["tier_from"]),
             "tier_to": _worst(exports["tier_to"], imports["tier_to"]),
-            "reporters_from": _both(exports["reporters_from"], imports["reporters_from"]),
-            "reporters_to": _both(exports["reporters_to"], imports["reporters_to"]),
             "edition_change": "; ".join(
                 dict.fromkeys(
                     str(c) for c in (exports["edition_change"], imports["edition_change"]) if c

@@ -59,6 +59,27 @@ def coverage(rows: pl.DataFrame) -> Coverage:
     return Coverage(months=tuple(months), years=tuple(years))
 
 
+def both_flows(rows: pl.DataFrame) -> Coverage:
+    """The periods holding both flows (exports and imports) of a pair's rows."""
+    held = rows.group_by("period", "frequency").agg(pl.col("flow").n_unique().alias("flows"))
+    return coverage(held.filter(pl.col("flows") == 2))
+
+
+def one_flow_note(rows: pl.DataFrame, target: Window) -> str | None:
+    """Why --to stopped at ``target`` when later periods hold one flow only (None if none)."""
+    later = rows.filter(pl.col("period") > target.last.start)
+    if later.is_empty():
+        return None
+    held = coverage(later)
+    newest = max(held.months or held.years)
+    flows = " and ".join(sorted(later["flow"].unique().to_list()))
+    return (
+        f"--to was not given: it is {target.label}, the latest period holding both exports "
+        f"and imports; the data go on to {newest.label} with {flows} only, which has no "
+        f"balance (give --to {newest} to compare with it)"
+    )
+
+
 def resolve_windows(
     cov: Coverage,
     start: Window | None,

@@ -274,7 +274,10 @@ def _figures(result: BalanceResult, dataset: Dataset) -> dict[str, Figure]:
         if single or who_from == who_to:
             who = who_to
         else:
-            who = f"{result.start.short_label}: {who_from}; {result.end.short_label}: {who_to}"
+            who = (
+                f"{result.start.short_label}: {who_from or 'no figure'}; "
+                f"{result.end.short_label}: {who_to or 'no figure'}"
+            )
         reason = None
         if r["comparable"] is False:
             reason = shared.reason(

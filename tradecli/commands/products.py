@@ -189,8 +189,8 @@ def _rows(result: ProductsResult, dataset: Dataset) -> tuple[ProductRow, ...]:
         if not single and r["tier_from"] != r["tier_to"]:
             who = (
                 f"{result.start.short_label}: "
-                f"{shared.who(r['tier_from'], rep.name, par.name, flow)}; "
-                f"{result.end.short_label}: {who}"
+                f"{shared.who(r['tier_from'], rep.name, par.name, flow) or 'no figure'}; "
+                f"{result.end.short_label}: {who or 'no figure'}"
             )
         reason = None
         if r["comparable"] is False:

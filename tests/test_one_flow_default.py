@@ -1,0 +1,81 @@
+"""`--to` left out stops at the latest period holding both flows.
+
+Importing one newer month of one flow (Pakistan's September 2025 exports, say) used to
+move the default `--to` to that month, where the balance has no figure: the article's
+question (`balance PAK JPN --from 2024-08`) then printed n/a for imports and the balance.
+The newer month is said in a note and stays one `--to` away; a balance without a figure
+rests on no source, and "who reported" never ends in an empty name.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tradecli.cli import app
+
+# Published: the balance of Pakistan with Japan in August 2025 was -127,000,000 USD
+# (the article the embedded sample is built from); these are the sample's own months.
+PUBLISHED_BALANCE_AUG_2025 = -127_000_000
+EXPORTS_ONLY = "reporter,partner,flow,period,value_usd\nPAK,JPN,exports,2025-09,15000000\n"
+
+
+@pytest.fixture
+def exports_only(runner, tmp_path: Path) -> None:
+    path = tmp_path / "september-exports.csv"
+    path.write_text(EXPORTS_ONLY)
+    result = runner.invoke(app, ["import", str(path)])
+    assert result.exit_code == 0, result.stderr
+
+
+def _json(runner, *args: str) -> dict:
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_the_default_to_is_the_last_month_of_both_flows(runner, exports_only) -> None:
+    doc = _json(runner, "balance", "PAK", "JPN", "--from", "2024-08")
+    assert doc["query"]["to"] == "2025-08"
+    assert doc["figures"]["balance"]["to"] == pytest.approx(PUBLISHED_BALANCE_AUG_2025)
+    assert doc["figures"]["imports"]["growth_pct"] is not None
+    [note] = [n for n in doc["notes"] if "latest period holding both" in n]
+    assert "September 2025 with exports only" in note and "--to 2025-09" in note
+    text = " ".join(
+        runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08"]).stdout.split()
+    )
+    assert "-$127M" in text and "September 2025 with exports only" in text
+
+
+def test_the_one_flow_month_is_still_one_to_away(runner, exports_only) -> None:
+    doc = _json(runner, "balance", "PAK", "JPN", "--from", "2024-08", "--to", "2025-09")
+    assert doc["query"]["to"] == "2025-09"
+    assert doc["figures"]["exports"]["to"] == pytest.approx(15_000_000)
+    assert doc["figures"]["imports"]["to"] is None and doc["figures"]["balance"]["to"] is None
+    assert not [n for n in doc["notes"] if "latest period holding both" in n]
+
+
+def test_from_the_one_flow_month_answers_it(runner, exports_only) -> None:
+    """--from past the last month of both flows: the data as they are, not an error."""
+    doc = _json(runner, "balance", "PAK", "JPN", "--from", "2025-09")
+    assert doc["figures"]["exports"]["to"] == pytest.approx(15_000_000)
+    assert doc["figures"]["balance"]["to"] is None
+
+
+def test_a_balance_without_a_figure_rests_on_no_source(runner, exports_only) -> None:
+    doc = _json(runner, "balance", "PAK", "JPN", "--from", "2024-08", "--to", "2025-09")
+    balance, imports = doc["figures"]["balance"], doc["figures"]["imports"]
+    assert balance["source_to"] is None and balance["reported_by_to"] is None
+    assert balance["source_from"] == "oec-cna-2025-reconstructed"  # both flows there
+    assert imports["reported_by"].endswith("Sep 2025: no figure")
+    text = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2025-09"]).stdout
+    [row] = [line for line in text.splitlines() if line.strip().startswith("Balance")]
+    assert row.split()[-2:] == ["n/a", "n/a"]  # the value and its source
+
+
+def test_without_a_newer_one_flow_period_nothing_changes(runner) -> None:
+    doc = _json(runner, "balance", "PAK", "JPN", "--from", "2024-08")
+    assert doc["query"]["to"] == "2025-08"
+    assert not [n for n in doc["notes"] if "--to was not given" in n]
