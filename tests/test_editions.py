@@ -206,6 +206,9 @@ def test_a_product_balance_over_two_editions_of_one_source_is_marked(runner, tmp
     strict = run_json(runner, [*args, "--strict"])
     assert strict["figures"]["exports"]["growth_pct"] is None
     assert strict["figures"]["imports"]["growth_pct"] == pytest.approx(25.0)
+    # The note says why this growth is empty: the editions, not only sources or sides.
+    [note] = [n for n in strict["notes"] if n.startswith("--strict")]
+    assert "HS editions" in note
 
 
 def test_every_imported_baci_row_keeps_its_edition_and_totals_have_none(

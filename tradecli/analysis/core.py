@@ -234,8 +234,8 @@ def unit_of(row: Mapping[str, object]) -> str:
 
 
 STRICT_NOTE = (
-    "--strict: growth left empty where its two figures come from different sources "
-    "or sides (reported vs mirror)"
+    "--strict: growth left empty where its two figures come from different sources, "
+    "sides (reported vs mirror) or HS editions"
 )
 
 
