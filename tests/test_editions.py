@@ -368,3 +368,27 @@ def test_oec_answers_name_their_edition_by_cube(shared_data) -> None:
     assert editions.of_cube("trade_i_baci_a_92") == "HS92"
     assert editions.of_cube("trade_i_baci_a_17") == "HS17"
     assert editions.of_cube("trade_s_jpn_m_hs") is None  # a national cube: not stated
+
+
+def test_a_window_summing_two_editions_is_marked_even_when_both_windows_do(
+    runner, tmp_path
+) -> None:
+    """Twelve-month windows over extracts whose classification changes every July (H5
+    for January-June, H6 for July-December, both years): each window sums codes of two
+    editions, so its change is not like for like, though the two windows mix alike."""
+    lines = ["reporter,partner,flow,period,value_usd,product,classificationCode"]
+    for year, value in ((2023, 10), (2024, 12)):
+        for month in range(1, 13):
+            edition = "H5" if month <= 6 else "H6"
+            lines.append(f"CHL,ARG,exports,{year}-{month:02d},{value},270900,{edition}")
+            lines.append(f"CHL,ARG,imports,{year}-{month:02d},5,270900,H6")
+    path = tmp_path / "chl-monthly.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert runner.invoke(app, ["import", str(path)]).exit_code == 0
+    args = ["balance", "CHL", "ARG", "--product", "2709", "--period", "ttm"]
+    doc = run_json(runner, [*args, "--to", "2024-12"])
+    exports, imports = doc["figures"]["exports"], doc["figures"]["imports"]
+    assert exports["from"] == pytest.approx(120) and exports["to"] == pytest.approx(144)
+    assert exports["comparable"] is False
+    assert "HS 2017/HS 2022" in exports["reason"]
+    assert imports["comparable"] is True  # one edition throughout

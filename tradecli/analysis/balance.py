@@ -404,8 +404,10 @@ def window_editions(
 def _edition_change(
     start: tuple[str | None, ...] | None, end: tuple[str | None, ...] | None
 ) -> str | None:
-    """'HS 2017 and HS 2022' when two windows' figures are of different HS editions."""
-    if not start or not end or set(start) == set(end):
+    """'HS 2017 and HS 2022' when two windows' figures are of different HS editions, or
+    'HS 2017/HS 2022 and HS 2017/HS 2022' when a window sums months of two editions (a
+    12-month window over a change of classification), even if the other does too."""
+    if not start or not end or (set(start) == set(end) and len(set(start)) == 1):
         return None
     from tradecli.editions import label as edition_label
 
