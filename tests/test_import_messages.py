@@ -31,6 +31,16 @@ def test_an_empty_file_is_called_empty(runner, tmp_path, content, said) -> None:
     assert "the download or export finished" in hint and "header" not in error
 
 
+@pytest.mark.parametrize("ending", ["\n", "", "\n\n\r\n"])
+def test_a_header_without_rows_says_so(runner, tmp_path, ending) -> None:
+    # An export of a query that matched nothing: the header line, then nothing.
+    path = tmp_path / "trade.csv"
+    path.write_text(TIDY.rstrip("\n") + ending)
+    error, hint = _import_error(runner, path)
+    assert error == f"Error: {path}: the file holds a header and no data rows"
+    assert "the download or export finished" in hint and "matched no trade" in hint
+
+
 @pytest.mark.parametrize(
     ("header", "rename"),
     [

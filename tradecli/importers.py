@@ -278,7 +278,12 @@ def read(
     raw = raw.with_row_index("_row")
     raw = raw.filter(~blank_rows(raw.drop("_row")))
     if raw.is_empty():
-        raise BadFile(f"{path}: no rows")
+        what = "a header and no data rows" if label == "line" else "no records"
+        raise BadFile(
+            f"{path}: the file holds {what}",
+            hint="check that the download or export finished; a query that matched no "
+            "trade (a pair or period with none) also gives a file without rows",
+        )
     written: dict[str, str] = {}  # normalised -> as in the file, for messages
     header_units: dict[str, str] = {}
     renames: dict[str, str] = {}
