@@ -43,7 +43,7 @@ def test_a_figure_that_is_not_a_number_is_not_compared(tmp_path) -> None:
 
 
 def test_a_basis_of_another_shape_reads_as_none(tmp_path) -> None:
-    entry = {"basis": {"currency": 3, "coverage": "2024-08", "sides": []}, "figures": {}}
+    entry = {"basis": {"currency": 3, "coverage": "2024-08", "sides": ["exports"]}, "figures": {}}
     path = _write(tmp_path, {"schema": history.SCHEMA, "periods": {"2024-08": entry}})
     basis = history.load(path).periods["2024-08"].basis
     assert (basis.currency, basis.coverage, dict(basis.sides)) == (None, (), {})
