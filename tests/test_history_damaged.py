@@ -49,6 +49,18 @@ def test_a_basis_of_another_shape_reads_as_none(tmp_path) -> None:
     assert (basis.currency, basis.coverage, dict(basis.sides)) == (None, (), {})
 
 
+def test_a_legacy_history_keeps_text_sources_only(tmp_path) -> None:
+    """tradecli.history/1 kept {period: source ids} beside the figures, as text."""
+    legacy = {
+        "2024-08": {"exports": 1.0},
+        "2024-09": {"exports": 2.0},
+        "_sources": {"2024-08": "import:BACI_HS92_V202401", "2024-09": ["x"]},
+    }
+    periods = history.load(_write(tmp_path, legacy)).periods
+    assert periods["2024-08"].source == "import:BACI_HS92_V202401"
+    assert periods["2024-09"].source is None
+
+
 def _spec(tmp_path: Path, name: str) -> reports.ReportSpec:
     return reports.ReportSpec(
         name=name,
