@@ -102,3 +102,37 @@ def test_a_previous_manifest_entry_is_kept_for_a_report_that_did_not_run(tmp_pat
     previous = {"reports": [kept, {"name": "gone", "status": "ok"}]}
     done = reports.manifest([_spec(tmp_path, "b")], [], previous)
     assert done["reports"] == [kept] and done["ok"] is True
+
+
+CONFIG = """
+[api]
+network = "never"
+
+[[report]]
+name = "pak-jpn"
+reporter = "PAK"
+partner = "JPN"
+period = "latest-month-yoy"
+formats = ["json"]
+output_dir = "out"
+"""
+
+
+def test_a_report_run_over_a_damaged_history_and_manifest_goes_on(
+    runner, tmp_path, monkeypatch
+) -> None:
+    """Before, both raised TypeError/AttributeError out of `tradecli report` (a traceback)."""
+    from tradecli.cli import app
+
+    config = tmp_path / "tradecli.toml"
+    config.write_text(CONFIG)
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    out = tmp_path / "out"
+    (out / ".tradecli-history").mkdir(parents=True)
+    damaged = {"schema": history.SCHEMA, "periods": ["2024-08"], "alerted": 3}
+    (out / ".tradecli-history" / "pak-jpn.json").write_text(json.dumps(damaged))
+    (out / "manifest.json").write_text(json.dumps({"reports": None}))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [(e["name"], e["status"]) for e in manifest["reports"]] == [("pak-jpn", "ok")]
