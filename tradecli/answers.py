@@ -6,12 +6,11 @@ Free of httpx and polars: the source modules use it while parsing answers.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from tradecli.errors import BadResponse
 
 
-def trade_value(value: Any, where: str) -> float:
+def trade_value(value: object, where: str) -> float:
     """A trade value from an answer, checked as strictly as an imported file's: a finite
     number (no NaN or Infinity, no true/false) and never negative."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -33,7 +32,7 @@ def trade_value(value: Any, where: str) -> float:
     return number
 
 
-def answer_quantity(value: Any) -> tuple[Any, bool]:
+def answer_quantity(value: object) -> tuple[int | float | str | None, bool]:
     """A quantity from an answer, checked as strictly as a value: ``(kept, refused)``.
 
     A quantity is optional, so one that is not a finite, non-negative number (NaN,

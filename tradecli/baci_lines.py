@@ -100,7 +100,11 @@ def _bad_value(path: Path, mapping: dict[int, str], year: int | None, shown: str
     return None
 
 
-def duplicate(year: BaciYear, mapping: dict[int, str], flow: dict[str, Any]) -> BadFile:
+def duplicate(
+    year: BaciYear,
+    mapping: dict[int, str],
+    flow: dict[str, Any],  # a polars row (named): t, i, j, k are ints
+) -> BadFile:
     """The same flow twice in a BACI file: name it and its lines, as for other files.
 
     The numeric rows carry no line numbers (a column of them would cost every import):

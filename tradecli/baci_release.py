@@ -8,9 +8,9 @@ each through ``ingest``'s BACI path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 from msgspec import Struct
@@ -19,7 +19,10 @@ from tradecli import fsutil
 from tradecli.baci_lines import BaciYear
 from tradecli.importer_options import ImportFormat
 from tradecli.importers import PUBLISHERS, BadFile, normalise_column
-from tradecli.ingest import ImportSummary, _store_baci
+from tradecli.ingest import ImportAnnotations, ImportSummary, _store_baci
+
+if TYPE_CHECKING:
+    from tradecli.cache import Cache
 
 _RELEASE_YEAR = re.compile(r"^BACI_(HS\d\d)_Y(\d{4})_(V\d+)\.csv$", re.IGNORECASE)
 _RELEASE_COUNTRIES = re.compile(r"^country_codes_(V\d+)\.csv$", re.IGNORECASE)
@@ -107,7 +110,7 @@ def open_release(path: Path) -> Release:
 
 
 def import_release(
-    cache: Any, path: Path, *, strict: bool = False, progress: bool = False
+    cache: Cache, path: Path, *, strict: bool = False, progress: bool = False
 ) -> ImportSummary:
     """Import every year of a BACI release into ONE cache entry, in bounded memory.
 
@@ -144,7 +147,7 @@ def import_release(
         if c and iso and c.strip().isdigit()
     }
     source_id = f"import:BACI_{release.edition}_{release.version}"
-    annotations: dict[str, Any] = {
+    annotations: ImportAnnotations = {
         "source_id": source_id,
         "title": f"CEPII BACI {release.edition} release {release.version} (imported)",
         "publisher": PUBLISHERS[ImportFormat.BACI],
@@ -159,7 +162,7 @@ def import_release(
     total_bytes = sum(release.sizes.values())
 
     with contextlib.ExitStack() as stack:
-        advance: Any = lambda n: None  # noqa: E731
+        advance: Callable[[int], None] = lambda n: None  # noqa: E731
         if progress:
             from rich.progress import (
                 BarColumn,

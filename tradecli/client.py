@@ -16,7 +16,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -130,7 +130,7 @@ class HTTPClient:
         """Seconds left before ``api.deadline`` runs out."""
         return self._deadline_at - self._clock()
 
-    def display_url(self, path: str, params: Mapping[str, Any]) -> str:
+    def display_url(self, path: str, params: Mapping[str, str]) -> str:
         """The URL a request would use, without credentials: safe to show and to store."""
         query = urlencode({k: v for k, v in params.items() if k not in self.secret_params()})
         return f"{self.base_url}/{path}" + (f"?{query}" if query else "")
@@ -175,8 +175,8 @@ class HTTPClient:
         )
 
     def get_json(
-        self, path: str, params: Mapping[str, Any] | None = None, max_bytes: int | None = None
-    ) -> Any:
+        self, path: str, params: Mapping[str, str] | None = None, max_bytes: int | None = None
+    ) -> Any:  # the decoded JSON answer, whatever the API sent (checked by the caller)
         """GET ``path`` and decode JSON, retrying what is worth retrying, within the deadline.
 
         NaN and Infinity (which Python's json writes, and JSON does not have) are an
@@ -189,7 +189,7 @@ class HTTPClient:
             max_bytes,
         )
 
-    def get_bytes(self, path: str, params: Mapping[str, Any] | None = None) -> bytes:
+    def get_bytes(self, path: str, params: Mapping[str, str] | None = None) -> bytes:
         """GET ``path`` and return the body as it came (a file), with the same retries."""
         body: bytes = self._get(path, params, lambda body, r, shown: body, None)
         return body
@@ -197,7 +197,7 @@ class HTTPClient:
     def _get(
         self,
         path: str,
-        params: Mapping[str, Any] | None,
+        params: Mapping[str, str] | None,
         decode: Callable[[bytes, httpx.Response, str], Any],
         max_bytes: int | None,
     ) -> Any:
@@ -212,6 +212,7 @@ class HTTPClient:
             if left <= 0:
                 raise self._out_of_time(shown, reason if attempt else "spent before this request")
             # The client's own timeout, or less when the deadline is nearer.
+            # httpx does not export the type of USE_CLIENT_DEFAULT.
             timeout: httpx.Timeout | Any = (
                 httpx.USE_CLIENT_DEFAULT if left >= self.config.timeout else httpx.Timeout(left)
             )
@@ -259,7 +260,7 @@ class HTTPClient:
     def _send(
         self,
         path: str,
-        params: Mapping[str, Any],
+        params: Mapping[str, str],
         timeout: httpx.Timeout | Any,
         shown: str,
         max_bytes: int | None,
@@ -301,7 +302,7 @@ class HTTPClient:
             hint="check the base URL in the config; the service or a proxy may be misconfigured",
         )
 
-    def _trace(self, event: str, info: Mapping[str, Any]) -> None:
+    def _trace(self, event: str, info: Mapping[str, Any]) -> None:  # httpcore's objects
         """httpcore's trace hook: keep every socket this client opens, for ``_cut``."""
         if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
             stream = info.get("return_value")
@@ -462,7 +463,7 @@ class OECClient(HTTPClient):
             )
         return AuthRequired(f"the OEC refused the request ({status}): {shown}", hint=hint)
 
-    def pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Page]:
+    def pages(self, path: str, params: Mapping[str, str]) -> Iterator[Page]:
         """Follow ``limit=n,offset`` paging until ``page.total`` rows are in.
 
         Answers without a total (the legacy proxy style) are paged until a page
@@ -579,7 +580,7 @@ def _proxy_in_use(url: str) -> str | None:
     return f"{shown.scheme}://{shown.hostname or ''}{port}"
 
 
-def _reject_constant(name: str) -> Any:
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is no JSON number")
 
 

@@ -396,8 +396,8 @@ def parse_records(
     from tradecli.quantities import comtrade_quantity
 
     names = [n for n in schema.FLOWS_SCHEMA.names() if n not in schema.LATER_COLUMNS]
-    rows: dict[str, list[Any]] = {name: [] for name in names}
-    reported: dict[str, list[Any]] = {"qty": [], "qtyUnitAbbr": [], "netWgt": []}
+    rows: dict[str, list[str | float | dt.date | None]] = {name: [] for name in names}
+    reported: dict[str, list[str | None]] = {"qty": [], "qtyUnitAbbr": [], "netWgt": []}
     hs_editions: list[str | None] = []  # classificationCode (H0..H6) of product rows
     arguments = {"qty": "qty", "qtyUnitAbbr": "unit", "netWgt": "net_weight"}
     wanted = {p.upper() for p in products}

@@ -94,8 +94,8 @@ class Config(Struct, frozen=True):
 _SECRETS = frozenset({"token", "comtrade_key"})
 
 
-def _choice(enum: type[StrEnum]) -> Callable[[Any], Any]:
-    def parse(value: Any) -> Any:
+def _choice(enum: type[StrEnum]) -> Callable[[object], StrEnum]:
+    def parse(value: object) -> StrEnum:
         if not isinstance(value, str) or value not in {m.value for m in enum}:
             allowed = ", ".join(repr(m.value) for m in enum)
             raise ValueError(f"must be one of {allowed}, not {value!r}")
@@ -104,7 +104,7 @@ def _choice(enum: type[StrEnum]) -> Callable[[Any], Any]:
     return parse
 
 
-def _width(value: Any) -> int | None:
+def _width(value: object) -> int | None:
     if value == 0:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 40 <= value <= 1000:
@@ -112,13 +112,13 @@ def _width(value: Any) -> int | None:
     return value
 
 
-def _string(value: Any) -> str | None:
+def _string(value: object) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"must be a string, not {value!r}")
     return value or None
 
 
-def _url(value: Any) -> str:
+def _url(value: object) -> str:
     from urllib.parse import urlsplit
 
     problem = None
@@ -137,8 +137,8 @@ def _url(value: Any) -> str:
     return str(value).rstrip("/")
 
 
-def _number(low: float, high: float, integer: bool = False) -> Callable[[Any], Any]:
-    def parse(value: Any) -> Any:
+def _number(low: float, high: float, integer: bool = False) -> Callable[[object], float]:
+    def parse(value: object) -> float:
         kinds = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
             kind = "an integer" if integer else "a number"
@@ -151,7 +151,7 @@ def _number(low: float, high: float, integer: bool = False) -> Callable[[Any], A
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
 
 
-def parse_duration(value: Any) -> float:
+def parse_duration(value: object) -> float:
     """'90s', '30m', '12h', '1d', '2w' -> seconds."""
     text = str(value).strip().lower() if isinstance(value, str) else ""
     if len(text) >= 2 and text[-1] in _DURATION_UNITS and text[:-1].replace(".", "", 1).isdigit():
@@ -159,13 +159,13 @@ def parse_duration(value: Any) -> float:
     raise ValueError(f"must be a duration such as '1d', '12h', '30m', '90s' or '2w', not {value!r}")
 
 
-def _flag(value: Any) -> bool:
+def _flag(value: object) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"must be true or false, not {value!r}")
     return value
 
 
-def _names(value: Any) -> tuple[str, ...]:
+def _names(value: object) -> tuple[str, ...]:
     if (
         not isinstance(value, list)
         or not value
@@ -176,7 +176,7 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(v.strip().lower() for v in value)
 
 
-def parse_currency(value: Any) -> str:
+def parse_currency(value: object) -> str:
     """An ISO 4217 code (upper-cased) or ``native``."""
     text = value.strip() if isinstance(value, str) else ""
     if text.lower() == "native":
@@ -188,14 +188,14 @@ def parse_currency(value: Any) -> str:
     )
 
 
-def _path(value: Any) -> Path | None:
+def _path(value: object) -> Path | None:
     if not isinstance(value, str):
         raise ValueError(f"must be a path string, not {value!r}")
     return Path(value).expanduser() if value else None
 
 
 # section -> key -> (Config attribute, parser). The example config.toml lists the same keys.
-KEYS: dict[str, dict[str, tuple[str, Callable[[Any], Any]]]] = {
+KEYS: dict[str, dict[str, tuple[str, Callable[[object], object]]]] = {
     "output": {
         "format": ("format", _choice(OutputFormat)),
         "color": ("color", _choice(ColorMode)),
@@ -255,7 +255,7 @@ def config_file(explicit: Path | None, env: Mapping[str, str]) -> tuple[Path, bo
     return default_config_path(), False
 
 
-def _toml(f: IO[bytes]) -> dict[str, Any]:
+def _toml(f: IO[bytes]) -> dict[str, Any]:  # TOML values, checked by KEYS' parsers
     import tomllib  # only when there is a file to read: most runs have none (start-up)
 
     return tomllib.load(f)
@@ -318,7 +318,7 @@ def load_config(
     env = env or {}
     path, required = config_file(explicit, env)
     data = _read_file(path, required)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {}  # Config's keyword arguments: each key its own type
     for section, table in data.items():
         if section == "report":
             if not isinstance(table, list) or not all(isinstance(t, dict) for t in table):

@@ -12,9 +12,9 @@ apart, and numbers are formatted once, by ``tradecli.numfmt``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 from msgspec import Struct, field
 
@@ -235,7 +235,7 @@ def finite(value: float | None) -> float | None:
 
 
 def list_document(
-    title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
+    title: str, columns: list[tuple[str, str]], records: Sequence[Mapping[str, Value]]
 ) -> Document:
     """A plain list (code tables, cache entries): every column is text.
 
@@ -243,43 +243,59 @@ def list_document(
     """
     cols = tuple(Column(key, heading, Kind.TEXT) for key, heading in columns)
     rows = tuple(Row({k: _yes_no(r[k]) for k, _ in columns}) for r in records)
-    payload: list[Json] = [dict(r) for r in records]
+    payload: list[Json] = [{**r} for r in records]
     return Document(tables=(Table(title, cols, rows),), payload=payload, plain=True)
 
 
-def _yes_no(value: Any) -> Any:
+def _yes_no(value: Value) -> Value:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return value
 
 
-def with_report_extras(document: Document, payload: Mapping[str, Any]) -> Document:
+def _revision_text(revision: Json, currency: str) -> str:
+    """One revision of a report's payload (``history.revision_json``) in words, in the
+    currency the figures were stored in (compared like with like)."""
+    from tradecli.numfmt import format_revision
+
+    if not isinstance(revision, dict):
+        raise TypeError(f"a revision is a JSON object, not {revision!r}")
+    old, new, stored = revision["old"], revision["new"], revision.get("currency")
+    if not isinstance(old, int | float) or not isinstance(new, int | float):
+        raise TypeError(f"a revision's figures are numbers, not {old!r} and {new!r}")
+    text = f"{revision['period']} {revision['measure']}: " + format_revision(
+        old, new, stored if isinstance(stored, str) and stored else currency
+    )
+    return text + (f" ({revision['release']})" if revision.get("release") else "")
+
+
+def _texts(value: Json, key: str | None = None) -> tuple[str, ...]:
+    """A payload's list of texts (or of objects' ``key``), as a section's lines."""
+    items = value if isinstance(value, list) else []
+    if key is None:
+        return tuple(str(item) for item in items)
+    return tuple(str(item[key]) for item in items if isinstance(item, dict))
+
+
+def with_report_extras(document: Document, payload: Mapping[str, Json]) -> Document:
     """The document with a report run's alerts and revisions (added to its payload)."""
     from msgspec.structs import replace
 
-    from tradecli.numfmt import format_revision
-
     sections = list(document.sections)
     revisions = payload.get("revisions")
-    if revisions:
+    if revisions and isinstance(revisions, list):
         sections.append(
             Section(
                 "Revisions since the previous run",
-                tuple(
-                    # In the currency the figures were stored in, compared like with like.
-                    f"{r['period']} {r['measure']}: "
-                    + format_revision(r["old"], r["new"], r.get("currency") or document.currency)
-                    + (f" ({r['release']})" if r.get("release") else "")
-                    for r in revisions
-                ),
+                tuple(_revision_text(r, document.currency) for r in revisions),
             )
         )
     basis = payload.get("basis_changes")
     if basis:
-        sections.append(Section("Changes of basis since the previous run", tuple(basis)))
+        sections.append(Section("Changes of basis since the previous run", _texts(basis)))
     alerts = payload.get("alerts")
     if alerts:
-        sections.append(Section("Alerts", tuple(a["message"] for a in alerts)))
+        sections.append(Section("Alerts", _texts(alerts, "message")))
     return replace(document, payload=dict(payload), sections=tuple(sections))
 
 

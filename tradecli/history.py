@@ -17,9 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Required, TypedDict
 
 from msgspec import Struct, field
+
+if TYPE_CHECKING:
+    from tradecli.document import Json
 
 SCHEMA = "tradecli.history/2"
 MEASURES = ("exports", "imports", "balance")
@@ -46,6 +49,38 @@ class PeriodFigures(Struct, frozen=True):
     source: str | None = None  # the source ids behind them ("BACI_HS92_V202501")
 
 
+# The two source ids a revised figure moved between ("from" is a keyword: functional form).
+SourceChange = TypedDict("SourceChange", {"from": str, "to": str})
+
+
+class Revision(TypedDict, total=False):
+    """A figure that changed on the same basis (``compare``)."""
+
+    period: Required[str]
+    measure: Required[str]  # exports, imports or balance
+    old: Required[float]
+    new: Required[float]
+    currency: Required[str | None]
+    sources: SourceChange  # when the figures came from different sources
+    release: str  # the sources in words (``reports.name_sources``)
+
+
+def revision_json(revision: Revision) -> dict[str, Json]:
+    """A revision as the report's JSON and the manifest hold it (same keys, same order)."""
+    out: dict[str, Json] = {
+        "period": revision["period"],
+        "measure": revision["measure"],
+        "old": revision["old"],
+        "new": revision["new"],
+        "currency": revision["currency"],
+    }
+    if "sources" in revision:
+        out["sources"] = {"from": revision["sources"]["from"], "to": revision["sources"]["to"]}
+    if "release" in revision:
+        out["release"] = revision["release"]
+    return out
+
+
 class History(Struct):
     periods: dict[str, PeriodFigures] = field(default_factory=dict)
     alerted: dict[str, list[str]] = field(default_factory=dict)  # period -> alerts mailed
@@ -61,35 +96,55 @@ def load(path: Path) -> History:
     return parse(data) if isinstance(data, dict) else History()
 
 
-def parse(data: Mapping[str, Any]) -> History:
+def _object(value: object) -> Mapping[str, object]:
+    """A JSON object of the file, or none: a part of another shape is left out."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _figures(value: object) -> dict[str, float | None]:
+    """{measure: value}; a value that is not a number is left out (never compared)."""
+    return {
+        str(measure): figure
+        for measure, figure in _object(value).items()
+        if figure is None or (isinstance(figure, int | float) and not isinstance(figure, bool))
+    }
+
+
+def parse(data: Mapping[str, object]) -> History:
+    """A history file's JSON as typed figures; a part of a shape no tradecli writes (a
+    hand-edited or damaged file) is left out, as an unreadable file is."""
     if data.get("schema") == SCHEMA:
         periods = {}
-        for period, entry in (data.get("periods") or {}).items():
+        for period, entry in _object(data.get("periods")).items():
             if not isinstance(entry, dict):
                 continue
-            basis = entry.get("basis") or {}
+            basis = _object(entry.get("basis"))
+            coverage = basis.get("coverage")
             periods[str(period)] = PeriodFigures(
-                figures=dict(entry.get("figures") or {}),
+                figures=_figures(entry.get("figures")),
                 basis=Basis(
-                    currency=basis.get("currency"),
-                    coverage=tuple(basis.get("coverage") or ()),
-                    sides=dict(basis.get("sides") or {}),
+                    currency=_text(basis.get("currency")),
+                    coverage=tuple(str(c) for c in coverage) if isinstance(coverage, list) else (),
+                    sides={str(k): _text(v) for k, v in _object(basis.get("sides")).items()},
                 ),
-                source=entry.get("source"),
+                source=_text(entry.get("source")),
             )
         alerted = {
             str(p): [str(m) for m in messages]
-            for p, messages in (data.get("alerted") or {}).items()
+            for p, messages in _object(data.get("alerted")).items()
             if isinstance(messages, list)
         }
         return History(periods, alerted)
     # tradecli.history/1: {period: {measure: value}, "_sources": {period: ids}}, no currency.
-    sources = data.get(_LEGACY_SOURCES)
-    sources = sources if isinstance(sources, dict) else {}
+    sources = _object(data.get(_LEGACY_SOURCES))
     return History(
         {
             str(period): PeriodFigures(
-                dict(figures), Basis(currency=None), sources.get(period) or None
+                _figures(figures), Basis(currency=None), _text(sources.get(period)) or None
             )
             for period, figures in data.items()
             if period != _LEGACY_SOURCES and isinstance(figures, dict)
@@ -128,12 +183,10 @@ def _side_text(side: tuple[str | None, ...]) -> str:
     return " / ".join(s or "unknown" for s in side)
 
 
-def compare(
-    old: History, new: Mapping[str, PeriodFigures]
-) -> tuple[list[dict[str, Any]], list[str]]:
+def compare(old: History, new: Mapping[str, PeriodFigures]) -> tuple[list[Revision], list[str]]:
     """The revisions (figures that changed on the same basis) and, in words, the changes
     of basis (one sentence for each kind), between the periods of both runs."""
-    revisions: list[dict[str, Any]] = []
+    revisions: list[Revision] = []
     currencies: dict[tuple[str | None, str | None], list[str]] = {}
     coverage: list[str] = []
     sides: dict[tuple[tuple[str | None, ...], tuple[str | None, ...]], list[str]] = {}
@@ -158,7 +211,7 @@ def compare(
                     sides.setdefault((side_was, side_now), []).append(f"{period} {measure}")
                 continue
             if _changed(was, now):
-                revision = {
+                revision: Revision = {
                     "period": period,
                     "measure": measure,
                     "old": was,

@@ -4,17 +4,20 @@ flows changed; where its annual figures and the cache's months (or the reverse) 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from tradecli import schema
 
+if TYPE_CHECKING:
+    from tradecli.cache import Cache, Entry
+
 FLOW_KEYS = ["exporter", "importer", "reporter", "period", "frequency", "product", "currency"]
 
 
 def replaced_imports(
-    cache: Any, previous: list[Any], frame: pl.DataFrame | None, rows: int
+    cache: Cache, previous: list[Entry], frame: pl.DataFrame | None, rows: int
 ) -> list[str]:
     """One line per earlier import of the file: when, and how the flows changed.
 
@@ -83,7 +86,7 @@ def disagreeing(annual: pl.DataFrame, monthly: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def disagreements(cache: Any, frame: pl.DataFrame, name: str, limit: int = 5) -> list[str]:
+def disagreements(cache: Cache, frame: pl.DataFrame, name: str, limit: int = 5) -> list[str]:
     """Where the file's annual totals and the cache's monthly ones (or the reverse)
     give two answers: the year's figure against the sum of its 12 months.
 

@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import functools
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from msgspec import Struct, field
@@ -399,7 +398,7 @@ def ragged_line(path: Path, shown: str, *, fewer: bool = False) -> BadFile | Non
     return None
 
 
-def _stringify(record: Any) -> dict[str, str | None]:
+def _stringify(record: object) -> dict[str, str | None]:
     if not isinstance(record, dict):
         return {"_bad": "not an object"}
     return {k: None if v is None else str(v) for k, v in record.items()}

@@ -8,9 +8,10 @@ reports what was stored.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 import polars as pl
 from msgspec import Struct, field
@@ -33,6 +34,7 @@ from tradecli.product_levels import (
     HS_CHAPTERS as HS_CHAPTERS,  # moved: importable from here as before
 )
 from tradecli.product_levels import (
+    Coverage,
     add_derived_totals,
     complete_flows,
     coverage_of,
@@ -40,12 +42,52 @@ from tradecli.product_levels import (
 )
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import Executor, Future
+
+    from tradecli.cache import Cache
 
 SLICE_ROWS = 300_000  # rows of one slice held as strings (about 60 MB; 575 MB peak, 25 x 10M)
 SLICE_WORKERS = 2  # slices in flight at once: peak memory ~ SLICE_WORKERS x SLICE_ROWS
 READ_ROWS = 6 * SLICE_ROWS  # numeric rows read back in one scan (about 55 MB)
 BACI_LEVEL = "hs6"  # BACI's products: a year's totals are summed from them when complete
+
+# A BACI year's CSV as a local file (a zip member is extracted for the block's duration).
+Opened = Callable[[BaciYear], AbstractContextManager[BaciYear]]
+# One written slice: its rows, its TOTAL rows (kept for the year's totals), its countries.
+Slice = tuple[int, pl.DataFrame, set[str]]
+
+
+class SliceChecks(TypedDict):
+    """What the typed read of one BACI CSV found, for the release's stats."""
+
+    rows: int
+    bad: int  # rows that did not parse or map (0, or the file is refused)
+    self_trade: int
+    lo: int | None  # first and last year (None: no rows)
+    hi: int | None
+    chapters: dict[int, set[str]]  # year -> HS chapters seen
+
+
+class BaciReleaseNote(TypedDict):
+    edition: str
+    version: str
+    years: list[int]
+    products_table: str | None
+
+
+class ImportAnnotations(TypedDict, total=False):
+    """The annotations an import keeps with its cache entry (JSON in the metadata)."""
+
+    source_id: str
+    title: str
+    publisher: str
+    format: str
+    release: BaciReleaseNote  # a whole BACI release
+    rows_read: int
+    skipped: dict[str, int]  # reason -> rows left out
+    coverage: Coverage
+    unused_columns: list[str]
+    units: list[str]
 
 
 def baci_mapping(ctx: FileContext) -> dict[int, str]:
@@ -69,7 +111,7 @@ def _separators(path: Path) -> int:
 
 def baci_slices(
     year: BaciYear, mapping: dict[int, str], work: Path, counter: Executor
-) -> tuple[Path, list[list[list[int]]], dict[str, Any]]:
+) -> tuple[Path, list[list[list[int]]], SliceChecks]:
     """Validate one BACI CSV with typed, streaming reads; plan its exporter slices.
 
     The CSV is parsed once into a compact numeric parquet file in ``work`` (streaming:
@@ -84,17 +126,24 @@ def baci_slices(
     _check_header(year)
     commas = counter.submit(_separators, year.path)
     numeric, per_exporter = _typed_read(year, mapping, work)
-    checks = per_exporter.select(
+    found = per_exporter.select(
         pl.col("rows", "bad", "self_trade").sum(), pl.col("lo").min(), pl.col("hi").max()
     ).row(0, named=True)
-    if checks["bad"] or per_exporter["i"].null_count():
+    if found["bad"] or per_exporter["i"].null_count():
         raise first_bad_line(year.path, mapping, year.year, year.name) or unreadable(year.name)
-    if commas.result() != (len(BACI_SCHEMA) - 1) * (int(checks["rows"]) + 1):
+    if commas.result() != (len(BACI_SCHEMA) - 1) * (int(found["rows"]) + 1):
         # A line with fewer fields (polars refused more), or a comma inside quotes.
         ragged = ragged_line(year.path, year.name, fewer=True)
         if ragged is not None:
             raise ragged
-    checks["chapters"] = _chapters(numeric)
+    checks = SliceChecks(
+        rows=found["rows"],
+        bad=found["bad"],
+        self_trade=found["self_trade"],
+        lo=found["lo"],
+        hi=found["hi"],
+        chapters=_chapters(numeric),
+    )
     return numeric, _plan_reads(per_exporter, mapping), checks
 
 
@@ -308,7 +357,7 @@ def write_baci(
     build: Path,
     source_id: str,
     *,
-    opened: Any = None,
+    opened: Opened | None = None,
     stats: BaciStats,
 ) -> tuple[int, set[str]]:
     """Write BACI year files into ``build`` as ``part-{year}-{slice}.parquet``.
@@ -317,7 +366,7 @@ def write_baci(
     by SLICE_WORKERS x SLICE_ROWS whatever the size of the release. ``opened(year)`` is a context
     manager giving the CSV's path (a zip member extracted to a temp file).
     """
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor
 
     from tradecli.cache import DATASET_ROW_GROUP
 
@@ -325,7 +374,7 @@ def write_baci(
 
     def write_slice(
         part: pl.DataFrame, target: Path, year: BaciYear, with_totals: set[int]
-    ) -> tuple[int, pl.DataFrame, set[str]]:
+    ) -> Slice:
         """Products to ``target``; the slice's (few) TOTAL rows go back to the caller."""
         frame = baci_canonical(part, mapping, year, source_id, with_totals)
         total = frame["product"] == schema.TOTAL
@@ -337,7 +386,7 @@ def write_baci(
         )
         return frame.height, frame.filter(total), names
 
-    def collect(future: Future[tuple[int, pl.DataFrame, set[str]]]) -> pl.DataFrame:
+    def collect(future: Future[Slice]) -> pl.DataFrame:
         rows, totals, names = future.result()
         stats.rows += rows
         stats.totals += totals.height
@@ -382,29 +431,29 @@ def _write_years(
     build: Path,
     mapping: dict[int, str],
     stats: BaciStats,
-    opened: Any,
-    pool: Any,
-    write_slice: Any,
-    collect: Any,
-    write_year_totals: Any,
+    opened: Opened | None,
+    pool: Executor,
+    write_slice: Callable[[pl.DataFrame, Path, BaciYear, set[int]], Slice],
+    collect: Callable[[Future[Slice]], pl.DataFrame],
+    write_year_totals: Callable[[list[pl.DataFrame], Path], None],
 ) -> None:
     import contextlib
-    from concurrent.futures import Future
 
     for year in years:
         with (opened or (lambda y: contextlib.nullcontext(y)))(year) as local:
             numeric, reads, checks = baci_slices(local, mapping, work, pool)
             stats.rows_read += int(checks["rows"])
             stats.self_trade += int(checks["self_trade"])
-            if checks["rows"]:
-                stats.first_year = min(stats.first_year, int(checks["lo"]))
-                stats.last_year = max(stats.last_year, int(checks["hi"]))
+            lo, hi = checks["lo"], checks["hi"]
+            if checks["rows"] and lo is not None and hi is not None:  # rows have years
+                stats.first_year = min(stats.first_year, int(lo))
+                stats.last_year = max(stats.last_year, int(hi))
             for t, chapters in checks["chapters"].items():
                 stats.chapters.setdefault(t, set()).update(chapters)
             with_totals = stats.complete_years()
             tag = year.year if year.year is not None else local.path.stem
             parts = (part for read in reads for part in read_slices(numeric, read))
-            pending: list[Future[tuple[int, pl.DataFrame, set[str]]]] = []
+            pending: list[Future[Slice]] = []
             totals: list[pl.DataFrame] = []  # in slice order: sorted by exporter, importer
             for n, part in enumerate(parts):
                 target = build / f"part-{tag}-{n:03d}.parquet"
@@ -462,7 +511,7 @@ class ImportSummary(Struct, frozen=True):
     content: str  # "totals", "products" or "products and totals"
     skipped: dict[str, int]  # reason -> rows left out
     entry: Path
-    coverage: dict[str, Any]
+    coverage: Coverage
     currency: str  # one code, or several joined by "," when each row names its own
     replaced: list[str] = field(default_factory=list)  # earlier imports of the file, described
     unused_columns: list[str] = field(default_factory=list)  # the file's columns not read
@@ -481,7 +530,7 @@ def refuse_skips(path: Path, skipped: dict[str, int]) -> None:
 
 
 def import_into_cache(
-    cache: Any,
+    cache: Cache,
     path: Path,
     fmt: ImportFormat | None = None,
     *,
@@ -502,7 +551,7 @@ def import_into_cache(
     fmt = fmt or detect(path)
     source_id = f"import:{path.stem}"
     key = f"import-{path.name}"
-    annotations: dict[str, Any] = {
+    annotations: ImportAnnotations = {
         "source_id": source_id,
         "title": f"{path.name} (imported file)",
         "publisher": PUBLISHERS[fmt],
@@ -558,13 +607,11 @@ def import_into_cache(
     currencies = sorted(frame["currency"].unique().to_list())
     notes = disagreements(cache, frame, path.name)
     replaced = replaced_imports(cache, previous, frame, frame.height)
-    annotations.update(
-        rows_read=imported.rows_read,
-        skipped=skipped,
-        coverage=coverage,
-        unused_columns=imported.unused_columns,
-        units=imported.units,
-    )
+    annotations["rows_read"] = imported.rows_read
+    annotations["skipped"] = skipped
+    annotations["coverage"] = coverage
+    annotations["unused_columns"] = imported.unused_columns
+    annotations["units"] = imported.units
     entry = cache.put_dataset(
         key,
         frame.partition_by("exporter"),
@@ -603,7 +650,7 @@ def import_into_cache(
     )
 
 
-def baci_coverage(chapters: dict[int, set[str]]) -> dict[str, Any]:
+def baci_coverage(chapters: dict[int, set[str]]) -> Coverage:
     """What BACI files cover, judged year by year by ``is_complete`` (as other files are).
 
     A year whose HS6 codes miss an HS chapter (a filtered extract) is some products
@@ -626,17 +673,17 @@ def baci_coverage(chapters: dict[int, set[str]]) -> dict[str, Any]:
 
 
 def _store_baci(
-    cache: Any,
+    cache: Cache,
     years: list[BaciYear],
     mapping: dict[int, str],
     *,
     key: str,
     source_id: str,
-    annotations: dict[str, Any],
+    annotations: ImportAnnotations,
     url: str,
     cube: str,
     strict: bool,
-    opened: Any = None,
+    opened: Opened | None = None,
     fmt: ImportFormat = ImportFormat.BACI,
     supersedes: str | None = None,
 ) -> ImportSummary:
@@ -659,7 +706,9 @@ def _store_baci(
             refuse_skips(label, skipped)
         # The entry's metadata is written after the files: fill in what they hold.
         coverage = baci_coverage(stats.chapters)
-        annotations.update(rows_read=stats.rows_read, skipped=skipped, coverage=coverage)
+        annotations["rows_read"] = stats.rows_read
+        annotations["skipped"] = skipped
+        annotations["coverage"] = coverage
         return rows, countries, Period(stats.first_year), Period(stats.last_year)
 
     entry = cache.put_built_dataset(
@@ -685,6 +734,6 @@ def _store_baci(
         content="products and totals" if stats.totals else "products",
         skipped=dict(annotations["skipped"]),
         entry=entry,
-        coverage=dict(annotations["coverage"]),
+        coverage=annotations["coverage"].copy(),
         currency="USD",
     )

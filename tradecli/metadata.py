@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 
 class JsonClient(Protocol):
-    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any: ...
+    def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any: ...
 
 
 class CachedMetadata:
@@ -27,7 +27,7 @@ class CachedMetadata:
         self._load = load
         self._store = store
 
-    def _get(self, key: str, path: str, params: Mapping[str, Any] | None = None) -> Any:
+    def _get(self, key: str, path: str, params: Mapping[str, str] | None = None) -> Any:
         cached = self._load(key)
         if cached is not None:
             return cached

@@ -326,7 +326,7 @@ def parse_records(
     HS edition).
     """
     names = [n for n in schema.FLOWS_SCHEMA.names() if n != schema.EDITION]
-    rows: dict[str, list[Any]] = {name: [] for name in names}
+    rows: dict[str, list[str | float | dt.date | None]] = {name: [] for name in names}
     digits = int(products[2:]) if products else 0
     frequency = cube.frequency.value
     for index, record in enumerate(records):

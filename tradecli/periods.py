@@ -12,7 +12,6 @@ import operator
 import re
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
 
 from msgspec import Struct
 
@@ -33,6 +32,7 @@ MONTH_NAMES = (
     "December",
 )
 
+_Key = tuple[int, int | None]  # (year, month): what periods are ordered by
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 _COMPACT_MONTH_RE = re.compile(r"^(\d{4})(\d{2})$")
 _YEAR_RE = re.compile(r"^(\d{4})$")
@@ -118,7 +118,7 @@ class Period(Struct, frozen=True):
         return cls(day.year, None if frequency is Frequency.YEAR else day.month)
 
 
-def _ordered(op: Callable[[Any, Any], Any], a: Period, b: object) -> bool:
+def _ordered(op: Callable[[_Key, _Key], object], a: Period, b: object) -> bool:
     if not isinstance(b, Period):
         return NotImplemented  # type: ignore[no-any-return]  # Python tries the other side
     return bool(op((a.year, a.month), (b.year, b.month)))

@@ -15,7 +15,7 @@ for a whole file at once.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, TypeVar
+from typing import Required, TypedDict, TypeVar
 
 import polars as pl
 
@@ -30,6 +30,24 @@ DIGITS = {"hs2": 2, "hs4": 4, "hs6": 6}
 FLOW_KEYS = ["exporter", "importer", "reporter", "period", "frequency", "currency", "source"]
 
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+
+
+class Coverage(TypedDict, total=False):
+    """What an imported file covers (``coverage_of``; a BACI file: ``ingest.baci_coverage``).
+
+    Kept in the cache entry's annotations and the import summary. ``products``: the
+    codes of a file of some products only (none when some flows are total trade).
+    """
+
+    total: Required[bool]  # every flow is total trade
+    declared_total: Required[bool]  # the file has TOTAL rows of its own
+    derived_from: Required[str | None]  # the level the derived totals are summed from
+    levels: Required[list[str]]
+    complete_levels: Required[list[str]]
+    products: Required[list[str]]
+    chapters: Required[list[str]]
+    periods_without_total: dict[str, list[str]]  # period -> chapters (some flows only)
+    years_without_total: dict[str, list[str]]  # BACI: year -> chapters
 
 
 def level_of(code: pl.Expr) -> pl.Expr:
@@ -155,7 +173,7 @@ def _declared(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     return frame.filter(pl.col("product") == schema.TOTAL).select(keys).unique()
 
 
-def coverage_of(frame: pl.DataFrame, flows: pl.DataFrame | None = None) -> dict[str, Any]:
+def coverage_of(frame: pl.DataFrame, flows: pl.DataFrame | None = None) -> Coverage:
     """What the file covers: total trade, or which products, and where not.
 
     A flow (pair and period) is total trade when it has a declared TOTAL row or its
@@ -198,7 +216,7 @@ def coverage_of(frame: pl.DataFrame, flows: pl.DataFrame | None = None) -> dict[
             without[label] = sorted(set(without.get(label, [])) | set(spans))
     total = some_total and not partial.height
     partial_products = [] if some_total else sorted(c for cs in by_level.values() for c in cs)
-    out: dict[str, Any] = {
+    out: Coverage = {
         "total": total,
         "declared_total": declared,
         "derived_from": level,
@@ -218,7 +236,7 @@ def _listed(codes: list[str], limit: int = 8) -> str:
     return ", ".join(codes[:limit]) + more
 
 
-def describe_coverage(coverage: dict[str, Any]) -> str:
+def describe_coverage(coverage: Coverage) -> str:
     """One line for the import summary: total trade, or which products (or periods) not."""
     years = coverage.get("years_without_total") or {}  # BACI: whole years
     periods = coverage.get("periods_without_total") or {}  # other files: some flows

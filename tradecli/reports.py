@@ -38,11 +38,13 @@ from tradecli.errors import (
 
 if TYPE_CHECKING:
     from tradecli.commands import Answer, Request
-    from tradecli.document import Document
+    from tradecli.document import Document, Json
 
 # What a report's build step returns: the typed answer (alerts, revisions and the
 # period read it) beside the document its files are rendered from.
 Built = tuple["Answer", "Document"]
+# Renders one format of a report from its JSON payload and its document.
+Render = Callable[[str, "dict[str, Json]", "Document"], str]
 
 PERIOD_RULES = {
     # rule -> (--period convention, --compare)
@@ -111,7 +113,7 @@ class ReportSpec(Struct, frozen=True):
     formats: tuple[str, ...]
     output_dir: Path
     filename: str
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)  # TOML values; see request_for
     alerts: Alerts = Alerts()
 
 
@@ -368,7 +370,7 @@ def period_figures(answer: Answer) -> dict[str, history.PeriodFigures]:
     }
 
 
-def describe_revision(revision: Mapping[str, Any]) -> str:
+def describe_revision(revision: history.Revision) -> str:
     """'2024-08 exports: $10 -> $11 (+$1)', in the revision's own currency."""
     from tradecli.numfmt import format_revision
 
@@ -394,7 +396,7 @@ def describe_source_change(before: str, after: str) -> str:
     return f"{before} -> {after}"
 
 
-def name_sources(changed: list[dict[str, Any]]) -> None:
+def name_sources(changed: list[history.Revision]) -> None:
     """Name the release each revision moved between, when its sources differ."""
     for r in changed:
         if "sources" in r:
@@ -409,7 +411,7 @@ class Outcome(Struct):
     status: str  # ok, failed, dry-run
     files: list[dict[str, str]] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
-    revisions: list[dict[str, Any]] = field(default_factory=list)
+    revisions: list[history.Revision] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None  # what to do about the error
@@ -433,7 +435,7 @@ def _period_label(answer: Answer) -> str:
 def run_one(
     spec: ReportSpec,
     build: Callable[[ReportSpec, Callable[[str], None]], Built],
-    render: Callable[[str, dict[str, Any], Document], str],
+    render: Render,
     dry_run: bool = False,
     into: Path | None = None,
 ) -> Outcome:
@@ -450,7 +452,7 @@ def run_one(
     try:
         answer, document = build(spec, outcome.warnings.append)
         refuse_other_frequency(spec, answer)
-        doc: dict[str, Any] = answer.payload
+        doc: dict[str, Json] = answer.payload
         outcome.period = _period_label(answer)
         # Written, but from the embedded sample or expired data because a fetch failed.
         outcome.exit_code = answer.provenance.exit_code
@@ -465,9 +467,9 @@ def run_one(
             mailed = before.alerted.get(outcome.period, [])
             outcome.repeated = [a for a in outcome.alerts if a in mailed]
         if outcome.revisions:
-            doc = {**doc, "revisions": outcome.revisions}
+            doc = {**doc, "revisions": [history.revision_json(r) for r in outcome.revisions]}
         if outcome.basis_changes:
-            doc = {**doc, "basis_changes": outcome.basis_changes}
+            doc = {**doc, "basis_changes": [*outcome.basis_changes]}
         if outcome.alerts:
             doc = {**doc, "alerts": [{"message": m} for m in outcome.alerts]}
         names = {
@@ -504,33 +506,39 @@ def run_one(
     return outcome
 
 
-def _entry(o: Outcome) -> dict[str, Any]:
+def _entry(o: Outcome) -> dict[str, Json]:
     return {
         "name": o.name,
         "status": o.status,
         "last_run": o.ran_at,
         "period": o.period,
-        "files": o.files,
-        "alerts": o.alerts,
-        "warnings": o.warnings,
-        "revisions": o.revisions,
-        "basis_changes": o.basis_changes,
+        "files": [{**f} for f in o.files],
+        "alerts": [*o.alerts],
+        "warnings": [*o.warnings],
+        "revisions": [history.revision_json(r) for r in o.revisions],
+        "basis_changes": [*o.basis_changes],
         "error": o.error,
     }
 
 
+def _reports(manifest: Mapping[str, Json]) -> list[Json]:
+    """A manifest's entries (none when the file holds another shape)."""
+    entries = manifest.get("reports")
+    return entries if isinstance(entries, list) else []
+
+
 def manifest(
-    specs: list[ReportSpec], outcomes: list[Outcome], previous: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+    specs: list[ReportSpec], outcomes: list[Outcome], previous: Mapping[str, Json] | None = None
+) -> dict[str, Json]:
     """Every report of ``specs`` (one output directory): this run's outcome where it ran,
     else the entry of the previous manifest, else ``never-run``."""
     done = {o.name: o for o in outcomes}
     before = {
-        e.get("name"): e
-        for e in (previous or {}).get("reports", [])
-        if isinstance(e, dict) and e.get("name")
+        name: e
+        for e in _reports(previous or {})
+        if isinstance(e, dict) and isinstance(name := e.get("name"), str) and name
     }
-    entries = []
+    entries: list[Json] = []
     for spec in specs:
         if spec.name in done:
             entries.append(_entry(done[spec.name]))
@@ -541,13 +549,13 @@ def manifest(
     return {
         "schema": "tradecli.manifest/2",
         "reports": entries,
-        "ok": all(e.get("status") == "ok" for e in entries),
+        "ok": all(isinstance(e, dict) and e.get("status") == "ok" for e in entries),
     }
 
 
-def _read_manifest(path: Path) -> dict[str, Any]:
+def _read_manifest(path: Path) -> dict[str, Json]:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(path.read_text("utf-8"))  # JSON text: its values are Json
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -592,7 +600,7 @@ def select(specs: tuple[ReportSpec, ...], names: list[str] | None, where: str) -
 def dry_run_plan(
     specs: list[ReportSpec],
     build: Callable[[ReportSpec, Callable[[str], None]], Built],
-    render: Callable[[str, dict[str, Any], Document], str],
+    render: Render,
     source: str,
 ) -> list[str]:
     """What a run would do, one line per report and per file; writes nothing.
@@ -637,7 +645,7 @@ def run(
     all_specs: tuple[ReportSpec, ...],
     specs: list[ReportSpec],
     build: Callable[[ReportSpec, Callable[[str], None]], Built],
-    render: Callable[[str, dict[str, Any], Document], str],
+    render: Render,
     now: Callable[[], str],
 ) -> RunResult:
     """Run ``specs`` under each output directory's lock and update every manifest.
@@ -678,7 +686,7 @@ def _run_directory(
     members: list[ReportSpec],
     outcomes: dict[str, Outcome],
     build: Callable[[ReportSpec, Callable[[str], None]], Built],
-    render: Callable[[str, dict[str, Any], Document], str],
+    render: Render,
     now: Callable[[], str],
 ) -> None:
     """Run ``group`` into a new generation of ``directory`` and publish it in one rename
@@ -713,10 +721,10 @@ def _run_directory(
 
 def _legacy_names(directory: Path) -> list[str]:
     """The files an older tradecli wrote in place: the manifest and those it lists."""
-    entries = _read_manifest(directory / MANIFEST).get("reports", [])
     names = [MANIFEST]
-    for entry in entries if isinstance(entries, list) else []:
-        for file in entry.get("files", []) if isinstance(entry, dict) else []:
+    for entry in _reports(_read_manifest(directory / MANIFEST)):
+        files = entry.get("files") if isinstance(entry, dict) else None
+        for file in files if isinstance(files, list) else []:
             name = file.get("path") if isinstance(file, dict) else None
             if isinstance(name, str) and "/" not in name:
                 names.append(name)

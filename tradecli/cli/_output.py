@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from msgspec.structs import replace
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from tradecli.commands import Request
-    from tradecli.document import Document
+    from tradecli.document import Document, Json, Value
 
 STDOUT = Path("-")
 _FORMAT_PARAMS = ("output_format", "format", "fmt", "format_")
@@ -89,7 +90,7 @@ def render_document(settings: Config, document: Document, fmt: str | None = None
     return FORMATS[fmt or settings.format.value].render(document, width=settings.width or 100)
 
 
-def render_report(settings: Config, fmt: str, payload: dict[str, Any], document: Document) -> str:
+def render_report(settings: Config, fmt: str, payload: dict[str, Json], document: Document) -> str:
     """One file of a `tradecli report` run: the document plus the run's alerts and revisions."""
     from tradecli.document import with_report_extras
 
@@ -126,7 +127,10 @@ def _dump_json(doc: object) -> None:
 
 
 def _emit_list(
-    settings: Config, title: str, columns: list[tuple[str, str]], records: list[dict[str, Any]]
+    settings: Config,
+    title: str,
+    columns: list[tuple[str, str]],
+    records: Sequence[Mapping[str, Value]],
 ) -> None:
     """Print a plain list (code tables, cache entries) in the configured format."""
     from tradecli.document import list_document

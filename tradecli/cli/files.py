@@ -3,7 +3,7 @@
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,7 @@ from tradecli.importer_options import ImportFormat
 
 if TYPE_CHECKING:
     from tradecli.cache import Entry
+    from tradecli.document import Json
 
 
 @app.command(
@@ -323,7 +324,7 @@ def report(
         found = api.answer(request, config=settings, warn=warn, transport=ctx.obj.get("transport"))
         return found, found.document
 
-    def render(fmt: str, doc: dict[str, Any], document: Document) -> str:
+    def render(fmt: str, doc: "dict[str, Json]", document: "Document") -> str:
         return render_report(settings, fmt, doc, document)
 
     if dry_run:

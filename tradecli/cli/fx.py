@@ -1,7 +1,7 @@
 """Exchange rates: fx update | info."""
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -20,6 +20,7 @@ from tradecli.config import NetworkMode, OutputFormat
 from tradecli.errors import UsageError
 
 if TYPE_CHECKING:
+    from tradecli.document import Value
     from tradecli.fx import RateTable
 
 fx_app = _Typer(
@@ -101,7 +102,7 @@ def fx_info(
         _settings(ctx, format=output_format), output, explicit=output_format is not None
     )
     in_use = fx.rates_file_in_use(cache_dir(settings))
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Value]] = []
     bundled = fx.load_rates()
     rows.append(_row("bundled", bundled, in_use is None))
     fetched_path = fx.fetched_rates_file(cache_dir(settings))
@@ -134,7 +135,7 @@ def fx_info(
     _to_output(settings, output, write)
 
 
-def _row(kind: str, table: "RateTable", in_use: bool) -> dict[str, Any]:
+def _row(kind: str, table: "RateTable", in_use: bool) -> "dict[str, Value]":
     return {
         "file": kind,
         "source": table.source,

@@ -1,7 +1,7 @@
 """Live sources and the cache: fetch, cache path | info | clear."""
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +23,9 @@ from tradecli.cli._app import (
 from tradecli.cli._output import resolve_format
 from tradecli.config import Config, NetworkMode, OutputFormat
 from tradecli.errors import TradecliError, UsageError
+
+if TYPE_CHECKING:
+    from tradecli.document import Value
 
 EPILOG_FETCH = """\
 \b
@@ -92,7 +95,7 @@ def fetch(
         )
     if entry is None:  # pragma: no cover - put() just wrote it
         raise TradecliError("the cache entry just written cannot be read back")
-    record = {
+    record: dict[str, Value] = {
         "reporter": rep.iso3,
         "partner": par.iso3,
         "rows": rows,
@@ -161,7 +164,7 @@ def cache_info(
     cache = open_cache(settings, _warn)
     entries = cache.entries()
     scratch = cache.scratch_size()
-    rows = [
+    rows: list[dict[str, Value]] = [
         {
             "pair": f"{e.reporter}-{e.partner}" if e.kind == "fetch" else _import_pair(e.countries),
             "from": str(e.start),
@@ -206,7 +209,7 @@ def _scratch_line(size: int) -> str:
 
 
 def _print_entries(
-    settings: Config, root: str, rows: list[dict[str, Any]], scratch: int = 0
+    settings: Config, root: str, rows: "list[dict[str, Value]]", scratch: int = 0
 ) -> None:
     if settings.format is OutputFormat.JSON:
         _dump_json({"cache_dir": root, "entries": rows, "scratch_bytes": scratch})
@@ -234,7 +237,7 @@ def _print_entries(
 
 
 def _print_folded(
-    settings: Config, title: str, columns: list[tuple[str, str]], rows: list[dict[str, Any]]
+    settings: Config, title: str, columns: list[tuple[str, str]], rows: "list[dict[str, Value]]"
 ) -> None:
     """The table with long values (cube names, file names, times) folded onto more lines.
 

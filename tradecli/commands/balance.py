@@ -313,7 +313,9 @@ def _figures(result: BalanceResult, dataset: Dataset) -> dict[str, Figure]:
 
 
 def _bases(
-    result: BalanceResult, dataset: Dataset, rows: dict[str, dict[str, Any]]
+    result: BalanceResult,
+    dataset: Dataset,
+    rows: dict[str, dict[str, Any]],  # measure -> its polars row (named) of ``result.figures``
 ) -> dict[str, dict[str, str | None]]:
     """What each value of each measure rests on (published, reconstructed, converted)."""
     rep, par = result.reporter.iso3, result.partner.iso3

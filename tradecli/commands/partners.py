@@ -198,7 +198,11 @@ def _rows(result: PartnersResult, dataset: Dataset) -> tuple[PartnerRow, ...]:
     return tuple(out)
 
 
-def _bases(result: PartnersResult, dataset: Dataset, r: dict[str, Any]) -> dict[str, str | None]:
+def _bases(
+    result: PartnersResult,
+    dataset: Dataset,
+    r: dict[str, Any],  # a polars row (named) of ``result.rows``
+) -> dict[str, str | None]:
     """What a partner's figures rest on; the ranking's sources are those of the measure."""
     rep, par = result.reporter.iso3, str(r["partner"])
     pairs = {"exports": (rep, par), "imports": (par, rep)}
