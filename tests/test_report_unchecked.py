@@ -33,6 +33,11 @@ def _lines(stderr: str) -> list[tuple[str, str, str]]:
     return out
 
 
+# The month the import holds one flow of: a report left to its default stops at the
+# latest month of both flows (tests/test_one_flow_default.py), so these name it.
+SEPTEMBER = 'period = "fixed"\nfrom = "2024-09"\nto = "2025-09"\n'
+
+
 @pytest.fixture
 def one_flow(runner, tmp_path):
     """An import holding Pakistan's exports to Japan for one month only, newer than the
@@ -50,6 +55,7 @@ def test_alerts_that_cannot_be_checked_are_mailed_as_warnings(
         tmp_path,
         monkeypatch,
         '[[report]]\nname = "pj"\nreporter = "PAK"\npartner = "JPN"\noutput_dir = "out"\n'
+        f"{SEPTEMBER}"
         '[report.alerts]\ndeficit_beyond = "100M USD"\ngrowth_below = -5\nsign_change = true\n',
     )
     result = runner.invoke(app, ["report"])
@@ -75,7 +81,8 @@ def test_a_balance_report_without_its_balance_says_so_without_alerts(
     _config(
         tmp_path,
         monkeypatch,
-        '[[report]]\nname = "pj"\nreporter = "PAK"\npartner = "JPN"\noutput_dir = "out"\n',
+        '[[report]]\nname = "pj"\nreporter = "PAK"\npartner = "JPN"\noutput_dir = "out"\n'
+        f"{SEPTEMBER}",
     )
     result = runner.invoke(app, ["report"])
     assert result.exit_code == ExitCode.OK
@@ -157,3 +164,21 @@ def test_a_fixed_annual_report_is_still_written(runner, tmp_path, monkeypatch) -
     result = runner.invoke(app, ["report"])
     assert result.exit_code == ExitCode.OK, result.stderr
     assert (config.parent / "out" / "ca-2006.md").exists()
+
+
+def test_a_report_left_to_its_default_checks_the_last_month_of_both_flows(
+    runner, tmp_path, monkeypatch, one_flow
+) -> None:
+    """The exports-only month does not leave the alert unchecked: the report is of the
+    latest month holding both flows, whose published deficit ($127M) is beyond $100M."""
+    _config(
+        tmp_path,
+        monkeypatch,
+        '[[report]]\nname = "pj"\nreporter = "PAK"\npartner = "JPN"\noutput_dir = "out"\n'
+        '[report.alerts]\ndeficit_beyond = "100M USD"\n',
+    )
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.ALERT, result.stderr
+    assert [(k, t) for _, k, t in _lines(result.stderr)] == [
+        ("ALERT", "PAK-JPN deficit of $127M in Aug 2025 is beyond $100M")
+    ]
