@@ -74,3 +74,21 @@ def test_defaulted_span_note(base, target, given, convention, months) -> None:
         assert note is None
     else:
         assert note is not None and f", {months} months after " in note
+
+
+def test_compare_previous_without_from_is_not_told_it_is_not_year_on_year(runner) -> None:
+    """A month-on-month change is what --compare previous asks for."""
+    notes = _notes(runner, "balance", "PAK", "JPN", "--compare", "previous")
+    assert not [n for n in notes if "--to was not given" in n]
+
+
+def test_a_short_span_points_to_a_year_the_data_hold(runner) -> None:
+    """--from one month before the latest: a year after --from is not in the data, so the
+    note offers --from a year before the latest, never --to 2026-07."""
+    notes = _notes(runner, "balance", "PAK", "JPN", "--from", "2025-07")
+    [span] = [n for n in notes if "--to was not given" in n]
+    assert "the latest period in the data, August 2025, 1 month after July 2025" in span
+    assert span.endswith("give --from 2024-08 for the year to August 2025")
+    assert "2026" not in span
+    year = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08", "--format", "json"])
+    assert year.exit_code == 0  # the suggestion works

@@ -42,7 +42,7 @@ def test_the_default_to_is_the_last_month_of_both_flows(runner, exports_only) ->
     assert doc["figures"]["balance"]["to"] == pytest.approx(PUBLISHED_BALANCE_AUG_2025)
     assert doc["figures"]["imports"]["growth_pct"] is not None
     [note] = [n for n in doc["notes"] if "latest period holding both" in n]
-    assert "September 2025 with exports only" in note and "--to 2025-09" in note
+    assert "September 2025 with exports only" in note and "`--from 2025-09` shows it" in note
     text = " ".join(
         runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08"]).stdout.split()
     )
@@ -79,3 +79,15 @@ def test_without_a_newer_one_flow_period_nothing_changes(runner) -> None:
     doc = _json(runner, "balance", "PAK", "JPN", "--from", "2024-08")
     assert doc["query"]["to"] == "2025-08"
     assert not [n for n in doc["notes"] if "--to was not given" in n]
+
+
+def test_the_span_note_agrees_with_the_both_flows_note(runner, exports_only) -> None:
+    """From July 2025 the default --to is August 2025, the last month of both flows; the
+    span note must not call it the latest period in the data (September is), and its way
+    to a year-on-year change names a month the data hold, not July 2026."""
+    doc = _json(runner, "balance", "PAK", "JPN", "--from", "2025-07")
+    [span] = [n for n in doc["notes"] if "not year-on-year" in n]
+    assert "latest period in the data" not in span
+    assert span.startswith("--to was not given: it is August 2025, 1 month after July 2025")
+    assert span.endswith("give --from 2024-08 for the year to August 2025")
+    assert [n for n in doc["notes"] if "latest period holding both" in n]

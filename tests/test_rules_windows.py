@@ -128,7 +128,7 @@ def test_a_defaulted_to_one_month_later_is_said_in_the_singular() -> None:
     assert defaulted_span_note(base, target, False, Convention.POINT) == (
         "--to was not given: it is the latest period in the data, September 2025, "
         "1 month after August 2025, so the changes are over 1 month, not year-on-year; "
-        "give --to to choose (e.g. --to 2026-08)"
+        "give --from 2024-09 for the year to September 2025"  # not --to 2026-08: no data
     )
     # The same month (a span of zero) and a given --to get no note.
     assert defaulted_span_note(base, base, False, Convention.POINT) is None

@@ -333,7 +333,9 @@ def balance(
         extra.append(partial)
     if stopped:
         extra.append(stopped)
-    if span := defaulted_span_note(base, target, end is not None, convention):
+    if span := defaulted_span_note(
+        base, target, end is not None, convention, from_given=start is not None, latest=not stopped
+    ):
         extra.append(span)
     extra.extend(conflict_notes(found, conflict_what, currency))
     if strict and figures.filter(pl.col("comparable").not_()).height:

@@ -223,7 +223,9 @@ def drivers(
         )
     attribution = attribute(window_rows["from"], window_rows["to"], total_from, total_to, top)
     notes = [*edition.notes, *attribution.notes]
-    if span := defaulted_span_note(base, target, end is not None, convention):
+    if span := defaulted_span_note(
+        base, target, end is not None, convention, from_given=start is not None
+    ):
         notes.append(span)
     if selection is not None:
         notes.insert(0, selection.note)

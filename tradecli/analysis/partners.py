@@ -184,7 +184,9 @@ def partners(
         )
     )
     notes = []
-    if span := defaulted_span_note(base, target, end is not None, convention):
+    if span := defaulted_span_note(
+        base, target, end is not None, convention, from_given=start is not None
+    ):
         notes.append(span)
     if product_only.height:
         named = sorted(set(product_only["partner"]))

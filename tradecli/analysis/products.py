@@ -385,7 +385,9 @@ def products(
         )  # fmt: skip
     if strict and result.filter(pl.col("comparable").not_()).height:
         notes.append(STRICT_NOTE)
-    if span := defaulted_span_note(base, target, end is not None, convention):
+    if span := defaulted_span_note(
+        base, target, end is not None, convention, from_given=start is not None
+    ):
         notes.append(span)
     found = conflicts(held, ["period", "frequency", "product"], r, p, newest_first)
     notes.extend(

@@ -76,7 +76,7 @@ def one_flow_note(rows: pl.DataFrame, target: Window) -> str | None:
     return (
         f"--to was not given: it is {target.label}, the latest period holding both exports "
         f"and imports; the data go on to {newest.label} with {flows} only, which has no "
-        f"balance (give --to {newest} to compare with it)"
+        f"balance (`--from {newest}` shows it)"
     )
 
 
@@ -132,13 +132,27 @@ def resolve_windows(
 
 
 def defaulted_span_note(
-    base: Window, target: Window, end_given: bool, convention: Convention
+    base: Window,
+    target: Window,
+    end_given: bool,
+    convention: Convention,
+    *,
+    from_given: bool = True,
+    latest: bool = True,
 ) -> str | None:
     """A note when --to was left to default to the latest period and that period is not a
     whole number of years after --from: "Aug 2024 -> Sep 2025" is a 13-month change, which
     a reader takes for a year-on-year one unless told (None when --to was given, or years
-    are compared, or the span is whole years)."""
-    if end_given or convention is not Convention.POINT or base.annual or target.annual:
+    are compared, or the span is whole years, or --from was not given either: the span is
+    then the one --compare asked for). ``latest``: ``target`` is the latest period in the
+    data (False when it is the latest holding both flows, said in a note of its own).
+
+    The way to a year-on-year change names a period the data can hold: --to a year after
+    --from when that is not past the latest period, else --from a year before it.
+    """
+    if end_given or not from_given or convention is not Convention.POINT:
+        return None
+    if base.annual or target.annual:
         return None
     months = (target.first.year - base.first.year) * 12 + (
         (target.first.month or 1) - (base.first.month or 1)
@@ -146,10 +160,16 @@ def defaulted_span_note(
     if months <= 0 or months % 12 == 0:
         return None
     span = f"{months} month" if months == 1 else f"{months} months"
+    which = f"the latest period in the data, {target.label}" if latest else target.label
+    year_on = base.shift_years(1).first
+    choose = (
+        f"give --to to choose (e.g. --to {year_on})"
+        if year_on <= target.first
+        else f"give --from {target.shift_years(-1).first} for the year to {target.label}"
+    )
     return (
-        f"--to was not given: it is the latest period in the data, {target.label}, "
-        f"{span} after {base.label}, so the changes are over {span}, "
-        f"not year-on-year; give --to to choose (e.g. --to {base.shift_years(1).first})"
+        f"--to was not given: it is {which}, {span} after {base.label}, so the changes "
+        f"are over {span}, not year-on-year; {choose}"
     )
 
 
