@@ -13,7 +13,14 @@ import pytest
 from tradecli import api
 from tradecli.cli import app
 from tradecli.commands import COMMANDS
-from tradecli.errors import ExitCode, NoData, TradecliError, UnknownCountry, UsageError
+from tradecli.errors import (
+    ExitCode,
+    NoData,
+    PeriodError,
+    TradecliError,
+    UnknownCountry,
+    UsageError,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 TIDY = ["pair", "flow", "period", "value", "currency", "source", "basis"]
@@ -211,3 +218,50 @@ def test_readme_names_every_registered_command() -> None:
     for name in COMMANDS:
         assert f"| `tradecli {name} " in commands, name
         assert f"api.{name}" in api_section, name
+
+
+def test_an_exception_carries_its_hint_and_the_keywords_in_its_notes() -> None:
+    """A notebook shows the traceback, not the CLI's Hint line: the notes carry both."""
+    with pytest.raises(PeriodError) as raised:
+        api.balance("PAK", "JPN", start="2024-08", end="2024-02")
+    assert raised.value.__notes__ == [
+        "Hint: swap them: --from 2024-02 --to 2024-08",
+        "In Python the options are keyword arguments: --from is start=, --to is end=",
+    ]
+    with pytest.raises(UnknownCountry) as unknown:
+        api.balance("PAK", "JPNN")
+    assert unknown.value.__notes__ == ["Hint: did you mean Japan (JPN)?"]  # no option named
+
+
+def test_a_value_a_keyword_cannot_take_lists_what_it_can() -> None:
+    with pytest.raises(UsageError) as raised:
+        api.balance("PAK", "JPN", period="bogus")
+    assert raised.value.message == (
+        "period='bogus' is not one of 'point', 'ytd', 'fiscal-ytd', 'ttm', 'window'"
+    )
+    assert raised.value.hint == "e.g. period='point'"
+    with pytest.raises(UsageError, match="sort='sideways' is not one of 'value'"):
+        api.partners("PAK", sort="sideways")
+
+
+def test_a_data_warning_points_at_the_callers_line() -> None:
+    """However deep in tradecli a warning is raised, it is reported at the user's line."""
+    deep: dict[str, object] = {"__name__": "tradecli.sources.somewhere"}
+    exec(  # functions of a tradecli module, three frames down
+        "def inner(w):\n    w('stale data')\ndef middle(w):\n    inner(w)\n"
+        "def outer(w):\n    middle(w)\n",
+        deep,
+    )
+    with pytest.warns(api.DataWarning) as caught:
+        deep["outer"](api._warn)  # type: ignore[operator]
+        line = sys._getframe().f_lineno - 1
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+
+
+def test_an_answers_repr_is_one_line_about_it_not_its_data() -> None:
+    r = api.balance("PAK", "JPN", start="2024-08")
+    assert repr(r) == (
+        "BalanceAnswer(PAK-JPN, Aug 2024 -> Aug 2025, USD, origin='sample', "
+        "sources=('oec-cna-2025-reconstructed',))"
+    )
+    assert "LazyFrame" not in repr(api.partners("PAK", start="2006"))

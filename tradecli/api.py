@@ -18,14 +18,17 @@ as ``DataWarning``. The CLI computes through ``answer`` too. Every command of
 from __future__ import annotations
 
 import os
+import re
+import sys
 import warnings
 from collections.abc import Callable, Iterable
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from tradecli.analysis_options import FlowChoice, PartnerMeasure, PartnerSort, ProductLevel
 from tradecli.commands import COMMANDS, Answer, Request, WindowSpec, get, source_spec
-from tradecli.errors import UsageError
+from tradecli.errors import TradecliError, UsageError
 from tradecli.periods import Compare, Convention
 
 if TYPE_CHECKING:
@@ -39,6 +42,7 @@ if TYPE_CHECKING:
     from tradecli.config import Config
 
 Period = str | int | None  # "2024-08", "2025-Q2", "FY2025", 2024
+E = TypeVar("E", bound=Enum)
 
 
 class DataWarning(UserWarning):
@@ -46,7 +50,38 @@ class DataWarning(UserWarning):
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, DataWarning, stacklevel=4)
+    """Warn at the caller's own line: the first frame outside tradecli, however deep."""
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("tradecli"):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, DataWarning, stacklevel=level)
+
+
+# The command line's options as this module's keyword arguments, for messages and hints
+# that name an option (they are shared with the CLI).
+KEYWORDS = {
+    "--from": "start", "--to": "end", "--period": "period", "--compare": "compare",
+    "--currency": "currency", "--source": "source", "--offline": "offline",
+    "--product": "product", "--flow": "flow", "--level": "level", "--top": "top",
+    "--sort": "sort", "--mirror": "mirror", "--strict": "strict",
+}  # fmt: skip
+
+
+def _explained(exc: TradecliError) -> TradecliError:
+    """A notebook shows a traceback, not the CLI's ``Hint:`` line: the hint goes into the
+    exception's notes (shown under it), with the keyword arguments for the options it
+    names. Idempotent: an exception passing through twice gets its notes once."""
+    notes = getattr(exc, "__notes__", [])
+    if any(n.startswith(("Hint: ", "In Python ")) for n in notes):
+        return exc
+    if exc.hint:
+        exc.add_note(f"Hint: {exc.hint}")
+    text = f"{exc.message} {exc.hint or ''}"
+    named = [f"{option} is {kw}=" for option, kw in KEYWORDS.items()
+             if re.search(rf"{re.escape(option)}\b(?!-)", text)]  # fmt: skip
+    if named:
+        exc.add_note(f"In Python the options are keyword arguments: {', '.join(named)}")
+    return exc
 
 
 def settings(config: Config | Path | str | None = None) -> Config:
@@ -70,13 +105,16 @@ def answer(
     """Compute ``request``: the one entry point the CLI and the functions below share."""
     from tradecli.commands import answer as compute
 
-    return compute(
-        settings(config),
-        request,
-        warn=warn or _warn,
-        progress=progress,
-        transport=transport,
-    )
+    try:
+        return compute(
+            settings(config),
+            request,
+            warn=warn or _warn,
+            progress=progress,
+            transport=transport,
+        )
+    except TradecliError as exc:
+        raise _explained(exc) from exc.__cause__
 
 
 def request(
@@ -104,18 +142,16 @@ def request(
     """The ``Request`` the keyword arguments make; a value the command cannot take is a
     ``UsageError``, as on the command line."""
     spec = get(command)
-    try:
-        window = WindowSpec(
-            from_=None if start is None else str(start),
-            to=None if end is None else str(end),
-            period=Convention(period),
-            compare=Compare(compare),
-        )
-        level, sort = ProductLevel(level), PartnerSort(sort)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    window = WindowSpec(
+        from_=None if start is None else str(start),
+        to=None if end is None else str(end),
+        period=_choice(Convention, "period", period),
+        compare=_choice(Compare, "compare", compare),
+    )
+    level = _choice(ProductLevel, "level", level)
+    sort = _choice(PartnerSort, "sort", sort)
     if not 1 <= top <= 1000:
-        raise UsageError(f"top must be 1 to 1000, not {top}")
+        raise _explained(UsageError(f"top must be 1 to 1000, not {top}"))
     products = (product,) if isinstance(product, str) else tuple(product)
     built = Request(
         command=command,
@@ -131,8 +167,25 @@ def request(
         products=tuple(c.strip() for p in products for c in p.split(",") if c.strip()),
         strict=strict,
     )
-    spec.check(built)
+    try:
+        spec.check(built)
+    except TradecliError as exc:
+        raise _explained(exc) from None
     return built
+
+
+def _choice(kind: type[E], keyword: str, value: object) -> E:
+    """``value`` as a member of ``kind``; else the UsageError that lists the members."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in kind)
+        raise _explained(
+            UsageError(
+                f"{keyword}={value!r} is not one of {allowed}",
+                hint=f"e.g. {keyword}={next(iter(kind)).value!r}",
+            )
+        ) from None
 
 
 def run(

@@ -268,6 +268,25 @@ class Answer(Struct, frozen=True, kw_only=True, dict=True):
         extra = {k: pl.String for r in rows for k in r if k not in schema}
         return pl.DataFrame(rows, schema={**schema, **extra}, orient="row")
 
+    def __repr__(self) -> str:
+        """One line: who, which periods, currency, origin and sources -- not the data behind
+        them (the figures are attributes, the document ``to_dict()``, the table
+        ``_repr_html_``, which a notebook shows instead)."""
+        result = self.result
+        who = "-".join(
+            str(getattr(c, "iso3", c))
+            for c in (getattr(result, "reporter", None), getattr(result, "partner", None))
+            if c is not None
+        )
+        start = getattr(result, "start", getattr(result, "first", None))  # series: first
+        end = getattr(result, "end", None)
+        labels = [getattr(w, "short_label", str(w)) for w in (start, end) if w is not None]
+        span = " -> ".join(dict.fromkeys(labels))
+        return (
+            f"{type(self).__name__}({who}, {span}, {self.currency}, "
+            f"origin={self.dataset.origin!r}, sources={self.source_ids!r})"
+        )
+
     def _repr_html_(self) -> str:
         from tradecli.render.html import fragment
 
