@@ -136,3 +136,52 @@ def test_a_report_run_over_a_damaged_history_and_manifest_goes_on(
     assert result.exit_code == 0, result.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert [(e["name"], e["status"]) for e in manifest["reports"]] == [("pak-jpn", "ok")]
+    # ... and said: cron mails that this run checked no revisions (it was silent).
+    warned = [line for line in result.stderr.splitlines() if " WARNING " in line]
+    assert len(warned) == 1 and "pak-jpn WARNING the report's history" in warned[0]
+    assert "was damaged (parts of it are of a shape tradecli never writes)" in warned[0]
+    assert "revisions are not checked this run" in warned[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "why"),
+    [
+        ('{"schema": "tradecli.history/2", "periods": {"2024-08"', "not valid JSON"),
+        ("[1, 2]", "not a JSON object"),
+    ],
+)
+def test_a_history_that_is_not_an_object_is_damaged_not_empty(tmp_path, content, why) -> None:
+    path = tmp_path / "h.json"
+    path.write_text(content, encoding="utf-8")
+    loaded = history.load(path)
+    assert loaded.periods == {} and loaded.damaged == why
+
+
+def test_a_missing_or_sound_history_is_not_damaged(tmp_path) -> None:
+    assert history.load(tmp_path / "none.json").damaged is None  # the first run
+    figures = history.PeriodFigures(
+        {"exports": 13.0, "imports": 6.0, "balance": 7.0},
+        history.Basis("USD", ("2024-08",), {"exports": "reported"}),
+        source="a+b",
+    )
+    sound = history.History({"2024-08": figures}, {"2024-08": ["an alert"]})
+    path = tmp_path / "h.json"
+    path.write_text(history.dump(sound), encoding="utf-8")
+    loaded = history.load(path)
+    assert loaded.damaged is None and loaded.periods == sound.periods
+
+
+def test_a_second_run_over_a_rewritten_history_is_silent(runner, tmp_path, monkeypatch) -> None:
+    """The damage is said once: the run rewrites the file, the next run reads it whole."""
+    from tradecli.cli import app
+
+    config = tmp_path / "tradecli.toml"
+    config.write_text(CONFIG)
+    monkeypatch.setenv("TRADECLI_CONFIG", str(config))
+    store = tmp_path / "out" / ".tradecli-history"
+    store.mkdir(parents=True)
+    (store / "pak-jpn.json").write_text('{"schema": "tradecli.history/2", "peri')
+    first = runner.invoke(app, ["report"])
+    assert first.exit_code == 0 and "was damaged (not valid JSON)" in first.stderr
+    second = runner.invoke(app, ["report"])
+    assert second.exit_code == 0 and second.stderr == ""

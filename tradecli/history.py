@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Required, TypedDict
 
 from msgspec import Struct, field
+from msgspec.structs import replace
 
 if TYPE_CHECKING:
     from tradecli.document import Json
@@ -84,16 +85,35 @@ def revision_json(revision: Revision) -> dict[str, Json]:
 class History(Struct):
     periods: dict[str, PeriodFigures] = field(default_factory=dict)
     alerted: dict[str, list[str]] = field(default_factory=dict)  # period -> alerts mailed
+    # Why the file read was not whole (not JSON, not an object, parts of a shape no
+    # tradecli writes): its figures are then no baseline for revisions. None: sound.
+    damaged: str | None = None
 
 
 def load(path: Path) -> History:
     """The history at ``path``; none (or an unreadable one) is empty: only the comparison
     is lost, never the run."""
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return History()
-    return parse(data) if isinstance(data, dict) else History()
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return History()  # the first run
+    except (OSError, ValueError) as exc:
+        return History(damaged=f"unreadable ({type(exc).__name__})")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return History(damaged="not valid JSON")
+    if not isinstance(data, dict):
+        return History(damaged="not a JSON object")
+    found = parse(data)
+    if data.get("schema") == SCHEMA:
+        # tradecli writes this schema with ``dump``: what parse left out reads back different.
+        written = json.loads(dump(found))
+        if written["periods"] != data.get("periods") or written["alerted"] != (
+            data.get("alerted") or {}
+        ):
+            return replace(found, damaged="parts of it are of a shape tradecli never writes")
+    return found
 
 
 def _object(value: object) -> Mapping[str, object]:
