@@ -223,7 +223,7 @@ def test_a_baci_file_imported_again_replaces_it(runner, tmp_path, isolated):
     path.write_text("t,i,j,k,v,q\n2021,152,32,30613,2.5,\n2021,32,152,30613,1,\n")
     result = runner.invoke(app, ["import", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert "1 flows before, 2 now" in result.stdout
+    assert "1 flow before, 2 now" in result.stdout
     assert len(_entries(isolated)) == 1
     assert sorted(_stored(isolated)["value"].to_list()) == [1000.0, 2500.0]
 

@@ -473,6 +473,25 @@ def test_a_malformed_comtrade_key_is_named_and_never_sent(
     assert "Traceback" not in result.stderr and "key-123" not in result.stderr
 
 
+def test_a_malformed_oec_token_warning_reads_once_without_nested_parentheses(
+    runner, shared_data, tmp_path, monkeypatch
+) -> None:
+    """The warning names the setting and the fix once, each in plain words."""
+    with OECServer(shared_data) as oec:
+        _config(tmp_path, monkeypatch, oec=oec.url, order=("oec",))
+        monkeypatch.setenv("OEC_TOKEN", "tok en")
+        result = runner.invoke(app, ["balance", "PAK", "JPN", "--from", "2024-08"])
+        assert oec.requests == []  # never sent
+    assert result.exit_code == ExitCode.FALLBACK, result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "OEC_TOKEN" in line]
+    assert warning.endswith(
+        "OEC_TOKEN (or api.token) holds characters no key has (spaces, non-ASCII or control "
+        "characters); it was not sent to the OEC API; set OEC_TOKEN (or api.token) again to the "
+        "key exactly as issued"
+    )
+    assert "((" not in warning and "tok en" not in result.stderr
+
+
 def test_a_dead_proxy_is_named(runner, shared_data, tmp_path, monkeypatch, unused_port) -> None:
     with OECServer(shared_data) as oec:
         _config(tmp_path, monkeypatch, oec=oec.url, order=("oec",))

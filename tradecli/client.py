@@ -442,11 +442,7 @@ class OECClient(HTTPClient):
         return {"token": self.config.token} if self.config.token else {}
 
     def credentials(self) -> list[tuple[str, str]]:
-        return (
-            [("the OEC token (OEC_TOKEN or api.token)", self.config.token)]
-            if (self.config.token)
-            else []
-        )
+        return [("OEC_TOKEN (or api.token)", self.config.token)] if (self.config.token) else []
 
     def refused(self, response: httpx.Response, shown: str) -> AuthRequired:
         status = response.status_code

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from tradecli import schema
+from tradecli.wording import plural
 
 if TYPE_CHECKING:
     from tradecli.cache import Cache, Entry
@@ -27,7 +28,7 @@ def replaced_imports(
     lines = []
     for entry in previous:
         when = entry.fetched_at.isoformat(timespec="seconds")
-        counts = f"{entry.rows} flows before, {rows} now"
+        counts = f"{plural(entry.rows, 'flow')} before, {rows} now"
         if frame is not None:
             try:
                 old = (

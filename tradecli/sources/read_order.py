@@ -315,7 +315,7 @@ def _with_remedy(exc: TradecliError) -> str:
     """A failure as warned when other data answer instead: a refused token or plan also
     says what to do about it (it recurs every run until the token is renewed)."""
     if exc.exit_code is ExitCode.AUTH_REQUIRED and exc.hint:
-        return f"{exc.message} ({exc.hint})"
+        return f"{exc.message}; {exc.hint}"  # the hint may hold parentheses of its own
     return exc.message
 
 
