@@ -65,6 +65,9 @@ def test_yen_cube_prints_the_headline_in_dollars_with_the_conversion_named(runne
     assert "+28" in out and "-11" in out and "-$127M" in out
     assert "Converted from JPY to USD with the monthly average of daily ECB reference" in out
     assert "2024-08: 1 JPY =" in out and "2025-08: 1 JPY =" in out
+    # Fetched now: said once (the time is in the sources list and the JSON), not twice.
+    [data] = [line for line in out.splitlines() if line.startswith("Data: ")]
+    assert data.count("fetched") == 1 and "fetched now" in data, data
     doc = json.loads(runner.invoke(app, [*HEADLINE, "--format", "json"]).stdout)
     assert doc["currency"] == "USD"
     assert doc["figures"]["exports"]["growth_pct"] == pytest.approx(-11.0, abs=1e-6)

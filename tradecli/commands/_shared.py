@@ -79,7 +79,9 @@ def data_line(dataset: Dataset) -> str:
     # Several entries written at different times have no one time: each source's own
     # time is in its note in the sources list.
     fetched = f", fetched {dataset.fetched_at}" if dataset.fetched_at else ""
-    if not fetched and dataset.origin != "sample":
+    if dataset.origin == "live":
+        fetched = ""  # "fetched now" is said; the time is in the sources list and the JSON
+    elif not fetched and dataset.origin != "sample":
         fetched = "; each import or fetch has its own time in the sources list"
     # A fallback says why in the output itself, not only on stderr: the reader of a
     # published table sees that live data were asked for and not had.
