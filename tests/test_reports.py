@@ -1138,3 +1138,31 @@ def test_crontab_accepts_crons_nicknames(runner, report_config, schedule, commen
     first, line = result.stdout.splitlines()
     assert re.match(comment, first)
     assert re.match(rf"{schedule} (TRADECLI_CACHE_DIR=\S+ )?/", line) and line.endswith(" report")
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        (
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\nperiodd = "ytd"\n',
+            "(hint: did you mean period? keys: ",
+        ),
+        (
+            '[[report]]\nname = "x"\nreporter = "PAK"\npartner = "JPN"\n'
+            "[report.alerts]\ndeficit_beyon = 1\n",
+            "(hint: did you mean deficit_beyond? keys: ",
+        ),
+        ('[output]\nfromat = "json"\n', "(hint: did you mean format? keys in [output]: "),
+        ('[output]\nzzz = "json"\n', "(hint: keys in [output]: "),  # nothing close: the keys
+    ],
+)
+def test_a_mistyped_config_key_gets_a_did_you_mean(
+    runner, tmp_path, monkeypatch, text, hint
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    monkeypatch.setenv("TRADECLI_CONFIG", str(path))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == ExitCode.USAGE
+    [said] = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert hint in said, result.stderr

@@ -10,7 +10,7 @@ repository root documents every key with its default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -92,6 +92,17 @@ class Config(Struct, frozen=True):
 
 
 _SECRETS = frozenset({"token", "comtrade_key"})
+
+
+def keys_hint(key: str, known: Iterable[str], listed: str = "keys") -> str:
+    """'did you mean period? keys: ...' for a mistyped key; the keys alone otherwise.
+    ``known`` in its own order when it has one (a dict), else sorted."""
+    import difflib
+
+    names = list(known) if isinstance(known, dict) else sorted(known)
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.75)
+    guess = f"did you mean {close[0]}? " if close else ""
+    return f"{guess}{listed}: {', '.join(names)}"
 
 
 def _choice(enum: type[StrEnum]) -> Callable[[object], StrEnum]:
@@ -340,9 +351,9 @@ def load_config(
             )
         for key, raw in table.items():
             if key not in KEYS[section]:
-                known = ", ".join(KEYS[section])
                 raise ConfigError(
-                    f"{path}: unknown key {section}.{key}", hint=f"keys in [{section}]: {known}"
+                    f"{path}: unknown key {section}.{key}",
+                    hint=keys_hint(key, KEYS[section], f"keys in [{section}]"),
                 )
             attribute, parse = KEYS[section][key]
             try:

@@ -26,7 +26,7 @@ from msgspec import Struct, field
 
 from tradecli import history, render
 from tradecli.commands import COMMANDS
-from tradecli.config import Config
+from tradecli.config import Config, keys_hint
 from tradecli.errors import (
     ConfigError,
     ExitCode,
@@ -164,7 +164,7 @@ def _parse_spec(entry: object, index: int, path: Path, specs: list[ReportSpec]) 
     if unknown:
         raise ConfigError(
             f"{where}: unknown key report.{unknown[0]}",
-            hint=f"keys: {', '.join(sorted(_SPEC_KEYS))}",
+            hint=keys_hint(unknown[0], _SPEC_KEYS),
         )
     name = entry.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
@@ -210,7 +210,7 @@ def _parse_spec(entry: object, index: int, path: Path, specs: list[ReportSpec]) 
         bad = sorted(set(alerts_raw) - _ALERT_KEYS) if isinstance(alerts_raw, dict) else ["?"]
         raise ConfigError(
             f"{where}: unknown key report.alerts.{bad[0]}",
-            hint=f"keys: {', '.join(sorted(_ALERT_KEYS))}",
+            hint=keys_hint(bad[0], _ALERT_KEYS),
         )
     growth_below = alerts_raw.get("growth_below")
     if growth_below is not None and (
