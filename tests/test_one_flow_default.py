@@ -91,3 +91,18 @@ def test_the_span_note_agrees_with_the_both_flows_note(runner, exports_only) -> 
     assert span.startswith("--to was not given: it is August 2025, 1 month after July 2025")
     assert span.endswith("give --from 2024-08 for the year to August 2025")
     assert [n for n in doc["notes"] if "latest period holding both" in n]
+
+
+@pytest.mark.parametrize(
+    ("argv", "use"),
+    [
+        (["--from", "2006-05", "--to", "2006-05"], "use --from 2006 --to 2006"),
+        (["--from", "2006-03", "--to", "2006-09"], "use --from 2006 --to 2006"),
+    ],
+)
+def test_a_month_of_a_year_held_whole_names_the_year(runner, argv, use) -> None:
+    """The sample holds Pakistan-Japan in 2006 as a year only (and months of other
+    years): a month of 2006 is refused with the year as the way to it."""
+    result = runner.invoke(app, ["balance", "PAK", "JPN", *argv])
+    assert result.exit_code == 3, result.stderr
+    assert result.stderr.splitlines()[-1].endswith(f"2006 only as a whole year: {use}")

@@ -295,6 +295,14 @@ def balance(
                 f"ask for them with {suggestion(covered_products(products_there))}"
             )
     covered = cov.describe() + (f"; {partial}" if partial else "")
+    # A month of a year the data hold whole only: the way to it is the year.
+    whole = sorted(
+        {w.first.year for w in (base, target) if not w.annual}
+        & {p.year for p in cov.years} - {p.year for p in cov.months}
+    )
+    if whole:
+        use = f"--from {base.first.year}" + (f" --to {target.first.year}" if end else "")
+        covered += f"; {', '.join(map(str, whole))} only as a whole year: use {use}"
     no_figure(values, base, target, pair_name, covered)
     candidates = pair_candidates(flows, reporter.iso3, partner.iso3, selection).filter(
         pl.col("period").is_in(days)
