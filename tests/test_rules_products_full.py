@@ -1,0 +1,45 @@
+"""Products: rules pinned after the full mutation run of ``analysis/products.py``.
+
+Each test holds a case no earlier test had; the expected figures are worked by hand
+in the comments (value / quantity, sums, growth), never read from the code's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from tradecli import analysis
+from tradecli.periods import parse_window
+
+from .test_rules_products import JPN, PAK, _frame
+
+YEARS = {"start": parse_window("2023"), "end": parse_window("2024")}
+
+
+def _year_rows(rows: list[tuple[int, str, float, float | None, str | None]]) -> pl.LazyFrame:
+    """(year, product, value, quantity, unit) rows of Pakistan's exports to Japan."""
+    return _frame(
+        [
+            {"period": dt.date(year, 1, 1), "frequency": "year", "product": code,
+             "value": value, "quantity": quantity, "quantity_unit": unit}
+            for year, code, value, quantity, unit in rows
+        ]
+    )  # fmt: skip
+
+
+def test_no_unit_value_across_two_units_or_over_a_zero_quantity() -> None:
+    # 270900: kg in 2023, litres in 2024: no one unit, so no unit value in either year.
+    # 760110: a quantity of 0 kg in 2023 is no divisor; 2024: 12 / 4 kg = 3.
+    rows = _year_rows(
+        [
+            (2023, "270900", 60.0, 30.0, "kg"),
+            (2024, "270900", 80.0, 40.0, "l"),
+            (2023, "760110", 10.0, 0.0, "kg"),
+            (2024, "760110", 12.0, 4.0, "kg"),
+        ]
+    )
+    result = analysis.products(rows, PAK, JPN, level="hs6", **YEARS)
+    got = result.rows.select("code", "unit", "unit_value_from", "unit_value_to").rows()
+    assert got == [("270900", None, None, None), ("760110", "kg", None, 3.0)]
