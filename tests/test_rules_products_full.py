@@ -43,3 +43,23 @@ def test_no_unit_value_across_two_units_or_over_a_zero_quantity() -> None:
     result = analysis.products(rows, PAK, JPN, level="hs6", **YEARS)
     got = result.rows.select("code", "unit", "unit_value_from", "unit_value_to").rows()
     assert got == [("270900", None, None, None), ("760110", "kg", None, 3.0)]
+
+
+def test_a_window_without_the_product_names_no_source_for_it() -> None:
+    # 870323 is new in 2024, 760110 gone: the window without them has no source id at
+    # all (null), never an empty text; the other window names the file's "a".
+    rows = _year_rows(
+        [
+            (2023, "270900", 60.0, None, None),
+            (2024, "270900", 80.0, None, None),
+            (2023, "760110", 40.0, None, None),
+            (2024, "870323", 35.0, None, None),
+        ]
+    )
+    result = analysis.products(rows, PAK, JPN, level="hs6", **YEARS)
+    got = result.rows.select("code", "source_from", "source_to", "status").rows()
+    assert got == [
+        ("270900", "a", "a", None),
+        ("870323", None, "a", "new"),
+        ("760110", "a", None, "gone"),
+    ]
