@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from tradecli import analysis
+from tradecli.analysis.core import STRICT_NOTE
 from tradecli.periods import parse_window
 
 from .test_rules_products import JPN, PAK, _frame
@@ -62,4 +64,26 @@ def test_a_window_without_the_product_names_no_source_for_it() -> None:
         ("270900", "a", "a", None),
         ("870323", None, "a", "new"),
         ("760110", "a", None, "gone"),
+    ]
+
+
+def test_comparable_is_judged_only_where_there_is_a_growth_rate() -> None:
+    # 270900 in both years from one file: like with like. 870323 is new in 2024: no
+    # growth, so nothing to judge (null, not "not comparable"), and --strict has no
+    # growth to empty, so it says nothing. One period: no growth, nothing judged.
+    rows = _year_rows(
+        [
+            (2023, "270900", 60.0, None, None),
+            (2024, "270900", 80.0, None, None),
+            (2024, "870323", 35.0, None, None),
+        ]
+    )
+    result = analysis.products(rows, PAK, JPN, level="hs6", strict=True, **YEARS)
+    got = result.rows.select("code", "growth_pct", "comparable").rows()
+    assert got == [("270900", pytest.approx(100 / 3), True), ("870323", None, None)]
+    assert STRICT_NOTE not in result.notes
+    single = analysis.products(rows, PAK, JPN, level="hs6", start=parse_window("2024"))
+    assert single.rows.select("code", "growth_pct", "comparable").rows() == [
+        ("270900", None, None),
+        ("870323", None, None),
     ]
