@@ -87,3 +87,25 @@ def test_comparable_is_judged_only_where_there_is_a_growth_rate() -> None:
         ("270900", None, None),
         ("870323", None, None),
     ]
+
+
+def test_the_total_is_the_flows_own_never_another_pairs() -> None:
+    # January 2024: Pakistan's exports to Japan total $100, $60 of them 270900. The
+    # data also hold Pakistan's exports to China ($500), China's to Japan ($700) and
+    # Japan's to Pakistan ($300): none of them is this flow's total.
+    month = dt.date(2024, 1, 1)
+    # The other pairs' rows come first: a filter too wide would pick one of them.
+    rows = [
+        {"period": month, "importer": "CHN", "value": 500.0},
+        {"period": month, "exporter": "CHN", "reporter": "JPN", "value": 700.0},
+        {"period": month, "exporter": "JPN", "importer": "PAK", "reporter": "JPN", "value": 300.0},
+        {"period": month, "value": 100.0},
+        {"period": month, "product": "270900", "value": 60.0},
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"))
+    assert result.declared_total and result.total_to == 100.0
+    assert result.rows.select("code", "value_to", "share_pct").rows() == [
+        ("270900", 60.0, pytest.approx(60.0)),
+        ("OTHER(-)", 40.0, pytest.approx(40.0)),  # 100 - 60
+    ]
+    assert result.notes == ()
