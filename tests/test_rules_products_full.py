@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from tradecli import analysis
-from tradecli.analysis.core import STRICT_NOTE
+from tradecli.analysis.core import STRICT_NOTE, Tier
 from tradecli.periods import parse_window
 
 from .test_rules_products import JPN, PAK, _frame
@@ -109,3 +109,27 @@ def test_the_total_is_the_flows_own_never_another_pairs() -> None:
         ("OTHER(-)", 40.0, pytest.approx(40.0)),  # 100 - 60
     ]
     assert result.notes == ()
+
+
+def test_the_total_is_picked_as_every_figure_is_own_first_then_the_newest_source() -> None:
+    # January 2024's total of Pakistan's exports to Japan, three times: Japan's mirror
+    # figure ($90, source "m"), Pakistan's own from "a" ($100) and from "b" ($120), "b"
+    # the more recently imported. Pakistan's own, newest: $120; other products 120 - 60.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "reporter": "JPN", "source": "m", "value": 90.0},
+        {"period": month, "source": "a", "value": 100.0},
+        {"period": month, "source": "b", "value": 120.0},
+        {"period": month, "product": "270900", "source": "a", "value": 60.0},
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"), newest_first=("b", "a")
+    )
+    assert result.total_to == 120.0
+    other = result.rows.row(1, named=True)
+    assert (other["code"], other["value_to"], other["share_pct"]) == ("OTHER(-)", 60.0, 50.0)
+    assert (other["source_to"], other["tier_to"]) == ("a+b", Tier.OWN)
+    assert result.notes == (
+        "TOTAL for 2024-01: b gives $120 and a gives $100 (a difference of $20); the most "
+        "recently imported or fetched, b, was used",
+    )
