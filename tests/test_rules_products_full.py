@@ -133,3 +133,24 @@ def test_the_total_is_picked_as_every_figure_is_own_first_then_the_newest_source
         "TOTAL for 2024-01: b gives $120 and a gives $100 (a difference of $20); the most "
         "recently imported or fetched, b, was used",
     )
+
+
+def test_each_row_is_of_its_later_figures_edition_and_the_names_note_says_both() -> None:
+    # 2023's rows are HS 2017, 2024's HS 2022 (no edition covers both years).
+    # 270900 has a 2024 figure: HS22. 760110 is gone in 2024: its row is of its 2023
+    # figure, HS17. The HS 2022 names then do not fit every code: said, naming 2017.
+    rows = [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": code,
+         "value": value, "hs_edition": edition}
+        for year, code, value, edition in ((2023, "270900", 60.0, "HS17"),
+                                           (2024, "270900", 80.0, "HS22"),
+                                           (2023, "760110", 40.0, "HS17"))
+    ]  # fmt: skip
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", **YEARS)
+    got = result.rows.select("code", "status", "edition", "name_edition").rows()
+    assert got == [("270900", None, "HS22", "HS22"), ("760110", "gone", "HS17", "HS22")]
+    assert result.edition_change == "HS 2017 and HS 2022"
+    assert result.names_note == (
+        "product names are HS 2022 descriptions; this data is HS 2017: a code's meaning "
+        "can differ between editions"
+    )
