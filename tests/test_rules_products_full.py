@@ -89,13 +89,15 @@ def test_comparable_is_judged_only_where_there_is_a_growth_rate() -> None:
     ]
 
 
-def test_the_total_is_the_flows_own_never_another_pairs() -> None:
+def test_the_products_and_total_are_the_flows_own_never_another_pairs() -> None:
     # January 2024: Pakistan's exports to Japan total $100, $60 of them 270900. The
-    # data also hold Pakistan's exports to China ($500), China's to Japan ($700) and
-    # Japan's to Pakistan ($300): none of them is this flow's total.
+    # data also hold Pakistan's exports to China ($500, $50 of rice), China's to Japan
+    # ($700, $70 of 270900) and Japan's to Pakistan ($300): none is this flow's.
     month = dt.date(2024, 1, 1)
     # The other pairs' rows come first: a filter too wide would pick one of them.
     rows = [
+        {"period": month, "importer": "CHN", "product": "100630", "value": 50.0},
+        {"period": month, "exporter": "CHN", "product": "270900", "value": 70.0},
         {"period": month, "importer": "CHN", "value": 500.0},
         {"period": month, "exporter": "CHN", "reporter": "JPN", "value": 700.0},
         {"period": month, "exporter": "JPN", "importer": "PAK", "reporter": "JPN", "value": 300.0},
