@@ -13,7 +13,7 @@ import pytest
 
 from tradecli import analysis
 from tradecli.analysis.core import STRICT_NOTE, Tier
-from tradecli.periods import parse_window
+from tradecli.periods import Convention, parse_window
 
 from .test_rules_products import JPN, PAK, _frame
 
@@ -156,3 +156,24 @@ def test_each_row_is_of_its_later_figures_edition_and_the_names_note_says_both()
         "product names are HS 2022 descriptions; this data is HS 2017: a code's meaning "
         "can differ between editions"
     )
+
+
+def test_the_library_defaults_are_the_top_ten_and_a_fiscal_year_from_january() -> None:
+    # Twelve products in each month of January-March 2023 and 2024, product i worth $i
+    # a month. By default: the ten largest (12 down to 3), and "All other" holds 2 and 1.
+    # A fiscal year to date with no start month given starts in January: Jan-Mar.
+    rows = [
+        {"period": dt.date(year, month, 1), "product": f"2709{i:02d}", "value": float(i)}
+        for year in (2023, 2024)
+        for month in (1, 2, 3)
+        for i in range(1, 13)
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", convention=Convention.FISCAL_YTD
+    )
+    assert (result.start.label, result.end.label) == ("Jan-Mar 2023", "Jan-Mar 2024")
+    codes = [f"2709{i:02d}" for i in range(12, 2, -1)]
+    assert result.rows.select("code", "value_to").rows() == [
+        *((code, 3.0 * int(code[4:])) for code in codes),  # three months of $i
+        ("OTHER(2)", 9.0),  # 3 x ($2 + $1)
+    ]
