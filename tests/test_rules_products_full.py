@@ -13,6 +13,7 @@ import pytest
 
 from tradecli import analysis
 from tradecli.analysis.core import STRICT_NOTE, Tier
+from tradecli.errors import UsageError
 from tradecli.periods import Convention, parse_window
 
 from .test_rules_products import JPN, PAK, _frame
@@ -177,3 +178,19 @@ def test_the_library_defaults_are_the_top_ten_and_a_fiscal_year_from_january() -
         *((code, 3.0 * int(code[4:])) for code in codes),  # three months of $i
         ("OTHER(2)", 9.0),  # 3 x ($2 + $1)
     ]
+
+
+def test_the_finest_level_held_is_named_when_a_finer_one_is_asked() -> None:
+    # A section row (S05, mineral products) and a chapter row (27): the data go down to
+    # HS2, whatever the levels' names sort as.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "product": "S05", "value": 80.0},
+        {"period": month, "product": "27", "value": 70.0},
+    ]
+    with pytest.raises(UsageError) as raised:
+        analysis.products(_frame(rows), PAK, JPN, level="hs4", start=parse_window("2024-01"))
+    assert raised.value.message == (
+        "the data for Pakistan (PAK) exports to Japan (JPN) go down to HS2 only"
+    )
+    assert raised.value.hint == "use --level hs2 or coarser"
