@@ -194,3 +194,19 @@ def test_the_finest_level_held_is_named_when_a_finer_one_is_asked() -> None:
         "the data for Pakistan (PAK) exports to Japan (JPN) go down to HS2 only"
     )
     assert raised.value.hint == "use --level hs2 or coarser"
+
+
+def test_the_data_level_is_the_finest_level_summed() -> None:
+    # By section: S05 has a row of its own ($80); section I has none, only its chapter
+    # 01 ($10). The figures are summed from section and HS2 rows: the finest is HS2.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "product": "S05", "value": 80.0},
+        {"period": month, "product": "01", "value": 10.0},
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="section", start=parse_window("2024-01")
+    )
+    assert result.rows.select("code", "value_to").rows() == [("S05", 80.0), ("S01", 10.0)]
+    assert result.data_level == "hs2"
+    assert result.summed_levels == ("section", "hs2")
