@@ -14,7 +14,7 @@ import pytest
 from tradecli import analysis
 from tradecli.analysis.core import STRICT_NOTE, Tier
 from tradecli.errors import UsageError
-from tradecli.periods import Convention, parse_window
+from tradecli.periods import Compare, Convention, parse_window
 
 from .test_rules_products import JPN, PAK, _frame
 
@@ -210,3 +210,22 @@ def test_the_data_level_is_the_finest_level_summed() -> None:
     assert result.rows.select("code", "value_to").rows() == [("S05", 80.0), ("S01", 10.0)]
     assert result.data_level == "hs2"
     assert result.summed_levels == ("section", "hs2")
+
+
+def test_without_windows_the_latest_month_is_compared_as_asked() -> None:
+    # Monthly data from January 2023 to March 2024: the latest month is March 2024,
+    # compared with March 2023 by default, with February 2024 when the previous is asked.
+    rows = [
+        {"period": dt.date(year, month, 1), "product": "270900", "value": 1.0}
+        for year in (2023, 2024)
+        for month in range(1, 13)
+        if (year, month) <= (2024, 3)
+    ]
+    windows: dict[Compare, tuple[str, str]] = {}
+    for compare in Compare:
+        result = analysis.products(_frame(rows), PAK, JPN, level="hs6", compare=compare)
+        windows[compare] = (result.start.label, result.end.label)
+    assert windows == {
+        Compare.YEAR: ("March 2023", "March 2024"),
+        Compare.PREVIOUS: ("February 2024", "March 2024"),
+    }
