@@ -13,7 +13,7 @@ import pytest
 
 from tradecli import analysis
 from tradecli.analysis.core import STRICT_NOTE, Tier
-from tradecli.errors import UsageError
+from tradecli.errors import NoData, UsageError
 from tradecli.periods import Compare, Convention, parse_window
 
 from .test_rules_products import JPN, PAK, _frame
@@ -229,3 +229,13 @@ def test_without_windows_the_latest_month_is_compared_as_asked() -> None:
         Compare.YEAR: ("March 2023", "March 2024"),
         Compare.PREVIOUS: ("February 2024", "March 2024"),
     }
+
+
+def test_a_window_past_the_data_is_refused_naming_the_flow() -> None:
+    rows = _year_rows([(2023, "270900", 60.0, None, None), (2024, "270900", 80.0, None, None)])
+    with pytest.raises(NoData) as raised:
+        analysis.products(rows, PAK, JPN, level="hs6", start=parse_window("2025"))
+    assert raised.value.message == (
+        "no data for Pakistan (PAK) exports to Japan (JPN) in 2025 or later (latest: 2024)"
+    )
+    assert raised.value.hint == "the data cover years 2023..2024"
