@@ -239,3 +239,20 @@ def test_a_window_past_the_data_is_refused_naming_the_flow() -> None:
         "no data for Pakistan (PAK) exports to Japan (JPN) in 2025 or later (latest: 2024)"
     )
     assert raised.value.hint == "the data cover years 2023..2024"
+
+
+def test_one_period_in_two_editions_says_the_one_used_for_the_period() -> None:
+    # January 2024 in HS 2017 ($50 of 270900) and in HS 2022 ($60): one period, so the
+    # note speaks of "the period", not of two; the HS 2022 figure is used, never the sum.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "product": "270900", "value": value, "hs_edition": edition}
+        for value, edition in ((50.0, "HS17"), (60.0, "HS22"))
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"))
+    assert result.rows.select("code", "value_to", "edition").rows() == [("270900", 60.0, "HS22")]
+    assert result.notes == (
+        "the data hold this flow's products in several HS editions (HS 2017, HS 2022): "
+        "figures are HS 2022 only, the newest edition with data for the period; editions "
+        "are never added (a code can mean other goods in another edition)",
+    )
