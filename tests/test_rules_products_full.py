@@ -256,3 +256,16 @@ def test_one_period_in_two_editions_says_the_one_used_for_the_period() -> None:
         "figures are HS 2022 only, the newest edition with data for the period; editions "
         "are never added (a code can mean other goods in another edition)",
     )
+
+
+def test_a_disagreement_outside_the_two_periods_is_not_said() -> None:
+    # Sources "a" and "b" disagree on 270900 in 2022 only; 2023 and 2024 are compared.
+    rows = [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": "270900",
+         "value": value, "source": source}
+        for year, value, source in ((2022, 10.0, "a"), (2022, 99.0, "b"),
+                                    (2023, 60.0, "a"), (2024, 80.0, "a"))
+    ]  # fmt: skip
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", **YEARS)
+    assert result.rows.select("code", "value_from", "value_to").rows() == [("270900", 60.0, 80.0)]
+    assert result.notes == ()
