@@ -269,3 +269,25 @@ def test_a_disagreement_outside_the_two_periods_is_not_said() -> None:
     result = analysis.products(_frame(rows), PAK, JPN, level="hs6", **YEARS)
     assert result.rows.select("code", "value_from", "value_to").rows() == [("270900", 60.0, 80.0)]
     assert result.notes == ()
+
+
+def test_a_total_for_one_of_the_two_periods_only_is_not_the_total() -> None:
+    # The flow's TOTAL is in the data for 2024 ($150) but not for 2023: shares and the
+    # totals are of the products in the data (2023: 60 + 40; 2024: 80 + 45), and said.
+    rows = [{"period": dt.date(2024, 1, 1), "frequency": "year", "value": 150.0}]
+    rows += [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": code, "value": value}
+        for year, code, value in ((2023, "270900", 60.0), (2024, "270900", 80.0),
+                                  (2023, "760110", 40.0), (2024, "760110", 45.0))
+    ]  # fmt: skip
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", **YEARS)
+    assert not result.declared_total
+    assert (result.total_from, result.total_to) == (100.0, 125.0)
+    assert result.rows.select("code", "share_pct").rows() == [
+        ("270900", pytest.approx(64.0)),  # 80 / 125
+        ("760110", pytest.approx(36.0)),  # 45 / 125
+    ]
+    assert result.notes == (
+        "the data hold the flow's total for 2024 only: shares are of the products in the "
+        "data, not of the total",
+    )
