@@ -291,3 +291,17 @@ def test_a_total_for_one_of_the_two_periods_only_is_not_the_total() -> None:
         "the data hold the flow's total for 2024 only: shares are of the products in the "
         "data, not of the total",
     )
+
+
+def test_products_in_two_currencies_are_refused_naming_the_flow() -> None:
+    # The flow's total in dollars, one product's figure in euros: never mixed.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "value": 100.0},
+        {"period": month, "product": "270900", "value": 60.0, "currency": "EUR"},
+    ]
+    with pytest.raises(UsageError) as raised:
+        analysis.products(_frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"))
+    assert raised.value.message == (
+        "figures for Pakistan (PAK) exports to Japan (JPN) are in several currencies (EUR, USD)"
+    )
