@@ -305,3 +305,19 @@ def test_products_in_two_currencies_are_refused_naming_the_flow() -> None:
     assert raised.value.message == (
         "figures for Pakistan (PAK) exports to Japan (JPN) are in several currencies (EUR, USD)"
     )
+
+
+def test_an_earlier_quarter_missing_a_month_has_no_total_and_no_total_growth() -> None:
+    # Q1 2023 has product data for January and February only ($50 each); Q1 2024 for
+    # every month ($60 each, $180). Q1 2023 has no total, so no growth of the total.
+    rows = [
+        {"period": dt.date(year, month, 1), "product": "270900", "value": value}
+        for year, months, value in ((2023, (1, 2), 50.0), (2024, (1, 2, 3), 60.0))
+        for month in months
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2023-Q1"),
+        end=parse_window("2024-Q1"),
+    )  # fmt: skip
+    assert (result.total_from, result.total_to, result.total_growth_pct) == (None, 180.0, None)
+    assert result.rows.select("code", "value_from", "value_to").rows() == [("270900", None, 180.0)]
