@@ -1,0 +1,323 @@
+"""Products: rules pinned after the full mutation run of ``analysis/products.py``.
+
+Each test holds a case no earlier test had; the expected figures are worked by hand
+in the comments (value / quantity, sums, growth), never read from the code's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tradecli import analysis
+from tradecli.analysis.core import STRICT_NOTE, Tier
+from tradecli.errors import NoData, UsageError
+from tradecli.periods import Compare, Convention, parse_window
+
+from .test_rules_products import JPN, PAK, _frame
+
+YEARS = {"start": parse_window("2023"), "end": parse_window("2024")}
+
+
+def _year_rows(rows: list[tuple[int, str, float, float | None, str | None]]) -> pl.LazyFrame:
+    """(year, product, value, quantity, unit) rows of Pakistan's exports to Japan."""
+    return _frame(
+        [
+            {"period": dt.date(year, 1, 1), "frequency": "year", "product": code,
+             "value": value, "quantity": quantity, "quantity_unit": unit}
+            for year, code, value, quantity, unit in rows
+        ]
+    )  # fmt: skip
+
+
+def test_no_unit_value_across_two_units_or_over_a_zero_quantity() -> None:
+    # 270900: kg in 2023, litres in 2024: no one unit, so no unit value in either year.
+    # 760110: a quantity of 0 kg in 2023 is no divisor; 2024: 12 / 4 kg = 3.
+    rows = _year_rows(
+        [
+            (2023, "270900", 60.0, 30.0, "kg"),
+            (2024, "270900", 80.0, 40.0, "l"),
+            (2023, "760110", 10.0, 0.0, "kg"),
+            (2024, "760110", 12.0, 4.0, "kg"),
+        ]
+    )
+    result = analysis.products(rows, PAK, JPN, level="hs6", **YEARS)
+    got = result.rows.select("code", "unit", "unit_value_from", "unit_value_to").rows()
+    assert got == [("270900", None, None, None), ("760110", "kg", None, 3.0)]
+
+
+def test_a_window_without_the_product_names_no_source_for_it() -> None:
+    # 870323 is new in 2024, 760110 gone: the window without them has no source id at
+    # all (null), never an empty text; the other window names the file's "a".
+    rows = _year_rows(
+        [
+            (2023, "270900", 60.0, None, None),
+            (2024, "270900", 80.0, None, None),
+            (2023, "760110", 40.0, None, None),
+            (2024, "870323", 35.0, None, None),
+        ]
+    )
+    result = analysis.products(rows, PAK, JPN, level="hs6", **YEARS)
+    got = result.rows.select("code", "source_from", "source_to", "status").rows()
+    assert got == [
+        ("270900", "a", "a", None),
+        ("870323", None, "a", "new"),
+        ("760110", "a", None, "gone"),
+    ]
+
+
+def test_comparable_is_judged_only_where_there_is_a_growth_rate() -> None:
+    # 270900 in both years from one file: like with like. 870323 is new in 2024: no
+    # growth, so nothing to judge (null, not "not comparable"), and --strict has no
+    # growth to empty, so it says nothing. One period: no growth, nothing judged.
+    rows = _year_rows(
+        [
+            (2023, "270900", 60.0, None, None),
+            (2024, "270900", 80.0, None, None),
+            (2024, "870323", 35.0, None, None),
+        ]
+    )
+    result = analysis.products(rows, PAK, JPN, level="hs6", strict=True, **YEARS)
+    got = result.rows.select("code", "growth_pct", "comparable").rows()
+    assert got == [("270900", pytest.approx(100 / 3), True), ("870323", None, None)]
+    assert STRICT_NOTE not in result.notes
+    single = analysis.products(rows, PAK, JPN, level="hs6", start=parse_window("2024"))
+    assert single.rows.select("code", "growth_pct", "comparable").rows() == [
+        ("270900", None, None),
+        ("870323", None, None),
+    ]
+
+
+def test_the_products_and_total_are_the_flows_own_never_another_pairs() -> None:
+    # January 2024: Pakistan's exports to Japan total $100, $60 of them 270900. The
+    # data also hold Pakistan's exports to China ($500, $50 of rice), China's to Japan
+    # ($700, $70 of 270900) and Japan's to Pakistan ($300): none is this flow's.
+    month = dt.date(2024, 1, 1)
+    # The other pairs' rows come first: a filter too wide would pick one of them.
+    rows = [
+        {"period": month, "importer": "CHN", "product": "100630", "value": 50.0},
+        {"period": month, "exporter": "CHN", "product": "270900", "value": 70.0},
+        {"period": month, "importer": "CHN", "value": 500.0},
+        {"period": month, "exporter": "CHN", "reporter": "JPN", "value": 700.0},
+        {"period": month, "exporter": "JPN", "importer": "PAK", "reporter": "JPN", "value": 300.0},
+        {"period": month, "value": 100.0},
+        {"period": month, "product": "270900", "value": 60.0},
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"))
+    assert result.declared_total and result.total_to == 100.0
+    assert result.rows.select("code", "value_to", "share_pct").rows() == [
+        ("270900", 60.0, pytest.approx(60.0)),
+        ("OTHER(-)", 40.0, pytest.approx(40.0)),  # 100 - 60
+    ]
+    assert result.notes == ()
+
+
+def test_the_total_is_picked_as_every_figure_is_own_first_then_the_newest_source() -> None:
+    # January 2024's total of Pakistan's exports to Japan, three times: Japan's mirror
+    # figure ($90, source "m"), Pakistan's own from "a" ($100) and from "b" ($120), "b"
+    # the more recently imported. Pakistan's own, newest: $120; other products 120 - 60.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "reporter": "JPN", "source": "m", "value": 90.0},
+        {"period": month, "source": "a", "value": 100.0},
+        {"period": month, "source": "b", "value": 120.0},
+        {"period": month, "product": "270900", "source": "a", "value": 60.0},
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"), newest_first=("b", "a")
+    )
+    assert result.total_to == 120.0
+    other = result.rows.row(1, named=True)
+    assert (other["code"], other["value_to"], other["share_pct"]) == ("OTHER(-)", 60.0, 50.0)
+    assert (other["source_to"], other["tier_to"]) == ("a+b", Tier.OWN)
+    assert result.notes == (
+        "TOTAL for 2024-01: b gives $120 and a gives $100 (a difference of $20); the most "
+        "recently imported or fetched, b, was used",
+    )
+
+
+def test_each_row_is_of_its_later_figures_edition_and_the_names_note_says_both() -> None:
+    # 2023's rows are HS 2017, 2024's HS 2022 (no edition covers both years).
+    # 270900 has a 2024 figure: HS22. 760110 is gone in 2024: its row is of its 2023
+    # figure, HS17. The HS 2022 names then do not fit every code: said, naming 2017.
+    rows = [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": code,
+         "value": value, "hs_edition": edition}
+        for year, code, value, edition in ((2023, "270900", 60.0, "HS17"),
+                                           (2024, "270900", 80.0, "HS22"),
+                                           (2023, "760110", 40.0, "HS17"))
+    ]  # fmt: skip
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", **YEARS)
+    got = result.rows.select("code", "status", "edition", "name_edition").rows()
+    assert got == [("270900", None, "HS22", "HS22"), ("760110", "gone", "HS17", "HS22")]
+    assert result.edition_change == "HS 2017 and HS 2022"
+    assert result.names_note == (
+        "product names are HS 2022 descriptions; this data is HS 2017: a code's meaning "
+        "can differ between editions"
+    )
+
+
+def test_the_library_defaults_are_the_top_ten_and_a_fiscal_year_from_january() -> None:
+    # Twelve products in each month of January-March 2023 and 2024, product i worth $i
+    # a month. By default: the ten largest (12 down to 3), and "All other" holds 2 and 1.
+    # A fiscal year to date with no start month given starts in January: Jan-Mar.
+    rows = [
+        {"period": dt.date(year, month, 1), "product": f"2709{i:02d}", "value": float(i)}
+        for year in (2023, 2024)
+        for month in (1, 2, 3)
+        for i in range(1, 13)
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", convention=Convention.FISCAL_YTD
+    )
+    assert (result.start.label, result.end.label) == ("Jan-Mar 2023", "Jan-Mar 2024")
+    codes = [f"2709{i:02d}" for i in range(12, 2, -1)]
+    assert result.rows.select("code", "value_to").rows() == [
+        *((code, 3.0 * int(code[4:])) for code in codes),  # three months of $i
+        ("OTHER(2)", 9.0),  # 3 x ($2 + $1)
+    ]
+
+
+def test_the_finest_level_held_is_named_when_a_finer_one_is_asked() -> None:
+    # A section row (S05, mineral products) and a chapter row (27): the data go down to
+    # HS2, whatever the levels' names sort as.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "product": "S05", "value": 80.0},
+        {"period": month, "product": "27", "value": 70.0},
+    ]
+    with pytest.raises(UsageError) as raised:
+        analysis.products(_frame(rows), PAK, JPN, level="hs4", start=parse_window("2024-01"))
+    assert raised.value.message == (
+        "the data for Pakistan (PAK) exports to Japan (JPN) go down to HS2 only"
+    )
+    assert raised.value.hint == "use --level hs2 or coarser"
+
+
+def test_the_data_level_is_the_finest_level_summed() -> None:
+    # By section: S05 has a row of its own ($80); section I has none, only its chapter
+    # 01 ($10). The figures are summed from section and HS2 rows: the finest is HS2.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "product": "S05", "value": 80.0},
+        {"period": month, "product": "01", "value": 10.0},
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="section", start=parse_window("2024-01")
+    )
+    assert result.rows.select("code", "value_to").rows() == [("S05", 80.0), ("S01", 10.0)]
+    assert result.data_level == "hs2"
+    assert result.summed_levels == ("section", "hs2")
+
+
+def test_without_windows_the_latest_month_is_compared_as_asked() -> None:
+    # Monthly data from January 2023 to March 2024: the latest month is March 2024,
+    # compared with March 2023 by default, with February 2024 when the previous is asked.
+    rows = [
+        {"period": dt.date(year, month, 1), "product": "270900", "value": 1.0}
+        for year in (2023, 2024)
+        for month in range(1, 13)
+        if (year, month) <= (2024, 3)
+    ]
+    windows: dict[Compare, tuple[str, str]] = {}
+    for compare in Compare:
+        result = analysis.products(_frame(rows), PAK, JPN, level="hs6", compare=compare)
+        windows[compare] = (result.start.label, result.end.label)
+    assert windows == {
+        Compare.YEAR: ("March 2023", "March 2024"),
+        Compare.PREVIOUS: ("February 2024", "March 2024"),
+    }
+
+
+def test_a_window_past_the_data_is_refused_naming_the_flow() -> None:
+    rows = _year_rows([(2023, "270900", 60.0, None, None), (2024, "270900", 80.0, None, None)])
+    with pytest.raises(NoData) as raised:
+        analysis.products(rows, PAK, JPN, level="hs6", start=parse_window("2025"))
+    assert raised.value.message == (
+        "no data for Pakistan (PAK) exports to Japan (JPN) in 2025 or later (latest: 2024)"
+    )
+    assert raised.value.hint == "the data cover years 2023..2024"
+
+
+def test_one_period_in_two_editions_says_the_one_used_for_the_period() -> None:
+    # January 2024 in HS 2017 ($50 of 270900) and in HS 2022 ($60): one period, so the
+    # note speaks of "the period", not of two; the HS 2022 figure is used, never the sum.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "product": "270900", "value": value, "hs_edition": edition}
+        for value, edition in ((50.0, "HS17"), (60.0, "HS22"))
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"))
+    assert result.rows.select("code", "value_to", "edition").rows() == [("270900", 60.0, "HS22")]
+    assert result.notes == (
+        "the data hold this flow's products in several HS editions (HS 2017, HS 2022): "
+        "figures are HS 2022 only, the newest edition with data for the period; editions "
+        "are never added (a code can mean other goods in another edition)",
+    )
+
+
+def test_a_disagreement_outside_the_two_periods_is_not_said() -> None:
+    # Sources "a" and "b" disagree on 270900 in 2022 only; 2023 and 2024 are compared.
+    rows = [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": "270900",
+         "value": value, "source": source}
+        for year, value, source in ((2022, 10.0, "a"), (2022, 99.0, "b"),
+                                    (2023, 60.0, "a"), (2024, 80.0, "a"))
+    ]  # fmt: skip
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", **YEARS)
+    assert result.rows.select("code", "value_from", "value_to").rows() == [("270900", 60.0, 80.0)]
+    assert result.notes == ()
+
+
+def test_a_total_for_one_of_the_two_periods_only_is_not_the_total() -> None:
+    # The flow's TOTAL is in the data for 2024 ($150) but not for 2023: shares and the
+    # totals are of the products in the data (2023: 60 + 40; 2024: 80 + 45), and said.
+    rows = [{"period": dt.date(2024, 1, 1), "frequency": "year", "value": 150.0}]
+    rows += [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": code, "value": value}
+        for year, code, value in ((2023, "270900", 60.0), (2024, "270900", 80.0),
+                                  (2023, "760110", 40.0), (2024, "760110", 45.0))
+    ]  # fmt: skip
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", **YEARS)
+    assert not result.declared_total
+    assert (result.total_from, result.total_to) == (100.0, 125.0)
+    assert result.rows.select("code", "share_pct").rows() == [
+        ("270900", pytest.approx(64.0)),  # 80 / 125
+        ("760110", pytest.approx(36.0)),  # 45 / 125
+    ]
+    assert result.notes == (
+        "the data hold the flow's total for 2024 only: shares are of the products in the "
+        "data, not of the total",
+    )
+
+
+def test_products_in_two_currencies_are_refused_naming_the_flow() -> None:
+    # The flow's total in dollars, one product's figure in euros: never mixed.
+    month = dt.date(2024, 1, 1)
+    rows = [
+        {"period": month, "value": 100.0},
+        {"period": month, "product": "270900", "value": 60.0, "currency": "EUR"},
+    ]
+    with pytest.raises(UsageError) as raised:
+        analysis.products(_frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-01"))
+    assert raised.value.message == (
+        "figures for Pakistan (PAK) exports to Japan (JPN) are in several currencies (EUR, USD)"
+    )
+
+
+def test_an_earlier_quarter_missing_a_month_has_no_total_and_no_total_growth() -> None:
+    # Q1 2023 has product data for January and February only ($50 each); Q1 2024 for
+    # every month ($60 each, $180). Q1 2023 has no total, so no growth of the total.
+    rows = [
+        {"period": dt.date(year, month, 1), "product": "270900", "value": value}
+        for year, months, value in ((2023, (1, 2), 50.0), (2024, (1, 2, 3), 60.0))
+        for month in months
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2023-Q1"),
+        end=parse_window("2024-Q1"),
+    )  # fmt: skip
+    assert (result.total_from, result.total_to, result.total_growth_pct) == (None, 180.0, None)
+    assert result.rows.select("code", "value_from", "value_to").rows() == [("270900", None, 180.0)]
