@@ -305,3 +305,226 @@ def test_every_failure_is_in_the_fallback_s_fetch_error(
     dataset = ReadOrder(config, PairRequest("PAK", "JPN", Period(2024, 8), None)).answer()
     assert dataset.origin == "sample"
     assert dataset.fetch_error == "toy API is down; toy API is down"
+
+
+# -- the sample's floor, the fallback's origin, a one-row answer, the year notes -----------
+
+
+def _toy_config(isolated: Path, monkeypatch: pytest.MonkeyPatch, toy: object, **config: object):
+    """``toy`` registered as the only source, and a config naming it (built directly)."""
+    from tradecli.config import Config
+    from tradecli.sources import registry
+
+    monkeypatch.setitem(registry.SOURCES, "toy", toy)
+    return Config(cache_dir=isolated / "c", source_order=("toy",), **config)  # type: ignore[arg-type]
+
+
+def _answers_with(toy: object, monkeypatch: pytest.MonkeyPatch, frames: dict) -> None:
+    """The toy answers a request at a frequency with ``frames[frequency]`` (frame, start,
+    end), each stored under a key of its own."""
+    from tradecli.errors import SourceUnavailable
+    from tradecli.periods import Frequency
+    from tradecli.sources.base import FetchResult
+
+    def fetch(config, request, *, meta, progress=None, transport=None):  # type: ignore[no-untyped-def]
+        toy.calls.append(request)  # type: ignore[attr-defined]
+        if toy.fail:  # type: ignore[attr-defined]
+            raise SourceUnavailable("toy API is down")
+        frequency = request.frequency or Frequency.MONTH
+        frame, start, end = frames[frequency]
+        return FetchResult(
+            key=f"toy__JPN-PAK__{frequency.value}",
+            frame=frame,
+            dataset=frequency.value,
+            start=start,
+            end=end,
+            url="https://toy.example/api",
+            currency="USD",
+        )
+
+    monkeypatch.setattr(toy, "fetch_pair", fetch)
+
+
+def _recent_months_only(isolated: Path, monkeypatch: pytest.MonkeyPatch, **config: object):
+    """A toy holding PAK-JPN from 2024 only: the sample's 2019-2020 months lie under it."""
+    from tests.test_sources import ToySource, _pak_jpn_months
+    from tradecli.periods import Frequency
+
+    toy = ToySource()
+    months = _pak_jpn_months("toy:monthly", scale=3.0).filter(pl.col("period").dt.year() >= 2024)
+    assert months.height == 4  # 2024-08 and 2025-08, both ways
+    _answers_with(toy, monkeypatch, {Frequency.MONTH: (months, Period(2024, 8), Period(2025, 8))})
+    return toy, _toy_config(isolated, monkeypatch, toy, **config)
+
+
+def _by_source(dataset: Dataset) -> dict[str, list[str]]:
+    """The answer's periods (``YYYY-MM``, frequency) by source."""
+    frame = (
+        dataset.flows.select("source", "period", "frequency")
+        .unique()
+        .sort("source", "period", "frequency")
+        .collect()
+    )
+    found: dict[str, list[str]] = {}
+    for source, period, frequency in frame.iter_rows():
+        found.setdefault(source, []).append(f"{period:%Y-%m} {frequency}")
+    return found
+
+
+# The toy's months, and the sample's months the toy does not hold (sbp-2021: PAK's own
+# 2019-12, 2020-11, 2020-12); the sample's 2006 year rows are not at the frequency asked.
+TOY_MONTHS = ["2024-08 month", "2025-08 month"]
+SAMPLE_MONTHS = ["2019-12 month", "2020-11 month", "2020-12 month"]
+
+
+def test_the_sample_s_older_months_lie_under_a_live_answer_that_lacks_them(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _recent_months_only(isolated, monkeypatch)
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    live = ReadOrder(config, request).answer()
+    assert live.origin == "live" and len(toy.calls) == 1
+    assert _by_source(live) == {"toy:monthly": TOY_MONTHS, "sbp-2021": SAMPLE_MONTHS}
+    assert live.description.startswith(
+        "Toy API, fetched now and stored in the cache, over the embedded sample"
+    )
+    # --source toy: that source alone, no sample under it.
+    named = PairRequest("PAK", "JPN", Period(2024, 8), None, source="toy")
+    alone = ReadOrder(config, named, refresh=True).answer()
+    assert alone.origin == "live" and len(toy.calls) == 2
+    assert _by_source(alone) == {"toy:monthly": TOY_MONTHS}
+
+
+def test_the_sample_s_older_months_lie_under_a_cached_answer_when_the_source_fails(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.config import Config
+
+    toy, config = _recent_months_only(isolated, monkeypatch)
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    ReadOrder(config, request).answer()
+    toy.fail = True
+    # A failed --refresh: the fresh entry answers, over the sample.
+    kept = ReadOrder(config, request, refresh=True).answer()
+    assert (kept.origin, kept.fetch_error) == ("cache", "toy API is down")
+    assert _by_source(kept) == {"toy:monthly": TOY_MONTHS, "sbp-2021": SAMPLE_MONTHS}
+    # The same entry expired (no time to live): it answers as stale, over the sample.
+    expired = Config(
+        cache_dir=isolated / "c", source_order=("toy",), recent_ttl=0.0, closed_ttl=0.0
+    )
+    stale = ReadOrder(expired, request).answer()
+    assert (stale.origin, stale.fetch_error) == ("stale", "toy API is down")
+    assert _by_source(stale) == {"toy:monthly": TOY_MONTHS, "sbp-2021": SAMPLE_MONTHS}
+
+
+def test_the_fallback_says_whether_the_cached_entries_under_it_have_expired(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.config import Config
+
+    toy, config = _recent_months_only(isolated, monkeypatch)
+    ReadOrder(config, PairRequest("PAK", "JPN", Period(2024, 8), None)).answer()
+    # Offline, asking past the entry's last month: no entry answers the period, so the
+    # fallback gives what the cache holds over the sample, nothing failing.
+    later = PairRequest("PAK", "JPN", Period(2025, 12), None)
+    fresh = ReadOrder(config, later, offline=True).answer()
+    assert (fresh.origin, fresh.fetch_error) == ("cache", None)
+    assert _by_source(fresh) == {"toy:monthly": TOY_MONTHS, "sbp-2021": SAMPLE_MONTHS}
+    expired = Config(
+        cache_dir=isolated / "c", source_order=("toy",), recent_ttl=0.0, closed_ttl=0.0
+    )
+    stale = ReadOrder(expired, later, offline=True).answer()
+    assert (stale.origin, stale.fetch_error) == ("stale", None)
+    assert _by_source(stale) == {"toy:monthly": TOY_MONTHS, "sbp-2021": SAMPLE_MONTHS}
+    assert len(toy.calls) == 1
+
+
+def test_a_one_row_answer_from_the_sample_covers_the_year_asked_after_a_failure(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.periods import Frequency
+    from tradecli.sources.base import Capabilities
+
+    annual = Capabilities(
+        pair_totals=True, country=False, frequencies=frozenset({Frequency.YEAR, Frequency.MONTH})
+    )
+    toy = ToySource(capabilities=annual, fail=True)
+    config = _toy_config(isolated, monkeypatch, toy)
+    # The sample holds one GMB-MDV row: Gambia's exports to the Maldives in 2006.
+    warned: list[str] = []
+    request = PairRequest("GMB", "MDV", Period(2006), None)
+    dataset = ReadOrder(config, request, warn=warned.append).answer()
+    assert len(toy.calls) == 1
+    assert (dataset.origin, dataset.fetch_error) == ("sample", "toy API is down")
+    assert warned == ["toy API is down", "falling back to the embedded sample"]
+    rows = dataset.flows.filter(
+        pl.col("exporter").is_in(["GMB", "MDV"]) & pl.col("importer").is_in(["GMB", "MDV"])
+    ).collect()
+    assert rows.select("exporter", "importer", "period").rows() == [
+        ("GMB", "MDV", dt.date(2006, 1, 1))
+    ]
+
+
+def _pak_jpn(frequency: str, periods: list[dt.date], value: float) -> pl.DataFrame:
+    """PAK's exports to JPN, one row per period, in the canonical schema."""
+    from tradecli.schema import FLOWS_SCHEMA
+
+    frame = pl.DataFrame(
+        {
+            "exporter": ["PAK"] * len(periods),
+            "importer": ["JPN"] * len(periods),
+            "period": periods,
+            "frequency": [frequency] * len(periods),
+            "product": ["TOTAL"] * len(periods),
+            "value": [value] * len(periods),
+            "currency": ["USD"] * len(periods),
+            "source": [f"toy:{frequency}"] * len(periods),
+        }
+    )
+    return frame.with_columns(
+        pl.lit(None).cast(FLOWS_SCHEMA[c]).alias(c) for c in FLOWS_SCHEMA if c not in frame.columns
+    ).select(pl.col(c).cast(t) for c, t in FLOWS_SCHEMA.items())
+
+
+def test_a_year_fetched_live_over_cached_months_is_noted_as_the_figure_shown(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.periods import Frequency
+    from tradecli.sources.base import Capabilities
+
+    annual = Capabilities(
+        pair_totals=True, country=False, frequencies=frozenset({Frequency.YEAR, Frequency.MONTH})
+    )
+    toy = ToySource(capabilities=annual)
+    months = [dt.date(2023, m, 1) for m in range(1, 13)]
+    _answers_with(
+        toy,
+        monkeypatch,
+        {
+            # Twelve months of $10 (a year of $120), and an annual figure of $200.
+            Frequency.MONTH: (_pak_jpn("month", months, 10.0), Period(2023, 1), Period(2023, 12)),
+            Frequency.YEAR: (
+                _pak_jpn("year", [dt.date(2023, 1, 1)], 200.0),
+                Period(2023),
+                Period(2023),
+            ),
+        },
+    )
+    config = _toy_config(isolated, monkeypatch, toy)
+    ReadOrder(config, PairRequest("PAK", "JPN", Period(2023, 12), None)).answer()
+    # The year asked: the cached months could answer it, but --refresh asks the source,
+    # which answers at the year: the annual figure is shown, and the note says so.
+    year = ReadOrder(config, PairRequest("PAK", "JPN", Period(2023), None), refresh=True).answer()
+    assert year.origin == "live" and [r.frequency for r in toy.calls] == [
+        Frequency.MONTH,
+        Frequency.YEAR,
+    ]
+    ((noted, note),) = year.year_notes
+    assert noted == 2023
+    assert note == (
+        "sources disagree: PAK to JPN, 2023: the annual figure $200 (toy:year) and the sum of "
+        "its 12 months $120 (toy:month) differ by more than 0.1%; the annual figure is shown: "
+        "a year is answered from annual figures when the cache holds them"
+    )
