@@ -528,3 +528,52 @@ def test_a_year_fetched_live_over_cached_months_is_noted_as_the_figure_shown(
         "its 12 months $120 (toy:month) differ by more than 0.1%; the annual figure is shown: "
         "a year is answered from annual figures when the cache holds them"
     )
+
+
+def test_a_fetch_answers_only_what_its_coverage_says_it_holds(isolated: Path) -> None:
+    """Fetches that say what they hold (a ``coverage`` annotation) are judged by it;
+    fetches that say nothing, and imports, by their rows."""
+    from tradecli.cache import Cache
+    from tradecli.sources.read_order import _holds
+
+    cache = Cache(isolated / "c")
+    frame = _pak_jpn("month", [dt.date(2024, 8, 1)], 10.0)
+    said = {
+        "totals": {"total": True},
+        "not-total": {"total": False},
+        "products": {"total": False, "products": ["0101", "S01"]},
+        "levels": {"total": True, "levels": ["hs4"]},
+        "silent": None,
+    }
+    for name, coverage in [*said.items(), ("import", None)]:
+        cache.put(
+            f"k-{name}",
+            frame,
+            reporter="PAK",
+            partner="JPN",
+            source="toy",
+            dataset=name,
+            start=Period(2024, 8),
+            end=Period(2024, 8),
+            url="https://toy.example/api",
+            currency="USD",
+            annotations={} if coverage is None else {"coverage": coverage},
+            kind="import" if name == "import" else "fetch",
+            countries=("JPN", "PAK") if name == "import" else (),
+        )
+    entries = {e.dataset: e for e in cache.entries()}
+
+    def held(**asked: object) -> list[str]:
+        request = PairRequest("PAK", "JPN", Period(2024, 8), None, **asked)  # type: ignore[arg-type]
+        return sorted(name for name, entry in entries.items() if _holds(entry, request))
+
+    # Total trade: a fetch saying it holds no total does not answer.
+    assert held() == ["import", "levels", "silent", "totals"]
+    # The products asked, all of them, in any case (a section code too); the products
+    # held exactly, or more.
+    assert held(products=("0101",)) == ["import", "products", "silent"]
+    assert held(products=("0101", "s01")) == ["import", "products", "silent"]
+    assert held(products=("0101", "0102")) == ["import", "silent"]
+    # Product rows for drivers: only a fetch naming product levels; a fetch that says
+    # nothing (a totals fetch) never answers; imports are judged by their rows.
+    assert held(detail=True) == ["import", "levels"]
