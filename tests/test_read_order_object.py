@@ -514,6 +514,9 @@ def test_a_year_fetched_live_over_cached_months_is_noted_as_the_figure_shown(
     )
     config = _toy_config(isolated, monkeypatch, toy)
     ReadOrder(config, PairRequest("PAK", "JPN", Period(2023, 12), None)).answer()
+    # The year asked: the twelve cached months answer it (no fetch), with nothing to note.
+    summed = ReadOrder(config, PairRequest("PAK", "JPN", Period(2023), None)).answer()
+    assert (summed.origin, len(toy.calls), summed.year_notes) == ("cache", 1, ())
     # The year asked: the cached months could answer it, but --refresh asks the source,
     # which answers at the year: the annual figure is shown, and the note says so.
     year = ReadOrder(config, PairRequest("PAK", "JPN", Period(2023), None), refresh=True).answer()
@@ -528,6 +531,9 @@ def test_a_year_fetched_live_over_cached_months_is_noted_as_the_figure_shown(
         "its 12 months $120 (toy:month) differ by more than 0.1%; the annual figure is shown: "
         "a year is answered from annual figures when the cache holds them"
     )
+    # A question in months is answered by months alone: no note on years.
+    month = PairRequest("PAK", "JPN", Period(2023, 12), None)
+    assert ReadOrder(config, month, offline=True).answer().year_notes == ()
 
 
 def test_a_fetch_answers_only_what_its_coverage_says_it_holds(isolated: Path) -> None:
@@ -577,3 +583,42 @@ def test_a_fetch_answers_only_what_its_coverage_says_it_holds(isolated: Path) ->
     # Product rows for drivers: only a fetch naming product levels; a fetch that says
     # nothing (a totals fetch) never answers; imports are judged by their rows.
     assert held(detail=True) == ["import", "levels"]
+
+
+def test_after_a_failure_the_cache_and_the_sample_answer_a_period_the_entry_lacks(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _recent_months_only(isolated, monkeypatch)
+    ReadOrder(config, PairRequest("PAK", "JPN", Period(2024, 8), None)).answer()
+    toy.fail = True
+    # November 2020 is the sample's alone; the entry (2024-2025) lies over it.
+    warned: list[str] = []
+    request = PairRequest("PAK", "JPN", Period(2020, 11), None)
+    dataset = ReadOrder(config, request, warn=warned.append).answer()
+    assert (dataset.origin, dataset.fetch_error) == ("cache", "toy API is down")
+    assert warned == ["toy API is down", "falling back to the local cache and the embedded sample"]
+    assert _by_source(dataset) == {"toy:monthly": TOY_MONTHS, "sbp-2021": SAMPLE_MONTHS}
+
+
+def test_when_nothing_answers_the_first_failure_is_raised_and_the_others_warned(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.errors import AuthRequired, SourceUnavailable
+    from tradecli.sources import registry
+
+    toy, config = _toy_order(isolated, monkeypatch, source_order=("toy", "toy2"))
+    toy.fail = True
+    toy2 = ToySource(name="toy2")
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AuthRequired("toy2 refused the token", hint="renew it at toy2.example")
+
+    monkeypatch.setattr(toy2, "fetch_pair", refused)
+    monkeypatch.setitem(registry.SOURCES, "toy2", toy2)
+    warned: list[str] = []
+    # A pair the sample does not hold: no answer, never an empty one.
+    with pytest.raises(SourceUnavailable, match="toy API is down"):
+        ReadOrder(config, PairRequest("AND", "MCO", None, None), warn=warned.append).answer()
+    # The refused token is warned with what to do about it.
+    assert warned == ["toy2 refused the token (renew it at toy2.example)"]
