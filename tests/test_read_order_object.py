@@ -498,17 +498,19 @@ def test_a_year_fetched_live_over_cached_months_is_noted_as_the_figure_shown(
         pair_totals=True, country=False, frequencies=frozenset({Frequency.YEAR, Frequency.MONTH})
     )
     toy = ToySource(capabilities=annual)
-    months = [dt.date(2023, m, 1) for m in range(1, 13)]
+    years = (2022, 2023, 2024)
+    months = [dt.date(y, m, 1) for y in years for m in range(1, 13)]
     _answers_with(
         toy,
         monkeypatch,
         {
-            # Twelve months of $10 (a year of $120), and an annual figure of $200.
-            Frequency.MONTH: (_pak_jpn("month", months, 10.0), Period(2023, 1), Period(2023, 12)),
+            # Months of $10 (a year of $120), and an annual figure of $200, in each of
+            # three years: only the year asked is noted.
+            Frequency.MONTH: (_pak_jpn("month", months, 10.0), Period(2022, 1), Period(2024, 12)),
             Frequency.YEAR: (
-                _pak_jpn("year", [dt.date(2023, 1, 1)], 200.0),
-                Period(2023),
-                Period(2023),
+                _pak_jpn("year", [dt.date(y, 1, 1) for y in years], 200.0),
+                Period(2022),
+                Period(2024),
             ),
         },
     )
@@ -622,3 +624,48 @@ def test_when_nothing_answers_the_first_failure_is_raised_and_the_others_warned(
         ReadOrder(config, PairRequest("AND", "MCO", None, None), warn=warned.append).answer()
     # The refused token is warned with what to do about it.
     assert warned == ["toy2 refused the token (renew it at toy2.example)"]
+
+
+def test_each_source_in_the_order_is_asked_only_when_it_is_ready(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.sources import registry
+
+    toy, config = _toy_order(isolated, monkeypatch, source_order=("toy", "toy2"))
+    monkeypatch.setattr(toy, "ready", lambda config: False)  # no token for it
+    toy2 = ToySource(name="toy2")
+    monkeypatch.setitem(registry.SOURCES, "toy2", toy2)
+    dataset = ReadOrder(config, PairRequest("PAK", "JPN", Period(2024, 8), None)).answer()
+    assert dataset.origin == "live"
+    assert (len(toy.calls), len(toy2.calls)) == (0, 1)
+
+
+def test_a_pinned_dataset_answers_from_its_own_entries_alone(isolated: Path) -> None:
+    from tradecli.cache import Cache
+    from tradecli.config import Config
+
+    cache = Cache(isolated / "c")
+    for name, value in (("first", 10.0), ("second", 20.0)):
+        cache.put(
+            f"k-{name}",
+            _pak_jpn("month", [dt.date(2024, 8, 1)], value).with_columns(
+                source=pl.lit(f"toy:{name}")
+            ),
+            reporter="PAK",
+            partner="JPN",
+            source="toy",
+            dataset=name,
+            start=Period(2024, 8),
+            end=Period(2024, 8),
+            url="https://toy.example/api",
+            currency="USD",
+            annotations={},
+        )
+    config = Config(cache_dir=isolated / "c", source_order=("oec",))
+    for name in ("first", "second"):
+        request = PairRequest("PAK", "JPN", Period(2024, 8), None, dataset=name)
+        dataset = ReadOrder(config, request, offline=True).answer()
+        assert dataset.origin == "cache"
+        toys = [s for s in _by_source(dataset) if s.startswith("toy:")]
+        assert toys == ["toy:" + name]
