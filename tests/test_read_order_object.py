@@ -669,3 +669,64 @@ def test_a_pinned_dataset_answers_from_its_own_entries_alone(isolated: Path) -> 
         assert dataset.origin == "cache"
         toys = [s for s in _by_source(dataset) if s.startswith("toy:")]
         assert toys == ["toy:" + name]
+
+
+def test_a_refresh_offline_is_said_to_be_ignored_naming_the_sources(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.sources import registry
+
+    toy, config = _toy_order(isolated, monkeypatch, source_order=("toy", "toy2"))
+    monkeypatch.setitem(registry.SOURCES, "toy2", ToySource(name="toy2", title="Toy Two"))
+    warned: list[str] = []
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    ReadOrder(config, request, offline=True, refresh=True, warn=warned.append).answer()
+    assert warned == [
+        "--refresh needs the network; it was ignored (offline, or no token for Toy API, Toy Two)"
+    ]
+    # No source can answer (products asked of sources of total trade): a live source.
+    warned.clear()
+    products = PairRequest("PAK", "JPN", Period(2024, 8), None, detail=True)
+    ReadOrder(config, products, offline=True, refresh=True, warn=warned.append).answer()
+    assert warned == [
+        "--refresh needs the network; it was ignored (offline, or no token for a live source)"
+    ]
+    assert toy.calls == []
+
+
+def test_a_source_named_with_source_is_asked_though_it_is_not_ready(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _toy_order(isolated, monkeypatch)
+    monkeypatch.setattr(toy, "ready", lambda config: False)  # no token for it
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    assert ReadOrder(config, request).answer().origin == "sample" and toy.calls == []
+    named = PairRequest("PAK", "JPN", Period(2024, 8), None, source="toy")
+    assert ReadOrder(config, named).answer().origin == "live" and len(toy.calls) == 1
+
+
+def test_an_import_of_total_trade_does_not_stand_in_front_of_a_source_of_products(
+    runner, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
+    from tradecli.config import Config
+    from tradecli.periods import Frequency
+    from tradecli.sources import registry
+    from tradecli.sources.base import Capabilities
+
+    run_import(runner, _write(isolated / "totals.csv", "2024-08"))  # total trade only
+    products = Capabilities(
+        pair_totals=True, country=False, frequencies=frozenset({Frequency.MONTH}), products=True
+    )
+    toy = ToySource(capabilities=products)
+    monkeypatch.setitem(registry.SOURCES, "toy", toy)
+    imported_to = load_config(env=dict(os.environ)).cache_dir  # TRADECLI_CACHE_DIR
+    config = Config(cache_dir=imported_to, source_order=("toy",))
+    # Total trade: the import answers, the source is not asked.
+    totals = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    assert ReadOrder(config, totals).answer().origin == "cache" and toy.calls == []
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None, detail=True)
+    ReadOrder(config, request).answer()
+    # Asked for its products: the import holds the pair's total trade, not its products.
+    assert len(toy.calls) == 1 and toy.calls[0].detail
