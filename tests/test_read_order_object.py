@@ -641,19 +641,21 @@ def test_each_source_in_the_order_is_asked_only_when_it_is_ready(
     assert (len(toy.calls), len(toy2.calls)) == (0, 1)
 
 
-def test_a_pinned_dataset_answers_from_its_own_entries_alone(isolated: Path) -> None:
+def test_a_pinned_dataset_answers_from_its_own_entries_alone(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource
     from tradecli.cache import Cache
-    from tradecli.config import Config
 
     cache = Cache(isolated / "c")
-    for name, value in (("first", 10.0), ("second", 20.0)):
+
+    def put(name: str, partner: str = "JPN", value: float = 10.0) -> None:
+        frame = _pak_jpn("month", [dt.date(2024, 8, 1)], value)
         cache.put(
-            f"k-{name}",
-            _pak_jpn("month", [dt.date(2024, 8, 1)], value).with_columns(
-                source=pl.lit(f"toy:{name}")
-            ),
+            f"k-{name}-{partner}",
+            frame.with_columns(importer=pl.lit(partner), source=pl.lit(f"toy:{name}-{partner}")),
             reporter="PAK",
-            partner="JPN",
+            partner=partner,
             source="toy",
             dataset=name,
             start=Period(2024, 8),
@@ -662,13 +664,21 @@ def test_a_pinned_dataset_answers_from_its_own_entries_alone(isolated: Path) -> 
             currency="USD",
             annotations={},
         )
-    config = Config(cache_dir=isolated / "c", source_order=("oec",))
+
+    toy = ToySource()
+    config = _toy_config(isolated, monkeypatch, toy)
+    put("first")
+    put("first", partner="CHN")  # another pair: never part of PAK-JPN's answer
+    # The pinned dataset's fresh entry answers: the source is not asked.
+    first = PairRequest("PAK", "JPN", Period(2024, 8), None, dataset="first")
+    assert ReadOrder(config, first).answer().origin == "cache" and toy.calls == []
+    put("second", value=20.0)
     for name in ("first", "second"):
         request = PairRequest("PAK", "JPN", Period(2024, 8), None, dataset=name)
         dataset = ReadOrder(config, request, offline=True).answer()
         assert dataset.origin == "cache"
         toys = [s for s in _by_source(dataset) if s.startswith("toy:")]
-        assert toys == ["toy:" + name]
+        assert toys == [f"toy:{name}-JPN"]
 
 
 def test_a_refresh_offline_is_said_to_be_ignored_naming_the_sources(
