@@ -737,6 +737,8 @@ def test_an_import_of_total_trade_does_not_stand_in_front_of_a_source_of_product
     totals = PairRequest("PAK", "JPN", Period(2024, 8), None)
     assert ReadOrder(config, totals).answer().origin == "cache" and toy.calls == []
     request = PairRequest("PAK", "JPN", Period(2024, 8), None, detail=True)
-    ReadOrder(config, request).answer()
+    dataset = ReadOrder(config, request).answer()
     # Asked for its products: the import holds the pair's total trade, not its products.
     assert len(toy.calls) == 1 and toy.calls[0].detail
+    # Yet it holds the pair: it is part of the answer (judged again, for total trade).
+    assert "import:totals" in dataset.written
