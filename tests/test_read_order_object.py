@@ -742,3 +742,18 @@ def test_an_import_of_total_trade_does_not_stand_in_front_of_a_source_of_product
     assert len(toy.calls) == 1 and toy.calls[0].detail
     # Yet it holds the pair: it is part of the answer (judged again, for total trade).
     assert "import:totals" in dataset.written
+
+
+def test_an_import_naming_both_countries_in_other_rows_does_not_hold_the_pair(
+    runner, isolated: Path
+) -> None:
+    from tradecli.config import Config
+
+    other = isolated / "other.csv"
+    other.write_text(TIDY + "FRA,PAK,exports,2024-08,1\nJPN,DEU,exports,2024-08,2\n")
+    run_import(runner, other)
+    imported_to = load_config(env=dict(os.environ)).cache_dir  # TRADECLI_CACHE_DIR
+    config = Config(cache_dir=imported_to, source_order=("oec",))
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    dataset = ReadOrder(config, request, offline=True).answer()
+    assert dataset.origin == "sample" and "import:other" not in dataset.written
