@@ -757,3 +757,29 @@ def test_an_import_naming_both_countries_in_other_rows_does_not_hold_the_pair(
     request = PairRequest("PAK", "JPN", Period(2024, 8), None)
     dataset = ReadOrder(config, request, offline=True).answer()
     assert dataset.origin == "sample" and "import:other" not in dataset.written
+
+
+def test_an_unreadable_cache_entry_is_warned_through_the_read_order(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tradecli.cache import Cache
+
+    toy, config = _toy_order(isolated, monkeypatch)
+    flows = Cache(isolated / "c").flows_dir
+    flows.mkdir(parents=True, exist_ok=True)
+    (flows / "junk.parquet").write_bytes(b"not a parquet file")
+    warned: list[str] = []
+    request = PairRequest("PAK", "JPN", Period(2024, 8), None)
+    assert ReadOrder(config, request, offline=True, warn=warned.append).answer().origin == "sample"
+    assert warned and warned[0].startswith("cache entry junk.parquet is unreadable (")
+
+
+def test_a_named_source_s_fresh_entry_answers_alone(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toy, config = _recent_months_only(isolated, monkeypatch)
+    named = PairRequest("PAK", "JPN", Period(2024, 8), None, source="toy")
+    assert ReadOrder(config, named).answer().origin == "live"
+    cached = ReadOrder(config, named).answer()
+    assert cached.origin == "cache" and len(toy.calls) == 1
+    assert _by_source(cached) == {"toy:monthly": TOY_MONTHS}
