@@ -516,9 +516,11 @@ def test_a_year_fetched_live_over_cached_months_is_noted_as_the_figure_shown(
     )
     config = _toy_config(isolated, monkeypatch, toy)
     ReadOrder(config, PairRequest("PAK", "JPN", Period(2023, 12), None)).answer()
-    # The year asked: the twelve cached months answer it (no fetch), with nothing to note.
-    summed = ReadOrder(config, PairRequest("PAK", "JPN", Period(2023), None)).answer()
-    assert (summed.origin, len(toy.calls), summed.year_notes) == ("cache", 1, ())
+    # Each year asked, the first and last of the months too: the twelve cached months
+    # answer it (no fetch), with nothing to note.
+    for year in years:
+        summed = ReadOrder(config, PairRequest("PAK", "JPN", Period(year), None)).answer()
+        assert (summed.origin, len(toy.calls), summed.year_notes) == ("cache", 1, ())
     # The year asked: the cached months could answer it, but --refresh asks the source,
     # which answers at the year: the annual figure is shown, and the note says so.
     year = ReadOrder(config, PairRequest("PAK", "JPN", Period(2023), None), refresh=True).answer()
