@@ -805,3 +805,12 @@ def test_more_than_eight_product_only_partners_are_counted_past_the_eighth() -> 
         "left out: 9 partner(s) whose data for January 2024 hold products 270900 (HS chapters "
         "27) only, not total trade (BEL, CHN, DEU, ESP, FRA, GBR, ITA, NLD and 1 more)",
     )
+
+
+def test_a_single_period_ranking_keeps_its_earlier_figure_a_typed_empty_column() -> None:
+    # One period: no earlier figure, no growth; the columns stay numbers (an empty
+    # Float64), as with two periods, for anyone computing on the rows.
+    result = analysis.partners(_one_month([("USA", 1.0, 3.0)]), PAK, **JAN)
+    assert result.rows.select("value", "value_from", "growth_pct").rows() == [(4.0, None, None)]
+    assert result.rows.schema["value_from"] == pl.Float64
+    assert result.rows.schema["growth_pct"] == pl.Float64
