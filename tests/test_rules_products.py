@@ -793,6 +793,12 @@ def test_a_fiscal_year_to_date_ranking_starts_at_the_configured_month() -> None:
     )  # fmt: skip
     assert (result.start.label, result.end.label) == ("Jul-Sep 2023", "Jul-Sep 2024")
     assert result.rows.select("value", "value_from").row(0) == (3.0, 3.0)
+    # Without a fiscal start, the year to date is the calendar year's: Jan-Sep.
+    calendar = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS, convention=Convention.FISCAL_YTD
+    )
+    assert (calendar.start.label, calendar.end.label) == ("Jan-Sep 2023", "Jan-Sep 2024")
+    assert calendar.rows.select("value", "value_from").row(0) == (9.0, 9.0)
 
 
 def test_more_than_eight_product_only_partners_are_counted_past_the_eighth() -> None:
