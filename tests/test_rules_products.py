@@ -288,7 +288,9 @@ def test_partners_of_product_rows_only_name_the_products() -> None:
 def test_partners_without_any_data_say_what_a_ranking_needs() -> None:
     with pytest.raises(NoData) as raised:
         third = {"exporter": "JPN", "importer": "CHN", "period": _month(2024, 1), "value": 1.0}
-        analysis.partners(_frame([third]), PAK, **JAN)
+        # Other countries' product rows are no data of Pakistan's either.
+        product = {**third, "product": "270900"}
+        analysis.partners(_frame([third, product]), PAK, **JAN)
     assert raised.value.message == "no total-goods partner data for Pakistan (PAK)"
     assert raised.value.hint == (
         "partner rankings need TOTAL flows; the embedded sample has all partners of 166 "
