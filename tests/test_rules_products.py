@@ -822,3 +822,17 @@ def test_a_single_period_ranking_keeps_its_earlier_figure_a_typed_empty_column()
     assert result.rows.select("value", "value_from", "growth_pct").rows() == [(4.0, None, None)]
     assert result.rows.schema["value_from"] == pl.Float64
     assert result.rows.schema["growth_pct"] == pl.Float64
+
+
+def test_a_default_ranking_compares_a_year_earlier_and_a_later_start_is_refused() -> None:
+    # Exports to Japan: $2 in January 2023, $3 in December 2023, $4 in January 2024.
+    rows = [{"importer": "JPN", "period": _month(y, m), "value": v}
+            for y, m, v in ((2023, 1, 2.0), (2023, 12, 3.0), (2024, 1, 4.0))]  # fmt: skip
+    result = analysis.partners(_frame(rows), PAK, measure=PartnerMeasure.EXPORTS)
+    assert (result.start.label, result.end.label) == ("January 2023", "January 2024")
+    assert result.rows.select("value", "value_from", "growth_pct").row(0) == (4.0, 2.0, 100.0)
+    with pytest.raises(NoData) as raised:
+        analysis.partners(_frame(rows), PAK, start=parse_window("2024-03"))
+    assert raised.value.message == (
+        "no data for Pakistan (PAK) in March 2024 or later (latest: January 2024)"
+    )
