@@ -453,6 +453,11 @@ def test_a_window_whose_partners_all_hold_products_only_is_refused_naming_them()
         "Error: no total-trade figures for Chile (CHL) in 2004: the data hold 1416 products in "
         "HS chapters 01, 03,"
     )
+    # partners has no --product: the way out is another command, or total-trade data.
+    assert (
+        "use `tradecli products` or `tradecli balance ... --product CODE`, or import "
+        "total-trade data; a sum of some products is not total trade"
+    ) in " ".join(result.stderr.split())
 
 
 def test_a_window_without_any_partner_figure_is_no_data_naming_the_coverage() -> None:
@@ -460,6 +465,7 @@ def test_a_window_without_any_partner_figure_is_no_data_naming_the_coverage() ->
     with pytest.raises(NoData) as raised:
         analysis.partners(flows, PAK, start=parse_window("2024-01"), end=parse_window("2024-03"))
     assert raised.value.message == "no total-goods partner figures for Pakistan (PAK) in March 2024"
+    assert raised.value.hint == "the data cover months 2024-01"
 
 
 # -- products: absent is not zero (issue 18, part 1) ------------------------------------
