@@ -842,3 +842,14 @@ def test_a_default_ranking_compares_a_year_earlier_and_a_later_start_is_refused(
     assert raised.value.message == (
         "no data for Pakistan (PAK) in March 2024 or later (latest: January 2024)"
     )
+
+
+def test_a_measure_lists_exports_sources_before_imports_whatever_the_order_given() -> None:
+    from tradecli.analysis.partners import _measure
+
+    sums = pl.DataFrame(
+        {"partner": ["JPN", "JPN"], "window": ["to", "to"], "flow": ["imports", "exports"],
+         "value": [1.0, 2.0], "tier": [0, 1], "sources": [["m"], ["x"]]}
+    )  # fmt: skip
+    measured = _measure(sums, ("exports", "imports"), "to")
+    assert measured.rows() == [("JPN", 3.0, 1, ["x", "m"])]
