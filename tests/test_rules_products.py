@@ -288,7 +288,9 @@ def test_partners_of_product_rows_only_name_the_products() -> None:
 def test_partners_without_any_data_say_what_a_ranking_needs() -> None:
     with pytest.raises(NoData) as raised:
         third = {"exporter": "JPN", "importer": "CHN", "period": _month(2024, 1), "value": 1.0}
-        analysis.partners(_frame([third]), PAK, **JAN)
+        # Other countries' product rows are no data of Pakistan's either.
+        product = {**third, "product": "270900"}
+        analysis.partners(_frame([third, product]), PAK, **JAN)
     assert raised.value.message == "no total-goods partner data for Pakistan (PAK)"
     assert raised.value.hint == (
         "partner rankings need TOTAL flows; the embedded sample has all partners of 166 "
@@ -451,6 +453,11 @@ def test_a_window_whose_partners_all_hold_products_only_is_refused_naming_them()
         "Error: no total-trade figures for Chile (CHL) in 2004: the data hold 1416 products in "
         "HS chapters 01, 03,"
     )
+    # partners has no --product: the way out is another command, or total-trade data.
+    assert (
+        "use `tradecli products` or `tradecli balance ... --product CODE`, or import "
+        "total-trade data; a sum of some products is not total trade"
+    ) in " ".join(result.stderr.split())
 
 
 def test_a_window_without_any_partner_figure_is_no_data_naming_the_coverage() -> None:
@@ -458,6 +465,7 @@ def test_a_window_without_any_partner_figure_is_no_data_naming_the_coverage() ->
     with pytest.raises(NoData) as raised:
         analysis.partners(flows, PAK, start=parse_window("2024-01"), end=parse_window("2024-03"))
     assert raised.value.message == "no total-goods partner figures for Pakistan (PAK) in March 2024"
+    assert raised.value.hint == "the data cover months 2024-01"
 
 
 # -- products: absent is not zero (issue 18, part 1) ------------------------------------
@@ -793,6 +801,12 @@ def test_a_fiscal_year_to_date_ranking_starts_at_the_configured_month() -> None:
     )  # fmt: skip
     assert (result.start.label, result.end.label) == ("Jul-Sep 2023", "Jul-Sep 2024")
     assert result.rows.select("value", "value_from").row(0) == (3.0, 3.0)
+    # Without a fiscal start, the year to date is the calendar year's: Jan-Sep.
+    calendar = analysis.partners(
+        _frame(rows), PAK, measure=PartnerMeasure.EXPORTS, convention=Convention.FISCAL_YTD
+    )
+    assert (calendar.start.label, calendar.end.label) == ("Jan-Sep 2023", "Jan-Sep 2024")
+    assert calendar.rows.select("value", "value_from").row(0) == (9.0, 9.0)
 
 
 def test_more_than_eight_product_only_partners_are_counted_past_the_eighth() -> None:
@@ -805,3 +819,37 @@ def test_more_than_eight_product_only_partners_are_counted_past_the_eighth() -> 
         "left out: 9 partner(s) whose data for January 2024 hold products 270900 (HS chapters "
         "27) only, not total trade (BEL, CHN, DEU, ESP, FRA, GBR, ITA, NLD and 1 more)",
     )
+
+
+def test_a_single_period_ranking_keeps_its_earlier_figure_a_typed_empty_column() -> None:
+    # One period: no earlier figure, no growth; the columns stay numbers (an empty
+    # Float64), as with two periods, for anyone computing on the rows.
+    result = analysis.partners(_one_month([("USA", 1.0, 3.0)]), PAK, **JAN)
+    assert result.rows.select("value", "value_from", "growth_pct").rows() == [(4.0, None, None)]
+    assert result.rows.schema["value_from"] == pl.Float64
+    assert result.rows.schema["growth_pct"] == pl.Float64
+
+
+def test_a_default_ranking_compares_a_year_earlier_and_a_later_start_is_refused() -> None:
+    # Exports to Japan: $2 in January 2023, $3 in December 2023, $4 in January 2024.
+    rows = [{"importer": "JPN", "period": _month(y, m), "value": v}
+            for y, m, v in ((2023, 1, 2.0), (2023, 12, 3.0), (2024, 1, 4.0))]  # fmt: skip
+    result = analysis.partners(_frame(rows), PAK, measure=PartnerMeasure.EXPORTS)
+    assert (result.start.label, result.end.label) == ("January 2023", "January 2024")
+    assert result.rows.select("value", "value_from", "growth_pct").row(0) == (4.0, 2.0, 100.0)
+    with pytest.raises(NoData) as raised:
+        analysis.partners(_frame(rows), PAK, start=parse_window("2024-03"))
+    assert raised.value.message == (
+        "no data for Pakistan (PAK) in March 2024 or later (latest: January 2024)"
+    )
+
+
+def test_a_measure_lists_exports_sources_before_imports_whatever_the_order_given() -> None:
+    from tradecli.analysis.partners import _measure
+
+    sums = pl.DataFrame(
+        {"partner": ["JPN", "JPN"], "window": ["to", "to"], "flow": ["imports", "exports"],
+         "value": [1.0, 2.0], "tier": [0, 1], "sources": [["m"], ["x"]]}
+    )  # fmt: skip
+    measured = _measure(sums, ("exports", "imports"), "to")
+    assert measured.rows() == [("JPN", 3.0, 1, ["x", "m"])]
