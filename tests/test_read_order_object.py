@@ -625,7 +625,7 @@ def test_when_nothing_answers_the_first_failure_is_raised_and_the_others_warned(
     with pytest.raises(SourceUnavailable, match="toy API is down"):
         ReadOrder(config, PairRequest("AND", "MCO", None, None), warn=warned.append).answer()
     # The refused token is warned with what to do about it.
-    assert warned == ["toy2 refused the token (renew it at toy2.example)"]
+    assert warned == ["toy2 refused the token; renew it at toy2.example"]
 
 
 def test_each_source_in_the_order_is_asked_only_when_it_is_ready(
