@@ -7,6 +7,7 @@ never a figure for the wrong month.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -233,19 +234,16 @@ def balance(
     # --to left out: the latest period holding both flows, so the balance has a figure
     # (a later period of one flow, e.g. one newer month imported, is said in a note).
     both = both_flows(pair) if end is None else cov
-    stopped = None
-    try:
-        try:
-            if both == cov or not (both.months or both.years):
-                raise NoData("")  # nothing to prefer: resolve on all the data below
-            base, target = resolve_windows(
+    preferred = None
+    if both != cov and (both.months or both.years):
+        with suppress(NoData):  # --from past the last period of both flows: all the data
+            preferred = resolve_windows(
                 both, start, end, convention, compare, fiscal_start, pair_name
             )
-            stopped = one_flow_note(pair, target)
-        except NoData:  # --from is past the last period of both flows: all the data
-            base, target = resolve_windows(
-                cov, start, end, convention, compare, fiscal_start, pair_name
-            )
+    try:
+        base, target = preferred or resolve_windows(
+            cov, start, end, convention, compare, fiscal_start, pair_name
+        )
     except NoData as exc:
         # Total trade stops before --from, but product rows go on (an import of some
         # products over the sample's totals): say what they are, never "no data".
@@ -298,7 +296,7 @@ def balance(
     # A month of a year the data hold whole only: the way to it is the year.
     whole = sorted(
         {w.first.year for w in (base, target) if not w.annual}
-        & {p.year for p in cov.years} - {p.year for p in cov.months}
+        & ({p.year for p in cov.years} - {p.year for p in cov.months})
     )
     if whole:
         use = f"--from {base.first.year}" + (f" --to {target.first.year}" if end else "")
@@ -339,6 +337,7 @@ def balance(
             extra.append(newest_edition_note(stated))
     if partial:
         extra.append(partial)
+    stopped = one_flow_note(pair, target) if preferred else None
     if stopped:
         extra.append(stopped)
     if span := defaulted_span_note(
