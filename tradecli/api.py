@@ -114,7 +114,8 @@ def answer(
             transport=transport,
         )
     except TradecliError as exc:
-        raise _explained(exc) from exc.__cause__
+        _explained(exc)
+        raise
 
 
 def request(
@@ -170,7 +171,8 @@ def request(
     try:
         spec.check(built)
     except TradecliError as exc:
-        raise _explained(exc) from None
+        _explained(exc)
+        raise
     return built
 
 
