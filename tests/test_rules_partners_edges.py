@@ -54,3 +54,73 @@ def test_a_defaulted_to_thirteen_months_on_is_said_in_partners_too() -> None:
         _flows(rows), PAK, start=parse_window("2023-01"), end=parse_window("2024-02")
     )
     assert not [n for n in given.notes if n is None or "--to was not given" in n]
+
+
+JAN_ONLY = {"start": parse_window("2024-01"), "end": parse_window("2024-01")}
+
+
+def _rows(rows: list[dict[str, object]]) -> pl.LazyFrame:
+    """Flows given by their differing columns; the rest a TOTAL month of source "a"
+    reported by Pakistan."""
+    base = {"reporter": "PAK", "period": JAN, "frequency": "month", "product": "TOTAL",
+            "currency": "USD", "source": "a"}  # fmt: skip
+    full = [{**base, **row} for row in rows]
+    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+
+
+def test_a_partner_code_the_country_table_lacks_is_ranked_under_its_code() -> None:
+    # "ZZZ" is no code of the shipped country table (checked below): the ranking names it
+    # by its code, as the data give it, beside Japan's name; never a lookup error.
+    from tradecli.codes import load_countries
+
+    assert "ZZZ" not in load_countries().by_iso3
+    flows = _flows([("PAK", "ZZZ", JAN, 4.0), ("ZZZ", "PAK", JAN, 1.0),
+                    ("PAK", "JPN", JAN, 2.0), ("JPN", "PAK", JAN, 1.0)])  # fmt: skip
+    result = analysis.partners(flows, PAK, **JAN_ONLY)
+    # Trade: ZZZ 4 + 1 = 5, JPN 2 + 1 = 3.
+    assert result.rows.select("partner", "name", "value").rows() == [
+        ("ZZZ", "ZZZ", 5.0),
+        ("JPN", "Japan", 3.0),
+    ]
+
+
+def test_exactly_eight_product_only_partners_are_all_named_with_no_more() -> None:
+    eight = ["ARG", "AUS", "AUT", "BEL", "BRA", "CAN", "CHE", "CHL"]  # sorted, as listed
+    products_only = [{"exporter": "PAK", "importer": c, "product": "270900", "value": 7.0}
+                     for c in eight]  # fmt: skip
+    japan = [{"exporter": "PAK", "importer": "JPN", "value": 2.0},
+             {"exporter": "JPN", "importer": "PAK", "value": 1.0}]  # fmt: skip
+    flows = _rows([*japan, *products_only])
+    result = analysis.partners(flows, PAK, **JAN_ONLY)
+    [left_out] = [n for n in result.notes if n.startswith("left out: ")]
+    assert left_out.startswith("left out: 8 partner(s) whose data for January 2024 hold ")
+    assert left_out.endswith("only, not total trade (ARG, AUS, AUT, BEL, BRA, CAN, CHE, CHL)")
+
+
+def test_a_same_tier_disagreement_among_partners_is_noted_and_a_lower_tier_s_is_not() -> None:
+    # January 2024. Exports to Japan: sources "a" and "b", both Pakistan's own figures
+    # ($10 and $12): a conflict of the winning tier, noted. Imports from Japan: Japan's
+    # figure ("a", mirror, $5) over a third country's ("c", USA, $7); exports to China:
+    # Pakistan's own ("a", $3) over a third country's ("c", $4): each a lower tier, not a
+    # conflict, never noted.
+    flows = _rows([
+        {"exporter": "PAK", "importer": "JPN", "value": 10.0, "source": "a"},
+        {"exporter": "PAK", "importer": "JPN", "value": 12.0, "source": "b"},
+        {"exporter": "JPN", "importer": "PAK", "value": 5.0, "source": "a", "reporter": "JPN"},
+        {"exporter": "JPN", "importer": "PAK", "value": 7.0, "source": "c", "reporter": "USA"},
+        {"exporter": "PAK", "importer": "CHN", "value": 3.0, "source": "a"},
+        {"exporter": "PAK", "importer": "CHN", "value": 4.0, "source": "c", "reporter": "USA"},
+        {"exporter": "CHN", "importer": "PAK", "value": 1.0, "source": "a"},
+    ])  # fmt: skip
+    result = analysis.partners(flows, PAK, **JAN_ONLY)
+    # "a" wins every flow (the first id among equals, else the better tier):
+    # JPN 10 + 5 = 15, CHN 3 + 1 = 4.
+    assert result.rows.select("partner", "exports", "imports", "value").rows() == [
+        ("JPN", 10.0, 5.0, 15.0),
+        ("CHN", 3.0, 1.0, 4.0),
+    ]
+    conflicts = [n for n in result.notes if " gives " in n]
+    assert len(conflicts) == 1
+    [note] = conflicts
+    assert note.startswith("exports with JPN for 2024-01: a gives $10 and b gives $12")
+    assert "a difference of $2" in note
