@@ -124,3 +124,18 @@ def test_a_same_tier_disagreement_among_partners_is_noted_and_a_lower_tier_s_is_
     [note] = conflicts
     assert note.startswith("exports with JPN for 2024-01: a gives $10 and b gives $12")
     assert "a difference of $2" in note
+
+
+def test_a_month_on_month_ranking_asked_without_from_has_no_span_note() -> None:
+    # Neither --from nor --to, --compare previous: January -> February 2024 is the change
+    # asked for, not a defaulted --to that a reader could take for year-on-year.
+    from tradecli.periods import Compare
+
+    feb = dt.date(2024, 2, 1)
+    rows = [("PAK", "JPN", JAN, 2.0), ("JPN", "PAK", JAN, 2.0),
+            ("PAK", "JPN", feb, 3.0), ("JPN", "PAK", feb, 3.0)]  # fmt: skip
+    result = analysis.partners(_flows(rows), PAK, compare=Compare.PREVIOUS)
+    assert (result.start.label, result.end.label) == ("January 2024", "February 2024")
+    # Trade 2 + 2 = 4 -> 3 + 3 = 6: +50 %.
+    assert result.rows.select("value_from", "value", "growth_pct").row(0) == (4.0, 6.0, 50.0)
+    assert not [n for n in result.notes if "--to was not given" in n]
