@@ -106,3 +106,69 @@ def test_a_month_of_a_year_held_whole_names_the_year(runner, argv, use) -> None:
     result = runner.invoke(app, ["balance", "PAK", "JPN", *argv])
     assert result.exit_code == 3, result.stderr
     assert result.stderr.splitlines()[-1].endswith(f"2006 only as a whole year: {use}")
+
+
+# The same rule through the API, on made-up months: exports and imports from July 2024 to
+# August 2025, exports only in September 2025. Exports in the i-th month from July 2024
+# are i + 1 (July 2024: 1, August 2024: 2, ..., July 2025: 13, August 2025: 14), imports
+# 1 each month; September 2025 exports 100.
+def _one_flow_months():
+    import datetime as dt
+
+    import polars as pl
+
+    from tradecli import schema
+
+    months = [dt.date(2024 + (6 + i) // 12, (6 + i) % 12 + 1, 1) for i in range(14)]
+    rows = [("PAK", "JPN", day, float(i + 1)) for i, day in enumerate(months)]
+    rows += [("JPN", "PAK", day, 1.0) for day in months]
+    rows.append(("PAK", "JPN", dt.date(2025, 9, 1), 100.0))
+    full = [
+        {"exporter": e, "importer": i, "reporter": "PAK", "period": day, "value": v,
+         "frequency": "month", "product": "TOTAL", "currency": "USD", "source": "a"}
+        for e, i, day, v in rows
+    ]  # fmt: skip
+    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+
+
+def _balance(**kwargs):
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+
+    return analysis.balance(
+        _one_flow_months(), resolve_country("PAK"), resolve_country("JPN"), **kwargs
+    )
+
+
+def _figures(result) -> dict[str, tuple[float | None, float | None]]:
+    return {f: (result.row(f)["value_from"], result.row(f)["value_to"]) for f in
+            ("exports", "imports", "balance")}  # fmt: skip
+
+
+def test_a_given_to_gets_no_both_flows_note_even_with_a_later_one_flow_month() -> None:
+    from tradecli.periods import parse_window
+
+    result = _balance(start=parse_window("2024-08"), end=parse_window("2025-08"))
+    assert (result.start.label, result.end.label) == ("August 2024", "August 2025")
+    assert _figures(result)["balance"] == (2.0 - 1.0, 14.0 - 1.0)
+    assert not [n for n in result.notes if "--to was not given" in n]
+
+
+def test_neither_from_nor_to_compares_the_last_month_of_both_flows_a_year_earlier() -> None:
+    result = _balance()
+    assert (result.start.label, result.end.label) == ("August 2024", "August 2025")
+    assert _figures(result) == {"exports": (2.0, 14.0), "imports": (1.0, 1.0),
+                                "balance": (1.0, 13.0)}  # fmt: skip
+    [note] = [n for n in result.notes if "latest period holding both" in n]
+    assert "September 2025 with exports only" in note
+
+
+def test_fiscal_year_to_date_stops_at_the_last_month_of_both_flows() -> None:
+    from tradecli.periods import Convention
+
+    # A fiscal year from July: July-August 2025 against July-August 2024.
+    result = _balance(convention=Convention.FISCAL_YTD, fiscal_start=7)
+    assert (str(result.start.first), str(result.start.last)) == ("2024-07", "2024-08")
+    assert (str(result.end.first), str(result.end.last)) == ("2025-07", "2025-08")
+    assert _figures(result) == {"exports": (1.0 + 2.0, 13.0 + 14.0), "imports": (2.0, 2.0),
+                                "balance": (1.0, 25.0)}  # fmt: skip
