@@ -172,3 +172,32 @@ def test_fiscal_year_to_date_stops_at_the_last_month_of_both_flows() -> None:
     assert (str(result.end.first), str(result.end.last)) == ("2025-07", "2025-08")
     assert _figures(result) == {"exports": (1.0 + 2.0, 13.0 + 14.0), "imports": (2.0, 2.0),
                                 "balance": (1.0, 25.0)}  # fmt: skip
+
+
+def test_year_to_date_over_years_of_both_flows_and_a_month_of_one_answers_the_month() -> None:
+    # Both flows as whole years (2023, 2024), then January 2025 exports only ($3): no
+    # month holds both flows, so year to date is over the data as they are: January 2025
+    # against January 2024 (no monthly figure), never a crash.
+    import datetime as dt
+
+    import polars as pl
+
+    from tradecli import analysis, schema
+    from tradecli.codes import resolve_country
+    from tradecli.periods import Convention
+
+    rows = [("PAK", "JPN", 2023, "year", 10.0), ("JPN", "PAK", 2023, "year", 4.0),
+            ("PAK", "JPN", 2024, "year", 12.0), ("JPN", "PAK", 2024, "year", 5.0),
+            ("PAK", "JPN", 2025, "month", 3.0)]  # fmt: skip
+    full = [
+        {"exporter": e, "importer": i, "reporter": "PAK", "period": dt.date(y, 1, 1),
+         "value": v, "frequency": f, "product": "TOTAL", "currency": "USD", "source": "a"}
+        for e, i, y, f, v in rows
+    ]  # fmt: skip
+    flows = pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).lazy()
+    result = analysis.balance(
+        flows, resolve_country("PAK"), resolve_country("JPN"), convention=Convention.YTD
+    )
+    assert (result.start.label, result.end.label) == ("Jan 2024", "Jan 2025")
+    assert _figures(result) == {"exports": (None, 3.0), "imports": (None, None),
+                                "balance": (None, None)}  # fmt: skip
