@@ -201,3 +201,55 @@ def test_year_to_date_over_years_of_both_flows_and_a_month_of_one_answers_the_mo
     assert (result.start.label, result.end.label) == ("Jan 2024", "Jan 2025")
     assert _figures(result) == {"exports": (None, 3.0), "imports": (None, None),
                                 "balance": (None, None)}  # fmt: skip
+
+
+def _years_then_months(years: tuple[int, ...]):
+    """Both flows as whole years (exports 10, imports 4), then July-August 2024 as months."""
+    import datetime as dt
+
+    import polars as pl
+
+    from tradecli import schema
+
+    days = [(dt.date(y, 1, 1), "year") for y in years]
+    days += [(dt.date(2024, m, 1), "month") for m in (7, 8)]
+    full = [
+        {"exporter": e, "importer": i, "reporter": "PAK", "period": day, "value": v,
+         "frequency": f, "product": "TOTAL", "currency": "USD", "source": "a"}
+        for day, f in days for e, i, v in (("PAK", "JPN", 10.0), ("JPN", "PAK", 4.0))
+    ]  # fmt: skip
+    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).lazy()
+
+
+def _refused(flows, start: str, end: str | None = None):
+    from tradecli import analysis
+    from tradecli.codes import resolve_country
+    from tradecli.errors import NoData
+    from tradecli.periods import parse_window
+
+    with pytest.raises(NoData) as raised:
+        analysis.balance(
+            flows,
+            resolve_country("PAK"),
+            resolve_country("JPN"),
+            parse_window(start),
+            None if end is None else parse_window(end),
+        )
+    return raised.value
+
+
+def test_a_quarter_of_a_year_held_whole_without_to_names_the_year_alone() -> None:
+    # --to left out: Q2 2006 against Q2 2024 (no month of it held): the way to 2006 is
+    # --from 2006 alone, no --to the user did not give.
+    refused = _refused(_years_then_months((2006,)), "2006-Q2")
+    assert refused.message == (
+        "no complete figure for Pakistan (PAK) with Japan (JPN) in Q2 2006 or Q2 2024"
+    )
+    assert refused.hint.startswith("the data cover months 2024-07..2024-08")
+    assert refused.hint.endswith("; 2006 only as a whole year: use --from 2006")
+
+
+def test_two_years_held_whole_are_both_named() -> None:
+    refused = _refused(_years_then_months((2005, 2006)), "2005-05", "2006-05")
+    assert refused.hint.startswith("the data cover ")
+    assert refused.hint.endswith("; 2005, 2006 only as a whole year: use --from 2005 --to 2006")
