@@ -497,3 +497,20 @@ def test_no_complete_figure_without_product_rows_names_the_coverage_only() -> No
     with pytest.raises(NoData) as raised:
         analysis.balance(_frame(rows), PAK, JPN, parse_window("2024-Q3"), parse_window("2025-Q3"))
     assert raised.value.hint == "the data cover months 2024-07..2024-08, 2025-07..2025-08"
+
+
+def test_a_same_tier_conflict_of_total_trade_names_the_flow_and_period_only() -> None:
+    # Two of Pakistan's own sources disagree on exports in August 2025 ($12 and $15):
+    # the note names the flow and the month, no product (total trade has none to name).
+    result = _aug_to_aug(
+        [
+            _flow("exports", AUG24, 10.0),
+            _flow("imports", AUG24, 4.0),
+            _flow("exports", AUG25, 12.0, source="a"),
+            _flow("exports", AUG25, 15.0, source="b"),
+            _flow("imports", AUG25, 5.0),
+        ]
+    )
+    assert result.row("exports")["value_to"] == 12.0  # "a": the first id among equals
+    [note] = [n for n in result.notes if " gives " in n]
+    assert note.startswith("exports for 2025-08: a gives $12 and b gives $15 (a difference of $3)")
