@@ -27,6 +27,7 @@ from tradecli.analysis.core import (
     unit_of,
 )
 from tradecli.analysis.windows import (
+    Coverage,
     both_flows,
     coverage,
     defaulted_span_note,
@@ -293,14 +294,8 @@ def balance(
                 f"ask for them with {suggestion(covered_products(products_there))}"
             )
     covered = cov.describe() + (f"; {partial}" if partial else "")
-    # A month of a year the data hold whole only: the way to it is the year.
-    whole = sorted(
-        {w.first.year for w in (base, target) if not w.annual}
-        & ({p.year for p in cov.years} - {p.year for p in cov.months})
-    )
-    if whole:
-        use = f"--from {base.first.year}" + (f" --to {target.first.year}" if end else "")
-        covered += f"; {', '.join(map(str, whole))} only as a whole year: use {use}"
+    if hint := whole_year_hint(base, target, cov, end is not None, convention):
+        covered += f"; {hint}"
     no_figure(values, base, target, pair_name, covered)
     candidates = pair_candidates(flows, reporter.iso3, partner.iso3, selection).filter(
         pl.col("period").is_in(days)
@@ -341,7 +336,13 @@ def balance(
     if stopped:
         extra.append(stopped)
     if span := defaulted_span_note(
-        base, target, end is not None, convention, from_given=start is not None, latest=not stopped
+        base,
+        target,
+        end is not None,
+        convention,
+        from_given=start is not None,
+        latest=not stopped,
+        held=cov.months,
     ):
         extra.append(span)
     extra.extend(conflict_notes(found, conflict_what, currency))
@@ -382,6 +383,32 @@ def no_figure(values: pl.DataFrame, base: Window, target: Window, what: str, cov
             f"no complete figure for {what} in {when}",
             hint=f"the data cover {covered}",
         )
+
+
+def whole_year_hint(
+    base: Window, target: Window, cov: Coverage, end_given: bool, convention: Convention
+) -> str | None:
+    """A month (or run of months) of a year the data hold whole only: the way to it is
+    the year, asked in a form the command line takes and the data hold (None: no such year).
+
+    "2006 only as a whole year: use --from 2006 --to 2006": each window becomes the year it
+    ends in when the data hold that year, else both become the first year held whole; the
+    conventions that take no --from or no years are left for the years' own default.
+    """
+    held = {p.year for p in cov.years}
+    spanned = {
+        y for w in (base, target) if not w.annual for y in range(w.first.year, w.last.year + 1)
+    }
+    whole = sorted(spanned & (held - {p.year for p in cov.months}))
+    if not whole:
+        return None
+    first, last = base.last.year, target.last.year
+    if first not in held or (end_given and last not in held):
+        first = last = whole[0]
+    use = f"--from {first}" + (f" --to {last}" if end_given else "")
+    if convention is not Convention.POINT:
+        use += f" without --period {convention.value}"
+    return f"{', '.join(map(str, whole))} only as a whole year: use {use}"
 
 
 def window_values(pair: pl.DataFrame, windows: dict[str, Window]) -> pl.DataFrame:

@@ -224,7 +224,7 @@ def drivers(
     attribution = attribute(window_rows["from"], window_rows["to"], total_from, total_to, top)
     notes = [*edition.notes, *attribution.notes]
     if span := defaulted_span_note(
-        base, target, end is not None, convention, from_given=start is not None
+        base, target, end is not None, convention, from_given=start is not None, held=cov.months
     ):
         notes.append(span)
     if selection is not None:

@@ -185,7 +185,7 @@ def partners(
     )
     notes = []
     if span := defaulted_span_note(
-        base, target, end is not None, convention, from_given=start is not None
+        base, target, end is not None, convention, from_given=start is not None, held=cov.months
     ):
         notes.append(span)
     if product_only.height:

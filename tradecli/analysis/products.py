@@ -386,7 +386,7 @@ def products(
     if strict and result.filter(pl.col("comparable").not_()).height:
         notes.append(STRICT_NOTE)
     if span := defaulted_span_note(
-        base, target, end is not None, convention, from_given=start is not None
+        base, target, end is not None, convention, from_given=start is not None, held=cov.months
     ):
         notes.append(span)
     found = conflicts(held, ["period", "frequency", "product"], r, p, newest_first)

@@ -4,7 +4,7 @@ and the sum of a window, which is known only when every unit of it has a figure.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import polars as pl
 from msgspec import Struct
@@ -139,6 +139,7 @@ def defaulted_span_note(
     *,
     from_given: bool = True,
     latest: bool = True,
+    held: Collection[Period] | None = None,
 ) -> str | None:
     """A note when --to was left to default to the latest period and that period is not a
     whole number of years after --from: "Aug 2024 -> Sep 2025" is a 13-month change, which
@@ -147,8 +148,9 @@ def defaulted_span_note(
     then the one --compare asked for). ``latest``: ``target`` is the latest period in the
     data (False when it is the latest holding both flows, said in a note of its own).
 
-    The way to a year-on-year change names a period the data can hold: --to a year after
-    --from when that is not past the latest period, else --from a year before it.
+    The way to a year-on-year change names a period the data hold (``held``: the months
+    with data; None: not checked): --to a year after --from when that is not past the
+    latest period, else --from a year before --to; neither held, no example.
     """
     if end_given or not from_given or convention is not Convention.POINT:
         return None
@@ -162,11 +164,13 @@ def defaulted_span_note(
     span = f"{months} month" if months == 1 else f"{months} months"
     which = f"the latest period in the data, {target.label}" if latest else target.label
     year_on = base.shift_years(1).first
-    choose = (
-        f"give --to to choose (e.g. --to {year_on})"
-        if year_on <= target.first
-        else f"give --from {target.shift_years(-1).first} for the year to {target.label}"
-    )
+    year_before = target.shift_years(-1).first
+    if year_on <= target.first and (held is None or year_on in held):
+        choose = f"give --to to choose (e.g. --to {year_on})"
+    elif held is None or year_before in held:
+        choose = f"give --from {year_before} for the year to {target.label}"
+    else:
+        choose = "give --to to choose"
     return (
         f"--to was not given: it is {which}, {span} after {base.label}, so the changes "
         f"are over {span}, not year-on-year; {choose}"
