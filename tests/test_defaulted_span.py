@@ -66,6 +66,10 @@ def test_the_sample_headline_has_no_span_note(runner) -> None:
         ("2024-08", "2025-09", True, Convention.POINT, None),
         ("2024-08", "2025-09", False, Convention.WINDOW, None),
         ("2024", "2025", False, Convention.POINT, None),
+        # Either window a year: years are compared, not months (the command line never
+        # pairs a year with a month; a caller of the function may).
+        ("2024", "2025-09", False, Convention.POINT, None),
+        ("2024-08", "2025", False, Convention.POINT, None),
     ],
 )
 def test_defaulted_span_note(base, target, given, convention, months) -> None:

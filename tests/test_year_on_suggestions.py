@@ -123,3 +123,12 @@ def test_neither_year_held_gives_no_example() -> None:
     both = (*held, Period(2024, 3), Period(2023, 5))
     note = defaulted_span_note(base, target, False, Convention.POINT, held=both)
     assert note is not None and note.endswith("(e.g. --to 2024-03)")
+
+
+def test_the_hint_names_only_the_years_the_windows_span() -> None:
+    # 2005, 2006 and 2007 held whole: May 2006 against itself spans 2006 alone, never
+    # the years around it.
+    from .test_one_flow_default import _refused, _years_then_months
+
+    one = _refused(_years_then_months((2005, 2006, 2007)), "2006-05", "2006-05")
+    assert one.hint.endswith("; 2006 only as a whole year: use --from 2006 --to 2006")
