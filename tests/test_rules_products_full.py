@@ -321,3 +321,73 @@ def test_an_earlier_quarter_missing_a_month_has_no_total_and_no_total_growth() -
     )  # fmt: skip
     assert (result.total_from, result.total_to, result.total_growth_pct) == (None, 180.0, None)
     assert result.rows.select("code", "value_from", "value_to").rows() == [("270900", None, 180.0)]
+
+
+def test_products_of_equal_value_rank_by_code_so_the_cut_is_the_same_every_run() -> None:
+    # 760110 and 270900 are worth $50 each in 2024: ranked by code (270900 first), so
+    # --top 1 lists 270900 and "All other" holds 760110 (2023: $40), whatever the order
+    # of the rows. 870323 ($20 in 2024, $10 in 2023) is last.
+    rows = _year_rows(
+        [
+            (2023, "870323", 10.0, None, None),
+            (2024, "870323", 20.0, None, None),
+            (2023, "760110", 40.0, None, None),
+            (2024, "760110", 50.0, None, None),
+            (2023, "270900", 30.0, None, None),
+            (2024, "270900", 50.0, None, None),
+        ]
+    )
+    every = analysis.products(rows, PAK, JPN, level="hs6", **YEARS)
+    assert every.rows["code"].to_list() == ["270900", "760110", "870323"]
+    first = analysis.products(rows, PAK, JPN, level="hs6", top=1, **YEARS)
+    assert first.rows.select("code", "value_from", "value_to").rows() == [
+        ("270900", 30.0, 50.0),
+        ("OTHER(2)", 50.0, 70.0),  # 2023: 40 + 10; 2024: 50 + 20
+    ]
+
+
+def test_all_other_products_rest_on_the_worst_tier_and_every_source_of_its_products() -> None:
+    # No total in the data; --top 1 lists 270900 ($90 in 2024). "All other" holds
+    # 760110 (2023: Japan's mirror figure from "m"; 2024: Pakistan's own from "b") and
+    # 870323 (Pakistan's own from "a" in both years). 2023 rests on a mirror figure
+    # (the worst tier of the two) and on "a" and "m"; 2024 on own figures from "a" and "b".
+    rows = [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": code,
+         "value": value, "source": source, "reporter": reporter}
+        for year, code, value, source, reporter in (
+            (2023, "270900", 80.0, "a", "PAK"), (2024, "270900", 90.0, "a", "PAK"),
+            (2023, "760110", 30.0, "m", "JPN"), (2024, "760110", 35.0, "b", "PAK"),
+            (2023, "870323", 10.0, "a", "PAK"), (2024, "870323", 15.0, "a", "PAK"),
+        )
+    ]  # fmt: skip
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", top=1, **YEARS)
+    other = result.rows.row(1, named=True)
+    assert (other["code"], other["value_from"], other["value_to"]) == ("OTHER(2)", 40.0, 50.0)
+    assert (other["tier_from"], other["tier_to"]) == (Tier.MIRROR, Tier.OWN)
+    assert (other["source_from"], other["source_to"]) == ("a+m", "a+b")
+    assert other["status"] is None
+
+
+def test_all_other_over_one_new_and_one_gone_product_has_no_growth() -> None:
+    # --top 1 lists 270900. "All other" holds 760110, gone in 2024 ($40 in 2023), and
+    # 870323, new in 2024 ($35): $40 -> $35 compares two different products, so no
+    # growth (never -12.5 %), nothing judged comparable, and a note says why.
+    rows = _year_rows(
+        [
+            (2023, "270900", 60.0, None, None),
+            (2024, "270900", 80.0, None, None),
+            (2023, "760110", 40.0, None, None),
+            (2024, "870323", 35.0, None, None),
+        ]
+    )
+    result = analysis.products(rows, PAK, JPN, level="hs6", top=1, **YEARS)
+    assert result.rows.select(
+        "code", "value_from", "value_to", "growth_pct", "comparable"
+    ).rows() == [
+        ("270900", 60.0, 80.0, pytest.approx(100 / 3), True),
+        ("OTHER(2)", 40.0, 35.0, None, None),
+    ]
+    assert (
+        "All other products hold products absent from one of the two periods: "
+        "its growth is not computed"
+    ) in result.notes
