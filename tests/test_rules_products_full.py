@@ -366,6 +366,10 @@ def test_all_other_products_rest_on_the_worst_tier_and_every_source_of_its_produ
     assert (other["tier_from"], other["tier_to"]) == (Tier.MIRROR, Tier.OWN)
     assert (other["source_from"], other["source_to"]) == ("a+m", "a+b")
     assert other["status"] is None
+    assert other["name"] == "All other products (2)"
+    # Both products present in both years: a growth, 40 -> 50 = +25 %, judged not like
+    # with like (other sources in each year).
+    assert (other["growth_pct"], other["comparable"]) == (pytest.approx(25.0), False)
 
 
 def test_all_other_over_one_new_and_one_gone_product_has_no_growth() -> None:
@@ -391,3 +395,20 @@ def test_all_other_over_one_new_and_one_gone_product_has_no_growth() -> None:
         "All other products hold products absent from one of the two periods: "
         "its growth is not computed"
     ) in result.notes
+
+
+def test_without_a_later_total_the_shares_are_empty_numbers_not_an_untyped_column() -> None:
+    # Q1 2024 lacks March: no later total, so no share. The column stays a Float64 of
+    # nulls, the type it has in every other answer (a library user's frames concatenate).
+    rows = [
+        {"period": dt.date(year, month, 1), "product": "270900", "value": 50.0}
+        for year, months in ((2023, (1, 2, 3)), (2024, (1, 2)))
+        for month in months
+    ]
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2023-Q1"),
+        end=parse_window("2024-Q1"),
+    )  # fmt: skip
+    assert (result.total_from, result.total_to) == (150.0, None)
+    assert result.rows.select("code", "value_from", "share_pct").rows() == [("270900", 150.0, None)]
+    assert result.rows.schema["share_pct"] == pl.Float64
