@@ -412,3 +412,39 @@ def test_without_a_later_total_the_shares_are_empty_numbers_not_an_untyped_colum
     assert (result.total_from, result.total_to) == (150.0, None)
     assert result.rows.select("code", "value_from", "share_pct").rows() == [("270900", 150.0, None)]
     assert result.rows.schema["share_pct"] == pl.Float64
+
+
+def _months(spans: tuple[tuple[int, tuple[int, ...]], ...]) -> pl.LazyFrame:
+    """$10 of 270900 in each (year, months) listed."""
+    return _frame(
+        [
+            {"period": dt.date(year, month, 1), "product": "270900", "value": 10.0}
+            for year, months in spans
+            for month in months
+        ]
+    )
+
+
+def test_the_months_without_product_data_are_listed_six_at_most_for_each_period() -> None:
+    # 2023 has product data for January-May: 7 months missing, the first six listed and
+    # "..." for the rest. 2024 for January-June: exactly 6 missing, all listed, no "...".
+    flows = _months(((2023, (1, 2, 3, 4, 5)), (2024, (1, 2, 3, 4, 5, 6))))
+    result = analysis.products(flows, PAK, JPN, level="hs6", **YEARS)
+    assert result.rows.select("code", "value_from", "value_to").rows() == [("270900", None, None)]
+    assert result.notes == (
+        "no product data for 2023 (missing 2023-06, 2023-07, 2023-08, 2023-09, 2023-10, "
+        "2023-11 ...): its values, shares and growth are not computed",
+        "no product data for 2024 (missing 2024-07, 2024-08, 2024-09, 2024-10, 2024-11, "
+        "2024-12): its values, shares and growth are not computed",
+    )
+
+
+def test_one_period_missing_a_month_is_said_once() -> None:
+    # Q1 2024 alone, February without product data: one note, not one per window.
+    flows = _months(((2024, (1, 3)),))
+    result = analysis.products(flows, PAK, JPN, level="hs6", start=parse_window("2024-Q1"))
+    assert result.start == result.end
+    assert result.notes == (
+        "no product data for Q1 2024 (missing 2024-02): its values, shares and growth "
+        "are not computed",
+    )
