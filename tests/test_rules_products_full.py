@@ -448,3 +448,21 @@ def test_one_period_missing_a_month_is_said_once() -> None:
         "no product data for Q1 2024 (missing 2024-02): its values, shares and growth "
         "are not computed",
     )
+
+
+def test_one_period_with_a_product_absent_from_a_month_says_its_total_once() -> None:
+    # Q1 2024 alone: 270900 every month ($10 each, $30), 760110 in January and March
+    # only (no February figure: no value for the quarter). The total is 270900's $30,
+    # and one note says what it leaves out, not one per window.
+    rows = [
+        {"period": dt.date(2024, month, 1), "product": code, "value": value}
+        for code, months, value in (("270900", (1, 2, 3), 10.0), ("760110", (1, 3), 5.0))
+        for month in months
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs6", start=parse_window("2024-Q1"))
+    assert result.start == result.end and result.total_to == 30.0
+    assert result.rows.select("code", "value_to").rows() == [("270900", 30.0), ("760110", None)]
+    assert result.notes == (
+        "the total for Q1 2024 sums the 1 products present; 1 product(s) without a figure "
+        "for it are not counted (absent is not zero)",
+    )
