@@ -466,3 +466,44 @@ def test_one_period_with_a_product_absent_from_a_month_says_its_total_once() -> 
         "the total for Q1 2024 sums the 1 products present; 1 product(s) without a figure "
         "for it are not counted (absent is not zero)",
     )
+
+
+def test_rows_coarser_than_asked_are_named_eight_at_most_with_the_coarsest_level() -> None:
+    # By HS4 in 2024: 2709 ($50) is at the level asked. Nine chapters (01-09, $1 each)
+    # and section S05 ($7) cannot be split into HS4 codes: no total in the data, so they
+    # are neither listed nor summed; the note names the first eight of the ten, sorted,
+    # and the coarsest level to see them with (section).
+    rows = [{"period": dt.date(2024, 1, 1), "frequency": "year", "product": "2709", "value": 50.0}]
+    rows += [
+        {"period": dt.date(2024, 1, 1), "frequency": "year", "product": code, "value": value}
+        for code, value in [*((f"{i:02d}", 1.0) for i in range(1, 10)), ("S05", 7.0)]
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs4", start=parse_window("2024"))
+    assert result.rows.select("code", "value_to").rows() == [("2709", 50.0)]
+    assert result.total_to == 50.0
+    assert result.unsplit == ("01", "02", "03", "04", "05", "06", "07", "08", "09", "S05")
+    assert result.notes == (
+        "the data hold rows coarser than HS4 (01, 02, 03, 04, 05, 06, 07, 08 ... (10 codes)) "
+        "that cannot be split into HS4 codes: they are neither listed nor summed here; "
+        "see them with --level section",
+    )
+
+
+@pytest.mark.parametrize(
+    ("chapters", "listed"),
+    [
+        (8, "01, 02, 03, 04, 05, 06, 07, 08"),  # eight: all named, nothing left to count
+        (9, "01, 02, 03, 04, 05, 06, 07, 08 ... (9 codes)"),
+    ],
+)
+def test_up_to_eight_coarser_codes_are_all_named(chapters: int, listed: str) -> None:
+    rows = [{"period": dt.date(2024, 1, 1), "frequency": "year", "product": "2709", "value": 50.0}]
+    rows += [
+        {"period": dt.date(2024, 1, 1), "frequency": "year", "product": f"{i:02d}", "value": 1.0}
+        for i in range(1, chapters + 1)
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs4", start=parse_window("2024"))
+    assert result.notes == (
+        f"the data hold rows coarser than HS4 ({listed}) that cannot be split into HS4 "
+        "codes: they are neither listed nor summed here; see them with --level hs2",
+    )
