@@ -507,3 +507,42 @@ def test_up_to_eight_coarser_codes_are_all_named(chapters: int, listed: str) -> 
         f"the data hold rows coarser than HS4 ({listed}) that cannot be split into HS4 "
         "codes: they are neither listed nor summed here; see them with --level hs2",
     )
+
+
+def test_rows_coarser_than_asked_are_in_a_declared_total() -> None:
+    # 2024: the flow's total ($60), 2709 ($50) by HS4 and chapter 01 ($10), which HS4
+    # cannot split: it is in the total, so in "Other products" (60 - 50), not listed.
+    rows = [
+        {"period": dt.date(2024, 1, 1), "frequency": "year", "product": code, "value": value}
+        for code, value in (("TOTAL", 60.0), ("2709", 50.0), ("01", 10.0))
+    ]
+    result = analysis.products(_frame(rows), PAK, JPN, level="hs4", start=parse_window("2024"))
+    assert result.rows.select("code", "value_to").rows() == [("2709", 50.0), ("OTHER(-)", 10.0)]
+    assert result.notes == (
+        "the data hold rows coarser than HS4 (01) that cannot be split into HS4 codes: "
+        "they are in the total (and other products), not listed; see them with --level hs2",
+    )
+
+
+def test_a_to_left_to_default_is_said_when_the_span_is_not_whole_years() -> None:
+    # Monthly data from August 2023 to September 2024. --from 2023-08 alone: the later
+    # period is September 2024, 13 months on, and a note says so. With --to given, or
+    # with neither (--compare previous: August -> September 2024 as asked), no note.
+    flows = _months(((2023, tuple(range(8, 13))), (2024, tuple(range(1, 10)))))
+    defaulted = analysis.products(flows, PAK, JPN, level="hs6", start=parse_window("2023-08"))
+    assert (defaulted.start.label, defaulted.end.label) == ("August 2023", "September 2024")
+    assert defaulted.notes == (
+        "--to was not given: it is the latest period in the data, September 2024, 13 months "
+        "after August 2023, so the changes are over 13 months, not year-on-year; give --to "
+        "to choose (e.g. --to 2024-08)",
+    )
+    given = analysis.products(
+        flows, PAK, JPN, level="hs6", start=parse_window("2023-08"), end=parse_window("2024-09")
+    )
+    assert (given.end.label, given.notes) == ("September 2024", ())
+    latest = analysis.products(flows, PAK, JPN, level="hs6", compare=Compare.PREVIOUS)
+    assert (latest.start.label, latest.end.label, latest.notes) == (
+        "August 2024",
+        "September 2024",
+        (),
+    )
