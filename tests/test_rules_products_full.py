@@ -546,3 +546,21 @@ def test_a_to_left_to_default_is_said_when_the_span_is_not_whole_years() -> None
         "September 2024",
         (),
     )
+
+
+def test_a_third_countrys_figure_is_no_conflict_with_the_mirror_figure_used() -> None:
+    # 2024, 270900: no figure of Pakistan's own; Japan's mirror figure ($80, "m") and a
+    # third country's ($95, "x", the more recently imported). The mirror figure wins by
+    # its tier; the third country's is of a lower tier, so the two are no conflict.
+    rows = [
+        {"period": dt.date(2024, 1, 1), "frequency": "year", "product": "270900",
+         "value": value, "source": source, "reporter": reporter}
+        for value, source, reporter in ((80.0, "m", "JPN"), (95.0, "x", "CHN"))
+    ]  # fmt: skip
+    result = analysis.products(
+        _frame(rows), PAK, JPN, level="hs6", start=parse_window("2024"), newest_first=("x", "m")
+    )
+    assert result.rows.select("code", "value_to", "tier_to", "source_to").rows() == [
+        ("270900", 80.0, Tier.MIRROR, "m")
+    ]
+    assert result.notes == ()
