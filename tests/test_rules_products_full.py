@@ -564,3 +564,42 @@ def test_a_third_countrys_figure_is_no_conflict_with_the_mirror_figure_used() ->
         ("270900", 80.0, Tier.MIRROR, "m")
     ]
     assert result.notes == ()
+
+
+def _with_totals(totals: tuple[tuple[int, float, str], ...]) -> pl.LazyFrame:
+    """270900 from "a" ($60 in 2023, $80 in 2024, HS 2022) and the (year, total, source)."""
+    rows = [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "product": "270900",
+         "value": value, "hs_edition": "HS22"}
+        for year, value in ((2023, 60.0), (2024, 80.0))
+    ]  # fmt: skip
+    rows += [
+        {"period": dt.date(year, 1, 1), "frequency": "year", "value": value, "source": source}
+        for year, value, source in totals
+    ]
+    return _frame(rows)
+
+
+def test_the_sources_named_are_those_of_the_figures_used_the_total_of_each_period() -> None:
+    # The flow's total is from "t" for 2023 ($100) and "u" for 2024 ($120); products from
+    # "a". Both totals are used, so all three are named; the total grows 20 % (100 -> 120).
+    # One edition (HS 2022) in both years: no edition change.
+    flows = _with_totals(((2023, 100.0, "t"), (2024, 120.0, "u")))
+    result = analysis.products(flows, PAK, JPN, level="hs6", **YEARS)
+    assert (result.total_from, result.total_to) == (100.0, 120.0)
+    assert result.total_growth_pct == pytest.approx(20.0)
+    assert result.source_ids == ("a", "t", "u")
+    assert result.edition_change is None
+    # 2024 alone: no growth of anything, not a 0 % change of the total against itself.
+    single = analysis.products(flows, PAK, JPN, level="hs6", start=parse_window("2024"))
+    assert (single.total_to, single.total_growth_pct) == (120.0, None)
+    assert single.source_ids == ("a", "u")
+
+
+def test_a_total_not_used_is_not_named_among_the_sources() -> None:
+    # The total is in the data for 2024 only ("t"): not the total of the comparison
+    # (the products' sum is), so its source is not one the figures rest on.
+    flows = _with_totals(((2024, 150.0, "t"),))
+    result = analysis.products(flows, PAK, JPN, level="hs6", **YEARS)
+    assert (result.declared_total, result.total_to) == (False, 80.0)
+    assert result.source_ids == ("a",)
