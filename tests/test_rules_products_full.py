@@ -603,3 +603,4 @@ def test_a_total_not_used_is_not_named_among_the_sources() -> None:
     result = analysis.products(flows, PAK, JPN, level="hs6", **YEARS)
     assert (result.declared_total, result.total_to) == (False, 80.0)
     assert result.source_ids == ("a",)
+    assert result.total_label == "1 product in the data; no total"  # one: no plural
