@@ -226,8 +226,11 @@ def test_unknown_cube_suggests(oec_server) -> None:
 def test_periods_outside_the_cube(oec_server) -> None:
     # An open end is read from the cube's time members, which must cover the start.
     client, _ = _client(oec_server.url)
-    with pytest.raises(NoData, match="does not cover"):
+    with pytest.raises(NoData, match="does not cover") as err:
         fetch_pair(client, _catalog(client), "PAK", "JPN", Period(2019), None, None)
+    # --from past the cube's last period: said so, never as a backwards range.
+    assert err.value.message.endswith("does not cover 2019, which is after its last period")
+    assert str(err.value.hint).startswith("it covers ")
 
 
 def test_redact() -> None:

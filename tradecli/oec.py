@@ -514,8 +514,11 @@ def fetch_pair(
         end = end or available[-1]
         start = start or end.shift_years(-1)
         if start > available[-1] or end < available[0]:
+            # An open end is the cube's last period, which can lie before --from.
             raise NoData(
-                f"cube {cube.name} does not cover {start}..{end}",
+                f"cube {cube.name} does not cover {start}, which is after its last period"
+                if start > available[-1]
+                else f"cube {cube.name} does not cover {start}..{end}",
                 hint=f"it covers {available[0]}..{available[-1]}",
             )
         start, end = max(start, available[0]), min(end, available[-1])

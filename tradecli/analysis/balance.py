@@ -294,8 +294,9 @@ def balance(
                 f"ask for them with {suggestion(covered_products(products_there))}"
             )
     covered = cov.describe() + (f"; {partial}" if partial else "")
-    if hint := whole_year_hint(base, target, cov, end is not None, convention):
-        covered += f"; {hint}"
+    whole = whole_year_hint(base, target, cov, end is not None, convention)
+    if whole:
+        covered += f"; {whole}"
     no_figure(values, base, target, pair_name, covered)
     candidates = pair_candidates(flows, reporter.iso3, partner.iso3, selection).filter(
         pl.col("period").is_in(days)
@@ -332,6 +333,8 @@ def balance(
             extra.append(newest_edition_note(stated))
     if partial:
         extra.append(partial)
+    if whole:  # a window without its figures, for a year held whole: the way to it
+        extra.append(f"the data hold {whole}")
     stopped = one_flow_note(pair, target) if preferred else None
     if stopped:
         extra.append(stopped)

@@ -284,7 +284,7 @@ class Answer(Struct, frozen=True, kw_only=True, dict=True):
         span = " -> ".join(dict.fromkeys(labels))
         return (
             f"{type(self).__name__}({who}, {span}, {self.currency}, "
-            f"origin={self.dataset.origin!r}, sources={self.source_ids!r})"
+            f"origin={self.provenance.origin!r}, sources={self.source_ids!r})"
         )
 
     def _repr_html_(self) -> str:
