@@ -785,3 +785,40 @@ def test_a_named_source_s_fresh_entry_answers_alone(
     cached = ReadOrder(config, named).answer()
     assert cached.origin == "cache" and len(toy.calls) == 1
     assert _by_source(cached) == {"toy:monthly": TOY_MONTHS}
+
+
+def test_a_live_source_ending_before_the_sample_s_latest_is_said_and_exits_as_a_fallback(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question naming no period is answered at the latest the layers hold: when the
+    live source ends in 2020 and the sample's months go on to August 2025, the figures
+    shown are the sample's. That is said and is a fallback (exit 10), never silent."""
+    from tests.test_sources import ToySource, _pak_jpn_months
+    from tradecli import api
+    from tradecli.errors import ExitCode
+    from tradecli.periods import Frequency
+
+    toy = ToySource()
+    months = _pak_jpn_months("toy:monthly", scale=3.0).filter(pl.col("period").dt.year() <= 2020)
+    assert months["period"].max() == dt.date(2020, 12, 1)
+    _answers_with(toy, monkeypatch, {Frequency.MONTH: (months, Period(2019, 12), Period(2020, 12))})
+    config = _toy_config(isolated, monkeypatch, toy)
+    warned: list[str] = []
+    dataset = ReadOrder(config, PairRequest("PAK", "JPN", None, None), warn=warned.append).answer()
+    assert dataset.origin == "live"
+    assert dataset.fetch_error == "Toy API holds no PAK-JPN data after 2020-12"
+    assert warned == [
+        "Toy API holds no PAK-JPN data after 2020-12; "
+        "the later periods shown are from the cache or the embedded sample"
+    ]
+    # The balance answers August 2025 against August 2024, both the sample's: a fallback.
+    # From the fresh cached fetch now, not the network: said again, every run.
+    with pytest.warns(api.DataWarning, match="Toy API holds no PAK-JPN data after 2020-12"):
+        answer = api.balance("PAK", "JPN", config=config)
+    assert len(toy.calls) == 1
+    assert answer.provenance.origin == "sample"
+    assert answer.provenance.exit_code is ExitCode.FALLBACK
+    # A period the live source holds is answered by it, with nothing to say.
+    warned.clear()
+    held = ReadOrder(config, PairRequest("PAK", "JPN", Period(2020, 12), None), warn=warned.append)
+    assert held.answer().fetch_error is None and warned == []
