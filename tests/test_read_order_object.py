@@ -822,3 +822,52 @@ def test_a_live_source_ending_before_the_sample_s_latest_is_said_and_exits_as_a_
     warned.clear()
     held = ReadOrder(config, PairRequest("PAK", "JPN", Period(2020, 12), None), warn=warned.append)
     assert held.answer().fetch_error is None and warned == []
+
+
+def test_the_newest_figures_are_judged_against_the_end_of_the_live_source_s_last_period(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the pair's rows after the whole of the last period fetched count: a month of
+    a year fetched whole is inside it, another pair's later rows are not the pair's."""
+    _toy, config = _toy_order(isolated, monkeypatch)
+    order = ReadOrder(config, PairRequest("PAK", "JPN", None, None), warn=lambda m: None)
+    other = _pak_jpn("month", [dt.date(2025, 8, 1)], 1.0).with_columns(
+        exporter=pl.lit("CHL"), importer=pl.lit("ARG")
+    )
+
+    def said(last: Period, *months: dt.date) -> str | None:
+        rows = pl.concat([_pak_jpn("month", list(months), 1.0), other])
+        data = Dataset(flows=rows.lazy(), sources={}, origin="live", description="d")
+        # The method reads the source's title and the entry's last period only.
+        return order._newer_elsewhere(_Titled(), _Ends(last), data).fetch_error  # type: ignore[arg-type]
+
+    assert said(Period(2020), dt.date(2020, 12, 1)) is None  # inside the year fetched
+    assert said(Period(2020), dt.date(2021, 1, 1)) == "Toy API holds no PAK-JPN data after 2020"
+    assert said(Period(2020, 12), dt.date(2020, 12, 1)) is None  # the last month itself
+    assert said(Period(2020, 11), dt.date(2020, 12, 1)) == (
+        "Toy API holds no PAK-JPN data after 2020-11"  # one later row is enough
+    )
+
+
+class _Ends:
+    def __init__(self, end: Period) -> None:
+        self.end = end
+
+
+class _Titled:
+    title = "Toy API"
+
+
+def test_a_question_at_one_frequency_is_judged_too(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_sources import ToySource, _pak_jpn_months
+    from tradecli.periods import Frequency
+
+    toy = ToySource()
+    months = _pak_jpn_months("toy:monthly", scale=3.0).filter(pl.col("period").dt.year() <= 2020)
+    _answers_with(toy, monkeypatch, {Frequency.MONTH: (months, Period(2019, 12), Period(2020, 12))})
+    config = _toy_config(isolated, monkeypatch, toy)
+    request = PairRequest("PAK", "JPN", None, None, wanted_frequency=Frequency.MONTH)
+    dataset = ReadOrder(config, request).answer()
+    assert dataset.fetch_error == "Toy API holds no PAK-JPN data after 2020-12"
