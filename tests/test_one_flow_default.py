@@ -16,6 +16,8 @@ import pytest
 
 from tradecli.cli import app
 
+from .test_rules_products import _frame
+
 # Published: the balance of Pakistan with Japan in August 2025 was -127,000,000 USD
 # (the article the embedded sample is built from); these are the sample's own months.
 PUBLISHED_BALANCE_AUG_2025 = -127_000_000
@@ -115,20 +117,13 @@ def test_a_month_of_a_year_held_whole_names_the_year(runner, argv, use) -> None:
 def _one_flow_months():
     import datetime as dt
 
-    import polars as pl
-
-    from tradecli import schema
-
     months = [dt.date(2024 + (6 + i) // 12, (6 + i) % 12 + 1, 1) for i in range(14)]
     rows = [("PAK", "JPN", day, float(i + 1)) for i, day in enumerate(months)]
     rows += [("JPN", "PAK", day, 1.0) for day in months]
     rows.append(("PAK", "JPN", dt.date(2025, 9, 1), 100.0))
-    full = [
-        {"exporter": e, "importer": i, "reporter": "PAK", "period": day, "value": v,
-         "frequency": "month", "product": "TOTAL", "currency": "USD", "source": "a"}
-        for e, i, day, v in rows
-    ]  # fmt: skip
-    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+    return _frame(
+        [{"exporter": e, "importer": i, "period": day, "value": v} for e, i, day, v in rows]
+    )
 
 
 def _balance(**kwargs):
@@ -180,21 +175,17 @@ def test_year_to_date_over_years_of_both_flows_and_a_month_of_one_answers_the_mo
     # against January 2024 (no monthly figure), never a crash.
     import datetime as dt
 
-    import polars as pl
-
-    from tradecli import analysis, schema
+    from tradecli import analysis
     from tradecli.codes import resolve_country
     from tradecli.periods import Convention
 
     rows = [("PAK", "JPN", 2023, "year", 10.0), ("JPN", "PAK", 2023, "year", 4.0),
             ("PAK", "JPN", 2024, "year", 12.0), ("JPN", "PAK", 2024, "year", 5.0),
             ("PAK", "JPN", 2025, "month", 3.0)]  # fmt: skip
-    full = [
-        {"exporter": e, "importer": i, "reporter": "PAK", "period": dt.date(y, 1, 1),
-         "value": v, "frequency": f, "product": "TOTAL", "currency": "USD", "source": "a"}
-        for e, i, y, f, v in rows
-    ]  # fmt: skip
-    flows = pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).lazy()
+    flows = _frame(
+        [{"exporter": e, "importer": i, "period": dt.date(y, 1, 1), "value": v, "frequency": f}
+         for e, i, y, f, v in rows]
+    )  # fmt: skip
     result = analysis.balance(
         flows, resolve_country("PAK"), resolve_country("JPN"), convention=Convention.YTD
     )
@@ -207,18 +198,12 @@ def _years_then_months(years: tuple[int, ...]):
     """Both flows as whole years (exports 10, imports 4), then July-August 2024 as months."""
     import datetime as dt
 
-    import polars as pl
-
-    from tradecli import schema
-
     days = [(dt.date(y, 1, 1), "year") for y in years]
     days += [(dt.date(2024, m, 1), "month") for m in (7, 8)]
-    full = [
-        {"exporter": e, "importer": i, "reporter": "PAK", "period": day, "value": v,
-         "frequency": f, "product": "TOTAL", "currency": "USD", "source": "a"}
-        for day, f in days for e, i, v in (("PAK", "JPN", 10.0), ("JPN", "PAK", 4.0))
-    ]  # fmt: skip
-    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).lazy()
+    return _frame(
+        [{"exporter": e, "importer": i, "period": day, "value": v, "frequency": f}
+         for day, f in days for e, i, v in (("PAK", "JPN", 10.0), ("JPN", "PAK", 4.0))]
+    )  # fmt: skip
 
 
 def _refused(flows, start: str, end: str | None = None):

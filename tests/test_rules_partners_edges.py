@@ -8,21 +8,20 @@ import datetime as dt
 
 import polars as pl
 
-from tradecli import analysis, schema
+from tradecli import analysis
 from tradecli.analysis_options import PartnerSort
 from tradecli.codes import resolve_country
 from tradecli.periods import parse_window
+
+from .test_rules_products import _frame
 
 PAK = resolve_country("PAK")
 
 
 def _flows(rows: list[tuple[str, str, dt.date, float]]) -> pl.LazyFrame:
-    full = [
-        {"exporter": e, "importer": i, "reporter": "PAK", "period": day, "value": v,
-         "frequency": "month", "product": "TOTAL", "currency": "USD", "source": "a"}
-        for e, i, day, v in rows
-    ]  # fmt: skip
-    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+    return _frame(
+        [{"exporter": e, "importer": i, "period": day, "value": v} for e, i, day, v in rows]
+    )
 
 
 JAN = dt.date(2024, 1, 1)
@@ -62,10 +61,7 @@ JAN_ONLY = {"start": parse_window("2024-01"), "end": parse_window("2024-01")}
 def _rows(rows: list[dict[str, object]]) -> pl.LazyFrame:
     """Flows given by their differing columns; the rest a TOTAL month of source "a"
     reported by Pakistan."""
-    base = {"reporter": "PAK", "period": JAN, "frequency": "month", "product": "TOTAL",
-            "currency": "USD", "source": "a"}  # fmt: skip
-    full = [{**base, **row} for row in rows]
-    return pl.DataFrame(full, schema=schema.FLOWS_SCHEMA).select(schema.FLOWS_SCHEMA.names()).lazy()
+    return _frame([{"period": JAN, **row} for row in rows])
 
 
 def test_a_partner_code_the_country_table_lacks_is_ranked_under_its_code() -> None:
