@@ -838,8 +838,8 @@ def test_the_newest_figures_are_judged_against_the_end_of_the_live_source_s_last
     def said(last: Period, *months: dt.date) -> str | None:
         rows = pl.concat([_pak_jpn("month", list(months), 1.0), other])
         data = Dataset(flows=rows.lazy(), sources={}, origin="live", description="d")
-        # The method reads the source's title and the entry's last period only.
-        return order._newer_elsewhere(_Titled(), _Ends(last), data).fetch_error  # type: ignore[arg-type]
+        # The method reads the entry's last period only.
+        return order._newer_elsewhere("Toy API", _Ends(last), data).fetch_error  # type: ignore[arg-type]
 
     assert said(Period(2020), dt.date(2020, 12, 1)) is None  # inside the year fetched
     assert said(Period(2020), dt.date(2021, 1, 1)) == "Toy API holds no PAK-JPN data after 2020"
@@ -852,10 +852,6 @@ def test_the_newest_figures_are_judged_against_the_end_of_the_live_source_s_last
 class _Ends:
     def __init__(self, end: Period) -> None:
         self.end = end
-
-
-class _Titled:
-    title = "Toy API"
 
 
 def test_a_question_at_one_frequency_is_judged_too(

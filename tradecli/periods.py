@@ -92,6 +92,12 @@ class Period(Struct, frozen=True):
         """First day of the period; this is how periods are stored in frames."""
         return dt.date(self.year, self.month or 1, 1)
 
+    @property
+    def last_row_day(self) -> dt.date:
+        """The latest date a row inside the period is stored at: a month's first day, or
+        31 December for a year (whose months' rows lie within it)."""
+        return self.start if self.month is not None else dt.date(self.year, 12, 31)
+
     def shift_years(self, years: int) -> Period:
         return Period(self.year + years, self.month)
 

@@ -158,8 +158,6 @@ def convert_dataset(
     questions of them, and each would otherwise read the cache (and layer the sample
     under it) again.
     """
-    import datetime as dt
-
     import polars as pl
 
     involved = (
@@ -175,8 +173,7 @@ def convert_dataset(
     if first is not None:
         frame = frame.filter(pl.col("period") >= first.start)
     if last is not None:
-        end = dt.date(last.year, 12, 31) if last.month is None else last.start
-        frame = frame.filter(pl.col("period") <= end)
+        frame = frame.filter(pl.col("period") <= last.last_row_day)
     # The other currencies alone are collected: the window's rows only when converted.
     others = sorted(
         frame.filter(pl.col("currency") != currency)

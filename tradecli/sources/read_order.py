@@ -141,7 +141,7 @@ class ReadOrder:
         if not fetched:
             return dataset
         newest = max(fetched, key=lambda e: e.end)
-        return self._newer_elsewhere(registry.SOURCES[newest.source], newest, dataset)
+        return self._newer_elsewhere(registry.SOURCES[newest.source].title, newest, dataset)
 
     def live_fetch(self, source: Source) -> Dataset | None:
         """Fetch from ``source`` into the cache and answer from it; None when it could not
@@ -172,7 +172,7 @@ class ReadOrder:
         self.fetched = fetched
         if request.frequency is None:
             return self._newer_elsewhere(
-                source, entry, self._layered(self._entries(), "live", self.floor)
+                source.title, entry, self._layered(self._entries(), "live", self.floor)
             )
         import polars as pl
 
@@ -183,29 +183,28 @@ class ReadOrder:
             else pair_rows(*request.pair) & (pl.col("frequency") == fetched.value)
         )
         entries = _pair_entries(request, [fetched], self._matching)
-        return self._newer_elsewhere(source, entry, self._layered(entries, "live", rows))
+        return self._newer_elsewhere(source.title, entry, self._layered(entries, "live", rows))
 
-    def _newer_elsewhere(self, source: Source, entry: Entry | None, dataset: Dataset) -> Dataset:
-        """A question naming no period is answered at the latest the layers hold. When that
-        lies after the periods ``source`` answered with, now or in a fresh cached fetch (the
-        embedded sample's headline months after a live source's last), the newest figures
-        are not the live source's: warned, and kept as the fetch's error, so an answer from
-        the sample exits as the fallback it is (exit 10), never silently in a scheduled
-        report."""
+    def _newer_elsewhere(self, title: str, entry: Entry | None, dataset: Dataset) -> Dataset:
+        """A question naming no period is answered at the latest the layers hold. When
+        that lies after the periods the source ``title`` answered with, now or in a fresh
+        cached fetch (the embedded sample's headline months after a live source's last),
+        the newest figures are not the live source's: warned, and kept as the fetch's
+        error, so an answer from the sample exits as the fallback it is (exit 10), never
+        silently in a scheduled report."""
         request = self.request
         if entry is None or request.start is not None or request.end is not None:
             return dataset
-        import datetime as dt
-
         import polars as pl
 
         last = entry.end
-        ends = dt.date(last.year, 12, 31) if last.month is None else last.start
-        later = dataset.flows.filter(pair_rows(*request.pair) & (pl.col("period") > ends))
+        later = dataset.flows.filter(
+            pair_rows(*request.pair) & (pl.col("period") > last.last_row_day)
+        )
         if later.select(pl.len()).collect().item() == 0:
             return dataset
         pair = f"{request.reporter}-{request.partner}"
-        message = f"{source.title} holds no {pair} data after {last}"
+        message = f"{title} holds no {pair} data after {last}"
         self.warn(f"{message}; the later periods shown are from the cache or the embedded sample")
         return replace(dataset, fetch_error=message)
 
